@@ -1,0 +1,149 @@
+/**
+ * The domain types that flow through the pipeline
+ * `read → map → normalise → validate → dedupe → batch → upsert → report`.
+ *
+ * Every record carries its {@link SourceRef} from the reader to the report, so a line of
+ * `rows.csv` always points back at the place in the source it came from.
+ */
+
+/** Where a record came from. */
+export interface SourceRef {
+  /** The source path as the user gave it (`-` for stdin). */
+  file: string;
+  /**
+   * CSV: the 1-based physical line where the record starts.
+   * JSON / NDJSON: the 1-based record index.
+   */
+  line: number;
+  /** 0-based position of the record across the whole run (all sources); orders the report. */
+  seq: number;
+}
+
+/** A record as a reader produced it, before any mapping. */
+export interface SourceRow {
+  ref: SourceRef;
+  /**
+   * The record's fields in source order. CSV values are strings; JSON values are whatever the
+   * record held (strings, numbers, objects, arrays).
+   */
+  raw: Record<string, unknown>;
+  /** Set when the reader could not make a proper record of it (unclosed quote, wrong field count, bad JSON). */
+  error?: RowError;
+}
+
+/** The row-level outcome codes. Public API: reports and scripts match on them. */
+export const ROW_CODES = [
+  'PHONE_MISSING',
+  'PHONE_NOT_A_NUMBER',
+  'PHONE_INVALID_COUNTRY',
+  'PHONE_TOO_SHORT',
+  'PHONE_TOO_LONG',
+  'PHONE_INVALID',
+  'PHONE_EXCEL_MANGLED',
+  'PHONE_NOT_MOBILE',
+  'EMAIL_INVALID',
+  'DUPLICATE',
+  'RECORD_MALFORMED',
+  'BLOCKED',
+  'RUN_ABORTED',
+] as const;
+
+/** A code the pipeline itself assigns. Rows failed by the API carry the API's code instead (e.g. `CONT-001`). */
+export type RowCode = (typeof ROW_CODES)[number];
+
+export interface RowError {
+  code: RowCode;
+  message: string;
+  /** The field the problem is in, when there is one (e.g. `mobile`, `email`). */
+  field?: string;
+}
+
+/** A record after field mapping, before normalisation. */
+export interface Draft {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  /** The mobile number exactly as the source had it ('' when absent). */
+  mobileInput: string;
+  /** Country as the source had it (name or ISO code), if any. */
+  country?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  tags: string[];
+  /** Every column that is not a known field, under its original header. */
+  attributes: Record<string, string>;
+  /** A reader or mapping problem that already makes the row invalid. */
+  error?: RowError;
+}
+
+/** What we send to Sakari for one contact: normalised and validated. */
+export interface ContactPayload {
+  /** E.164, e.g. `+447700900123`. */
+  mobile: string;
+  /** ISO 3166-1 alpha-2 of the number. */
+  country?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  tags: string[];
+  attributes: Record<string, string>;
+}
+
+/** A valid row on its way to Sakari. */
+export interface Contact {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  mobileInput: string;
+  payload: ContactPayload;
+}
+
+/** A row that will not be sent, and why. */
+export interface Rejected {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  mobileInput: string;
+  /** Known when the number itself was fine (e.g. a duplicate or a bad email). */
+  mobileE164?: string;
+  status: 'invalid' | 'duplicate';
+  error: RowError;
+}
+
+export type RowStatus = 'created' | 'updated' | 'unchanged' | 'invalid' | 'duplicate' | 'blocked' | 'failed';
+
+export const ROW_STATUSES: readonly RowStatus[] = [
+  'created',
+  'updated',
+  'unchanged',
+  'invalid',
+  'duplicate',
+  'blocked',
+  'failed',
+];
+
+/** The final outcome of one source row: one line of `rows.csv`. */
+export interface RowOutcome {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  status: RowStatus;
+  /** A {@link RowCode} or the API's code (e.g. `CONT-010`, `HTTP_400`). */
+  code?: string;
+  message?: string;
+  mobileInput: string;
+  mobileE164?: string;
+  contactId?: string;
+}
+
+export type MergeStrategy = 'append' | 'core' | 'remove';
+export const MERGE_STRATEGIES: readonly MergeStrategy[] = ['append', 'core', 'remove'];
+
+/** Counters of the API traffic of one run (summary.json `api`). */
+export interface ApiStats {
+  requests: number;
+  throttled: number;
+  retries: number;
+  tokenRefreshes: number;
+}
+
+export function emptyApiStats(): ApiStats {
+  return { requests: 0, throttled: 0, retries: 0, tokenRefreshes: 0 };
+}
