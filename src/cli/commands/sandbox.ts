@@ -1,0 +1,74 @@
+import type { CommandModule } from 'yargs';
+import { startSandbox } from '../../sandbox/index.js';
+import type { CliContext } from '../main.js';
+
+interface SandboxArgs {
+  host: string;
+  port: number;
+  rate?: number;
+  burst?: number;
+  'fail-rate'?: number;
+  'drop-rate'?: number;
+  'latency-ms'?: number;
+  'token-ttl'?: number;
+  blocked?: string[];
+  'client-id': string;
+  'client-secret': string;
+  'data-file'?: string;
+  seed?: number;
+}
+
+/** `sakari-sync sandbox`: the Sakari simulator as a standalone server, until Ctrl-C. */
+export function sandboxCommand(context: CliContext): CommandModule<object, SandboxArgs> {
+  return {
+    command: 'sandbox',
+    describe: 'run the embedded Sakari simulator (prints its base URL; Ctrl-C stops it)',
+    builder: (y) =>
+      y
+        .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
+        .option('port', { type: 'number', default: 0, describe: 'port (0 = any free port)' })
+        .option('rate', { type: 'number', describe: 'requests/s per account; above it: 429 with Retry-After' })
+        .option('burst', { type: 'number', describe: 'requests allowed at once above the rate' })
+        .option('fail-rate', { type: 'number', describe: 'share of API requests answered 500/503 (0..1)' })
+        .option('drop-rate', { type: 'number', describe: 'share of API requests whose connection is dropped (0..1)' })
+        .option('latency-ms', { type: 'number', describe: 'delay added to every answer' })
+        .option('token-ttl', { type: 'number', describe: 'seconds an access token lives' })
+        .option('blocked', { type: 'string', array: true, describe: 'E.164 numbers answered with CONT-010' })
+        .option('client-id', { type: 'string', default: 'sandbox' })
+        .option('client-secret', { type: 'string', default: 'sandbox' })
+        .option('data-file', { type: 'string', describe: 'keep contacts in this JSON file across restarts' })
+        .option('seed', { type: 'number', describe: 'seed for the random faults (reproducible runs)' }) as never,
+    handler: async (args) => {
+      const sandbox = await startSandbox({
+        host: args.host,
+        port: args.port,
+        rate: args.rate,
+        burst: args.burst,
+        failRate: args['fail-rate'],
+        dropRate: args['drop-rate'],
+        latencyMs: args['latency-ms'],
+        tokenTtlSec: args['token-ttl'],
+        blocked: args.blocked,
+        clientId: args['client-id'],
+        clientSecret: args['client-secret'],
+        dataFile: args['data-file'],
+        seed: args.seed,
+      });
+      context.output.stdout(`${sandbox.url}\n`);
+      context.output.stderr(
+        `Sakari sandbox listening on ${sandbox.url} (client id/secret: ${args['client-id']}/****). Ctrl-C to stop.\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await sandbox.close();
+      context.output.stderr('sandbox stopped\n');
+    },
+  };
+}

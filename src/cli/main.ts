@@ -1,0 +1,49 @@
+/**
+ * The `sakari-sync` command line: a thin layer over the library. Each command is one module in
+ * ./commands; this file wires them into yargs and turns failures into CONTRACT §6 exit codes.
+ */
+import yargs, { type Argv } from 'yargs';
+import { importCommand } from './commands/import.js';
+import { sandboxCommand } from './commands/sandbox.js';
+import { EXIT, UsageError, exitCodeForError } from './errors.js';
+import { processOutput, type Output } from './output.js';
+
+/** Shared by the command modules: where to write, and the exit code they settle on. */
+export interface CliContext {
+  output: Output;
+  exitCode: number;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script) and resolves to the exit code. */
+export async function main(argv: string[], output: Output = processOutput()): Promise<number> {
+  const context: CliContext = { output, exitCode: EXIT.ok };
+  const parser: Argv = yargs(argv)
+    .scriptName('sakari-sync')
+    .usage('$0 <command> [options]\n\nMove contact lists into Sakari and keep them in sync.')
+    .command(importCommand(context))
+    .command(sandboxCommand(context))
+    .demandCommand(1, 'name a command: import, sandbox (see --help)')
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .epilogue(
+      'Exit codes: 0 all delivered · 1 aborted (resumable) · 2 usage/config error · 3 rows failed · 4 locked.\n' +
+        'Credentials: --account/--client-id/--client-secret or SAKARI_ACCOUNT_ID, SAKARI_CLIENT_ID, SAKARI_CLIENT_SECRET.',
+    )
+    .fail((message, error) => {
+      throw error ?? new UsageError(message);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    const { code, message } = exitCodeForError(error);
+    output.stderr(`sakari-sync: ${message}\n`);
+    if (error instanceof UsageError) output.stderr('Run sakari-sync --help for usage.\n');
+    return code;
+  }
+  return context.exitCode;
+}

@@ -1,0 +1,370 @@
+/**
+ * The one place that knows the order of the stages:
+ * read → map → normalise phones → validate → dedupe → check state → batch → upsert → report.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import {
+  resolveImportSettings,
+  redactSettings,
+  type ApiSettings,
+  type ImportInput,
+  type ImportSettings,
+} from '../config.js';
+import { AccountLimiter } from '../limit/limiter.js';
+import { openSource, sha256File, type SourceInfo } from '../read/index.js';
+import { RunReport, exitCodeFor, newRunId, type RunSummary } from '../report/index.js';
+import { SakariClient, type ClientEvent } from '../sakari/client.js';
+import { SakariAuthError } from '../sakari/errors.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { RunLock, StateStore } from '../state/index.js';
+import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
+import { batchContacts, type Batch } from './batch.js';
+import { checkState } from './check-state.js';
+import { dedupe } from './dedupe.js';
+import { mapFields } from './map-fields.js';
+import { normalisePhones } from './normalise-phone.js';
+import { upsertBatch, type UpsertContext } from './upsert.js';
+import { validateContacts } from './validate.js';
+
+/** What a caller can watch while a run goes. */
+export interface RunHooks {
+  /** Aborting finishes the batches in flight, records them, and ends the run with exit code 1. */
+  signal?: AbortSignal;
+  /** Called about once a second and at the end. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Called once the sources are open, before the first request (pre-flight). */
+  onStart?: (start: RunStart) => void;
+  /** API events (requests, 429s, retries, token refreshes), for logs. */
+  onApiEvent?: (event: ClientEvent) => void;
+}
+
+export interface RunProgress {
+  runId: string;
+  rowsRead: number;
+  rowsDone: number;
+  counts: RunReport['counts'];
+  api: ApiStats;
+  elapsedMs: number;
+}
+
+export interface RunStart {
+  runId: string;
+  reportPath: string;
+  settings: Record<string, unknown>;
+  resumedFrom?: string;
+  apiUrl?: string;
+}
+
+/** The summary of a finished (or aborted) run, and where its report is. */
+export interface ImportResult extends RunSummary {
+  reportPath: string;
+}
+
+/** A run that stopped before the end; it can be resumed by running the same command again. */
+export class RunAbortedError extends Error {
+  constructor(
+    message: string,
+    readonly result: ImportResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RunAbortedError';
+  }
+}
+
+const PROGRESS_INTERVAL_MS = 1_000;
+
+/**
+ * Imports contacts into Sakari: the whole pipeline, from sources to the reconciliation report.
+ *
+ * @example
+ * ```ts
+ * const result = await importContacts({ sources: ['contacts.csv'], defaultCountry: 'GB', sandbox: true });
+ * console.log(result.counts.created, result.reportPath);
+ * ```
+ * Resolves with the run summary (also when rows failed: see `exitCode`). Rejects with a
+ * `ConfigError` for bad options, a `SourceError` for an unreadable source and a
+ * {@link RunAbortedError} when the run stopped part-way (its report is still written).
+ */
+export async function importContacts(input: ImportInput, hooks: RunHooks = {}): Promise<ImportResult> {
+  const settings = await resolveImportSettings(input);
+  return runImport(settings, hooks);
+}
+
+/** {@link importContacts} for settings that are already resolved. */
+export async function runImport(settings: ImportSettings, hooks: RunHooks = {}): Promise<ImportResult> {
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+  const shas = await sourceHashes(settings.sources);
+
+  let lock: RunLock | undefined;
+  let store: StateStore | null = null;
+  let sandbox: Sandbox | undefined;
+  let limiter: AccountLimiter | undefined;
+  try {
+    if (settings.statePath) {
+      const stateDir = path.dirname(settings.statePath);
+      lock = await RunLock.acquire({ stateDir, jobKey: settings.jobKey, command: settings.command });
+      store = StateStore.open(settings.statePath);
+    }
+    let api = settings.api;
+    if (api && settings.sandbox) {
+      sandbox = await startSandbox({
+        dataFile: settings.statePath ? path.join(path.dirname(settings.statePath), 'sandbox-data.json') : undefined,
+      });
+      api = { ...api, url: sandbox.url };
+    }
+
+    const optionsHash = hashOptions(settings, shas);
+    const sourceSha = shas.join(',');
+    // stdin cannot be hashed before reading it, so a run from stdin never resumes another.
+    const canResume = store && !settings.dryRun && !settings.sources.includes('-');
+    const resumable = canResume ? store?.findResumable(settings.jobKey, sourceSha, optionsHash) : undefined;
+    const resumeChain = new Set<string>([runId, ...(resumable && store ? store.resumeChain(resumable.id) : [])]);
+    if (store && !settings.dryRun) {
+      store.startRun({
+        id: runId,
+        command: settings.command,
+        jobKey: settings.jobKey,
+        sourceSha256: sourceSha,
+        optionsHash,
+        startedAt: startedAt.toISOString(),
+        resumedFrom: resumable?.id,
+        pid: process.pid,
+      });
+    }
+
+    const report = await RunReport.open({ reportDir: settings.reportDir, runId });
+    const stats = emptyApiStats();
+    let client: SakariClient | null = null;
+    if (api) {
+      limiter = new AccountLimiter({ rate: settings.rate, maxConcurrent: settings.concurrency });
+      client = createClient(api, limiter, hooks);
+    }
+    hooks.onStart?.({
+      runId,
+      reportPath: report.dir,
+      settings: redactSettings(settings),
+      resumedFrom: resumable?.id,
+      apiUrl: api?.url,
+    });
+
+    const pipeline = new ImportPipeline(settings, report, {
+      sink: client,
+      mergeStrategy: settings.mergeStrategy,
+      store: settings.dryRun ? null : store,
+      account: settings.account,
+      runId,
+    });
+    const outcome = await pipeline.run(resumeChain, hooks, store);
+    const api_ = client ? client.stats : stats;
+    const meta = {
+      command: settings.command,
+      sources: pipeline.sources.map((info, i) => ({
+        path: info.path,
+        sha256: info.sha256 ?? shas[i] ?? '',
+        format: info.format,
+      })),
+      account: settings.account,
+      dryRun: settings.dryRun,
+      startedAt,
+      api: api_,
+      settings: redactSettings(settings),
+    };
+    if (outcome.error) {
+      const exitCode = outcome.error instanceof SakariAuthError ? 2 : 1;
+      const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
+      store?.finishRun(runId, 'aborted', { ...summary.counts });
+      const result = { ...summary, reportPath: report.dir };
+      throw new RunAbortedError(`run aborted: ${describeError(outcome.error)}`, result, { cause: outcome.error });
+    }
+    const exitCode = exitCodeFor(report.counts, { strict: settings.strict });
+    const summary = await report.finish({ ...meta, exitCode });
+    store?.finishRun(runId, 'completed', { ...summary.counts });
+    return { ...summary, reportPath: report.dir };
+  } finally {
+    await limiter?.stop();
+    store?.close();
+    await sandbox?.close();
+    await lock?.release();
+  }
+}
+
+/** Drives the stages for one run and settles every row in the report. */
+class ImportPipeline {
+  readonly sources: SourceInfo[] = [];
+  private rowsRead = 0;
+
+  constructor(
+    private readonly settings: ImportSettings,
+    private readonly report: RunReport,
+    private readonly upsert: UpsertContext,
+  ) {}
+
+  async run(
+    resumeChain: ReadonlySet<string>,
+    hooks: RunHooks,
+    store: StateStore | null,
+  ): Promise<{ error?: unknown }> {
+    const { settings, report } = this;
+    const started = Date.now();
+    const progress = (): RunProgress => ({
+      runId: this.upsert.runId,
+      rowsRead: this.rowsRead,
+      rowsDone: report.counts.rows,
+      counts: report.counts,
+      api: this.upsert.sink && 'stats' in this.upsert.sink ? (this.upsert.sink as SakariClient).stats : emptyApiStats(),
+      elapsedMs: Date.now() - started,
+    });
+    const timer = setInterval(() => {
+      const p = progress();
+      report.sample({ at: Date.now(), rowsDone: p.rowsDone, requests: p.api.requests, throttled: p.api.throttled });
+      hooks.onProgress?.(p);
+    }, PROGRESS_INTERVAL_MS);
+    timer.unref();
+
+    const drafts = mapFields(this.readAll(), { mapping: settings.mapping });
+    const phones = normalisePhones(drafts, {
+      defaultCountry: settings.defaultCountry,
+      requireMobile: settings.requireMobile,
+      workers: settings.workers,
+    });
+    const unique = dedupe(validateContacts(phones));
+    const fresh = checkState(unique, {
+      store: settings.dryRun ? store : this.upsert.store,
+      account: settings.account,
+      full: settings.full,
+      resumeChain,
+    });
+
+    const limit = pLimit(settings.concurrency);
+    const inFlight = new Set<Promise<void>>();
+    let error: unknown;
+    const send = (batch: Batch): Promise<void> =>
+      limit(async () => {
+        if (error !== undefined) {
+          this.settleAborted(batch);
+          return;
+        }
+        try {
+          for (const outcome of await upsertBatch(batch, this.upsert)) report.record(outcome);
+        } catch (caught) {
+          error ??= caught;
+          this.settleAborted(batch);
+        }
+      });
+    try {
+      for await (const item of batchContacts(fresh, settings.batchSize)) {
+        if ('contacts' in item) {
+          const task = send(item).finally(() => inFlight.delete(task));
+          inFlight.add(task);
+          // Read no further ahead than the batches that can be in flight: bounded memory.
+          while (inFlight.size >= settings.concurrency && error === undefined) await Promise.race(inFlight);
+        } else {
+          report.record(isRejected(item) ? rejectedOutcome(item) : item);
+        }
+        if (error !== undefined || hooks.signal?.aborted) break;
+      }
+      await Promise.all(inFlight);
+    } catch (caught) {
+      await Promise.allSettled(inFlight);
+      error ??= caught;
+    } finally {
+      clearInterval(timer);
+    }
+    if (error === undefined && hooks.signal?.aborted) error = new Error('interrupted by a signal');
+    const last = progress();
+    report.sample({ at: Date.now(), rowsDone: last.rowsDone, requests: last.api.requests, throttled: last.api.throttled });
+    hooks.onProgress?.(last);
+    return error === undefined ? {} : { error };
+  }
+
+  /** Rows of a batch that was not (or not surely) delivered: failed now, resent by the resumed run. */
+  private settleAborted(batch: Batch): void {
+    for (const contact of batch.contacts) {
+      this.report.record({
+        ref: contact.ref,
+        raw: contact.raw,
+        mobileInput: contact.mobileInput,
+        mobileE164: contact.payload.mobile,
+        status: 'failed',
+        code: 'RUN_ABORTED',
+        message: 'the run stopped before Sakari acknowledged this row; run the same command again to resume',
+      });
+    }
+  }
+
+  /** Every source in turn, as one stream of rows numbered continuously. */
+  private async *readAll(): AsyncGenerator<SourceRow> {
+    const { settings } = this;
+    for (const sourcePath of settings.sources) {
+      const opened = await openSource(sourcePath, {
+        format: settings.format,
+        delimiter: settings.delimiter,
+        encoding: settings.encoding,
+        seqStart: this.rowsRead,
+      });
+      this.sources.push(opened.info);
+      for await (const row of opened.rows) {
+        this.rowsRead++;
+        yield row;
+      }
+    }
+  }
+}
+
+function createClient(api: ApiSettings, limiter: AccountLimiter, hooks: RunHooks): SakariClient {
+  return new SakariClient({
+    apiUrl: api.url,
+    accountId: api.accountId,
+    clientId: api.clientId,
+    clientSecret: api.clientSecret,
+    timeoutMs: api.timeoutMs,
+    limiter,
+    onEvent: hooks.onApiEvent,
+  });
+}
+
+function isRejected(item: Rejected | RowOutcome): item is Rejected {
+  return 'error' in item && item.error !== undefined;
+}
+
+function rejectedOutcome(rejected: Rejected): RowOutcome {
+  return {
+    ref: rejected.ref,
+    raw: rejected.raw,
+    mobileInput: rejected.mobileInput,
+    mobileE164: rejected.mobileE164,
+    status: rejected.status,
+    code: rejected.error.code,
+    message: rejected.error.message,
+  };
+}
+
+/** The settings that change what a run sends: a resumed run must have the same ones. */
+function hashOptions(settings: ImportSettings, shas: string[]): string {
+  const relevant = {
+    shas,
+    format: settings.format,
+    delimiter: settings.delimiter,
+    encoding: settings.encoding,
+    mapping: settings.mapping,
+    defaultCountry: settings.defaultCountry,
+    requireMobile: settings.requireMobile,
+    mergeStrategy: settings.mergeStrategy,
+    account: settings.account,
+    full: settings.full,
+  };
+  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 32);
+}
+
+/** Hashes of the sources before the run (stdin cannot be read twice: it never resumes). */
+async function sourceHashes(sources: string[]): Promise<string[]> {
+  return Promise.all(sources.map((source) => (source === '-' ? Promise.resolve('stdin') : sha256File(source))));
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,107 @@
+import { SakariHttpError } from '../sakari/errors.js';
+import type { ContactOutcome, ContactSink } from '../sakari/types.js';
+import type { AckedRow, StateStore } from '../state/index.js';
+import type { MergeStrategy, RowOutcome } from '../types.js';
+import type { Batch } from './batch.js';
+import type { PendingContact } from './check-state.js';
+
+export interface UpsertContext {
+  /** null in a dry run: nothing is sent. */
+  sink: ContactSink | null;
+  mergeStrategy: MergeStrategy;
+  store: StateStore | null;
+  account: string;
+  runId: string;
+}
+
+/** HTTP statuses that say "this account or token is wrong", not "this row is wrong": splitting cannot help. */
+const RUN_LEVEL_STATUSES = new Set([401, 403, 404]);
+
+/**
+ * Sends one batch and settles every row of it. A batch the API refuses as a whole (a 4xx other than
+ * auth) is split in halves until the rows it refuses are isolated, so one bad row fails alone.
+ * What Sakari acknowledged is written to the state store in one transaction before this resolves.
+ * Run-level failures (auth, retries exhausted) are thrown: the run aborts and can be resumed.
+ */
+export async function upsertBatch(batch: Batch, context: UpsertContext): Promise<RowOutcome[]> {
+  if (!context.sink) return batch.contacts.map(dryRunOutcome);
+  return sendPart(batch.contacts, context.sink, context);
+}
+
+async function sendPart(
+  contacts: PendingContact[],
+  sink: ContactSink,
+  context: UpsertContext,
+): Promise<RowOutcome[]> {
+  let outcomes: Map<string, ContactOutcome>;
+  try {
+    const result = await sink.upsertBatch(
+      contacts.map((contact) => contact.payload),
+      context.mergeStrategy,
+    );
+    outcomes = result.outcomes;
+  } catch (error) {
+    if (!(error instanceof SakariHttpError) || error.retryable || RUN_LEVEL_STATUSES.has(error.status)) throw error;
+    if (contacts.length === 1) {
+      const code = error.apiCode ?? `HTTP_${error.status}`;
+      return [outcomeOf(contacts[0]!, { status: 'failed', code, message: error.message })];
+    }
+    const middle = Math.ceil(contacts.length / 2);
+    const first = await sendPart(contacts.slice(0, middle), sink, context);
+    const second = await sendPart(contacts.slice(middle), sink, context);
+    return [...first, ...second];
+  }
+  const settled = contacts.map((contact) =>
+    outcomeOf(
+      contact,
+      outcomes.get(contact.payload.mobile) ?? {
+        status: 'failed',
+        code: 'NO_RESULT',
+        message: 'Sakari did not report on this contact',
+      },
+    ),
+  );
+  recordAcknowledged(contacts, settled, context);
+  return settled;
+}
+
+function recordAcknowledged(contacts: PendingContact[], settled: RowOutcome[], context: UpsertContext): void {
+  if (!context.store) return;
+  const acked: AckedRow[] = [];
+  settled.forEach((outcome, i) => {
+    if (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'blocked') {
+      acked.push({
+        e164: contacts[i]!.payload.mobile,
+        payloadHash: contacts[i]!.payloadHash,
+        contactId: outcome.contactId,
+        status: outcome.status,
+      });
+    }
+  });
+  if (acked.length > 0) context.store.recordBatch(context.account, context.runId, acked);
+}
+
+function outcomeOf(contact: PendingContact, result: ContactOutcome): RowOutcome {
+  return {
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    mobileE164: contact.payload.mobile,
+    status: result.status,
+    code: result.code ?? (result.status === 'blocked' ? 'CONT-010' : undefined),
+    message: result.message,
+    contactId: result.contactId ?? contact.known?.contactId,
+  };
+}
+
+function dryRunOutcome(contact: PendingContact): RowOutcome {
+  return {
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    mobileE164: contact.payload.mobile,
+    status: contact.known ? 'updated' : 'created',
+    message: 'dry run: not sent',
+    contactId: contact.known?.contactId,
+  };
+}
