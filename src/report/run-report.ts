@@ -1,0 +1,355 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { ROW_STATUSES, type RowOutcome, type RowStatus } from '../types.js';
+import { checkInvariants, countOutcome, emptyCounts, InvariantError, type Counts } from './counts.js';
+import { csvRecord, spreadsheetSafe } from './csv.js';
+import { ErrorCodeTally } from './error-codes.js';
+import { FileSink } from './file-sink.js';
+import { renderReportHtml } from './html.js';
+import { REJECTED_FILE, RejectedLedger } from './rejected.js';
+import { buildSummary, writeFileAtomic, type RunSummary, type SummaryMeta } from './summary.js';
+import { Timeline, type TimelinePoint } from './timeline.js';
+
+/** The run folder holds contact data: only the owner may list or read it. */
+export const REPORT_DIR_MODE = 0o700;
+/** Report files hold contact data: owner read/write only. */
+export const REPORT_FILE_MODE = 0o600;
+
+export const SUMMARY_FILE = 'summary.json';
+export const ROWS_FILE = 'rows.csv';
+export const HTML_FILE = 'report.html';
+
+/** rows.csv columns (contract §5). */
+export const ROWS_COLUMNS = [
+  'line',
+  'status',
+  'code',
+  'message',
+  'mobile_input',
+  'mobile_e164',
+  'contact_id',
+] as const;
+
+/** Statuses whose rows go to rejected.csv and the error-code table. */
+const REJECTED_STATUSES: ReadonlySet<RowStatus> = new Set<RowStatus>([
+  'invalid',
+  'duplicate',
+  'blocked',
+  'failed',
+]);
+const KNOWN_STATUSES: ReadonlySet<string> = new Set<string>(ROW_STATUSES);
+
+/** What an E.164 number looks like; anything else in that column is treated as free text. */
+const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
+
+/** Record-time problems listed one by one; more are summarised as a count so a runaway bug cannot fill memory. */
+const MAX_LISTED_PROBLEMS = 20;
+/** Seq ranges named in a "rows missing" message. */
+const MAX_LISTED_GAPS = 10;
+/** A first timeline sample this close to the run's start is on the same clock (epoch ms), so the chart may be anchored at the start and end. */
+const SAME_CLOCK_TOLERANCE_MS = 24 * 60 * 60 * 1000;
+
+/** Where and under which id a run's report is written. */
+export interface ReportOptions {
+  /** Parent folder (created if needed); the run writes `<reportDir>/<runId>/`. */
+  reportDir: string;
+  /** See `newRunId`. Must be a plain folder name. */
+  runId: string;
+  /** Clock for `finishedAt` (default: the system clock). */
+  now?: () => Date;
+}
+
+/** A safe single path segment: no separators, not `.` or `..`. */
+const SAFE_RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function e164Cell(value: string | undefined): string {
+  if (value === undefined) return '';
+  return E164_PATTERN.test(value) ? value : spreadsheetSafe(value);
+}
+
+function rowsLine(outcome: RowOutcome): string {
+  return csvRecord([
+    String(outcome.ref.line),
+    outcome.status,
+    spreadsheetSafe(outcome.code ?? ''),
+    spreadsheetSafe(outcome.message ?? ''),
+    spreadsheetSafe(outcome.mobileInput),
+    e164Cell(outcome.mobileE164),
+    spreadsheetSafe(outcome.contactId ?? ''),
+  ]);
+}
+
+function describeRanges(ranges: ReadonlyArray<readonly [number, number]>): string {
+  const shown = ranges
+    .slice(0, MAX_LISTED_GAPS)
+    .map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`));
+  if (ranges.length > MAX_LISTED_GAPS) shown.push(`and ${ranges.length - MAX_LISTED_GAPS} more ranges`);
+  return shown.join(', ');
+}
+
+/**
+ * The reconciliation report of one run (contract §5): `rows.csv`, `rejected.csv`,
+ * `summary.json` and `report.html` in `<reportDir>/<runId>/`.
+ *
+ * Outcomes may be recorded in any order (batches finish concurrently); rows.csv is written in
+ * source order (`ref.seq`) as soon as the rows before an outcome are in, through a reorder buffer
+ * that holds only the outcomes waiting for an earlier one. A crash leaves a rows.csv of whole lines.
+ *
+ * @example
+ * const report = await RunReport.open({ reportDir: './reports', runId: newRunId() });
+ * for await (const outcome of outcomes) report.record(outcome);
+ * const summary = await report.finish({ command: 'import', sources, account, dryRun, startedAt, api, exitCode });
+ */
+export class RunReport {
+  /** `<reportDir>/<runId>`. */
+  readonly dir: string;
+
+  private readonly liveCounts: Counts = emptyCounts();
+  private readonly errorCodes = new ErrorCodeTally();
+  private readonly timeline = new Timeline();
+  /** Outcomes waiting for an earlier seq, by seq. */
+  private readonly waiting = new Map<number, RowOutcome>();
+  private nextSeq = 0;
+  private readonly recordProblems: string[] = [];
+  private unlistedRecordProblems = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly runId: string,
+    dir: string,
+    private readonly rows: FileSink,
+    private readonly rejected: RejectedLedger,
+    private readonly now: () => Date,
+  ) {
+    this.dir = dir;
+  }
+
+  /**
+   * Creates `<reportDir>/<runId>/` (mode 0700; it must not exist yet) and starts rows.csv with its header.
+   * @throws when the folder exists or cannot be created.
+   */
+  static async open(options: ReportOptions): Promise<RunReport> {
+    if (!SAFE_RUN_ID.test(options.runId) || options.runId.includes('..')) {
+      throw new RangeError(`invalid run id ${JSON.stringify(options.runId)}: expected a plain folder name`);
+    }
+    await mkdir(options.reportDir, { recursive: true });
+    const dir = join(options.reportDir, options.runId);
+    try {
+      await mkdir(dir, { mode: REPORT_DIR_MODE });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new Error(`report folder ${dir} already exists: use a new run id`, { cause: error });
+      }
+      throw error;
+    }
+    // mkdir's mode is filtered by the umask; make sure of it.
+    await chmod(dir, REPORT_DIR_MODE);
+    const rows = await FileSink.create(join(dir, ROWS_FILE), REPORT_FILE_MODE);
+    let rejected: RejectedLedger;
+    try {
+      rejected = await RejectedLedger.create(dir, REPORT_FILE_MODE);
+    } catch (error) {
+      await rows.close().catch(() => undefined);
+      throw error;
+    }
+    rows.write(csvRecord(ROWS_COLUMNS));
+    rows.flush();
+    return new RunReport(options.runId, dir, rows, rejected, options.now ?? (() => new Date()));
+  }
+
+  /** Live counts of the rows recorded so far (a copy), for progress output. */
+  get counts(): Counts {
+    return { ...this.liveCounts };
+  }
+
+  /**
+   * Records one row's final outcome. Any order; each seq exactly once. A seq recorded twice, or an
+   * outcome without a valid seq or status, is a bug: it is left out and reported by {@link finish}.
+   * @throws after finish or abort.
+   */
+  record(outcome: RowOutcome): void {
+    if (this.closed)
+      throw new Error(`RunReport ${this.runId}: record() after finish/abort (seq ${outcome.ref.seq})`);
+    const { seq } = outcome.ref;
+    const where = `${outcome.ref.file}:${outcome.ref.line}`;
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      this.problem(`outcome for ${where} has seq ${String(seq)}, not a non-negative integer`);
+      return;
+    }
+    if (!KNOWN_STATUSES.has(outcome.status)) {
+      this.problem(`outcome for ${where} (seq ${seq}) has unknown status ${JSON.stringify(outcome.status)}`);
+      return;
+    }
+    if (seq < this.nextSeq || this.waiting.has(seq)) {
+      this.problem(`seq ${seq} (${where}) recorded more than once; the later outcome was ignored`);
+      return;
+    }
+    countOutcome(this.liveCounts, outcome.status);
+    if (REJECTED_STATUSES.has(outcome.status)) this.errorCodes.add(outcome);
+    if (seq === this.nextSeq) {
+      this.write(outcome);
+      this.nextSeq += 1;
+      this.flushContiguous();
+    } else {
+      this.waiting.set(seq, outcome);
+    }
+  }
+
+  /**
+   * Adds a timeline sample for the throughput/throttling chart (call about once a second).
+   * `at` is epoch ms; the other fields are cumulative totals since the run started.
+   */
+  sample(point: TimelinePoint): void {
+    if (!this.closed) this.timeline.add(point);
+  }
+
+  /** Outcomes held back waiting for an earlier seq (how far out of order the pipeline runs). */
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  /** Resolves when the files' write buffers have drained: a producer that records fast may await it for backpressure. */
+  async drain(): Promise<void> {
+    this.rows.flush();
+    this.rejected.file.flush();
+    await Promise.all([this.rows.drain(), this.rejected.file.drain()]);
+  }
+
+  /**
+   * Ends the run: writes the rows still held back, rejected.csv, summary.json and report.html.
+   * When a seq between 0 and the highest recorded one is missing, a seq was recorded twice, or the
+   * counts do not balance, summary.json is still written, with exit code 1, and this throws.
+   *
+   * @throws {InvariantError} when the report's books do not balance (a bug).
+   */
+  async finish(meta: SummaryMeta): Promise<RunSummary> {
+    return this.close(meta);
+  }
+
+  /**
+   * Ends an aborted run: writes what was recorded (in seq order, leaving gaps), rejected.csv,
+   * summary.json (`partial: true`, `abortReason`, `exitCode` 1, or `meta.exitCode` when that is a
+   * non-zero code such as 2 for a configuration error) and report.html. Does not throw
+   * for missing rows: an aborted run has them.
+   */
+  async abort(meta: SummaryMeta, reason: string): Promise<RunSummary> {
+    return this.close(meta, reason);
+  }
+
+  private problem(message: string): void {
+    if (this.recordProblems.length < MAX_LISTED_PROBLEMS) this.recordProblems.push(message);
+    else this.unlistedRecordProblems += 1;
+  }
+
+  private write(outcome: RowOutcome): void {
+    this.rows.write(rowsLine(outcome));
+    if (REJECTED_STATUSES.has(outcome.status)) this.rejected.append(outcome);
+  }
+
+  private flushContiguous(): void {
+    for (let next = this.waiting.get(this.nextSeq); next; next = this.waiting.get(this.nextSeq)) {
+      this.waiting.delete(this.nextSeq);
+      this.write(next);
+      this.nextSeq += 1;
+    }
+  }
+
+  /** Writes every held-back outcome in seq order and returns the seq ranges that were never recorded. */
+  private flushAll(): Array<[number, number]> {
+    const gaps: Array<[number, number]> = [];
+    const seqs = [...this.waiting.keys()].sort((a, b) => a - b);
+    for (const seq of seqs) {
+      const outcome = this.waiting.get(seq);
+      if (!outcome) continue;
+      if (seq > this.nextSeq) gaps.push([this.nextSeq, seq - 1]);
+      this.write(outcome);
+      this.nextSeq = seq + 1;
+    }
+    this.waiting.clear();
+    return gaps;
+  }
+
+  private timelineFor(meta: SummaryMeta, finishedAt: Date, counts: Counts): TimelinePoint[] {
+    const samples = [...this.timeline.samples];
+    const first = samples[0];
+    const startMs = meta.startedAt.getTime();
+    if (!first || Math.abs(first.at - startMs) > SAME_CLOCK_TOLERANCE_MS) return samples;
+    // Anchor the chart at the run's start and end so its first and last seconds are not lost.
+    if (first.at > startMs) samples.unshift({ at: startMs, rowsDone: 0, requests: 0, throttled: 0 });
+    const last = samples.at(-1);
+    if (last && finishedAt.getTime() > last.at) {
+      samples.push({
+        at: finishedAt.getTime(),
+        rowsDone: Math.max(last.rowsDone, counts.rows),
+        requests: Math.max(last.requests, meta.api.requests),
+        throttled: Math.max(last.throttled, meta.api.throttled),
+      });
+    }
+    return samples;
+  }
+
+  private async close(meta: SummaryMeta, abortReason?: string): Promise<RunSummary> {
+    if (this.closed) throw new Error(`RunReport ${this.runId}: already finished`);
+    this.closed = true;
+    const gaps = this.flushAll();
+
+    let ioError: unknown;
+    await this.rows.close().catch((error: unknown) => {
+      ioError ??= error;
+    });
+    await this.rejected.finalize(REPORT_FILE_MODE).catch((error: unknown) => {
+      ioError ??= error;
+    });
+
+    const counts = { ...this.liveCounts };
+    const problems = [...this.recordProblems];
+    if (this.unlistedRecordProblems > 0)
+      problems.push(`and ${this.unlistedRecordProblems} more such problems`);
+    if (gaps.length > 0 && abortReason === undefined) {
+      const missing = gaps.reduce((sum, [from, to]) => sum + (to - from + 1), 0);
+      problems.push(`${missing} row(s) never recorded (seq ${describeRanges(gaps)})`);
+    }
+    problems.push(...checkInvariants(counts));
+
+    const finishedAt = this.now();
+    // An abort exits 1 unless the caller names a more specific non-zero code (2: bad credentials).
+    const exitCode =
+      abortReason !== undefined
+        ? meta.exitCode !== 0
+          ? meta.exitCode
+          : 1
+        : problems.length > 0
+          ? 1
+          : meta.exitCode;
+    const summary = buildSummary({
+      runId: this.runId,
+      meta,
+      counts,
+      finishedAt,
+      exitCode,
+      abortReason,
+      problems,
+    });
+    await writeFileAtomic(
+      join(this.dir, SUMMARY_FILE),
+      `${JSON.stringify(summary, null, 2)}\n`,
+      REPORT_FILE_MODE,
+    );
+    const html = renderReportHtml({
+      summary,
+      errorCodes: this.errorCodes.top(),
+      timeline: this.timelineFor(meta, finishedAt, counts),
+      settings: meta.settings,
+      files: { summary: SUMMARY_FILE, rows: ROWS_FILE, rejected: REJECTED_FILE },
+    });
+    await writeFileAtomic(join(this.dir, HTML_FILE), html, REPORT_FILE_MODE);
+
+    if (ioError !== undefined) {
+      const message = ioError instanceof Error ? ioError.message : String(ioError);
+      throw new Error(`writing the report in ${this.dir} failed: ${message}`, { cause: ioError });
+    }
+    if (problems.length > 0 && abortReason === undefined) throw new InvariantError(problems);
+    return summary;
+  }
+}
