@@ -1,0 +1,213 @@
+/**
+ * The byte side of reading a source, as async generators: hash the stored bytes, gunzip, decode
+ * to text. Each holds at most a chunk or two, so memory does not grow with the file.
+ */
+
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+import { BINARY_CHECK_CHARS, binaryVerdict, decoderLabel } from './detect.js';
+import { SourceError, describeSource } from './errors.js';
+import type { SourceEncoding, SourceInfo } from './types.js';
+
+/** The error of a failed read, as a {@link SourceError} naming the file. */
+export function readFailure(error: unknown, file: string): SourceError {
+  if (error instanceof SourceError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const name = describeSource(file);
+  if (code === 'ENOENT') {
+    return new SourceError('SOURCE_NOT_FOUND', file, `Source file not found: ${name}`, { cause: error });
+  }
+  const reason =
+    code === 'EISDIR'
+      ? 'it is a directory'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  return new SourceError('SOURCE_UNREADABLE', file, `Cannot read source ${name}: ${reason}`, {
+    cause: error,
+  });
+}
+
+/**
+ * Passes the stored bytes through while hashing them; calls `onDigest` with the hex SHA-256 once
+ * the source has been read to its end. Read errors become `SOURCE_UNREADABLE`.
+ */
+export async function* hashBytes(
+  source: AsyncIterable<Buffer | string>,
+  file: string,
+  onDigest: (sha256: string) => void,
+): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  const iterator = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer | string>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw readFailure(error, file);
+      }
+      if (next.done === true) break;
+      const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
+      hash.update(chunk);
+      yield chunk;
+    }
+  } finally {
+    await iterator.return?.();
+  }
+  onDigest(hash.digest('hex'));
+}
+
+/**
+ * An async sequence of chunks that can be looked into before it is consumed: {@link peek} reads
+ * ahead and keeps what it read, iteration then yields the kept chunks first.
+ */
+export class PeekableChunks implements AsyncIterable<Buffer> {
+  private readonly kept: Buffer[] = [];
+  private keptBytes = 0;
+  private ended = false;
+  private readonly iterator: AsyncIterator<Buffer>;
+
+  constructor(source: AsyncIterable<Buffer>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /**
+   * Reads ahead until `enough` holds for the bytes kept so far, at least `minBytes` are kept, or
+   * the source ended; returns the kept bytes (a copy).
+   */
+  async peek(minBytes: number, enough: (head: Buffer) => boolean = () => true): Promise<Buffer> {
+    let head = Buffer.concat(this.kept);
+    while (!this.ended && (this.keptBytes < minBytes || !enough(head))) {
+      const next = await this.iterator.next();
+      if (next.done === true) {
+        this.ended = true;
+        break;
+      }
+      this.kept.push(next.value);
+      this.keptBytes += next.value.length;
+      head = Buffer.concat(this.kept);
+    }
+    return head;
+  }
+
+  /** Stops the underlying source (closes the file) without reading on. */
+  async close(): Promise<void> {
+    this.ended = true;
+    this.kept.length = 0;
+    await this.iterator.return?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    try {
+      while (this.kept.length > 0) yield this.kept.shift() as Buffer;
+      if (this.ended) return;
+      for (;;) {
+        const next = await this.iterator.next();
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      await this.iterator.return?.();
+    }
+  }
+}
+
+/** Gunzips a byte sequence (several gzip members are read in turn). Bad data → `SOURCE_FORMAT`. */
+export async function* gunzipBytes(source: AsyncIterable<Buffer>, file: string): AsyncGenerator<Buffer> {
+  const inflater = createGunzip();
+  let sourceError: unknown;
+  const feeding = pipeline(Readable.from(source, { objectMode: false }), inflater).catch((error: unknown) => {
+    sourceError ??= error;
+  });
+  try {
+    for await (const chunk of inflater) yield chunk as Buffer;
+  } catch (error) {
+    const cause = sourceError instanceof SourceError ? sourceError : error;
+    if (cause instanceof SourceError) throw cause;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new SourceError(
+      'SOURCE_FORMAT',
+      file,
+      `${describeSource(file)} is not valid gzip data: ${reason}`,
+      {
+        cause,
+      },
+    );
+  } finally {
+    inflater.destroy();
+    await feeding;
+  }
+  if (sourceError instanceof SourceError) throw sourceError;
+}
+
+/**
+ * Decodes bytes to text. A byte order mark matching `encoding` is dropped; bytes invalid in the
+ * encoding become U+FFFD (counted in `info.replacementChars`) rather than an error. Refuses
+ * binary data (NUL among the first characters) and a source with no non-blank character.
+ */
+export async function* decodeText(
+  source: AsyncIterable<Buffer>,
+  encoding: SourceEncoding,
+  file: string,
+  info: SourceInfo,
+): AsyncGenerator<string> {
+  const decoder = new TextDecoder(decoderLabel(encoding), { fatal: false });
+  info.replacementChars = 0;
+  let head = '';
+  let checked = false;
+  let sawContent = false;
+  const accept = (text: string): string => {
+    info.replacementChars = (info.replacementChars ?? 0) + countReplacementChars(text);
+    if (!sawContent && /\S/.test(text)) sawContent = true;
+    return text;
+  };
+  for await (const chunk of source) {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text.length === 0) continue;
+    if (checked) {
+      yield accept(text);
+      continue;
+    }
+    head += text;
+    if (head.length < BINARY_CHECK_CHARS) continue;
+    checkText(head, file);
+    checked = true;
+    yield accept(head);
+    head = '';
+  }
+  const tail = head + decoder.decode();
+  if (!checked) checkText(tail, file);
+  if (tail.length > 0) yield accept(tail);
+  if (!sawContent) throw new SourceError('SOURCE_EMPTY', file, `${describeSource(file)} is empty`);
+}
+
+function checkText(head: string, file: string): void {
+  const verdict = binaryVerdict(head);
+  const name = describeSource(file);
+  if (verdict === 'utf16-without-bom') {
+    throw new SourceError(
+      'SOURCE_ENCODING',
+      file,
+      `${name} looks like UTF-16 text without a byte order mark; save it as UTF-8 (or UTF-16 with a BOM)`,
+    );
+  }
+  if (verdict === 'binary') {
+    throw new SourceError(
+      'SOURCE_FORMAT',
+      file,
+      `${name} looks binary (NUL bytes among the first ${BINARY_CHECK_CHARS} characters); expected CSV, JSON or NDJSON text`,
+    );
+  }
+}
+
+function countReplacementChars(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) count++;
+  return count;
+}

@@ -1,0 +1,51 @@
+/** What the format readers share: the source being read and the numbering of its records. */
+
+import type { SourceRow } from '../types.js';
+import type { SourceInfo } from './types.js';
+
+/**
+ * The longest record (CSV record or NDJSON line) a reader accepts, in characters. Contact
+ * records are a few hundred characters; a record this long is an unclosed quote swallowing the
+ * rest of the file, or not text at all. The bound keeps memory flat whatever the input.
+ */
+export const MAX_RECORD_CHARS = 1024 * 1024;
+
+/** How much of an unparseable line is kept in `raw._raw`: enough to recognise it in a report. */
+export const RAW_EXCERPT_CHARS = 200;
+
+/** The state one format reader works with. */
+export interface ReaderContext {
+  /** The source path as the user gave it. */
+  readonly file: string;
+  /** Updated as the reader learns things (delimiter, headers, record count). */
+  readonly info: SourceInfo;
+  /** The `ref.seq` of the next record. */
+  nextSeq: number;
+}
+
+/** A record of the source, numbered and counted. */
+export function makeRow(
+  context: ReaderContext,
+  line: number,
+  raw: Record<string, unknown>,
+  error?: SourceRow['error'],
+): SourceRow {
+  context.info.records++;
+  const ref = { file: context.file, line, seq: context.nextSeq++ };
+  return error === undefined ? { ref, raw } : { ref, raw, error };
+}
+
+/** A record the reader could not make sense of: `RECORD_MALFORMED` with `message`. */
+export function makeMalformedRow(
+  context: ReaderContext,
+  line: number,
+  raw: Record<string, unknown>,
+  message: string,
+): SourceRow {
+  return makeRow(context, line, raw, { code: 'RECORD_MALFORMED', message });
+}
+
+/** The first {@link RAW_EXCERPT_CHARS} characters of a text. */
+export function excerpt(text: string): string {
+  return text.length <= RAW_EXCERPT_CHARS ? text : text.slice(0, RAW_EXCERPT_CHARS);
+}

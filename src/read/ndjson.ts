@@ -1,0 +1,114 @@
+/**
+ * The NDJSON reader: one JSON object per line. Blank lines are skipped; `ref.line` is the 1-based
+ * record index (the count of non-blank lines so far). A line that does not parse, or is not an
+ * object, is a `RECORD_MALFORMED` row with `raw._raw` (the line, first 200 characters), and
+ * reading goes on. A line longer than {@link MAX_RECORD_CHARS} is such a row too, and is not
+ * held in memory beyond that bound.
+ */
+
+import { MAX_RECORD_CHARS, excerpt, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
+import type { SourceRow } from '../types.js';
+
+/** Reads NDJSON text into rows, handed over in batches (one per chunk of text), in source order. */
+export async function* readNdjson(
+  text: AsyncIterable<string>,
+  context: ReaderContext,
+): AsyncGenerator<SourceRow[]> {
+  const lines = new NdjsonLines(context);
+  for await (const chunk of text) {
+    lines.write(chunk);
+    if (lines.pending) yield lines.take();
+  }
+  lines.end();
+  if (lines.pending) yield lines.take();
+}
+
+/** Splits text into lines across chunk boundaries and turns each line into a row. */
+class NdjsonLines {
+  private partial = '';
+  /** Inside an over-long line that was already reported: drop text up to its end. */
+  private skipping = false;
+  private index = 0;
+  private batch: SourceRow[] = [];
+
+  constructor(private readonly context: ReaderContext) {}
+
+  write(chunk: string): void {
+    let start = 0;
+    for (let end = chunk.indexOf('\n'); end !== -1; end = chunk.indexOf('\n', start)) {
+      if (this.skipping) {
+        this.skipping = false;
+      } else if (this.partial.length + (end - start) > MAX_RECORD_CHARS) {
+        this.onTooLong(this.partial.length > 0 ? this.partial : chunk.slice(start, end));
+      } else {
+        const piece = chunk.slice(start, end);
+        this.onLine(this.partial.length === 0 ? piece : this.partial + piece);
+      }
+      this.partial = '';
+      start = end + 1;
+    }
+    if (this.skipping || start === chunk.length) return;
+    this.partial += chunk.slice(start);
+    if (this.partial.length > MAX_RECORD_CHARS) {
+      this.onTooLong(this.partial);
+      this.partial = '';
+      this.skipping = true;
+    }
+  }
+
+  end(): void {
+    if (!this.skipping && this.partial.length > 0) this.onLine(this.partial);
+    this.partial = '';
+  }
+
+  /** Whether rows are waiting to be taken. */
+  get pending(): boolean {
+    return this.batch.length > 0;
+  }
+
+  take(): SourceRow[] {
+    const rows = this.batch;
+    this.batch = [];
+    return rows;
+  }
+
+  private onTooLong(start: string): void {
+    this.batch.push(
+      makeMalformedRow(
+        this.context,
+        ++this.index,
+        { _raw: excerpt(start) },
+        `line is longer than ${MAX_RECORD_CHARS} characters`,
+      ),
+    );
+  }
+
+  private onLine(text: string): void {
+    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (line.trim() === '') return;
+    const index = ++this.index;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.batch.push(
+        makeMalformedRow(this.context, index, { _raw: excerpt(line) }, `not valid JSON: ${reason}`),
+      );
+      return;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      this.batch.push(makeRow(this.context, index, value as Record<string, unknown>));
+      return;
+    }
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    this.batch.push(
+      makeMalformedRow(
+        this.context,
+        index,
+        { _raw: excerpt(line) },
+        `line is not a JSON object (found ${kind})`,
+      ),
+    );
+  }
+}

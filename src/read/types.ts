@@ -1,0 +1,81 @@
+/** The public option and result types of the source readers. */
+
+import type { SourceRow } from '../types.js';
+
+/** The three input formats (CONTRACT §3). */
+export type SourceFormat = 'csv' | 'json' | 'ndjson';
+
+/** Every {@link SourceFormat}, for validating `--format`. */
+export const SOURCE_FORMATS: readonly SourceFormat[] = ['csv', 'json', 'ndjson'];
+
+/** The text encoding a source was decoded with. */
+export type SourceEncoding = 'utf8' | 'utf16le' | 'utf16be' | 'latin1' | 'windows-1252';
+
+/** The encodings a user may ask for; everything else is UTF-8 or decided by a byte order mark. */
+export type RequestedEncoding = 'latin1' | 'windows-1252';
+
+/** Every {@link RequestedEncoding}, for validating `--encoding`. */
+export const REQUESTED_ENCODINGS: readonly RequestedEncoding[] = ['latin1', 'windows-1252'];
+
+/** How to read one source. Everything is optional: the defaults are detected from the file. */
+export interface ReadOptions {
+  /**
+   * The format. Default: by extension after stripping `.gz` (`.csv .tsv .txt` → csv, `.json` → json,
+   * `.ndjson .jsonl` → ndjson); for stdin or another extension, sniffed from the first non-blank
+   * character: `[` → json, `{` → ndjson (json when that line is a lone `{`), else csv.
+   */
+  format?: SourceFormat;
+  /**
+   * CSV field delimiter, one character (`tab` and `\t` mean TAB). Default: TAB for `.tsv`
+   * files, else detected among `, ; TAB |` from the first lines (`,` when none is found).
+   */
+  delimiter?: string;
+  /**
+   * Decode with this single-byte encoding instead of UTF-8. A byte order mark still wins
+   * (UTF-8, UTF-16LE, UTF-16BE). `latin1` is decoded as the WHATWG standard (and every browser)
+   * does, i.e. as windows-1252, so byte 0x80 is `€`.
+   */
+  encoding?: RequestedEncoding;
+  /**
+   * The `ref.seq` of the first record. Sources of one run are numbered continuously: pass the
+   * previous source's `seqStart + info.records`.
+   * @default 0
+   */
+  seqStart?: number;
+  /** The stream read when the path is `-`. @default process.stdin */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** What is known about an opened source; fields fill in as it is read. */
+export interface SourceInfo {
+  /** The path as given (`-` for stdin). */
+  path: string;
+  format: SourceFormat;
+  /** Whether the bytes were gzip (by `.gz` name or the `1f 8b` magic bytes). */
+  compressed: boolean;
+  encoding: SourceEncoding;
+  /** CSV: the field delimiter, once known (after the first lines were read). */
+  delimiter?: string;
+  /** CSV: the header row, once read, made unique (`Phone`, `Phone_2`); blank names become `_column3`. */
+  headers?: string[];
+  /** Hex SHA-256 of the bytes as stored (before gunzip); set once the stream has been fully read. */
+  sha256?: string;
+  /** Records emitted so far (malformed ones included). */
+  records: number;
+  /**
+   * U+FFFD replacement characters in the decoded text so far: bytes that were not valid in the
+   * encoding (plus any U+FFFD the source itself held). Non-zero for a UTF-8 read of a latin1
+   * file: worth a warning that suggests `--encoding`.
+   */
+  replacementChars?: number;
+}
+
+/** An opened source: what is known about it, and its records. */
+export interface OpenedSource {
+  info: SourceInfo;
+  /**
+   * The records, in source order. Iterate it to the end, or call `rows.return()` to release the
+   * file without reading it. Throws {@link SourceError} for a source that cannot be read on.
+   */
+  rows: AsyncGenerator<SourceRow>;
+}

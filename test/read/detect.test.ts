@@ -1,0 +1,132 @@
+import { describe, expect, test } from 'vitest';
+
+import { uniqueHeaders } from '../../src/read/csv.js';
+import {
+  binaryVerdict,
+  chooseEncoding,
+  detectDelimiter,
+  formatFromExtension,
+  hasGzipMagic,
+  sniffFormat,
+} from '../../src/read/detect.js';
+
+describe('detectDelimiter', () => {
+  test.each([
+    ['comma', 'a,b,c\n1,2,3\n', true, ','],
+    ['semicolon', 'a;b;c\n1;2;3\n', true, ';'],
+    ['tab', 'a\tb\tc\n1\t2\t3\n', true, '\t'],
+    ['pipe', 'a|b|c\n1|2|3\n', true, '|'],
+    ['commas only inside quotes do not count', 'a;"b,c"\n"1,5";2\n', true, ';'],
+    ['quoted field spanning lines', 'a;b\n"x,\ny,z";2\n3;4\n', true, ';'],
+    ['tie between consistent candidates: comma first', 'a,b;c\n1,2;3\n', true, ','],
+    ['semicolon beats an inconsistent comma', 'name;amount\nx;1,5\ny;2\n', true, ';'],
+    ['no candidate at all: the fallback', 'phone\n123\n456\n', true, ','],
+    ['one malformed line: the best match with the header count', 'a|b|c\n1|2|3\n4|5\n6|7|8\n', true, '|'],
+    ['a cut-off last line is ignored when the sample is partial', 'a;b\n1;2\n3,4,5,6', false, ';'],
+    ['CRLF and blank lines', 'a;b\r\n\r\n1;2\r\n', true, ';'],
+  ])('%s', (_label, sample, complete, expected) => {
+    expect(detectDelimiter(sample, complete)).toBe(expected);
+  });
+
+  test('the fallback can be chosen by the caller', () => {
+    expect(detectDelimiter('phone\n1\n', true, '\t')).toBe('\t');
+  });
+
+  test('looks at the first ten lines only', () => {
+    const sample = `a;b\n${'1;2\n'.repeat(9)}${'x,y,z\n'.repeat(50)}`;
+    expect(detectDelimiter(sample, true)).toBe(';');
+  });
+});
+
+describe('sniffFormat', () => {
+  test.each([
+    ['[{"a":1}]', 'json'],
+    ['  \n [\n', 'json'],
+    ['{"a":1}\n{"a":2}\n', 'ndjson'],
+    ['{"a":1}', 'ndjson'],
+    ['{\n  "contacts": []\n}', 'json'],
+    ['name,phone\n', 'csv'],
+    ['"name","phone"\n', 'csv'],
+    ['', 'csv'],
+  ])('%j → %s', (text, format) => {
+    expect(sniffFormat(text)).toBe(format);
+  });
+});
+
+describe('formatFromExtension', () => {
+  test.each([
+    ['contacts.csv', 'csv'],
+    ['contacts.TSV', 'csv'],
+    ['list.txt', 'csv'],
+    ['dump.json', 'json'],
+    ['dump.ndjson', 'ndjson'],
+    ['dump.jsonl', 'ndjson'],
+    ['contacts.csv.gz', 'csv'],
+    ['dump.JSONL.GZ', 'ndjson'],
+    ['export.dat', undefined],
+    ['contacts', undefined],
+    ['dir.csv/contacts', undefined],
+    ['-', undefined],
+  ])('%s → %s', (path, format) => {
+    expect(formatFromExtension(path)).toBe(format);
+  });
+});
+
+describe('uniqueHeaders', () => {
+  test.each([
+    [
+      ['a', 'b'],
+      ['a', 'b'],
+    ],
+    [
+      ['Phone', 'Phone'],
+      ['Phone', 'Phone_2'],
+    ],
+    [
+      ['Phone', 'Phone', 'Phone'],
+      ['Phone', 'Phone_2', 'Phone_3'],
+    ],
+    [
+      ['a', 'a', 'a_2'],
+      ['a', 'a_3', 'a_2'],
+    ],
+    [
+      ['', 'x', ' '],
+      ['_column1', 'x', '_column3'],
+    ],
+    [
+      ['x', 'X'],
+      ['x', 'X'],
+    ],
+  ])('%j → %j', (names, expected) => {
+    expect(uniqueHeaders(names)).toEqual(expected);
+  });
+});
+
+describe('encoding and binary checks', () => {
+  test.each([
+    [[0xef, 0xbb, 0xbf, 0x61], undefined, 'utf8', 3],
+    [[0xff, 0xfe, 0x61, 0x00], undefined, 'utf16le', 2],
+    [[0xfe, 0xff, 0x00, 0x61], undefined, 'utf16be', 2],
+    [[0x61, 0x62], undefined, 'utf8', 0],
+    [[0x61, 0x62], 'latin1', 'latin1', 0],
+    [[0xef, 0xbb, 0xbf, 0x61], 'windows-1252', 'utf8', 3],
+  ] as const)('%j with %s → %s', (bytes, requested, encoding, bomBytes) => {
+    expect(chooseEncoding(Uint8Array.from(bytes), requested)).toEqual({ encoding, bomBytes });
+  });
+
+  test.each([
+    ['plain text', 'name,phone\nAnn,1\n', 'text'],
+    ['NULs scattered', 'PK\u0003\u0004\u0000\u0000x\u0000\u0001\u0002abc', 'binary'],
+    ['UTF-16LE read as UTF-8', 'n\u0000a\u0000m\u0000e\u0000,\u0000p\u0000\n\u0000', 'utf16-without-bom'],
+    ['UTF-16BE read as UTF-8', '\u0000n\u0000a\u0000m\u0000e\u0000,\u0000p\u0000\n', 'utf16-without-bom'],
+  ])('%s → %s', (_label, text, verdict) => {
+    expect(binaryVerdict(text)).toBe(verdict);
+  });
+
+  test('gzip magic', () => {
+    expect(hasGzipMagic(Uint8Array.from([0x1f, 0x8b, 8]))).toBe(true);
+    expect(hasGzipMagic(Uint8Array.from([0x1f]))).toBe(false);
+    expect(hasGzipMagic(Buffer.from('a,b'))).toBe(false);
+  });
+});
