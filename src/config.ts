@@ -71,7 +71,9 @@ export interface ImportSettings {
 /** A configuration problem; the CLI exits 2 and prints every problem at once. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`);
+    super(
+      problems.length === 1 ? problems[0] : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -79,7 +81,11 @@ export class ConfigError extends Error {
 const COUNTRIES = new Set<string>(getCountries());
 
 /** Checks an ISO 3166-1 alpha-2 code libphonenumber-js knows; returns the upper-case code. */
-export function parseCountry(value: string, problems: string[], label = 'default-country'): CountryCode | undefined {
+export function parseCountry(
+  value: string,
+  problems: string[],
+  label = 'default-country',
+): CountryCode | undefined {
   const upper = value.trim().toUpperCase();
   if (COUNTRIES.has(upper)) return upper as CountryCode;
   problems.push(`${label}: "${value}" is not an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)`);
@@ -155,11 +161,20 @@ export interface ImportInput {
   clientSecret?: string;
   timeoutMs?: number;
   sandbox?: boolean;
+  /** Connection values from a job file: below flags and the environment (CONTRACT §1). */
+  jobApi?: { apiUrl?: string; account?: string; clientId?: string; clientSecret?: string };
 }
 
 const FORMATS = new Set(['csv', 'json', 'ndjson']);
 const ENCODINGS = new Set(['latin1', 'windows-1252']);
-const DELIMITERS: Record<string, string> = { ',': ',', ';': ';', '|': '|', '\t': '\t', tab: '\t', '\\t': '\t' };
+const DELIMITERS: Record<string, string> = {
+  ',': ',',
+  ';': ';',
+  '|': '|',
+  '\t': '\t',
+  tab: '\t',
+  '\\t': '\t',
+};
 
 /**
  * Normalises an {@link ImportInput} into {@link ImportSettings}: defaults applied, env consulted for
@@ -186,7 +201,12 @@ export async function resolveImportSettings(
   const mapping = await loadMapping(input.mapping, problems);
   const defaultCountry = input.defaultCountry ? parseCountry(input.defaultCountry, problems) : undefined;
   const mergeStrategy = parseMergeStrategy(input.mergeStrategy ?? 'append', problems);
-  const batchSize = positiveInteger(input.batchSize ?? DEFAULT_BATCH_SIZE, 'batch-size', problems, MAX_BATCH_SIZE);
+  const batchSize = positiveInteger(
+    input.batchSize ?? DEFAULT_BATCH_SIZE,
+    'batch-size',
+    problems,
+    MAX_BATCH_SIZE,
+  );
   const rate = positiveNumber(input.rate ?? DEFAULT_RATE, 'rate', problems);
   const concurrency = positiveInteger(input.concurrency ?? DEFAULT_CONCURRENCY, 'concurrency', problems, 64);
   const workers = input.workers ?? DEFAULT_WORKERS;
@@ -197,15 +217,23 @@ export async function resolveImportSettings(
   const dryRun = input.dryRun ?? false;
   const sandbox = input.sandbox ?? false;
 
-  const account = input.account ?? env.SAKARI_ACCOUNT_ID ?? (sandbox ? SANDBOX_ACCOUNT : undefined);
-  const clientId = input.clientId ?? env.SAKARI_CLIENT_ID;
-  const clientSecret = input.clientSecret ?? env.SAKARI_CLIENT_SECRET;
+  const job = input.jobApi ?? {};
+  const account =
+    input.account ?? env.SAKARI_ACCOUNT_ID ?? job.account ?? (sandbox ? SANDBOX_ACCOUNT : undefined);
+  const clientId = input.clientId ?? env.SAKARI_CLIENT_ID ?? job.clientId;
+  const clientSecret = input.clientSecret ?? env.SAKARI_CLIENT_SECRET ?? job.clientSecret;
   let api: ApiSettings | null = null;
   if (sandbox) {
     // The URL and credentials are filled in once the simulator is listening.
-    api = { url: '', accountId: account ?? SANDBOX_ACCOUNT, clientId: 'sandbox', clientSecret: 'sandbox', timeoutMs };
+    api = {
+      url: '',
+      accountId: account ?? SANDBOX_ACCOUNT,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      timeoutMs,
+    };
   } else if (account && clientId && clientSecret) {
-    const url = (input.apiUrl ?? env.SAKARI_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, '');
+    const url = (input.apiUrl ?? env.SAKARI_API_URL ?? job.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]+/.test(url)) problems.push(`api-url: expected an http(s) URL, got "${url}"`);
     api = { url, accountId: account, clientId, clientSecret, timeoutMs };
   } else if (!dryRun) {

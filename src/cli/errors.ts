@@ -20,10 +20,12 @@ export class UsageError extends Error {
 
 /** Maps a run-level failure to its exit code and a message for stderr. */
 export function exitCodeForError(error: unknown): { code: number; message: string } {
-  if (error instanceof UsageError || error instanceof ConfigError) return { code: EXIT.usage, message: error.message };
+  if (error instanceof UsageError || error instanceof ConfigError)
+    return { code: EXIT.usage, message: error.message };
   if (error instanceof SourceError) return { code: EXIT.usage, message: error.message };
   if (error instanceof LockHeldError) return { code: EXIT.locked, message: error.message };
   if (error instanceof RunAbortedError) return { code: error.result.exitCode, message: error.message };
-  if (error instanceof InvariantError) return { code: EXIT.aborted, message: `internal error: ${error.message}` };
+  if (error instanceof InvariantError)
+    return { code: EXIT.aborted, message: `internal error: ${error.message}` };
   return { code: EXIT.aborted, message: error instanceof Error ? error.message : String(error) };
 }

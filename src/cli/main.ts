@@ -4,7 +4,10 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { importCommand } from './commands/import.js';
+import { runCommand } from './commands/run.js';
+import { reconcileCommand } from './commands/reconcile.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { watchCommand } from './commands/watch.js';
 import { EXIT, UsageError, exitCodeForError } from './errors.js';
 import { processOutput, type Output } from './output.js';
 
@@ -21,8 +24,11 @@ export async function main(argv: string[], output: Output = processOutput()): Pr
     .scriptName('sakari-sync')
     .usage('$0 <command> [options]\n\nMove contact lists into Sakari and keep them in sync.')
     .command(importCommand(context))
+    .command(runCommand(context))
+    .command(watchCommand(context))
+    .command(reconcileCommand(context))
     .command(sandboxCommand(context))
-    .demandCommand(1, 'name a command: import, sandbox (see --help)')
+    .demandCommand(1, 'name a command: import, run, watch, reconcile, sandbox (see --help)')
     .recommendCommands()
     .strict()
     .help()

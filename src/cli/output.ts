@@ -29,6 +29,9 @@ export function formatSummary(result: ImportResult): string {
     `  invalid ${c.invalid}, duplicate ${c.duplicate}`,
     `  api: ${result.api.requests} requests, ${result.api.throttled} throttled (429), ${result.api.retries} retries, ${result.api.tokenRefreshes} token refreshes`,
   ];
-  if (result.partial) lines.push(`  run aborted${result.abortReason ? `: ${result.abortReason}` : ''}; run the same command again to resume`);
+  if (result.partial)
+    lines.push(
+      `  run aborted${result.abortReason ? `: ${result.abortReason}` : ''}; run the same command again to resume`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -65,7 +65,11 @@ function resolveChunk(chunk: Contact[], options: CheckStateOptions): Array<Pendi
   });
 }
 
-function settledOutcome(contact: Contact, previous: KnownContact, resumeChain: ReadonlySet<string>): RowOutcome {
+function settledOutcome(
+  contact: Contact,
+  previous: KnownContact,
+  resumeChain: ReadonlySet<string>,
+): RowOutcome {
   const base = {
     ref: contact.ref,
     raw: contact.raw,
@@ -78,12 +82,17 @@ function settledOutcome(contact: Contact, previous: KnownContact, resumeChain: R
       ...base,
       status: 'blocked',
       code: 'CONT-010',
-      message: 'opted out: Sakari refused this number before (requested no further communication); not sent again',
+      message:
+        'opted out: Sakari refused this number before (requested no further communication); not sent again',
     };
   }
   if (resumeChain.has(previous.runId)) {
     // Delivered by the interrupted attempt this run resumes: report what really happened to it.
-    return { ...base, status: previous.status, message: `delivered before the interruption (run ${previous.runId})` };
+    return {
+      ...base,
+      status: previous.status,
+      message: `delivered before the interruption (run ${previous.runId})`,
+    };
   }
   return { ...base, status: 'unchanged' };
 }

@@ -13,9 +13,10 @@ import {
   type ImportSettings,
 } from '../config.js';
 import { AccountLimiter } from '../limit/limiter.js';
-import { openSource, sha256File, type SourceInfo } from '../read/index.js';
+import { openSource, sha256File, SourceError, type SourceInfo } from '../read/index.js';
 import { RunReport, exitCodeFor, newRunId, type RunSummary } from '../report/index.js';
-import { SakariClient, type ClientEvent } from '../sakari/client.js';
+import { SakariClient } from '../sakari/client.js';
+import type { ClientEvent } from '../sakari/events.js';
 import { SakariAuthError } from '../sakari/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { RunLock, StateStore } from '../state/index.js';
@@ -112,7 +113,9 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
     let api = settings.api;
     if (api && settings.sandbox) {
       sandbox = await startSandbox({
-        dataFile: settings.statePath ? path.join(path.dirname(settings.statePath), 'sandbox-data.json') : undefined,
+        dataFile: settings.statePath
+          ? path.join(path.dirname(settings.statePath), 'sandbox-data.json')
+          : undefined,
       });
       api = { ...api, url: sandbox.url };
     }
@@ -122,7 +125,10 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
     // stdin cannot be hashed before reading it, so a run from stdin never resumes another.
     const canResume = store && !settings.dryRun && !settings.sources.includes('-');
     const resumable = canResume ? store?.findResumable(settings.jobKey, sourceSha, optionsHash) : undefined;
-    const resumeChain = new Set<string>([runId, ...(resumable && store ? store.resumeChain(resumable.id) : [])]);
+    const resumeChain = new Set<string>([
+      runId,
+      ...(resumable && store ? store.resumeChain(resumable.id) : []),
+    ]);
     if (store && !settings.dryRun) {
       store.startRun({
         id: runId,
@@ -174,15 +180,20 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
       settings: redactSettings(settings),
     };
     if (outcome.error) {
-      const exitCode = outcome.error instanceof SakariAuthError ? 2 : 1;
+      // Bad credentials and an unreadable source are configuration problems (exit 2), not resumable.
+      const notResumable = outcome.error instanceof SakariAuthError || outcome.error instanceof SourceError;
+      const exitCode = notResumable ? 2 : 1;
       const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
-      store?.finishRun(runId, 'aborted', { ...summary.counts });
+      if (store && !settings.dryRun)
+        store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });
       const result = { ...summary, reportPath: report.dir };
-      throw new RunAbortedError(`run aborted: ${describeError(outcome.error)}`, result, { cause: outcome.error });
+      throw new RunAbortedError(`run aborted: ${describeError(outcome.error)}`, result, {
+        cause: outcome.error,
+      });
     }
     const exitCode = exitCodeFor(report.counts, { strict: settings.strict });
     const summary = await report.finish({ ...meta, exitCode });
-    store?.finishRun(runId, 'completed', { ...summary.counts });
+    if (store && !settings.dryRun) store.finishRun(runId, 'completed', { ...summary.counts });
     return { ...summary, reportPath: report.dir };
   } finally {
     await limiter?.stop();
@@ -215,12 +226,20 @@ class ImportPipeline {
       rowsRead: this.rowsRead,
       rowsDone: report.counts.rows,
       counts: report.counts,
-      api: this.upsert.sink && 'stats' in this.upsert.sink ? (this.upsert.sink as SakariClient).stats : emptyApiStats(),
+      api:
+        this.upsert.sink && 'stats' in this.upsert.sink
+          ? (this.upsert.sink as SakariClient).stats
+          : emptyApiStats(),
       elapsedMs: Date.now() - started,
     });
     const timer = setInterval(() => {
       const p = progress();
-      report.sample({ at: Date.now(), rowsDone: p.rowsDone, requests: p.api.requests, throttled: p.api.throttled });
+      report.sample({
+        at: Date.now(),
+        rowsDone: p.rowsDone,
+        requests: p.api.requests,
+        throttled: p.api.throttled,
+      });
       hooks.onProgress?.(p);
     }, PROGRESS_INTERVAL_MS);
     timer.unref();
@@ -276,7 +295,12 @@ class ImportPipeline {
     }
     if (error === undefined && hooks.signal?.aborted) error = new Error('interrupted by a signal');
     const last = progress();
-    report.sample({ at: Date.now(), rowsDone: last.rowsDone, requests: last.api.requests, throttled: last.api.throttled });
+    report.sample({
+      at: Date.now(),
+      rowsDone: last.rowsDone,
+      requests: last.api.requests,
+      throttled: last.api.throttled,
+    });
     hooks.onProgress?.(last);
     return error === undefined ? {} : { error };
   }
@@ -362,7 +386,9 @@ function hashOptions(settings: ImportSettings, shas: string[]): string {
 
 /** Hashes of the sources before the run (stdin cannot be read twice: it never resumes). */
 async function sourceHashes(sources: string[]): Promise<string[]> {
-  return Promise.all(sources.map((source) => (source === '-' ? Promise.resolve('stdin') : sha256File(source))));
+  return Promise.all(
+    sources.map((source) => (source === '-' ? Promise.resolve('stdin') : sha256File(source))),
+  );
 }
 
 function describeError(error: unknown): string {

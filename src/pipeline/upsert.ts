@@ -41,7 +41,8 @@ async function sendPart(
     );
     outcomes = result.outcomes;
   } catch (error) {
-    if (!(error instanceof SakariHttpError) || error.retryable || RUN_LEVEL_STATUSES.has(error.status)) throw error;
+    if (!(error instanceof SakariHttpError) || error.retryable || RUN_LEVEL_STATUSES.has(error.status))
+      throw error;
     if (contacts.length === 1) {
       const code = error.apiCode ?? `HTTP_${error.status}`;
       return [outcomeOf(contacts[0]!, { status: 'failed', code, message: error.message })];

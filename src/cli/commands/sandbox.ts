@@ -27,17 +27,26 @@ export function sandboxCommand(context: CliContext): CommandModule<object, Sandb
       y
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind' })
         .option('port', { type: 'number', default: 0, describe: 'port (0 = any free port)' })
-        .option('rate', { type: 'number', describe: 'requests/s per account; above it: 429 with Retry-After' })
+        .option('rate', {
+          type: 'number',
+          describe: 'requests/s per account; above it: 429 with Retry-After',
+        })
         .option('burst', { type: 'number', describe: 'requests allowed at once above the rate' })
         .option('fail-rate', { type: 'number', describe: 'share of API requests answered 500/503 (0..1)' })
-        .option('drop-rate', { type: 'number', describe: 'share of API requests whose connection is dropped (0..1)' })
+        .option('drop-rate', {
+          type: 'number',
+          describe: 'share of API requests whose connection is dropped (0..1)',
+        })
         .option('latency-ms', { type: 'number', describe: 'delay added to every answer' })
         .option('token-ttl', { type: 'number', describe: 'seconds an access token lives' })
         .option('blocked', { type: 'string', array: true, describe: 'E.164 numbers answered with CONT-010' })
         .option('client-id', { type: 'string', default: 'sandbox' })
         .option('client-secret', { type: 'string', default: 'sandbox' })
         .option('data-file', { type: 'string', describe: 'keep contacts in this JSON file across restarts' })
-        .option('seed', { type: 'number', describe: 'seed for the random faults (reproducible runs)' }) as never,
+        .option('seed', {
+          type: 'number',
+          describe: 'seed for the random faults (reproducible runs)',
+        }) as never,
     handler: async (args) => {
       const sandbox = await startSandbox({
         host: args.host,

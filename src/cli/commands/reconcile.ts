@@ -1,0 +1,165 @@
+import type { CommandModule } from 'yargs';
+import {
+  reconcileContacts,
+  ReconcileAbortedError,
+  type ReconcileProgress,
+  type ReconcileResult,
+} from '../../reconcile/index.js';
+import type { CliContext } from '../main.js';
+import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
+
+interface ReconcileArgs extends PipelineArgs {
+  source: string[];
+  fix: boolean;
+  json: boolean;
+}
+
+/** On a log file (no TTY), a progress line this often; a long listing of a big account stays visible in cron logs. */
+const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
+
+/** `sakari-sync reconcile <source...>`. */
+export function reconcileCommand(context: CliContext): CommandModule<object, ReconcileArgs> {
+  return {
+    command: 'reconcile <source...>',
+    describe: 'compare a source with the contacts in Sakari: matched, missing, different, extra',
+    builder: (y) =>
+      pipelineOptions(y)
+        .positional('source', {
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: 'files to compare',
+        })
+        .option('fix', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'import the missing and different contacts afterwards (with --dry-run: only write fix.ndjson)',
+        })
+        .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
+        .example('$0 reconcile crm.csv --default-country GB', 'what differs between crm.csv and the account')
+        .example(
+          '$0 reconcile crm.csv --default-country GB --fix',
+          'and send what is missing or different',
+        ) as never,
+    handler: async (args) => {
+      context.exitCode = await runReconcileCommand(context, args);
+    },
+  };
+}
+
+/**
+ * Runs a reconciliation for the CLI: SIGINT/SIGTERM stop it (partial report, exit 1), progress and
+ * a summary go to stderr, and stdout gets the fix import's report path (if any) then the
+ * reconcile report path last, or the result as JSON with `--json`.
+ */
+async function runReconcileCommand(context: CliContext, args: ReconcileArgs): Promise<number> {
+  const { output } = context;
+  const quiet = args.quiet || output.quiet;
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    if (!quiet) output.stderr(`\n${signal}: stopping (again to force)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = progressPrinter(context, quiet);
+  let result: ReconcileResult;
+  try {
+    result = await reconcileContacts(
+      { ...pipelineInput(args), sources: args.source, command: 'reconcile', fix: args.fix },
+      {
+        signal: controller.signal,
+        onProgress: progress,
+        onStart: (start) => {
+          if (!quiet && args.sandbox) output.stderr(`sandbox: ${start.apiUrl}\n`);
+        },
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ReconcileAbortedError)) throw error;
+    result = error.result;
+    output.stderr(`sakari-sync: ${error.message}\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    progress.done();
+  }
+  if (!quiet) output.stderr(formatReconcileSummary(result));
+  if (args.json) {
+    output.stdout(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    if (result.fix?.reportPath) output.stdout(`${result.fix.reportPath}\n`);
+    output.stdout(`${result.reportPath}\n`);
+  }
+  return result.exitCode;
+}
+
+/** A short human summary of a reconciliation, for stderr. */
+export function formatReconcileSummary(result: ReconcileResult): string {
+  const c = result.counts;
+  const lines = [
+    `${result.runId}: ${c.source} source rows against ${c.remote} contacts in Sakari (${(result.durationMs / 1000).toFixed(1)} s)`,
+    `  matched ${c.matched}, missing ${c.missing}, different ${c.different}, extra ${c.extra}`,
+    `  not compared: invalid ${c.invalid}, duplicate ${c.duplicate}`,
+  ];
+  const fields = Object.entries(result.fields)
+    .filter(([, count]) => count > 0)
+    .map(([field, count]) => `${field} ${count}`);
+  if (fields.length > 0) lines.push(`  different fields: ${fields.join(', ')}`);
+  lines.push(
+    `  api: ${result.api.requests} requests, ${result.api.throttled} throttled (429), ${result.api.retries} retries`,
+  );
+  const { fix } = result;
+  if (fix) {
+    if (fix.contacts === 0) lines.push('  fix: nothing to send');
+    else if (fix.dryRun)
+      lines.push(`  fix (dry run): ${fix.contacts} contacts written to ${fix.file}, not sent`);
+    else if (fix.counts) {
+      lines.push(
+        `  fix: ${fix.contacts} contacts sent again: created ${fix.counts.created}, updated ${fix.counts.updated}, blocked ${fix.counts.blocked}, failed ${fix.counts.failed} (exit ${fix.exitCode ?? '?'})`,
+      );
+    }
+    if (fix.error) lines.push(`  fix: ${fix.error}`);
+  }
+  for (const warning of result.warnings ?? []) lines.push(`  warning: ${warning}`);
+  for (const problem of result.problems ?? []) lines.push(`  problem (bug): ${problem}`);
+  if (result.partial)
+    lines.push(`  aborted${result.abortReason ? `: ${result.abortReason}` : ''}; the counts are partial`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Progress on stderr: a rewritten line on a terminal, a plain line every 10 s otherwise. */
+function progressPrinter(
+  context: CliContext,
+  quiet: boolean,
+): ((p: ReconcileProgress) => void) & { done(): void } {
+  const { output } = context;
+  let lastPlain = Date.now();
+  let drawn = false;
+  const print = (p: ReconcileProgress): void => {
+    if (quiet) return;
+    const c = p.counts;
+    const line =
+      p.phase === 'remote'
+        ? `listing Sakari: ${p.remoteListed} contacts, ${p.api.requests} requests, ${p.api.throttled} throttled`
+        : p.phase === 'source'
+          ? `comparing: ${c.source} source rows, ${c.matched} matched, ${c.missing} missing, ${c.different} different`
+          : `fixing: importing ${c.missing + c.different} contacts`;
+    if (output.isTTY) {
+      output.stderr(`\r\x1b[2K${line}`);
+      drawn = true;
+    } else if (p.phase === 'fix' || Date.now() - lastPlain >= PLAIN_PROGRESS_INTERVAL_MS) {
+      lastPlain = Date.now();
+      output.stderr(`progress: ${line}\n`);
+    }
+  };
+  return Object.assign(print, {
+    done: () => {
+      if (drawn) output.stderr('\r\x1b[2K');
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import type { CommandModule } from 'yargs';
+import { loadJob } from '../../job/load.js';
+import type { CliContext } from '../main.js';
+import { runWithSignals } from '../run-import.js';
+import { connectionInput, connectionOptions, type ConnectionArgs } from '../options.js';
+
+interface RunArgs extends ConnectionArgs {
+  job: string;
+  'dry-run': boolean;
+  full: boolean;
+  strict?: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** `sakari-sync run <job-file>`: a job file's import, holding the job's lock (cron-safe). */
+export function runCommand(context: CliContext): CommandModule<object, RunArgs> {
+  return {
+    command: 'run <job>',
+    describe: 'run a job file (JSON or YAML): sources, mapping and options in one place',
+    builder: (y) =>
+      connectionOptions(y)
+        .positional('job', { type: 'string', demandOption: true, describe: 'the job file' })
+        .option('dry-run', { type: 'boolean', default: false, describe: 'do everything but send' })
+        .option('full', {
+          type: 'boolean',
+          default: false,
+          describe: 'send every valid row, even unchanged ones',
+        })
+        .option('strict', { type: 'boolean', describe: 'exit 3 when any row is invalid (overrides the job)' })
+        .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
+        .option('quiet', {
+          alias: 'q',
+          type: 'boolean',
+          default: false,
+          describe: 'no progress or summary on stderr',
+        })
+        .example('$0 run jobs/nightly-crm.yaml', 'the nightly CRM sync') as never,
+    handler: async (args) => {
+      const { input, warnings } = await loadJob(args.job);
+      if (!args.quiet) for (const warning of warnings) context.output.stderr(`warning: ${warning}\n`);
+      context.exitCode = await runWithSignals(
+        context,
+        {
+          ...input,
+          dryRun: args['dry-run'],
+          full: args.full,
+          strict: args.strict ?? input.strict,
+          ...connectionInput(args),
+        },
+        args,
+      );
+    },
+  };
+}

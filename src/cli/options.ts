@@ -1,0 +1,143 @@
+/** Flag sets shared by the commands, and their translation into library input. */
+import type { Argv } from 'yargs';
+import type { ImportInput } from '../config.js';
+
+/** The flags every command that talks to Sakari shares. */
+export interface ConnectionArgs {
+  'api-url'?: string;
+  account?: string;
+  'client-id'?: string;
+  'client-secret'?: string;
+  sandbox: boolean;
+  timeout?: number;
+}
+
+/** The flags that shape an import (import and watch). */
+export interface PipelineArgs extends ConnectionArgs {
+  format?: string;
+  delimiter?: string;
+  encoding?: string;
+  mapping?: string;
+  'default-country'?: string;
+  'require-mobile': boolean;
+  'merge-strategy': string;
+  'batch-size'?: number;
+  rate?: number;
+  concurrency?: number;
+  workers?: number;
+  'dry-run': boolean;
+  'report-dir'?: string;
+  state?: string;
+  'no-state'?: boolean;
+  full: boolean;
+  strict: boolean;
+  quiet: boolean;
+}
+
+/** Adds the connection flags (CONTRACT §1: flag > env > job file > default). */
+export function connectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
+  return y
+    .option('api-url', {
+      type: 'string',
+      describe: 'Sakari API base URL [env SAKARI_API_URL, default https://api.sakari.io]',
+    })
+    .option('account', { type: 'string', describe: 'Sakari account id [env SAKARI_ACCOUNT_ID]' })
+    .option('client-id', { type: 'string', describe: 'API client id [env SAKARI_CLIENT_ID]' })
+    .option('client-secret', { type: 'string', describe: 'API client secret [env SAKARI_CLIENT_SECRET]' })
+    .option('sandbox', {
+      type: 'boolean',
+      default: false,
+      describe: 'start the embedded Sakari simulator and use it',
+    })
+    .option('timeout', {
+      type: 'number',
+      describe: 'ms before a request is treated as lost and retried [30000]',
+    }) as Argv<T & ConnectionArgs>;
+}
+
+/** Adds the import flags (CONTRACT §7). */
+export function pipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
+  return connectionOptions(y)
+    .option('format', {
+      choices: ['csv', 'json', 'ndjson'],
+      describe: 'input format (default: by extension)',
+    })
+    .option('delimiter', { type: 'string', describe: 'CSV delimiter: , ; | or tab (default: detected)' })
+    .option('encoding', {
+      choices: ['latin1', 'windows-1252'],
+      describe: 'CSV encoding when not UTF-8/UTF-16',
+    })
+    .option('mapping', {
+      type: 'string',
+      describe: 'JSON file mapping headers to fields, e.g. {"Cell #":"mobile"}',
+    })
+    .option('default-country', {
+      type: 'string',
+      describe: 'ISO country for numbers without + or country column',
+    })
+    .option('require-mobile', {
+      type: 'boolean',
+      default: false,
+      describe: 'reject numbers known to be fixed lines',
+    })
+    .option('merge-strategy', { choices: ['append', 'core', 'remove'], default: 'append' })
+    .option('batch-size', { type: 'number', describe: 'contacts per upload [500]' })
+    .option('rate', { type: 'number', describe: 'requests per second to Sakari [10]' })
+    .option('concurrency', { type: 'number', describe: 'uploads in flight [2]' })
+    .option('workers', { type: 'number', describe: 'phone-parsing worker threads [cores - 1]' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'do everything but send' })
+    .option('report-dir', { type: 'string', describe: 'where run reports go [./reports]' })
+    .option('state', { type: 'string', describe: 'state database [./.sakari-sync/state.db]' })
+    .option('no-state', {
+      type: 'boolean',
+      describe: 'run without the state store (no incremental sync, no resume)',
+    })
+    .option('full', {
+      type: 'boolean',
+      default: false,
+      describe: 'send every valid row, even unchanged ones',
+    })
+    .option('strict', { type: 'boolean', default: false, describe: 'exit 3 when any row is invalid' })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'no progress or summary on stderr',
+    })
+    .parserConfiguration({ 'boolean-negation': false }) as Argv<T & PipelineArgs>;
+}
+
+/** The connection flags as library input. */
+export function connectionInput(args: ConnectionArgs): Partial<ImportInput> {
+  return {
+    apiUrl: args['api-url'],
+    account: args.account,
+    clientId: args['client-id'],
+    clientSecret: args['client-secret'],
+    timeoutMs: args.timeout,
+    sandbox: args.sandbox,
+  };
+}
+
+/** The import flags as library input. */
+export function pipelineInput(args: PipelineArgs): Omit<ImportInput, 'sources'> {
+  return {
+    ...connectionInput(args),
+    format: args.format,
+    delimiter: args.delimiter,
+    encoding: args.encoding,
+    mapping: args.mapping,
+    defaultCountry: args['default-country'],
+    requireMobile: args['require-mobile'],
+    mergeStrategy: args['merge-strategy'],
+    batchSize: args['batch-size'],
+    rate: args.rate,
+    concurrency: args.concurrency,
+    workers: args.workers,
+    dryRun: args['dry-run'],
+    full: args.full,
+    strict: args.strict,
+    reportDir: args['report-dir'],
+    state: args['no-state'] ? false : args.state,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Loading a job file: parse (JSON or YAML) → validate against the schema → resolve paths and
+ * environment references → `{job, errors, warnings}`, every problem listed at once with its path.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import type { ImportInput } from '../config.js';
+import { ConfigError } from '../config.js';
+import { JobSchema, type JobFile } from './schema.js';
+
+export interface LoadedJob {
+  job: JobFile;
+  /** The job as import input (paths resolved against the job file's folder), before flags are applied. */
+  input: ImportInput;
+  warnings: string[];
+}
+
+/** Reads and validates a job file; throws a {@link ConfigError} listing every problem. */
+export async function loadJob(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedJob> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([
+      `${file}: cannot read the job file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    ]);
+  }
+  const { job, errors, warnings } = parseJob(text, file, env);
+  if (!job || errors.length > 0) throw new ConfigError(errors);
+  return { job, input: jobToInput(job, file, env), warnings };
+}
+
+/** Parses and validates job text; never throws. */
+export function parseJob(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { job?: JobFile; errors: string[]; warnings: string[] } {
+  let data: unknown;
+  try {
+    data = /\.json$/i.test(file) ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
+  } catch (error) {
+    return {
+      errors: [`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(error as Error).message}`],
+      warnings: [],
+    };
+  }
+  const parsed = JobSchema.safeParse(data);
+  if (!parsed.success) {
+    return { errors: parsed.error.issues.flatMap((issue) => describeIssue(file, issue)), warnings: [] };
+  }
+  const job = parsed.data;
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const key of ['account', 'clientId', 'clientSecret'] as const) {
+    const value = job.sakari?.[key];
+    if (value && typeof value === 'object' && env[value.env] === undefined) {
+      warnings.push(`${file}: sakari.${key}: environment variable ${value.env} is not set`);
+    }
+  }
+  return { job, errors, warnings };
+}
+
+function describeIssue(file: string, issue: z.core.$ZodIssue): string[] {
+  const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map(
+      (key) => `${file}: ${issue.path.length > 0 ? `${where}.` : ''}${key}: unknown setting`,
+    );
+  }
+  if (issue.path.at(-1) === 'clientSecret') {
+    return [
+      `${file}: ${where}: secrets are given only by environment reference, e.g. {"env": "SAKARI_CLIENT_SECRET"}`,
+    ];
+  }
+  return [`${file}: ${where}: ${issue.message}`];
+}
+
+function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportInput {
+  const base = path.dirname(path.resolve(file));
+  const resolve = (p: string): string => path.resolve(base, p);
+  const value = (v: string | { env: string } | undefined): string | undefined =>
+    v === undefined ? undefined : typeof v === 'string' ? v : env[v.env];
+  return {
+    command: `run ${job.name}`,
+    sources: job.sources.map((source) => (source === '-' ? source : resolve(source))),
+    format: job.format,
+    delimiter: job.delimiter,
+    encoding: job.encoding,
+    mapping: job.mapping,
+    defaultCountry: job.defaultCountry,
+    requireMobile: job.requireMobile,
+    mergeStrategy: job.mergeStrategy,
+    batchSize: job.batchSize,
+    rate: job.rate,
+    concurrency: job.concurrency,
+    strict: job.strict,
+    reportDir: resolve(job.reportDir ?? 'reports'),
+    state: resolve(job.state ?? path.join('.sakari-sync', 'state.db')),
+    jobKey: `job:${job.name}`,
+    jobApi: {
+      apiUrl: job.sakari?.apiUrl,
+      account: value(job.sakari?.account),
+      clientId: value(job.sakari?.clientId),
+      clientSecret: value(job.sakari?.clientSecret),
+    },
+  };
+}

@@ -1,0 +1,274 @@
+/**
+ * The pure part of phone normalisation: one raw number (plus the row's country) → E.164 or a
+ * `PHONE_*` code. Used on the main thread and in the phone workers; the `normalisePhones` stage
+ * lives in `normalise-phone.ts`.
+ */
+import {
+  ParseError,
+  getCountryCallingCode,
+  parsePhoneNumberWithError,
+  validatePhoneNumberLength,
+  type PhoneNumber,
+} from 'libphonenumber-js/max';
+import type { RowCode, RowError } from '../types.js';
+import { resolveCountry, type ResolvedCountry } from './phone-country.js';
+
+/** Options of {@link normalisePhone}. */
+export interface PhoneOptions {
+  /**
+   * Country for rows without one (`--default-country`): an ISO 3166-1 alpha-2 code, or anything
+   * {@link resolveCountry} accepts. An unrecognised value makes national numbers `PHONE_INVALID_COUNTRY`.
+   */
+  defaultCountry?: string;
+  /** `--require-mobile`: reject numbers known to be fixed lines with `PHONE_NOT_MOBILE`. */
+  requireMobile?: boolean;
+}
+
+/** The outcome of normalising one number. `country` is the number's own ISO country, when it has one. */
+export type PhoneResult = { ok: true; e164: string; country?: string } | { ok: false; error: RowError };
+
+/** Longest input echoed in a message; a pasted paragraph should not flood the report. */
+const MAX_ECHOED_INPUT = 40;
+
+/** `4.41E+11`, `4,47700900123E+11`, `4.4e11`: a spreadsheet turned the number into a float. */
+const SCIENTIFIC_NOTATION = /^[+-]?\d+(?:[.,]\d*)?e[+-]?\d+$/i;
+/** `447700900123.0`: a float's text form; the digits are intact, the `.0` is dropped. */
+const FLOAT_ARTIFACT = /^(\+?\d+)\.0+$/;
+/** `="07700 900123"`: the spreadsheet formula trick that keeps leading zeros. */
+const EXCEL_TEXT_FORMULA = /^="(.*)"$/s;
+const TEL_URI = /^tel:/i;
+const LETTER = /\p{L}/u;
+
+/**
+ * Normalises one mobile number to E.164 (pure; libphonenumber-js with full metadata).
+ *
+ * The input is cleaned first: surrounding space, a leading `'` (spreadsheet text marker, or our
+ * own report's spreadsheet-safety prefix), a `tel:` prefix, Excel's `="…"` wrapper and a float's
+ * trailing `.0` are removed; `00` is read as the international `+` when the number cannot be read
+ * with the country's own international prefix.
+ *
+ * The country is the row's (`rowCountry`, any value {@link resolveCountry} accepts), else
+ * `options.defaultCountry`; a `+` number carries its own. The `country` of a success is the
+ * number's.
+ *
+ * Failures, reusing libphonenumber-js's reasons: `PHONE_MISSING`, `PHONE_EXCEL_MANGLED`
+ * (scientific notation: digits are lost), `PHONE_NOT_A_NUMBER` (no digits, or letters such as
+ * `1-800-FLOWERS`), `PHONE_INVALID_COUNTRY` (unrecognised row or default country, unknown calling
+ * code, or a national number with no country), `PHONE_TOO_SHORT`, `PHONE_TOO_LONG`,
+ * `PHONE_INVALID` (parses but is not a valid number; also any number with an extension, since an
+ * SMS cannot reach an extension and several people behind one switchboard would collapse into one
+ * contact) and, with `requireMobile`, `PHONE_NOT_MOBILE` for numbers of type `FIXED_LINE`
+ * (`FIXED_LINE_OR_MOBILE` passes).
+ *
+ * @example normalisePhone('07400 123456', 'GB', {}) // { ok: true, e164: '+447400123456', country: 'GB' }
+ */
+export function normalisePhone(
+  input: string,
+  rowCountry: string | undefined,
+  options: PhoneOptions,
+): PhoneResult {
+  let text = input.trim();
+  if (text.charCodeAt(0) === 39 /* ' */) text = text.slice(1).trim();
+  if (text.charCodeAt(0) === 61 /* = */) {
+    const formula = EXCEL_TEXT_FORMULA.exec(text);
+    if (formula) text = (formula[1] as string).trim();
+  }
+  if (text.length > 4 && TEL_URI.test(text)) text = text.slice(4).trim();
+  if (text === '')
+    return { ok: false, error: { code: 'PHONE_MISSING', field: 'mobile', message: 'mobile is empty' } };
+
+  if (text.endsWith('.0') || text.endsWith('.00')) {
+    const float = FLOAT_ARTIFACT.exec(text);
+    if (float) text = float[1] as string;
+  }
+  if (SCIENTIFIC_NOTATION.test(text)) {
+    return failure(
+      'PHONE_EXCEL_MANGLED',
+      input,
+      'mangled by a spreadsheet (scientific notation, digits lost); format the column as text and export again',
+    );
+  }
+
+  let country: ResolvedCountry | undefined;
+  const rowText = rowCountry?.trim();
+  if (rowText) {
+    country = resolveCountry(rowText);
+    if (!country) {
+      return {
+        ok: false,
+        error: {
+          code: 'PHONE_INVALID_COUNTRY',
+          field: 'country',
+          message: `country ${echo(rowText)}: not a recognised country (use an ISO code such as GB, or an English name)`,
+        },
+      };
+    }
+  } else if (options.defaultCountry) {
+    country = resolveCountry(options.defaultCountry);
+    if (!country) {
+      return failure(
+        'PHONE_INVALID_COUNTRY',
+        input,
+        `default country ${echo(options.defaultCountry)} is not a recognised country`,
+      );
+    }
+  }
+
+  let attempt: ParseAttempt;
+  if (text.charCodeAt(0) === 48 && text.charCodeAt(1) === 48) {
+    // "00…": libphonenumber reads it with the country's own international prefix (00 in GB,
+    // 0011 in AU, 011 in the US...); when that gives no valid number, or there is no country,
+    // "00" is the ITU international prefix and stands for "+".
+    const plus = (): ParseAttempt => parse(`+${text.slice(2)}`, country, input);
+    if (country === undefined) attempt = plus();
+    else {
+      attempt = parse(text, country, input);
+      if (!(attempt.ok && attempt.number.isValid())) {
+        const second = plus();
+        if (second.ok || !attempt.ok) attempt = second;
+      }
+    }
+  } else {
+    attempt = parse(text, country, input);
+  }
+  if (!attempt.ok) return attempt;
+  const number = attempt.number;
+
+  if (number.ext)
+    return failure(
+      'PHONE_INVALID',
+      input,
+      `has an extension (${number.ext}); an SMS cannot reach an extension`,
+    );
+  if (LETTER.test(text)) return failure('PHONE_NOT_A_NUMBER', input, 'contains letters: not a phone number');
+  if (!number.isValid()) return invalidNumber(number, country, input);
+  if (options.requireMobile && number.getType() === 'FIXED_LINE') {
+    return failure(
+      'PHONE_NOT_MOBILE',
+      input,
+      `not a mobile number (fixed line${number.country ? `, ${number.country}` : ''})`,
+    );
+  }
+  return number.country === undefined
+    ? { ok: true, e164: number.number }
+    : { ok: true, e164: number.number, country: number.country };
+}
+
+type ParseAttempt = { ok: true; number: PhoneNumber } | { ok: false; error: RowError };
+
+function parse(text: string, country: ResolvedCountry | undefined, input: string): ParseAttempt {
+  try {
+    const number =
+      country === undefined
+        ? parsePhoneNumberWithError(text)
+        : country.iso !== undefined
+          ? parsePhoneNumberWithError(text, country.iso)
+          : parsePhoneNumberWithError(text, { defaultCallingCode: country.callingCode });
+    return { ok: true, number };
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    return parseFailure(error.message, text, country, input);
+  }
+}
+
+/** libphonenumber-js's reasons, one to one. */
+function parseFailure(
+  reason: string,
+  text: string,
+  country: ResolvedCountry | undefined,
+  input: string,
+): { ok: false; error: RowError } {
+  const where = countryLabel(country);
+  switch (reason) {
+    case 'INVALID_COUNTRY':
+      return text.startsWith('+')
+        ? failure('PHONE_INVALID_COUNTRY', input, 'unknown country calling code')
+        : failure('PHONE_INVALID_COUNTRY', input, 'no country: add a country column or --default-country');
+    case 'TOO_SHORT':
+      return failure('PHONE_TOO_SHORT', input, `too short${where}`);
+    case 'TOO_LONG':
+      return failure('PHONE_TOO_LONG', input, `too long${where}`);
+    case 'NOT_A_NUMBER':
+      return failure('PHONE_NOT_A_NUMBER', input, 'not a phone number');
+    default:
+      return failure('PHONE_INVALID', input, `not a valid number${where} (${reason})`);
+  }
+}
+
+/** A number that parsed but is not valid: say whether its length is the problem. */
+function invalidNumber(
+  number: PhoneNumber,
+  country: ResolvedCountry | undefined,
+  input: string,
+): PhoneResult {
+  const where =
+    number.country !== undefined
+      ? ` for ${number.country}`
+      : country?.iso !== undefined && getCountryCallingCode(country.iso) === number.countryCallingCode
+        ? ` for ${country.iso}`
+        : ` for +${number.countryCallingCode}`;
+  switch (validatePhoneNumberLength(number.number)) {
+    case 'TOO_SHORT':
+      return failure('PHONE_TOO_SHORT', input, `too short${where}`);
+    case 'TOO_LONG':
+      return failure('PHONE_TOO_LONG', input, `too long${where}`);
+    case 'INVALID_LENGTH':
+      return failure('PHONE_INVALID', input, `invalid length${where}`);
+    default:
+      return failure('PHONE_INVALID', input, `not a valid number${where}`);
+  }
+}
+
+function countryLabel(country: ResolvedCountry | undefined): string {
+  if (country === undefined) return '';
+  return country.iso !== undefined ? ` for ${country.iso}` : ` for +${country.callingCode}`;
+}
+
+function failure(code: RowCode, input: string, reason: string): { ok: false; error: RowError } {
+  return { ok: false, error: { code, field: 'mobile', message: `mobile ${echo(input)}: ${reason}` } };
+}
+
+/** A value quoted for a message: JSON escapes (control characters stay visible), long values cut. */
+function echo(value: string): string {
+  const trimmed = value.trim();
+  return JSON.stringify(
+    trimmed.length > MAX_ECHOED_INPUT ? `${trimmed.slice(0, MAX_ECHOED_INPUT)}…` : trimmed,
+  );
+}
+
+/** The results of normalising a chunk of numbers, index-aligned with the inputs. */
+export interface PhoneBatch {
+  /** E.164 per input; `''` where the number was rejected. */
+  e164: string[];
+  /** The number's ISO country per input; `''` when rejected or non-geographic. */
+  countries: string[];
+  /** The problem per rejected input, by index. */
+  errors: Map<number, RowError>;
+}
+
+/**
+ * {@link normalisePhone} over a chunk, in the compact shape workers send back.
+ * @param countries the row's country text per input, `''` when none
+ */
+export function normaliseChunk(
+  inputs: readonly string[],
+  countries: readonly string[],
+  options: PhoneOptions,
+): PhoneBatch {
+  const count = inputs.length;
+  const e164 = new Array<string>(count);
+  const numberCountries = new Array<string>(count);
+  const errors = new Map<number, RowError>();
+  for (let index = 0; index < count; index++) {
+    const result = normalisePhone(inputs[index] as string, countries[index] || undefined, options);
+    if (result.ok) {
+      e164[index] = result.e164;
+      numberCountries[index] = result.country ?? '';
+    } else {
+      e164[index] = '';
+      numberCountries[index] = '';
+      errors.set(index, result.error);
+    }
+  }
+  return { e164, countries: numberCountries, errors };
+}

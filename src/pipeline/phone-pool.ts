@@ -1,0 +1,263 @@
+/**
+ * Parallel phone parsing for the `normalisePhones` stage: a small pool of worker threads
+ * ({@link PhoneWorkerPool}) and the {@link PhoneChunkScheduler} that feeds it chunks of numbers,
+ * hands the results back in source order, and lets the main thread parse a chunk itself rather
+ * than sit idle waiting for a worker.
+ */
+import { Worker } from 'node:worker_threads';
+import { normaliseChunk, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
+import { typeScriptWorkerExecArgv } from './phone-worker-ts-loader.js';
+
+/** `workerData` of a phone worker. */
+export interface PhoneWorkerData {
+  options: PhoneOptions;
+}
+
+/** Main thread → worker. */
+export interface PhoneRequest {
+  id: number;
+  inputs: string[];
+  /** The row's country text per input, `''` when none. */
+  countries: string[];
+}
+
+/** Worker → main thread. */
+export type PhoneResponse = ({ id: number } & PhoneBatch) | { id: number; failure: string };
+
+interface PoolWorker {
+  worker: Worker;
+  /** Chunks sent and not yet answered. */
+  busy: number;
+}
+
+interface PendingRequest {
+  slot: PoolWorker;
+  resolve: (batch: PhoneBatch) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * The worker script: the compiled `phone-worker.js` next to this module, or, when the pipeline
+ * runs from its TypeScript sources (tests, `tsx`), `phone-worker.ts` through a TypeScript loader.
+ */
+function workerEntry(): { url: URL; execArgv?: string[] } {
+  if (import.meta.url.endsWith('.ts')) {
+    return {
+      url: new URL('./phone-worker.ts', import.meta.url),
+      execArgv: typeScriptWorkerExecArgv(import.meta.url),
+    };
+  }
+  return { url: new URL('./phone-worker.js', import.meta.url) };
+}
+
+/**
+ * Worker threads parsing phone numbers. Chunks go to the least busy worker; each
+ * {@link PhoneWorkerPool.normalise} call resolves with that chunk's results. Idle workers do not
+ * keep the process alive. A worker that crashes fails every pending and later call (a run-level
+ * failure); {@link PhoneWorkerPool.close} must be called when done.
+ */
+export class PhoneWorkerPool {
+  private readonly slots: PoolWorker[] = [];
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextId = 0;
+  private failure: Error | undefined;
+  private closed = false;
+
+  /**
+   * Starts `size` workers, each normalising with `options`.
+   * @param size number of worker threads (≥ 1)
+   */
+  constructor(size: number, options: PhoneOptions) {
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`phone worker pool size: expected a whole number ≥ 1, got ${size}`);
+    const entry = workerEntry();
+    const workerData: PhoneWorkerData = {
+      options: { defaultCountry: options.defaultCountry, requireMobile: options.requireMobile },
+    };
+    for (let index = 0; index < size; index++) {
+      const worker = new Worker(entry.url, {
+        workerData,
+        execArgv: entry.execArgv,
+        name: `sakari-sync phone ${index + 1}`,
+      });
+      const slot: PoolWorker = { worker, busy: 0 };
+      worker.unref();
+      worker.on('message', (response: PhoneResponse) => this.answer(slot, response));
+      worker.on('error', (error: Error) =>
+        this.fail(new Error(`phone worker failed: ${error.message}`, { cause: error })),
+      );
+      worker.on('exit', (code: number) => {
+        if (!this.closed) this.fail(new Error(`phone worker exited unexpectedly (exit code ${code})`));
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /**
+   * Normalises a chunk of numbers in a worker.
+   * @param inputs raw mobile values
+   * @param countries the row's country text per input (`''` when none)
+   */
+  normalise(inputs: string[], countries: string[]): Promise<PhoneBatch> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('phone worker pool is closed'));
+    let slot = this.slots[0] as PoolWorker;
+    for (const candidate of this.slots) if (candidate.busy < slot.busy) slot = candidate;
+    const id = this.nextId++;
+    const request: PhoneRequest = { id, inputs, countries };
+    return new Promise<PhoneBatch>((resolve, reject) => {
+      this.pending.set(id, { slot, resolve, reject });
+      // Busy workers keep the process alive: nothing else may while results are awaited.
+      if (slot.busy++ === 0) slot.worker.ref();
+      slot.worker.postMessage(request);
+    });
+  }
+
+  /** Stops the workers; pending calls reject. Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.rejectPending(new Error('phone worker pool is closed'));
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private answer(slot: PoolWorker, response: PhoneResponse): void {
+    const request = this.pending.get(response.id);
+    if (!request) return;
+    this.pending.delete(response.id);
+    if (--slot.busy === 0) slot.worker.unref();
+    if ('failure' in response) request.reject(new Error(`phone worker failed: ${response.failure}`));
+    else request.resolve({ e164: response.e164, countries: response.countries, errors: response.errors });
+  }
+
+  private fail(error: Error): void {
+    if (this.failure || this.closed) return;
+    this.failure = error;
+    this.rejectPending(error);
+    this.closed = true;
+    for (const slot of this.slots) void slot.worker.terminate();
+  }
+
+  private rejectPending(error: Error): void {
+    for (const request of this.pending.values()) request.reject(error);
+    this.pending.clear();
+    for (const slot of this.slots) {
+      slot.busy = 0;
+      slot.worker.unref();
+    }
+  }
+}
+
+/** A chunk of numbers on its way through the scheduler. */
+export interface PhoneChunk<T> {
+  /** What the caller needs back with the results (e.g. the drafts), untouched. */
+  items: T;
+  inputs: string[];
+  countries: string[];
+  results?: PhoneBatch;
+  failure?: Error;
+  /** Settles (never rejects) when a worker has answered; set once sent. */
+  sent?: Promise<void>;
+}
+
+/** Chunks sent to each worker ahead of time, so it never waits for the main thread between two. */
+const CHUNKS_SENT_PER_WORKER = 2;
+/**
+ * Chunks read ahead beyond those sent: the ones the main thread may parse itself while it would
+ * otherwise wait for a worker.
+ */
+const CHUNKS_HELD_BACK = 2;
+
+/**
+ * Schedules chunks of numbers over a {@link PhoneWorkerPool} and hands the results back in the
+ * order the chunks were added. Earliest chunks go to the workers; when the caller needs the
+ * oldest chunk and it is not back yet, the main thread parses the newest chunk not yet sent
+ * instead of idling, so the main thread and the workers share the parsing when the workers are
+ * the bottleneck, and the main thread never parses when it has its own work.
+ */
+export class PhoneChunkScheduler<T> {
+  private readonly queue: Array<PhoneChunk<T>> = [];
+  private readonly maxSent: number;
+  private sent = 0;
+
+  /** How many chunks {@link PhoneChunkScheduler.add} accepts before {@link PhoneChunkScheduler.takeOldest} must be called. */
+  readonly capacity: number;
+
+  constructor(
+    private readonly pool: PhoneWorkerPool,
+    private readonly options: PhoneOptions,
+  ) {
+    this.maxSent = pool.size * CHUNKS_SENT_PER_WORKER;
+    this.capacity = this.maxSent + CHUNKS_HELD_BACK;
+  }
+
+  /** Chunks added and not yet taken. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Adds a chunk; it goes to a worker now if one has room. */
+  add(items: T, inputs: string[], countries: string[]): void {
+    this.queue.push({ items, inputs, countries });
+    this.pump();
+  }
+
+  /**
+   * Removes the oldest chunk and returns it with its results, parsing on this thread meanwhile
+   * if that is faster than waiting.
+   * @throws Error when a worker failed.
+   */
+  async takeOldest(): Promise<PhoneChunk<T> & { results: PhoneBatch }> {
+    const head = this.queue[0];
+    if (!head) throw new Error('no phone chunk to take');
+    while (head.results === undefined) {
+      if (head.failure) throw head.failure;
+      if (head.sent === undefined) {
+        this.runHere(head);
+        break;
+      }
+      const spare = this.newestUnsent();
+      if (spare) this.runHere(spare);
+      else await head.sent;
+    }
+    this.queue.shift();
+    return head as PhoneChunk<T> & { results: PhoneBatch };
+  }
+
+  private newestUnsent(): PhoneChunk<T> | undefined {
+    for (let index = this.queue.length - 1; index >= 0; index--) {
+      const chunk = this.queue[index] as PhoneChunk<T>;
+      if (chunk.sent === undefined && chunk.results === undefined) return chunk;
+    }
+    return undefined;
+  }
+
+  private runHere(chunk: PhoneChunk<T>): void {
+    chunk.results = normaliseChunk(chunk.inputs, chunk.countries, this.options);
+  }
+
+  /** Sends the earliest unsent chunks while workers have room. */
+  private pump(): void {
+    for (const chunk of this.queue) {
+      if (this.sent >= this.maxSent) return;
+      if (chunk.sent !== undefined || chunk.results !== undefined) continue;
+      this.sent++;
+      chunk.sent = this.pool.normalise(chunk.inputs, chunk.countries).then(
+        (results) => {
+          chunk.results = results;
+          this.sent--;
+          this.pump();
+        },
+        (error: unknown) => {
+          chunk.failure = error instanceof Error ? error : new Error(String(error));
+          this.sent--;
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Stage 4 of the pipeline: cleans and checks the non-phone fields of each {@link Contact}
+ * (CONTRACT §4): email trimmed and lower-cased, a malformed one rejects the row; names trimmed,
+ * inner whitespace collapsed, control characters removed; tags and attribute values cleaned of
+ * control characters. {@link Rejected} rows pass through untouched.
+ */
+import type { Contact, ContactPayload, Rejected } from '../types.js';
+
+/**
+ * A pragmatic email check: one `@`, a non-empty local part, a domain of at least two non-empty
+ * dot-separated labels, no whitespace or control characters. Deliverability is Sakari's and the
+ * mail server's business; this catches what is plainly not an address ("n/a", "john@", "a b@c.d").
+ */
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@.\p{Cc}]+(?:\.[^\s@.\p{Cc}]+)+$/u;
+
+/** C0 and C1 control characters and DEL. */
+const CONTROL = /\p{Cc}/gu;
+/** Anything in a name that needs work: a control character, a whitespace other than one space, two spaces. */
+const NAME_NEEDS_CLEANING = /[\p{Cc}]|[^\S ]| {2}/u;
+const WHITESPACE_RUN = /\s+/g;
+/** Control characters other than TAB, LF and CR, which free-text attributes (notes) may hold. */
+const ATTRIBUTE_CONTROL = /[^\P{Cc}\t\n\r]/gu;
+const ATTRIBUTE_NEEDS_CLEANING = /[^\P{Cc}\t\n\r]/u;
+const MAX_ECHOED_EMAIL = 80;
+
+/**
+ * Cleans a person's name: whitespace runs (tabs, newlines, no-break spaces) become one space,
+ * other control characters are removed, the ends trimmed. `undefined` when nothing is left.
+ *
+ * @example cleanName('  Mary \t Ann\u0000 ') // 'Mary Ann'
+ */
+export function cleanName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let text = value;
+  if (NAME_NEEDS_CLEANING.test(text)) text = text.replace(WHITESPACE_RUN, ' ').replace(CONTROL, '');
+  text = text.trim();
+  return text === '' ? undefined : text;
+}
+
+/**
+ * Cleans and checks an email: trimmed, lower-cased, then matched against a pragmatic pattern
+ * (one `@`, non-empty local part, dotted domain, no spaces).
+ * @returns the clean address, `undefined` for an empty value, or `false` when malformed.
+ */
+export function cleanEmail(value: string | undefined): string | undefined | false {
+  if (value === undefined) return undefined;
+  const text = value.trim().toLowerCase();
+  if (text === '') return undefined;
+  return EMAIL.test(text) ? text : false;
+}
+
+/** An attribute value without control characters (TAB, LF and CR kept) and surrounding space. */
+export function cleanAttributeValue(value: string): string {
+  const text = ATTRIBUTE_NEEDS_CLEANING.test(value) ? value.replace(ATTRIBUTE_CONTROL, '') : value;
+  return text.trim();
+}
+
+/**
+ * Stage: validates each contact. The payload is cleaned in place (the objects come fresh from
+ * `normalisePhones` and belong to this run): names per {@link cleanName}, email per
+ * {@link cleanEmail}, tags and attribute values per {@link cleanAttributeValue} (values left
+ * empty are dropped, so a blank cell never blanks a field in Sakari). A malformed email turns
+ * the row into a {@link Rejected} `invalid` row with `EMAIL_INVALID` on field `email`.
+ */
+export async function* validateContacts(
+  items: AsyncIterable<Contact | Rejected>,
+): AsyncGenerator<Contact | Rejected> {
+  for await (const item of items) {
+    if ('status' in item) {
+      yield item;
+      continue;
+    }
+    yield validateContact(item);
+  }
+}
+
+function validateContact(contact: Contact): Contact | Rejected {
+  const payload = contact.payload;
+  const email = cleanEmail(payload.email);
+  if (email === false) {
+    const shown = (payload.email ?? '').trim();
+    return {
+      ref: contact.ref,
+      raw: contact.raw,
+      mobileInput: contact.mobileInput,
+      mobileE164: payload.mobile,
+      status: 'invalid',
+      error: {
+        code: 'EMAIL_INVALID',
+        field: 'email',
+        message: `email ${JSON.stringify(shown.length > MAX_ECHOED_EMAIL ? `${shown.slice(0, MAX_ECHOED_EMAIL)}…` : shown)}: not a valid email address`,
+      },
+    };
+  }
+  payload.email = email;
+  payload.firstName = cleanName(payload.firstName);
+  payload.lastName = cleanName(payload.lastName);
+  if (payload.tags.length > 0) payload.tags = cleanTags(payload.tags);
+  cleanAttributes(payload);
+  return contact;
+}
+
+function cleanTags(tags: string[]): string[] {
+  let clean: string[] | undefined;
+  for (let index = 0; index < tags.length; index++) {
+    const tag = tags[index] as string;
+    const cleaned = cleanName(tag);
+    if (clean === undefined) {
+      if (cleaned === tag) continue;
+      clean = tags.slice(0, index);
+    }
+    if (cleaned !== undefined && !clean.includes(cleaned)) clean.push(cleaned);
+  }
+  return clean ?? tags;
+}
+
+function cleanAttributes(payload: ContactPayload): void {
+  const attributes = payload.attributes;
+  for (const name in attributes) {
+    const value = attributes[name] as string;
+    const cleaned = cleanAttributeValue(value);
+    if (cleaned === value) continue;
+    if (cleaned === '') delete attributes[name];
+    else attributes[name] = cleaned;
+  }
+}

@@ -1,0 +1,512 @@
+/**
+ * `reconcile`: does Sakari hold what the source says?
+ *
+ * remote: list every contact (paged, under the account's limiter) → temporary SQLite index
+ * source: read → map → normalise phones → validate → dedupe (the import's own stages)
+ * compare:  by E.164, a chunk at a time → matched | missing | different, then unseen remote → extra
+ * report:   reconcile.csv, summary.json, report.html (+ fix.ndjson and an import run with --fix)
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
+import { AccountLimiter } from '../limit/limiter.js';
+import { dedupe } from '../pipeline/dedupe.js';
+import { mapFields } from '../pipeline/map-fields.js';
+import { normalisePhones } from '../pipeline/normalise-phone.js';
+import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
+import { validateContacts } from '../pipeline/validate.js';
+import { openSource, SourceError, type SourceInfo } from '../read/index.js';
+import { newRunId, type SourceInfo as ReportSourceInfo } from '../report/index.js';
+import { SakariClient } from '../sakari/client.js';
+import { SakariAuthError } from '../sakari/errors.js';
+import type { ClientEventListener } from '../sakari/events.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import type { ApiStats, Contact, Rejected, SourceRow } from '../types.js';
+import { compareContact } from './compare.js';
+import { RemoteIndex } from './remote-index.js';
+import { FIX_FILE, ReconcileReport } from './report.js';
+import type { FixSummary, ReconcileCounts, ReconcileResult, ReconcileSummary } from './types.js';
+
+/**
+ * Source contacts looked up per SQLite transaction: one transaction per thousand lookups costs
+ * nothing next to the lookups, and a thousand contacts is all the source side holds at once.
+ */
+export const COMPARE_CHUNK = 1_000;
+
+const PROGRESS_INTERVAL_MS = 1_000;
+
+/** What a caller may give: the import's input plus `fix`. */
+export interface ReconcileInput extends ImportInput {
+  /**
+   * Send the missing and different contacts through the normal import afterwards. With `dryRun`,
+   * only write them to `fix.ndjson` in the report folder.
+   */
+  fix?: boolean;
+}
+
+/** How far a reconciliation has got. */
+export interface ReconcileProgress {
+  runId: string;
+  /** `remote`: listing Sakari's contacts; `source`: comparing; `fix`: the import of `--fix` runs. */
+  phase: 'remote' | 'source' | 'fix';
+  remoteListed: number;
+  counts: ReconcileCounts;
+  api: ApiStats;
+  elapsedMs: number;
+}
+
+/** What a caller can watch while a reconciliation goes. */
+export interface ReconcileHooks {
+  /** Aborting stops the listing or the comparison; the partial report is written and the run exits 1. */
+  signal?: AbortSignal;
+  /** Called once the report folder exists, before the first request. */
+  onStart?: (start: { runId: string; reportPath: string; apiUrl: string }) => void;
+  /** Called about once a second and when a phase ends. */
+  onProgress?: (progress: ReconcileProgress) => void;
+  /** API events (requests, 429s, retries, token refreshes), for logs. */
+  onApiEvent?: ClientEventListener;
+  /** Hooks passed on to the import that `fix` runs (the signal above is passed on by default). */
+  fix?: RunHooks;
+}
+
+/** A reconciliation that stopped before the end. Its partial report is written; `result` describes it. */
+export class ReconcileAbortedError extends Error {
+  constructor(
+    message: string,
+    readonly result: ReconcileResult,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ReconcileAbortedError';
+  }
+}
+
+/**
+ * Compares a source with what the Sakari account holds, by E.164 (CONTRACT §7 `reconcile`).
+ *
+ * Every remote contact is listed (100 a page, under the same rate limiter as an import) into a
+ * temporary SQLite file, so memory stays flat for a million-contact account. The source goes
+ * through the import's own stages (map, normalise, validate, dedupe); invalid and duplicate rows
+ * are counted, not compared. Each valid contact is `matched`, `missing` or `different` (see
+ * `compareContact` for the rules, which follow the merge strategy); remote contacts no source row
+ * names are `extra`. Writes `reconcile.csv`, `summary.json` and `report.html` to
+ * `<reportDir>/<runId>/`.
+ *
+ * `fix: true` writes the missing and different contacts to `fix.ndjson` in that folder and imports
+ * it with the same account, state, merge strategy and `full` (so the state store cannot skip a
+ * contact it believes delivered); with `dryRun` the file is written but not imported. The exit
+ * code describes the state before fixing (0 in sync, 3 something missing or different, or with
+ * `strict` any invalid source row), unless the fix import aborted (its code, 1 or 2).
+ *
+ * @example
+ * ```ts
+ * const result = await reconcileContacts({ sources: ['crm.csv'], defaultCountry: 'GB', sandbox: true });
+ * console.log(result.counts.missing, result.reportPath);
+ * ```
+ * @throws ConfigError for bad options, SourceError for a source that does not exist,
+ *   {@link ReconcileAbortedError} when the run stopped part-way (its report is still written),
+ *   and whatever the fix import throws other than its RunAbortedError (e.g. LockHeldError).
+ */
+export async function reconcileContacts(
+  input: ReconcileInput,
+  hooks: ReconcileHooks = {},
+): Promise<ReconcileResult> {
+  // A reconciliation always reads from Sakari; `dryRun` only keeps `fix` from sending.
+  const settings = await resolveImportSettings({
+    ...input,
+    command: input.command ?? 'reconcile',
+    dryRun: false,
+  });
+  return runReconcile(settings, { fix: input.fix ?? false, fixDryRun: input.dryRun ?? false }, hooks);
+}
+
+/**
+ * `import --verify`: reconciles the sources of an import that just finished, with its settings
+ * (same account, mapping, default country and merge strategy), in a new report folder next to the
+ * import's. Nothing is fixed.
+ *
+ * @throws ConfigError when the import did not talk to Sakari (`--dry-run`): there is nothing to verify.
+ */
+export async function verifyAfterImport(
+  settings: ImportSettings,
+  hooks: ReconcileHooks = {},
+): Promise<ReconcileResult> {
+  if (settings.api === null) {
+    throw new ConfigError([
+      'verify: a dry run sends nothing, so there is nothing to verify (drop --dry-run or --verify)',
+    ]);
+  }
+  if (settings.sources.includes('-')) {
+    throw new ConfigError(['verify: stdin cannot be read a second time; import from a file to use --verify']);
+  }
+  return runReconcile(settings, { fix: false, fixDryRun: false }, hooks);
+}
+
+/** Options of {@link runReconcile} beyond the settings. */
+export interface ReconcileOptions {
+  fix: boolean;
+  /** Write fix.ndjson but do not import it. */
+  fixDryRun: boolean;
+}
+
+/** {@link reconcileContacts} for settings that are already resolved. */
+export async function runReconcile(
+  settings: ImportSettings,
+  options: ReconcileOptions,
+  hooks: ReconcileHooks = {},
+): Promise<ReconcileResult> {
+  if (settings.api === null) {
+    throw new ConfigError(['reconcile reads the contacts in Sakari: give credentials, or use --sandbox']);
+  }
+  await checkSourcesExist(settings.sources);
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+
+  let sandbox: Sandbox | undefined;
+  let limiter: AccountLimiter | undefined;
+  let index: RemoteIndex | undefined;
+  const warnings: string[] = [];
+  try {
+    let api = settings.api;
+    if (settings.sandbox) {
+      // The data file next to the state is where earlier --sandbox runs left their contacts.
+      sandbox = await startSandbox({ dataFile: sandboxDataFile(settings) });
+      api = { ...api, url: sandbox.url };
+      if (!settings.statePath) {
+        warnings.push(
+          '--sandbox without a state file: the simulator starts empty and keeps nothing between runs',
+        );
+      }
+    }
+    const report = await ReconcileReport.open({
+      reportDir: settings.reportDir,
+      runId,
+      multipleSources: settings.sources.length > 1,
+    });
+    limiter = new AccountLimiter({ rate: settings.rate, maxConcurrent: settings.concurrency });
+    const client = new SakariClient({
+      apiUrl: api.url,
+      accountId: api.accountId,
+      clientId: api.clientId,
+      clientSecret: api.clientSecret,
+      timeoutMs: api.timeoutMs,
+      limiter,
+      onEvent: hooks.onApiEvent,
+    });
+    hooks.onStart?.({ runId, reportPath: report.dir, apiUrl: api.url });
+
+    const run = new Reconciliation(settings, options, report, runId, startedAt, client, hooks, warnings);
+    index = await RemoteIndex.create();
+    try {
+      await run.compare(index, async () => {
+        // Nothing more is asked of Sakari by this run: release the simulator now, so that the
+        // import of --fix (which starts its own on the same data file) sees every write it saves.
+        await limiter?.stop();
+        await sandbox?.close();
+        sandbox = undefined;
+      });
+    } catch (error) {
+      throw await run.abort(error);
+    } finally {
+      await index.close();
+    }
+    return await run.finish();
+  } finally {
+    await limiter?.stop();
+    await sandbox?.close();
+  }
+}
+
+/** One reconciliation: counts live in its report; the stages are driven from here. */
+class Reconciliation {
+  private readonly sources: SourceInfo[] = [];
+  private phase: ReconcileProgress['phase'] = 'remote';
+  private remoteListed = 0;
+  private readonly started = Date.now();
+
+  constructor(
+    private readonly settings: ImportSettings,
+    private readonly options: ReconcileOptions,
+    private readonly report: ReconcileReport,
+    private readonly runId: string,
+    private readonly startedAt: Date,
+    private readonly client: SakariClient,
+    private readonly hooks: ReconcileHooks,
+    private readonly warnings: string[],
+  ) {}
+
+  /** Lists the remote side, then compares the source with it and reports the extra remote contacts. */
+  async compare(index: RemoteIndex, remoteDone: () => Promise<void>): Promise<void> {
+    const { hooks, report } = this;
+    const timer = setInterval(() => this.progress(), PROGRESS_INTERVAL_MS);
+    timer.unref();
+    try {
+      await index.load(this.client.listContacts(), {
+        signal: hooks.signal,
+        onChunk: (listed) => {
+          this.remoteListed = listed;
+        },
+      });
+      this.remoteListed = index.listed;
+      report.counts.remote = index.size;
+      if (index.listed > index.size) {
+        this.warnings.push(
+          `Sakari listed ${index.listed - index.size} contact(s) more than once: the account changed while it was read, so some counts may be off; run reconcile again`,
+        );
+      }
+      this.progress();
+      await remoteDone();
+
+      this.phase = 'source';
+      let chunk: Contact[] = [];
+      for await (const item of this.sourceContacts()) {
+        report.counts.source++;
+        if ('status' in item) {
+          report.counts[item.status]++;
+          continue;
+        }
+        report.counts.valid++;
+        chunk.push(item);
+        if (chunk.length >= COMPARE_CHUNK) {
+          await this.compareChunk(index, chunk);
+          chunk = [];
+          hooks.signal?.throwIfAborted();
+        }
+      }
+      if (chunk.length > 0) await this.compareChunk(index, chunk);
+
+      for (const page of index.unseen()) {
+        for (const remote of page) report.extra(remote);
+        await report.drain();
+        hooks.signal?.throwIfAborted();
+      }
+      this.progress();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async compareChunk(index: RemoteIndex, chunk: readonly Contact[]): Promise<void> {
+    const { report, options } = this;
+    const found = index.lookup(chunk.map((contact) => contact.payload.mobile));
+    for (const contact of chunk) {
+      const { payload, ref } = contact;
+      const remote = found.get(payload.mobile);
+      if (remote === undefined) {
+        report.missing(ref, payload);
+        if (options.fix) await report.addFix(payload);
+        continue;
+      }
+      const difference = compareContact(payload, remote, this.settings.mergeStrategy);
+      if (difference === undefined) {
+        report.matched(ref, payload.mobile, remote);
+      } else {
+        report.different(ref, payload.mobile, remote, difference);
+        if (options.fix) await report.addFix(payload);
+      }
+    }
+    await report.drain();
+  }
+
+  /** The import's stages up to dedupe, over every source in turn. */
+  private sourceContacts(): AsyncGenerator<Contact | Rejected> {
+    const { settings } = this;
+    const drafts = mapFields(this.readAll(), { mapping: settings.mapping });
+    const phones = normalisePhones(drafts, {
+      defaultCountry: settings.defaultCountry,
+      requireMobile: settings.requireMobile,
+      workers: settings.workers,
+    });
+    return dedupe(validateContacts(phones));
+  }
+
+  private async *readAll(): AsyncGenerator<SourceRow> {
+    const { settings } = this;
+    let seq = 0;
+    for (const sourcePath of settings.sources) {
+      const opened = await openSource(sourcePath, {
+        format: settings.format,
+        delimiter: settings.delimiter,
+        encoding: settings.encoding,
+        seqStart: seq,
+      });
+      this.sources.push(opened.info);
+      for await (const row of opened.rows) {
+        seq++;
+        yield row;
+      }
+    }
+  }
+
+  /** Ends a run that failed part-way: writes the partial report and returns the error to throw. */
+  async abort(error: unknown): Promise<Error> {
+    const reason = describeError(error);
+    const exitCode = error instanceof SakariAuthError || error instanceof SourceError ? 2 : 1;
+    const summary = this.summary(exitCode);
+    summary.partial = true;
+    summary.abortReason = reason;
+    await this.report.finish(summary);
+    return new ReconcileAbortedError(
+      `reconcile aborted: ${reason}`,
+      { ...summary, reportPath: this.report.dir },
+      {
+        cause: error,
+      },
+    );
+  }
+
+  /** Runs the fix (if asked), checks the books and writes summary.json and report.html. */
+  async finish(): Promise<ReconcileResult> {
+    const { report, settings, options } = this;
+    await report.closeFiles();
+    const counts = report.counts;
+    const problems = checkReconcileInvariants(counts);
+    let exitCode = problems.length > 0 ? 1 : counts.missing + counts.different > 0 ? 3 : 0;
+    if (exitCode === 0 && settings.strict && counts.invalid > 0) exitCode = 3;
+
+    let fix: FixSummary | undefined;
+    let fixFailure: unknown;
+    if (options.fix) {
+      fix = { file: FIX_FILE, contacts: report.fixContacts, dryRun: options.fixDryRun };
+      if (report.fixContacts > 0 && !options.fixDryRun) {
+        this.phase = 'fix';
+        this.progress();
+        try {
+          const imported = await runImport(fixSettings(settings, report.fixPath), {
+            signal: this.hooks.signal,
+            ...this.hooks.fix,
+          });
+          Object.assign(fix, fixOutcome(imported));
+        } catch (error) {
+          if (error instanceof RunAbortedError) {
+            Object.assign(fix, fixOutcome(error.result), { error: error.message });
+          } else {
+            fix.error = describeError(error);
+            fixFailure = error;
+          }
+        }
+        // A fix that did not finish outranks "something was missing": the run needs attention.
+        if (fix.exitCode !== undefined && fix.exitCode !== 0 && fix.exitCode !== 3) exitCode = fix.exitCode;
+      }
+    }
+
+    const summary = this.summary(exitCode);
+    if (fix) summary.fix = fix;
+    if (problems.length > 0) summary.problems = problems;
+    await report.finish(summary);
+    if (fixFailure !== undefined) throw fixFailure;
+    return { ...summary, reportPath: report.dir };
+  }
+
+  private summary(exitCode: number): ReconcileSummary {
+    const finishedAt = new Date();
+    const sources: ReportSourceInfo[] = this.sources.map((info) => ({
+      path: info.path,
+      sha256: info.sha256 ?? '',
+      format: info.compressed ? `${info.format}+gzip` : info.format,
+    }));
+    const summary: ReconcileSummary = {
+      runId: this.runId,
+      command: 'reconcile',
+      source: sources[0] ?? { path: '', sha256: '', format: '' },
+      sources,
+      account: this.settings.account,
+      mergeStrategy: this.settings.mergeStrategy,
+      startedAt: this.startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationMs: Math.max(0, finishedAt.getTime() - this.startedAt.getTime()),
+      counts: { ...this.report.counts },
+      fields: { ...this.report.fields },
+      api: { ...this.client.stats },
+      exitCode,
+    };
+    if (this.warnings.length > 0) summary.warnings = [...this.warnings];
+    return summary;
+  }
+
+  private progress(): void {
+    this.hooks.onProgress?.({
+      runId: this.runId,
+      phase: this.phase,
+      remoteListed: this.remoteListed,
+      counts: { ...this.report.counts },
+      api: { ...this.client.stats },
+      elapsedMs: Date.now() - this.started,
+    });
+  }
+}
+
+/**
+ * Checks that the books balance: `source = valid + invalid + duplicate`,
+ * `valid = matched + missing + different`, `remote = matched + different + extra`.
+ *
+ * @returns one message per violation; `[]` when they balance.
+ */
+export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
+  const problems: string[] = [];
+  const { source, valid, invalid, duplicate, matched, missing, different, extra, remote } = counts;
+  if (source !== valid + invalid + duplicate) {
+    problems.push(`source (${source}) != valid + invalid + duplicate (${valid} + ${invalid} + ${duplicate})`);
+  }
+  if (valid !== matched + missing + different) {
+    problems.push(
+      `valid (${valid}) != matched + missing + different (${matched} + ${missing} + ${different})`,
+    );
+  }
+  if (remote !== matched + different + extra) {
+    problems.push(`remote (${remote}) != matched + different + extra (${matched} + ${different} + ${extra})`);
+  }
+  return problems;
+}
+
+/** The settings of the `--fix` import: the reconcile's, reading fix.ndjson and sending every row. */
+function fixSettings(settings: ImportSettings, fixPath: string): ImportSettings {
+  return {
+    ...settings,
+    command: 'reconcile --fix',
+    sources: [fixPath],
+    format: 'ndjson',
+    delimiter: undefined,
+    encoding: undefined,
+    // fix.ndjson holds normalised payloads under the import's own field names.
+    mapping: undefined,
+    dryRun: false,
+    full: true,
+    strict: false,
+  };
+}
+
+function fixOutcome(result: ImportResult): Pick<FixSummary, 'reportPath' | 'exitCode' | 'counts'> {
+  return { reportPath: result.reportPath, exitCode: result.exitCode, counts: { ...result.counts } };
+}
+
+/** Where `--sandbox` runs keep the simulator's contacts: next to the state file, as the import does. */
+function sandboxDataFile(settings: ImportSettings): string | undefined {
+  return settings.statePath ? path.join(path.dirname(settings.statePath), 'sandbox-data.json') : undefined;
+}
+
+/**
+ * Fails before the (possibly long) remote listing when a source file does not exist; stdin and
+ * content problems are found while reading.
+ */
+async function checkSourcesExist(sources: readonly string[]): Promise<void> {
+  for (const source of sources) {
+    if (source === '-') continue;
+    let isFile: boolean;
+    try {
+      isFile = (await stat(source)).isFile();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT')
+        throw new SourceError('SOURCE_NOT_FOUND', source, `${source}: no such file`, { cause: error });
+      throw new SourceError('SOURCE_UNREADABLE', source, `${source}: cannot read it (${code ?? 'error'})`, {
+        cause: error,
+      });
+    }
+    if (!isFile) throw new SourceError('SOURCE_UNREADABLE', source, `${source}: not a file`);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,28 @@
+/**
+ * The local state of sakari-sync (CONTRACT §8): what Sakari acknowledged per account and number
+ * (incremental runs), the runs (resume), the files `watch` imported, and the lock that keeps two
+ * runs of one job apart (CONTRACT §6, exit code 4).
+ */
+export { canonicalPayload, payloadHash } from './payload-hash.js';
+export {
+  DEFAULT_STATE_PATH,
+  StateStore,
+  type AckedRow,
+  type AckedStatus,
+  type KnownContact,
+  type ProcessedFile,
+  type RemoteEntry,
+  type RunRecord,
+  type StateStoreOptions,
+} from './store.js';
+export { StateStoreError, type StateStoreErrorCode } from './errors.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export {
+  DEFAULT_LOCK_STALE_MS,
+  LockHeldError,
+  RunLock,
+  lockPaths,
+  type LockHolder,
+  type LockPaths,
+  type RunLockOptions,
+} from './lock.js';

@@ -1,0 +1,149 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { StateStoreError } from './errors.js';
+
+type Database = BetterSqlite3.Database;
+
+/** One step of the state database's schema. Applied in order; never edited once released. */
+export interface Migration {
+  /** The `PRAGMA user_version` the database has after this step (1, 2, 3, ...). */
+  readonly version: number;
+  /** A short description, recorded in `schema_migrations`. */
+  readonly name: string;
+  /** Applies the step. Runs inside the migration transaction: must not begin or commit one. */
+  up(db: Database): void;
+}
+
+/**
+ * Marks a SQLite file as a sakari-sync state database (`PRAGMA application_id`, ASCII "SKSY"), so
+ * that `--state` pointing at some other application's database fails clearly instead of being
+ * altered.
+ */
+export const STATE_APPLICATION_ID = 0x534b5359;
+
+/** The schema, oldest step first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'contacts, runs, processed files, reconcile spill',
+    up(db) {
+      db.exec(`
+        CREATE TABLE schema_migrations (
+          version    INTEGER PRIMARY KEY,
+          name       TEXT NOT NULL,
+          applied_at TEXT NOT NULL
+        );
+
+        CREATE TABLE runs (
+          id            TEXT PRIMARY KEY NOT NULL,
+          command       TEXT NOT NULL,
+          job_key       TEXT NOT NULL,
+          source_sha256 TEXT NOT NULL,
+          options_hash  TEXT NOT NULL,
+          started_at    TEXT NOT NULL,
+          finished_at   TEXT,
+          status        TEXT NOT NULL CHECK (status IN ('running', 'completed', 'aborted', 'failed')),
+          counts        TEXT,
+          resumed_from  TEXT REFERENCES runs (id),
+          pid           INTEGER NOT NULL,
+          CHECK (resumed_from IS NULL OR resumed_from <> id)
+        );
+        -- findResumable: the latest run of a job key (rowid order).
+        CREATE INDEX runs_by_job_key ON runs (job_key);
+
+        -- What Sakari last acknowledged per account and number.
+        CREATE TABLE contacts (
+          account      TEXT NOT NULL CHECK (account <> ''),
+          e164         TEXT NOT NULL CHECK (e164 GLOB '+[1-9]*'),
+          payload_hash TEXT NOT NULL CHECK (payload_hash <> ''),
+          contact_id   TEXT,
+          run_id       TEXT NOT NULL REFERENCES runs (id),
+          status       TEXT NOT NULL CHECK (status IN ('created', 'updated', 'blocked')),
+          updated_at   TEXT NOT NULL,
+          PRIMARY KEY (account, e164)
+        ) WITHOUT ROWID;
+
+        -- watch: files already imported successfully, by content.
+        CREATE TABLE processed_files (
+          sha256 TEXT PRIMARY KEY NOT NULL,
+          path   TEXT NOT NULL,
+          run_id TEXT NOT NULL,
+          at     TEXT NOT NULL
+        );
+
+        -- reconcile: remote contacts spilled to disk, iterated in e164 order.
+        CREATE TABLE remote_contacts (
+          session TEXT NOT NULL,
+          e164    TEXT NOT NULL,
+          contact TEXT NOT NULL,
+          PRIMARY KEY (session, e164)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function readVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database at `path` to {@link SCHEMA_VERSION}: every pending step in one `IMMEDIATE`
+ * transaction (two processes opening a fresh database at once migrate it once), each step
+ * recorded in `schema_migrations`, `PRAGMA user_version` set to the last.
+ *
+ * @throws StateStoreError `STATE_TOO_NEW` when a newer sakari-sync wrote the database;
+ *   `STATE_NOT_OURS` when it belongs to another application.
+ */
+export function migrate(db: Database, path: string, now: () => Date): void {
+  const check = (version: number): void => {
+    const applicationId = db.pragma('application_id', { simple: true }) as number;
+    if (applicationId !== 0 && applicationId !== STATE_APPLICATION_ID) {
+      throw new StateStoreError(
+        'STATE_NOT_OURS',
+        `${path} is a SQLite database of another application (application_id ${applicationId}), ` +
+          'not a sakari-sync state database; point --state at a new file',
+      );
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StateStoreError(
+        'STATE_TOO_NEW',
+        `${path} was written by a newer sakari-sync (state schema v${version}; this version knows up to ` +
+          `v${SCHEMA_VERSION}); upgrade sakari-sync or point --state at another file`,
+      );
+    }
+    if (version === 0 && applicationId === 0) {
+      const objects = db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() as number;
+      if (objects > 0) {
+        throw new StateStoreError(
+          'STATE_NOT_OURS',
+          `${path} already holds tables but no sakari-sync schema version; it is not a sakari-sync ` +
+            'state database, point --state at a new file',
+        );
+      }
+    }
+  };
+
+  check(readVersion(db));
+  if (readVersion(db) === SCHEMA_VERSION) return;
+
+  db.transaction(() => {
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    const current = readVersion(db);
+    check(current);
+    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      migration.up(db);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        now().toISOString(),
+      );
+      // PRAGMA takes no bound parameters; version is a number from our own list.
+      db.pragma(`user_version = ${migration.version}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,336 @@
+/**
+ * `sakari-sync watch <dir>`: file drops. Files put in `<dir>/inbox` are taken once their size and
+ * mtime have been stable for `settleMs`, claimed by an atomic rename into `processing/`, imported
+ * one at a time in arrival order, and filed in `processed/` or `failed/` with their report in
+ * `reports/`. A file whose content was already imported is not sent again.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { ImportInput } from '../config.js';
+import { resolveImportSettings } from '../config.js';
+import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
+import { sha256File, SourceError } from '../read/index.js';
+import { newRunId } from '../report/index.js';
+import { StateStore } from '../state/index.js';
+
+/** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
+export const DEFAULT_SETTLE_MS = 2_000;
+/** Network filesystems drop change events: look at the inbox anyway this often. */
+export const DEFAULT_RESCAN_MS = 5_000;
+/** A line in the log while idle, so an operator sees the watcher is alive. */
+export const DEFAULT_HEARTBEAT_MS = 60_000;
+
+export interface WatchOptions {
+  dir: string;
+  /** Import settings for every file (sources are filled in per file). */
+  template: Omit<ImportInput, 'sources'>;
+  settleMs?: number;
+  rescanMs?: number;
+  heartbeatMs?: number;
+  /** Drain the inbox and return instead of watching forever. */
+  once?: boolean;
+  /** Stop (after the batch in flight) when this aborts; the file in progress stays in processing/. */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** Hooks passed to every import (progress, API events). */
+  hooks?: Omit<RunHooks, 'signal'>;
+}
+
+/** What happened to one dropped file. */
+export interface FileOutcome {
+  file: string;
+  destination: 'processed' | 'failed' | 'processing';
+  exitCode: number;
+  reportPath?: string;
+  result?: ImportResult;
+  duplicateOf?: { path: string; runId: string };
+  error?: string;
+}
+
+export interface WatchResult {
+  files: FileOutcome[];
+  /** The worst exit code of the files (0 when none). */
+  exitCode: number;
+}
+
+interface Candidate {
+  size: number;
+  mtimeMs: number;
+  stableSince: number;
+  firstSeen: number;
+}
+
+const FOLDERS = ['inbox', 'processing', 'processed', 'failed', 'reports'] as const;
+
+/** Names that are still being written or are not meant for us. */
+export function isIgnoredName(name: string): boolean {
+  return name.startsWith('.') || /\.(part|tmp)$/i.test(name);
+}
+
+/** The exit code that "wins" when several files are processed: failures over partial success over success. */
+function worse(a: number, b: number): number {
+  const rank = (code: number): number => [0, 3, 2, 4, 1].indexOf(code);
+  return rank(b) > rank(a) ? b : a;
+}
+
+/**
+ * Watches `<dir>/inbox` and imports what is dropped there. Resolves when `once` has drained the
+ * inbox, or when the signal aborts.
+ */
+export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  const rescanMs = options.rescanMs ?? Math.min(DEFAULT_RESCAN_MS, Math.max(100, settleMs));
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const log = options.log ?? (() => undefined);
+  const dirs = Object.fromEntries(FOLDERS.map((name) => [name, path.join(options.dir, name)])) as Record<
+    (typeof FOLDERS)[number],
+    string
+  >;
+  for (const folder of Object.values(dirs)) await mkdir(folder, { recursive: true, mode: 0o700 });
+
+  const base = await resolveImportSettings({ ...options.template, sources: ['(watch)'] });
+  const store = base.statePath ? StateStore.open(base.statePath) : null;
+  const result: WatchResult = { files: [], exitCode: 0 };
+  const candidates = new Map<string, Candidate>();
+  let watcher: FSWatcher | undefined;
+  let wake: (() => void) | undefined;
+  const poke = (): void => wake?.();
+  options.signal?.addEventListener('abort', poke, { once: true });
+
+  try {
+    // A file left in processing/ by a crash is resumed first (same content → same run resumes).
+    for (const name of (await readdir(dirs.processing)).sort()) {
+      if (options.signal?.aborted) break;
+      const outcome = await processClaimed(path.join(dirs.processing, name), originalName(name));
+      if (outcome.destination === 'processing') return result;
+    }
+    if (!options.once) {
+      watcher = watch(dirs.inbox, { depth: 0, ignoreInitial: false, persistent: true });
+      watcher.on('all', poke);
+      watcher.on('error', (error) =>
+        log(`watch: ${dirs.inbox}: ${(error as Error).message}; rescanning every ${rescanMs} ms`),
+      );
+    }
+    let lastActivity = Date.now();
+    let processedCount = 0;
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const ready = await scan(dirs.inbox, candidates, settleMs);
+      const next = ready[0];
+      if (next) {
+        const claimed = await claim(dirs, next);
+        candidates.delete(next);
+        if (claimed) {
+          const outcome = await processClaimed(claimed, next);
+          processedCount++;
+          lastActivity = Date.now();
+          if (outcome.destination === 'processing') break;
+        }
+        continue;
+      }
+      if (options.once && candidates.size === 0) break;
+      if (!options.once && Date.now() - lastActivity >= heartbeatMs) {
+        lastActivity = Date.now();
+        log(`watch: ${dirs.inbox}: idle, ${processedCount} file(s) processed so far`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.once ? Math.min(rescanMs, settleMs) : rescanMs);
+        wake = () => {
+          clearTimeout(timer);
+          // Events come in bursts while a file is written; the settle check needs time to pass anyway.
+          setTimeout(resolve, 50);
+        };
+      });
+      wake = undefined;
+    }
+    return result;
+  } finally {
+    options.signal?.removeEventListener('abort', poke);
+    await watcher?.close();
+    store?.close();
+  }
+
+  async function processClaimed(claimed: string, name: string): Promise<FileOutcome> {
+    const outcome = await importFile(claimed, name);
+    result.files.push(outcome);
+    result.exitCode = worse(result.exitCode, outcome.exitCode);
+    const c = outcome.result?.counts;
+    const counts = c
+      ? `${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.invalid} invalid, ${c.duplicate} duplicate, ${c.blocked} blocked, ${c.failed} failed`
+      : (outcome.error ??
+        (outcome.duplicateOf
+          ? `already imported as ${outcome.duplicateOf.path} (run ${outcome.duplicateOf.runId}): nothing sent`
+          : ''));
+    log(
+      `${name} → ${outcome.destination}/ (exit ${outcome.exitCode}) ${counts}${outcome.reportPath ? ` · report ${outcome.reportPath}` : ''}`,
+    );
+    return outcome;
+  }
+
+  async function importFile(claimed: string, name: string): Promise<FileOutcome> {
+    let sha: string;
+    try {
+      sha = await sha256File(claimed);
+    } catch (error) {
+      return fileFailed(claimed, name, error);
+    }
+    const previous = store?.fileProcessed(sha);
+    if (previous) {
+      const runId = newRunId();
+      const reportPath = path.join(dirs.reports, runId);
+      await mkdir(reportPath, { recursive: true, mode: 0o700 });
+      await writeJson(path.join(reportPath, 'summary.json'), {
+        runId,
+        command: 'watch',
+        source: { path: name, sha256: sha },
+        skipped: true,
+        reason: `same content as ${previous.path}, already imported by run ${previous.runId} at ${previous.at}; nothing was sent`,
+        exitCode: 0,
+      });
+      await fileAway(claimed, dirs.processed, name);
+      return { file: name, destination: 'processed', exitCode: 0, reportPath, duplicateOf: previous };
+    }
+    try {
+      const settings = await resolveImportSettings({
+        ...options.template,
+        sources: [claimed],
+        command: `watch ${name}`,
+        reportDir: dirs.reports,
+        // One content, one job: a crash mid-file is resumed by whichever watcher picks it up again.
+        jobKey: `watch:${sha}`,
+      });
+      const imported = await runImport(settings, { ...options.hooks, signal: options.signal });
+      const ok = imported.exitCode === 0;
+      if (ok) store?.markFileProcessed(sha, { path: name, runId: imported.runId });
+      await fileAway(claimed, ok ? dirs.processed : dirs.failed, name);
+      return {
+        file: name,
+        destination: ok ? 'processed' : 'failed',
+        exitCode: imported.exitCode,
+        reportPath: imported.reportPath,
+        result: imported,
+      };
+    } catch (error) {
+      if (error instanceof RunAbortedError && error.cause instanceof SourceError) {
+        // Unreadable part-way (binary, truncated gzip, broken JSON): its report says where and why.
+        await fileAway(claimed, dirs.failed, name);
+        return {
+          file: name,
+          destination: 'failed',
+          exitCode: 2,
+          reportPath: error.result.reportPath,
+          result: error.result,
+          error: `cannot be read: ${error.cause.message}`,
+        };
+      }
+      if (error instanceof RunAbortedError) {
+        // Interrupted (signal, Sakari unreachable): the file stays in processing/ and is resumed next time.
+        return {
+          file: name,
+          destination: 'processing',
+          exitCode: options.signal?.aborted ? 0 : 1,
+          reportPath: error.result.reportPath,
+          result: error.result,
+          error: error.message,
+        };
+      }
+      return fileFailed(claimed, name, error);
+    }
+  }
+
+  async function fileFailed(claimed: string, name: string, error: unknown): Promise<FileOutcome> {
+    const runId = newRunId();
+    const reportPath = path.join(dirs.reports, runId);
+    const message = error instanceof Error ? error.message : String(error);
+    await mkdir(reportPath, { recursive: true, mode: 0o700 });
+    await writeJson(path.join(reportPath, 'summary.json'), {
+      runId,
+      command: 'watch',
+      source: { path: name },
+      failed: true,
+      reason: message,
+      exitCode: 2,
+    });
+    await fileAway(claimed, dirs.failed, name);
+    const kind = error instanceof SourceError ? 'cannot be read' : 'failed';
+    return { file: name, destination: 'failed', exitCode: 2, reportPath, error: `${kind}: ${message}` };
+  }
+}
+
+/**
+ * Looks at the inbox and returns the names whose size and mtime have not changed for `settleMs`,
+ * oldest first (arrival order).
+ */
+async function scan(inbox: string, candidates: Map<string, Candidate>, settleMs: number): Promise<string[]> {
+  const now = Date.now();
+  const seen = new Set<string>();
+  for (const entry of await readdir(inbox, { withFileTypes: true })) {
+    if (!entry.isFile() || isIgnoredName(entry.name)) continue;
+    seen.add(entry.name);
+    let info;
+    try {
+      info = await stat(path.join(inbox, entry.name));
+    } catch {
+      continue; // taken by another watcher between readdir and stat
+    }
+    const known = candidates.get(entry.name);
+    if (!known || known.size !== info.size || known.mtimeMs !== info.mtimeMs) {
+      candidates.set(entry.name, {
+        size: info.size,
+        mtimeMs: info.mtimeMs,
+        stableSince: now,
+        firstSeen: known?.firstSeen ?? Math.min(now, info.mtimeMs),
+      });
+    }
+  }
+  for (const name of candidates.keys()) if (!seen.has(name)) candidates.delete(name);
+  return [...candidates.entries()]
+    .filter(([, c]) => now - c.stableSince >= settleMs)
+    .sort(([an, a], [bn, b]) => a.firstSeen - b.firstSeen || an.localeCompare(bn))
+    .map(([name]) => name);
+}
+
+const CLAIM_SEPARATOR = '--';
+
+/** Atomically moves a file from the inbox into processing/; null when another watcher took it first. */
+async function claim(dirs: Record<string, string>, name: string): Promise<string | null> {
+  const target = path.join(
+    dirs.processing!,
+    `${Date.now()}-${randomBytes(3).toString('hex')}${CLAIM_SEPARATOR}${name}`,
+  );
+  try {
+    await rename(path.join(dirs.inbox!, name), target);
+    return target;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** The name a file had in the inbox, from its claimed name in processing/. */
+function originalName(claimedName: string): string {
+  const at = claimedName.indexOf(CLAIM_SEPARATOR);
+  return at >= 0 ? claimedName.slice(at + CLAIM_SEPARATOR.length) : claimedName;
+}
+
+/** Moves a claimed file to processed/ or failed/ under its original name (suffixed if taken). */
+async function fileAway(claimed: string, folder: string, name: string): Promise<void> {
+  let target = path.join(folder, name);
+  try {
+    await stat(target);
+    const ext = path.extname(name);
+    target = path.join(
+      folder,
+      `${path.basename(name, ext)}-${new Date().toISOString().replace(/[:.]/g, '')}${ext}`,
+    );
+  } catch {
+    // free
+  }
+  await rename(claimed, target);
+}
+
+async function writeJson(file: string, data: unknown): Promise<void> {
+  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+}

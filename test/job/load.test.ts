@@ -1,0 +1,95 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { resolveImportSettings } from '../../src/config.js';
+import { loadJob, parseJob } from '../../src/job/load.js';
+import { JOB_SCHEMA_PATH, jobSchemaText } from '../../src/job/write-schema.js';
+import { ROOT, runCli, tempDir } from '../helpers.js';
+
+describe('job files', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(() => cleanup());
+
+  test('jobs/job.schema.json is generated from the code (run `npm run job-schema` after changing the schema)', async () => {
+    expect(await readFile(JOB_SCHEMA_PATH, 'utf8')).toBe(jobSchemaText());
+  });
+
+  test('the example jobs in jobs/ are valid', async () => {
+    for (const file of ['jobs/nightly-crm.yaml', 'jobs/migration.json']) {
+      const { job, errors } = parseJob(await readFile(path.join(ROOT, file), 'utf8'), file, {});
+      expect(errors, file).toEqual([]);
+      expect(job?.name).toBeTruthy();
+    }
+  });
+
+  test('a job with three mistakes reports all three, each with its path', () => {
+    const text = [
+      'name: nightly',
+      'sources: [crm.csv]',
+      'batchSize: -5',
+      'mergeStrategy: overwrite',
+      'sakari:',
+      '  clientSecret: hunter2',
+    ].join('\n');
+    const { errors } = parseJob(text, 'job.yaml', {});
+    expect(errors).toHaveLength(3);
+    expect(errors.join('\n')).toMatch(/batchSize/);
+    expect(errors.join('\n')).toMatch(/mergeStrategy/);
+    expect(errors.join('\n')).toMatch(
+      /sakari\.clientSecret: secrets are given only by environment reference/,
+    );
+    expect(errors.join('\n')).not.toContain('hunter2');
+  });
+
+  test('unknown settings and bad YAML are named', () => {
+    expect(parseJob('name: x\nsources: [a.csv]\nbatchsize: 5\n', 'j.yaml', {}).errors).toEqual([
+      'j.yaml: batchsize: unknown setting',
+    ]);
+    expect(parseJob('name: [unclosed', 'j.yaml', {}).errors[0]).toMatch(/^j\.yaml: not valid YAML/);
+    expect(parseJob('{"name": ', 'j.json', {}).errors[0]).toMatch(/^j\.json: not valid JSON/);
+  });
+
+  test('paths resolve against the job file, secrets come from the environment, flags and env win over the job', async () => {
+    const file = path.join(dir, 'sub', 'job.json');
+    await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(file)));
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'crm',
+        sources: ['in/crm.csv'],
+        sakari: { account: 'job-account', clientId: { env: 'MY_ID' }, clientSecret: { env: 'MY_SECRET' } },
+      }),
+    );
+    const env = { MY_ID: 'id-from-env', MY_SECRET: 's3cret' };
+    const { input, warnings } = await loadJob(file, env);
+    expect(warnings).toEqual([]);
+    expect(input.sources).toEqual([path.join(dir, 'sub', 'in', 'crm.csv')]);
+    expect(input.state).toBe(path.join(dir, 'sub', '.sakari-sync', 'state.db'));
+    const fromJob = await resolveImportSettings(input, env);
+    expect(fromJob.api).toMatchObject({
+      accountId: 'job-account',
+      clientId: 'id-from-env',
+      clientSecret: 's3cret',
+    });
+    expect(fromJob.jobKey).toBe('job:crm');
+    const envWins = await resolveImportSettings(input, { ...env, SAKARI_ACCOUNT_ID: 'env-account' });
+    expect(envWins.account).toBe('env-account');
+    const flagWins = await resolveImportSettings(
+      { ...input, account: 'flag-account' },
+      { ...env, SAKARI_ACCOUNT_ID: 'env-account' },
+    );
+    expect(flagWins.account).toBe('flag-account');
+  });
+
+  test('`sakari-sync run` with a bad job file exits 2 and lists every problem', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(file, 'name: bad job\nsources: []\nrate: 0\n');
+    const run = await runCli(['run', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/name: use letters/);
+    expect(run.stderr).toMatch(/sources: /);
+    expect(run.stderr).toMatch(/rate: /);
+  });
+});

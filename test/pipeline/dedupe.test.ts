@@ -1,0 +1,103 @@
+import { describe, expect, test } from 'vitest';
+import { dedupe, E164Index, e164Key } from '../../src/pipeline/dedupe.js';
+import type { Contact, Rejected } from '../../src/types.js';
+
+async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+let seq = 0;
+function contact(file: string, line: number, mobile: string): Contact {
+  return {
+    ref: { file, line, seq: seq++ },
+    raw: { line },
+    mobileInput: mobile,
+    payload: { mobile, tags: [], attributes: {} },
+  };
+}
+
+describe('dedupe', () => {
+  test('keeps the first, later ones are duplicates naming the kept line', async () => {
+    const rows = [
+      contact('a.csv', 2, '+447400123456'),
+      contact('a.csv', 3, '+12015550123'),
+      contact('a.csv', 4, '+447400123456'),
+      contact('a.csv', 9, '+447400123456'),
+    ];
+    const out = await collect(dedupe(from(rows)));
+    expect(out.slice(0, 2)).toEqual(rows.slice(0, 2));
+    expect(out[2]).toEqual({
+      ref: rows[2]?.ref,
+      raw: rows[2]?.raw,
+      mobileInput: '+447400123456',
+      mobileE164: '+447400123456',
+      status: 'duplicate',
+      error: { code: 'DUPLICATE', field: 'mobile', message: 'duplicate of line 2' },
+    });
+    expect(out[3]).toMatchObject({ status: 'duplicate', error: { message: 'duplicate of line 2' } });
+  });
+
+  test('across files the message names the kept file', async () => {
+    const out = await collect(
+      dedupe(
+        from([
+          contact('a.csv', 12, '+447400123456'),
+          contact('b.csv', 5, '+447400123456'),
+          contact('b.csv', 6, '+447400123456'),
+        ]),
+      ),
+    );
+    expect(out.map((item) => ('status' in item ? item.error.message : 'kept'))).toEqual([
+      'kept',
+      'duplicate of line 12 in a.csv',
+      'duplicate of line 12 in a.csv',
+    ]);
+  });
+
+  test('rejected rows pass through and do not claim their number', async () => {
+    const rejected: Rejected = {
+      ref: { file: 'a.csv', line: 2, seq: 0 },
+      raw: {},
+      mobileInput: '07400 123456',
+      mobileE164: '+447400123456',
+      status: 'invalid',
+      error: { code: 'EMAIL_INVALID', field: 'email', message: 'email "x": not a valid email address' },
+    };
+    const kept = contact('a.csv', 3, '+447400123456');
+    const out = await collect(dedupe(from([rejected, kept])));
+    expect(out[0]).toBe(rejected);
+    expect(out[1]).toBe(kept);
+  });
+});
+
+describe('E164Index', () => {
+  test('holds many keys through growth and remembers who claimed each', () => {
+    const index = new E164Index();
+    const count = 200_000;
+    const key = (i: number): number => e164Key(`+1${String(2_000_000_000 + i * 7919)}`);
+    let claimed = 0;
+    for (let i = 0; i < count; i++) if (index.claim(key(i), i % 3, i + 2) === undefined) claimed++;
+    expect(claimed).toBe(count);
+    expect(index.size).toBe(count);
+    for (let i = 0; i < count; i += 997)
+      expect(index.claim(key(i), 9, 1)).toEqual({ file: i % 3, line: i + 2 });
+    expect(index.size).toBe(count);
+  });
+
+  test('15-digit keys stay distinct', () => {
+    const index = new E164Index();
+    expect(index.claim(e164Key('+999999999999999'), 0, 1)).toBeUndefined();
+    expect(index.claim(e164Key('+999999999999998'), 0, 2)).toBeUndefined();
+    expect(index.claim(e164Key('+999999999999999'), 0, 3)).toEqual({ file: 0, line: 1 });
+  });
+
+  test.each(['447400123456', '+', '+44abc', '+1234567890123456789'])('e164Key refuses %j', (value) => {
+    expect(() => e164Key(value)).toThrow(/not an E\.164 number/);
+  });
+});

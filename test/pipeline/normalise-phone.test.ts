@@ -1,0 +1,431 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { afterAll, describe, expect, test } from 'vitest';
+import { normalisePhone, normalisePhones, type PhoneOptions } from '../../src/pipeline/normalise-phone.js';
+import { PhoneWorkerPool } from '../../src/pipeline/phone-pool.js';
+import { resolveCountry } from '../../src/pipeline/phone-country.js';
+import type { Contact, Draft, Rejected, RowCode } from '../../src/types.js';
+
+type Case = [
+  input: string,
+  rowCountry: string | undefined,
+  defaultCountry: string | undefined,
+  expected: string,
+];
+
+describe('normalisePhone', () => {
+  // expected: an E.164 number, or a row code
+  const valid: Case[] = [
+    // US: punctuation styles, trunk 1, default country, international forms
+    ['(201) 555-0123', 'US', undefined, '+12015550123'],
+    ['201.555.0123', undefined, 'US', '+12015550123'],
+    ['201 555 0123', 'us', 'GB', '+12015550123'],
+    ['1-201-555-0123', 'US', undefined, '+12015550123'],
+    ['+1 201-555-0123', undefined, undefined, '+12015550123'],
+    ['+1 (201) 555-0123', 'GB', undefined, '+12015550123'],
+    ["'+12015550123", undefined, undefined, '+12015550123'],
+    ['tel:+1-201-555-0123', undefined, undefined, '+12015550123'],
+    ['  +1 201 555 0123  ', undefined, undefined, '+12015550123'],
+    ['201-555-0123', 'USA', undefined, '+12015550123'],
+    ['201-555-0123', 'United States', undefined, '+12015550123'],
+    ['201-555-0123', '1', undefined, '+12015550123'],
+    ['011 44 7400 123456', 'US', undefined, '+447400123456'],
+    ['0044 7400 123456', 'US', undefined, '+447400123456'],
+    // GB
+    ['07400 123456', 'GB', undefined, '+447400123456'],
+    ['07400-123-456', 'gb', undefined, '+447400123456'],
+    ['7400 123456', 'GB', undefined, '+447400123456'],
+    ['07400 123456', 'United Kingdom', undefined, '+447400123456'],
+    ['07400 123456', 'UK', undefined, '+447400123456'],
+    ['07400 123456', 'GBR', undefined, '+447400123456'],
+    ['07400 123456', '+44', undefined, '+447400123456'],
+    ['07400 123456', '0044', undefined, '+447400123456'],
+    ['07400 123456', undefined, 'GB', '+447400123456'],
+    ['+44 (0) 7400 123456', undefined, undefined, '+447400123456'],
+    ['0044 7400 123456', undefined, undefined, '+447400123456'],
+    ['0044 7400 123456', 'GB', undefined, '+447400123456'],
+    ['+44.7400.123.456', undefined, undefined, '+447400123456'],
+    ['447400123456', 'GB', undefined, '+447400123456'],
+    ['7400123456.0', 'GB', undefined, '+447400123456'],
+    ['447400123456.0', 'GB', undefined, '+447400123456'],
+    ['="07400 123456"', undefined, 'GB', '+447400123456'],
+    ["'07400 123456", 'GB', undefined, '+447400123456'],
+    ['0207 946 0958', 'GB', undefined, '+442079460958'],
+    // DE, FR, IN, BR, AU, ZA
+    ['0151 23456789', 'DE', undefined, '+4915123456789'],
+    ['0151/23456789', 'Deutschland', undefined, '+4915123456789'],
+    ['+49 151 23456789', undefined, undefined, '+4915123456789'],
+    ['06 12 34 56 78', 'FR', undefined, '+33612345678'],
+    ['06.12.34.56.78', 'france', undefined, '+33612345678'],
+    ['+33 6 12 34 56 78', undefined, 'US', '+33612345678'],
+    ['98123-45678', 'IN', undefined, '+919812345678'],
+    ['+91 98123 45678', undefined, undefined, '+919812345678'],
+    ['(11) 91234-5678', 'BR', undefined, '+5511912345678'],
+    ['(11) 91234-5678', 'Brasil', undefined, '+5511912345678'],
+    ['0412 345 678', 'AU', undefined, '+61412345678'],
+    ['0011 44 7400 123456', 'AU', undefined, '+447400123456'],
+    ['082 123 4567', 'ZA', undefined, '+27821234567'],
+    ['082 123 4567', 'South Africa', undefined, '+27821234567'],
+  ];
+  test.each(valid)('%j (row country %j, default %j) → %s', (input, rowCountry, defaultCountry, expected) => {
+    const result = normalisePhone(input, rowCountry, { defaultCountry });
+    expect(result).toMatchObject({ ok: true, e164: expected });
+  });
+
+  const invalid: Array<
+    [input: string, rowCountry: string | undefined, defaultCountry: string | undefined, code: RowCode]
+  > = [
+    ['', 'US', undefined, 'PHONE_MISSING'],
+    ['   ', undefined, 'GB', 'PHONE_MISSING'],
+    ["'", undefined, undefined, 'PHONE_MISSING'],
+    ['abc', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
+    ['---', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
+    ['+', undefined, undefined, 'PHONE_NOT_A_NUMBER'],
+    ['1-800-FLOWERS', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
+    ['07400 123456 mobile', 'GB', undefined, 'PHONE_NOT_A_NUMBER'],
+    ['07400 123456', undefined, undefined, 'PHONE_INVALID_COUNTRY'],
+    ['07400 123456', 'Narnia', undefined, 'PHONE_INVALID_COUNTRY'],
+    ['+1 201 555 0123', 'Narnia', undefined, 'PHONE_INVALID_COUNTRY'],
+    ['07400 123456', undefined, 'XX', 'PHONE_INVALID_COUNTRY'],
+    ['07400 123456', '999', undefined, 'PHONE_INVALID_COUNTRY'],
+    ['+999 1234567', undefined, undefined, 'PHONE_INVALID_COUNTRY'],
+    ['12', 'US', undefined, 'PHONE_TOO_SHORT'],
+    ['555-0123', 'US', undefined, 'PHONE_TOO_SHORT'],
+    ['+44 12', undefined, undefined, 'PHONE_TOO_SHORT'],
+    ['+1 201 555 01234', undefined, undefined, 'PHONE_TOO_LONG'],
+    ['+44 7400 1234567890', undefined, undefined, 'PHONE_TOO_LONG'],
+    ['06 12 34 56 78 90', 'FR', undefined, 'PHONE_TOO_LONG'],
+    // Ofcom's drama range: the right shape, but not a number that exists
+    ['+44 7700 900123', undefined, undefined, 'PHONE_INVALID'],
+    ['0742 123', 'GB', undefined, 'PHONE_INVALID'],
+    ['+1 201 555 0123 ext. 45', undefined, undefined, 'PHONE_INVALID'],
+    ['+44 7400 123456 #12', undefined, undefined, 'PHONE_INVALID'],
+    ['4.41E+11', 'GB', undefined, 'PHONE_EXCEL_MANGLED'],
+    ['4,47400123456E+11', 'GB', undefined, 'PHONE_EXCEL_MANGLED'],
+    ['7.4e9', 'GB', undefined, 'PHONE_EXCEL_MANGLED'],
+    ["'4.47E+11", undefined, 'GB', 'PHONE_EXCEL_MANGLED'],
+  ];
+  test.each(invalid)('%j (row country %j, default %j) → %s', (input, rowCountry, defaultCountry, code) => {
+    const result = normalisePhone(input, rowCountry, { defaultCountry });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe(code);
+  });
+
+  test.each([
+    ['0207 946 0958', 'GB', 'PHONE_NOT_MOBILE'],
+    ['+49 30 1234567', undefined, 'PHONE_NOT_MOBILE'],
+    ['07400 123456', 'GB', '+447400123456'],
+    // FIXED_LINE_OR_MOBILE (the whole North American plan) is accepted
+    ['201 555 0123', 'US', '+12015550123'],
+    // toll free is not a fixed line
+    ['+44 800 123 4567', undefined, '+448001234567'],
+  ])('requireMobile: %j (%j) → %s', (input, rowCountry, expected) => {
+    const result = normalisePhone(input, rowCountry, { requireMobile: true });
+    if (expected.startsWith('+')) expect(result).toMatchObject({ ok: true, e164: expected });
+    else expect(result).toMatchObject({ ok: false, error: { code: expected } });
+  });
+
+  test('messages name the field and the value', () => {
+    expect(normalisePhone('0207 946 0958', 'GB', { requireMobile: true })).toEqual({
+      ok: false,
+      error: {
+        code: 'PHONE_NOT_MOBILE',
+        field: 'mobile',
+        message: 'mobile "0207 946 0958": not a mobile number (fixed line, GB)',
+      },
+    });
+    expect(normalisePhone('07400 123456', undefined, {})).toEqual({
+      ok: false,
+      error: {
+        code: 'PHONE_INVALID_COUNTRY',
+        field: 'mobile',
+        message: 'mobile "07400 123456": no country: add a country column or --default-country',
+      },
+    });
+    expect(normalisePhone('07400 123456', 'Narnia', {})).toMatchObject({
+      error: {
+        code: 'PHONE_INVALID_COUNTRY',
+        field: 'country',
+        message: expect.stringContaining('country "Narnia"'),
+      },
+    });
+    expect(normalisePhone('555-0123', 'US', {})).toMatchObject({
+      error: { message: 'mobile "555-0123": too short for US' },
+    });
+    expect(normalisePhone('', 'US', {})).toMatchObject({
+      error: { code: 'PHONE_MISSING', message: 'mobile is empty' },
+    });
+    const long = normalisePhone(`x${'1'.repeat(500)}`, 'US', {});
+    expect(!long.ok && long.error.message.length).toBeLessThan(80);
+  });
+
+  test('the payload country is the number’s, not the row’s', () => {
+    expect(normalisePhone('+44 7400 123456', 'US', {})).toEqual({
+      ok: true,
+      e164: '+447400123456',
+      country: 'GB',
+    });
+    expect(normalisePhone('+1 204 555 0123', 'US', {})).toEqual({
+      ok: true,
+      e164: '+12045550123',
+      country: 'CA',
+    });
+    // a non-geographic number has no country
+    expect(normalisePhone('+800 1234 5678', undefined, {})).toEqual({ ok: true, e164: '+80012345678' });
+  });
+});
+
+describe('resolveCountry', () => {
+  test.each([
+    ['GB', 'GB'],
+    ['gb', 'GB'],
+    [' de ', 'DE'],
+    ['United Kingdom', 'GB'],
+    ['UNITED STATES', 'US'],
+    ['U.S.A.', 'US'],
+    ['Deutschland', 'DE'],
+    ['España', 'ES'],
+    ['Côte d’Ivoire', 'CI'],
+    ["Cote d'Ivoire", 'CI'],
+    ['Myanmar', 'MM'],
+    ['Bosnia & Herzegovina', 'BA'],
+    ['The Netherlands', 'NL'],
+  ])('%j → %s', (value, iso) => {
+    expect(resolveCountry(value)).toEqual({ iso });
+  });
+  test.each([
+    ['+44', '44'],
+    ['1', '1'],
+    ['0049', '49'],
+  ])('calling code %j → +%s', (value, callingCode) => {
+    expect(resolveCountry(value)).toEqual({ callingCode });
+  });
+  test.each(['Narnia', 'XX', 'UK1', '999', 'AQ'])('%j is not recognised', (value) => {
+    expect(resolveCountry(value)).toBeUndefined();
+  });
+});
+
+function draft(line: number, mobileInput: string, country?: string, extra: Partial<Draft> = {}): Draft {
+  return {
+    ref: { file: 'in.csv', line, seq: line - 2 },
+    raw: { mobile: mobileInput },
+    mobileInput,
+    country,
+    tags: [],
+    attributes: {},
+    ...extra,
+  };
+}
+
+async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** A varied mix: valid numbers of several countries, invalid ones, drafts already in error. */
+function mixedDrafts(count: number): Draft[] {
+  const samples: Array<[string, string | undefined]> = [
+    ['07400 1234XX', 'GB'],
+    ['(201) 555-01XX', 'US'],
+    ['0151 234567XX', 'DE'],
+    ['06 12 34 56 XX', 'France'],
+    ['+91 98123 456XX', undefined],
+    ['12', 'US'],
+    ['4.41E+11', 'GB'],
+    ['07400 1234XX', undefined],
+    ['', 'GB'],
+  ];
+  return Array.from({ length: count }, (_, index) => {
+    const [pattern, country] = samples[index % samples.length] as [string, string | undefined];
+    const input = pattern.replace('XX', String(index % 100).padStart(2, '0'));
+    const error =
+      index % 13 === 5 ? { code: 'RECORD_MALFORMED' as const, message: `bad record ${index}` } : undefined;
+    return draft(index + 2, input, country, error ? { error } : {});
+  });
+}
+
+function expectedFor(drafts: Draft[], options: PhoneOptions): Array<Contact | Rejected> {
+  return drafts.map((item): Contact | Rejected => {
+    if (item.error)
+      return {
+        ref: item.ref,
+        raw: item.raw,
+        mobileInput: item.mobileInput,
+        status: 'invalid',
+        error: item.error,
+      };
+    const result = normalisePhone(item.mobileInput, item.country, options);
+    if (!result.ok)
+      return {
+        ref: item.ref,
+        raw: item.raw,
+        mobileInput: item.mobileInput,
+        status: 'invalid',
+        error: result.error,
+      };
+    return {
+      ref: item.ref,
+      raw: item.raw,
+      mobileInput: item.mobileInput,
+      payload: {
+        mobile: result.e164,
+        country: result.country,
+        firstName: item.firstName,
+        lastName: item.lastName,
+        email: item.email,
+        tags: item.tags,
+        attributes: item.attributes,
+      },
+    };
+  });
+}
+
+describe('normalisePhones stage', () => {
+  test('inline: contacts carry the draft’s fields; drafts in error and bad numbers are rejected', async () => {
+    const drafts = [
+      draft(2, '07400 123456', 'GB', {
+        firstName: 'Ada',
+        email: 'ada@example.com',
+        tags: ['vip'],
+        attributes: { Company: 'ACME' },
+      }),
+      draft(3, 'nope', 'GB'),
+      draft(4, '07400 123457', 'GB', { error: { code: 'RECORD_MALFORMED', message: 'unclosed quote' } }),
+    ];
+    const out = await collect(normalisePhones(from(drafts), { workers: 0 }));
+    expect(out).toEqual([
+      {
+        ref: drafts[0]?.ref,
+        raw: drafts[0]?.raw,
+        mobileInput: '07400 123456',
+        payload: {
+          mobile: '+447400123456',
+          country: 'GB',
+          firstName: 'Ada',
+          email: 'ada@example.com',
+          tags: ['vip'],
+          attributes: { Company: 'ACME' },
+        },
+      },
+      expect.objectContaining({
+        status: 'invalid',
+        error: expect.objectContaining({ code: 'PHONE_NOT_A_NUMBER' }),
+      }),
+      expect.objectContaining({
+        status: 'invalid',
+        mobileInput: '07400 123457',
+        error: { code: 'RECORD_MALFORMED', message: 'unclosed quote' },
+      }),
+    ]);
+  });
+
+  test('a small input (under one chunk) is handled without starting workers', async () => {
+    const drafts = mixedDrafts(20);
+    const out = await collect(normalisePhones(from(drafts), { workers: 2, defaultCountry: 'GB' }));
+    expect(out).toEqual(expectedFor(drafts, { defaultCountry: 'GB' }));
+  });
+
+  test('worker threads: same results as inline, in source order across chunk boundaries', async () => {
+    const drafts = mixedDrafts(1000);
+    const options = { defaultCountry: 'US', requireMobile: true };
+    const out = await collect(normalisePhones(from(drafts), { ...options, workers: 2, chunkSize: 37 }));
+    expect(out).toHaveLength(drafts.length);
+    expect(out.map((item) => item.ref.line)).toEqual(drafts.map((item) => item.ref.line));
+    expect(out).toEqual(expectedFor(drafts, options));
+  });
+
+  test('stopping early stops the workers; a later run works', async () => {
+    const drafts = mixedDrafts(500);
+    const seen: number[] = [];
+    for await (const item of normalisePhones(from(drafts), { workers: 1, chunkSize: 50 })) {
+      seen.push(item.ref.line);
+      if (seen.length === 120) break;
+    }
+    expect(seen).toEqual(drafts.slice(0, 120).map((item) => item.ref.line));
+  });
+
+  test('a failing worker fails the run instead of losing rows', async () => {
+    const pool = new PhoneWorkerPool(1, {});
+    try {
+      await expect(pool.normalise([null as unknown as string], [''])).rejects.toThrow(
+        /phone worker failed: .*TypeError/,
+      );
+      await expect(pool.normalise(['07400 123456'], ['GB'])).resolves.toEqual({
+        e164: ['+447400123456'],
+        countries: ['GB'],
+        errors: new Map(),
+      });
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.normalise(['1'], [''])).rejects.toThrow(/closed/);
+  });
+
+  test.each([-1, 1.5])('workers %s is refused', async (workers) => {
+    await expect(collect(normalisePhones(from([]), { workers }))).rejects.toThrow(RangeError);
+  });
+});
+
+describe('compiled worker (as in dist/)', () => {
+  const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('runs under plain node from .js files and matches inline results', async () => {
+    // Compile the stage and its worker the way tsc does for dist/, into a temp tree that
+    // resolves packages from the project's node_modules.
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sakari-phone-'));
+    await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    await mkdir(path.join(dir, 'pipeline'));
+    const files = [
+      'types.ts',
+      ...[
+        'normalise-phone',
+        'phone-country',
+        'phone-parse',
+        'phone-pool',
+        'phone-worker',
+        'phone-worker-ts-loader',
+      ].map((name) => `pipeline/${name}.ts`),
+    ];
+    for (const file of files) {
+      const source = await readFile(path.join(root, 'src', file), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        fileName: file,
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      await writeFile(path.join(dir, file.replace(/\.ts$/, '.js')), outputText);
+    }
+    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+    const drafts = mixedDrafts(300);
+    await writeFile(path.join(dir, 'drafts.json'), JSON.stringify(drafts));
+    await writeFile(
+      path.join(dir, 'driver.js'),
+      `import { readFileSync } from 'node:fs';
+       import { normalisePhones } from './pipeline/normalise-phone.js';
+       const drafts = JSON.parse(readFileSync(new URL('./drafts.json', import.meta.url), 'utf8'));
+       async function* source() { yield* drafts; }
+       const out = [];
+       for await (const item of normalisePhones(source(), { defaultCountry: 'GB', workers: 2, chunkSize: 16 })) out.push(item);
+       process.stdout.write(JSON.stringify(out));`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, 'driver.js')], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(JSON.parse(stdout)).toEqual(
+      JSON.parse(JSON.stringify(expectedFor(drafts, { defaultCountry: 'GB' }))),
+    );
+  });
+});

@@ -1,0 +1,140 @@
+import { describe, expect, test } from 'vitest';
+import { cleanAttributeValue, cleanEmail, cleanName, validateContacts } from '../../src/pipeline/validate.js';
+import type { Contact, ContactPayload, Rejected } from '../../src/types.js';
+
+async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+function contact(line: number, payload: Partial<ContactPayload> = {}): Contact {
+  return {
+    ref: { file: 'in.csv', line, seq: line - 2 },
+    raw: {},
+    mobileInput: '07400 123456',
+    payload: { mobile: '+447400123456', country: 'GB', tags: [], attributes: {}, ...payload },
+  };
+}
+
+describe('cleanEmail', () => {
+  test.each([
+    ['ada@example.com', 'ada@example.com'],
+    ['  Ada.Lovelace@Example.CO.UK ', 'ada.lovelace@example.co.uk'],
+    ['first+tag@sub.example.org', 'first+tag@sub.example.org'],
+    ["o'brien@example.ie", "o'brien@example.ie"],
+    ['x@y.z', 'x@y.z'],
+    ['', undefined],
+    ['   ', undefined],
+  ])('%j → %j', (input, expected) => {
+    expect(cleanEmail(input)).toBe(expected);
+  });
+
+  test.each([
+    'n/a',
+    'ada',
+    'ada@',
+    '@example.com',
+    'ada@example',
+    'ada@@example.com',
+    'ada@exa@mple.com',
+    'ada lovelace@example.com',
+    'ada@example .com',
+    'ada@example..com',
+    'ada@.example.com',
+    'ada@example.com.',
+    'ada@exam\u0000ple.com',
+    'a@x.com; b@y.com',
+  ])('%j is malformed', (input) => {
+    expect(cleanEmail(input)).toBe(false);
+  });
+});
+
+describe('cleanName', () => {
+  test.each([
+    ['Ada', 'Ada'],
+    ['  Ada  ', 'Ada'],
+    ['Mary   Ann', 'Mary Ann'],
+    ['Mary\tAnn\nSmith', 'Mary Ann Smith'],
+    ['Mary\u00a0Ann', 'Mary Ann'],
+    ['A\u0000da\u0007', 'Ada'],
+    ['Zoë\u009b', 'Zoë'],
+    ['José María', 'José María'],
+    ['\u0001 \u0002', undefined],
+    ['', undefined],
+  ])('%j → %j', (input, expected) => {
+    expect(cleanName(input)).toBe(expected);
+  });
+});
+
+describe('cleanAttributeValue', () => {
+  test.each([
+    ['  gold ', 'gold'],
+    ['line one\nline two', 'line one\nline two'],
+    ['a\u0000b\u001bc\u007f', 'abc'],
+    ['\u0002', ''],
+  ])('%j → %j', (input, expected) => {
+    expect(cleanAttributeValue(input)).toBe(expected);
+  });
+});
+
+describe('validateContacts', () => {
+  test('cleans the payload', async () => {
+    const [out] = await collect(
+      validateContacts(
+        from([
+          contact(2, {
+            firstName: ' Mary \t Ann ',
+            lastName: 'Smith\u0000',
+            email: ' Mary@Example.COM ',
+            tags: ['vip', 'v\u0000ip', ' news '],
+            attributes: { Plan: ' gold\u0007 ', Blank: '  ', Notes: 'a\nb' },
+          }),
+        ]),
+      ),
+    );
+    expect(out).toEqual(
+      contact(2, {
+        firstName: 'Mary Ann',
+        lastName: 'Smith',
+        email: 'mary@example.com',
+        tags: ['vip', 'news'],
+        attributes: { Plan: 'gold', Notes: 'a\nb' },
+      }),
+    );
+  });
+
+  test('a malformed email rejects the row, naming field and value', async () => {
+    const source = contact(5, { email: ' Ada@Example ' });
+    const [out] = await collect(validateContacts(from([source])));
+    expect(out).toEqual({
+      ref: source.ref,
+      raw: source.raw,
+      mobileInput: '07400 123456',
+      mobileE164: '+447400123456',
+      status: 'invalid',
+      error: {
+        code: 'EMAIL_INVALID',
+        field: 'email',
+        message: 'email "Ada@Example": not a valid email address',
+      },
+    });
+  });
+
+  test('no email is fine; rejected rows pass through untouched', async () => {
+    const rejected: Rejected = {
+      ref: { file: 'in.csv', line: 3, seq: 1 },
+      raw: {},
+      mobileInput: 'x',
+      status: 'invalid',
+      error: { code: 'PHONE_NOT_A_NUMBER', message: 'mobile "x": not a phone number', field: 'mobile' },
+    };
+    const out = await collect(validateContacts(from([contact(2, { email: '' }), rejected])));
+    expect(out[0]).toEqual(contact(2, { email: undefined }));
+    expect(out[1]).toBe(rejected);
+  });
+});

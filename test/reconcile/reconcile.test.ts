@@ -1,0 +1,356 @@
+/**
+ * reconcile against the real sandbox over HTTP on 127.0.0.1: seeded remote contacts, a source CSV
+ * in a temp dir, the real report files.
+ */
+import { readdirSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { AccountLimiter } from '../../src/limit/limiter.js';
+import {
+  RECONCILE_COLUMNS,
+  ReconcileAbortedError,
+  reconcileContacts,
+  verifyAfterImport,
+  type ReconcileInput,
+} from '../../src/reconcile/index.js';
+import { resolveImportSettings } from '../../src/config.js';
+import { SakariClient } from '../../src/sakari/client.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { ContactPayload } from '../../src/types.js';
+import { readCsv, tempDir } from '../helpers.js';
+
+const ACCOUNT = 'acct-reconcile';
+
+/** `07400 1nnnnn` (GB mobile) in E.164. */
+function e164(n: number): string {
+  return `+4474001${String(n).padStart(5, '0')}`;
+}
+
+async function seed(sandbox: Sandbox, contacts: ContactPayload[], account = ACCOUNT): Promise<void> {
+  const limiter = new AccountLimiter({ rate: 0, maxConcurrent: 1 });
+  try {
+    const client = new SakariClient({
+      apiUrl: sandbox.url,
+      accountId: account,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      limiter,
+    });
+    for (let i = 0; i < contacts.length; i += 500)
+      await client.upsertBatch(contacts.slice(i, i + 500), 'append');
+  } finally {
+    await limiter.stop();
+  }
+}
+
+function remote(n: number, fields: Partial<ContactPayload> = {}): ContactPayload {
+  return { mobile: e164(n), country: 'GB', tags: [], attributes: {}, ...fields };
+}
+
+/** The remote side: 3 that match, 4 that differ in one field each, 2 no source row names. */
+const REMOTE: ContactPayload[] = [
+  remote(1, {
+    firstName: 'Ann',
+    lastName: 'Lee',
+    email: 'Ann@Example.com',
+    tags: ['vip', 'news'],
+    attributes: { plan: 'gold' },
+  }),
+  remote(2, { firstName: 'Bob', lastName: 'Ray', tags: ['news'], attributes: { plan: 'basic' } }),
+  remote(3, { firstName: 'Cy', attributes: { plan: 'gold', city: 'Leeds' } }),
+  remote(6, { firstName: 'Karl', lastName: 'Marx', attributes: { plan: 'basic' } }),
+  remote(7, { firstName: 'Dee', email: 'dee@old.example', attributes: { plan: 'basic' } }),
+  remote(8, { firstName: 'Eve', tags: ['news'], attributes: { plan: 'basic' } }),
+  remote(9, { firstName: 'Fay', attributes: { plan: 'silver' } }),
+  remote(901, { firstName: 'Extra', tags: ['=cmd'] }),
+  remote(902, { lastName: 'Other' }),
+];
+
+/** The source: lines 2-4 matched, 5-6 missing, 7-10 different, 11 invalid, 12 a duplicate of line 2. */
+const SOURCE_CSV = [
+  'mobile,first name,last name,email,tags,plan',
+  '07400 100001,Ann,Lee,ann@example.com,vip,gold',
+  '07400 100002,Bob,Ray,,news,basic',
+  '07400 100003,Cy,,,,gold',
+  '07400 100004,Gus,New,gus@example.com,new,basic',
+  '07400 100005,Hal,,,,',
+  '07400 100006,Carl,Marx,,,basic',
+  '07400 100007,Dee,,dee@new.example,,basic',
+  '07400 100008,Eve,,,vip;news,basic',
+  '07400 100009,Fay,,,,gold',
+  'not a phone,Ivy,,,,',
+  '+44 7400 100001,Ann again,,,,',
+  '',
+].join('\n');
+
+describe('reconcile against the sandbox', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let sandbox: Sandbox | undefined;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+  afterEach(async () => {
+    await sandbox?.close();
+    sandbox = undefined;
+    await cleanup();
+  });
+
+  function input(extra: Partial<ReconcileInput> = {}): ReconcileInput {
+    if (!sandbox) throw new Error('no sandbox');
+    return {
+      sources: [path.join(dir, 'contacts.csv')],
+      delimiter: ',',
+      defaultCountry: 'GB',
+      apiUrl: sandbox.url,
+      account: ACCOUNT,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      rate: 1000,
+      workers: 0,
+      reportDir: path.join(dir, 'reports'),
+      state: path.join(dir, 'state', 'state.db'),
+      ...extra,
+    };
+  }
+
+  test('reports exactly the matched, missing, different and extra contacts; --fix sends them; a second run is in sync', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, REMOTE);
+    await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
+
+    const result = await reconcileContacts(input());
+    expect(result.counts).toEqual({
+      source: 11,
+      valid: 9,
+      invalid: 1,
+      duplicate: 1,
+      matched: 3,
+      missing: 2,
+      different: 4,
+      extra: 2,
+      remote: 9,
+    });
+    expect(result.fields).toEqual({
+      firstName: 1,
+      lastName: 0,
+      email: 1,
+      country: 0,
+      tags: 1,
+      attributes: 1,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.command).toBe('reconcile');
+    expect(result.account).toBe(ACCOUNT);
+    expect(result.source.path).toBe(path.join(dir, 'contacts.csv'));
+    expect(result.source.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.api.requests).toBeGreaterThanOrEqual(2); // token + one page
+
+    const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
+    const { reportPath, ...expectedSummary } = result;
+    expect(reportPath).toBe(path.join(dir, 'reports', result.runId));
+    expect(summary).toEqual(expectedSummary);
+
+    const csvText = await readFile(path.join(result.reportPath, 'reconcile.csv'), 'utf8');
+    expect(csvText.split('\n')[0]).toBe(RECONCILE_COLUMNS.join(','));
+    const rows = await readCsv(path.join(result.reportPath, 'reconcile.csv'));
+    const stored = new Map(sandbox.contacts(ACCOUNT).map((c) => [c.mobile.number, c.id]));
+    expect(rows.map((r) => [r.status, r.mobile_e164, r.line, r.fields])).toEqual([
+      ['matched', e164(1), '2', ''],
+      ['matched', e164(2), '3', ''],
+      ['matched', e164(3), '4', ''],
+      ['missing', e164(4), '5', ''],
+      ['missing', e164(5), '6', ''],
+      ['different', e164(6), '7', 'firstName'],
+      ['different', e164(7), '8', 'email'],
+      ['different', e164(8), '9', 'tags'],
+      ['different', e164(9), '10', 'attributes'],
+      ['extra', e164(901), '', ''],
+      ['extra', e164(902), '', ''],
+    ]);
+    for (const row of rows) {
+      expect(row.contact_id).toBe(row.status === 'missing' ? '' : stored.get(row.mobile_e164 as string));
+    }
+    const byNumber = new Map(rows.map((r) => [r.mobile_e164, r]));
+    expect(JSON.parse(byNumber.get(e164(6))?.source_value ?? '')).toEqual({ firstName: 'Carl' });
+    expect(JSON.parse(byNumber.get(e164(6))?.remote_value ?? '')).toEqual({ firstName: 'Karl' });
+    expect(JSON.parse(byNumber.get(e164(8))?.source_value ?? '')).toEqual({ tags: ['vip'] });
+    expect(JSON.parse(byNumber.get(e164(8))?.remote_value ?? '')).toEqual({ tags: ['news'] });
+    expect(JSON.parse(byNumber.get(e164(9))?.remote_value ?? '')).toEqual({ attributes: { plan: 'silver' } });
+    expect(JSON.parse(byNumber.get(e164(4))?.source_value ?? '')).toEqual({
+      firstName: 'Gus',
+      lastName: 'New',
+      email: 'gus@example.com',
+      country: 'GB',
+      tags: ['new'],
+      attributes: { plan: 'basic' },
+    });
+    expect(JSON.parse(byNumber.get(e164(901))?.remote_value ?? '')).toEqual({
+      firstName: 'Extra',
+      country: 'GB',
+      tags: ['=cmd'],
+    });
+
+    const html = await readFile(path.join(result.reportPath, 'report.html'), 'utf8');
+    expect(html).toContain('2 missing, 4 different');
+    expect(html).toContain('Karl');
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect((await readdir(result.reportPath)).sort()).toEqual([
+      'reconcile.csv',
+      'report.html',
+      'summary.json',
+    ]);
+
+    // --fix: the six missing and different contacts go through the import; extra ones are left alone.
+    const fixed = await reconcileContacts(input({ fix: true }));
+    expect(fixed.exitCode).toBe(3); // the state before fixing
+    expect(fixed.counts.missing + fixed.counts.different).toBe(6);
+    expect(fixed.fix).toMatchObject({ file: 'fix.ndjson', contacts: 6, dryRun: false, exitCode: 0 });
+    expect(fixed.fix?.counts).toMatchObject({ rows: 6, valid: 6, created: 2, updated: 4, failed: 0 });
+    expect(fixed.fix?.reportPath).toBeTruthy();
+    const fixLines = (await readFile(path.join(fixed.reportPath, 'fix.ndjson'), 'utf8')).trim().split('\n');
+    expect(fixLines.map((line) => JSON.parse(line).mobile)).toEqual([4, 5, 6, 7, 8, 9].map(e164));
+
+    const again = await reconcileContacts(input());
+    expect(again.counts).toMatchObject({ matched: 9, missing: 0, different: 0, extra: 2, remote: 11 });
+    expect(again.exitCode).toBe(0);
+    expect(sandbox.contacts(ACCOUNT).find((c) => c.mobile.number === e164(901))?.firstName).toBe('Extra');
+  });
+
+  test('pages through more than 100 remote contacts and stays exact', async () => {
+    sandbox = await startSandbox();
+    const total = 230;
+    await seed(
+      sandbox,
+      Array.from({ length: total }, (_, i) => remote(i + 1, { firstName: `P${i + 1}` })),
+    );
+    const lines = ['mobile,first name'];
+    for (let i = 1; i <= 200; i++) lines.push(`07400 1${String(i).padStart(5, '0')},P${i}`);
+    await writeFile(path.join(dir, 'contacts.csv'), `${lines.join('\n')}\n`);
+    const before = sandbox.stats().requestLog.length;
+
+    const result = await reconcileContacts(input());
+    expect(result.counts).toMatchObject({
+      source: 200,
+      valid: 200,
+      matched: 200,
+      missing: 0,
+      different: 0,
+      extra: 30,
+      remote: 230,
+    });
+    expect(result.exitCode).toBe(0);
+    const pages = sandbox
+      .stats()
+      .requestLog.slice(before)
+      .filter((entry) => entry.method === 'GET' && entry.path.endsWith('/contacts'));
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    const extra = (await readCsv(path.join(result.reportPath, 'reconcile.csv'))).filter(
+      (r) => r.status === 'extra',
+    );
+    expect(extra.map((r) => r.mobile_e164)).toEqual(Array.from({ length: 30 }, (_, i) => e164(201 + i)));
+  });
+
+  test('--fix with --dry-run writes fix.ndjson and sends nothing', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, REMOTE);
+    await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
+    const writesBefore = sandbox.stats().writesPerMobile[ACCOUNT];
+
+    const result = await reconcileContacts(input({ fix: true, dryRun: true }));
+    expect(result.fix).toEqual({ file: 'fix.ndjson', contacts: 6, dryRun: true });
+    expect(result.exitCode).toBe(3);
+    expect(sandbox.stats().writesPerMobile[ACCOUNT]).toEqual(writesBefore);
+    const records = (await readFile(path.join(result.reportPath, 'fix.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records[0]).toEqual({
+      mobile: e164(4),
+      country: 'GB',
+      firstName: 'Gus',
+      lastName: 'New',
+      email: 'gus@example.com',
+      tags: ['new'],
+      attributes: { plan: 'basic' },
+    });
+  });
+
+  test('--merge-strategy core compares only the core fields', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, REMOTE);
+    await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
+    const result = await reconcileContacts(input({ mergeStrategy: 'core' }));
+    expect(result.counts).toMatchObject({ matched: 5, missing: 2, different: 2 });
+    expect(result.fields).toMatchObject({ firstName: 1, email: 1, tags: 0, attributes: 0 });
+    expect(result.mergeStrategy).toBe('core');
+  });
+
+  test('verifyAfterImport reconciles with the import settings', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, REMOTE);
+    await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
+    const settings = await resolveImportSettings(input({ command: 'import' }));
+    const result = await verifyAfterImport(settings);
+    expect(result.command).toBe('reconcile');
+    expect(result.counts).toMatchObject({ matched: 3, missing: 2, different: 4, extra: 2 });
+
+    const dry = await resolveImportSettings({ ...input(), dryRun: true });
+    await expect(verifyAfterImport(dry)).rejects.toThrow(/dry run/);
+  });
+
+  test('a listing that fails after retries writes a partial report and aborts with exit 1', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, REMOTE);
+    await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
+    sandbox.inject({ kind: 'status', status: 404, match: { method: 'GET', pathIncludes: '/contacts' } });
+    // The temporary index goes under os.tmpdir(): point it somewhere this test can watch.
+    const tmp = path.join(dir, 'tmp');
+    await mkdir(tmp);
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    let failure: unknown;
+    const duringListing: string[] = [];
+    try {
+      expect(os.tmpdir()).toBe(tmp);
+      failure = await reconcileContacts(input(), {
+        onApiEvent: (event) => {
+          if (event.type === 'request' && event.method === 'GET') duringListing.push(...readdirSync(tmp));
+        },
+      }).catch((error: unknown) => error);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    }
+    expect(duringListing).toEqual([expect.stringMatching(/^sakari-sync-reconcile-/)]);
+    expect(await readdir(tmp)).toEqual([]);
+    expect(failure).toBeInstanceOf(ReconcileAbortedError);
+    const result = (failure as ReconcileAbortedError).result;
+    expect(result.exitCode).toBe(1);
+    expect(result.partial).toBe(true);
+    const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
+    expect(summary).toMatchObject({ partial: true, exitCode: 1 });
+    expect(summary.abortReason).toMatch(/404/);
+  });
+
+  test('bad credentials exit 2 and a missing source fails before anything is listed', async () => {
+    sandbox = await startSandbox();
+    await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
+    const failure = await reconcileContacts(input({ clientSecret: 'wrong' })).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ReconcileAbortedError);
+    expect((failure as ReconcileAbortedError).result.exitCode).toBe(2);
+    expect(JSON.stringify((failure as ReconcileAbortedError).result)).not.toContain('wrong');
+
+    const requests = sandbox.stats().requests;
+    await expect(reconcileContacts(input({ sources: [path.join(dir, 'nope.csv')] }))).rejects.toMatchObject({
+      name: 'SourceError',
+      code: 'SOURCE_NOT_FOUND',
+    });
+    expect(sandbox.stats().requests).toBe(requests);
+  });
+});

@@ -1,0 +1,446 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, test } from 'vitest';
+import {
+  SCHEMA_VERSION,
+  StateStore,
+  StateStoreError,
+  type AckedRow,
+  type RunRecord,
+} from '../../src/state/index.js';
+import type { RemoteContact } from '../../src/sakari/types.js';
+
+let dir: string;
+let dbPath: string;
+const open: StateStore[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sakari-state-'));
+  dbPath = join(dir, 'nested', 'state', 'state.db');
+});
+
+afterEach(async () => {
+  for (const store of open.splice(0)) store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function openStore(path = dbPath, now?: () => Date): StateStore {
+  const store = StateStore.open(path, now ? { now } : {});
+  open.push(store);
+  return store;
+}
+
+function raw(path: string): Database.Database {
+  return new Database(path);
+}
+
+const ACCOUNT = 'acct-1';
+
+function e164(n: number): string {
+  return `+1555${String(n).padStart(7, '0')}`;
+}
+
+function run(
+  id: string,
+  extra: Partial<Omit<RunRecord, 'status' | 'finishedAt'>> = {},
+): Omit<RunRecord, 'status' | 'finishedAt'> {
+  return {
+    id,
+    command: 'import contacts.csv',
+    jobKey: 'job-a',
+    sourceSha256: 'sha-1',
+    optionsHash: 'opt-1',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    pid: 4242,
+    ...extra,
+  };
+}
+
+function expectStateError(action: () => unknown, code: StateStoreError['code'], message: RegExp): void {
+  let caught: unknown;
+  try {
+    action();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(StateStoreError);
+  expect((caught as StateStoreError).code).toBe(code);
+  expect((caught as StateStoreError).message).toMatch(message);
+}
+
+describe('StateStore.open and migrations', () => {
+  it('creates folders 0700 and a 0600 database in WAL mode at the current schema', async () => {
+    const store = openStore();
+    store.startRun(run('r1'));
+    store.recordBatch(ACCOUNT, 'r1', [{ e164: e164(1), payloadHash: 'h', status: 'created' }]);
+
+    expect((await stat(join(dir, 'nested'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir, 'nested', 'state'))).mode & 0o777).toBe(0o700);
+    expect((await stat(dbPath)).mode & 0o777).toBe(0o600);
+    // SQLite gives the WAL the database file's mode: phone numbers are in it too.
+    expect((await stat(`${dbPath}-wal`)).mode & 0o777).toBe(0o600);
+
+    const db = raw(dbPath);
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const steps = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+      expect(steps).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+      const tables = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .pluck()
+        .all();
+      expect(tables).toEqual(['contacts', 'processed_files', 'remote_contacts', 'runs', 'schema_migrations']);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps its data across close and reopen, without migrating again', () => {
+    const first = openStore();
+    first.startRun(run('r1'));
+    first.recordBatch(ACCOUNT, 'r1', [
+      { e164: e164(1), payloadHash: 'h1', contactId: 'c1', status: 'created' },
+    ]);
+    first.close();
+    first.close(); // idempotent
+
+    const second = openStore();
+    expect(second.lookup(ACCOUNT, [e164(1)]).get(e164(1))).toEqual({
+      payloadHash: 'h1',
+      contactId: 'c1',
+      runId: 'r1',
+      status: 'created',
+    });
+    second.close();
+    const db = raw(dbPath);
+    expect(db.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  test.each([
+    ['an empty (zero-byte) file', async (path: string) => writeFile(path, '')],
+    [
+      'a SQLite database at user_version 0 without tables',
+      async (path: string) => {
+        const db = raw(path);
+        db.pragma('page_size = 8192');
+        db.exec('VACUUM');
+        db.close();
+      },
+    ],
+  ])('migrates %s to the current schema', async (_, make) => {
+    dbPath = join(dir, 'v0.db');
+    await make(dbPath);
+    const store = openStore();
+    store.startRun(run('r1'));
+    expect(store.getRun('r1')?.status).toBe('running');
+    const db = raw(dbPath);
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database written by a newer sakari-sync, without changing it', () => {
+    openStore().close();
+    const db = raw(dbPath);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+
+    expectStateError(
+      () => openStore(),
+      'STATE_TOO_NEW',
+      new RegExp(`newer sakari-sync.*v${SCHEMA_VERSION + 1}.*up to v${SCHEMA_VERSION}`),
+    );
+    const after = raw(dbPath);
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    after.close();
+  });
+
+  it('refuses a file that is not a SQLite database', async () => {
+    dbPath = join(dir, 'contacts.csv');
+    await writeFile(dbPath, 'mobile,firstName\n+447700900123,Ada\n'.repeat(20));
+    expectStateError(() => openStore(), 'STATE_NOT_OURS', /contacts\.csv is not a SQLite database/);
+  });
+
+  it("refuses another application's database and leaves it untouched", () => {
+    dbPath = join(dir, 'other.db');
+    const db = raw(dbPath);
+    db.exec('CREATE TABLE contacts (name TEXT)');
+    db.close();
+    expectStateError(() => openStore(), 'STATE_NOT_OURS', /not a sakari-sync state database/);
+
+    const tagged = join(dir, 'tagged.db');
+    const other = raw(tagged);
+    other.pragma('application_id = 42');
+    other.close();
+    expectStateError(() => openStore(tagged), 'STATE_NOT_OURS', /application_id 42/);
+
+    const after = raw(dbPath);
+    expect(after.prepare('SELECT name FROM sqlite_schema').pluck().all()).toEqual(['contacts']);
+    after.close();
+  });
+
+  it('fails clearly when the folder cannot be created', async () => {
+    await writeFile(join(dir, 'a-file'), '');
+    expectStateError(() => openStore(join(dir, 'a-file', 'state.db')), 'STATE_UNAVAILABLE', /a-file/);
+  });
+});
+
+describe('lookup and recordBatch', () => {
+  let store: StateStore;
+  beforeEach(() => {
+    store = openStore();
+    store.startRun(run('r1'));
+    store.startRun(run('r2'));
+  });
+
+  it('returns what was acknowledged, per account, and nothing for unknown numbers', () => {
+    store.recordBatch(ACCOUNT, 'r1', [
+      { e164: e164(1), payloadHash: 'h1', contactId: 'c1', status: 'created' },
+      { e164: e164(2), payloadHash: 'h2', contactId: 'c2', status: 'updated' },
+      { e164: e164(3), payloadHash: 'h3', status: 'blocked' },
+    ]);
+    store.recordBatch('acct-2', 'r1', [{ e164: e164(1), payloadHash: 'other', status: 'created' }]);
+
+    const known = store.lookup(ACCOUNT, [e164(1), e164(2), e164(3), e164(4), e164(1)]);
+    expect(Object.fromEntries(known)).toEqual({
+      [e164(1)]: { payloadHash: 'h1', contactId: 'c1', runId: 'r1', status: 'created' },
+      [e164(2)]: { payloadHash: 'h2', contactId: 'c2', runId: 'r1', status: 'updated' },
+      [e164(3)]: { payloadHash: 'h3', runId: 'r1', status: 'blocked' },
+    });
+    expect(store.lookup('acct-2', [e164(1), e164(2)]).get(e164(1))?.payloadHash).toBe('other');
+    expect(store.lookup('acct-3', [e164(1)]).size).toBe(0);
+    expect(store.lookup(ACCOUNT, []).size).toBe(0);
+  });
+
+  it('overwrites a known number, keeping the contact id when the new acknowledgement has none', () => {
+    store.recordBatch(ACCOUNT, 'r1', [
+      { e164: e164(1), payloadHash: 'h1', contactId: 'c1', status: 'created' },
+    ]);
+    store.recordBatch(ACCOUNT, 'r2', [{ e164: e164(1), payloadHash: 'h2', status: 'blocked' }]);
+    expect(store.lookup(ACCOUNT, [e164(1)]).get(e164(1))).toEqual({
+      payloadHash: 'h2',
+      contactId: 'c1',
+      runId: 'r2',
+      status: 'blocked',
+    });
+  });
+
+  it('looks up any number of numbers across statement chunks', () => {
+    const rows: AckedRow[] = Array.from({ length: 1_700 }, (_, i) => ({
+      e164: e164(i * 2),
+      payloadHash: `h${i}`,
+      status: 'created',
+    }));
+    for (let i = 0; i < rows.length; i += 500) store.recordBatch(ACCOUNT, 'r1', rows.slice(i, i + 500));
+    const wanted = Array.from({ length: 3_400 }, (_, i) => e164(i)).reverse();
+    const known = store.lookup(ACCOUNT, wanted);
+    expect(known.size).toBe(1_700);
+    expect(known.get(e164(3_398))?.payloadHash).toBe('h1699');
+    expect(known.has(e164(3_397))).toBe(false);
+  });
+
+  test.each<[string, AckedRow]>([
+    ['a number that is not E.164', { e164: '07700900123', payloadHash: 'h', status: 'created' }],
+    ['an empty payload hash', { e164: e164(9), payloadHash: '', status: 'created' }],
+    [
+      'a status Sakari did not acknowledge',
+      { e164: e164(9), payloadHash: 'h', status: 'failed' as 'created' },
+    ],
+  ])('records nothing of a batch holding %s', (_, bad) => {
+    store.recordBatch(ACCOUNT, 'r1', [{ e164: e164(1), payloadHash: 'before', status: 'created' }]);
+    const batch: AckedRow[] = [
+      { e164: e164(1), payloadHash: 'after', status: 'updated' },
+      { e164: e164(2), payloadHash: 'new', status: 'created' },
+      bad,
+      { e164: e164(3), payloadHash: 'new', status: 'created' },
+    ];
+    expect(() => store.recordBatch(ACCOUNT, 'r2', batch)).toThrow(/constraint/i);
+    expect(Object.fromEntries(store.lookup(ACCOUNT, [e164(1), e164(2), e164(3)]))).toEqual({
+      [e164(1)]: { payloadHash: 'before', runId: 'r1', status: 'created' },
+    });
+  });
+
+  it('refuses a batch of a run that was never started', () => {
+    expect(() =>
+      store.recordBatch(ACCOUNT, 'no-such-run', [{ e164: e164(1), payloadHash: 'h', status: 'created' }]),
+    ).toThrow(/FOREIGN KEY/);
+    expect(store.lookup(ACCOUNT, [e164(1)]).size).toBe(0);
+  });
+});
+
+describe('runs', () => {
+  let store: StateStore;
+  beforeEach(() => {
+    store = openStore(dbPath, () => new Date('2025-02-03T04:05:06.000Z'));
+  });
+
+  it('records a run from start to finish', () => {
+    store.startRun(run('r1'));
+    expect(store.getRun('r1')).toEqual({ ...run('r1'), status: 'running' });
+    store.finishRun('r1', 'completed', { created: 3, unchanged: 2 });
+    expect(store.getRun('r1')).toEqual({
+      ...run('r1'),
+      status: 'completed',
+      finishedAt: '2025-02-03T04:05:06.000Z',
+      counts: { created: 3, unchanged: 2 },
+    });
+    expect(store.getRun('nope')).toBeUndefined();
+  });
+
+  it('refuses contradictions: finishing twice, unknown runs, resuming an unknown run, a duplicate id', () => {
+    store.startRun(run('r1'));
+    store.finishRun('r1', 'aborted', {});
+    expectStateError(
+      () => store.finishRun('r1', 'completed', {}),
+      'STATE_CONFLICT',
+      /already finished \(aborted\)/,
+    );
+    expectStateError(() => store.finishRun('nope', 'completed', {}), 'STATE_CONFLICT', /unknown run nope/);
+    store.startRun(run('r2'));
+    expectStateError(() => store.finishRun('r2', 'running', {}), 'STATE_CONFLICT', /'running'/);
+    expectStateError(
+      () => store.startRun(run('r3', { resumedFrom: 'ghost' })),
+      'STATE_CONFLICT',
+      /unknown run ghost/,
+    );
+    expect(() => store.startRun(run('r1'))).toThrow(/UNIQUE/);
+  });
+
+  type Step = {
+    id: string;
+    status: RunRecord['status'];
+    jobKey?: string;
+    sha?: string;
+    options?: string;
+    resumes?: string;
+  };
+  test.each<[string, Step[], string | undefined]>([
+    ['no run of the job', [], undefined],
+    ['a killed run (still running)', [{ id: 'a', status: 'running' }], 'a'],
+    ['an aborted run', [{ id: 'a', status: 'aborted' }], 'a'],
+    ['a completed run', [{ id: 'a', status: 'completed' }], undefined],
+    ['a failed run', [{ id: 'a', status: 'failed' }], undefined],
+    ['an aborted run of another source', [{ id: 'a', status: 'aborted', sha: 'sha-2' }], undefined],
+    ['an aborted run with other options', [{ id: 'a', status: 'aborted', options: 'opt-2' }], undefined],
+    ['an aborted run of another job', [{ id: 'a', status: 'aborted', jobKey: 'job-b' }], undefined],
+    [
+      'an aborted run behind a completed one',
+      [
+        { id: 'a', status: 'aborted' },
+        { id: 'b', status: 'completed', resumes: 'a' },
+      ],
+      undefined,
+    ],
+    [
+      'an aborted run behind a run of another source',
+      [
+        { id: 'a', status: 'aborted' },
+        { id: 'b', status: 'completed', sha: 'sha-2' },
+      ],
+      undefined,
+    ],
+    [
+      'the latest of a chain of interrupted runs',
+      [
+        { id: 'a', status: 'aborted' },
+        { id: 'b', status: 'running', resumes: 'a' },
+      ],
+      'b',
+    ],
+    [
+      'the latest run of the job, other jobs running since',
+      [
+        { id: 'a', status: 'aborted' },
+        { id: 'b', status: 'running', jobKey: 'job-b' },
+      ],
+      'a',
+    ],
+  ])('findResumable: %s', (_, steps, expected) => {
+    for (const step of steps) {
+      store.startRun(
+        run(step.id, {
+          jobKey: step.jobKey ?? 'job-a',
+          sourceSha256: step.sha ?? 'sha-1',
+          optionsHash: step.options ?? 'opt-1',
+          ...(step.resumes ? { resumedFrom: step.resumes } : {}),
+        }),
+      );
+      if (step.status !== 'running') store.finishRun(step.id, step.status, {});
+    }
+    expect(store.findResumable('job-a', 'sha-1', 'opt-1')?.id).toBe(expected);
+  });
+
+  it('follows a resume chain newest first', () => {
+    store.startRun(run('a'));
+    store.finishRun('a', 'aborted', {});
+    store.startRun(run('b', { resumedFrom: 'a' }));
+    store.startRun(run('c', { resumedFrom: 'b' }));
+    store.startRun(run('unrelated'));
+    expect(store.resumeChain('c')).toEqual(['c', 'b', 'a']);
+    expect(store.resumeChain('b')).toEqual(['b', 'a']);
+    expect(store.resumeChain('unrelated')).toEqual(['unrelated']);
+    expect(store.resumeChain('ghost')).toEqual([]);
+  });
+});
+
+describe('processed files', () => {
+  it('remembers the first import of a content', () => {
+    let clock = '2025-01-01T00:00:00.000Z';
+    const store = openStore(dbPath, () => new Date(clock));
+    expect(store.fileProcessed('abc')).toBeUndefined();
+    store.markFileProcessed('abc', { path: 'inbox/a.csv', runId: 'r1' });
+    clock = '2025-01-02T00:00:00.000Z';
+    store.markFileProcessed('abc', { path: 'inbox/copy-of-a.csv', runId: 'r2' });
+    expect(store.fileProcessed('abc')).toEqual({
+      path: 'inbox/a.csv',
+      runId: 'r1',
+      at: '2025-01-01T00:00:00.000Z',
+    });
+    expect(store.fileProcessed('abd')).toBeUndefined();
+  });
+});
+
+describe('reconcile spill', () => {
+  function remote(n: number, firstName = `F${n}`): RemoteContact {
+    return {
+      id: `id-${n}`,
+      mobile: { number: e164(n), country: 'US' },
+      firstName,
+      tags: ['t'],
+      attributes: { n: `${n}` },
+    };
+  }
+
+  it('stores remote contacts and iterates them in E.164 order, leaving the connection usable', () => {
+    const store = openStore();
+    store.startRun(run('r1'));
+    const numbers = Array.from({ length: 2_345 }, (_, i) => (i * 7_919) % 2_345);
+    const entries = numbers.map((n) => ({ e164: e164(n), contact: remote(n) }));
+    expect(store.putRemoteContacts('s1', entries.slice(0, 1_000))).toBe(0);
+    expect(
+      store.putRemoteContacts('s1', [...entries.slice(1_000), { e164: e164(5), contact: remote(5, 'Dup') }]),
+    ).toBe(1);
+    store.putRemoteContacts('s2', [{ e164: e164(1), contact: remote(1) }]);
+    expect(store.countRemoteContacts('s1')).toBe(2_345);
+
+    const seen: string[] = [];
+    for (const entry of store.remoteContacts('s1')) {
+      seen.push(entry.e164);
+      if (entry.e164 === e164(5)) expect(entry.contact).toEqual(remote(5));
+      // Writing between pages must work: the iteration does not hold the connection.
+      if (seen.length % 1_000 === 0) {
+        store.recordBatch(ACCOUNT, 'r1', [{ e164: entry.e164, payloadHash: 'h', status: 'created' }]);
+      }
+    }
+    expect(seen).toEqual([...numbers].sort((a, b) => a - b).map(e164));
+    expect(store.lookup(ACCOUNT, seen).size).toBe(2);
+
+    store.dropRemoteContacts('s1');
+    expect(store.countRemoteContacts('s1')).toBe(0);
+    expect([...store.remoteContacts('s1')]).toEqual([]);
+    expect([...store.remoteContacts('s2')].map((entry) => entry.e164)).toEqual([e164(1)]);
+  });
+});
