@@ -165,8 +165,11 @@ export interface PhoneChunk<T> {
   sent?: Promise<void>;
 }
 
-/** Chunks sent to each worker ahead of time, so it never waits for the main thread between two. */
-const CHUNKS_SENT_PER_WORKER = 2;
+/**
+ * Chunks sent to each worker ahead of time (~15 ms of parsing each), so it has work while the
+ * main thread is busy for a while and has not yet read the worker's last answers.
+ */
+const CHUNKS_SENT_PER_WORKER = 4;
 /**
  * Chunks read ahead beyond those sent: the ones the main thread may parse itself while it would
  * otherwise wait for a worker.
