@@ -106,6 +106,8 @@ type ColumnAction =
 const MAPPING_RANK = -1;
 
 const DROP: ColumnAction = { kind: 'drop' };
+/** The columns `rejected.csv` appends to the original ones (src/report). */
+const REJECTED_COLUMNS: ReadonlySet<string> = new Set(['error_code', 'error_message']);
 const MERGE_ATTRIBUTES: ColumnAction = { kind: 'merge-attributes' };
 const KNOWN_FIELD_SET: ReadonlySet<string> = new Set(KNOWN_FIELDS);
 
@@ -150,6 +152,8 @@ class ColumnResolver {
     if (key === ATTRIBUTES_KEY) return MERGE_ATTRIBUTES;
     // A column without a header has no name to keep it under.
     if (header.trim() === '') return DROP;
+    // rejected.csv adds these two columns; a user who fixes it and feeds it back must not send them.
+    if (REJECTED_COLUMNS.has(header)) return DROP;
     return { kind: 'attribute', name: header };
   }
 }

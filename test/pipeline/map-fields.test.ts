@@ -336,3 +336,28 @@ describe('parseFieldMapping', () => {
     expect(parseFieldMapping(value).errors).toHaveLength(1);
   });
 });
+
+describe('feeding rejected.csv back', () => {
+  test('its error_code and error_message columns are dropped, not sent as attributes', async () => {
+    const rows = [
+      {
+        ref: { file: 'rejected.csv', line: 2, seq: 0 },
+        raw: {
+          mobile: "'+12015550123",
+          Company: 'Acme',
+          error_code: 'EMAIL_INVALID',
+          error_message: 'bad email',
+        },
+      },
+    ];
+    const drafts = [];
+    for await (const draft of mapFields(
+      (async function* () {
+        yield* rows;
+      })(),
+      {},
+    ))
+      drafts.push(draft);
+    expect(drafts[0]?.attributes).toEqual({ Company: 'Acme' });
+  });
+});
