@@ -66,6 +66,8 @@ export interface ImportSettings {
   api: ApiSettings | null;
   /** Start the embedded Sakari simulator and point the run at it. */
   sandbox: boolean;
+  /** Share one rate limit per account with every process using this Redis (Bottleneck clustering). */
+  redisUrl?: string;
 }
 
 /** A configuration problem; the CLI exits 2 and prints every problem at once. */
@@ -161,6 +163,8 @@ export interface ImportInput {
   clientSecret?: string;
   timeoutMs?: number;
   sandbox?: boolean;
+  /** Redis for a rate limit shared by several workers (else env SAKARI_SYNC_REDIS_URL). */
+  redisUrl?: string;
   /** Connection values from a job file: below flags and the environment (CONTRACT §1). */
   jobApi?: { apiUrl?: string; account?: string; clientId?: string; clientSecret?: string };
 }
@@ -267,6 +271,7 @@ export async function resolveImportSettings(
     statePath,
     jobKey: input.jobKey ?? `import:${statePath ?? 'stateless'}`,
     account: api?.accountId ?? account ?? 'default',
+    redisUrl: input.redisUrl ?? env.SAKARI_SYNC_REDIS_URL ?? undefined,
     api: dryRun ? null : api,
     sandbox,
   };

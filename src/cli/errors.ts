@@ -1,4 +1,5 @@
 import { ConfigError } from '../config.js';
+import { LimiterConnectionError } from '../limit/index.js';
 import { RunAbortedError } from '../pipeline/run.js';
 import { SourceError } from '../read/index.js';
 import { InvariantError } from '../report/index.js';
@@ -23,6 +24,7 @@ export function exitCodeForError(error: unknown): { code: number; message: strin
   if (error instanceof UsageError || error instanceof ConfigError)
     return { code: EXIT.usage, message: error.message };
   if (error instanceof SourceError) return { code: EXIT.usage, message: error.message };
+  if (error instanceof LimiterConnectionError) return { code: EXIT.usage, message: error.message };
   if (error instanceof LockHeldError) return { code: EXIT.locked, message: error.message };
   if (error instanceof RunAbortedError) return { code: error.result.exitCode, message: error.message };
   if (error instanceof InvariantError)

@@ -10,6 +10,7 @@ export interface ConnectionArgs {
   'client-secret'?: string;
   sandbox: boolean;
   timeout?: number;
+  'redis-url'?: string;
 }
 
 /** The flags that shape an import (import and watch). */
@@ -116,6 +117,7 @@ export function connectionInput(args: ConnectionArgs): Partial<ImportInput> {
     clientSecret: args['client-secret'],
     timeoutMs: args.timeout,
     sandbox: args.sandbox,
+    redisUrl: args['redis-url'],
   };
 }
 

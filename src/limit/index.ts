@@ -1,5 +1,18 @@
-/** Rate limiting (per account) and the retry/backoff policy. */
-export { AccountLimiter, LimiterStoppedError, systemClock } from './limiter.js';
-export type { Clock, LimiterOptions } from './limiter.js';
+/** Rate limiting (per account, optionally shared through Redis) and the retry/backoff policy. */
+export {
+  AccountLimiter,
+  FALLBACK_RATE_DIVISOR,
+  LimiterStoppedError,
+  createAccountLimiter,
+  systemClock,
+} from './limiter.js';
+export type { Clock, LimiterMode, LimiterOptions, RedisLimiterOptions } from './limiter.js';
+export {
+  CLUSTER_JOB_EXPIRATION_MS,
+  CLUSTER_STATE_TTL_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  LimiterConnectionError,
+  redactRedisUrl,
+} from './cluster.js';
 export { DEFAULT_RETRY, backoffDelay, parseRetryAfter } from './retry.js';
 export type { RetryPolicy } from './retry.js';

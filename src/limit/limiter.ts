@@ -1,18 +1,51 @@
 /**
- * Per-account rate limiter. The only module of sakari-sync that imports bottleneck.
+ * Per-account rate limiter. The only part of sakari-sync that imports bottleneck (with its Redis
+ * side, `cluster.ts`).
  *
  * "How many per second" lives here; "how many at once" across batches is the pipeline's concern
  * (p-limit), and retrying is the Sakari client's.
  */
 import Bottleneck from 'bottleneck';
+import { CLUSTER_JOB_EXPIRATION_MS, DEFAULT_CONNECT_TIMEOUT_MS, RedisLink, SlotTicket } from './cluster.js';
+
+/** Sharing one account's rate limit with every process (on any machine) that uses the same Redis. */
+export interface RedisLimiterOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS). The password is never shown. */
+  url: string;
+  /** The Sakari account: the workers of one account share one rate and one `Retry-After` pause. */
+  accountId: string;
+  /**
+   * Told once, in words meant for the log, when Redis fails mid-run and the limiter falls back to
+   * a conservative local limit ({@link FALLBACK_RATE_DIVISOR}). Not called for a failure at start:
+   * that is a {@link LimiterConnectionError} from {@link AccountLimiter.ready}.
+   */
+  onFallback?: (reason: string) => void;
+  /** How long connecting at start may take. @default 2000 */
+  connectTimeoutMs?: number;
+}
 
 /** How fast one account may be called. */
 export interface LimiterOptions {
-  /** Requests per second for the account; `0` means unlimited. */
+  /** Requests per second for the account, all workers together when `redis` is set; `0` means unlimited. */
   rate: number;
-  /** Requests in flight at the same time (at least 1). */
+  /** Requests in flight at the same time in this process (at least 1); not shared through Redis. */
   maxConcurrent: number;
+  /** Share `rate` and `Retry-After` pauses with other processes through Redis (Bottleneck clustering). */
+  redis?: RedisLimiterOptions;
 }
+
+/**
+ * `local`: this process alone. `clustered`: rate and pauses shared through Redis. `fallback`: Redis
+ * failed mid-run; this process now keeps to a conservative local limit until it stops.
+ */
+export type LimiterMode = 'local' | 'clustered' | 'fallback';
+
+/**
+ * After Redis fails mid-run, each worker keeps to `rate / 4` on its own: every worker of the
+ * cluster falls back at about the same time, and up to 4 of them together then stay within `rate`
+ * (with more workers than that, the sum can exceed it; the server's 429s are still honoured).
+ */
+export const FALLBACK_RATE_DIVISOR = 4;
 
 /** Time as the limiter sees it; injectable so tests can control waits. */
 export interface Clock {
@@ -47,20 +80,36 @@ export class LimiterStoppedError extends Error {
 
 /** Returned by a job that found a pause in force: it did not run, and must be scheduled again. */
 const PAUSED: unique symbol = Symbol('paused');
+/** Returned by a clustered job released too late after its slot: it did not run, and queues again. */
+const LATE: unique symbol = Symbol('late');
 
 /**
- * Validates the options and builds the Bottleneck for one account. The one place where bottleneck
- * is configured: Redis clustering (`datastore: 'ioredis'`, `id: account`) gets added here.
+ * A clustered job released more than half a slot (at least 10 ms) after its slot gives the slot
+ * up and queues again, rather than start right before the next worker's punctual request (two
+ * starts closer than the server's burst allows would be a 429 and a pause for everyone). Releases
+ * are normally a few ms late; tens of ms happen on an overloaded machine.
  */
-function createBottleneck(options: LimiterOptions): Bottleneck {
-  const { rate, maxConcurrent } = options;
+const MIN_LATE_TOLERANCE_MS = 10;
+/** A job gives up at most this many slots, then runs late anyway: an overloaded worker still progresses. */
+const MAX_LATE_SKIPS = 2;
+
+function validateOptions(options: LimiterOptions): void {
+  const { rate, maxConcurrent, redis } = options;
   if (!Number.isFinite(rate) || rate < 0) {
     throw new RangeError(`limiter rate: expected a number of requests per second >= 0, got ${rate}`);
   }
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new RangeError(`limiter maxConcurrent: expected an integer >= 1, got ${maxConcurrent}`);
   }
-  return new Bottleneck({ minTime: minTimeFor(rate), maxConcurrent });
+  if (redis === undefined) return;
+  const accountId: unknown = redis.accountId;
+  if (typeof accountId !== 'string' || accountId.trim() === '') {
+    throw new TypeError('limiter redis.accountId: expected a non-empty string');
+  }
+  const timeout = redis.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw new RangeError(`limiter redis.connectTimeoutMs: expected a positive number of ms, got ${timeout}`);
+  }
 }
 
 /**
@@ -71,37 +120,121 @@ function minTimeFor(rate: number): number {
   return rate === 0 ? 0 : Math.ceil(1000 / rate);
 }
 
+/** A synchronous throw from `fn` becomes a rejected promise, so "fn ran" is always a promise. */
+function invoke<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /**
  * Paces the requests to one Sakari account: starts are spaced by `1000 / rate` ms, at most
  * `maxConcurrent` run at once, and nothing starts while a `Retry-After` pause is in force.
+ *
+ * With `redis`, the spacing and the pauses are shared by every process using that Redis for the
+ * account (a Bottleneck clustered limiter with id `sakari-sync:<account>`): all the workers
+ * together start at most `rate` requests per second, and a 429 seen by one pauses them all (the
+ * pause reaches the other workers through Redis pub/sub within a millisecond or so, and is then
+ * checked locally right before each request). If Redis fails mid-run the limiter falls back to
+ * `rate / FALLBACK_RATE_DIVISOR` locally, says so once through `onFallback`, and never sends
+ * unthrottled; it does not return to Redis before it is stopped.
  *
  * @example
  * const limiter = new AccountLimiter({ rate: 5, maxConcurrent: 2 });
  * const answer = await limiter.schedule(() => got.post(url));
  * await limiter.stop();
+ * @example
+ * const shared = await createAccountLimiter({
+ *   rate: 20, maxConcurrent: 4,
+ *   redis: { url: 'redis://127.0.0.1:6379', accountId, onFallback: (reason) => log.warn(reason) },
+ * });
  */
 export class AccountLimiter {
-  readonly #bottleneck: Bottleneck;
+  /** Local: this process's concurrency, and (except while clustered) the spacing too. */
+  readonly #gate: Bottleneck;
   readonly #clock: Clock;
-  readonly #minTime: number;
+  readonly #rate: number;
+  readonly #ready: Promise<void>;
+  readonly #onFallback: ((reason: string) => void) | undefined;
+  /** The Redis link from the start, kept to close it on stop (even after a fallback). */
+  readonly #ownLink: RedisLink | undefined;
+  /** The Redis link while clustered; `undefined` in local and fallback modes. */
+  #link: RedisLink | undefined;
+  /** Spacing this process keeps between its own starts, whatever the mode. */
+  #minTime: number;
   /** When the last job actually started (clock ms). */
   #lastStart = Number.NEGATIVE_INFINITY;
   #pausedUntil = 0;
   #stopped = false;
+  #lateSlotsGivenUp = 0;
+  readonly #pendingPauseWrites = new Set<Promise<void>>();
 
   /**
-   * @param options - rate (requests/s, `0` = unlimited) and concurrency; invalid values throw a RangeError.
-   * @param clock - time source for the pause gate; defaults to the wall clock.
+   * Creates the limiter; with `redis`, starts connecting at once. Call {@link ready} (or use
+   * {@link createAccountLimiter}) to learn at start whether Redis is reachable.
+   *
+   * @param options - rate (requests/s, `0` = unlimited), concurrency, optional Redis sharing.
+   *   Invalid values throw a RangeError or TypeError (never showing a Redis password).
+   * @param clock - time source for the pause gate and local spacing; defaults to the wall clock.
    */
   constructor(options: LimiterOptions, clock: Clock = systemClock) {
-    this.#bottleneck = createBottleneck(options);
-    this.#minTime = minTimeFor(options.rate);
+    validateOptions(options);
+    const { rate, maxConcurrent, redis } = options;
+    this.#rate = rate;
     this.#clock = clock;
+    this.#minTime = minTimeFor(rate);
+    this.#onFallback = redis?.onFallback;
+    if (redis === undefined) {
+      this.#gate = new Bottleneck({ minTime: this.#minTime, maxConcurrent });
+      this.#ready = Promise.resolve();
+      return;
+    }
+    // The spacing comes from the cluster; the local gate only bounds this process's concurrency.
+    this.#gate = new Bottleneck({ maxConcurrent });
+    this.#link = new RedisLink({
+      url: redis.url,
+      accountId: redis.accountId,
+      minTime: this.#minTime,
+      connectTimeoutMs: redis.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      onLost: (reason) => this.#fallBack(reason),
+      onPause: (ms) => this.#extendLocalPause(this.#clock.now() + ms),
+    });
+    this.#ownLink = this.#link;
+    this.#ready = this.#link.connect();
+    // Reported through ready() and schedule(); never an unhandled rejection.
+    this.#ready.catch(() => undefined);
   }
 
-  /** Epoch ms before which nothing is sent (0 when no pause was ever requested). */
+  /** Epoch ms before which nothing is sent (0 when no pause was ever requested or seen). */
   get pausedUntil(): number {
     return this.#pausedUntil;
+  }
+
+  /**
+   * How many cluster slots this limiter gave up because its job was released too late to use
+   * them without crowding the next worker's request (0 when not clustered).
+   */
+  get lateSlotsGivenUp(): number {
+    return this.#lateSlotsGivenUp;
+  }
+
+  /** Where the limit is kept right now; see {@link LimiterMode}. */
+  get mode(): LimiterMode {
+    if (this.#ownLink === undefined) return 'local';
+    return this.#link === undefined ? 'fallback' : 'clustered';
+  }
+
+  /**
+   * Resolves once the limiter can schedule: at once for a local limiter, once connected to Redis
+   * for a clustered one.
+   *
+   * @throws LimiterConnectionError (naming the Redis URL without its password) when Redis cannot be
+   *   reached within `connectTimeoutMs` or refuses the connection.
+   */
+  ready(): Promise<void> {
+    return this.#ready;
   }
 
   /**
@@ -110,22 +243,17 @@ export class AccountLimiter {
    * and queues again, so the jobs released after a pause are spaced like any others instead of
    * bursting.
    *
-   * @returns what `fn` returns; rejects with what `fn` throws, or a {@link LimiterStoppedError}
-   *   once {@link stop} has been called.
+   * @returns what `fn` returns; rejects with what `fn` throws, a {@link LimiterStoppedError}
+   *   once {@link stop} has been called, or a LimiterConnectionError if Redis was unreachable at start.
    */
   async schedule<T>(fn: () => Promise<T>): Promise<T> {
     let priority: number | undefined;
     for (;;) {
       if (this.#stopped) throw new LimiterStoppedError();
-      const job = async (): Promise<T | typeof PAUSED> => {
-        await this.#keepSpacing();
-        if (this.#isPaused()) return PAUSED;
-        this.#lastStart = this.#clock.now();
-        return fn();
-      };
+      const job = (): Promise<T | typeof PAUSED> => this.#runInSlot(fn);
       const result = await (priority === undefined
-        ? this.#bottleneck.schedule(job)
-        : this.#bottleneck.schedule({ priority }, job));
+        ? this.#gate.schedule(job)
+        : this.#gate.schedule({ priority }, job));
       if (result !== PAUSED) return result;
       await this.#waitOutPause();
       priority = RESUMED_PRIORITY;
@@ -134,21 +262,117 @@ export class AccountLimiter {
 
   /**
    * Sends nothing more until `epochMs` (a `Retry-After` from the server). Extends a pause in
-   * force, never shortens it. Requests already in flight are not affected.
+   * force, never shortens it. Requests already in flight are not affected. When clustered, every
+   * worker of the account is paused (the pause is written to Redis in the background).
    */
   pauseUntil(epochMs: number): void {
     if (Number.isNaN(epochMs)) return;
-    if (epochMs > this.#pausedUntil) this.#pausedUntil = epochMs;
+    this.#extendLocalPause(epochMs);
+    const link = this.#link;
+    if (link === undefined) return;
+    const write = this.#ready
+      .then(
+        () =>
+          link.extendPause(epochMs - this.#clock.now(), epochMs).catch((error: unknown) => {
+            // After stop() the link may be closing: that is not Redis failing.
+            if (this.#link === link && !this.#stopped) this.#fallBack(link.describe(error));
+          }),
+        // A failed connect is reported by ready() and schedule(), not as a fallback.
+        () => undefined,
+      )
+      .finally(() => this.#pendingPauseWrites.delete(write));
+    this.#pendingPauseWrites.add(write);
   }
 
   /**
-   * Stops accepting jobs and resolves once the jobs already started or queued have finished.
+   * Stops accepting jobs and resolves once the jobs already started or queued have finished, then
+   * closes the Redis connection (if any), so nothing keeps the process alive.
    * Jobs waiting out a pause reject with {@link LimiterStoppedError} when their pause ends.
    */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await this.#bottleneck.stop({ dropWaitingJobs: false });
+    await this.#gate.stop({ dropWaitingJobs: false });
+    await Promise.allSettled([...this.#pendingPauseWrites]);
+    await this.#ownLink?.close();
+  }
+
+  /** One job holding a local concurrency slot: waits for its turn (local or cluster-wide), then runs. */
+  async #runInSlot<T>(fn: () => Promise<T>): Promise<T | typeof PAUSED> {
+    let lateSkips = 0;
+    for (;;) {
+      const link = this.#link;
+      if (link === undefined) {
+        await this.#keepSpacing();
+        if (this.#isPaused()) return PAUSED;
+        this.#lastStart = this.#clock.now();
+        return fn();
+      }
+      await this.#ready;
+      if (this.#link !== link) continue; // fell back meanwhile
+
+      let running: Promise<T> | undefined;
+      try {
+        const outcome = await link.bottleneck.schedule(
+          { expiration: CLUSTER_JOB_EXPIRATION_MS },
+          async (slot: SlotTicket): Promise<T | typeof PAUSED | typeof LATE> => {
+            await this.#keepSpacing();
+            if (lateSkips < MAX_LATE_SKIPS && this.#isLate(slot)) return LATE;
+            // Pauses set by other workers reach #pausedUntil through Redis pub/sub (see RedisLink).
+            if (this.#isPaused()) return PAUSED;
+            this.#lastStart = this.#clock.now();
+            running = invoke(fn);
+            return running;
+          },
+          new SlotTicket(),
+        );
+        if (outcome !== LATE) return outcome;
+        lateSkips++;
+        this.#lateSlotsGivenUp++;
+        continue;
+      } catch (error) {
+        // Once fn ran, its own outcome is the answer: a Redis failure freeing the slot afterwards,
+        // or the job's cluster expiration, must neither hide it nor run fn a second time.
+        if (running !== undefined) return await running;
+        // fn did not run: the cluster failed us (Redis error, or jobs dropped by a fallback).
+        if (this.#link === link) this.#fallBack(link.describe(error));
+      }
+    }
+  }
+
+  /** Whether a clustered job was released too late after its slot (wall clock, as Bottleneck's). */
+  #isLate(slot: SlotTicket): boolean {
+    if (slot.due === undefined || this.#minTime === 0) return false;
+    return Date.now() - slot.due > Math.max(MIN_LATE_TOLERANCE_MS, this.#minTime / 2);
+  }
+
+  #extendLocalPause(epochMs: number): void {
+    if (epochMs > this.#pausedUntil) this.#pausedUntil = epochMs;
+  }
+
+  /** Redis failed mid-run: from now on this process keeps to a conservative local limit. */
+  #fallBack(reason: string): void {
+    const link = this.#link;
+    if (link === undefined) return;
+    this.#link = undefined;
+    const rate = this.#rate / FALLBACK_RATE_DIVISOR;
+    this.#minTime = minTimeFor(rate);
+    // Bottleneck's typings say updateSettings returns the limiter; at run time it is a promise.
+    Promise.resolve(this.#gate.updateSettings({ minTime: this.#minTime })).catch(() => undefined);
+    link.abandon();
+    const limit =
+      this.#rate === 0
+        ? 'no rate limit (none was set)'
+        : `${formatRate(rate)} requests/s (1/${FALLBACK_RATE_DIVISOR} of the shared ${formatRate(this.#rate)}/s, ` +
+          'as other workers fall back too)';
+    const message =
+      `Redis at ${link.url} failed (${reason}); the rate limit is no longer shared: this process ` +
+      `now keeps to ${limit}, and 429 pauses are no longer shared with other workers`;
+    try {
+      this.#onFallback?.(message);
+    } catch {
+      // A logging bug must not break the limiter.
+    }
   }
 
   #isPaused(): boolean {
@@ -158,7 +382,7 @@ export class AccountLimiter {
   /**
    * Bottleneck computes start times when a job is queued and releases it with setTimeout; a timer
    * that fires late followed by one that fires on time would start two jobs closer than minTime.
-   * This guard measures the starts that really happened.
+   * This guard measures the starts that really happened (in this process).
    */
   async #keepSpacing(): Promise<void> {
     for (;;) {
@@ -174,4 +398,28 @@ export class AccountLimiter {
       await this.#clock.sleep(this.#pausedUntil - this.#clock.now());
     }
   }
+}
+
+/**
+ * Creates a limiter and waits until it is ready: the way to start a clustered one, so an
+ * unreachable Redis stops the run at start with a clear error.
+ *
+ * @throws LimiterConnectionError when Redis cannot be reached (the limiter is stopped by then).
+ */
+export async function createAccountLimiter(
+  options: LimiterOptions,
+  clock: Clock = systemClock,
+): Promise<AccountLimiter> {
+  const limiter = new AccountLimiter(options, clock);
+  try {
+    await limiter.ready();
+  } catch (error) {
+    await limiter.stop();
+    throw error;
+  }
+  return limiter;
+}
+
+function formatRate(rate: number): string {
+  return String(Math.round(rate * 100) / 100);
 }

@@ -13,12 +13,14 @@ import { resolveImportSettings } from '../config.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { sha256File, SourceError } from '../read/index.js';
 import { newRunId } from '../report/index.js';
-import { StateStore } from '../state/index.js';
+import { LockHeldError, StateStore } from '../state/index.js';
 
 /** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
 export const DEFAULT_SETTLE_MS = 2_000;
 /** Network filesystems drop change events: look at the inbox anyway this often. */
 export const DEFAULT_RESCAN_MS = 5_000;
+/** How often a long-running watcher looks for files a dead watcher left in processing/. */
+export const ORPHAN_SWEEP_MS = 30_000;
 /** A line in the log while idle, so an operator sees the watcher is alive. */
 export const DEFAULT_HEARTBEAT_MS = 60_000;
 
@@ -47,6 +49,8 @@ export interface FileOutcome {
   result?: ImportResult;
   duplicateOf?: { path: string; runId: string };
   error?: string;
+  /** Another live watcher holds this file's lock: it is left to that watcher. */
+  heldElsewhere?: boolean;
 }
 
 export interface WatchResult {
@@ -101,11 +105,8 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
 
   try {
     // A file left in processing/ by a crash is resumed first (same content → same run resumes).
-    for (const name of (await readdir(dirs.processing)).sort()) {
-      if (options.signal?.aborted) break;
-      const outcome = await processClaimed(path.join(dirs.processing, name), originalName(name));
-      if (outcome.destination === 'processing') return result;
-    }
+    if (await sweepProcessing()) return result;
+    let lastSweep = Date.now();
     if (!options.once) {
       watcher = watch(dirs.inbox, { depth: 0, ignoreInitial: false, persistent: true });
       watcher.on('all', poke);
@@ -131,6 +132,11 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         continue;
       }
       if (options.once && candidates.size === 0) break;
+      if (!options.once && Date.now() - lastSweep >= ORPHAN_SWEEP_MS) {
+        // A watcher that died mid-file leaves it in processing/: take it over once its lock is free.
+        lastSweep = Date.now();
+        if (await sweepProcessing()) break;
+      }
       if (!options.once && Date.now() - lastActivity >= heartbeatMs) {
         lastActivity = Date.now();
         log(`watch: ${dirs.inbox}: idle, ${processedCount} file(s) processed so far`);
@@ -152,8 +158,22 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     store?.close();
   }
 
+  /**
+   * Tries every file in processing/ (resumable leftovers of a crash; files a live watcher holds are
+   * skipped through their lock). True when a signal stopped the work.
+   */
+  async function sweepProcessing(): Promise<boolean> {
+    for (const name of (await readdir(dirs.processing)).sort()) {
+      if (options.signal?.aborted) return true;
+      const outcome = await processClaimed(path.join(dirs.processing, name), originalName(name));
+      if (outcome.destination === 'processing' && !outcome.heldElsewhere) return true;
+    }
+    return false;
+  }
+
   async function processClaimed(claimed: string, name: string): Promise<FileOutcome> {
     const outcome = await importFile(claimed, name);
+    if (outcome.heldElsewhere) return outcome;
     result.files.push(outcome);
     result.exitCode = worse(result.exitCode, outcome.exitCode);
     const c = outcome.result?.counts;
@@ -174,7 +194,13 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     try {
       sha = await sha256File(claimed);
     } catch (error) {
+      // Gone: another watcher finished it between our listing and now.
+      if (!(await stillThere(claimed)))
+        return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
       return fileFailed(claimed, name, error);
+    }
+    if (!(await stillThere(claimed))) {
+      return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
     }
     const previous = store?.fileProcessed(sha);
     if (previous) {
@@ -213,6 +239,9 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         result: imported,
       };
     } catch (error) {
+      if (error instanceof LockHeldError || !(await stillThere(claimed))) {
+        return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
+      }
       if (error instanceof RunAbortedError && error.cause instanceof SourceError) {
         // Unreadable part-way (binary, truncated gzip, broken JSON): its report says where and why.
         await fileAway(claimed, dirs.failed, name);
@@ -329,6 +358,15 @@ async function fileAway(claimed: string, folder: string, name: string): Promise<
     // free
   }
   await rename(claimed, target);
+}
+
+async function stillThere(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function writeJson(file: string, data: unknown): Promise<void> {
