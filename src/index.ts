@@ -35,6 +35,8 @@ export type { PendingContact } from './pipeline/check-state.js';
 export { batchContacts } from './pipeline/batch.js';
 export type { Batch } from './pipeline/batch.js';
 export { upsertBatch } from './pipeline/upsert.js';
+export { PreflightCollector, PREFLIGHT_WARNING_CODES } from './pipeline/preflight.js';
+export type { PreflightInfo, PreflightWarning, PreflightSource } from './pipeline/preflight.js';
 
 // Collaborators.
 export { SakariClient } from './sakari/client.js';

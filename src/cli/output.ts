@@ -29,9 +29,10 @@ export function formatSummary(result: ImportResult): string {
     `  invalid ${c.invalid}, duplicate ${c.duplicate}`,
     `  api: ${result.api.requests} requests, ${result.api.throttled} throttled (429), ${result.api.retries} retries, ${result.api.tokenRefreshes} token refreshes`,
   ];
-  if (result.partial)
-    lines.push(
-      `  run aborted${result.abortReason ? `: ${result.abortReason}` : ''}; run the same command again to resume`,
-    );
+  if (result.partial) {
+    // Only an interrupted run (exit 1) resumes; bad credentials or an unreadable source (exit 2) do not.
+    const advice = result.exitCode === 1 ? '; run the same command again to resume' : '';
+    lines.push(`  run aborted${result.abortReason ? `: ${result.abortReason}` : ''}${advice}`);
+  }
   return `${lines.join('\n')}\n`;
 }

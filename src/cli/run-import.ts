@@ -1,73 +1,98 @@
 import type { ImportInput } from '../config.js';
-import { importContacts, RunAbortedError, type ImportResult, type RunProgress } from '../pipeline/run.js';
+import { importContacts, RunAbortedError, type ImportResult } from '../pipeline/run.js';
+import { DEFAULT_CLIENT_SECRET } from '../sandbox/index.js';
+import { exitCodeForError } from './errors.js';
+import { createRunLog, secretGuard, type LogFormat } from './log.js';
 import type { CliContext } from './main.js';
-import { formatSummary } from './output.js';
 
-/** Runs an import with SIGINT/SIGTERM finishing the batches in flight, then prints the result. */
+/** The flags of `import` and `run` that shape output. */
+export interface RunOutputArgs {
+  json: boolean;
+  quiet: boolean;
+  /** `--log-format`; `text` when absent. */
+  'log-format'?: LogFormat;
+}
+
+/**
+ * Runs an import for the CLI: SIGINT/SIGTERM finish the batches in flight; the pre-flight,
+ * progress, API events and a summary go to stderr (text or JSON lines, secrets masked); stdout
+ * gets only the report path, or the summary as JSON with `--json`, so scripts can consume it.
+ *
+ * @param warnings - shown before the run (e.g. a job file's), in the chosen log format
+ * @returns the exit code (CONTRACT §6)
+ */
 export async function runWithSignals(
   context: CliContext,
   input: ImportInput,
-  args: { json: boolean; quiet: boolean },
+  args: RunOutputArgs,
+  warnings: readonly string[] = [],
 ): Promise<number> {
   const { output } = context;
   const quiet = args.quiet || output.quiet;
+  const format = args['log-format'] ?? 'text';
+  const guard = secretGuard(secretsOf(input));
+  const log = createRunLog({
+    format,
+    quiet,
+    write: (text) => output.stderr(guard(text)),
+    isTTY: output.isTTY,
+    columns: process.stderr.columns,
+  });
+  for (const warning of warnings) log.warning(warning);
+
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(130);
-    if (!quiet)
-      output.stderr(`\n${signal}: finishing the batches in flight, then stopping (again to force)\n`);
+    log.signal(signal, `${signal}: finishing the batches in flight, then stopping (again to force)`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = progressPrinter(context, quiet);
   let result: ImportResult;
   try {
     result = await importContacts(input, {
       signal: controller.signal,
-      onProgress: progress,
-      onStart: (start) => {
-        if (!quiet && start.resumedFrom) output.stderr(`resuming interrupted run ${start.resumedFrom}\n`);
-        if (!quiet && start.apiUrl && input.sandbox) output.stderr(`sandbox: ${start.apiUrl}\n`);
-      },
+      onStart: (start) => log.start(start, { sandbox: Boolean(input.sandbox) }),
+      onPreflight: (info) => log.preflight(info),
+      onProgress: (progress) => log.progress(progress),
+      onApiEvent: (event) => log.apiEvent(event),
+      onWarning: (message) => log.warning(message),
     });
   } catch (error) {
-    if (!(error instanceof RunAbortedError)) throw error;
-    result = error.result;
-    output.stderr(`sakari-sync: ${error.message}\n`);
+    if (error instanceof RunAbortedError) {
+      result = error.result;
+      log.aborted(error.message, result);
+    } else if (format === 'json') {
+      // main.ts would print the error as free text: in JSON mode every stderr line is an object.
+      log.close();
+      const { code, message } = exitCodeForError(error);
+      log.failed(message, code);
+      return code;
+    } else {
+      log.close();
+      throw error;
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    progress.done();
   }
-  if (!quiet) output.stderr(formatSummary(result));
+  log.finish(result);
+  // stdout is for scripts: nothing but the report path or the JSON summary. It carries no secret
+  // (the summary is built from redacted settings), and masking by value could corrupt a path.
   output.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reportPath}\n`);
   return result.exitCode;
 }
 
-/** Progress on stderr: a rewritten line on a terminal, a plain line every 10 s otherwise (cron logs). */
-function progressPrinter(context: CliContext, quiet: boolean): ((p: RunProgress) => void) & { done(): void } {
-  const { output } = context;
-  const PLAIN_INTERVAL_MS = 10_000;
-  let lastPlain = Date.now();
-  let drawn = false;
-  const print = (p: RunProgress): void => {
-    if (quiet) return;
-    const rate = p.elapsedMs > 0 ? Math.round((p.rowsDone * 1000) / p.elapsedMs) : 0;
-    const line = `${p.rowsRead} read, ${p.rowsDone} done (${p.counts.created + p.counts.updated} sent, ${p.counts.invalid} invalid), ${rate} rows/s, ${p.api.requests} requests, ${p.api.throttled} throttled`;
-    if (output.isTTY) {
-      output.stderr(`\r\x1b[2K${line}`);
-      drawn = true;
-    } else if (Date.now() - lastPlain >= PLAIN_INTERVAL_MS) {
-      lastPlain = Date.now();
-      output.stderr(`progress: ${line}\n`);
-    }
-  };
-  return Object.assign(print, {
-    done: () => {
-      if (drawn) output.stderr('\r\x1b[2K');
-    },
-  });
+/**
+ * The client secrets this run may know of: flag, environment, job file. The sandbox's well-known
+ * default is not a secret when `--sandbox` is on (the run then uses it whatever was given).
+ */
+function secretsOf(input: ImportInput): string[] {
+  const candidates = [input.clientSecret, process.env.SAKARI_CLIENT_SECRET, input.jobApi?.clientSecret];
+  return candidates.filter(
+    (secret): secret is string =>
+      typeof secret === 'string' && !(input.sandbox && secret === DEFAULT_CLIENT_SECRET),
+  );
 }

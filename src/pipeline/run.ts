@@ -12,7 +12,7 @@ import {
   type ImportInput,
   type ImportSettings,
 } from '../config.js';
-import { AccountLimiter } from '../limit/limiter.js';
+import { createAccountLimiter, type AccountLimiter } from '../limit/index.js';
 import { openSource, sha256File, SourceError, type SourceInfo } from '../read/index.js';
 import { RunReport, exitCodeFor, newRunId, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
@@ -26,6 +26,7 @@ import { checkState } from './check-state.js';
 import { dedupe } from './dedupe.js';
 import { mapFields } from './map-fields.js';
 import { normalisePhones } from './normalise-phone.js';
+import { PreflightCollector, type PreflightInfo } from './preflight.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
 import { validateContacts } from './validate.js';
 
@@ -39,6 +40,13 @@ export interface RunHooks {
   onStart?: (start: RunStart) => void;
   /** API events (requests, 429s, retries, token refreshes), for logs. */
   onApiEvent?: (event: ClientEvent) => void;
+  /** Something the operator should know that does not stop the run (e.g. Redis lost: local limit). */
+  onWarning?: (message: string) => void;
+  /**
+   * Called once, just before the first batch is sent (or when the sources end without one): how
+   * the sources are read and mapped, and warnings about the rows seen so far.
+   */
+  onPreflight?: (info: PreflightInfo) => void;
 }
 
 export interface RunProgress {
@@ -146,7 +154,17 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
     const stats = emptyApiStats();
     let client: SakariClient | null = null;
     if (api) {
-      limiter = new AccountLimiter({ rate: settings.rate, maxConcurrent: settings.concurrency });
+      limiter = await createAccountLimiter({
+        rate: settings.rate,
+        maxConcurrent: settings.concurrency,
+        redis: settings.redisUrl
+          ? {
+              url: settings.redisUrl,
+              accountId: api.accountId,
+              onFallback: (reason) => hooks.onWarning?.(reason),
+            }
+          : undefined,
+      });
       client = createClient(api, limiter, hooks);
     }
     hooks.onStart?.({
@@ -207,12 +225,20 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
 class ImportPipeline {
   readonly sources: SourceInfo[] = [];
   private rowsRead = 0;
+  private readonly preflight: PreflightCollector;
 
   constructor(
     private readonly settings: ImportSettings,
     private readonly report: RunReport,
     private readonly upsert: UpsertContext,
-  ) {}
+  ) {
+    this.preflight = new PreflightCollector({
+      runId: upsert.runId,
+      sourceCount: settings.sources.length,
+      mapping: settings.mapping,
+      defaultCountry: settings.defaultCountry,
+    });
+  }
 
   async run(
     resumeChain: ReadonlySet<string>,
@@ -277,16 +303,20 @@ class ImportPipeline {
     try {
       for await (const item of batchContacts(fresh, settings.batchSize)) {
         if ('contacts' in item) {
+          this.announce(hooks, item.contacts.length);
           const task = send(item).finally(() => inFlight.delete(task));
           inFlight.add(task);
           // Read no further ahead than the batches that can be in flight: bounded memory.
           while (inFlight.size >= settings.concurrency && error === undefined) await Promise.race(inFlight);
         } else {
-          report.record(isRejected(item) ? rejectedOutcome(item) : item);
+          const outcome = isRejected(item) ? rejectedOutcome(item) : item;
+          this.preflight.observeOutcome(outcome);
+          report.record(outcome);
         }
         if (error !== undefined || hooks.signal?.aborted) break;
       }
       await Promise.all(inFlight);
+      this.announce(hooks, 0);
     } catch (caught) {
       await Promise.allSettled(inFlight);
       error ??= caught;
@@ -303,6 +333,12 @@ class ImportPipeline {
     });
     hooks.onProgress?.(last);
     return error === undefined ? {} : { error };
+  }
+
+  /** Hands the pre-flight info to the hook, the first time only. */
+  private announce(hooks: RunHooks, batched: number): void {
+    const info = this.preflight.take(this.rowsRead, batched);
+    if (info) hooks.onPreflight?.(info);
   }
 
   /** Rows of a batch that was not (or not surely) delivered: failed now, resent by the resumed run. */
@@ -331,8 +367,10 @@ class ImportPipeline {
         seqStart: this.rowsRead,
       });
       this.sources.push(opened.info);
+      this.preflight.addSource(opened.info);
       for await (const row of opened.rows) {
         this.rowsRead++;
+        this.preflight.observeRow(row);
         yield row;
       }
     }

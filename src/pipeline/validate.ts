@@ -13,8 +13,11 @@ import type { Contact, ContactPayload, Rejected } from '../types.js';
  */
 const EMAIL = /^[^\s@\p{Cc}]+@[^\s@.\p{Cc}]+(?:\.[^\s@.\p{Cc}]+)+$/u;
 
-/** C0 and C1 control characters and DEL. */
-const CONTROL = /\p{Cc}/gu;
+/**
+ * C0 and C1 control characters and DEL, except those that are whitespace (TAB, LF, CR…): removed
+ * before whitespace runs are collapsed, so `a \u0000 b` becomes `a b`, not `a  b`.
+ */
+const CONTROL = /[^\P{Cc}\s]/gu;
 /** Anything in a name that needs work: a control character, a whitespace other than one space, two spaces. */
 const NAME_NEEDS_CLEANING = /[\p{Cc}]|[^\S ]| {2}/u;
 const WHITESPACE_RUN = /\s+/g;
@@ -32,7 +35,7 @@ const MAX_ECHOED_EMAIL = 80;
 export function cleanName(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   let text = value;
-  if (NAME_NEEDS_CLEANING.test(text)) text = text.replace(WHITESPACE_RUN, ' ').replace(CONTROL, '');
+  if (NAME_NEEDS_CLEANING.test(text)) text = text.replace(CONTROL, '').replace(WHITESPACE_RUN, ' ');
   text = text.trim();
   return text === '' ? undefined : text;
 }

@@ -185,7 +185,8 @@ function niceMax(value: number): number {
 function renderTimeline(points: readonly TimelinePoint[]): string {
   const intervals = toIntervals(downsample(points));
   const last = intervals.at(-1);
-  if (!last || last.toSeconds <= 0) {
+  // Fewer than three intervals make a misleading chart (repeated tick labels, one spike).
+  if (!last || last.toSeconds <= 0 || intervals.length < 3) {
     return '<p class="muted">Not enough timeline samples for a chart (the run was too short).</p>';
   }
   const left = 56;
@@ -234,7 +235,9 @@ function renderTimeline(points: readonly TimelinePoint[]): string {
     `<polyline points="${step((i) => i.requestsPerSecond)}" fill="none" stroke="#90a4ae" stroke-width="1.5" stroke-dasharray="4 3"/>` +
     `<polyline points="${step((i) => i.rowsPerSecond)}" fill="none" stroke="#1565c0" stroke-width="2"/>` +
     `<line x1="${left}" y1="${axisBottom}" x2="${left + plotWidth}" y2="${axisBottom}" class="axis"/>` +
-    `<text x="${left - 6}" y="${barTop + 4}" text-anchor="end">${formatNumber(throttleMax)}</text>` +
+    (totalThrottled > 0
+      ? `<text x="${left - 6}" y="${barTop + 4}" text-anchor="end">${formatNumber(throttleMax)}</text>`
+      : '') +
     `<text x="${left}" y="${barTop - 8}">429 answers per interval (total ${formatNumber(totalThrottled)})</text>` +
     bars +
     ticks +
@@ -263,6 +266,7 @@ body{margin:0;padding:24px 32px 48px;font:14px/1.45 system-ui,-apple-system,"Seg
 h1{font-size:22px;margin:0 0 4px}
 h2{font-size:16px;margin:28px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
+table.codes td:first-child code{word-break:normal;white-space:nowrap}
 .badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:13px}
 .badge.good{background:#e8f5e9;color:#1b5e20}.badge.warn{background:#fff3e0;color:#8a4b00}.badge.bad{background:#ffebee;color:#b71c1c}
 .problems{background:#ffebee;border:1px solid #ef9a9a;padding:8px 16px;border-radius:4px}

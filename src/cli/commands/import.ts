@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
+import { outputOptions, type OutputArgs } from '../output-options.js';
 import { runWithSignals } from '../run-import.js';
 
-interface ImportArgs extends PipelineArgs {
+interface ImportArgs extends PipelineArgs, OutputArgs {
   source: string[];
   json: boolean;
 }
@@ -14,7 +15,7 @@ export function importCommand(context: CliContext): CommandModule<object, Import
     command: 'import <source...>',
     describe: 'import contacts from CSV, JSON or NDJSON files (or - for stdin) into Sakari',
     builder: (y) =>
-      pipelineOptions(y)
+      outputOptions(pipelineOptions(y))
         .positional('source', {
           type: 'string',
           array: true,

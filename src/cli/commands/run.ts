@@ -1,10 +1,11 @@
 import type { CommandModule } from 'yargs';
 import { loadJob } from '../../job/load.js';
 import type { CliContext } from '../main.js';
+import { outputOptions, type OutputArgs } from '../output-options.js';
 import { runWithSignals } from '../run-import.js';
 import { connectionInput, connectionOptions, type ConnectionArgs } from '../options.js';
 
-interface RunArgs extends ConnectionArgs {
+interface RunArgs extends ConnectionArgs, OutputArgs {
   job: string;
   'dry-run': boolean;
   full: boolean;
@@ -19,7 +20,7 @@ export function runCommand(context: CliContext): CommandModule<object, RunArgs> 
     command: 'run <job>',
     describe: 'run a job file (JSON or YAML): sources, mapping and options in one place',
     builder: (y) =>
-      connectionOptions(y)
+      outputOptions(connectionOptions(y))
         .positional('job', { type: 'string', demandOption: true, describe: 'the job file' })
         .option('dry-run', { type: 'boolean', default: false, describe: 'do everything but send' })
         .option('full', {
@@ -38,7 +39,6 @@ export function runCommand(context: CliContext): CommandModule<object, RunArgs> 
         .example('$0 run jobs/nightly-crm.yaml', 'the nightly CRM sync') as never,
     handler: async (args) => {
       const { input, warnings } = await loadJob(args.job);
-      if (!args.quiet) for (const warning of warnings) context.output.stderr(`warning: ${warning}\n`);
       context.exitCode = await runWithSignals(
         context,
         {
@@ -49,6 +49,7 @@ export function runCommand(context: CliContext): CommandModule<object, RunArgs> 
           ...connectionInput(args),
         },
         args,
+        warnings,
       );
     },
   };

@@ -1,0 +1,336 @@
+/**
+ * Pre-flight: what a run is about to do, told before its first request to Sakari.
+ *
+ * `pipeline/run.ts` feeds a {@link PreflightCollector} the sources as they open, the records as
+ * they are read and the rows settled before the first batch (rejected or unchanged), and asks it
+ * for a {@link PreflightInfo} once, just before the first batch is sent (or when the sources end
+ * without one). The info says how each source was read (format, delimiter, encoding, headers),
+ * how its columns map to contact fields, and what looks wrong in the rows seen so far, while the
+ * user can still stop the run (Ctrl-C) before anything reached Sakari.
+ */
+import type { SourceEncoding, SourceFormat, SourceInfo } from '../read/index.js';
+import type { RowOutcome, SourceRow } from '../types.js';
+import { describeMapping, type FieldMapping } from './map-fields.js';
+
+/**
+ * JSON/NDJSON records have no header row: their keys are gathered from this many records per
+ * source. Enough to see every key of a regular export, bounded so a huge file costs nothing more.
+ */
+export const PREFLIGHT_KEY_SAMPLE_ROWS = 1_000;
+
+/**
+ * The invalid-row warning needs a sample big enough not to cry wolf over a handful of bad rows at
+ * the top of a file…
+ */
+export const MANY_INVALID_MIN_ROWS = 20;
+/** …and fires when at least this share of the rows seen is invalid: the mapping or country is likely wrong. */
+export const MANY_INVALID_SHARE = 0.5;
+
+/** The warning codes of the pre-flight. Public: `--log-format json` consumers match on them. */
+export const PREFLIGHT_WARNING_CODES = [
+  'NOT_UTF8',
+  'NO_MOBILE_COLUMN',
+  'NO_COUNTRY',
+  'PHONE_EXCEL_MANGLED',
+  'RECORD_MALFORMED',
+  'MAPPING_UNUSED',
+  'MANY_INVALID',
+] as const;
+
+export type PreflightWarningCode = (typeof PREFLIGHT_WARNING_CODES)[number];
+
+/** One thing that looks wrong before anything is sent. */
+export interface PreflightWarning {
+  code: PreflightWarningCode;
+  /** One sentence for a person, naming the column or source and what to do about it. */
+  message: string;
+  /** How many rows seen so far show the problem, when it is about rows. */
+  rows?: number;
+  /** The source it is about, when it is about one. */
+  source?: string;
+}
+
+/** How one source is read and mapped. */
+export interface PreflightSource {
+  path: string;
+  format: SourceFormat;
+  compressed: boolean;
+  encoding: SourceEncoding;
+  /** CSV: the detected (or given) delimiter. */
+  delimiter?: string;
+  /**
+   * CSV: the header row. JSON/NDJSON: the keys of the first {@link PREFLIGHT_KEY_SAMPLE_ROWS}
+   * records, in order of first appearance.
+   */
+  headers: string[];
+  /**
+   * Each header and what it becomes: a contact field (`mobile`, `firstName`…), `attributes.<name>`,
+   * or `null` when the column is dropped.
+   */
+  mapping: Array<{ header: string; field: string | null }>;
+  /** U+FFFD replacement characters decoded so far (bytes not valid in the encoding). */
+  replacementChars: number;
+}
+
+/** What the run will do, as known just before its first request. */
+export interface PreflightInfo {
+  runId: string;
+  /** The sources opened so far (the first one at least), in order. */
+  sources: PreflightSource[];
+  /** Records read from the sources so far (reading runs ahead of sending). */
+  rowsRead: number;
+  /** Rows settled or batched so far: the sample the warnings and `codes` are about. */
+  rowsSeen: number;
+  /** Whether every source has been read to its end, so `rowsRead` is the run's total. */
+  complete: boolean;
+  /** Invalid and duplicate rows seen so far, per code. */
+  codes: Record<string, number>;
+  warnings: PreflightWarning[];
+}
+
+/** Options of {@link PreflightCollector}. */
+export interface PreflightOptions {
+  runId: string;
+  /** How many sources the run names (to tell whether they have all been read). */
+  sourceCount: number;
+  mapping?: FieldMapping;
+  /** ISO alpha-2; absent when the run has none. */
+  defaultCountry?: string;
+}
+
+interface CodeExample {
+  file: string;
+  line: number;
+  mobileInput: string;
+}
+
+/** Per-source bookkeeping: the info object the reader keeps up to date, and JSON keys seen. */
+interface TrackedSource {
+  info: SourceInfo;
+  keys: Set<string> | undefined;
+  sampled: number;
+}
+
+/**
+ * Gathers what the pre-flight reports while the run starts. Cheap: after {@link take} every
+ * `observe*` call returns at once, and JSON keys are sampled from the first records only.
+ */
+export class PreflightCollector {
+  private readonly sources: TrackedSource[] = [];
+  private readonly bySource = new Map<string, TrackedSource>();
+  private readonly codes = new Map<string, { count: number; example: CodeExample }>();
+  /** source path → code → rows, for warnings about one source. */
+  private readonly codesBySource = new Map<string, Map<string, number>>();
+  private settled = 0;
+  private done = false;
+
+  constructor(private readonly options: PreflightOptions) {}
+
+  /** Whether {@link take} has handed out the info already. */
+  get taken(): boolean {
+    return this.done;
+  }
+
+  /** A source has been opened; its `info` fills in (delimiter, headers…) as it is read. */
+  addSource(info: SourceInfo): void {
+    if (this.done) return;
+    const tracked: TrackedSource = { info, keys: undefined, sampled: 0 };
+    this.sources.push(tracked);
+    if (!this.bySource.has(info.path)) this.bySource.set(info.path, tracked);
+  }
+
+  /** A record was read (JSON/NDJSON keys are sampled from it). */
+  observeRow(row: SourceRow): void {
+    if (this.done) return;
+    const tracked = this.sources.at(-1);
+    if (!tracked || tracked.info.headers !== undefined || tracked.sampled >= PREFLIGHT_KEY_SAMPLE_ROWS)
+      return;
+    tracked.sampled++;
+    tracked.keys ??= new Set();
+    for (const key of Object.keys(row.raw)) tracked.keys.add(key);
+  }
+
+  /** A row was settled without being sent (invalid, duplicate, unchanged). */
+  observeOutcome(outcome: RowOutcome): void {
+    if (this.done) return;
+    this.settled++;
+    if ((outcome.status !== 'invalid' && outcome.status !== 'duplicate') || outcome.code === undefined)
+      return;
+    let perSource = this.codesBySource.get(outcome.ref.file);
+    if (!perSource) this.codesBySource.set(outcome.ref.file, (perSource = new Map()));
+    perSource.set(outcome.code, (perSource.get(outcome.code) ?? 0) + 1);
+    const entry = this.codes.get(outcome.code);
+    if (entry) entry.count++;
+    else {
+      this.codes.set(outcome.code, {
+        count: 1,
+        example: { file: outcome.ref.file, line: outcome.ref.line, mobileInput: outcome.mobileInput },
+      });
+    }
+  }
+
+  /**
+   * The pre-flight info, the first time only (`undefined` afterwards).
+   * @param rowsRead - records read from the sources so far
+   * @param batched - valid rows waiting in the batch about to be sent (0 when the sources ended)
+   */
+  take(rowsRead: number, batched: number): PreflightInfo | undefined {
+    if (this.done) return undefined;
+    this.done = true;
+    const sources = this.sources.map((tracked) => this.describeSource(tracked));
+    const rowsSeen = this.settled + batched;
+    const complete =
+      this.sources.length >= this.options.sourceCount &&
+      this.sources.every((tracked) => tracked.info.sha256 !== undefined);
+    const codes: Record<string, number> = {};
+    for (const [code, { count }] of this.codes) codes[code] = count;
+    return {
+      runId: this.options.runId,
+      sources,
+      rowsRead,
+      rowsSeen,
+      complete,
+      codes,
+      warnings: this.warnings(sources, rowsSeen),
+    };
+  }
+
+  private describeSource({ info, keys }: TrackedSource): PreflightSource {
+    const headers = info.headers ?? [...(keys ?? [])];
+    return {
+      path: info.path,
+      format: info.format,
+      compressed: info.compressed,
+      encoding: info.encoding,
+      delimiter: info.delimiter,
+      headers,
+      mapping: describeMapping(headers, { mapping: this.options.mapping }),
+      replacementChars: info.replacementChars ?? 0,
+    };
+  }
+
+  private warnings(sources: PreflightSource[], rowsSeen: number): PreflightWarning[] {
+    const warnings: PreflightWarning[] = [];
+    const several = sources.length > 1;
+    const where = (source: PreflightSource): string => (several ? `${source.path}: ` : '');
+    const count = (code: string, source: string): number => this.codesBySource.get(source)?.get(code) ?? 0;
+
+    for (const source of sources) {
+      if (source.replacementChars > 0 && source.encoding === 'utf8') {
+        warnings.push({
+          code: 'NOT_UTF8',
+          source: source.path,
+          message: `${where(source)}${plural(source.replacementChars, 'byte sequence')} ${source.replacementChars === 1 ? 'is' : 'are'} not valid UTF-8 (shown as \uFFFD): if the file comes from Excel or an older system, try --encoding windows-1252`,
+        });
+      }
+      // A JSON source whose records were all unreadable has no keys: nothing to say about columns.
+      if (source.headers.length === 0) continue;
+      const fields = new Set(source.mapping.map((column) => column.field));
+      if (!fields.has('mobile')) {
+        warnings.push({
+          code: 'NO_MOBILE_COLUMN',
+          source: source.path,
+          message: `${where(source)}no column maps to mobile (columns: ${source.headers.map(quote).join(', ')}): every row will be PHONE_MISSING; name it with --mapping, e.g. {"${source.headers[0] ?? 'Cell #'}":"mobile"}`,
+        });
+      }
+      // Evidence only: a file whose numbers all carry their + needs no country at all.
+      const invalidCountry = count('PHONE_INVALID_COUNTRY', source.path);
+      if (this.options.defaultCountry === undefined && invalidCountry > 0) {
+        const column = source.mapping.find((column) => column.field === 'country')?.header;
+        warnings.push({
+          code: 'NO_COUNTRY',
+          source: source.path,
+          rows: invalidCountry,
+          message:
+            column === undefined
+              ? `${where(source)}no country column and no --default-country: numbers without + will be invalid (${plural(invalidCountry, 'row')} so far)`
+              : `${where(source)}${plural(invalidCountry, 'row')} so far ${invalidCountry === 1 ? 'has' : 'have'} no usable country (column ${quote(column)} empty or not a country) and there is no --default-country: numbers without + will be invalid`,
+        });
+      }
+    }
+
+    const mangled = this.codes.get('PHONE_EXCEL_MANGLED');
+    if (mangled) {
+      const source = this.sourceOf(mangled.example.file, sources);
+      const column = source?.mapping.find((column) => column.field === 'mobile')?.header ?? 'mobile';
+      warnings.push({
+        code: 'PHONE_EXCEL_MANGLED',
+        source: source?.path,
+        rows: mangled.count,
+        message: `column ${quote(column)} looks Excel-mangled in ${plural(mangled.count, 'row')} (e.g. line ${mangled.example.line}: ${mangled.example.mobileInput}): digits are lost; format the column as text in the spreadsheet and export again`,
+      });
+    }
+
+    const malformed = this.codes.get('RECORD_MALFORMED');
+    if (malformed) {
+      const source = this.sourceOf(malformed.example.file, sources);
+      const hint =
+        source?.format === 'csv'
+          ? `check the delimiter (${source.delimiter === undefined ? 'not detected' : `detected ${describeDelimiter(source.delimiter)}`}; --delimiter overrides) and the quoting`
+          : 'check the file is valid JSON';
+      warnings.push({
+        code: 'RECORD_MALFORMED',
+        source: source?.path,
+        rows: malformed.count,
+        message: `${plural(malformed.count, 'record')} could not be read (e.g. line ${malformed.example.line}): ${hint}`,
+      });
+    }
+
+    for (const header of this.unusedMappingKeys(sources)) {
+      warnings.push({
+        code: 'MAPPING_UNUSED',
+        message: `--mapping names ${quote(header)}, but no column has that header: its rule does nothing`,
+      });
+    }
+
+    const invalid = [...this.codes]
+      .filter(([code]) => code !== 'DUPLICATE')
+      .reduce((sum, [, entry]) => sum + entry.count, 0);
+    if (rowsSeen >= MANY_INVALID_MIN_ROWS && invalid >= rowsSeen * MANY_INVALID_SHARE) {
+      const top = [...this.codes]
+        .filter(([code]) => code !== 'DUPLICATE')
+        .sort((a, b) => b[1].count - a[1].count)
+        .slice(0, 3)
+        .map(([code, entry]) => `${code} ${entry.count}`)
+        .join(', ');
+      warnings.push({
+        code: 'MANY_INVALID',
+        rows: invalid,
+        message: `${invalid} of the first ${rowsSeen} rows are invalid (${top}): check the mapping and --default-country (Ctrl-C stops the run)`,
+      });
+    }
+    return warnings;
+  }
+
+  private sourceOf(file: string, sources: PreflightSource[]): PreflightSource | undefined {
+    return sources.find((source) => source.path === file);
+  }
+
+  /** Mapping keys that match no header of any source (compared as map-fields does, loosely). */
+  private unusedMappingKeys(sources: PreflightSource[]): string[] {
+    const mapping = this.options.mapping;
+    // A rule may be meant for a source not opened yet.
+    if (!mapping || sources.length < this.options.sourceCount) return [];
+    if (sources.every((source) => source.headers.length === 0)) return [];
+    const present = new Set(sources.flatMap((source) => source.headers.map(looseHeader)));
+    return Object.keys(mapping).filter((header) => !present.has(looseHeader(header)));
+  }
+}
+
+/** Header comparison as in map-fields: case, whitespace, `_` and `-` ignored. */
+function looseHeader(header: string): string {
+  return header.toLowerCase().replace(/[\s_-]+/g, '');
+}
+
+function quote(text: string): string {
+  return `'${text}'`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** `","`, `";"`, `TAB`, `"|"`: a delimiter as a person reads it. */
+export function describeDelimiter(delimiter: string): string {
+  return delimiter === '\t' ? 'TAB' : `"${delimiter}"`;
+}
