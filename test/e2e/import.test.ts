@@ -191,4 +191,29 @@ describe('sakari-sync import (the real CLI against the sandbox)', () => {
     for (const text of [run.stdout, run.stderr, ...reportFiles])
       expect(text).not.toMatch(/Bearer [A-Za-z0-9]/);
   });
+
+  test('--verify reconciles after the import and exits 3 when Sakari lost contacts the state store thinks are there', async () => {
+    sandbox = await startSandbox({});
+    const source = path.join(dir, 'verify.csv');
+    await writeFile(source, 'mobile,first name\n+12015550123,Ann\n+12015550147,Bob\nnope,Bad\n');
+    const args = [
+      'import',
+      source,
+      ...connection(),
+      '--state',
+      path.join(dir, 'state.db'),
+      '--report-dir',
+      path.join(dir, 'r'),
+      '--verify',
+    ];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/verify: 2 matched, 0 missing, 0 different, 0 extra/);
+
+    sandbox.reset(); // Sakari lost everything; the state store still says "sent"
+    const second = await runCli(args);
+    expect(second.stderr).toMatch(/unchanged 2/);
+    expect(second.stderr).toMatch(/verify: 0 matched, 2 missing/);
+    expect(second.code).toBe(3);
+  });
 });

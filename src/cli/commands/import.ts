@@ -1,4 +1,7 @@
 import type { CommandModule } from 'yargs';
+import { resolveImportSettings } from '../../config.js';
+import { verifyAfterImport } from '../../reconcile/index.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
 import { outputOptions, type OutputArgs } from '../output-options.js';
@@ -7,6 +10,7 @@ import { runWithSignals } from '../run-import.js';
 interface ImportArgs extends PipelineArgs, OutputArgs {
   source: string[];
   json: boolean;
+  verify: boolean;
 }
 
 /** `sakari-sync import <source...>`. */
@@ -23,17 +27,32 @@ export function importCommand(context: CliContext): CommandModule<object, Import
           describe: 'files to import',
         })
         .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON on stdout' })
+        .option('verify', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'after the import, reconcile the source with Sakari; exit 3 if anything is missing or different',
+        })
         .example('$0 import contacts.csv --sandbox --default-country US', 'try it without an account')
         .example(
           '$0 import crm.csv.gz --default-country GB --rate 5',
           'import into the account in SAKARI_ACCOUNT_ID',
         ) as never,
     handler: async (args) => {
-      context.exitCode = await runWithSignals(
-        context,
-        { ...pipelineInput(args), sources: args.source, command: 'import' },
-        args,
-      );
+      const input = { ...pipelineInput(args), sources: args.source, command: 'import' };
+      if (args.verify && args['dry-run'])
+        throw new UsageError('--verify needs a real import: drop --dry-run');
+      context.exitCode = await runWithSignals(context, input, args);
+      if (args.verify && (context.exitCode === EXIT.ok || context.exitCode === EXIT.rowsFailed)) {
+        const verified = await verifyAfterImport(await resolveImportSettings(input));
+        const c = verified.counts;
+        if (!args.quiet) {
+          context.output.stderr(
+            `verify: ${c.matched} matched, ${c.missing} missing, ${c.different} different, ${c.extra} extra in Sakari · report ${verified.reportPath}\n`,
+          );
+        }
+        if (verified.exitCode !== EXIT.ok) context.exitCode = Math.max(context.exitCode, verified.exitCode);
+      }
     },
   };
 }
