@@ -49,19 +49,23 @@ export async function* checkState(
 }
 
 function resolveChunk(chunk: Contact[], options: CheckStateOptions): Array<PendingContact | RowOutcome> {
-  const known = options.store
-    ? options.store.lookup(
-        options.account,
-        chunk.map((contact) => contact.payload.mobile),
-      )
-    : new Map<string, KnownContact>();
+  const { store } = options;
+  if (!store) {
+    // No state: every row is sent and nothing is remembered, so there is no hash to compute.
+    return chunk.map((contact) => Object.assign(contact, { payloadHash: '' }));
+  }
+  const known = store.lookup(
+    options.account,
+    chunk.map((contact) => contact.payload.mobile),
+  );
   return chunk.map((contact) => {
     const hash = payloadHash(contact.payload);
     const previous = known.get(contact.payload.mobile);
     if (previous && previous.payloadHash === hash && !options.full) {
       return settledOutcome(contact, previous, options.resumeChain);
     }
-    return { ...contact, payloadHash: hash, known: previous };
+    // Extended in place: one object per row through the whole pipeline.
+    return Object.assign(contact, { payloadHash: hash, known: previous });
   });
 }
 

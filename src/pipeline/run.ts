@@ -84,6 +84,8 @@ export class RunAbortedError extends Error {
 }
 
 const PROGRESS_INTERVAL_MS = 1_000;
+/** Rows settled without a batch (invalid, unchanged) between two waits for the report files. */
+const DRAIN_EVERY_ROWS = 1_000;
 
 /**
  * Imports contacts into Sakari: the whole pipeline, from sources to the reconciliation report.
@@ -300,6 +302,7 @@ class ImportPipeline {
           this.settleAborted(batch);
         }
       });
+    let settledSinceDrain = 0;
     try {
       for await (const item of batchContacts(fresh, settings.batchSize)) {
         if ('contacts' in item) {
@@ -308,10 +311,16 @@ class ImportPipeline {
           inFlight.add(task);
           // Read no further ahead than the batches that can be in flight: bounded memory.
           while (inFlight.size >= settings.concurrency && error === undefined) await Promise.race(inFlight);
+          // And no further than the report files can take (a dry run settles rows faster than a disk writes).
+          await report.drain();
         } else {
           const outcome = isRejected(item) ? rejectedOutcome(item) : item;
           this.preflight.observeOutcome(outcome);
           report.record(outcome);
+          if (++settledSinceDrain >= DRAIN_EVERY_ROWS) {
+            settledSinceDrain = 0;
+            await report.drain();
+          }
         }
         if (error !== undefined || hooks.signal?.aborted) break;
       }
