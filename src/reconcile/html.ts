@@ -2,7 +2,7 @@
  * report.html of a reconciliation: one self-contained page (inline CSS and SVG, no script, no
  * network) with the counts as a bar chart, the fields that differ most and example rows.
  */
-import { escapeHtml } from '../report/index.js';
+import { escapeHtml, pageHead } from '../report/index.js';
 import { COMPARED_FIELDS } from './compare.js';
 import type { ReconcileExample } from './report.js';
 import type { ReconcileCounts, ReconcileSummary } from './types.js';
@@ -26,27 +26,6 @@ const BARS: ReadonlyArray<{ key: keyof ReconcileCounts; colour: string; meaning:
   { key: 'invalid', colour: '#ad1457', meaning: 'source rows that failed validation (not compared)' },
   { key: 'duplicate', colour: '#6a1b9a', meaning: 'repeated source numbers (not compared)' },
 ];
-
-const STYLE = `
-:root{color-scheme:light;--fg:#1d2327;--muted:#5f6b73;--line:#dfe3e6;--soft:#f5f7f8}
-*{box-sizing:border-box}
-body{margin:0;padding:24px 32px 48px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);max-width:1100px}
-h1{font-size:22px;margin:0 0 4px}
-h2{font-size:16px;margin:28px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
-code{font:12.5px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
-.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:13px}
-.badge.good{background:#e8f5e9;color:#1b5e20}.badge.warn{background:#fff3e0;color:#8a4b00}.badge.bad{background:#ffebee;color:#b71c1c}
-.problems{background:#ffebee;border:1px solid #ef9a9a;padding:8px 16px;border-radius:4px}
-dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:12px 0}
-dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}
-table{border-collapse:collapse;width:100%;margin:8px 0}
-th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line)}
-thead th{background:var(--soft);font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-.muted{color:var(--muted)}
-svg.chart{max-width:100%;height:auto;font-size:12px;fill:var(--fg)}
-footer{margin-top:32px;color:var(--muted)}footer a{margin-right:16px}
-`;
 
 function formatNumber(value: number): string {
   return value.toLocaleString('en-US');
@@ -183,18 +162,7 @@ export function renderReconcileHtml(data: ReconcileHtmlData): string {
   const links = [files.summary, files.csv, ...(files.fix ? [files.fix] : [])]
     .map((file) => `<a href="${escapeHtml(file)}">${escapeHtml(file)}</a>`)
     .join('\n');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
+  return `${pageHead(title)}<header>
 <h1>reconcile run <code>${escapeHtml(summary.runId)}</code></h1>
 <span class="badge ${label.tone}">${escapeHtml(label.text)}</span>
 </header>

@@ -259,7 +259,8 @@ function renderSettings(settings: Record<string, unknown> | undefined): string {
     .join('')}</tbody></table>`;
 }
 
-const STYLE = `
+/** The stylesheet of every sakari-sync HTML page (import and reconcile reports). */
+export const REPORT_STYLE = `
 :root{color-scheme:light;--fg:#1d2327;--muted:#5f6b73;--line:#dfe3e6;--bg:#fff;--soft:#f5f7f8}
 *{box-sizing:border-box}
 body{margin:0;padding:24px 32px 48px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg);max-width:1100px}
@@ -292,6 +293,25 @@ footer{margin-top:32px;color:var(--muted)}footer a{margin-right:16px}
 `;
 
 /**
+ * The start of a self-contained report page up to `<body>`: a Content-Security-Policy that lets the
+ * page load nothing, no referrer, and the shared stylesheet.
+ */
+export function pageHead(title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+<style>${REPORT_STYLE}</style>
+</head>
+<body>
+`;
+}
+
+/**
  * Renders report.html. Pure: the same data gives the same page. All user data is HTML-escaped;
  * the page loads nothing (a Content-Security-Policy forbids any fetch) and links only to the
  * run's own files by relative path.
@@ -308,18 +328,7 @@ export function renderReportHtml(data: ReportHtmlData): string {
           .map((problem) => `<li>${escapeHtml(problem)}</li>`)
           .join('')}</ul></div>`
       : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
+  return `${pageHead(title)}<header>
 <h1>${escapeHtml(summary.command)} run <code>${escapeHtml(summary.runId)}</code></h1>
 <span class="badge ${label.tone}">${escapeHtml(label.text)}</span>${summary.dryRun ? ' <span class="badge warn">dry run</span>' : ''}
 </header>

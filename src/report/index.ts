@@ -17,6 +17,6 @@ export { REJECTED_FILE, REJECTED_EXTRA_COLUMNS } from './rejected.js';
 export { InvariantError, checkInvariants, exitCodeFor, emptyCounts, type Counts } from './counts.js';
 export { spreadsheetSafe } from './csv.js';
 export { redactSecrets, type RunSummary, type SummaryMeta, type SourceInfo } from './summary.js';
-export { renderReportHtml, escapeHtml, type ReportHtmlData } from './html.js';
+export { renderReportHtml, escapeHtml, pageHead, REPORT_STYLE, type ReportHtmlData } from './html.js';
 export { describeCode, type ErrorCodeStat, type ErrorExample } from './error-codes.js';
 export type { TimelinePoint } from './timeline.js';
