@@ -1,3 +1,4 @@
+import { describeRowCode } from '../pipeline/codes.js';
 import type { RowOutcome, RowStatus } from '../types.js';
 
 /** Codes shown in the HTML report's error table: enough for any real run, short enough to read. */
@@ -38,21 +39,8 @@ export interface ErrorCodeStat {
   examples: ErrorExample[];
 }
 
+/** Codes the API and the report itself add; the pipeline's row codes describe themselves (pipeline/codes). */
 const DESCRIPTIONS: Record<string, string> = {
-  PHONE_MISSING: 'No mobile number in the row.',
-  PHONE_NOT_A_NUMBER: 'The mobile field does not look like a phone number.',
-  PHONE_INVALID_COUNTRY: 'No usable country: add a country column or pass --default-country.',
-  PHONE_TOO_SHORT: 'Too few digits for a number of that country.',
-  PHONE_TOO_LONG: 'Too many digits for a number of that country.',
-  PHONE_INVALID: 'Not a valid number for its country.',
-  PHONE_EXCEL_MANGLED:
-    'Number turned into scientific notation by a spreadsheet (e.g. 4.41E+11); re-export as text.',
-  PHONE_NOT_MOBILE: 'A fixed line, and --require-mobile was set.',
-  EMAIL_INVALID: 'Malformed email address.',
-  DUPLICATE: 'Same E.164 number as an earlier row of this run; the first one was kept.',
-  RECORD_MALFORMED: 'The record could not be read (unclosed quote, wrong field count or bad JSON).',
-  BLOCKED: 'The contact has opted out; never sent again.',
-  RUN_ABORTED: 'The run stopped before this row was delivered; run the same command to resume.',
   'CONT-001': 'Sakari: invalid mobile number.',
   'CONT-010': 'Sakari: the contact requested no further communication (opted out).',
   [OTHER_CODES]: `Codes beyond the first ${MAX_TRACKED_CODES} distinct ones, counted together.`,
@@ -61,7 +49,7 @@ const DESCRIPTIONS: Record<string, string> = {
 
 /** A one-line description of a row code or API code ('' when unknown). */
 export function describeCode(code: string): string {
-  const known = DESCRIPTIONS[code];
+  const known = describeRowCode(code) ?? DESCRIPTIONS[code];
   if (known !== undefined) return known;
   const http = /^HTTP_(\d{3})$/.exec(code);
   if (http) return `Sakari answered HTTP ${http[1]} for the batch; not retried.`;
