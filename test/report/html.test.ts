@@ -96,7 +96,7 @@ describe('renderReportHtml', () => {
     );
     expect(codes.indexOf('PHONE_TOO_SHORT')).toBeLessThan(codes.indexOf('EMAIL_INVALID'));
     expect(codes).toContain('<td class="n">2</td>');
-    expect(codes).toContain('Too few digits');
+    expect(codes).toContain('too few digits for its country');
     expect(codes).toContain('line 2');
     expect(codes).toContain('too short &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(codes).toContain('&lt;img src=x onerror=alert(1)&gt;');
