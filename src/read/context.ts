@@ -32,7 +32,35 @@ export function makeRow(
 ): SourceRow {
   context.info.records++;
   const ref = { file: context.file, line, seq: context.nextSeq++ };
+  if (error === undefined && nestedDeeperThan(raw, MAX_NESTING_DEPTH)) {
+    // Later stages stringify nested values recursively; a record this deep would overflow the stack.
+    return {
+      ref,
+      raw: { _raw: `(a record nested more than ${MAX_NESTING_DEPTH} levels deep)` },
+      error: {
+        code: 'RECORD_MALFORMED',
+        message: `record is nested more than ${MAX_NESTING_DEPTH} levels deep`,
+      },
+    };
+  }
   return error === undefined ? { ref, raw } : { ref, raw, error };
+}
+
+/** Far more than any contact record needs, and far below where recursive JSON.stringify overflows the stack (~5,000). */
+export const MAX_NESTING_DEPTH = 2_000;
+
+/** Whether objects/arrays nest deeper than `max` levels, checked without recursion. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
 }
 
 /** A record the reader could not make sense of: `RECORD_MALFORMED` with `message`. */

@@ -11,7 +11,14 @@
 import Parser from 'stream-json/Parser.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
 
-import { excerpt, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
+import {
+  MAX_NESTING_DEPTH,
+  nestedDeeperThan,
+  excerpt,
+  makeMalformedRow,
+  makeRow,
+  type ReaderContext,
+} from './context.js';
 import { SourceError, describeSource } from './errors.js';
 import type { SourceRow } from '../types.js';
 
@@ -147,13 +154,11 @@ class JsonElements {
       return;
     }
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    const text = nestedDeeperThan(value, MAX_NESTING_DEPTH)
+      ? `(${kind} nested more than ${MAX_NESTING_DEPTH} levels deep)`
+      : excerpt(JSON.stringify(value));
     this.batch.push(
-      makeMalformedRow(
-        this.context,
-        line,
-        { _raw: excerpt(JSON.stringify(value)) },
-        `record is not a JSON object (found ${kind})`,
-      ),
+      makeMalformedRow(this.context, line, { _raw: text }, `record is not a JSON object (found ${kind})`),
     );
   }
 }
