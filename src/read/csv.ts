@@ -79,6 +79,7 @@ export async function* readCsv(
     }
     await records.end();
     if (records.pending) yield records.take();
+    records.throwIfTruncated();
   } finally {
     await iterator.return?.();
   }
@@ -128,6 +129,7 @@ class CsvRecords {
   private headers: string[] | undefined;
   private protoIndex = -1;
   private failure: unknown;
+  private truncation: SourceError | undefined;
   // Line bookkeeping, in csv-parse's own counting (info.lines) until converted.
   private previousEnd = 0;
   private previousEmptyLines = 0;
@@ -187,6 +189,11 @@ class CsvRecords {
     const rows = this.batch;
     this.batch = [];
     return rows;
+  }
+
+  /** Throws the file-level error of a record too long to find the next one after (see onSkip). */
+  throwIfTruncated(): void {
+    if (this.truncation) throw this.truncation;
   }
 
   private throwIfFailed(): void {
@@ -279,6 +286,16 @@ class CsvRecords {
       return;
     }
     this.batch.push(makeMalformedRow(this.context, line, {}, message));
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      // The records after this one cannot be found: a file-level error, never a silent truncation.
+      // Raised once the rows before it (and this one) have been taken and the file fully hashed.
+      this.truncation ??= new SourceError(
+        'SOURCE_FORMAT',
+        this.context.file,
+        `${describeSource(this.context.file)}: ${message}`,
+        { line },
+      );
+    }
     if (terminal) this.stopped = true;
     else this.resync = true;
   }
