@@ -210,7 +210,9 @@ describe('malformed records are rows, not crashes', () => {
     const file = await tmp.write('malformed-unclosed-large.csv', text);
     const { info, rows, error } = await readAll(file);
     // The rows after it cannot be found: a file-level error once the row and the hash are done.
-    expect(error?.message).toMatch(/unclosed quote starting at line 2 .*the rest of the file was not read/);
+    expect((error as Error | undefined)?.message).toMatch(
+      /unclosed quote starting at line 2 .*the rest of the file was not read/,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]?.ref.line).toBe(2);
     expect(rows[0]?.error?.message).toMatch(/^unclosed quote starting at line 2 /);
