@@ -156,10 +156,15 @@ async function child(kind: string, file: string, work: string, rate: number): Pr
 }
 
 function runChild(kind: string, file: string, work: string, rate: number): Measurement {
-  const out = spawnSync(process.execPath, [SELF, '--child', kind, file, work, String(rate)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  // The same V8 setting as bin/sakari-sync.js, so the figures are the CLI's.
+  const out = spawnSync(
+    process.execPath,
+    ['--max-semi-space-size=4', SELF, '--child', kind, file, work, String(rate)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  );
   if (out.status !== 0) throw new Error(`bench ${kind} failed (${out.status}): ${out.stderr}`);
   const last = out.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as Measurement;

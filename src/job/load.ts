@@ -12,6 +12,8 @@ import { JobSchema, type JobFile } from './schema.js';
 
 export interface LoadedJob {
   job: JobFile;
+  /** The job's watch section with its folder resolved, when it has one. */
+  watch?: { dir: string; settleMs?: number; rescanMs?: number; heartbeatMs?: number; once?: boolean };
   /** The job as import input (paths resolved against the job file's folder), before flags are applied. */
   input: ImportInput;
   warnings: string[];
@@ -29,7 +31,9 @@ export async function loadJob(file: string, env: NodeJS.ProcessEnv = process.env
   }
   const { job, errors, warnings } = parseJob(text, file, env);
   if (!job || errors.length > 0) throw new ConfigError(errors);
-  return { job, input: jobToInput(job, file, env), warnings };
+  const base = path.dirname(path.resolve(file));
+  const watch = job.watch ? { ...job.watch, dir: path.resolve(base, job.watch.dir) } : undefined;
+  return { job, input: jobToInput(job, file, env), warnings, ...(watch ? { watch } : {}) };
 }
 
 /** Parses and validates job text; never throws. */
@@ -54,6 +58,22 @@ export function parseJob(
   const job = parsed.data;
   const errors: string[] = [];
   const warnings: string[] = [];
+  if (job.watch) {
+    // A watcher moves and writes files unattended: it must stay inside the job file's folder.
+    const base = path.dirname(path.resolve(file));
+    const confined: Array<[string, string | undefined]> = [
+      ['watch.dir', job.watch.dir],
+      ['reportDir', job.reportDir],
+      ['state', job.state],
+    ];
+    for (const [where, value] of confined) {
+      if (value !== undefined && !isInside(base, path.resolve(base, value))) {
+        errors.push(
+          `${file}: ${where}: "${value}" is outside the job file's folder (${base}); a watch job may not leave it`,
+        );
+      }
+    }
+  }
   for (const key of ['account', 'clientId', 'clientSecret'] as const) {
     const value = job.sakari?.[key];
     if (value && typeof value === 'object' && env[value.env] === undefined) {
@@ -61,6 +81,11 @@ export function parseJob(
     }
   }
   return { job, errors, warnings };
+}
+
+function isInside(base: string, target: string): boolean {
+  const relative = path.relative(base, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 function describeIssue(file: string, issue: z.core.$ZodIssue): string[] {
@@ -85,7 +110,7 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
     v === undefined ? undefined : typeof v === 'string' ? v : env[v.env];
   return {
     command: `run ${job.name}`,
-    sources: job.sources.map((source) => (source === '-' ? source : resolve(source))),
+    sources: (job.sources ?? []).map((source) => (source === '-' ? source : resolve(source))),
     format: job.format,
     delimiter: job.delimiter,
     encoding: job.encoding,

@@ -24,7 +24,10 @@ export const JobSchema = z
     sources: z
       .array(z.string().min(1))
       .min(1)
-      .describe('Files to import, relative to the job file (or absolute).'),
+      .optional()
+      .describe(
+        'Files to import, relative to the job file (or absolute). Required unless the job has a watch section.',
+      ),
     format: z.enum(['csv', 'json', 'ndjson']).optional().describe('@default by file extension'),
     delimiter: z.enum([',', ';', '|', 'tab']).optional().describe('CSV delimiter. @default detected'),
     encoding: z
@@ -69,8 +72,24 @@ export const JobSchema = z
       .strict()
       .optional()
       .describe('Where and as whom to connect; flags and SAKARI_* environment variables take precedence.'),
+    watch: z
+      .object({
+        dir: z.string().min(1).describe("The drop folder, inside the job file's folder."),
+        settleMs: z.number().int().min(0).optional().describe('@default 2000'),
+        rescanMs: z.number().int().min(50).optional().describe('@default min(5000, settleMs)'),
+        heartbeatMs: z.number().int().min(1000).optional().describe('@default 60000'),
+        once: z.boolean().optional().describe('Drain the inbox and exit. @default false'),
+      })
+      .strict()
+      .optional()
+      .describe('Makes `sakari-sync run` watch a drop folder instead of importing `sources` once.'),
   })
-  .strict();
+  .strict()
+  .superRefine((job, ctx) => {
+    if (!job.watch && !job.sources) {
+      ctx.addIssue({ code: 'custom', path: ['sources'], message: 'required (or add a watch section)' });
+    }
+  });
 
 export type JobFile = z.infer<typeof JobSchema>;
 

@@ -17,7 +17,7 @@ describe('job files', () => {
   });
 
   test('the example jobs in jobs/ are valid', async () => {
-    for (const file of ['jobs/nightly-crm.yaml', 'jobs/migration.json']) {
+    for (const file of ['jobs/nightly-crm.yaml', 'jobs/migration.json', 'jobs/watch-drop.yaml']) {
       const { job, errors } = parseJob(await readFile(path.join(ROOT, file), 'utf8'), file, {});
       expect(errors, file).toEqual([]);
       expect(job?.name).toBeTruthy();
@@ -91,5 +91,73 @@ describe('job files', () => {
     expect(run.stderr).toMatch(/name: use letters/);
     expect(run.stderr).toMatch(/sources: /);
     expect(run.stderr).toMatch(/rate: /);
+  });
+});
+
+describe('job files with a watch section', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+  afterEach(() => cleanup());
+
+  test('paths of a watch job cannot escape the job file folder', () => {
+    const text = [
+      'name: drop',
+      'watch:',
+      '  dir: ../../etc',
+      'state: /var/lib/elsewhere.db',
+      'reportDir: sub/reports',
+    ].join('\n');
+    const { errors } = parseJob(text, path.join(dir, 'job.yaml'), {});
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/watch\.dir: "\.\.\/\.\.\/etc" is outside the job file's folder/);
+    expect(errors[1]).toMatch(/state: .* is outside/);
+  });
+
+  test('a job needs sources unless it watches', () => {
+    expect(parseJob('name: x\n', 'j.yaml', {}).errors).toEqual([
+      'j.yaml: sources: required (or add a watch section)',
+    ]);
+    expect(parseJob('name: x\nwatch:\n  dir: drop\n', 'j.yaml', {}).errors).toEqual([]);
+  });
+
+  test('`sakari-sync run` with a watch job drains the drop folder', async () => {
+    const { startSandbox } = await import('../../src/sandbox/index.js');
+    const sandbox = await startSandbox({});
+    try {
+      const job = path.join(dir, 'drop.yaml');
+      await writeFile(
+        job,
+        [
+          'name: drop',
+          'defaultCountry: US',
+          'state: drop/state.db',
+          'watch:',
+          '  dir: drop',
+          '  settleMs: 100',
+          '  once: true',
+        ].join('\n'),
+      );
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(path.join(dir, 'drop', 'inbox'), { recursive: true });
+      await writeFile(path.join(dir, 'drop', 'inbox', 'a.csv'), 'mobile\n2015550123\n');
+      const run = await runCli([
+        'run',
+        job,
+        '--api-url',
+        sandbox.url,
+        '--account',
+        'acc',
+        '--client-id',
+        'sandbox',
+        '--client-secret',
+        'sandbox',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/a\.csv → processed\//);
+      expect(sandbox.contacts('acc').map((c) => c.mobile.number)).toEqual(['+12015550123']);
+    } finally {
+      await sandbox.close();
+    }
   });
 });

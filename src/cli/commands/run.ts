@@ -3,6 +3,7 @@ import { loadJob } from '../../job/load.js';
 import type { CliContext } from '../main.js';
 import { outputOptions, type OutputArgs } from '../output-options.js';
 import { runWithSignals } from '../run-import.js';
+import { runWatch } from './watch.js';
 import { connectionInput, connectionOptions, type ConnectionArgs } from '../options.js';
 
 interface RunArgs extends ConnectionArgs, OutputArgs {
@@ -38,7 +39,20 @@ export function runCommand(context: CliContext): CommandModule<object, RunArgs> 
         })
         .example('$0 run jobs/nightly-crm.yaml', 'the nightly CRM sync') as never,
     handler: async (args) => {
-      const { input, warnings } = await loadJob(args.job);
+      const { input, warnings, watch } = await loadJob(args.job);
+      if (watch) {
+        const { sources: _sources, ...template } = input;
+        if (!args.quiet) for (const warning of warnings) context.output.stderr(`warning: ${warning}\n`);
+        context.exitCode = await runWatch(
+          context,
+          {
+            ...watch,
+            template: { ...template, dryRun: args['dry-run'], full: args.full, ...connectionInput(args) },
+          },
+          args.quiet,
+        );
+        return;
+      }
       context.exitCode = await runWithSignals(
         context,
         {

@@ -1,5 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_SETTLE_MS, watchFolder } from '../../watch/watcher.js';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_SETTLE_MS,
+  watchFolder,
+  type WatchOptions,
+} from '../../watch/watcher.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
 
@@ -43,38 +48,52 @@ export function watchCommand(context: CliContext): CommandModule<object, WatchAr
           'import every file dropped in /srv/drop/inbox',
         ) as never,
     handler: async (args) => {
-      const { output } = context;
-      const controller = new AbortController();
-      const onSignal = (signal: NodeJS.Signals): void => {
-        output.stderr(
-          `${signal}: finishing the batch in flight; the file stays in processing/ and resumes next start\n`,
-        );
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      const log = (line: string): void => {
-        if (!args.quiet) output.stderr(`${new Date().toISOString()} ${line}\n`);
-      };
-      log(`watching ${args.dir}/inbox${args.once ? ' (once)' : ''}`);
-      try {
-        const result = await watchFolder({
+      context.exitCode = await runWatch(
+        context,
+        {
           dir: args.dir,
           template: { ...pipelineInput(args), reportDir: undefined },
           settleMs: args['settle-ms'],
           rescanMs: args['rescan-ms'],
           heartbeatMs: args['heartbeat-ms'],
           once: args.once,
-          signal: controller.signal,
-          log,
-        });
-        for (const file of result.files) if (file.reportPath) output.stdout(`${file.reportPath}\n`);
-        // SIGTERM is a normal way to stop a watcher (CONTRACT §7): exit 0 then.
-        context.exitCode = controller.signal.aborted ? 0 : result.exitCode;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+        },
+        args.quiet,
+      );
     },
   };
+}
+
+/**
+ * Runs a watcher for the CLI (the `watch` command, or `run` with a job that has a `watch` section):
+ * log lines on stderr, report paths on stdout, SIGINT/SIGTERM finish the batch in flight and exit 0.
+ */
+export async function runWatch(
+  context: CliContext,
+  options: Omit<WatchOptions, 'signal' | 'log'>,
+  quiet: boolean,
+): Promise<number> {
+  const { output } = context;
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    output.stderr(
+      `${signal}: finishing the batch in flight; the file stays in processing/ and resumes next start\n`,
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const log = (line: string): void => {
+    if (!quiet) output.stderr(`${new Date().toISOString()} ${line}\n`);
+  };
+  log(`watching ${options.dir}/inbox${options.once ? ' (once)' : ''}`);
+  try {
+    const result = await watchFolder({ ...options, signal: controller.signal, log });
+    for (const file of result.files) if (file.reportPath) output.stdout(`${file.reportPath}\n`);
+    // SIGTERM is a normal way to stop a watcher (CONTRACT §7): exit 0 then.
+    return controller.signal.aborted ? 0 : result.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
