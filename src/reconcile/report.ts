@@ -3,11 +3,10 @@
  * per compared source contact in source order, then one per extra remote contact), summary.json,
  * report.html and, with `--fix`, fix.ndjson (the payloads to send again).
  */
-import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { csvRecord, spreadsheetSafe } from '../report/csv.js';
 import { FileSink } from '../report/file-sink.js';
-import { REPORT_DIR_MODE, REPORT_FILE_MODE, SUMMARY_FILE, HTML_FILE } from '../report/index.js';
+import { createRunFolder, REPORT_FILE_MODE, SUMMARY_FILE, HTML_FILE } from '../report/index.js';
 import { writeFileAtomic } from '../report/summary.js';
 import type { ContactPayload, SourceRef } from '../types.js';
 import { COMPARED_FIELDS, type ComparedField, type ContactDifference } from './compare.js';
@@ -97,18 +96,7 @@ export class ReconcileReport {
     runId: string;
     multipleSources: boolean;
   }): Promise<ReconcileReport> {
-    await mkdir(options.reportDir, { recursive: true });
-    const dir = join(options.reportDir, options.runId);
-    try {
-      await mkdir(dir, { mode: REPORT_DIR_MODE });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(`report folder ${dir} already exists: use a new run id`, { cause: error });
-      }
-      throw error;
-    }
-    // mkdir's mode is filtered by the umask.
-    await chmod(dir, REPORT_DIR_MODE);
+    const dir = await createRunFolder(options.reportDir, options.runId);
     const csv = await FileSink.create(join(dir, RECONCILE_FILE), REPORT_FILE_MODE);
     csv.write(csvRecord(RECONCILE_COLUMNS));
     return new ReconcileReport(dir, csv, options.multipleSources);

@@ -5,6 +5,7 @@
 export { newRunId, RUN_ID_PATTERN } from './run-id.js';
 export {
   RunReport,
+  createRunFolder,
   ROWS_COLUMNS,
   ROWS_FILE,
   SUMMARY_FILE,

@@ -89,6 +89,29 @@ function describeRanges(ranges: ReadonlyArray<readonly [number, number]>): strin
 }
 
 /**
+ * Creates `<reportDir>/<runId>/` (mode 0700 whatever the umask) for one run's report files.
+ * @throws RangeError for a run id that is not a plain folder name; an error when the folder exists.
+ */
+export async function createRunFolder(reportDir: string, runId: string): Promise<string> {
+  if (!SAFE_RUN_ID.test(runId) || runId.includes('..')) {
+    throw new RangeError(`invalid run id ${JSON.stringify(runId)}: expected a plain folder name`);
+  }
+  await mkdir(reportDir, { recursive: true });
+  const dir = join(reportDir, runId);
+  try {
+    await mkdir(dir, { mode: REPORT_DIR_MODE });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new Error(`report folder ${dir} already exists: use a new run id`, { cause: error });
+    }
+    throw error;
+  }
+  // mkdir's mode is filtered by the umask; make sure of it.
+  await chmod(dir, REPORT_DIR_MODE);
+  return dir;
+}
+
+/**
  * The reconciliation report of one run (contract §5): `rows.csv`, `rejected.csv`,
  * `summary.json` and `report.html` in `<reportDir>/<runId>/`.
  *
@@ -130,21 +153,7 @@ export class RunReport {
    * @throws when the folder exists or cannot be created.
    */
   static async open(options: ReportOptions): Promise<RunReport> {
-    if (!SAFE_RUN_ID.test(options.runId) || options.runId.includes('..')) {
-      throw new RangeError(`invalid run id ${JSON.stringify(options.runId)}: expected a plain folder name`);
-    }
-    await mkdir(options.reportDir, { recursive: true });
-    const dir = join(options.reportDir, options.runId);
-    try {
-      await mkdir(dir, { mode: REPORT_DIR_MODE });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new Error(`report folder ${dir} already exists: use a new run id`, { cause: error });
-      }
-      throw error;
-    }
-    // mkdir's mode is filtered by the umask; make sure of it.
-    await chmod(dir, REPORT_DIR_MODE);
+    const dir = await createRunFolder(options.reportDir, options.runId);
     const rows = await FileSink.create(join(dir, ROWS_FILE), REPORT_FILE_MODE);
     let rejected: RejectedLedger;
     try {
