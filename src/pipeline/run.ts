@@ -172,7 +172,7 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
     hooks.onStart?.({
       runId,
       reportPath: report.dir,
-      settings: redactSettings(settings),
+      settings: redactSettings({ ...settings, api }),
       resumedFrom: resumable?.id,
       apiUrl: api?.url,
     });
@@ -197,7 +197,7 @@ export async function runImport(settings: ImportSettings, hooks: RunHooks = {}):
       dryRun: settings.dryRun,
       startedAt,
       api: api_,
-      settings: redactSettings(settings),
+      settings: redactSettings({ ...settings, api }),
     };
     if (outcome.error) {
       // Bad credentials and an unreadable source are configuration problems (exit 2), not resumable.
