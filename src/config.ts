@@ -7,6 +7,7 @@ import path from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import type { FieldMapping } from './pipeline/map-fields.js';
 import type { SourceFormat } from './read/index.js';
+import { DEFAULT_STATE_PATH } from './state/index.js';
 import { MERGE_STRATEGIES, type MergeStrategy } from './types.js';
 
 /** Sakari's production API. */
@@ -18,7 +19,7 @@ export const DEFAULT_RATE = 10;
 /** Two batches in flight hide one round trip of latency without piling up work a 429 would stall. */
 export const DEFAULT_CONCURRENCY = 2;
 export const DEFAULT_REPORT_DIR = 'reports';
-export const DEFAULT_STATE_PATH = path.join('.sakari-sync', 'state.db');
+export { DEFAULT_STATE_PATH } from './state/index.js';
 /** A request that has not answered in 30 s is treated as lost and retried (the upsert is idempotent). */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Sakari rejects bigger uploads; also the largest batch a bisect has to split. */

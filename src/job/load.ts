@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import type { ImportInput } from '../config.js';
-import { ConfigError } from '../config.js';
+import { ConfigError, DEFAULT_STATE_PATH } from '../config.js';
 import { JobSchema, type JobFile } from './schema.js';
 
 export interface LoadedJob {
@@ -123,7 +123,7 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
     concurrency: job.concurrency,
     strict: job.strict,
     reportDir: resolve(job.reportDir ?? 'reports'),
-    state: resolve(job.state ?? path.join('.sakari-sync', 'state.db')),
+    state: resolve(job.state ?? DEFAULT_STATE_PATH),
     jobKey: `job:${job.name}`,
     jobApi: {
       apiUrl: job.sakari?.apiUrl,
