@@ -126,4 +126,36 @@ describe('incremental sync, resume after SIGKILL, and the run lock', () => {
     const loser = a.code === 4 ? a : b;
     expect(loser.stderr).toMatch(/pid \d+/);
   });
+
+  test('SIGTERM finishes and records the batches in flight, exits 1, and the resumed run writes nothing twice', async () => {
+    sandbox = await startSandbox({ rate: 20, burst: 2, latencyMs: 100 });
+    const source = path.join(dir, 'term.csv');
+    await generateContactsCsv(source, 300, 8);
+    const child = spawn(process.execPath, [BIN, ...args(source, ['--batch-size', '10', '--rate', '20'])], {
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (sandbox.stats().apiRequests < 6) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(/SIGTERM: finishing the batches in flight/);
+    const partial = await readCsv(path.join(stdout.trim().split('\n').pop()!, 'rows.csv'));
+    const recorded = new Set(partial.filter((r) => r.status === 'created').map((r) => r.mobile_e164));
+    // Everything Sakari stored was recorded: the batches in flight were finished, not abandoned.
+    for (const contact of sandbox.contacts(ACCOUNT)) expect(recorded).toContain(contact.mobile.number);
+
+    const resumed = await runCli(args(source, ['--batch-size', '10', '--rate', '20']), {
+      timeoutMs: 120_000,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const writes = Object.values(sandbox.stats().writesPerMobile[ACCOUNT] ?? {});
+    expect(Math.max(...writes)).toBe(1);
+    const rows = await readCsv(path.join(reportPathOf(resumed), 'rows.csv'));
+    expect(rows).toHaveLength((await readCsv(source)).length);
+  });
 });
