@@ -104,11 +104,19 @@ export async function importContacts(input: ImportInput, hooks: RunHooks = {}): 
   return runImport(settings, hooks);
 }
 
-/** {@link importContacts} for settings that are already resolved. */
-export async function runImport(settings: ImportSettings, hooks: RunHooks = {}): Promise<ImportResult> {
+/**
+ * {@link importContacts} for settings that are already resolved. `known.sourceSha256s`: the
+ * sources' sha256 when the caller computed them already, in source order.
+ */
+export async function runImport(
+  settings: ImportSettings,
+  hooks: RunHooks = {},
+  known: { sourceSha256s?: string[] } = {},
+): Promise<ImportResult> {
   const startedAt = new Date();
   const runId = newRunId(startedAt);
-  const shas = await sourceHashes(settings.sources);
+  // A caller that hashed the sources already (watch) saves reading them once more.
+  const shas = known.sourceSha256s ?? (await sourceHashes(settings.sources));
 
   let lock: RunLock | undefined;
   let store: StateStore | null = null;

@@ -226,7 +226,11 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         // One content, one job: a crash mid-file is resumed by whichever watcher picks it up again.
         jobKey: `watch:${sha}`,
       });
-      const imported = await runImport(settings, { ...options.hooks, signal: options.signal });
+      const imported = await runImport(
+        settings,
+        { ...options.hooks, signal: options.signal },
+        { sourceSha256s: [sha] },
+      );
       const ok = imported.exitCode === 0;
       if (ok) store?.markFileProcessed(sha, { path: name, runId: imported.runId });
       await fileAway(claimed, ok ? dirs.processed : dirs.failed, name);
