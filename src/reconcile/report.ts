@@ -111,7 +111,7 @@ export class ReconcileReport {
   /** A source contact Sakari does not hold. */
   missing(ref: SourceRef, payload: ContactPayload): void {
     this.counts.missing++;
-    this.line('missing', payload.mobile, ref, '', compactJson(payloadFields(payload)), '', '');
+    this.line('missing', payload.mobile, ref, '', compactJson(shownFields(payload)), '', '');
   }
 
   /** A source contact Sakari holds with other values. */
@@ -136,7 +136,7 @@ export class ReconcileReport {
   /** A remote contact no source row names. */
   extra(remote: IndexedRemote): void {
     this.counts.extra++;
-    this.line('extra', remote.e164, undefined, '', '', compactJson(remoteFields(remote)), remote.id);
+    this.line('extra', remote.e164, undefined, '', '', compactJson(shownFields(remote)), remote.id);
   }
 
   /** Appends a contact to fix.ndjson (created on first use) in the import's NDJSON shape. */
@@ -235,26 +235,22 @@ function compactJson(value: Record<string, unknown>): string {
   return Object.keys(value).length === 0 ? '' : JSON.stringify(value);
 }
 
-/** The fields of a payload worth showing (empty ones left out), without the mobile (its own column). */
-function payloadFields(payload: ContactPayload): Record<string, unknown> {
+/** The contact fields worth showing (empty ones left out), without the mobile (its own column). */
+function shownFields(contact: {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  country?: string;
+  tags: readonly string[];
+  attributes: Record<string, string>;
+}): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  if (payload.firstName) fields.firstName = payload.firstName;
-  if (payload.lastName) fields.lastName = payload.lastName;
-  if (payload.email) fields.email = payload.email;
-  if (payload.country) fields.country = payload.country;
-  if (payload.tags.length > 0) fields.tags = payload.tags;
-  if (Object.keys(payload.attributes).length > 0) fields.attributes = payload.attributes;
-  return fields;
-}
-
-function remoteFields(remote: IndexedRemote): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  if (remote.firstName) fields.firstName = remote.firstName;
-  if (remote.lastName) fields.lastName = remote.lastName;
-  if (remote.email) fields.email = remote.email;
-  if (remote.country) fields.country = remote.country;
-  if (remote.tags.length > 0) fields.tags = remote.tags;
-  if (Object.keys(remote.attributes).length > 0) fields.attributes = remote.attributes;
+  if (contact.firstName) fields.firstName = contact.firstName;
+  if (contact.lastName) fields.lastName = contact.lastName;
+  if (contact.email) fields.email = contact.email;
+  if (contact.country) fields.country = contact.country;
+  if (contact.tags.length > 0) fields.tags = contact.tags;
+  if (Object.keys(contact.attributes).length > 0) fields.attributes = contact.attributes;
   return fields;
 }
 
