@@ -69,3 +69,8 @@ export function reportPathOf(run: CliRun): string {
   const lines = run.stdout.trim().split('\n');
   return lines[lines.length - 1] ?? '';
 }
+
+/** The CLI flags that point a run at a sandbox (its default `sandbox`/`sandbox` credentials). */
+export function sandboxFlags(url: string, account: string): string[] {
+  return ['--api-url', url, '--account', account, '--client-id', 'sandbox', '--client-secret', 'sandbox'];
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { generateContactsCsv } from '../../src/bench/generate.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { readCsv, reportPathOf, runCli, tempDir } from '../helpers.js';
+import { readCsv, reportPathOf, runCli, tempDir, sandboxFlags } from '../helpers.js';
 
 const ACCOUNT = 'acc-e2e';
 
@@ -21,16 +21,7 @@ describe('sakari-sync import (the real CLI against the sandbox)', () => {
   });
 
   function connection(): string[] {
-    return [
-      '--api-url',
-      sandbox.url,
-      '--account',
-      ACCOUNT,
-      '--client-id',
-      'sandbox',
-      '--client-secret',
-      'sandbox',
-    ];
+    return sandboxFlags(sandbox.url, ACCOUNT);
   }
 
   test('with 429s and 5xx injected, Sakari ends up holding exactly the valid contacts and every row is reported', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { generateContactsCsv } from '../../src/bench/generate.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { BIN, cleanEnv, readCsv, reportPathOf, runCli, tempDir } from '../helpers.js';
+import { BIN, cleanEnv, readCsv, reportPathOf, runCli, tempDir, sandboxFlags } from '../helpers.js';
 
 const ACCOUNT = 'acc-resume';
 
@@ -22,14 +22,7 @@ describe('incremental sync, resume after SIGKILL, and the run lock', () => {
   const args = (source: string, extra: string[] = []): string[] => [
     'import',
     source,
-    '--api-url',
-    sandbox.url,
-    '--account',
-    ACCOUNT,
-    '--client-id',
-    'sandbox',
-    '--client-secret',
-    'sandbox',
+    ...sandboxFlags(sandbox.url, ACCOUNT),
     '--report-dir',
     path.join(dir, 'reports'),
     '--state',

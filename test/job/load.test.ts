@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { resolveImportSettings } from '../../src/config.js';
 import { loadJob, parseJob } from '../../src/job/load.js';
 import { JOB_SCHEMA_PATH, jobSchemaText } from '../../src/job/write-schema.js';
-import { ROOT, runCli, tempDir } from '../helpers.js';
+import { ROOT, runCli, tempDir, sandboxFlags } from '../helpers.js';
 
 describe('job files', () => {
   let dir: string;
@@ -141,18 +141,7 @@ describe('job files with a watch section', () => {
       const { mkdir } = await import('node:fs/promises');
       await mkdir(path.join(dir, 'drop', 'inbox'), { recursive: true });
       await writeFile(path.join(dir, 'drop', 'inbox', 'a.csv'), 'mobile\n2015550123\n');
-      const run = await runCli([
-        'run',
-        job,
-        '--api-url',
-        sandbox.url,
-        '--account',
-        'acc',
-        '--client-id',
-        'sandbox',
-        '--client-secret',
-        'sandbox',
-      ]);
+      const run = await runCli(['run', job, ...sandboxFlags(sandbox.url, 'acc')]);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/a\.csv → processed\//);
       expect(sandbox.contacts('acc').map((c) => c.mobile.number)).toEqual(['+12015550123']);

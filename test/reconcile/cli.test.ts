@@ -15,7 +15,7 @@ import { AccountLimiter } from '../../src/limit/limiter.js';
 import { SakariClient } from '../../src/sakari/client.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ContactPayload } from '../../src/types.js';
-import { ROOT, readCsv, reportPathOf, runCli, tempDir } from '../helpers.js';
+import { ROOT, readCsv, reportPathOf, runCli, tempDir, sandboxFlags } from '../helpers.js';
 
 const SOURCE = [
   'mobile,first name,email',
@@ -209,14 +209,7 @@ describe('reconcile command', () => {
         const args = [
           'reconcile',
           source,
-          '--api-url',
-          sandbox.url,
-          '--account',
-          'acct-cli',
-          '--client-id',
-          'sandbox',
-          '--client-secret',
-          'sandbox',
+          ...sandboxFlags(sandbox.url, 'acct-cli'),
           '--default-country',
           'GB',
           '--report-dir',

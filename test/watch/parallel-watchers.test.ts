@@ -2,7 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { runCli, tempDir } from '../helpers.js';
+import { runCli, tempDir, sandboxFlags } from '../helpers.js';
 
 const ACCOUNT = 'acc-parallel';
 let dir: string;
@@ -37,14 +37,7 @@ test('three watchers on one inbox with 30 files: every file is processed exactly
     '--once',
     '--settle-ms',
     '100',
-    '--api-url',
-    sandbox.url,
-    '--account',
-    ACCOUNT,
-    '--client-id',
-    'sandbox',
-    '--client-secret',
-    'sandbox',
+    ...sandboxFlags(sandbox.url, ACCOUNT),
     '--state',
     path.join(dir, 'state.db'),
     '--workers',

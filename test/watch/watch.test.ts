@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { generateContactsCsv } from '../../src/bench/generate.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { watchFolder, type WatchOptions } from '../../src/watch/watcher.js';
-import { BIN, cleanEnv, readCsv, runCli, tempDir } from '../helpers.js';
+import { BIN, cleanEnv, readCsv, runCli, tempDir, sandboxFlags } from '../helpers.js';
 
 const ACCOUNT = 'acc-watch';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -129,14 +129,7 @@ describe('watch: file drops', () => {
       path.join(dir, 'drop'),
       '--settle-ms',
       '100',
-      '--api-url',
-      sandbox.url,
-      '--account',
-      ACCOUNT,
-      '--client-id',
-      'sandbox',
-      '--client-secret',
-      'sandbox',
+      ...sandboxFlags(sandbox.url, ACCOUNT),
       '--state',
       path.join(dir, 'state.db'),
       '--batch-size',
