@@ -14,7 +14,7 @@ import {
 } from '../config.js';
 import { createAccountLimiter, type AccountLimiter } from '../limit/index.js';
 import { openSource, sha256File, SourceError, type SourceInfo } from '../read/index.js';
-import { RunReport, exitCodeFor, newRunId, type RunSummary } from '../report/index.js';
+import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEvent } from '../sakari/events.js';
 import { SakariAuthError } from '../sakari/errors.js';
@@ -114,7 +114,6 @@ export async function runImport(
   known: { sourceSha256s?: string[] } = {},
 ): Promise<ImportResult> {
   const startedAt = new Date();
-  const runId = newRunId(startedAt);
   // A caller that hashed the sources already (watch) saves reading them once more.
   const shas = known.sourceSha256s ?? (await sourceHashes(settings.sources));
 
@@ -143,6 +142,13 @@ export async function runImport(
     // stdin cannot be hashed before reading it, so a run from stdin never resumes another.
     const canResume = store && !settings.dryRun && !settings.sources.includes('-');
     const resumable = canResume ? store?.findResumable(settings.jobKey, sourceSha, optionsHash) : undefined;
+    // The report folder reserves the run id: never one of an earlier run's folder or state record.
+    const report = await RunReport.open({
+      reportDir: settings.reportDir,
+      startedAt,
+      taken: (id) => store?.getRun(id) !== undefined,
+    });
+    const { runId } = report;
     const resumeChain = new Set<string>([
       runId,
       ...(resumable && store ? store.resumeChain(resumable.id) : []),
@@ -160,7 +166,6 @@ export async function runImport(
       });
     }
 
-    const report = await RunReport.open({ reportDir: settings.reportDir, runId });
     const stats = emptyApiStats();
     let client: SakariClient | null = null;
     if (api) {

@@ -16,7 +16,7 @@ import { normalisePhones } from '../pipeline/normalise-phone.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { validateContacts } from '../pipeline/validate.js';
 import { openSource, SourceError, type SourceInfo } from '../read/index.js';
-import { newRunId, type SourceInfo as ReportSourceInfo } from '../report/index.js';
+import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import { SakariAuthError } from '../sakari/errors.js';
 import type { ClientEventListener } from '../sakari/events.js';
@@ -160,7 +160,6 @@ export async function runReconcile(
   }
   await checkSourcesExist(settings.sources);
   const startedAt = new Date();
-  const runId = newRunId(startedAt);
 
   let sandbox: Sandbox | undefined;
   let limiter: AccountLimiter | undefined;
@@ -180,9 +179,10 @@ export async function runReconcile(
     }
     const report = await ReconcileReport.open({
       reportDir: settings.reportDir,
-      runId,
+      startedAt,
       multipleSources: settings.sources.length > 1,
     });
+    const { runId } = report;
     limiter = new AccountLimiter({ rate: settings.rate, maxConcurrent: settings.concurrency });
     const client = new SakariClient({
       apiUrl: api.url,

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { csvRecord, spreadsheetSafe } from '../report/csv.js';
 import { FileSink } from '../report/file-sink.js';
-import { createRunFolder, REPORT_FILE_MODE, SUMMARY_FILE, HTML_FILE } from '../report/index.js';
+import { reserveRunFolder, REPORT_FILE_MODE, SUMMARY_FILE, HTML_FILE } from '../report/index.js';
 import { writeFileAtomic } from '../report/summary.js';
 import type { ContactPayload, SourceRef } from '../types.js';
 import { COMPARED_FIELDS, type ComparedField, type ContactDifference } from './compare.js';
@@ -84,22 +84,24 @@ export class ReconcileReport {
   private csvClosed = false;
 
   private constructor(
+    /** This run's id: the folder name under the report dir. */
+    readonly runId: string,
     /** `<reportDir>/<runId>`. */
     readonly dir: string,
     private readonly csv: FileSink,
     private readonly multipleSources: boolean,
   ) {}
 
-  /** Creates `<reportDir>/<runId>/` (mode 0700, must not exist) and starts reconcile.csv. */
+  /** Reserves a new run folder `<reportDir>/<runId>/` (mode 0700) and starts reconcile.csv. */
   static async open(options: {
     reportDir: string;
-    runId: string;
+    startedAt?: Date;
     multipleSources: boolean;
   }): Promise<ReconcileReport> {
-    const dir = await createRunFolder(options.reportDir, options.runId);
+    const { runId, dir } = await reserveRunFolder(options.reportDir, { startedAt: options.startedAt });
     const csv = await FileSink.create(join(dir, RECONCILE_FILE), REPORT_FILE_MODE);
     csv.write(csvRecord(RECONCILE_COLUMNS));
-    return new ReconcileReport(dir, csv, options.multipleSources);
+    return new ReconcileReport(runId, dir, csv, options.multipleSources);
   }
 
   /** A source contact Sakari holds as the source says. */

@@ -6,6 +6,7 @@ export { newRunId, RUN_ID_PATTERN } from './run-id.js';
 export {
   RunReport,
   createRunFolder,
+  reserveRunFolder,
   ROWS_COLUMNS,
   ROWS_FILE,
   SUMMARY_FILE,

@@ -8,6 +8,7 @@ import { ErrorCodeTally } from './error-codes.js';
 import { FileSink } from './file-sink.js';
 import { renderReportHtml } from './html.js';
 import { REJECTED_FILE, RejectedLedger } from './rejected.js';
+import { newRunId } from './run-id.js';
 import { buildSummary, writeFileAtomic, type RunSummary, type SummaryMeta } from './summary.js';
 import { Timeline, type TimelinePoint } from './timeline.js';
 
@@ -54,8 +55,15 @@ const SAME_CLOCK_TOLERANCE_MS = 24 * 60 * 60 * 1000;
 export interface ReportOptions {
   /** Parent folder (created if needed); the run writes `<reportDir>/<runId>/`. */
   reportDir: string;
-  /** See `newRunId`. Must be a plain folder name. */
-  runId: string;
+  /**
+   * A plain folder name that must not exist yet. Absent: a fresh id is reserved by
+   * {@link reserveRunFolder} (read it back from `report.runId`).
+   */
+  runId?: string;
+  /** With no `runId`: the start time the new id is named after (default now). */
+  startedAt?: Date;
+  /** With no `runId`: ids in use elsewhere (e.g. runs in the state store), never picked. */
+  taken?: (runId: string) => boolean;
   /** Clock for `finishedAt` (default: the system clock). */
   now?: () => Date;
 }
@@ -111,6 +119,33 @@ export async function createRunFolder(reportDir: string, runId: string): Promise
   return dir;
 }
 
+/** Fresh ids tried before {@link reserveRunFolder} gives up (each has 65,536 possible suffixes per second). */
+const RESERVE_ATTEMPTS = 64;
+
+/**
+ * Picks a new run id (see `newRunId`) and creates its folder `<reportDir>/<runId>/` (mode 0700).
+ * An id whose folder already exists, or that `taken` says is in use elsewhere (the state store's
+ * runs), is never reused: another is drawn, so runs started in the same second never collide.
+ *
+ * @example const { runId, dir } = await reserveRunFolder('./reports', { startedAt: new Date() });
+ */
+export async function reserveRunFolder(
+  reportDir: string,
+  options: { startedAt?: Date; taken?: (runId: string) => boolean } = {},
+): Promise<{ runId: string; dir: string }> {
+  for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
+    const runId = newRunId(options.startedAt);
+    if (options.taken?.(runId)) continue;
+    try {
+      return { runId, dir: await createRunFolder(reportDir, runId) };
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      if ((cause as NodeJS.ErrnoException | undefined)?.code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`no free run id in ${reportDir} after ${RESERVE_ATTEMPTS} attempts`);
+}
+
 /**
  * The reconciliation report of one run (contract §5): `rows.csv`, `rejected.csv`,
  * `summary.json` and `report.html` in `<reportDir>/<runId>/`.
@@ -120,7 +155,7 @@ export async function createRunFolder(reportDir: string, runId: string): Promise
  * that holds only the outcomes waiting for an earlier one. A crash leaves a rows.csv of whole lines.
  *
  * @example
- * const report = await RunReport.open({ reportDir: './reports', runId: newRunId() });
+ * const report = await RunReport.open({ reportDir: './reports' }); // report.runId: '20261122T210501Z-3f9a'
  * for await (const outcome of outcomes) report.record(outcome);
  * const summary = await report.finish({ command: 'import', sources, account, dryRun, startedAt, api, exitCode });
  */
@@ -139,7 +174,8 @@ export class RunReport {
   private closed = false;
 
   private constructor(
-    private readonly runId: string,
+    /** This run's id: the folder name under the report dir. */
+    readonly runId: string,
     dir: string,
     private readonly rows: FileSink,
     private readonly rejected: RejectedLedger,
@@ -149,11 +185,15 @@ export class RunReport {
   }
 
   /**
-   * Creates `<reportDir>/<runId>/` (mode 0700; it must not exist yet) and starts rows.csv with its header.
+   * Creates `<reportDir>/<runId>/` (mode 0700; it must not exist yet, or a fresh id is reserved when
+   * `runId` is absent) and starts rows.csv with its header.
    * @throws when the folder exists or cannot be created.
    */
   static async open(options: ReportOptions): Promise<RunReport> {
-    const dir = await createRunFolder(options.reportDir, options.runId);
+    const { runId, dir } =
+      options.runId === undefined
+        ? await reserveRunFolder(options.reportDir, options)
+        : { runId: options.runId, dir: await createRunFolder(options.reportDir, options.runId) };
     const rows = await FileSink.create(join(dir, ROWS_FILE), REPORT_FILE_MODE);
     let rejected: RejectedLedger;
     try {
@@ -164,7 +204,7 @@ export class RunReport {
     }
     rows.write(csvRecord(ROWS_COLUMNS));
     rows.flush();
-    return new RunReport(options.runId, dir, rows, rejected, options.now ?? (() => new Date()));
+    return new RunReport(runId, dir, rows, rejected, options.now ?? (() => new Date()));
   }
 
   /** Live counts of the rows recorded so far (a copy), for progress output. */

@@ -12,7 +12,7 @@ import type { ImportInput } from '../config.js';
 import { resolveImportSettings } from '../config.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { sha256File, SourceError } from '../read/index.js';
-import { createRunFolder, newRunId } from '../report/index.js';
+import { reserveRunFolder } from '../report/index.js';
 import { LockHeldError, StateStore } from '../state/index.js';
 
 /** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
@@ -204,8 +204,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     }
     const previous = store?.fileProcessed(sha);
     if (previous) {
-      const runId = newRunId();
-      const reportPath = await createRunFolder(dirs.reports, runId);
+      const { runId, dir: reportPath } = await reserveRunFolder(dirs.reports);
       await writeJson(path.join(reportPath, 'summary.json'), {
         runId,
         command: 'watch',
@@ -273,8 +272,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   }
 
   async function fileFailed(claimed: string, name: string, error: unknown): Promise<FileOutcome> {
-    const runId = newRunId();
-    const reportPath = await createRunFolder(dirs.reports, runId);
+    const { runId, dir: reportPath } = await reserveRunFolder(dirs.reports);
     const message = error instanceof Error ? error.message : String(error);
     await writeJson(path.join(reportPath, 'summary.json'), {
       runId,

@@ -7,8 +7,10 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
 import {
   InvariantError,
+  RUN_ID_PATTERN,
   RunReport,
   checkInvariants,
+  reserveRunFolder,
   type RunSummary,
   type SummaryMeta,
 } from '../../src/report/index.js';
@@ -232,6 +234,40 @@ describe('RunReport files', () => {
     for (const runId of ['../escape', 'a/b', '..', '', '.hidden']) {
       await expect(RunReport.open({ reportDir, runId })).rejects.toThrow(RangeError);
     }
+  });
+
+  test('runs started in the same second never share a folder: a taken id is drawn again', async () => {
+    // 2,000 ids of one second from 65,536 suffixes: about 30 collisions expected, each one redrawn.
+    const reserved = await Promise.all(
+      Array.from({ length: 2000 }, () => reserveRunFolder(reportDir, { startedAt: STARTED_AT })),
+    );
+    const ids = new Set(reserved.map((r) => r.runId));
+    expect(ids.size).toBe(2000);
+    for (const id of ids) expect(id).toMatch(RUN_ID_PATTERN);
+    expect((await readdir(reportDir)).sort()).toEqual([...ids].sort());
+  });
+
+  test('an id the caller says is taken (e.g. a run in the state store) is not used', async () => {
+    const refused: string[] = [];
+    const { runId } = await reserveRunFolder(reportDir, {
+      taken: (id) => (refused.length < 3 ? (refused.push(id), true) : false),
+    });
+    expect(refused).toHaveLength(3);
+    expect(refused).not.toContain(runId);
+    expect(await readdir(reportDir)).toEqual([runId]);
+    await expect(reserveRunFolder(reportDir, { taken: () => true })).rejects.toThrow(/no free run id/);
+  });
+
+  test('RunReport.open without a run id reserves one', async () => {
+    const taken = new Set<string>();
+    const first = await RunReport.open({ reportDir, startedAt: STARTED_AT });
+    taken.add(first.runId);
+    const second = await RunReport.open({ reportDir, startedAt: STARTED_AT, taken: (id) => taken.has(id) });
+    expect(first.runId.startsWith('20261122T210501Z-')).toBe(true);
+    expect(second.runId).not.toBe(first.runId);
+    expect(second.dir).toBe(join(reportDir, second.runId));
+    await first.finish(meta());
+    await second.finish(meta());
   });
 
   test('rows.csv: quoting, spreadsheet safety, exact E.164', async () => {
