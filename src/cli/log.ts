@@ -204,38 +204,7 @@ function jsonRunLog(options: RunLogOptions): RunLog {
       log.info({ event: 'progress', ...rest, rowsPerSecond }, 'progress');
     },
     apiEvent(event) {
-      switch (event.type) {
-        case 'throttled':
-          log.info(
-            {
-              event: 'api.throttled',
-              method: event.method,
-              path: event.path,
-              retryAfterMs: event.retryAfterMs,
-            },
-            '429 from Sakari',
-          );
-          break;
-        case 'retry':
-          log.warn(
-            {
-              event: 'api.retry',
-              method: event.method,
-              path: event.path,
-              attempt: event.attempt,
-              reason: event.reason,
-              delayMs: event.delayMs,
-            },
-            `retrying (${event.reason})`,
-          );
-          break;
-        case 'token-refresh':
-          log.info({ event: 'token.refresh' }, 'access token refreshed');
-          break;
-        case 'request':
-          log.debug({ event: 'api.request', ...event }, 'request');
-          break;
-      }
+      logApiEvent(log, event);
     },
     warning(message) {
       log.warn({ event: 'warning' }, message);
@@ -277,4 +246,40 @@ function jsonRunLog(options: RunLogOptions): RunLog {
       // Nothing drawn: every line was written whole.
     },
   };
+}
+
+/** One API event (429, retry, token refresh; requests at debug level) as a JSON log line. */
+export function logApiEvent(log: Logger, event: ClientEvent): void {
+  switch (event.type) {
+    case 'throttled':
+      log.info(
+        {
+          event: 'api.throttled',
+          method: event.method,
+          path: event.path,
+          retryAfterMs: event.retryAfterMs,
+        },
+        '429 from Sakari',
+      );
+      break;
+    case 'retry':
+      log.warn(
+        {
+          event: 'api.retry',
+          method: event.method,
+          path: event.path,
+          attempt: event.attempt,
+          reason: event.reason,
+          delayMs: event.delayMs,
+        },
+        `retrying (${event.reason})`,
+      );
+      break;
+    case 'token-refresh':
+      log.info({ event: 'token.refresh' }, 'access token refreshed');
+      break;
+    case 'request':
+      log.debug({ event: 'api.request', ...event }, 'request');
+      break;
+  }
 }

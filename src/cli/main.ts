@@ -9,6 +9,7 @@ import { reconcileCommand } from './commands/reconcile.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT, UsageError, exitCodeForError } from './errors.js';
+import { createJsonLogger } from './log.js';
 import { processOutput, type Output } from './output.js';
 
 /** Shared by the command modules: where to write, and the exit code they settle on. */
@@ -47,9 +48,24 @@ export async function main(argv: string[], output: Output = processOutput()): Pr
     await parser.parseAsync();
   } catch (error) {
     const { code, message } = exitCodeForError(error);
+    if (wantsJsonLog(argv)) {
+      // A bad job file or flag under --log-format json is still one JSON object on stderr.
+      createJsonLogger(output.stderr, { quiet: false }).error(
+        { event: 'run.error', exitCode: code },
+        message,
+      );
+      return code;
+    }
     output.stderr(`sakari-sync: ${message}\n`);
     if (error instanceof UsageError) output.stderr('Run sakari-sync --help for usage.\n');
     return code;
   }
   return context.exitCode;
+}
+
+/** Whether the command line asks for JSON logs (read from argv: parsing may be what failed). */
+function wantsJsonLog(argv: readonly string[]): boolean {
+  return argv.some(
+    (arg, i) => arg === '--log-format=json' || (arg === '--log-format' && argv[i + 1] === 'json'),
+  );
 }

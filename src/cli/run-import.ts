@@ -89,7 +89,7 @@ export async function runWithSignals(
  * The client secrets this run may know of: flag, environment, job file. The sandbox's well-known
  * default is not a secret when `--sandbox` is on (the run then uses it whatever was given).
  */
-function secretsOf(input: ImportInput): string[] {
+export function secretsOf(input: Pick<ImportInput, 'clientSecret' | 'jobApi' | 'sandbox'>): string[] {
   const candidates = [input.clientSecret, process.env.SAKARI_CLIENT_SECRET, input.jobApi?.clientSecret];
   return candidates.filter(
     (secret): secret is string =>

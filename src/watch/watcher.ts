@@ -35,10 +35,30 @@ export interface WatchOptions {
   once?: boolean;
   /** Stop (after the batch in flight) when this aborts; the file in progress stays in processing/. */
   signal?: AbortSignal;
-  log?: (line: string) => void;
+  /** One entry per file taken, per watcher error, and per idle heartbeat. */
+  log?: (entry: WatchLogEntry) => void;
   /** Hooks passed to every import (progress, API events). */
   hooks?: Omit<RunHooks, 'signal'>;
 }
+
+/**
+ * What the watcher reports: `message` is the line for people; `event` and the other fields are
+ * for structured logs (`--log-format json`).
+ */
+export type WatchLogEntry =
+  | {
+      event: 'watch.file';
+      message: string;
+      file: string;
+      destination: FileOutcome['destination'];
+      exitCode: number;
+      reportPath?: string;
+      counts?: ImportResult['counts'];
+      duplicateOf?: FileOutcome['duplicateOf'];
+      error?: string;
+    }
+  | { event: 'watch.idle'; message: string; filesProcessed: number }
+  | { event: 'watch.error'; message: string; error: string; rescanMs: number };
 
 /** What happened to one dropped file. */
 export interface FileOutcome {
@@ -110,9 +130,15 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     if (!options.once) {
       watcher = watch(dirs.inbox, { depth: 0, ignoreInitial: false, persistent: true });
       watcher.on('all', poke);
-      watcher.on('error', (error) =>
-        log(`watch: ${dirs.inbox}: ${(error as Error).message}; rescanning every ${rescanMs} ms`),
-      );
+      watcher.on('error', (error) => {
+        const message = error instanceof Error ? error.message : String(error);
+        log({
+          event: 'watch.error',
+          message: `watch: ${dirs.inbox}: ${message}; rescanning every ${rescanMs} ms`,
+          error: message,
+          rescanMs,
+        });
+      });
     }
     let lastActivity = Date.now();
     let processedCount = 0;
@@ -139,7 +165,11 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
       }
       if (!options.once && Date.now() - lastActivity >= heartbeatMs) {
         lastActivity = Date.now();
-        log(`watch: ${dirs.inbox}: idle, ${processedCount} file(s) processed so far`);
+        log({
+          event: 'watch.idle',
+          message: `watch: ${dirs.inbox}: idle, ${processedCount} file(s) processed so far`,
+          filesProcessed: processedCount,
+        });
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.once ? Math.min(rescanMs, settleMs) : rescanMs);
@@ -183,9 +213,17 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         (outcome.duplicateOf
           ? `already imported as ${outcome.duplicateOf.path} (run ${outcome.duplicateOf.runId}): nothing sent`
           : ''));
-    log(
-      `${name} → ${outcome.destination}/ (exit ${outcome.exitCode}) ${counts}${outcome.reportPath ? ` · report ${outcome.reportPath}` : ''}`,
-    );
+    log({
+      event: 'watch.file',
+      message: `${name} → ${outcome.destination}/ (exit ${outcome.exitCode}) ${counts}${outcome.reportPath ? ` · report ${outcome.reportPath}` : ''}`,
+      file: name,
+      destination: outcome.destination,
+      exitCode: outcome.exitCode,
+      reportPath: outcome.reportPath,
+      counts: c,
+      duplicateOf: outcome.duplicateOf,
+      error: outcome.error,
+    });
     return outcome;
   }
 

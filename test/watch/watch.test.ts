@@ -49,7 +49,7 @@ describe('watch: file drops', () => {
     await writeFile(path.join(inbox(), 'a.csv'), 'mobile,name\n+12015550123,Ann Lee\n+12015550147,Bob Ray\n');
     await writeFile(path.join(inbox(), 'b.ndjson'), '{"mobile":"+12125550199"}\nnot json\n');
     const lines: string[] = [];
-    const result = await watchFolder(options({ once: true, log: (l) => lines.push(l) }));
+    const result = await watchFolder(options({ once: true, log: (entry) => lines.push(entry.message) }));
     expect(result.files.map((f) => [f.file, f.destination, f.exitCode])).toEqual([
       ['a.csv', 'processed', 0],
       ['b.ndjson', 'processed', 0],

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CommandModule } from 'yargs';
 import {
   reconcileContacts,
@@ -5,17 +6,19 @@ import {
   type ReconcileProgress,
   type ReconcileResult,
 } from '../../reconcile/index.js';
+import { exitCodeForError } from '../errors.js';
+import { createJsonLogger, logApiEvent, secretGuard } from '../log.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
+import { outputOptions, type OutputArgs } from '../output-options.js';
+import { PLAIN_PROGRESS_INTERVAL_MS } from '../progress.js';
+import { secretsOf } from '../run-import.js';
 
-interface ReconcileArgs extends PipelineArgs {
+interface ReconcileArgs extends PipelineArgs, OutputArgs {
   source: string[];
   fix: boolean;
   json: boolean;
 }
-
-/** On a log file (no TTY), a progress line this often; a long listing of a big account stays visible in cron logs. */
-const PLAIN_PROGRESS_INTERVAL_MS = 10_000;
 
 /** `sakari-sync reconcile <source...>`. */
 export function reconcileCommand(context: CliContext): CommandModule<object, ReconcileArgs> {
@@ -23,7 +26,7 @@ export function reconcileCommand(context: CliContext): CommandModule<object, Rec
     command: 'reconcile <source...>',
     describe: 'compare a source with the contacts in Sakari: matched, missing, different, extra',
     builder: (y) =>
-      pipelineOptions(y)
+      outputOptions(pipelineOptions(y))
         .positional('source', {
           type: 'string',
           array: true,
@@ -50,45 +53,72 @@ export function reconcileCommand(context: CliContext): CommandModule<object, Rec
 
 /**
  * Runs a reconciliation for the CLI: SIGINT/SIGTERM stop it (partial report, exit 1), progress and
- * a summary go to stderr, and stdout gets the fix import's report path (if any) then the
- * reconcile report path last, or the result as JSON with `--json`.
+ * a summary go to stderr (text, or one JSON object per line with `--log-format json`; secrets
+ * masked), and stdout gets the fix import's report path (if any) then the reconcile report path
+ * last, or the result as JSON with `--json`.
  */
 async function runReconcileCommand(context: CliContext, args: ReconcileArgs): Promise<number> {
   const { output } = context;
   const quiet = args.quiet || output.quiet;
+  const input = { ...pipelineInput(args), sources: args.source, command: 'reconcile', fix: args.fix };
+  const guard = secretGuard(secretsOf(input));
+  const write = (text: string): void => output.stderr(guard(text));
+  let json = args['log-format'] === 'json' ? createJsonLogger(write, { quiet }) : undefined;
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) process.exit(130);
-    if (!quiet) output.stderr(`\n${signal}: stopping (again to force)\n`);
+    if (json) json.warn({ event: 'run.signal', signal }, `${signal}: stopping`);
+    else if (!quiet) write(`\n${signal}: stopping (again to force)\n`);
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = progressPrinter(context, quiet);
+  const progress = json ? jsonProgress(() => json) : progressPrinter(context, quiet, write);
   let result: ReconcileResult;
   try {
-    result = await reconcileContacts(
-      { ...pipelineInput(args), sources: args.source, command: 'reconcile', fix: args.fix },
-      {
-        signal: controller.signal,
-        onProgress: progress,
-        onStart: (start) => {
-          if (!quiet && args.sandbox) output.stderr(`sandbox: ${start.apiUrl}\n`);
-        },
+    result = await reconcileContacts(input, {
+      signal: controller.signal,
+      onProgress: progress,
+      onApiEvent: json ? (event) => json && logApiEvent(json, event) : undefined,
+      onStart: (start) => {
+        if (json) {
+          json = json.child({ runId: start.runId });
+          json.info(
+            { event: 'run.start', command: 'reconcile', reportPath: start.reportPath, apiUrl: start.apiUrl },
+            'reconcile started',
+          );
+        } else if (!quiet && args.sandbox) write(`sandbox: ${start.apiUrl}\n`);
       },
-    );
+    });
   } catch (error) {
-    if (!(error instanceof ReconcileAbortedError)) throw error;
-    result = error.result;
-    output.stderr(`sakari-sync: ${error.message}\n`);
+    progress.done();
+    if (error instanceof ReconcileAbortedError) {
+      result = error.result;
+      if (json) json.error({ event: 'run.abort', ...outcomeFields(result) }, error.message);
+      else write(`sakari-sync: ${error.message}\n`);
+    } else if (json) {
+      // main.ts would print the error as free text: in JSON mode every stderr line is an object.
+      const { code, message } = exitCodeForError(error);
+      json.error({ event: 'run.error', exitCode: code }, message);
+      return code;
+    } else {
+      throw error;
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     progress.done();
   }
-  if (!quiet) output.stderr(formatReconcileSummary(result));
+  if (json) {
+    json.info(
+      { event: 'run.finish', ...outcomeFields(result) },
+      `reconcile finished with exit code ${result.exitCode}`,
+    );
+  } else if (!quiet) {
+    write(formatReconcileSummary(result));
+  }
   if (args.json) {
     output.stdout(`${JSON.stringify(result, null, 2)}\n`);
   } else {
@@ -96,6 +126,36 @@ async function runReconcileCommand(context: CliContext, args: ReconcileArgs): Pr
     output.stdout(`${result.reportPath}\n`);
   }
   return result.exitCode;
+}
+
+/** What the last JSON line of a reconciliation says about it. */
+function outcomeFields(result: ReconcileResult): Record<string, unknown> {
+  return {
+    reportPath: result.reportPath,
+    exitCode: result.exitCode,
+    durationMs: result.durationMs,
+    partial: result.partial ?? false,
+    counts: result.counts,
+    fields: result.fields,
+    api: result.api,
+    fix: result.fix,
+    warnings: result.warnings,
+    problems: result.problems,
+  };
+}
+
+/** Progress as a JSON line every 10 s and at each phase change. */
+function jsonProgress(logger: () => Logger | undefined): ((p: ReconcileProgress) => void) & { done(): void } {
+  let last = Date.now();
+  let phase: ReconcileProgress['phase'] | undefined;
+  const print = (p: ReconcileProgress): void => {
+    if (p.phase === phase && Date.now() - last < PLAIN_PROGRESS_INTERVAL_MS) return;
+    last = Date.now();
+    phase = p.phase;
+    const { runId: _runId, ...rest } = p;
+    logger()?.info({ event: 'progress', ...rest }, `progress: ${p.phase}`);
+  };
+  return Object.assign(print, { done: () => undefined });
 }
 
 /** A short human summary of a reconciliation, for stderr. */
@@ -136,6 +196,7 @@ export function formatReconcileSummary(result: ReconcileResult): string {
 function progressPrinter(
   context: CliContext,
   quiet: boolean,
+  write: (text: string) => void,
 ): ((p: ReconcileProgress) => void) & { done(): void } {
   const { output } = context;
   let lastPlain = Date.now();
@@ -150,16 +211,17 @@ function progressPrinter(
           ? `comparing: ${c.source} source rows, ${c.matched} matched, ${c.missing} missing, ${c.different} different`
           : `fixing: importing ${c.missing + c.different} contacts`;
     if (output.isTTY) {
-      output.stderr(`\r\x1b[2K${line}`);
+      write(`\r\x1b[2K${line}`);
       drawn = true;
     } else if (p.phase === 'fix' || Date.now() - lastPlain >= PLAIN_PROGRESS_INTERVAL_MS) {
       lastPlain = Date.now();
-      output.stderr(`progress: ${line}\n`);
+      write(`progress: ${line}\n`);
     }
   };
   return Object.assign(print, {
     done: () => {
-      if (drawn) output.stderr('\r\x1b[2K');
+      if (drawn) write('\r\x1b[2K');
+      drawn = false;
     },
   });
 }

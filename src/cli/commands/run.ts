@@ -42,14 +42,14 @@ export function runCommand(context: CliContext): CommandModule<object, RunArgs> 
       const { input, warnings, watch } = await loadJob(args.job);
       if (watch) {
         const { sources: _sources, ...template } = input;
-        if (!args.quiet) for (const warning of warnings) context.output.stderr(`warning: ${warning}\n`);
         context.exitCode = await runWatch(
           context,
           {
             ...watch,
             template: { ...template, dryRun: args['dry-run'], full: args.full, ...connectionInput(args) },
           },
-          args.quiet,
+          args,
+          warnings,
         );
         return;
       }
