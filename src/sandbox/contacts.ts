@@ -85,6 +85,11 @@ interface Account {
   byId: Map<string, StoredContact>;
   /** E.164 → id. */
   idByMobile: Map<string, string>;
+  /**
+   * `byId`'s values as an array, built by the first listing after a create or delete, so paging
+   * through a big account costs one page per request rather than the whole account.
+   */
+  ordered?: StoredContact[];
 }
 
 function nonEmpty(value: string | undefined): value is string {
@@ -224,6 +229,7 @@ export class ContactStore {
       const contact = newContact(input, strategy, nowMs);
       account.byId.set(contact.id, contact);
       account.idByMobile.set(contact.mobile.number, contact.id);
+      account.ordered = undefined;
       return { written: true, created: true, contact: structuredClone(contact) };
     }
     mergeContact(existing, input, strategy);
@@ -233,7 +239,9 @@ export class ContactStore {
 
   /** Contacts in creation order, optionally those whose number contains `mobileFilter`. */
   list(accountId: string, offset: number, limit: number, mobileFilter?: string): ContactPage {
-    const all = [...(this.#accounts.get(accountId)?.byId.values() ?? [])];
+    const account = this.#accounts.get(accountId);
+    let all: StoredContact[] = [];
+    if (account !== undefined) all = account.ordered ??= [...account.byId.values()];
     const filtered =
       mobileFilter === undefined
         ? all
@@ -297,6 +305,7 @@ export class ContactStore {
     if (account === undefined || contact === undefined) return undefined;
     account.byId.delete(contact.id);
     account.idByMobile.delete(contact.mobile.number);
+    account.ordered = undefined;
     return contact;
   }
 

@@ -118,6 +118,25 @@ describe('GET contacts (paginated)', () => {
     ]);
   });
 
+  test('a page reflects creates, updates and deletes made since the previous page', async () => {
+    const { sandbox, bearer } = await started();
+    const page = async (offset: number): Promise<StoredContact[]> =>
+      dataOf<StoredContact[]>(await call(sandbox, contactsPath(`?offset=${offset}&limit=2`), { bearer }));
+    const rows = ['+15005550001,,Ann,,,', '+15005550002,,Bob,,,', '+15005550003,,Cy,,,'];
+    uploadData(await upsertCsv(sandbox, bearer, [CSV_HEADER, ...rows].join('\n')));
+    const first = await page(0);
+    expect(first.map((c) => c.firstName)).toEqual(['Ann', 'Bob']);
+
+    // An update in place, a delete and a create between two pages.
+    uploadData(await upsertCsv(sandbox, bearer, `${CSV_HEADER}\n+15005550003,,Cyril,,,\n`));
+    expect(
+      (await call(sandbox, `${contactsPath()}/${first[0]?.id}`, { method: 'DELETE', bearer })).status,
+    ).toBe(200);
+    uploadData(await upsertCsv(sandbox, bearer, `${CSV_HEADER}\n+15005550004,,Di,,,\n`));
+    expect((await page(0)).map((c) => c.firstName)).toEqual(['Bob', 'Cyril']);
+    expect((await page(2)).map((c) => c.firstName)).toEqual(['Di']);
+  });
+
   test('defaults to offset 0, limit 10; filters by part of the mobile', async () => {
     const { sandbox, bearer } = await started();
     const rows = Array.from(
