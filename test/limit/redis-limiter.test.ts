@@ -48,6 +48,15 @@ async function clustered(
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Waits (at most 2 s, then fails) until `limiter` has heard of a pause lasting until `until`. */
+async function heard(limiter: AccountLimiter, until: number): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (limiter.pausedUntil < until - 5) {
+    if (Date.now() > deadline) throw new Error(`pause until ${until} not heard: ${limiter.pausedUntil}`);
+    await sleep(2);
+  }
+}
 function gaps(times: number[]): number[] {
   const sorted = [...times].sort((a, b) => a - b);
   return sorted.slice(1).map((t, i) => t - sorted[i]!);
@@ -124,21 +133,22 @@ describe('clustered AccountLimiter (real Redis)', () => {
     const a = await clustered(account, { rate: 0, maxConcurrent: 2 });
     const b = await clustered(account, { rate: 0, maxConcurrent: 2 });
     const other = await clustered(newAccount(), { rate: 0, maxConcurrent: 2 });
-    const until = Date.now() + 400;
+    const until = Date.now() + 1_000;
     a.pauseUntil(until);
-    await sleep(20); // the pause reaches Redis in the background (well under 20 ms)
+    // The pause reaches Redis and the other worker in the background (usually within a few ms).
+    await heard(b, until);
     const [bStarted, otherStarted] = await Promise.all([
       b.schedule(async () => Date.now()),
       other.schedule(async () => Date.now()),
     ]);
     expect(bStarted).toBeGreaterThanOrEqual(until);
     expect(b.pausedUntil).toBeGreaterThanOrEqual(until - 5);
-    expect(otherStarted).toBeLessThan(until - 200); // another account is not paused
+    expect(otherStarted).toBeLessThan(until - 500); // another account is not paused
     // A shorter pause requested later does not shorten the shared one.
     const longUntil = Date.now() + 400;
     a.pauseUntil(longUntil);
     b.pauseUntil(Date.now() + 50);
-    await sleep(20);
+    await heard(b, longUntil);
     const aFresh = await clustered(account, { rate: 0, maxConcurrent: 1 });
     expect(await aFresh.schedule(async () => Date.now())).toBeGreaterThanOrEqual(longUntil - 5);
   });
