@@ -69,7 +69,8 @@ describe('watch: file drops', () => {
 
   test('a file written slowly in chunks is not taken before it is complete; .part is taken once renamed', async () => {
     const controller = new AbortController();
-    const watching = watchFolder(options({ signal: controller.signal }));
+    // A wide settle time against the 150 ms between chunks, so a slow CI machine cannot fake a pause.
+    const watching = watchFolder(options({ signal: controller.signal, settleMs: 1_000 }));
     const slow = path.join(inbox(), 'slow.csv');
     await writeFile(slow, 'mobile,first name\n');
     for (let i = 0; i < 8; i++) {
@@ -79,7 +80,9 @@ describe('watch: file drops', () => {
     }
     const part = path.join(inbox(), 'upload.csv.part');
     await writeFile(part, 'mobile\n+12125550111\n');
-    await sleep(700);
+    // slow.csv settles a second after its last chunk; by then the .part has been still as long.
+    while (!(await folder('processed')).includes('slow.csv')) await sleep(50);
+    await sleep(300);
     expect(await folder('inbox')).toEqual(['upload.csv.part']);
     expect(sandbox.contacts(ACCOUNT)).toHaveLength(8);
     await rename(part, path.join(inbox(), 'upload.csv'));
