@@ -101,21 +101,10 @@ function describeRanges(ranges: ReadonlyArray<readonly [number, number]>): strin
  * @throws RangeError for a run id that is not a plain folder name; an error when the folder exists.
  */
 export async function createRunFolder(reportDir: string, runId: string): Promise<string> {
-  if (!SAFE_RUN_ID.test(runId) || runId.includes('..')) {
-    throw new RangeError(`invalid run id ${JSON.stringify(runId)}: expected a plain folder name`);
+  const dir = await tryRunFolder(reportDir, runId);
+  if (dir === undefined) {
+    throw new Error(`report folder ${join(reportDir, runId)} already exists: use a new run id`);
   }
-  await mkdir(reportDir, { recursive: true });
-  const dir = join(reportDir, runId);
-  try {
-    await mkdir(dir, { mode: REPORT_DIR_MODE });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new Error(`report folder ${dir} already exists: use a new run id`, { cause: error });
-    }
-    throw error;
-  }
-  // mkdir's mode is filtered by the umask; make sure of it.
-  await chmod(dir, REPORT_DIR_MODE);
   return dir;
 }
 
@@ -136,14 +125,28 @@ export async function reserveRunFolder(
   for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
     const runId = newRunId(options.startedAt);
     if (options.taken?.(runId)) continue;
-    try {
-      return { runId, dir: await createRunFolder(reportDir, runId) };
-    } catch (error) {
-      const cause = error instanceof Error ? error.cause : undefined;
-      if ((cause as NodeJS.ErrnoException | undefined)?.code !== 'EEXIST') throw error;
-    }
+    const dir = await tryRunFolder(reportDir, runId);
+    if (dir !== undefined) return { runId, dir };
   }
   throw new Error(`no free run id in ${reportDir} after ${RESERVE_ATTEMPTS} attempts`);
+}
+
+/** Creates the run folder (mode 0700 whatever the umask); `undefined` when it exists already. */
+async function tryRunFolder(reportDir: string, runId: string): Promise<string | undefined> {
+  if (!SAFE_RUN_ID.test(runId) || runId.includes('..')) {
+    throw new RangeError(`invalid run id ${JSON.stringify(runId)}: expected a plain folder name`);
+  }
+  await mkdir(reportDir, { recursive: true });
+  const dir = join(reportDir, runId);
+  try {
+    await mkdir(dir, { mode: REPORT_DIR_MODE });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw error;
+  }
+  // mkdir's mode is filtered by the umask; make sure of it.
+  await chmod(dir, REPORT_DIR_MODE);
+  return dir;
 }
 
 /**
