@@ -176,7 +176,7 @@ describe('--log-format json for reconcile, watch and run', () => {
     expect(sandbox.contacts(ACCOUNT)).toHaveLength(1);
   });
 
-  test('a bad job file and an unknown flag: one JSON error line, exit 2', async () => {
+  test('a bad job file, a missing source, a bad option and an unknown flag: a JSON error line, exit 2', async () => {
     const job = path.join(dir, 'bad.json');
     await writeFile(job, JSON.stringify({ name: 'bad', sources: [], batchSize: 'many' }));
     const badJob = await runCli(['run', job, '--log-format', 'json']);
@@ -185,6 +185,19 @@ describe('--log-format json for reconcile, watch and run', () => {
     expect(jobLines).toHaveLength(1);
     expect(jobLines[0]).toMatchObject({ level: 'error', event: 'run.error', exitCode: 2 });
     expect(String(jobLines[0]?.msg)).toContain('batchSize');
+
+    for (const args of [
+      ['reconcile', path.join(dir, 'nope.csv'), '--sandbox', '--no-state'],
+      ['watch', dir, '--once', '--sandbox', '--batch-size', '0'],
+    ]) {
+      const failed = await runCli([...args, '--log-format', 'json']);
+      expect(failed.code, failed.stderr).toBe(2);
+      expect(jsonLines(failed.stderr).at(-1)).toMatchObject({
+        level: 'error',
+        event: 'run.error',
+        exitCode: 2,
+      });
+    }
 
     const badFlag = await runCli(['import', 'x.csv', '--no-such-flag', '--log-format=json']);
     expect(badFlag.code).toBe(2);

@@ -6,7 +6,6 @@ import {
   type ReconcileProgress,
   type ReconcileResult,
 } from '../../reconcile/index.js';
-import { exitCodeForError } from '../errors.js';
 import { createJsonLogger, logApiEvent, secretGuard } from '../log.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
@@ -98,12 +97,8 @@ async function runReconcileCommand(context: CliContext, args: ReconcileArgs): Pr
       result = error.result;
       if (json) json.error({ event: 'run.abort', ...outcomeFields(result) }, error.message);
       else write(`sakari-sync: ${error.message}\n`);
-    } else if (json) {
-      // main.ts would print the error as free text: in JSON mode every stderr line is an object.
-      const { code, message } = exitCodeForError(error);
-      json.error({ event: 'run.error', exitCode: code }, message);
-      return code;
     } else {
+      // main.ts reports it (as a JSON line under --log-format json).
       throw error;
     }
   } finally {

@@ -6,7 +6,6 @@ import {
   type WatchLogEntry,
   type WatchOptions,
 } from '../../watch/watcher.js';
-import { exitCodeForError } from '../errors.js';
 import { createJsonLogger, secretGuard, type LogFormat } from '../log.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
@@ -137,12 +136,6 @@ export async function runWatch(
       `watcher stopped with exit code ${exitCode}`,
     );
     return exitCode;
-  } catch (error) {
-    if (!json) throw error;
-    // In JSON mode every stderr line is an object: main.ts would print this one as free text.
-    const { code, message } = exitCodeForError(error);
-    json.error({ event: 'run.error', exitCode: code }, message);
-    return code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
