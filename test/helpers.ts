@@ -74,3 +74,17 @@ export function reportPathOf(run: CliRun): string {
 export function sandboxFlags(url: string, account: string): string[] {
   return ['--api-url', url, '--account', account, '--client-id', 'sandbox', '--client-secret', 'sandbox'];
 }
+
+/** Every line of a JSON-lines stream, parsed (a line that is not JSON fails the test with its text). */
+export function jsonLines(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        throw new Error(`stderr line is not JSON: ${line}`);
+      }
+    });
+}

@@ -8,24 +8,10 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { BIN, ROOT, cleanEnv, runCli, tempDir } from '../helpers.js';
+import { BIN, cleanEnv, jsonLines, ROOT, runCli, tempDir } from '../helpers.js';
 
 const SECRET = 'Sk-live-4a7e2c90-NeverInLogs';
 const ACCOUNT = 'acc-json-logs';
-
-/** Every line of a JSON-lines stream, parsed (a line that is not JSON fails the test with its text). */
-function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`stderr line is not JSON: ${line}`);
-      }
-    });
-}
 
 describe('--log-format json for reconcile, watch and run', () => {
   let dir: string;

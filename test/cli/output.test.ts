@@ -7,27 +7,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { reportPathOf, runCli, tempDir } from '../helpers.js';
+import { jsonLines, reportPathOf, runCli, tempDir } from '../helpers.js';
 
 /** ESC, CR and every other C0 control character except the newline that ends a line. */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 
 const DEMO = ['import', 'samples/contacts.csv', '--sandbox', '--default-country', 'US', '--no-state'];
-
-/** Every line of a JSON-lines stream, parsed (a line that is not JSON fails the test with its text). */
-function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`stderr line is not JSON: ${line}`);
-      }
-    });
-}
 
 /** Every file under `dir`, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {

@@ -1,5 +1,10 @@
 /** Small HTTP helpers for the sandbox tests: real requests with the global `fetch`. */
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import {
+  startSandbox,
+  type Sandbox,
+  type SandboxOptions,
+  type StoredContact,
+} from '../../src/sandbox/index.js';
 
 export const ACCOUNT = 'acct-1';
 
@@ -125,17 +130,7 @@ export interface UploadData {
   inserted: number;
   updated: number;
   success: number;
-  contacts: Array<{
-    id: string;
-    mobile: { number: string; country?: string };
-    firstName?: string;
-    lastName?: string;
-    email?: string;
-    tags: Array<{ tag: string }>;
-    attributes: Record<string, string>;
-    created: { at: string };
-    updated: { at: string };
-  }>;
+  contacts: StoredContact[];
   errors: Array<{ mobile: { number: string }; error: { code: string; description: string } }>;
 }
 
