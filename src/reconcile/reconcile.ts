@@ -9,7 +9,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
-import { AccountLimiter } from '../limit/limiter.js';
+import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { dedupe } from '../pipeline/dedupe.js';
 import { mapFields } from '../pipeline/map-fields.js';
 import { normalisePhones } from '../pipeline/normalise-phone.js';
@@ -177,13 +177,14 @@ export async function runReconcile(
         );
       }
     }
+    // Before the report folder exists: an unreachable Redis is a configuration error, not a run.
+    limiter = await createRunLimiter(settings, api.accountId, (reason) => warnings.push(reason));
     const report = await ReconcileReport.open({
       reportDir: settings.reportDir,
       startedAt,
       multipleSources: settings.sources.length > 1,
     });
     const { runId } = report;
-    limiter = new AccountLimiter({ rate: settings.rate, maxConcurrent: settings.concurrency });
     const client = new SakariClient({
       apiUrl: api.url,
       accountId: api.accountId,
