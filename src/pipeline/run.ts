@@ -12,12 +12,12 @@ import {
   type ImportInput,
   type ImportSettings,
 } from '../config.js';
+import { EXIT, exitCodeOfError } from '../exit-codes.js';
 import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
-import { openSource, sha256File, SourceError, type SourceInfo } from '../read/index.js';
+import { openSource, sha256File, type SourceInfo } from '../read/index.js';
 import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEvent } from '../sakari/events.js';
-import { SakariAuthError } from '../sakari/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { RunLock, StateStore } from '../state/index.js';
 import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
@@ -209,8 +209,8 @@ export async function runImport(
     };
     if (outcome.error) {
       // Bad credentials and an unreadable source are configuration problems (exit 2), not resumable.
-      const notResumable = outcome.error instanceof SakariAuthError || outcome.error instanceof SourceError;
-      const exitCode = notResumable ? 2 : 1;
+      const exitCode = exitCodeOfError(outcome.error);
+      const notResumable = exitCode !== EXIT.aborted;
       const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
       if (store && !settings.dryRun)
         store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });

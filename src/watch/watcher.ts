@@ -298,18 +298,19 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         return {
           file: name,
           destination: 'failed',
-          exitCode: 2,
+          exitCode: error.result.exitCode,
           reportPath: error.result.reportPath,
           result: error.result,
           error: `cannot be read: ${error.cause.message}`,
         };
       }
       if (error instanceof RunAbortedError) {
-        // Interrupted (signal, Sakari unreachable): the file stays in processing/ and is resumed next time.
+        // Interrupted (signal, Sakari unreachable, credentials refused): the file stays in
+        // processing/ and is resumed next time; the code is the run's (1, or 2 for credentials).
         return {
           file: name,
           destination: 'processing',
-          exitCode: options.signal?.aborted ? 0 : 1,
+          exitCode: options.signal?.aborted ? 0 : error.result.exitCode,
           reportPath: error.result.reportPath,
           result: error.result,
           error: error.message,
