@@ -1,33 +1,22 @@
-import { ConfigError } from '../config.js';
-import { LimiterConnectionError } from '../limit/index.js';
+/**
+ * How the CLI ends a command that failed: the exit code from the one table in src/exit-codes.ts
+ * (CONTRACT §6), and the message for stderr.
+ */
+import { EXIT, UsageError, exitCodeOfError, type ExitCode } from '../exit-codes.js';
 import { RunAbortedError } from '../pipeline/run.js';
-import { SourceError } from '../read/index.js';
+import { ReconcileAbortedError } from '../reconcile/index.js';
 import { InvariantError } from '../report/index.js';
-import { LockHeldError } from '../state/index.js';
 
-/** CONTRACT §6. */
-export const EXIT = {
-  ok: 0,
-  aborted: 1,
-  usage: 2,
-  rowsFailed: 3,
-  locked: 4,
-} as const;
+export { EXIT, UsageError };
 
-/** A mistake in how the command was called (unknown flag, missing argument). */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Maps a run-level failure to its exit code and a message for stderr. */
+/**
+ * Maps a failure to its exit code and a message for stderr. A run that stopped part-way carries
+ * the code its report records (decided by the same table, from what stopped it).
+ */
 export function exitCodeForError(error: unknown): { code: number; message: string } {
-  if (error instanceof UsageError || error instanceof ConfigError)
-    return { code: EXIT.usage, message: error.message };
-  if (error instanceof SourceError) return { code: EXIT.usage, message: error.message };
-  if (error instanceof LimiterConnectionError) return { code: EXIT.usage, message: error.message };
-  if (error instanceof LockHeldError) return { code: EXIT.locked, message: error.message };
-  if (error instanceof RunAbortedError) return { code: error.result.exitCode, message: error.message };
-  if (error instanceof InvariantError)
-    return { code: EXIT.aborted, message: `internal error: ${error.message}` };
-  return { code: EXIT.aborted, message: error instanceof Error ? error.message : String(error) };
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof RunAbortedError || error instanceof ReconcileAbortedError)
+    return { code: error.result.exitCode, message };
+  const code: ExitCode = exitCodeOfError(error);
+  return { code, message: error instanceof InvariantError ? `internal error: ${message}` : message };
 }

@@ -42,7 +42,8 @@ export async function main(argv: string[], output: Output = processOutput()): Pr
         'Credentials: --account/--client-id/--client-secret or SAKARI_ACCOUNT_ID, SAKARI_CLIENT_ID, SAKARI_CLIENT_SECRET.',
     )
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      // yargs's own errors (YError) are usage errors too; a command's own error goes through as is.
+      throw error && error.name !== 'YError' ? error : new UsageError(message ?? error?.message);
     });
   try {
     await parser.parseAsync();

@@ -53,6 +53,11 @@ export function connectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
     .option('timeout', {
       type: 'number',
       describe: 'ms before a request is treated as lost and retried [30000]',
+    })
+    .option('redis-url', {
+      type: 'string',
+      describe:
+        'share the account rate limit with other workers through this Redis, e.g. redis://127.0.0.1:6379 [env SAKARI_SYNC_REDIS_URL]',
     }) as Argv<T & ConnectionArgs>;
 }
 

@@ -14,5 +14,6 @@ export {
   LimiterConnectionError,
   redactRedisUrl,
 } from './cluster.js';
+export { createRunLimiter, type RunLimitSettings } from './run-limiter.js';
 export { DEFAULT_RETRY, backoffDelay, parseRetryAfter } from './retry.js';
 export type { RetryPolicy } from './retry.js';

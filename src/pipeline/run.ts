@@ -12,12 +12,12 @@ import {
   type ImportInput,
   type ImportSettings,
 } from '../config.js';
-import { createAccountLimiter, type AccountLimiter } from '../limit/index.js';
-import { openSource, sha256File, SourceError, type SourceInfo } from '../read/index.js';
+import { EXIT, exitCodeOfError } from '../exit-codes.js';
+import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
+import { openSource, sha256File, type SourceInfo } from '../read/index.js';
 import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEvent } from '../sakari/events.js';
-import { SakariAuthError } from '../sakari/errors.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { RunLock, StateStore } from '../state/index.js';
 import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
@@ -106,12 +106,13 @@ export async function importContacts(input: ImportInput, hooks: RunHooks = {}): 
 
 /**
  * {@link importContacts} for settings that are already resolved. `known.sourceSha256s`: the
- * sources' sha256 when the caller computed them already, in source order.
+ * sources' sha256 when the caller computed them already, in source order. `known.limiter`: the
+ * account's limiter when the caller holds one across runs (watch); the caller stops it.
  */
 export async function runImport(
   settings: ImportSettings,
   hooks: RunHooks = {},
-  known: { sourceSha256s?: string[] } = {},
+  known: { sourceSha256s?: string[]; limiter?: AccountLimiter } = {},
 ): Promise<ImportResult> {
   const startedAt = new Date();
   // A caller that hashed the sources already (watch) saves reading them once more.
@@ -135,6 +136,13 @@ export async function runImport(
           : undefined,
       });
       api = { ...api, url: sandbox.url };
+    }
+    // Before the report folder and the run record exist: an unreachable Redis is a configuration
+    // error (exit 2), not a run to resume.
+    if (api) {
+      limiter =
+        known.limiter ??
+        (await createRunLimiter(settings, api.accountId, (reason) => hooks.onWarning?.(reason)));
     }
 
     const optionsHash = hashOptions(settings, shas);
@@ -168,20 +176,7 @@ export async function runImport(
 
     const stats = emptyApiStats();
     let client: SakariClient | null = null;
-    if (api) {
-      limiter = await createAccountLimiter({
-        rate: settings.rate,
-        maxConcurrent: settings.concurrency,
-        redis: settings.redisUrl
-          ? {
-              url: settings.redisUrl,
-              accountId: api.accountId,
-              onFallback: (reason) => hooks.onWarning?.(reason),
-            }
-          : undefined,
-      });
-      client = createClient(api, limiter, hooks);
-    }
+    if (api && limiter) client = createClient(api, limiter, hooks);
     hooks.onStart?.({
       runId,
       reportPath: report.dir,
@@ -214,8 +209,8 @@ export async function runImport(
     };
     if (outcome.error) {
       // Bad credentials and an unreadable source are configuration problems (exit 2), not resumable.
-      const notResumable = outcome.error instanceof SakariAuthError || outcome.error instanceof SourceError;
-      const exitCode = notResumable ? 2 : 1;
+      const exitCode = exitCodeOfError(outcome.error);
+      const notResumable = exitCode !== EXIT.aborted;
       const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
       if (store && !settings.dryRun)
         store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });
@@ -229,7 +224,7 @@ export async function runImport(
     if (store && !settings.dryRun) store.finishRun(runId, 'completed', { ...summary.counts });
     return { ...summary, reportPath: report.dir };
   } finally {
-    await limiter?.stop();
+    if (limiter !== known.limiter) await limiter?.stop();
     store?.close();
     await sandbox?.close();
     await lock?.release();

@@ -9,7 +9,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
-import { AccountLimiter } from '../limit/limiter.js';
+import { exitCodeOfError } from '../exit-codes.js';
+import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { dedupe } from '../pipeline/dedupe.js';
 import { mapFields } from '../pipeline/map-fields.js';
 import { normalisePhones } from '../pipeline/normalise-phone.js';
@@ -18,7 +19,6 @@ import { validateContacts } from '../pipeline/validate.js';
 import { openSource, SourceError, type SourceInfo } from '../read/index.js';
 import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
-import { SakariAuthError } from '../sakari/errors.js';
 import type { ClientEventListener } from '../sakari/events.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { ApiStats, Contact, Rejected, SourceRow } from '../types.js';
@@ -177,13 +177,14 @@ export async function runReconcile(
         );
       }
     }
+    // Before the report folder exists: an unreachable Redis is a configuration error, not a run.
+    limiter = await createRunLimiter(settings, api.accountId, (reason) => warnings.push(reason));
     const report = await ReconcileReport.open({
       reportDir: settings.reportDir,
       startedAt,
       multipleSources: settings.sources.length > 1,
     });
     const { runId } = report;
-    limiter = new AccountLimiter({ rate: settings.rate, maxConcurrent: settings.concurrency });
     const client = new SakariClient({
       apiUrl: api.url,
       accountId: api.accountId,
@@ -341,7 +342,7 @@ class Reconciliation {
   /** Ends a run that failed part-way: writes the partial report and returns the error to throw. */
   async abort(error: unknown): Promise<Error> {
     const reason = describeError(error);
-    const exitCode = error instanceof SakariAuthError || error instanceof SourceError ? 2 : 1;
+    const exitCode = exitCodeOfError(error);
     const summary = this.summary(exitCode);
     summary.partial = true;
     summary.abortReason = reason;

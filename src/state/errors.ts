@@ -9,6 +9,14 @@ export type StateStoreErrorCode =
   /** A call that contradicts what the store holds (unknown run, run already finished). */
   | 'STATE_CONFLICT';
 
+/** Every {@link StateStoreErrorCode}, for the exit-code table's tests (src/exit-codes.ts). */
+export const STATE_STORE_ERROR_CODES: readonly StateStoreErrorCode[] = [
+  'STATE_NOT_OURS',
+  'STATE_TOO_NEW',
+  'STATE_UNAVAILABLE',
+  'STATE_CONFLICT',
+];
+
 /**
  * A run-level failure of the state store. The message names the database path and says what to
  * do; the SQLite error, when there is one, is the `cause`.

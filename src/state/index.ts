@@ -15,7 +15,7 @@ export {
   type RunRecord,
   type StateStoreOptions,
 } from './store.js';
-export { StateStoreError, type StateStoreErrorCode } from './errors.js';
+export { STATE_STORE_ERROR_CODES, StateStoreError, type StateStoreErrorCode } from './errors.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export {
   DEFAULT_LOCK_STALE_MS,

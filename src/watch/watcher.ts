@@ -10,6 +10,7 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { ImportInput } from '../config.js';
 import { resolveImportSettings } from '../config.js';
+import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { sha256File, SourceError } from '../read/index.js';
 import { reserveRunFolder } from '../report/index.js';
@@ -123,7 +124,15 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   const poke = (): void => wake?.();
   options.signal?.addEventListener('abort', poke, { once: true });
 
+  let limiter: AccountLimiter | undefined;
   try {
+    // One limiter for the watcher's life, built as every run builds its own: an unreachable Redis
+    // stops the watcher at start (a configuration error), and a 429 pause carries over to the next file.
+    if (base.api) {
+      limiter = await createRunLimiter(base, base.api.accountId, (reason) =>
+        options.hooks?.onWarning?.(reason),
+      );
+    }
     // A file left in processing/ by a crash is resumed first (same content → same run resumes).
     if (await sweepProcessing()) return result;
     let lastSweep = Date.now();
@@ -185,6 +194,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   } finally {
     options.signal?.removeEventListener('abort', poke);
     await watcher?.close();
+    await limiter?.stop();
     store?.close();
   }
 
@@ -266,7 +276,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
       const imported = await runImport(
         settings,
         { ...options.hooks, signal: options.signal },
-        { sourceSha256s: [sha] },
+        { sourceSha256s: [sha], limiter },
       );
       const ok = imported.exitCode === 0;
       if (ok) store?.markFileProcessed(sha, { path: name, runId: imported.runId });
@@ -288,18 +298,19 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         return {
           file: name,
           destination: 'failed',
-          exitCode: 2,
+          exitCode: error.result.exitCode,
           reportPath: error.result.reportPath,
           result: error.result,
           error: `cannot be read: ${error.cause.message}`,
         };
       }
       if (error instanceof RunAbortedError) {
-        // Interrupted (signal, Sakari unreachable): the file stays in processing/ and is resumed next time.
+        // Interrupted (signal, Sakari unreachable, credentials refused): the file stays in
+        // processing/ and is resumed next time; the code is the run's (1, or 2 for credentials).
         return {
           file: name,
           destination: 'processing',
-          exitCode: options.signal?.aborted ? 0 : 1,
+          exitCode: options.signal?.aborted ? 0 : error.result.exitCode,
           reportPath: error.result.reportPath,
           result: error.result,
           error: error.message,
