@@ -48,6 +48,12 @@ function numberField(value: unknown, key: string): number | undefined {
   return typeof found === 'number' && Number.isFinite(found) ? found : undefined;
 }
 
+/** A count: a non-negative integer, else absent. */
+function countField(value: unknown, key: string): number | undefined {
+  const found = numberField(value, key);
+  return found !== undefined && Number.isInteger(found) && found >= 0 ? found : undefined;
+}
+
 function arrayField(value: unknown, key: string): unknown[] {
   const found = field(value, key);
   return Array.isArray(found) ? found : [];
@@ -175,10 +181,10 @@ export function readUploadAnswer(body: unknown, submitted: readonly ContactPaylo
     else if (outcome.status === 'updated') namedUpdated++;
   }
   const unnamed = submitted.filter((contact) => !named.has(contact.mobile));
-  const inserted = numberField(data, 'inserted');
-  const updated = numberField(data, 'updated');
+  const inserted = countField(data, 'inserted');
+  const updated = countField(data, 'updated');
   const stored =
-    inserted !== undefined && updated !== undefined ? inserted + updated : numberField(data, 'success');
+    inserted !== undefined && updated !== undefined ? inserted + updated : countField(data, 'success');
   const within = (count: number | undefined): number | undefined =>
     count !== undefined && Number.isInteger(count) && count >= 0 && count <= unnamed.length
       ? count
@@ -196,7 +202,7 @@ export function readUploadAnswer(body: unknown, submitted: readonly ContactPaylo
     unnamedStored,
     unnamedCreated,
     anonymousRefusals,
-    submitted: numberField(data, 'submitted') ?? submitted.length,
+    submitted: countField(data, 'submitted') ?? submitted.length,
     inserted: inserted ?? namedCreated,
     updated: updated ?? namedUpdated,
   };
