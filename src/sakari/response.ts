@@ -82,10 +82,15 @@ function digitsOf(mobile: string): string {
 }
 
 /** created.at === updated.at (or no update recorded) means the upsert created the contact. */
+function createdByTimestamps(createdAt: string | undefined, updatedAt: string | undefined): boolean {
+  return updatedAt === undefined || createdAt === updatedAt;
+}
+
 function wasCreated(contact: unknown): boolean {
-  const updatedAt = stringField(field(contact, 'updated'), 'at');
-  if (updatedAt === undefined) return true;
-  return stringField(field(contact, 'created'), 'at') === updatedAt;
+  return createdByTimestamps(
+    stringField(field(contact, 'created'), 'at'),
+    stringField(field(contact, 'updated'), 'at'),
+  );
 }
 
 /** A refusal in `errors[]`: the API's code and words. */
@@ -126,7 +131,7 @@ export interface UploadReading {
   unnamedStored: number | undefined;
   /** How many of the unnamed stored rows were created (`inserted` minus the named created), when known. */
   unnamedCreated: number | undefined;
-  /** `errors[]` entries that name no mobile (or one we did not send): refusals of unnamed rows. */
+  /** `errors[]` entries that name no mobile: refusals of unnamed rows, which one unknown. */
   anonymousRefusals: Refusal[];
   submitted: number;
   inserted: number;
@@ -281,7 +286,7 @@ function refusalForUnnamed(refusals: readonly Refusal[]): ContactOutcome {
 }
 
 function remoteWasCreated(contact: RemoteContact): boolean {
-  return contact.updatedAt === undefined || contact.createdAt === contact.updatedAt;
+  return createdByTimestamps(contact.createdAt, contact.updatedAt);
 }
 
 /**
@@ -423,10 +428,5 @@ export function apiErrorOf(body: unknown): { code?: string; message?: string } {
 
 /** The `error` a stored-or-refused Contact carries (`{code, description}`), if any. */
 export function contactErrorOf(contact: unknown): { code: string; message: string } | undefined {
-  const error = field(contact, 'error');
-  if (!isObject(error)) return undefined;
-  return {
-    code: stringField(error, 'code') ?? UNSPECIFIED_API_CODE,
-    message: stringField(error, 'description') ?? stringField(error, 'message') ?? 'refused by Sakari',
-  };
+  return isObject(field(contact, 'error')) ? refusalOf(contact) : undefined;
 }
