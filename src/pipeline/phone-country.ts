@@ -107,3 +107,29 @@ function computeCountry(value: string): ResolvedCountry | undefined {
   const iso = nameTable.get(nameKey(text));
   return iso === undefined ? undefined : { iso };
 }
+
+/**
+ * Territories whose numbers belong to another country's national numbering plan (same calling
+ * code, allocated by that country's regulator): libphonenumber names the territory, but the
+ * number is also valid in the country. Countries that merely share a calling code (CA and US in
+ * +1, KZ and RU in +7) are separate plans and not listed.
+ */
+// prettier-ignore
+const NUMBERING_PLAN_OF: Readonly<Partial<Record<CountryCode, CountryCode>>> = {
+  GG: 'GB', JE: 'GB', IM: 'GB', // Crown Dependencies: Ofcom's UK plan
+  AX: 'FI', SJ: 'NO', VA: 'IT', CX: 'AU', CC: 'AU',
+};
+
+/**
+ * The contact's country for a number libphonenumber places in `numberCountry`, given the source's
+ * country (the row's, else the default): the source's when the number is valid in it (same
+ * country, or a territory of its numbering plan: a GB-marked +44 7911… number stays GB rather than
+ * Guernsey), else the number's own (a +1 204 number marked US is CA).
+ */
+export function contactCountry(
+  numberCountry: CountryCode | undefined,
+  source: ResolvedCountry | undefined,
+): CountryCode | undefined {
+  if (numberCountry === undefined || source?.iso === undefined) return numberCountry;
+  return NUMBERING_PLAN_OF[numberCountry] === source.iso ? source.iso : numberCountry;
+}

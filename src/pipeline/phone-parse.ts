@@ -11,7 +11,7 @@ import {
   type PhoneNumber,
 } from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
-import { resolveCountry, type ResolvedCountry } from './phone-country.js';
+import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
 
 /** Options of {@link normalisePhone}. */
 export interface PhoneOptions {
@@ -149,9 +149,11 @@ export function normalisePhone(
       `not a mobile number (fixed line${number.country ? `, ${number.country}` : ''})`,
     );
   }
-  return number.country === undefined
+  // The source's country when the number is valid in it (see contactCountry), else the number's.
+  const numberCountry = contactCountry(number.country, country);
+  return numberCountry === undefined
     ? { ok: true, e164: number.number }
-    : { ok: true, e164: number.number, country: number.country };
+    : { ok: true, e164: number.number, country: numberCountry };
 }
 
 type ParseAttempt = { ok: true; number: PhoneNumber } | { ok: false; error: RowError };

@@ -15,8 +15,13 @@ import {
   apiErrorOf,
   contactErrorOf,
   contactWasCreated,
+  hasMorePages,
+  mobileFilterOf,
   readContactsPage,
-  readUploadResponse,
+  readUploadAnswer,
+  rowsToLookUp,
+  sameNumber,
+  settleUpload,
   singleContactOf,
   toRemoteContact,
 } from './response.js';
@@ -147,6 +152,10 @@ export class SakariClient implements ContactSink {
    * Creates or updates `contacts` in one CSV upload, matched by mobile number. Rows Sakari refuses
    * are outcomes, not exceptions: `blocked` (CONT-010) or `failed` with the API's code.
    *
+   * The answer decides each row when it names it or its counts tell (see {@link settleUpload});
+   * only the rows it cannot tell about (counts missing, or some of the unnamed rows stored and
+   * some refused, or a mix of created and updated) are looked up by mobile, one `GET` each.
+   *
    * @param contacts - mobiles must be unique within the batch (the outcomes are keyed by them).
    * @returns one outcome per submitted contact, keyed by its E.164 mobile.
    * @throws SakariError when the batch as a whole fails (a 4xx, or retries exhausted).
@@ -154,7 +163,7 @@ export class SakariClient implements ContactSink {
   async upsertBatch(contacts: readonly ContactPayload[], mergeStrategy: MergeStrategy): Promise<BatchResult> {
     if (contacts.length === 0) return { outcomes: new Map(), submitted: 0, inserted: 0, updated: 0 };
     const csv = contactsToCsv(contacts);
-    return this.#call(
+    const reading = await this.#call(
       {
         method: 'POST',
         path: this.#contactsPath,
@@ -162,8 +171,33 @@ export class SakariClient implements ContactSink {
         body: { text: csv, contentType: 'text/csv; charset=utf-8' },
         readsBody: true,
       },
-      (body) => readUploadResponse(body, contacts),
+      (body) => readUploadAnswer(body, contacts),
     );
+    const found = new Map<string, RemoteContact | null>();
+    // The limiter paces and bounds these; they are few unless the answer says almost nothing.
+    await Promise.all(
+      rowsToLookUp(reading).map(async (contact) => {
+        found.set(contact.mobile, (await this.findByMobile(contact.mobile)) ?? null);
+      }),
+    );
+    return settleUpload(reading, found);
+  }
+
+  /**
+   * The contact whose mobile is `e164`, or `undefined`: `GET .../contacts?mobile=` (Sakari filters
+   * by "mobile or part of", so the answer is narrowed to the exact number here).
+   */
+  async findByMobile(e164: string): Promise<RemoteContact | undefined> {
+    const page = await this.#call(
+      {
+        method: 'GET',
+        path: this.#contactsPath,
+        query: { mobile: mobileFilterOf(e164), offset: '0', limit: String(MAX_PAGE_SIZE) },
+        readsBody: true,
+      },
+      readContactsPage,
+    );
+    return page.contacts.find((contact) => sameNumber(contact.mobile.number, e164));
   }
 
   /**
@@ -194,7 +228,8 @@ export class SakariClient implements ContactSink {
   }
 
   /**
-   * Every contact of the account, page by page (`offset`/`limit`), in the server's order.
+   * Every contact of the account, page by page (`offset`/`limit`), in the server's order, until
+   * `hasNext: false` when the answer gives it, else `totalCount`, else a short page.
    *
    * @param options.pageSize - contacts per request, 1 to 100. @default 100
    */
@@ -216,9 +251,7 @@ export class SakariClient implements ContactSink {
       );
       yield* page.contacts;
       offset += page.contacts.length;
-      if (page.contacts.length === 0) return;
-      // With a total, trust it (a server may cap `limit` below ours, making every page "short").
-      if (page.totalCount !== undefined ? offset >= page.totalCount : page.contacts.length < pageSize) return;
+      if (!hasMorePages(page, offset, pageSize)) return;
     }
   }
 

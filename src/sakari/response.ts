@@ -48,6 +48,12 @@ function numberField(value: unknown, key: string): number | undefined {
   return typeof found === 'number' && Number.isFinite(found) ? found : undefined;
 }
 
+/** A count: a non-negative integer, else absent. */
+function countField(value: unknown, key: string): number | undefined {
+  const found = numberField(value, key);
+  return found !== undefined && Number.isInteger(found) && found >= 0 ? found : undefined;
+}
+
 function arrayField(value: unknown, key: string): unknown[] {
   const found = field(value, key);
   return Array.isArray(found) ? found : [];
@@ -76,22 +82,73 @@ function digitsOf(mobile: string): string {
 }
 
 /** created.at === updated.at (or no update recorded) means the upsert created the contact. */
+function createdByTimestamps(createdAt: string | undefined, updatedAt: string | undefined): boolean {
+  return updatedAt === undefined || createdAt === updatedAt;
+}
+
 function wasCreated(contact: unknown): boolean {
-  const updatedAt = stringField(field(contact, 'updated'), 'at');
-  if (updatedAt === undefined) return true;
-  return stringField(field(contact, 'created'), 'at') === updatedAt;
+  return createdByTimestamps(
+    stringField(field(contact, 'created'), 'at'),
+    stringField(field(contact, 'updated'), 'at'),
+  );
+}
+
+/** A refusal in `errors[]`: the API's code and words. */
+interface Refusal {
+  code: string;
+  message: string;
+}
+
+function refusalOf(entry: unknown): Refusal {
+  const error = field(entry, 'error');
+  return {
+    code: stringField(error, 'code') ?? UNSPECIFIED_API_CODE,
+    message: stringField(error, 'description') ?? stringField(error, 'message') ?? 'refused by Sakari',
+  };
+}
+
+function refusedOutcome(refusal: Refusal): ContactOutcome {
+  return {
+    status: refusal.code === BLOCKED_API_CODE ? 'blocked' : 'failed',
+    code: refusal.code,
+    message: refusal.message,
+  };
 }
 
 /**
- * A `ContactUploadResponse` (the answer to a CSV batch upsert) as one outcome per submitted
- * contact, keyed by the E.164 we sent:
- * - `data.contacts[]` → `created` (created.at === updated.at, or no updated) or `updated`, with the id;
- * - `data.errors[]` → `blocked` for `CONT-010`, else `failed` with the API's code and description;
- * - neither → `failed` with code `NO_RESULT`.
- * Entries are matched by mobile number; entries matching no submitted contact are ignored. A
- * contact listed in both arrays is reported from `errors[]` (never report a refused row as stored).
+ * What a `ContactUploadResponse` says, before any look-up: the outcomes of the rows it names, and
+ * what its counts tell about the rows it does not name.
  */
-export function readUploadResponse(body: unknown, submitted: readonly ContactPayload[]): BatchResult {
+export interface UploadReading {
+  /** Outcomes of the submitted rows named (by mobile) in `contacts[]` or `errors[]`. */
+  named: Map<string, ContactOutcome>;
+  /** Submitted rows named in neither array, in submission order. */
+  unnamed: ContactPayload[];
+  /**
+   * How many of {@link unnamed} Sakari stored, when its counts tell (`inserted + updated`, else
+   * `success`, minus the named stored rows); `undefined` when it gave no usable count.
+   */
+  unnamedStored: number | undefined;
+  /** How many of the unnamed stored rows were created (`inserted` minus the named created), when known. */
+  unnamedCreated: number | undefined;
+  /** `errors[]` entries that name no mobile: refusals of unnamed rows, which one unknown. */
+  anonymousRefusals: Refusal[];
+  submitted: number;
+  inserted: number;
+  updated: number;
+}
+
+/**
+ * Reads a `ContactUploadResponse` (the answer to a CSV batch upsert). Entries are matched to the
+ * submitted contacts by mobile number (digits only):
+ * - `data.contacts[]` → `created` (created.at === updated.at, or no updated) or `updated`, with the id;
+ * - `data.errors[]` → `blocked` for `CONT-010`, else `failed` with the API's code and description.
+ *
+ * A contact listed in both arrays is reported from `errors[]` (never report a refused row as
+ * stored). The spec makes no field required: the rows named in neither array are left to
+ * {@link settleUpload}, with what the counts say about them.
+ */
+export function readUploadAnswer(body: unknown, submitted: readonly ContactPayload[]): UploadReading {
   const data = field(body, 'data');
   const byDigits = new Map<string, string>();
   for (const contact of submitted) byDigits.set(digitsOf(contact.mobile), contact.mobile);
@@ -100,45 +157,143 @@ export function readUploadResponse(body: unknown, submitted: readonly ContactPay
     return number === undefined ? undefined : byDigits.get(digitsOf(number));
   };
 
-  const outcomes = new Map<string, ContactOutcome>();
+  const named = new Map<string, ContactOutcome>();
   for (const entry of arrayField(data, 'contacts')) {
     const mobile = submittedFor(entry);
     if (mobile === undefined) continue;
     const outcome: ContactOutcome = { status: wasCreated(entry) ? 'created' : 'updated' };
     const id = idOf(entry);
     if (id !== undefined) outcome.contactId = id;
-    outcomes.set(mobile, outcome);
+    named.set(mobile, outcome);
   }
+  const anonymousRefusals: Refusal[] = [];
   for (const entry of arrayField(data, 'errors')) {
+    if (!isObject(entry)) continue;
     const mobile = submittedFor(entry);
-    if (mobile === undefined) continue;
-    const error = field(entry, 'error');
-    const code = stringField(error, 'code') ?? UNSPECIFIED_API_CODE;
-    const message = stringField(error, 'description') ?? stringField(error, 'message') ?? 'refused by Sakari';
-    outcomes.set(mobile, { status: code === BLOCKED_API_CODE ? 'blocked' : 'failed', code, message });
-  }
-  for (const contact of submitted) {
-    if (!outcomes.has(contact.mobile)) {
-      outcomes.set(contact.mobile, {
-        status: 'failed',
-        code: NO_RESULT_CODE,
-        message: 'Sakari accepted the batch but reported nothing for this contact',
-      });
+    // A refusal naming a number we did not send is someone else's: ignored. One naming none is
+    // a refusal of one of our unnamed rows.
+    if (mobile === undefined) {
+      if (mobileNumberOf(entry) === undefined) anonymousRefusals.push(refusalOf(entry));
+      continue;
     }
+    named.set(mobile, refusedOutcome(refusalOf(entry)));
   }
 
-  let created = 0;
-  let updated = 0;
-  for (const outcome of outcomes.values()) {
-    if (outcome.status === 'created') created++;
-    else if (outcome.status === 'updated') updated++;
+  let namedCreated = 0;
+  let namedUpdated = 0;
+  for (const outcome of named.values()) {
+    if (outcome.status === 'created') namedCreated++;
+    else if (outcome.status === 'updated') namedUpdated++;
+  }
+  const unnamed = submitted.filter((contact) => !named.has(contact.mobile));
+  const inserted = countField(data, 'inserted');
+  const updated = countField(data, 'updated');
+  const stored =
+    inserted !== undefined && updated !== undefined ? inserted + updated : countField(data, 'success');
+  const within = (count: number | undefined): number | undefined =>
+    count !== undefined && Number.isInteger(count) && count >= 0 && count <= unnamed.length
+      ? count
+      : undefined;
+  const unnamedStored = within(stored === undefined ? undefined : stored - namedCreated - namedUpdated);
+  // `inserted` minus the named created rows, when that fits within the unnamed stored rows.
+  let unnamedCreated: number | undefined;
+  if (unnamedStored !== undefined && inserted !== undefined) {
+    const created = inserted - namedCreated;
+    if (Number.isInteger(created) && created >= 0 && created <= unnamedStored) unnamedCreated = created;
+  }
+  return {
+    named,
+    unnamed,
+    unnamedStored,
+    unnamedCreated,
+    anonymousRefusals,
+    submitted: countField(data, 'submitted') ?? submitted.length,
+    inserted: inserted ?? namedCreated,
+    updated: updated ?? namedUpdated,
+  };
+}
+
+/**
+ * The unnamed rows whose outcome the answer cannot tell, so a look-up by mobile must: none when
+ * the counts say every unnamed row was stored and whether each was created or updated (all one
+ * or all the other), or that none was stored.
+ */
+export function rowsToLookUp(reading: UploadReading): ContactPayload[] {
+  const { unnamed, unnamedStored, unnamedCreated } = reading;
+  if (unnamed.length === 0 || unnamedStored === 0) return [];
+  const allStored = unnamedStored === unnamed.length;
+  if (allStored && (unnamedCreated === 0 || unnamedCreated === unnamed.length)) return [];
+  return unnamed;
+}
+
+/**
+ * One outcome per submitted contact, from an {@link UploadReading} and the look-ups by mobile
+ * done for {@link rowsToLookUp} (`null`: not in the account; absent: not looked up). Rules for a
+ * row the answer does not name, never reporting a stored contact as `failed`:
+ * - the counts say every unnamed row was stored: `created` or `updated` as the counts say when
+ *   they agree for all of them, else as its look-up shows (created.at === updated.at: `created`);
+ *   not found by its look-up either, `created` (a stored row is only `updated` when known);
+ * - the counts say none was stored, or its look-up did not find it: refused. The code is that of
+ *   the `errors[]` entries naming no mobile when they all carry the same one (`CONT-010` →
+ *   `blocked`); a row they cannot be told apart for is `failed` with `API_ERROR`, and one no
+ *   entry mentions is `failed` with `NO_RESULT`;
+ * - found by its look-up: stored, `created` or `updated` as the contact's timestamps show.
+ */
+export function settleUpload(
+  reading: UploadReading,
+  found: ReadonlyMap<string, RemoteContact | null>,
+): BatchResult {
+  const { unnamed, unnamedStored, unnamedCreated } = reading;
+  const outcomes = new Map(reading.named);
+  const refused = refusalForUnnamed(reading.anonymousRefusals);
+  const allStored = unnamed.length > 0 && unnamedStored === unnamed.length;
+  for (const contact of unnamed) {
+    const remote = found.get(contact.mobile);
+    let outcome: ContactOutcome;
+    if (remote) {
+      outcome = { status: remoteWasCreated(remote) ? 'created' : 'updated', contactId: remote.id };
+    } else if (allStored) {
+      outcome = { status: unnamedCreated === 0 ? 'updated' : 'created' };
+    } else {
+      outcome = refused;
+    }
+    outcomes.set(contact.mobile, { ...outcome });
   }
   return {
     outcomes,
-    submitted: numberField(data, 'submitted') ?? submitted.length,
-    inserted: numberField(data, 'inserted') ?? created,
-    updated: numberField(data, 'updated') ?? updated,
+    submitted: reading.submitted,
+    inserted: reading.inserted,
+    updated: reading.updated,
   };
+}
+
+function refusalForUnnamed(refusals: readonly Refusal[]): ContactOutcome {
+  const first = refusals[0];
+  if (first === undefined) {
+    return {
+      status: 'failed',
+      code: NO_RESULT_CODE,
+      message: 'Sakari reported nothing for this contact and it is not in the account',
+    };
+  }
+  if (refusals.every((refusal) => refusal.code === first.code)) return refusedOutcome(first);
+  const codes = [...new Set(refusals.map((refusal) => refusal.code))].join(', ');
+  return {
+    status: 'failed',
+    code: UNSPECIFIED_API_CODE,
+    message: `refused by Sakari, which did not say which of its errors (${codes}) was this contact's`,
+  };
+}
+
+function remoteWasCreated(contact: RemoteContact): boolean {
+  return createdByTimestamps(contact.createdAt, contact.updatedAt);
+}
+
+/**
+ * {@link readUploadAnswer} then {@link settleUpload} without look-ups: what the answer alone says.
+ */
+export function readUploadResponse(body: unknown, submitted: readonly ContactPayload[]): BatchResult {
+  return settleUpload(readUploadAnswer(body, submitted), new Map());
 }
 
 function attributeText(value: unknown): string | undefined {
@@ -199,18 +354,47 @@ export function contactWasCreated(value: unknown): boolean {
   return wasCreated(value);
 }
 
-/** One page of `GET .../contacts`: the contacts and, when given, the total. */
+/** One page of `GET .../contacts`: the contacts and, when given, what the pagination says. */
 export interface ContactsPage {
   contacts: RemoteContact[];
+  /** `pagination.totalCount` (the spec). */
   totalCount: number | undefined;
+  /** `pagination.hasNext` (the live API's documentation). */
+  hasNext: boolean | undefined;
 }
 
-/** Reads a `ContactsResponse` page. */
+/** Reads a `ContactsResponse` page; a missing or odd `pagination` object is no pagination. */
 export function readContactsPage(body: unknown): ContactsPage {
+  const pagination = field(body, 'pagination');
+  const hasNext = field(pagination, 'hasNext');
   return {
     contacts: arrayField(body, 'data').map(toRemoteContact),
-    totalCount: numberField(field(body, 'pagination'), 'totalCount'),
+    totalCount: numberField(pagination, 'totalCount'),
+    hasNext: typeof hasNext === 'boolean' ? hasNext : undefined,
   };
+}
+
+/**
+ * Whether a listing has more pages after this one (CONTRACT §2): ends on `hasNext: false` when
+ * given, else when `offset` (contacts read so far) reaches `totalCount`, else on a short page.
+ * An empty page always ends it, so a server that keeps saying `hasNext: true` cannot loop us.
+ */
+export function hasMorePages(page: ContactsPage, offset: number, pageSize: number): boolean {
+  if (page.contacts.length === 0) return false;
+  if (page.hasNext !== undefined) return page.hasNext;
+  // With a total, trust it (a server may cap `limit` below ours, making every page "short").
+  if (page.totalCount !== undefined) return offset < page.totalCount;
+  return page.contacts.length >= pageSize;
+}
+
+/** Digits of a number, the key contacts are matched by (`+447700900123` = `447700900123`). */
+export function sameNumber(a: string, b: string): boolean {
+  return digitsOf(a) === digitsOf(b);
+}
+
+/** The query value of a look-up by mobile: its digits, found by Sakari's "mobile or part of" filter whichever way it stores the `+`. */
+export function mobileFilterOf(e164: string): string {
+  return digitsOf(e164);
 }
 
 /** The contact of a `ContactResponse` (`data: Contact`) or a single upsert answer (`data: [Contact]`). */
@@ -244,10 +428,5 @@ export function apiErrorOf(body: unknown): { code?: string; message?: string } {
 
 /** The `error` a stored-or-refused Contact carries (`{code, description}`), if any. */
 export function contactErrorOf(contact: unknown): { code: string; message: string } | undefined {
-  const error = field(contact, 'error');
-  if (!isObject(error)) return undefined;
-  return {
-    code: stringField(error, 'code') ?? UNSPECIFIED_API_CODE,
-    message: stringField(error, 'description') ?? stringField(error, 'message') ?? 'refused by Sakari',
-  };
+  return isObject(field(contact, 'error')) ? refusalOf(contact) : undefined;
 }

@@ -1,3 +1,9 @@
+import {
+  PAGINATION_SHAPES,
+  UPLOAD_ANSWER_SHAPES,
+  type PaginationShape,
+  type UploadAnswerShape,
+} from './answer-shape.js';
 import type { SandboxOptions, SandboxRuntimeOptions } from './types.js';
 
 /** Loopback only: the sandbox accepts well-known credentials, it must not be reachable from the network. */
@@ -34,6 +40,8 @@ export interface NormalisedOptions {
   dataFile: string | undefined;
   seed: number | undefined;
   retryAfterGraceMs: number;
+  answerShape: UploadAnswerShape;
+  pagination: PaginationShape;
 }
 
 function check(condition: boolean, option: string, value: unknown, expected: string): void {
@@ -49,6 +57,11 @@ function nonNegative(option: string, value: number): number {
 
 function probability(option: string, value: number): number {
   check(Number.isFinite(value) && value >= 0 && value <= 1, option, value, 'a number between 0 and 1');
+  return value;
+}
+
+function oneOf<T extends string>(option: string, value: T, allowed: readonly T[]): T {
+  check(allowed.includes(value), option, value, `one of ${allowed.join(', ')}`);
   return value;
 }
 
@@ -91,6 +104,8 @@ export function normaliseOptions(options: SandboxOptions = {}): NormalisedOption
       'retryAfterGraceMs',
       options.retryAfterGraceMs ?? DEFAULT_RETRY_AFTER_GRACE_MS,
     ),
+    answerShape: 'full',
+    pagination: 'totalCount',
   };
   return applyRuntimeOptions(base, options);
 }
@@ -127,5 +142,9 @@ export function applyRuntimeOptions(
     check(Array.isArray(patch.blocked), 'blocked', patch.blocked, 'an array of E.164 numbers');
     next.blocked = new Set(patch.blocked.map((mobile) => mobile.trim()));
   }
+  if (patch.answerShape !== undefined)
+    next.answerShape = oneOf('answerShape', patch.answerShape, UPLOAD_ANSWER_SHAPES);
+  if (patch.pagination !== undefined)
+    next.pagination = oneOf('pagination', patch.pagination, PAGINATION_SHAPES);
   return next;
 }

@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MERGE_STRATEGIES, type MergeStrategy } from '../types.js';
+import { shapeContactsPage, shapeUploadAnswer } from './answer-shape.js';
 import { TokenAuthority, type TokenRequest } from './auth.js';
 import { ContactStore, refusedContact, type RefusedContact, type UpsertOutcome } from './contacts.js';
 import { SANDBOX_ERROR_CODES, defaultCodeForStatus, defaultMessageForStatus } from './errors.js';
@@ -493,7 +494,10 @@ class SandboxServer implements Sandbox {
         contacts,
         errors,
       };
-      return { status: 201, body: { success: true, data } };
+      return {
+        status: 201,
+        body: { success: true, data: shapeUploadAnswer(data, this.#options.answerShape) },
+      };
     }
     if (isJsonMediaType(type)) {
       const parsed = parseJsonContact(text);
@@ -524,14 +528,8 @@ class SandboxServer implements Sandbox {
     // An unencoded `+` in a query string reads as a space: trimming makes `mobile=+4477` work too.
     const mobile = exchange.query.get('mobile')?.trim() || undefined;
     const page = this.#store.list(accountId, offset.value, limit.value, mobile);
-    return {
-      status: 200,
-      body: {
-        success: true,
-        data: page.contacts,
-        pagination: { offset: offset.value, limit: limit.value, totalCount: page.totalCount },
-      },
-    };
+    const shaped = { ...page, offset: offset.value, limit: limit.value };
+    return { status: 200, body: shapeContactsPage(shaped, this.#options.pagination) };
   }
 
   #contact(exchange: Exchange, accountId: string, contactId: string, body: Buffer): Reply {

@@ -5,6 +5,8 @@
  * client, the CLI's `--sandbox` runs and every test exercise the same code path as production.
  */
 
+import type { PaginationShape, UploadAnswerShape } from './answer-shape.js';
+
 /** Options of {@link startSandbox}. Every field is optional; see the defaults in `options.ts`. */
 export interface SandboxOptions {
   /**
@@ -54,11 +56,35 @@ export interface SandboxOptions {
    * @default 100
    */
   retryAfterGraceMs?: number;
+  /**
+   * How a CSV batch upsert is answered: `full` (every row named in `contacts[]`/`errors[]`),
+   * `counts-only`, `errors-without-mobile` (counts and `errors[]` naming no mobile) or `bare`
+   * (`{submitted}`). The contacts are written the same way whatever the shape.
+   * @default 'full'
+   */
+  answerShape?: UploadAnswerShape;
+  /**
+   * The `pagination` object of `GET .../contacts`: `totalCount` (the spec), `hasNext` (the live
+   * API's documentation) or `none` (no object).
+   * @default 'totalCount'
+   */
+  pagination?: PaginationShape;
 }
 
 /** The options that can be changed while the sandbox runs ({@link Sandbox.setOptions}). */
 export type SandboxRuntimeOptions = Partial<
-  Pick<SandboxOptions, 'rate' | 'burst' | 'failRate' | 'dropRate' | 'latencyMs' | 'blocked' | 'tokenTtlSec'>
+  Pick<
+    SandboxOptions,
+    | 'rate'
+    | 'burst'
+    | 'failRate'
+    | 'dropRate'
+    | 'latencyMs'
+    | 'blocked'
+    | 'tokenTtlSec'
+    | 'answerShape'
+    | 'pagination'
+  >
 >;
 
 /** A running sandbox. */

@@ -175,6 +175,15 @@ describe('normalisePhone', () => {
       e164: '+12045550123',
       country: 'CA',
     });
+    // ...unless the number is valid in the row's country: Guernsey's +44 7911 is in the UK's plan
+    expect(normalisePhone('+44 7911 123456', 'GB', {})).toEqual({
+      ok: true,
+      e164: '+447911123456',
+      country: 'GB',
+    });
+    expect(normalisePhone('07911 123456', 'United Kingdom', {})).toMatchObject({ country: 'GB' });
+    expect(normalisePhone('+44 7911 123456', undefined, {})).toMatchObject({ country: 'GG' });
+    expect(normalisePhone('+44 7911 123456', 'FR', {})).toMatchObject({ country: 'GG' });
     // a non-geographic number has no country
     expect(normalisePhone('+800 1234 5678', undefined, {})).toEqual({ ok: true, e164: '+80012345678' });
   });

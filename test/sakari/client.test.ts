@@ -137,11 +137,22 @@ describe('upsertBatch', () => {
     expect(server.received).toHaveLength(0);
   });
 
-  test('tolerates an answer with missing arrays: every row NO_RESULT', async () => {
-    const { client } = await setup({ api: (_r, res) => json(res, 201, { success: true, data: {} }) });
+  test('tolerates an answer with missing arrays: the row is looked up by mobile, not found → NO_RESULT', async () => {
+    const { server, client } = await setup({
+      api: (_r, res) => json(res, 201, { success: true, data: {} }),
+    });
     const result = await client.upsertBatch([contact('+15005550001')], 'append');
     expect(result.outcomes.get('+15005550001')).toMatchObject({ status: 'failed', code: 'NO_RESULT' });
     expect(result).toMatchObject({ submitted: 1, inserted: 0, updated: 0 });
+    const [upload, lookUp] = server.apiRequests();
+    expect(upload?.method).toBe('POST');
+    expect(lookUp?.method).toBe('GET');
+    expect(lookUp?.path).toBe('/v1/accounts/acc%201/contacts');
+    expect(Object.fromEntries(lookUp?.query ?? [])).toEqual({
+      mobile: '15005550001',
+      offset: '0',
+      limit: '100',
+    });
   });
 
   test('a 400 for the whole batch throws SakariHttpError with the API code, without retrying', async () => {

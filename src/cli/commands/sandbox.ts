@@ -1,4 +1,10 @@
 import type { CommandModule } from 'yargs';
+import {
+  PAGINATION_SHAPES,
+  UPLOAD_ANSWER_SHAPES,
+  type PaginationShape,
+  type UploadAnswerShape,
+} from '../../sandbox/answer-shape.js';
 import { startSandbox } from '../../sandbox/index.js';
 import type { CliContext } from '../main.js';
 
@@ -16,6 +22,8 @@ interface SandboxArgs {
   'client-secret': string;
   'data-file'?: string;
   seed?: number;
+  'answer-shape': UploadAnswerShape;
+  pagination: PaginationShape;
 }
 
 /** `sakari-sync sandbox`: the Sakari simulator as a standalone server, until Ctrl-C. */
@@ -46,6 +54,17 @@ export function sandboxCommand(context: CliContext): CommandModule<object, Sandb
         .option('seed', {
           type: 'number',
           describe: 'seed for the random faults (reproducible runs)',
+        })
+        .option('answer-shape', {
+          choices: UPLOAD_ANSWER_SHAPES,
+          default: 'full' as const,
+          describe:
+            'how a batch upload is answered (rows named, counts only, refusals without mobiles, {submitted})',
+        })
+        .option('pagination', {
+          choices: PAGINATION_SHAPES,
+          default: 'totalCount' as const,
+          describe: 'the pagination object of a contacts listing',
         }) as never,
     handler: async (args) => {
       const sandbox = await startSandbox({
@@ -62,6 +81,8 @@ export function sandboxCommand(context: CliContext): CommandModule<object, Sandb
         clientSecret: args['client-secret'],
         dataFile: args['data-file'],
         seed: args.seed,
+        answerShape: args['answer-shape'],
+        pagination: args.pagination,
       });
       context.output.stdout(`${sandbox.url}\n`);
       context.output.stderr(
