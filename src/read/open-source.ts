@@ -15,6 +15,7 @@ import { readCsv } from './csv.js';
 import {
   chooseEncoding,
   decoderLabel,
+  ENCODING_CHECK_BYTES,
   formatFromExtension,
   hasGzipExtension,
   hasGzipMagic,
@@ -93,7 +94,7 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
   const knownFormat = options.format ?? formatFromExtension(path);
   let sniffed: Buffer = Buffer.alloc(0);
   try {
-    sniffed = await bytes.peek(MAGIC_BYTES, knownFormat === undefined ? sniffedEnough : undefined);
+    sniffed = await bytes.peek(ENCODING_CHECK_BYTES, knownFormat === undefined ? sniffedEnough : undefined);
   } catch (error) {
     const failure = readFailure(error, path);
     if (failure.code === 'SOURCE_NOT_FOUND' || failure.code === 'SOURCE_UNREADABLE') {
