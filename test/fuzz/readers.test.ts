@@ -158,7 +158,7 @@ describe('JSON and NDJSON', () => {
       })),
       fc
         .string({ unit: 'binary', maxLength: 20 })
-        // NUL near the start makes the whole file "binary" (a SourceError): tested on its own.
+        // A file of these with NULs may be binary as a whole (a SourceError): tested on its own.
         .filter((s) => !/[\r\n\0]/.test(s))
         .map((text) => {
           let ok = false;
