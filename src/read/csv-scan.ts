@@ -88,7 +88,40 @@ export class CsvScan {
     /** Just after the last record boundary seen in this chunk (-1: none yet). */
     let lastCut = -1;
     const delimiter = this.delimiter;
+    // Where the next quote, CR and NUL are (chunk.length: none), for the fast path below.
+    let nextQuote = -1;
+    let nextCr = -1;
+    let nextNul = -1;
     for (let i = 0; i < chunk.length; i++) {
+      if (
+        this.recordChars === 0 &&
+        !this.quoting &&
+        !this.quotePending &&
+        !this.crPending &&
+        !this.skipping
+      ) {
+        // Fast path: a line with no quote, NUL or CR (but a CRLF ending) is one plain record.
+        const end = chunk.indexOf('\n', i);
+        if (end !== -1) {
+          if (nextQuote < i) nextQuote = indexOrEnd(chunk, '"', i);
+          if (nextNul < i) nextNul = indexOrEnd(chunk, '\u0000', i);
+          if (nextCr < i) nextCr = indexOrEnd(chunk, '\r', i);
+          const crlf = nextCr === end - 1;
+          const recordEnd = crlf ? end - 1 : end;
+          if (
+            nextQuote > end &&
+            nextNul > end &&
+            (crlf || nextCr > end) &&
+            recordEnd - i <= MAX_RECORD_CHARS
+          ) {
+            if (recordEnd > i) this.queue.push({ kind: 'record', line: this.line, hasNul: false });
+            this.line++;
+            lastCut = end + 1;
+            i = end;
+            continue;
+          }
+        }
+      }
       const code = chunk.charCodeAt(i);
       if (this.crPending) {
         this.crPending = false;
@@ -222,4 +255,10 @@ export class CsvScan {
     this.held = '';
     return out.join('');
   }
+}
+
+/** The index of `char` in `text` from `from`, or `text.length` when there is none. */
+function indexOrEnd(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? text.length : at;
 }

@@ -186,7 +186,7 @@ function normaliseOptions(path: string, options: ReadOptions): string | undefine
       'SOURCE_ENCODING',
       path,
       `Unsupported encoding ${JSON.stringify(options.encoding)} for ${describeSource(path)}: ` +
-        `UTF-8 and UTF-16 (with a byte order mark) are detected; otherwise use ${REQUESTED_ENCODINGS.join(' or ')}`,
+        `UTF-8 and UTF-16 are detected; otherwise use ${REQUESTED_ENCODINGS.join(' or ')}`,
     );
   }
   if (options.seqStart !== undefined && !(Number.isSafeInteger(options.seqStart) && options.seqStart >= 0)) {
