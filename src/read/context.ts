@@ -5,8 +5,8 @@ import type { SourceInfo } from './types.js';
 
 /**
  * The longest record (CSV record or NDJSON line) a reader accepts, in characters. Contact
- * records are a few hundred characters; a record this long is an unclosed quote swallowing the
- * rest of the file, or not text at all. The bound keeps memory flat whatever the input.
+ * records are a few hundred characters; a longer one is a malformed row, skipped to its end
+ * without being held, and reading goes on. The bound keeps memory flat whatever the input.
  */
 export const MAX_RECORD_CHARS = 1024 * 1024;
 

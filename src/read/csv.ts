@@ -14,8 +14,15 @@
  *   delimiter) they are ignored; otherwise the row is `RECORD_MALFORMED` and keeps them as
  *   `_extra1`, `_extra2`… A record with fewer fields is `RECORD_MALFORMED` with the fields it has.
  * - An unclosed quote swallows the rest of the file: one `RECORD_MALFORMED` row ("unclosed quote
- *   starting at line N"), then the reader ends. So does a record longer than
- *   {@link MAX_RECORD_CHARS} (memory stays bounded).
+ *   starting at line N"), then the reader ends.
+ * - A record with a NUL character in it (a damaged record in a text file) is `RECORD_MALFORMED`
+ *   and keeps its fields; a header with one is `SOURCE_FORMAT`. (A file that is binary as a
+ *   whole is refused before: see `binaryVerdict`.)
+ * - A record longer than {@link MAX_RECORD_CHARS} is `RECORD_MALFORMED` ("longer than …"), is
+ *   skipped to its end without being held in memory, and the records after it are read. Only
+ *   when no end is found within {@link MAX_SKIPPED_RECORD_CHARS} characters (or an unclosed quote
+ *   that long runs to the end of the file) does the file fail with `SOURCE_FORMAT` ("the rest of
+ *   the file was not read"), after that row and the rows before it.
  * - `ref.line` is the physical line where the record starts, counting line breaks inside quoted
  *   fields of earlier records and skipped blank lines. CRLF, LF and a lone CR each end a line.
  */
@@ -23,6 +30,7 @@
 import { Parser, type CsvError, type Options } from 'csv-parse';
 
 import { MAX_RECORD_CHARS, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
+import { CsvScan, MAX_SKIPPED_RECORD_CHARS, type ScannedRecord } from './csv-scan.js';
 import { detectDelimiter } from './detect.js';
 import { SourceError, describeSource } from './errors.js';
 import type { SourceRow } from '../types.js';
@@ -71,7 +79,7 @@ export async function* readCsv(
       for (;;) {
         const next = await iterator.next();
         if (next.done === true) break;
-        // After an unclosed quote the rest is read only so that the hash covers the whole file.
+        // After a record with no end the rest is read only so that the hash covers the whole file.
         if (records.stopped) continue;
         records.write(next.value);
         if (records.pending) yield records.take();
@@ -106,42 +114,30 @@ class CapturingParser extends Parser {
     this.onRecord(chunk as string[]);
     return true;
   }
-
-  /**
-   * Whether the parser is inside a quoted field. csv-parse keeps this in its (undocumented)
-   * `state`; it only picks the wording of a message, so an unknown state reads as false.
-   */
-  get insideQuotes(): boolean {
-    return (this as unknown as { state?: { quoting?: unknown } }).state?.quoting === true;
-  }
 }
 
 /**
- * csv-parse with the bookkeeping around it: the header, the start line of each record, the
- * rows made so far. Rows are collected while a chunk is written, then taken as a batch: one
- * async step per chunk instead of one per record.
+ * csv-parse with the bookkeeping around it: the header, the rows made so far, and a
+ * {@link CsvScan} ahead of it that gives each record its start line and keeps oversized records
+ * away from it. Rows are collected while a chunk is written, then taken as a batch: one async
+ * step per chunk instead of one per record.
  */
 class CsvRecords {
-  /** Set when the parse cannot go on (unclosed quote, oversized record). */
+  /** Set when nothing more can be read as records (see {@link CsvScan.gaveUp}, a bad header). */
   stopped = false;
   private readonly parser: CapturingParser;
+  private readonly scan: CsvScan;
   private batch: SourceRow[] = [];
   private headers: string[] | undefined;
   private protoIndex = -1;
   private failure: unknown;
   private truncation: SourceError | undefined;
-  // Line bookkeeping, in csv-parse's own counting (info.lines) until converted.
-  private previousEnd = 0;
-  private previousEmptyLines = 0;
-  /** How many more lines csv-parse has counted than there are: it counts CRLF inside quotes twice. */
-  private drift = 0;
-  /** After a skipped record we no longer know where the previous record ended. */
-  private resync = false;
 
   constructor(
     private readonly context: ReaderContext,
     delimiter: string,
   ) {
+    this.scan = new CsvScan(delimiter);
     this.parser = new CapturingParser(
       {
         delimiter,
@@ -151,7 +147,8 @@ class CsvRecords {
         relax_quotes: true,
         skip_empty_lines: true,
         skip_records_with_error: true,
-        max_record_size: MAX_RECORD_CHARS,
+        // The scan hands over no record longer than MAX_RECORD_CHARS; this is only a backstop.
+        max_record_size: 2 * MAX_RECORD_CHARS,
         on_skip: (error) => {
           if (error !== undefined) this.onSkip(error);
           return undefined;
@@ -166,17 +163,24 @@ class CsvRecords {
 
   write(chunk: string): void {
     if (this.stopped) return;
-    this.parser.write(chunk);
+    const text = this.scan.push(chunk);
+    if (text.length > 0) this.parser.write(text);
+    if (this.scan.gaveUp) this.stopped = true;
     this.throwIfFailed();
   }
 
   async end(): Promise<void> {
-    if (!this.stopped && this.failure === undefined) {
+    if (this.failure === undefined) {
+      const text = this.scan.finish();
+      if (text.length > 0) this.parser.write(text);
       await new Promise<void>((resolve) => {
         this.parser.once('error', () => resolve());
         this.parser.end(() => resolve());
       });
     }
+    this.throwIfFailed();
+    // Records skipped after the last one csv-parse emitted.
+    for (let next = this.scan.next(); next !== undefined; next = this.scan.next()) this.onScanned(next);
     this.throwIfFailed();
   }
 
@@ -191,7 +195,7 @@ class CsvRecords {
     return rows;
   }
 
-  /** Throws the file-level error of a record too long to find the next one after (see onSkip). */
+  /** Throws the file-level error of a record whose end was not found (see {@link CsvScan}). */
   throwIfTruncated(): void {
     if (this.truncation) throw this.truncation;
   }
@@ -208,30 +212,71 @@ class CsvRecords {
     );
   }
 
-  /** The physical line where the record csv-parse just emitted starts. */
-  private startLine(fields: string[]): number {
-    const { lines, empty_lines: emptyLines } = this.parser.info;
-    let parserStart: number;
-    if (this.resync) {
-      // csv-parse counts every CR and every LF inside a record as a line break.
-      parserStart = lines - countChars(fields, '\r') - countChars(fields, '\n');
-      this.resync = false;
-    } else {
-      parserStart = this.previousEnd + 1 + (emptyLines - this.previousEmptyLines);
+  /**
+   * The start line of the record csv-parse reached, and whether it holds a NUL. Rows for the
+   * records skipped before it are made on the way, so every record keeps its place.
+   */
+  private nextRecord(): { line: number; hasNul: boolean } {
+    for (let next = this.scan.next(); next !== undefined; next = this.scan.next()) {
+      if (next.kind === 'record') return next;
+      this.onScanned(next);
     }
-    const line = parserStart - this.drift;
-    if (lines > parserStart) this.drift += countCrlf(fields);
-    this.previousEnd = lines;
-    this.previousEmptyLines = emptyLines;
-    return line;
+    // The scan and csv-parse disagree on where records are: a bug, never a wrong line number.
+    throw new Error('a CSV record was parsed that the scan did not see');
+  }
+
+  /** A record the scan kept from csv-parse: a malformed row, and the end of reading when unbounded. */
+  private onScanned(scanned: ScannedRecord): void {
+    if (scanned.kind === 'record' || this.failure !== undefined) return;
+    const { line } = scanned;
+    let message: string;
+    if (scanned.kind === 'oversized') {
+      message = `record starting at line ${line} is longer than ${MAX_RECORD_CHARS} characters (skipped to its end)`;
+    } else {
+      const within = scanned.reachedEnd ? MAX_RECORD_CHARS : MAX_SKIPPED_RECORD_CHARS;
+      message = scanned.insideQuotes
+        ? `unclosed quote starting at line ${line} (no closing quote within ${within} characters); ` +
+          `the rest of the file was not read`
+        : `record starting at line ${line} has no end within ${within} characters (not CSV?); ` +
+          `the rest of the file was not read`;
+    }
+    if (this.headers === undefined) {
+      this.failHeader(message, line);
+      return;
+    }
+    this.batch.push(makeMalformedRow(this.context, line, {}, message));
+    if (scanned.kind === 'unbounded') {
+      // The records after this one cannot be found: a file-level error, never a silent truncation.
+      // Raised once the rows before it (and this one) have been taken and the file fully hashed.
+      this.truncation ??= new SourceError(
+        'SOURCE_FORMAT',
+        this.context.file,
+        `${describeSource(this.context.file)}: ${message}`,
+        { line },
+      );
+    }
+  }
+
+  private failHeader(message: string, line: number): void {
+    this.failure ??= new SourceError(
+      'SOURCE_FORMAT',
+      this.context.file,
+      `${describeSource(this.context.file)}: the header row is malformed: ${message}`,
+      { line },
+    );
+    this.stopped = true;
   }
 
   private onRecord(fields: string[]): void {
-    if (this.stopped) return;
-    const line = this.startLine(fields);
+    if (this.failure !== undefined) return;
+    const { line, hasNul } = this.nextRecord();
     if (isBlankRecord(fields)) return;
     const headers = this.headers;
     if (headers === undefined) {
+      if (hasNul) {
+        this.failHeader('it contains NUL bytes (not a CSV text file?)', line);
+        return;
+      }
       this.headers = uniqueHeaders(fields);
       this.protoIndex = this.headers.indexOf('__proto__');
       this.context.info.headers = this.headers;
@@ -251,53 +296,42 @@ class CsvRecords {
         configurable: true,
       });
     }
-    if (found === expected || (found > expected && allBlank(fields, expected))) {
+    const wellFormed = found === expected || (found > expected && allBlank(fields, expected));
+    if (wellFormed && !hasNul) {
       this.batch.push(makeRow(this.context, line, raw));
       return;
     }
     for (let i = expected; i < found; i++) raw[`_extra${i - expected + 1}`] = fields[i];
-    this.batch.push(makeMalformedRow(this.context, line, raw, `expected ${expected} fields, found ${found}`));
+    const problems: string[] = [];
+    if (hasNul) problems.push('contains NUL bytes (damaged or binary data)');
+    if (!wellFormed) problems.push(`expected ${expected} fields, found ${found}`);
+    this.batch.push(makeMalformedRow(this.context, line, raw, problems.join('; ')));
   }
 
   private onSkip(error: CsvError): void {
-    if (this.stopped) return;
-    const line = this.previousEnd + 1 + (this.parser.info.empty_lines - this.previousEmptyLines) - this.drift;
-    const terminal = error.code === 'CSV_QUOTE_NOT_CLOSED' || error.code === 'CSV_MAX_RECORD_SIZE';
-    let message: string;
-    if (error.code === 'CSV_QUOTE_NOT_CLOSED') {
-      message = `unclosed quote starting at line ${line}`;
-    } else if (error.code === 'CSV_MAX_RECORD_SIZE') {
-      message = this.parser.insideQuotes
-        ? `unclosed quote starting at line ${line} (no closing quote within ${MAX_RECORD_CHARS} characters); ` +
-          `the rest of the file was not read`
-        : `record starting at line ${line} is longer than ${MAX_RECORD_CHARS} characters (not CSV?); ` +
-          `the rest of the file was not read`;
-    } else {
-      message = `unreadable record: ${error.message}`;
-    }
-    if (this.headers === undefined) {
+    if (this.failure !== undefined) return;
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      // The scan keeps such records away; csv-parse cannot go on after one, so the file fails.
       this.failure ??= new SourceError(
         'SOURCE_FORMAT',
         this.context.file,
-        `${describeSource(this.context.file)}: the header row is malformed: ${message}`,
-        { line },
+        `${describeSource(this.context.file)}: a record is longer than ${MAX_RECORD_CHARS} characters; ` +
+          `the rest of the file was not read`,
+        { cause: error },
       );
-      if (terminal) this.stopped = true;
+      this.stopped = true;
+      return;
+    }
+    const { line } = this.nextRecord();
+    const message =
+      error.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? `unclosed quote starting at line ${line}`
+        : `unreadable record: ${error.message}`;
+    if (this.headers === undefined) {
+      this.failHeader(message, line);
       return;
     }
     this.batch.push(makeMalformedRow(this.context, line, {}, message));
-    if (error.code === 'CSV_MAX_RECORD_SIZE') {
-      // The records after this one cannot be found: a file-level error, never a silent truncation.
-      // Raised once the rows before it (and this one) have been taken and the file fully hashed.
-      this.truncation ??= new SourceError(
-        'SOURCE_FORMAT',
-        this.context.file,
-        `${describeSource(this.context.file)}: ${message}`,
-        { line },
-      );
-    }
-    if (terminal) this.stopped = true;
-    else this.resync = true;
   }
 }
 
@@ -333,16 +367,4 @@ function isBlankRecord(fields: string[]): boolean {
 function allBlank(fields: string[], from: number): boolean {
   for (let i = from; i < fields.length; i++) if ((fields[i] as string).trim() !== '') return false;
   return true;
-}
-
-function countChars(fields: string[], char: string): number {
-  let count = 0;
-  for (const field of fields) {
-    for (let at = field.indexOf(char); at !== -1; at = field.indexOf(char, at + 1)) count++;
-  }
-  return count;
-}
-
-function countCrlf(fields: string[]): number {
-  return countChars(fields, '\r\n');
 }

@@ -17,8 +17,22 @@ export const DEFAULT_DELIMITER = ',';
  */
 export const DELIMITER_SAMPLE_LINES = 10;
 
-/** How many leading characters are checked for NUL, the mark of a binary file. */
+/** How many leading characters are checked for the marks of a binary file. */
 export const BINARY_CHECK_CHARS = 1024;
+
+/**
+ * The share of NUL, control and undecodable characters among the first
+ * {@link BINARY_CHECK_CHARS} that makes a source binary. Random or compressed bytes (PNG, zip,
+ * gzip inside, executables) score about 0.6; a text file with a damaged record scores a few
+ * percent, and that record becomes an invalid row instead of costing the whole file.
+ */
+export const BINARY_SUSPICIOUS_SHARE = 0.3;
+
+/**
+ * How many leading bytes decide the encoding when there is no byte order mark: enough pairs to
+ * see UTF-16's NUL in every other byte.
+ */
+export const ENCODING_CHECK_BYTES = 1024;
 
 const EXTENSION_FORMATS: Readonly<Record<string, SourceFormat>> = {
   '.csv': 'csv',
@@ -57,12 +71,40 @@ export interface EncodingChoice {
   bomBytes: number;
 }
 
-/** A byte order mark decides; else the requested single-byte encoding; else UTF-8. */
+/**
+ * A byte order mark decides; else UTF-16 recognised by its NUL in every other byte; else the
+ * requested single-byte encoding; else UTF-8. Give it the first {@link ENCODING_CHECK_BYTES}.
+ */
 export function chooseEncoding(head: Uint8Array, requested?: RequestedEncoding): EncodingChoice {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf8', bomBytes: 3 };
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf16le', bomBytes: 2 };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf16be', bomBytes: 2 };
+  const utf16 = utf16WithoutBom(head);
+  if (utf16 !== undefined) return { encoding: utf16, bomBytes: 0 };
   return { encoding: requested ?? 'utf8', bomBytes: 0 };
+}
+
+/** The fewest byte pairs that can show the UTF-16 pattern (`a\0,\0b\0` is three). */
+const MIN_UTF16_PAIRS = 3;
+
+/**
+ * UTF-16 without a byte order mark, from its first bytes: text in the Latin range has a NUL as
+ * one byte of nearly every pair (the second in LE, the first in BE) and almost never as the other.
+ */
+export function utf16WithoutBom(head: Uint8Array): 'utf16le' | 'utf16be' | undefined {
+  const pairs = Math.floor(Math.min(head.length, ENCODING_CHECK_BYTES) / 2);
+  if (pairs < MIN_UTF16_PAIRS) return undefined;
+  let firstNul = 0;
+  let secondNul = 0;
+  for (let pair = 0; pair < pairs; pair++) {
+    if (head[2 * pair] === 0) firstNul++;
+    if (head[2 * pair + 1] === 0) secondNul++;
+  }
+  const mostly = (count: number): boolean => count >= pairs * 0.5;
+  const rarely = (count: number): boolean => count <= pairs * 0.05;
+  if (mostly(secondNul) && rarely(firstNul)) return 'utf16le';
+  if (mostly(firstNul) && rarely(secondNul)) return 'utf16be';
+  return undefined;
 }
 
 /** The WHATWG label `TextDecoder` knows the encoding by. */
@@ -98,29 +140,25 @@ export function sniffFormat(text: string): SourceFormat {
   return firstLine === '{' ? 'json' : 'ndjson';
 }
 
-/** What a NUL in the first characters means. */
-export type BinaryVerdict = 'text' | 'binary' | 'utf16-without-bom';
+/** Whether decoded text is text, or bytes that are not text at all. */
+export type BinaryVerdict = 'text' | 'binary';
 
 /**
- * Whether decoded text looks binary: a NUL among its first {@link BINARY_CHECK_CHARS}
- * characters. When the NULs sit at every other position it is UTF-16 text without a byte
- * order mark, which deserves its own message.
+ * Whether decoded text is binary: its first {@link BINARY_CHECK_CHARS} characters hold a NUL,
+ * and NUL, other control characters (not TAB, LF, VT, FF, CR, ESC) and U+FFFD (bytes invalid in
+ * the encoding) make up at least {@link BINARY_SUSPICIOUS_SHARE} of them. A few NULs in one
+ * record of a text file do not make it binary: the CSV and NDJSON readers make that record an
+ * invalid row. Without any NUL it is text (a latin1 file read as UTF-8 is full of U+FFFD).
  */
 export function binaryVerdict(text: string): BinaryVerdict {
   const head = text.slice(0, BINARY_CHECK_CHARS);
   if (!head.includes('\u0000')) return 'text';
-  let evenNul = 0;
-  let oddNul = 0;
+  let suspicious = 0;
   for (let i = 0; i < head.length; i++) {
-    if (head.charCodeAt(i) === 0) {
-      if (i % 2 === 0) evenNul++;
-      else oddNul++;
-    }
+    const code = head.charCodeAt(i);
+    if ((code < 0x20 && !(code >= 0x09 && code <= 0x0d) && code !== 0x1b) || code === 0xfffd) suspicious++;
   }
-  const pairs = Math.floor(head.length / 2);
-  // ASCII in UTF-16: one byte of each pair is NUL, the other is not.
-  const alternating = Math.max(evenNul, oddNul) >= pairs * 0.8 && Math.min(evenNul, oddNul) <= pairs * 0.05;
-  return alternating ? 'utf16-without-bom' : 'binary';
+  return suspicious >= head.length * BINARY_SUSPICIOUS_SHARE ? 'binary' : 'text';
 }
 
 /**

@@ -2,8 +2,8 @@
  * The NDJSON reader: one JSON object per line. Blank lines are skipped; `ref.line` is the 1-based
  * record index (the count of non-blank lines so far). A line that does not parse, or is not an
  * object, is a `RECORD_MALFORMED` row with `raw._raw` (the line, first 200 characters), and
- * reading goes on. A line longer than {@link MAX_RECORD_CHARS} is such a row too, and is not
- * held in memory beyond that bound.
+ * reading goes on. So is a line with a NUL character in it (a damaged line in a text file), and
+ * a line longer than {@link MAX_RECORD_CHARS}, which is not held in memory beyond that bound.
  */
 
 import { MAX_RECORD_CHARS, excerpt, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
@@ -87,6 +87,18 @@ class NdjsonLines {
     const line = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (line.trim() === '') return;
     const index = ++this.index;
+    if (line.includes('\u0000')) {
+      // JSON.parse would refuse it too, with a message about a token; say what is wrong.
+      this.batch.push(
+        makeMalformedRow(
+          this.context,
+          index,
+          { _raw: excerpt(line) },
+          'line contains NUL bytes (damaged or binary data)',
+        ),
+      );
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(line);

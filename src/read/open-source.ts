@@ -15,6 +15,7 @@ import { readCsv } from './csv.js';
 import {
   chooseEncoding,
   decoderLabel,
+  ENCODING_CHECK_BYTES,
   formatFromExtension,
   hasGzipExtension,
   hasGzipMagic,
@@ -93,7 +94,7 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
   const knownFormat = options.format ?? formatFromExtension(path);
   let sniffed: Buffer = Buffer.alloc(0);
   try {
-    sniffed = await bytes.peek(MAGIC_BYTES, knownFormat === undefined ? sniffedEnough : undefined);
+    sniffed = await bytes.peek(ENCODING_CHECK_BYTES, knownFormat === undefined ? sniffedEnough : undefined);
   } catch (error) {
     const failure = readFailure(error, path);
     if (failure.code === 'SOURCE_NOT_FOUND' || failure.code === 'SOURCE_UNREADABLE') {
@@ -185,7 +186,7 @@ function normaliseOptions(path: string, options: ReadOptions): string | undefine
       'SOURCE_ENCODING',
       path,
       `Unsupported encoding ${JSON.stringify(options.encoding)} for ${describeSource(path)}: ` +
-        `UTF-8 and UTF-16 (with a byte order mark) are detected; otherwise use ${REQUESTED_ENCODINGS.join(' or ')}`,
+        `UTF-8 and UTF-16 are detected; otherwise use ${REQUESTED_ENCODINGS.join(' or ')}`,
     );
   }
   if (options.seqStart !== undefined && !(Number.isSafeInteger(options.seqStart) && options.seqStart >= 0)) {

@@ -32,7 +32,8 @@ export interface ReadOptions {
   delimiter?: string;
   /**
    * Decode with this single-byte encoding instead of UTF-8. A byte order mark still wins
-   * (UTF-8, UTF-16LE, UTF-16BE). `latin1` is decoded as the WHATWG standard (and every browser)
+   * (UTF-8, UTF-16LE, UTF-16BE), and so does UTF-16 recognised without one (a NUL in every
+   * other byte). `latin1` is decoded as the WHATWG standard (and every browser)
    * does, i.e. as windows-1252, so byte 0x80 is `€`.
    */
   encoding?: RequestedEncoding;

@@ -10,11 +10,16 @@ import {
   FUZZ_SEED,
   checkRead,
   countLineBreaks,
+  csvField,
   csvTable,
+  lineBreak,
   quoteField,
   readSource,
   useFuzzDir,
 } from './helpers.js';
+import { readCsv } from '../../src/read/csv.js';
+import type { SourceInfo } from '../../src/read/index.js';
+import type { SourceRow } from '../../src/types.js';
 
 const files = useFuzzDir();
 const settings = { seed: FUZZ_SEED, numRuns: 60 } as const;
@@ -44,6 +49,62 @@ describe('CSV round trip', () => {
         );
         expect(read.rows.map((row) => row.ref.line)).toEqual(starts);
       }),
+      settings,
+    );
+  });
+});
+
+describe('CSV record boundaries', () => {
+  /** The CSV reader fed `text` directly, in pieces of `size` characters: its rows and its error. */
+  async function readCsvPieces(text: string, size: number): Promise<{ rows: SourceRow[]; error?: unknown }> {
+    async function* pieces(): AsyncGenerator<string> {
+      for (let at = 0; at < text.length; at += size) yield text.slice(at, at + size);
+    }
+    const info: SourceInfo = {
+      path: 'pieces.csv',
+      format: 'csv',
+      compressed: false,
+      encoding: 'utf8',
+      records: 0,
+    };
+    const rows: SourceRow[] = [];
+    try {
+      for await (const batch of readCsv(pieces(), { file: 'pieces.csv', info, nextSeq: 0 }, ','))
+        rows.push(...batch);
+    } catch (error) {
+      return { rows, error };
+    }
+    return { rows };
+  }
+
+  test('any CSV-like text (stray quotes, NULs, every line break) reads the same whole and in pieces of any size', async () => {
+    const escape = (field: string): string => field.replaceAll('"', '""');
+    /** A quoted field with a doubled quote and a line break in it, at the start of a field. */
+    const quotedField = fc
+      .tuple(csvField, lineBreak, csvField)
+      .map(([before, lineBreak, after]) => `,"${escape(before)}""${lineBreak}${escape(after)}"`);
+    const piece = fc.oneof(csvField, lineBreak, quotedField, fc.constantFrom('"', '""', '\u0000', ','));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 40 }).map((pieces) => `h1,h2\n${pieces.join('')}`),
+        fc.integer({ min: 1, max: 9 }),
+        async (text, size) => {
+          const whole = await readSource(await files.write('csv', text), { delimiter: ',' });
+          checkRead(whole);
+          expect(whole.error).toBeUndefined();
+          const inPieces = await readCsvPieces(text, size);
+          expect(inPieces.error).toBeUndefined();
+          const summary = (rows: SourceRow[]): unknown[] =>
+            rows.map((row) => [row.ref.line, row.raw, row.error?.message]);
+          expect(summary(inPieces.rows)).toEqual(summary(whole.rows));
+          // A record holding a NUL is malformed, and says so.
+          for (const row of whole.rows) {
+            if (Object.values(row.raw).some((value) => String(value).includes('\u0000'))) {
+              expect(row.error?.message).toMatch(/NUL/);
+            }
+          }
+        },
+      ),
       settings,
     );
   });
@@ -158,7 +219,7 @@ describe('JSON and NDJSON', () => {
       })),
       fc
         .string({ unit: 'binary', maxLength: 20 })
-        // NUL near the start makes the whole file "binary" (a SourceError): tested on its own.
+        // A file of these with NULs may be binary as a whole (a SourceError): tested on its own.
         .filter((s) => !/[\r\n\0]/.test(s))
         .map((text) => {
           let ok = false;

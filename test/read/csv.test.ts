@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 
+import { MAX_SKIPPED_RECORD_CHARS } from '../../src/read/csv-scan.js';
 import { MAX_RECORD_CHARS, SourceError } from '../../src/read/index.js';
-import { chunkedStream, linesAndRaw, readAll, useTempDir } from './helpers.js';
+import type { SourceRow } from '../../src/types.js';
+import { binaryFiles, chunkedStream, linesAndRaw, readAll, useTempDir } from './helpers.js';
 
 const tmp = useTempDir();
 
@@ -114,13 +116,27 @@ describe('encodings', () => {
     expect(info.replacementChars).toBe(2);
   });
 
-  test('UTF-16 without a BOM is refused with SOURCE_ENCODING', async () => {
-    const file = await tmp.write('enc-utf16-nobom.csv', Buffer.from('name,phone\nAnn,1\nBob,2\n', 'utf16le'));
-    const { error } = await readAll(file);
-    expect(error).toBeInstanceOf(SourceError);
-    expect(error).toMatchObject({ code: 'SOURCE_ENCODING', file });
-    expect((error as Error).message).toContain('UTF-16');
-  });
+  test.each([
+    ['LE', 'utf16le', (text: string) => Buffer.from(text, 'utf16le')],
+    ['BE', 'utf16be', (text: string) => Buffer.from(text, 'utf16le').swap16()],
+  ] as const)(
+    'UTF-16%s without a BOM is recognised by its NUL in every other byte',
+    async (label, encoding, encode) => {
+      const text = 'name,phone\r\nZoë,+44 7700 900123\r\n"Ann\r\nMarie",2\r\nBob,3\r\n';
+      const file = await tmp.write(`enc-utf16${label}-nobom.csv`, encode(text));
+      const { info, rows, error } = await readAll(file);
+      expect(error).toBeUndefined();
+      expect(info.encoding).toBe(encoding);
+      expect(linesAndRaw(rows)).toEqual([
+        [2, { name: 'Zoë', phone: '+44 7700 900123' }],
+        [3, { name: 'Ann\r\nMarie', phone: '2' }],
+        [5, { name: 'Bob', phone: '3' }],
+      ]);
+      const fromStdin = await readAll('-', { stdin: chunkedStream(encode(text), 3) });
+      expect(fromStdin.info.encoding).toBe(encoding);
+      expect(linesAndRaw(fromStdin.rows)).toEqual(linesAndRaw(rows));
+    },
+  );
 });
 
 describe('ref.line is the physical line where the record starts', () => {
@@ -256,7 +272,6 @@ describe('malformed records are rows, not crashes', () => {
     ['whitespace only', ' \n\r\n\t\n', 'SOURCE_EMPTY'],
     ['BOM only', '\uFEFF', 'SOURCE_EMPTY'],
     ['only blank records', ',,,\n,,,\n', 'SOURCE_EMPTY'],
-    ['NUL bytes', 'name,phone\n\u0000\u0001\u0002\u0003,1\n', 'SOURCE_FORMAT'],
   ])('%s → %s', async (label, text, code) => {
     const file = await tmp.write(`refused-${label.replace(/\W/g, '')}.csv`, text);
     const { rows, error } = await readAll(file);
@@ -311,4 +326,129 @@ test('seq continues from seqStart and ref.file is the path as given', async () =
     { file, line: 3, seq: 11 },
     { file, line: 4, seq: 12 },
   ]);
+});
+
+describe('hostile bytes cost one record, not the file', () => {
+  const good = (from: number, count: number): string =>
+    Array.from({ length: count }, (_, i) => `Name${from + i},+1646555${String(1000 + from + i)}\n`).join('');
+
+  test('NUL bytes in one record: that record is malformed with its line and fields, the rows around it are read', async () => {
+    const text = `name,phone\n${good(0, 3)}Bad\u0000\u0000\u0000Name,+16465559999\n${good(3, 3)}`;
+    const file = await tmp.write('nul-one-record.csv', text);
+    for (const read of [await readAll(file), await readAll('-', { stdin: chunkedStream(text, 7) })]) {
+      expect(read.error).toBeUndefined();
+      expect(read.rows.map((row) => [row.ref.line, row.error?.code])).toEqual([
+        [2, undefined],
+        [3, undefined],
+        [4, undefined],
+        [5, 'RECORD_MALFORMED'],
+        [6, undefined],
+        [7, undefined],
+        [8, undefined],
+      ]);
+      expect(read.rows[3]?.raw).toEqual({ name: 'Bad\u0000\u0000\u0000Name', phone: '+16465559999' });
+      expect(read.rows[3]?.error?.message).toMatch(/NUL/);
+    }
+  });
+
+  test('a short file whose one record is control characters is text with one malformed row', async () => {
+    const { rows, error } = await readAll(
+      await tmp.write('nul-short.csv', 'name,phone\n\u0000\u0001\u0002\u0003,1\n'),
+    );
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.error?.code])).toEqual([[2, 'RECORD_MALFORMED']]);
+  });
+
+  test('a NUL in the header row is SOURCE_FORMAT naming line 1', async () => {
+    const { error } = await readAll(await tmp.write('nul-header.csv', `na\u0000me,phone\n${good(0, 3)}`));
+    expect(error).toMatchObject({ code: 'SOURCE_FORMAT', line: 1 });
+    expect((error as Error).message).toMatch(/header.*NUL/);
+  });
+
+  test.each(binaryFiles().map(({ name, bytes }) => [name, bytes] as const))(
+    'a truly binary file (%s) is still refused as binary',
+    async (name, bytes) => {
+      const file = await tmp.write(`binary-${name}`, bytes);
+      const { rows, error } = await readAll(file);
+      expect(rows).toEqual([]);
+      expect(error).toMatchObject({ code: 'SOURCE_FORMAT', file });
+      expect((error as Error).message).toMatch(/looks binary/);
+    },
+  );
+
+  // 1 header | 2-3 good | 4.. the oversized record, a quoted field with 10 × MAX_RECORD_CHARS
+  // characters and `breaks` line breaks | then good rows, one with a quoted line break.
+  const breaks = 2000;
+  const hugeField = `${'x'.repeat(MAX_RECORD_CHARS / 400)}\n`.repeat(breaks);
+  const hugeRecord = `Huge,"${hugeField}${'y'.repeat(10 * MAX_RECORD_CHARS - hugeField.length)}"\n`;
+  const after = 4 + breaks + 1;
+  const oversizedText = `name,phone\n${good(0, 2)}${hugeRecord}${good(2, 1)}"Ann\r\nMarie",+16465551111\n${good(3, 1)}`;
+  const expectOversized = (rows: SourceRow[]): void => {
+    expect(rows.map((row) => [row.ref.line, row.raw['name'], row.error?.code])).toEqual([
+      [2, 'Name0', undefined],
+      [3, 'Name1', undefined],
+      [4, undefined, 'RECORD_MALFORMED'],
+      [after, 'Name2', undefined],
+      [after + 1, 'Ann\r\nMarie', undefined],
+      [after + 3, 'Name3', undefined],
+    ]);
+    expect(rows[2]?.error?.message).toBe(
+      `record starting at line 4 is longer than ${MAX_RECORD_CHARS} characters (skipped to its end)`,
+    );
+  };
+
+  test('a record 10× over the size limit is a malformed row with its line; the rows after it are read at their lines', async () => {
+    const file = await tmp.write('oversized-middle.csv', oversizedText);
+    const { info, rows, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expectOversized(rows);
+    expect(info.records).toBe(6);
+    const fromStdin = await readAll('-', { stdin: chunkedStream(oversizedText, 4099) });
+    expect(fromStdin.error).toBeUndefined();
+    expectOversized(fromStdin.rows);
+  }, 20_000);
+
+  test('an unquoted oversized record is skipped to its line break, whatever the line ending', async () => {
+    for (const eol of ['\n', '\r\n', '\r']) {
+      const text = ['name,phone', 'Ann,1', `Huge,${'z'.repeat(MAX_RECORD_CHARS + 5)}`, 'Bob,2', ''].join(eol);
+      const { rows, error } = await readAll(await tmp.write('oversized-unquoted.csv', text));
+      expect(error).toBeUndefined();
+      expect(rows.map((row) => [row.ref.line, row.raw['name'], row.error?.code])).toEqual([
+        [2, 'Ann', undefined],
+        [3, undefined, 'RECORD_MALFORMED'],
+        [4, 'Bob', undefined],
+      ]);
+    }
+  });
+
+  test.each([
+    [
+      'an unclosed quote',
+      `Open,"${'Bob,2\n'.repeat(Math.ceil((MAX_SKIPPED_RECORD_CHARS + 10) / 6))}`,
+      /unclosed quote starting at line 4 \(no closing quote within \d+ characters\); the rest of the file was not read/,
+    ],
+    [
+      'a line with no end',
+      `Long,${'w'.repeat(MAX_SKIPPED_RECORD_CHARS + 10)}\nBob,2\n`,
+      /record starting at line 4 has no end within \d+ characters \(not CSV\?\); the rest of the file was not read/,
+    ],
+  ])(
+    'no record boundary within the hard limit (%s): the rows before it, a malformed row, then a clear SourceError',
+    async (_label, tail, message) => {
+      const text = `name,phone\n${good(0, 2)}${tail}`;
+      const file = await tmp.write('unbounded.csv', text);
+      const { info, rows, error } = await readAll(file);
+      expect(rows.map((row) => [row.ref.line, row.error?.code])).toEqual([
+        [2, undefined],
+        [3, undefined],
+        [4, 'RECORD_MALFORMED'],
+      ]);
+      expect(rows[2]?.error?.message).toMatch(message);
+      expect(error).toMatchObject({ code: 'SOURCE_FORMAT', line: 4 });
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toContain(file);
+      expect(info.sha256).toBe(createHash('sha256').update(text).digest('hex'));
+    },
+    30_000,
+  );
 });

@@ -111,6 +111,11 @@ describe('encoding and binary checks', () => {
     [[0x61, 0x62], undefined, 'utf8', 0],
     [[0x61, 0x62], 'latin1', 'latin1', 0],
     [[0xef, 0xbb, 0xbf, 0x61], 'windows-1252', 'utf8', 3],
+    [[...Buffer.from('name,p\n', 'utf16le')], undefined, 'utf16le', 0],
+    [[...Buffer.from('name,p\n', 'utf16le').swap16()], undefined, 'utf16be', 0],
+    [[...Buffer.from('Zoë,é\n', 'utf16le')], 'latin1', 'utf16le', 0],
+    [[0x61, 0x00, 0x62, 0x00], undefined, 'utf8', 0],
+    [[...Buffer.from('a,b\n\u0000\u0000\u0000\u0000\u0000\u0000', 'utf8')], undefined, 'utf8', 0],
   ] as const)('%j with %s → %s', (bytes, requested, encoding, bomBytes) => {
     expect(chooseEncoding(Uint8Array.from(bytes), requested)).toEqual({ encoding, bomBytes });
   });
@@ -118,8 +123,10 @@ describe('encoding and binary checks', () => {
   test.each([
     ['plain text', 'name,phone\nAnn,1\n', 'text'],
     ['NULs scattered', 'PK\u0003\u0004\u0000\u0000x\u0000\u0001\u0002abc', 'binary'],
-    ['UTF-16LE read as UTF-8', 'n\u0000a\u0000m\u0000e\u0000,\u0000p\u0000\n\u0000', 'utf16-without-bom'],
-    ['UTF-16BE read as UTF-8', '\u0000n\u0000a\u0000m\u0000e\u0000,\u0000p\u0000\n', 'utf16-without-bom'],
+    ['a few NULs in one record', `name,phone\n${'Ann,1\n'.repeat(20)}B\u0000\u0000b,2\n`, 'text'],
+    ['control characters, no NUL', 'name\n\u0001\u0002\u0003\u0004\n', 'text'],
+    ['U+FFFD, no NUL (latin1 read as UTF-8)', '\uFFFD\n', 'text'],
+    ['mostly NUL', '\u0000'.repeat(100), 'binary'],
   ])('%s → %s', (_label, text, verdict) => {
     expect(binaryVerdict(text)).toBe(verdict);
   });

@@ -2,8 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { deflateRawSync, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll } from 'vitest';
 
+import { seededRandom } from '../../src/bench/generate.js';
 import { openSource, type ReadOptions, type SourceInfo } from '../../src/read/index.js';
 import type { SourceRow } from '../../src/types.js';
 
@@ -60,4 +62,43 @@ export function chunkedStream(data: string | Uint8Array, chunkSize = 65536): Rea
 /** `[line, raw]` of each row: what most CSV assertions compare. */
 export function linesAndRaw(rows: SourceRow[]): [number, Record<string, unknown>][] {
   return rows.map((row) => [row.ref.line, row.raw]);
+}
+
+/**
+ * Files that really are binary, seeded so every run sees the same bytes: random bytes, a PNG
+ * (signature, IHDR, deflated pixels) and a zip (a local file header and deflated data).
+ */
+export function binaryFiles(seed = 7): { name: string; bytes: Buffer }[] {
+  const random = seededRandom(seed);
+  const noise = (length: number): Buffer =>
+    Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    return Buffer.concat([length, Buffer.from(type, 'latin1'), data, Buffer.alloc(4)]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(64, 0);
+  ihdr.writeUInt32BE(64, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const png = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(noise(64 * 64 * 3))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+  const content = deflateRawSync(noise(8192));
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(20, 4);
+  header.writeUInt16LE(8, 8); // deflate
+  header.writeUInt32LE(content.length, 18);
+  header.writeUInt32LE(8192, 22);
+  header.writeUInt16LE('contacts.csv'.length, 26);
+  const zip = Buffer.concat([header, Buffer.from('contacts.csv', 'latin1'), content]);
+  return [
+    { name: 'random.csv', bytes: noise(4096) },
+    { name: 'image.csv', bytes: png },
+    { name: 'archive.csv', bytes: zip },
+  ];
 }

@@ -63,6 +63,58 @@ describe('NDJSON', () => {
     ]);
   });
 
+  test('a line with NUL bytes is one malformed row saying so; the lines around it are read', async () => {
+    const text = `{"a":1}\n{"name":"Bad\u0000\u0000Name"}\n{"b":2}\n`;
+    const fromFile = await readAll(await tmp.write('nul.ndjson', text));
+    const fromStdin = await readAll('-', { stdin: chunkedStream(text, 5) });
+    for (const { rows, error } of [fromFile, fromStdin]) {
+      expect(error).toBeUndefined();
+      expect(rows.map((row) => [row.ref.line, row.error?.message ?? row.raw])).toEqual([
+        [1, { a: 1 }],
+        [2, 'line contains NUL bytes (damaged or binary data)'],
+        [3, { b: 2 }],
+      ]);
+      expect(rows[1]?.error?.code).toBe('RECORD_MALFORMED');
+    }
+  });
+
+  test('a line 10 times the record bound in the middle: one malformed row, the lines after it at their index', async () => {
+    const huge = `{"note":"${'y'.repeat(10 * MAX_RECORD_CHARS)}"}`;
+    const text = `{"a":1}\n${huge}\r\n\n{"b":2}\n{"c":3}\n`;
+    const fromFile = await readAll(await tmp.write('huge-middle.ndjson', text));
+    const fromStdin = await readAll('-', { stdin: chunkedStream(text, 4099) });
+    for (const { rows, error } of [fromFile, fromStdin]) {
+      expect(error).toBeUndefined();
+      expect(rows.map((row) => [row.ref.line, row.error?.code ?? row.raw])).toEqual([
+        [1, { a: 1 }],
+        [2, 'RECORD_MALFORMED'],
+        [3, { b: 2 }],
+        [4, { c: 3 }],
+      ]);
+    }
+  });
+
+  test.each([
+    ['LE', 'utf16le', (text: string) => Buffer.from(text, 'utf16le')],
+    ['BE', 'utf16be', (text: string) => Buffer.from(text, 'utf16le').swap16()],
+  ] as const)(
+    'UTF-16%s without a BOM is recognised, by name and sniffed from stdin',
+    async (label, encoding, encode) => {
+      const bytes = encode('{"name":"Zoë","mobile":"+447700900123"}\n{"name":"Ærø"}\n');
+      for (const read of [
+        await readAll(await tmp.write(`utf16${label}.ndjson`, bytes)),
+        await readAll('-', { stdin: chunkedStream(bytes, 3) }),
+      ]) {
+        expect(read.error).toBeUndefined();
+        expect(read.info).toMatchObject({ format: 'ndjson', encoding });
+        expect(read.rows.map((row) => row.raw)).toEqual([
+          { name: 'Zoë', mobile: '+447700900123' },
+          { name: 'Ærø' },
+        ]);
+      }
+    },
+  );
+
   test('only blank lines is SOURCE_EMPTY', async () => {
     const { error } = await readAll(await tmp.write('blank.ndjson', '\n\n  \n'));
     expect(error).toMatchObject({ code: 'SOURCE_EMPTY' });

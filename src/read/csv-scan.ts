@@ -1,0 +1,264 @@
+/**
+ * Finding CSV record boundaries ahead of csv-parse, with its quoting rules (`relax_quotes`,
+ * record delimiters CRLF, LF and CR), so that a record can be judged before csv-parse holds it:
+ * - each record's physical start line, counting line breaks inside quoted fields and blank lines;
+ * - whether it holds a NUL (a damaged record in a text file, made an invalid row by the reader);
+ * - a record longer than {@link MAX_RECORD_CHARS} is never handed to csv-parse: its text is
+ *   skipped to the record's end and reading goes on with the next record. Only when no end is
+ *   found within {@link MAX_SKIPPED_RECORD_CHARS} (or an unclosed quote runs to the end of the
+ *   file) does the scan give up on the rest of the file.
+ *
+ * csv-parse is fed whole records only (text up to the last record boundary), so whatever it
+ * emits is matched, in order, with the {@link ScannedRecord}s queued here.
+ */
+
+import { MAX_RECORD_CHARS } from './context.js';
+
+/**
+ * How far past its start an oversized record is skipped in search of its end. A record this
+ * long has no end to find: an unclosed quote, or text with no line breaks at all. Scanning
+ * costs no memory, only time, so the bound is generous; it keeps a pathological file from
+ * being read to its end for nothing.
+ */
+export const MAX_SKIPPED_RECORD_CHARS = 32 * MAX_RECORD_CHARS;
+
+/** What the scan found, one item per source record (blank lines are not records), in order. */
+export type ScannedRecord =
+  /** A record handed to csv-parse; `hasNul` when it holds a NUL character. */
+  | { kind: 'record'; line: number; hasNul: boolean }
+  /** A record longer than {@link MAX_RECORD_CHARS}, skipped to its end; reading went on after it. */
+  | { kind: 'oversized'; line: number }
+  /**
+   * A record whose end was not found: within {@link MAX_SKIPPED_RECORD_CHARS} characters, or
+   * before the end of the file. Nothing after it was read. `insideQuotes` when it is an
+   * unclosed quote.
+   */
+  | { kind: 'unbounded'; line: number; insideQuotes: boolean; reachedEnd: boolean };
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const NUL = 0x00;
+
+/** The scanner; {@link push} each chunk of text, then {@link finish}. */
+export class CsvScan {
+  /** Set once a record without an end was found: nothing more is handed to csv-parse. */
+  gaveUp = false;
+  private readonly queue: ScannedRecord[] = [];
+  private queueHead = 0;
+  private readonly delimiter: number;
+  /** The physical line at the scan position (1-based). */
+  private line = 1;
+  /** Characters of the current record so far; 0 between records. */
+  private recordChars = 0;
+  private recordLine = 1;
+  private recordHasNul = false;
+  private quoting = false;
+  /** A quote was seen inside a quoted field: the next character decides what it was. */
+  private quotePending = false;
+  /** A CR was the last character: an LF right after it belongs to the same line break. */
+  private crPending = false;
+  /** Whether the current field holds a character (a quote then is text, as csv-parse has it). */
+  private fieldStarted = false;
+  private skipping = false;
+  /** The text of the current record from earlier chunks, not yet handed to csv-parse. */
+  private held = '';
+
+  constructor(delimiter: string) {
+    this.delimiter = delimiter.charCodeAt(0);
+  }
+
+  /** The next scanned record, if any. */
+  next(): ScannedRecord | undefined {
+    if (this.queueHead >= this.queue.length) return undefined;
+    const record = this.queue[this.queueHead++] as ScannedRecord;
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+    return record;
+  }
+
+  /** Scans a chunk; returns the text to hand to csv-parse now (whole records, possibly ''). */
+  push(chunk: string): string {
+    if (this.gaveUp) return '';
+    const out: string[] = [];
+    /** Where the text not yet handed over (or skipped) starts in this chunk. */
+    let pendingStart = 0;
+    /** Just after the last record boundary seen in this chunk (-1: none yet). */
+    let lastCut = -1;
+    const delimiter = this.delimiter;
+    // Where the next quote, CR and NUL are (chunk.length: none), for the fast path below.
+    let nextQuote = -1;
+    let nextCr = -1;
+    let nextNul = -1;
+    for (let i = 0; i < chunk.length; i++) {
+      if (
+        this.recordChars === 0 &&
+        !this.quoting &&
+        !this.quotePending &&
+        !this.crPending &&
+        !this.skipping
+      ) {
+        // Fast path: a line with no quote, NUL or CR (but a CRLF ending) is one plain record.
+        const end = chunk.indexOf('\n', i);
+        if (end !== -1) {
+          if (nextQuote < i) nextQuote = indexOrEnd(chunk, '"', i);
+          if (nextNul < i) nextNul = indexOrEnd(chunk, '\u0000', i);
+          if (nextCr < i) nextCr = indexOrEnd(chunk, '\r', i);
+          const crlf = nextCr === end - 1;
+          const recordEnd = crlf ? end - 1 : end;
+          if (
+            nextQuote > end &&
+            nextNul > end &&
+            (crlf || nextCr > end) &&
+            recordEnd - i <= MAX_RECORD_CHARS
+          ) {
+            if (recordEnd > i) this.queue.push({ kind: 'record', line: this.line, hasNul: false });
+            this.line++;
+            lastCut = end + 1;
+            i = end;
+            continue;
+          }
+        }
+      }
+      const code = chunk.charCodeAt(i);
+      if (this.crPending) {
+        this.crPending = false;
+        // CRLF is one line break: inside quotes the LF is text of the field, outside it ends nothing more.
+        if (code === LF) {
+          if (this.recordChars > 0) {
+            if (this.countChar()) this.handOverBefore(out, chunk, pendingStart, lastCut);
+          } else if (!this.skipping) lastCut = i + 1;
+          if (this.gaveUp) return this.giveUp(out);
+          continue;
+        }
+      }
+      if (this.quotePending) {
+        this.quotePending = false;
+        if (code === QUOTE) {
+          // A doubled quote: one quote character of the field.
+          if (this.countChar()) this.handOverBefore(out, chunk, pendingStart, lastCut);
+          if (this.gaveUp) return this.giveUp(out);
+          continue;
+        }
+        // Closed (before a delimiter or line break), or, relaxed, a quote kept as text.
+        this.quoting = false;
+        if (code !== delimiter && code !== LF && code !== CR) this.fieldStarted = true;
+      }
+      if (this.quoting) {
+        if (code === QUOTE) this.quotePending = true;
+        else if (code === LF) this.line++;
+        else if (code === CR) {
+          this.line++;
+          this.crPending = true;
+        } else if (code === NUL) this.recordHasNul = true;
+        this.fieldStarted = true;
+      } else if (code === LF || code === CR) {
+        this.line++;
+        if (code === CR) this.crPending = true;
+        if (this.recordChars > 0) this.endRecord();
+        if (this.skipping) {
+          this.skipping = false;
+          pendingStart = i + 1;
+        }
+        lastCut = i + 1;
+        continue;
+      } else if (code === delimiter) {
+        this.fieldStarted = false;
+      } else if (code === QUOTE && !this.fieldStarted) {
+        this.quoting = true;
+      } else {
+        this.fieldStarted = true;
+        if (code === NUL) this.recordHasNul = true;
+      }
+      if (this.countChar()) this.handOverBefore(out, chunk, pendingStart, lastCut);
+      if (this.gaveUp) return this.giveUp(out);
+    }
+    if (this.skipping) return out.join('');
+    if (lastCut >= pendingStart) {
+      out.push(this.held + chunk.slice(pendingStart, lastCut));
+      this.held = chunk.slice(lastCut);
+    } else {
+      this.held += chunk.slice(pendingStart);
+    }
+    return out.join('');
+  }
+
+  /** Ends the scan; returns the last text to hand to csv-parse (the last record, when unended). */
+  finish(): string {
+    if (this.gaveUp) return '';
+    if (this.quotePending) {
+      this.quotePending = false;
+      this.quoting = false;
+    }
+    if (this.skipping) {
+      if (this.quoting) {
+        this.queue.push({ kind: 'unbounded', line: this.recordLine, insideQuotes: true, reachedEnd: true });
+        this.gaveUp = true;
+      } else {
+        this.queue.push({ kind: 'oversized', line: this.recordLine });
+      }
+      this.skipping = false;
+      this.recordChars = 0;
+      return '';
+    }
+    if (this.recordChars > 0) this.endRecord();
+    const tail = this.held;
+    this.held = '';
+    return tail;
+  }
+
+  /**
+   * Counts a character of the current record. Returns true when the record just became too
+   * long (skipping starts); gives up past {@link MAX_SKIPPED_RECORD_CHARS}.
+   */
+  private countChar(): boolean {
+    if (this.recordChars === 0) this.recordLine = this.line;
+    this.recordChars++;
+    if (this.recordChars <= MAX_RECORD_CHARS) return false;
+    if (!this.skipping) {
+      this.skipping = true;
+      return true;
+    }
+    if (this.recordChars > MAX_SKIPPED_RECORD_CHARS) {
+      this.queue.push({
+        kind: 'unbounded',
+        line: this.recordLine,
+        insideQuotes: this.quoting,
+        reachedEnd: false,
+      });
+      this.gaveUp = true;
+    }
+    return false;
+  }
+
+  /** A record became too long: hand over the whole records before it, drop what it had so far. */
+  private handOverBefore(out: string[], chunk: string, pendingStart: number, lastCut: number): void {
+    if (lastCut >= pendingStart) out.push(this.held + chunk.slice(pendingStart, lastCut));
+    this.held = '';
+  }
+
+  private endRecord(): void {
+    this.queue.push(
+      this.skipping
+        ? { kind: 'oversized', line: this.recordLine }
+        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul },
+    );
+    this.recordChars = 0;
+    this.recordHasNul = false;
+    this.fieldStarted = false;
+  }
+
+  /** After giving up: only the whole records before the unbounded one are handed over. */
+  private giveUp(out: string[]): string {
+    this.held = '';
+    return out.join('');
+  }
+}
+
+/** The index of `char` in `text` from `from`, or `text.length` when there is none. */
+function indexOrEnd(text: string, char: string, from: number): number {
+  const at = text.indexOf(char, from);
+  return at === -1 ? text.length : at;
+}
