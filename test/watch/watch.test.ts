@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { generateContactsCsv } from '../../src/bench/generate.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { watchFolder, type WatchOptions } from '../../src/watch/watcher.js';
 import { BIN, cleanEnv, readCsv, runCli, tempDir, sandboxFlags } from '../helpers.js';
+import { binaryFiles } from '../read/helpers.js';
 
 const ACCOUNT = 'acc-watch';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -112,7 +112,9 @@ describe('watch: file drops', () => {
   });
 
   test('binary garbage lands in failed/ with a report explaining why', async () => {
-    await writeFile(path.join(inbox(), 'garbage.csv'), randomBytes(4096));
+    // A PNG named .csv: real binary (NULs in its first bytes), not text with a bad record.
+    const png = binaryFiles().find((file) => file.name === 'image.csv')!;
+    await writeFile(path.join(inbox(), 'garbage.csv'), png.bytes);
     const result = await watchFolder(options({ once: true }));
     expect(result.files[0]?.destination).toBe('failed');
     expect(result.exitCode).not.toBe(0);
