@@ -384,6 +384,7 @@ class ImportPipeline {
     for (const sourcePath of settings.sources) {
       const opened = await openSource(sourcePath, {
         format: settings.format,
+        sheet: settings.sheet,
         delimiter: settings.delimiter,
         encoding: settings.encoding,
         seqStart: this.rowsRead,
@@ -432,6 +433,7 @@ function hashOptions(settings: ImportSettings, shas: string[]): string {
   const relevant = {
     shas,
     format: settings.format,
+    sheet: settings.sheet,
     delimiter: settings.delimiter,
     encoding: settings.encoding,
     mapping: settings.mapping,
