@@ -309,11 +309,11 @@ export function parseCard(lines: readonly string[]): CardProperty[] {
 /**
  * One property line in the syntax ical.js reads: bare 2.1 parameters become `TYPE=`,
  * quoted-printable values are decoded in their charset and the ENCODING/CHARSET parameters
- * dropped. `undefined` for a line that is not a property.
+ * dropped. Throws for a line without a value (an unclosed quote in its parameters).
  */
 function rewriteLine(line: string): string | undefined {
   const colon = valueStart(line);
-  if (colon === -1) return undefined;
+  if (colon === -1) throw new Error(`no value after the parameters of "${excerpt(line)}"`);
   const head = line.slice(0, colon);
   let value = line.slice(colon + 1);
   const [nameWithGroup, ...rawParams] = splitParams(head);
