@@ -89,7 +89,7 @@ describe('vCard', () => {
           Name: 'Priya Patel',
           'First Name': 'Priya',
           'Last Name': 'Patel',
-          'Mobile Phone': '07700 900123 ::: 07700 900124',
+          'Mobile Phone': '07911 123456 ::: 07911 123458',
           'Business Phone': '020 7946 0000',
           'E-mail Address': 'priya@work.example',
           'E-mail 2 Address': 'priya@home.example',
