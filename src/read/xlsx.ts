@@ -15,14 +15,15 @@
  *   stored as a number has lost any leading 0, which the phone stage then says.
  * - Empty rows are skipped, but `ref.line` is always the sheet's row number, as Excel shows it.
  *
- * exceljs issue 683 (open in 4.4): the streaming reader can hand back `{sharedString: N}` instead
- * of the text of a cell. Such a cell is looked up in the shared strings table once the reader has
- * it; a cell that still cannot be resolved fails the source (`SOURCE_FORMAT`) rather than import
- * an index as data.
+ * exceljs issue 683 (open in 4.4): its streaming reader can hand back `{sharedString: N}` instead
+ * of a cell's text. We do not use its string cache at all: it emits the shared strings to us, we
+ * keep them (packed, see {@link SharedStrings}) and resolve every `{sharedString: N}` ourselves.
+ * In that mode exceljs parks each sheet in a temporary file until the whole zip is read, so the
+ * table is complete before the first row, whatever order the zip stores its parts in. An index
+ * the table does not hold fails the source (`SOURCE_FORMAT`) rather than import a number as text.
  *
- * Memory: the sheet is streamed (exceljs parks a sheet stored before the shared strings, as
- * Excel saves them, in a temporary file until the strings are read); only the shared strings
- * table is held, as every xlsx reader must.
+ * Memory: the sheet is streamed (from that temporary file); only the shared strings table is
+ * held, as every xlsx reader must, packed as UTF-8.
  */
 
 import { Readable } from 'node:stream';
@@ -40,7 +41,56 @@ export const XLSX_BATCH_ROWS = 500;
 /** The parts of exceljs' streaming reader we use that its typings leave out. */
 interface WorkbookReaderState {
   model?: { sheets?: Array<{ name?: string }> };
-  sharedStrings?: unknown[];
+}
+
+/**
+ * What exceljs' `WorkbookReader.parse()` hands out. A shared string comes bare, without the
+ * `eventType` wrapper the other events have (exceljs 4.4 `_parseSharedStrings` in `emit` mode).
+ */
+type WorkbookEvent =
+  | { eventType: 'worksheet'; value: StreamedWorksheet }
+  | { eventType: 'hyperlinks'; value: unknown }
+  | { eventType?: undefined; index: number; text: unknown };
+
+/**
+ * The workbook's shared strings, packed: UTF-8 bytes in one growing buffer and an offset per
+ * string. A workbook of 200,000 contacts has ~400,000 distinct strings; as JS strings in an array
+ * (exceljs' own cache) they cost several times their size, and all of it stays alive for the whole
+ * read.
+ */
+export class SharedStrings {
+  private bytes = Buffer.alloc(64 * 1024);
+  private length = 0;
+  private ends = new Uint32Array(1024);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Stores the string with the next index (exceljs emits them in order). */
+  push(text: string): void {
+    const needed = this.length + Buffer.byteLength(text, 'utf8');
+    if (needed > this.bytes.length) {
+      const grown = Buffer.alloc(Math.max(needed, this.bytes.length * 2));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    this.length += this.bytes.write(text, this.length, 'utf8');
+    if (this.count === this.ends.length) {
+      const grown = new Uint32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    this.ends[this.count++] = this.length;
+  }
+
+  /** The string at `index`, or undefined when the table has no such entry. */
+  get(index: number): string | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.count) return undefined;
+    const start = index === 0 ? 0 : (this.ends[index - 1] as number);
+    return this.bytes.toString('utf8', start, this.ends[index] as number);
+  }
 }
 interface StreamedWorksheet extends AsyncIterable<StreamedRow> {
   name?: string;
@@ -67,33 +117,49 @@ export async function* readXlsx(
 ): AsyncGenerator<SourceRow[]> {
   const name = describeSource(context.file);
   const input = Readable.from(checkZipStart(bytes, context.file), { objectMode: false });
-  // `pipe` inside exceljs does not forward a failing input: watch for it ourselves.
-  let rejectInput: (error: unknown) => void = () => undefined;
-  const inputFailed = new Promise<never>((_, reject) => {
-    rejectInput = reject;
+  // `pipe` inside exceljs does not forward a failing input: watch for it ourselves. One pending
+  // guard at a time (not Promise.race against a shared promise, which would keep every row alive).
+  let inputError: unknown;
+  let rejectPending: ((error: unknown) => void) | undefined;
+  input.on('error', (error) => {
+    inputError ??= error;
+    rejectPending?.(error);
   });
-  inputFailed.catch(() => undefined);
-  input.once('error', (error) => rejectInput(error));
-  const raceInput = <T>(promise: Promise<T>): Promise<T> => Promise.race([promise, inputFailed]);
+  const raceInput = <T>(promise: Promise<T>): Promise<T> => {
+    if (inputError !== undefined) return Promise.reject(inputError);
+    return new Promise<T>((resolve, reject) => {
+      rejectPending = reject;
+      promise.then(resolve, reject);
+    });
+  };
 
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
-    sharedStrings: 'cache',
+    // Handed to us and kept packed (SharedStrings). exceljs then parks every sheet in a temporary
+    // file until the whole zip has been read, so a cell never comes before its string (issue 683).
+    sharedStrings: 'emit',
     // Styles tell dates from numbers.
     styles: 'cache',
     hyperlinks: 'ignore',
     entries: 'ignore',
   });
   const state = reader as unknown as WorkbookReaderState;
-  const sheets = (reader as unknown as AsyncIterable<StreamedWorksheet>)[Symbol.asyncIterator]();
+  const strings = new SharedStrings();
+  const events = reader.parse() as AsyncIterator<WorkbookEvent>;
   let found = false;
   try {
     for (;;) {
-      const next = await raceInput(sheets.next()).catch((error: unknown) => {
+      const next = await raceInput(events.next()).catch((error: unknown) => {
         throw workbookFailure(error, context.file);
       });
       if (next.done === true) break;
-      const worksheet = next.value;
+      const event = next.value;
+      if (event.eventType === undefined) {
+        strings.push(cellText(event.text ?? '', () => undefined, strings, context.file, 0).text);
+        continue;
+      }
+      if (event.eventType !== 'worksheet') continue;
+      const worksheet = event.value;
       const wanted = sheet ?? state.model?.sheets?.[0]?.name;
       if (found || !sameSheetName(worksheet.name, wanted)) {
         worksheet.iterator?.destroy?.();
@@ -101,12 +167,12 @@ export async function* readXlsx(
       }
       found = true;
       context.info.sheet = worksheet.name ?? wanted;
-      yield* readSheet(worksheet, context, state, raceInput);
+      yield* readSheet(worksheet, context, strings, raceInput);
     }
   } finally {
     input.destroy();
     // Not awaited: after a failure exceljs may be parked on the destroyed input for good.
-    sheets.return?.(undefined).catch(() => undefined);
+    events.return?.(undefined).catch(() => undefined);
   }
   if (!found) {
     const names = (state.model?.sheets ?? []).map((s) => JSON.stringify(s.name ?? ''));
@@ -130,7 +196,7 @@ export async function* readXlsx(
 async function* readSheet(
   worksheet: StreamedWorksheet,
   context: ReaderContext,
-  state: WorkbookReaderState,
+  strings: SharedStrings,
   raceInput: <T>(promise: Promise<T>) => Promise<T>,
 ): AsyncGenerator<SourceRow[]> {
   let headers: string[] | undefined;
@@ -142,7 +208,7 @@ async function* readSheet(
     });
     if (next.done === true) break;
     const row = next.value;
-    const cells = rowCells(row, state, context.file);
+    const cells = rowCells(row, strings, context.file);
     if (cells.every((cell) => cell.text.trim() === '')) continue;
     if (headers === undefined) {
       headers = uniqueHeaders(cells.map((cell) => cell.text));
@@ -178,14 +244,14 @@ interface CellText {
 }
 
 /** The row's cells from column A to its last one, as text. */
-function rowCells(row: StreamedRow, state: WorkbookReaderState, file: string): CellText[] {
+function rowCells(row: StreamedRow, strings: SharedStrings, file: string): CellText[] {
   const cells: CellText[] = [];
   for (let column = 1; column < row.values.length; column++) {
     const value = row.values[column];
     cells.push(
       value === undefined || value === null
         ? { text: '', numeric: false }
-        : cellText(value, () => row.getCell(column).numFmt, state, file, row.number),
+        : cellText(value, () => row.getCell(column).numFmt, strings, file, row.number),
     );
   }
   return cells;
@@ -193,12 +259,13 @@ function rowCells(row: StreamedRow, state: WorkbookReaderState, file: string): C
 
 /**
  * One cell's value as text. exceljs gives a string, number, boolean, Date, or an object:
- * `{formula, result}`, `{richText}`, `{error}`, `{text, hyperlink}` or (issue 683) `{sharedString}`.
+ * `{formula, result}`, `{richText}`, `{error}`, `{text, hyperlink}` or `{sharedString}` (an index
+ * into the table we keep).
  */
 function cellText(
   value: unknown,
   numFmt: () => string | undefined,
-  state: WorkbookReaderState,
+  strings: SharedStrings,
   file: string,
   line: number,
 ): CellText {
@@ -214,7 +281,7 @@ function cellText(
     if (typeof result === 'number' && isDateFormat(numFmt())) {
       return { text: dateText(excelSerialToDate(result)), numeric: false };
     }
-    return cellText(result, numFmt, state, file, line);
+    return cellText(result, numFmt, strings, file, line);
   }
   if (Array.isArray(cell.richText)) {
     const parts = cell.richText as Array<{ text?: unknown }>;
@@ -225,8 +292,7 @@ function cellText(
   }
   if (typeof cell.error === 'string') return { text: cell.error, numeric: false };
   if (typeof cell.sharedString === 'number') {
-    // exceljs issue 683: the table may have arrived after the sheet started.
-    const resolved = state.sharedStrings?.[cell.sharedString];
+    const resolved = strings.get(cell.sharedString);
     if (resolved === undefined) {
       throw new SourceError(
         'SOURCE_FORMAT',
@@ -236,7 +302,7 @@ function cellText(
         { line },
       );
     }
-    return cellText(resolved, numFmt, state, file, line);
+    return { text: resolved, numeric: false };
   }
   if (typeof cell.text === 'string') return { text: cell.text, numeric: false };
   return { text: '', numeric: false };

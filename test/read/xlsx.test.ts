@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 
 import { SourceError } from '../../src/read/index.js';
-import { numberText } from '../../src/read/xlsx.js';
+import { SharedStrings, numberText } from '../../src/read/xlsx.js';
 import { chunkedStream, readAll, useTempDir } from './helpers.js';
 
 const tmp = useTempDir();
@@ -183,5 +183,16 @@ describe('xlsx', () => {
     [-3, '-3'],
   ])('number %d is the text %s', (value, text) => {
     expect(numberText(value)).toBe(text);
+  });
+
+  test('the packed shared strings table gives back every string, grown past its first buffers', () => {
+    const strings = new SharedStrings();
+    const texts = Array.from({ length: 5000 }, (_, i) =>
+      i % 3 === 0 ? '' : `Élodie ${i} ${'x'.repeat(i % 40)} 📱`,
+    );
+    for (const text of texts) strings.push(text);
+    expect(strings.size).toBe(5000);
+    expect(texts.every((text, i) => strings.get(i) === text)).toBe(true);
+    expect([strings.get(-1), strings.get(5000), strings.get(1.5)]).toEqual([undefined, undefined, undefined]);
   });
 });
