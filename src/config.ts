@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import type { FieldMapping } from './pipeline/map-fields.js';
-import type { SourceFormat } from './read/index.js';
+import { SOURCE_FORMATS, type SourceFormat } from './read/index.js';
 import { DEFAULT_STATE_PATH } from './state/index.js';
 import { MERGE_STRATEGIES, type MergeStrategy } from './types.js';
 
@@ -43,6 +43,8 @@ export interface ImportSettings {
   command: string;
   sources: string[];
   format?: SourceFormat;
+  /** xlsx: the sheet to read (the first when absent). */
+  sheet?: string;
   delimiter?: string;
   encoding?: 'latin1' | 'windows-1252';
   mapping?: FieldMapping;
@@ -140,6 +142,8 @@ export interface ImportInput {
   sources: string[];
   command?: string;
   format?: string;
+  /** xlsx: the sheet to read, by name. */
+  sheet?: string;
   delimiter?: string;
   encoding?: string;
   /** A mapping object, or the path of a JSON file holding one. */
@@ -170,7 +174,7 @@ export interface ImportInput {
   jobApi?: { apiUrl?: string; account?: string; clientId?: string; clientSecret?: string };
 }
 
-const FORMATS = new Set(['csv', 'json', 'ndjson']);
+const FORMATS = new Set<string>(SOURCE_FORMATS);
 const ENCODINGS = new Set(['latin1', 'windows-1252']);
 const DELIMITERS: Record<string, string> = {
   ',': ',',
@@ -193,8 +197,10 @@ export async function resolveImportSettings(
   const problems: string[] = [];
   if (input.sources.length === 0) problems.push('no source given: name at least one file, or - for stdin');
   if (input.format !== undefined && !FORMATS.has(input.format)) {
-    problems.push(`format: expected csv, json or ndjson, got "${input.format}"`);
+    problems.push(`format: expected one of ${SOURCE_FORMATS.join(', ')}, got "${input.format}"`);
   }
+  const sheet = input.sheet?.trim();
+  if (sheet === '') problems.push('sheet: expected the name of a sheet, got an empty name');
   if (input.encoding !== undefined && !ENCODINGS.has(input.encoding)) {
     problems.push(`encoding: expected latin1 or windows-1252, got "${input.encoding}"`);
   }
@@ -255,6 +261,7 @@ export async function resolveImportSettings(
     command: input.command ?? 'import',
     sources: input.sources,
     format: input.format as SourceFormat | undefined,
+    sheet: sheet === '' ? undefined : sheet,
     delimiter,
     encoding: input.encoding as ImportSettings['encoding'],
     mapping,

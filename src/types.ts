@@ -13,6 +13,7 @@ export interface SourceRef {
   /**
    * CSV: the 1-based physical line where the record starts.
    * JSON / NDJSON: the 1-based record index.
+   * xlsx: the sheet's row number. vCard: the line of the card's `BEGIN:VCARD`.
    */
   line: number;
   /** 0-based position of the record across the whole run (all sources); orders the report. */
@@ -29,6 +30,11 @@ export interface SourceRow {
   raw: Record<string, unknown>;
   /** Set when the reader could not make a proper record of it (unclosed quote, wrong field count, bad JSON). */
   error?: RowError;
+  /**
+   * xlsx: the keys whose cell the sheet stored as a number (now its digits as text). A phone
+   * number stored as a number has lost any leading 0.
+   */
+  numeric?: ReadonlySet<string>;
 }
 
 /** The row-level outcome codes. Public API: reports and scripts match on them. */

@@ -6,8 +6,11 @@
  * - dry-run: the whole import pipeline without sending, at N rows and at N/10 rows (memory flatness).
  * - rerun: a second, real run over N rows that Sakari already has: 0 requests expected.
  * - rate: a real import against the sandbox limited to R requests/s: achieved rate and Retry-After violations.
+ * - xlsx: a dry-run import of an Excel workbook of X rows and of X/10 rows (memory flatness of the
+ *   streaming workbook reader).
  *
- * Options: --rows N (default 1,000,000), --rate R (default 20), --only ceiling,dry-run,rerun,rate.
+ * Options: --rows N (default 1,000,000), --rate R (default 20), --xlsx-rows X (default 200,000),
+ * --only ceiling,dry-run,rerun,rate,xlsx.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -20,7 +23,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { resolveImportSettings } from '../config.js';
 import { runImport } from '../pipeline/run.js';
 import { startSandbox } from '../sandbox/index.js';
-import { generateContactsCsv } from './generate.js';
+import { generateContactsCsv, generateContactsXlsx } from './generate.js';
 
 interface Measurement {
   rows: number;
@@ -178,15 +181,19 @@ function flag(name: string, fallback: string): string {
 async function mainBench(): Promise<void> {
   const rows = Number(flag('rows', '1000000'));
   const rate = Number(flag('rate', '20'));
-  const only = new Set(flag('only', 'ceiling,dry-run,rerun,rate').split(','));
+  const xlsxRows = Number(flag('xlsx-rows', '200000'));
+  const only = new Set(flag('only', 'ceiling,dry-run,rerun,rate,xlsx').split(','));
   const work = await mkdtemp(path.join(os.tmpdir(), 'sakari-bench-'));
   try {
     const big = path.join(work, `contacts-${rows}.csv`);
     const small = path.join(work, `contacts-${rows / 10}.csv`);
     const rateFile = path.join(work, 'contacts-rate.csv');
-    await generateContactsCsv(big, rows);
-    await generateContactsCsv(small, Math.round(rows / 10));
-    await generateContactsCsv(rateFile, rate * 5 * 12, 7); // about 12 s of traffic at batch size 5
+    const csvNeeded = ['ceiling', 'dry-run', 'rerun'].some((kind) => only.has(kind));
+    if (csvNeeded) {
+      await generateContactsCsv(big, rows);
+      await generateContactsCsv(small, Math.round(rows / 10));
+    }
+    if (only.has('rate')) await generateContactsCsv(rateFile, rate * 5 * 12, 7); // about 12 s of traffic at batch size 5
     const fmt = (m: Measurement): string =>
       `${Math.round(m.rowsPerSecond).toLocaleString('en')} rows/s, ${m.rows.toLocaleString('en')} rows in ${m.seconds.toFixed(1)} s, peak RSS ${m.peakRssMb} MB`;
     console.log(
@@ -225,6 +232,21 @@ async function mainBench(): Promise<void> {
       const e = limited.extra ?? {};
       console.log(
         `rate-limited import (sandbox limit ${rate} req/s): achieved ${e.achievedRequestsPerSecond} req/s = ${e.ratio}x (target >= 0.9), ${e.throttled} throttled, ${e.retryAfterViolations} Retry-After violations (target 0)`,
+      );
+    }
+    if (only.has('xlsx')) {
+      const bigBook = path.join(work, `contacts-${xlsxRows}.xlsx`);
+      const smallBook = path.join(work, `contacts-${Math.round(xlsxRows / 10)}.xlsx`);
+      await generateContactsXlsx(bigBook, xlsxRows);
+      await generateContactsXlsx(smallBook, Math.round(xlsxRows / 10));
+      const book = runChild('dry-run', bigBook, work, rate);
+      const bookSmall = runChild('dry-run', smallBook, work, rate);
+      console.log(`dry-run import of an .xlsx workbook:            ${fmt(book)}`);
+      console.log(
+        `dry-run import of an .xlsx workbook (${bookSmall.rows.toLocaleString('en')} rows): ${fmt(bookSmall)}`,
+      );
+      console.log(
+        `  peak RSS ${book.peakRssMb} MB (target <= 300), ${(book.peakRssMb / bookSmall.peakRssMb).toFixed(2)}x the ${bookSmall.rows.toLocaleString('en')}-row workbook`,
       );
     }
   } finally {

@@ -2,8 +2,11 @@
  * Deterministic contact files for the benchmark and the chaos suite: varied real-world phone
  * formats from several countries and about 7% junk (empty, letters, Excel-mangled, too short).
  */
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { unlink } from 'node:fs/promises';
+import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same file. */
 export function seededRandom(seed: number): () => number {
@@ -115,4 +118,26 @@ export async function generateContactsCsv(path: string, rows: number, seed = 42)
   }
   out.end(buffer);
   await once(out, 'finish');
+}
+
+/**
+ * The same contacts as {@link generateContactsCsv}, as an Excel workbook saved the way Excel saves
+ * one: shared strings, stored after the sheet, and digit-only phone numbers stored as numbers
+ * (what typing them into Excel does).
+ */
+export async function generateContactsXlsx(path: string, rows: number, seed = 42): Promise<void> {
+  const csv = `${path}.csv`;
+  await generateContactsCsv(csv, rows, seed);
+  try {
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: true });
+    const sheet = workbook.addWorksheet('Contacts');
+    const records = createReadStream(csv).pipe(parse({ relax_column_count: true }));
+    for await (const record of records as AsyncIterable<string[]>) {
+      sheet.addRow(record.map((cell) => (/^[1-9][0-9]{0,14}$/.test(cell) ? Number(cell) : cell))).commit();
+    }
+    sheet.commit();
+    await workbook.commit();
+  } finally {
+    await unlink(csv);
+  }
 }

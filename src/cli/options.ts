@@ -1,6 +1,7 @@
 /** Flag sets shared by the commands, and their translation into library input. */
 import type { Argv } from 'yargs';
 import type { ImportInput } from '../config.js';
+import { SOURCE_FORMATS } from '../read/index.js';
 
 /** The flags every command that talks to Sakari shares. */
 export interface ConnectionArgs {
@@ -16,6 +17,7 @@ export interface ConnectionArgs {
 /** The flags that shape an import (import and watch). */
 export interface PipelineArgs extends ConnectionArgs {
   format?: string;
+  sheet?: string;
   delimiter?: string;
   encoding?: string;
   mapping?: string;
@@ -65,9 +67,10 @@ export function connectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
 export function pipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
   return connectionOptions(y)
     .option('format', {
-      choices: ['csv', 'json', 'ndjson'],
+      choices: SOURCE_FORMATS,
       describe: 'input format (default: by extension)',
     })
+    .option('sheet', { type: 'string', describe: 'xlsx: the sheet to read (default: the first)' })
     .option('delimiter', { type: 'string', describe: 'CSV delimiter: , ; | or tab (default: detected)' })
     .option('encoding', {
       choices: ['latin1', 'windows-1252'],
@@ -131,6 +134,7 @@ export function pipelineInput(args: PipelineArgs): Omit<ImportInput, 'sources'> 
   return {
     ...connectionInput(args),
     format: args.format,
+    sheet: args.sheet,
     delimiter: args.delimiter,
     encoding: args.encoding,
     mapping: args.mapping,

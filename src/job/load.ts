@@ -112,6 +112,7 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
     command: `run ${job.name}`,
     sources: (job.sources ?? []).map((source) => (source === '-' ? source : resolve(source))),
     format: job.format,
+    sheet: job.sheet,
     delimiter: job.delimiter,
     encoding: job.encoding,
     mapping: job.mapping,

@@ -4,6 +4,7 @@
  * two in sync, so editors can validate job files as they are written.
  */
 import { z } from 'zod';
+import { SOURCE_FORMATS, type SourceFormat } from '../read/types.js';
 import { MERGE_STRATEGIES } from '../types.js';
 
 /** A secret is never written into a job file: it names the environment variable that holds it. */
@@ -28,7 +29,15 @@ export const JobSchema = z
       .describe(
         'Files to import, relative to the job file (or absolute). Required unless the job has a watch section.',
       ),
-    format: z.enum(['csv', 'json', 'ndjson']).optional().describe('@default by file extension'),
+    format: z
+      .enum(SOURCE_FORMATS as [SourceFormat, ...SourceFormat[]])
+      .optional()
+      .describe('@default by file extension'),
+    sheet: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('xlsx: the sheet to read, by name. @default the first sheet'),
     delimiter: z.enum([',', ';', '|', 'tab']).optional().describe('CSV delimiter. @default detected'),
     encoding: z
       .enum(['latin1', 'windows-1252'])

@@ -379,6 +379,7 @@ class ImportPipeline {
     for (const sourcePath of settings.sources) {
       const opened = await openSource(sourcePath, {
         format: settings.format,
+        sheet: settings.sheet,
         delimiter: settings.delimiter,
         encoding: settings.encoding,
         seqStart: this.rowsRead,
@@ -427,6 +428,7 @@ function hashOptions(settings: ImportSettings, shas: string[]): string {
   const relevant = {
     shas,
     format: settings.format,
+    sheet: settings.sheet,
     delimiter: settings.delimiter,
     encoding: settings.encoding,
     mapping: settings.mapping,

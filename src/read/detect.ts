@@ -41,6 +41,9 @@ const EXTENSION_FORMATS: Readonly<Record<string, SourceFormat>> = {
   '.json': 'json',
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
+  '.xlsx': 'xlsx',
+  '.vcf': 'vcf',
+  '.vcard': 'vcf',
 };
 
 /** Whether the name says gzip. */
@@ -51,6 +54,11 @@ export function hasGzipExtension(path: string): boolean {
 /** Whether the bytes start with the gzip magic number `1f 8b`. */
 export function hasGzipMagic(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** Whether the bytes start like a zip archive (`PK 03 04`), as every .xlsx workbook does. */
+export function hasZipMagic(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
 /** The extension after stripping `.gz`, lower-cased (`contacts.CSV.gz` → `.csv`), or `''`. */
@@ -127,11 +135,12 @@ export function decoderLabel(encoding: SourceEncoding): string {
 /**
  * The format of a source with no telling name, from the start of its text: `[` → json; `{` →
  * ndjson, unless that first line is a lone `{` (a pretty-printed JSON document, which the JSON
- * reader then rejects with a clear message); anything else → csv.
+ * reader then rejects with a clear message); `BEGIN:VCARD` → vcf; anything else → csv.
  */
 export function sniffFormat(text: string): SourceFormat {
   const start = text.search(/\S/);
   if (start === -1) return 'csv';
+  if (/^begin:vcard[ \t]*(\r|\n|$)/i.test(text.slice(start, start + 16))) return 'vcf';
   const first = text[start];
   if (first === '[') return 'json';
   if (first !== '{') return 'csv';

@@ -19,17 +19,21 @@ import {
   formatFromExtension,
   hasGzipExtension,
   hasGzipMagic,
+  hasZipMagic,
   sniffFormat,
   sourceExtension,
 } from './detect.js';
 import { SourceError, describeSource } from './errors.js';
 import { readJsonArray } from './json.js';
 import { readNdjson } from './ndjson.js';
+import { readVcard } from './vcard.js';
+import { readXlsx } from './xlsx.js';
 import {
   REQUESTED_ENCODINGS,
   SOURCE_FORMATS,
   type OpenedSource,
   type ReadOptions,
+  type SourceFormat,
   type SourceInfo,
 } from './types.js';
 
@@ -105,7 +109,9 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
   }
   const { encoding } = chooseEncoding(sniffed, options.encoding);
   info.encoding = encoding;
-  info.format = knownFormat ?? sniffFormat(new TextDecoder(decoderLabel(encoding)).decode(sniffed));
+  info.format =
+    knownFormat ??
+    (hasZipMagic(sniffed) ? 'xlsx' : sniffFormat(new TextDecoder(decoderLabel(encoding)).decode(sniffed)));
 
   const context: ReaderContext = { file: path, info, nextSeq: options.seqStart ?? 0 };
   // A .tsv says what its delimiter is; anything else is detected unless given.
@@ -116,13 +122,11 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
     started = true;
     try {
       if (deferred !== undefined) throw deferred;
-      const text = decodeText(bytes, encoding, path, info);
+      // A workbook is a zip, read from its bytes; every other format is text.
       const batches =
-        info.format === 'csv'
-          ? readCsv(text, context, csvDelimiter)
-          : info.format === 'json'
-            ? readJsonArray(text, context)
-            : readNdjson(text, context);
+        info.format === 'xlsx'
+          ? readXlsx(bytes, context, options.sheet)
+          : readText(decodeText(bytes, encoding, path, info), info.format, context, csvDelimiter);
       // The readers hand over a batch per chunk read: one async step per chunk, not per row.
       for await (const batch of batches) {
         for (const row of batch) yield row;
@@ -139,6 +143,25 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
     return returnRows(value);
   };
   return { info, rows };
+}
+
+/** The reader of a text format. */
+function readText(
+  text: AsyncIterable<string>,
+  format: Exclude<SourceFormat, 'xlsx'>,
+  context: ReaderContext,
+  csvDelimiter: string | undefined,
+): AsyncGenerator<SourceRow[]> {
+  switch (format) {
+    case 'csv':
+      return readCsv(text, context, csvDelimiter);
+    case 'json':
+      return readJsonArray(text, context);
+    case 'ndjson':
+      return readNdjson(text, context);
+    case 'vcf':
+      return readVcard(text, context);
+  }
 }
 
 /**

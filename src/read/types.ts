@@ -2,11 +2,11 @@
 
 import type { SourceRow } from '../types.js';
 
-/** The three input formats (CONTRACT §3). */
-export type SourceFormat = 'csv' | 'json' | 'ndjson';
+/** The input formats (CONTRACT §3): text formats, an Excel workbook, a vCard address book. */
+export type SourceFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'vcf';
 
 /** Every {@link SourceFormat}, for validating `--format`. */
-export const SOURCE_FORMATS: readonly SourceFormat[] = ['csv', 'json', 'ndjson'];
+export const SOURCE_FORMATS: readonly SourceFormat[] = ['csv', 'json', 'ndjson', 'xlsx', 'vcf'];
 
 /** The text encoding a source was decoded with. */
 export type SourceEncoding = 'utf8' | 'utf16le' | 'utf16be' | 'latin1' | 'windows-1252';
@@ -21,10 +21,16 @@ export const REQUESTED_ENCODINGS: readonly RequestedEncoding[] = ['latin1', 'win
 export interface ReadOptions {
   /**
    * The format. Default: by extension after stripping `.gz` (`.csv .tsv .txt` → csv, `.json` → json,
-   * `.ndjson .jsonl` → ndjson); for stdin or another extension, sniffed from the first non-blank
-   * character: `[` → json, `{` → ndjson (json when that line is a lone `{`), else csv.
+   * `.ndjson .jsonl` → ndjson, `.xlsx` → xlsx, `.vcf .vcard` → vcf); for stdin or another
+   * extension, sniffed: a zip (`PK`) → xlsx; text starting `BEGIN:VCARD` → vcf; else from the
+   * first non-blank character: `[` → json, `{` → ndjson (json when that line is a lone `{`), else csv.
    */
   format?: SourceFormat;
+  /**
+   * xlsx: the sheet to read, by name (case and surrounding spaces ignored).
+   * @default the workbook's first sheet
+   */
+  sheet?: string;
   /**
    * CSV field delimiter, one character (`tab` and `\t` mean TAB). Default: TAB for `.tsv`
    * files, else detected among `, ; TAB |` from the first lines (`,` when none is found).
@@ -57,6 +63,8 @@ export interface SourceInfo {
   encoding: SourceEncoding;
   /** CSV: the field delimiter, once known (after the first lines were read). */
   delimiter?: string;
+  /** xlsx: the name of the sheet read, once found. */
+  sheet?: string;
   /** CSV: the header row, once read, made unique (`Phone`, `Phone_2`); blank names become `_column3`. */
   headers?: string[];
   /** Hex SHA-256 of the bytes as stored (before gunzip); set once the stream has been fully read. */

@@ -327,6 +327,7 @@ class Reconciliation {
     for (const sourcePath of settings.sources) {
       const opened = await openSource(sourcePath, {
         format: settings.format,
+        sheet: settings.sheet,
         delimiter: settings.delimiter,
         encoding: settings.encoding,
         seqStart: seq,

@@ -17,7 +17,8 @@ interface ImportArgs extends PipelineArgs, OutputArgs {
 export function importCommand(context: CliContext): CommandModule<object, ImportArgs> {
   return {
     command: 'import <source...>',
-    describe: 'import contacts from CSV, JSON or NDJSON files (or - for stdin) into Sakari',
+    describe:
+      'import contacts from CSV, JSON, NDJSON, Excel (.xlsx) or vCard (.vcf) files (or - for stdin) into Sakari',
     builder: (y) =>
       outputOptions(pipelineOptions(y))
         .positional('source', {
