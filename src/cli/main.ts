@@ -21,8 +21,9 @@ export interface CliContext {
 /** Runs the CLI with the given arguments (without `node` and the script) and resolves to the exit code. */
 export async function main(argv: string[], output: Output = processOutput()): Promise<number> {
   const context: CliContext = { output, exitCode: EXIT.ok };
-  const parser: Argv = yargs(argv)
+  const parser: Argv = yargs(protectStdinArgs(argv))
     .scriptName('sakari-sync')
+    .middleware(restoreStdinArgs, true)
     .usage('$0 <command> [options]\n\nMove contact lists into Sakari and keep them in sync.')
     .command(importCommand(context))
     .command(runCommand(context))
@@ -62,6 +63,25 @@ export async function main(argv: string[], output: Output = processOutput()): Pr
     return code;
   }
   return context.exitCode;
+}
+
+/**
+ * yargs drops a lone `-` (the stdin source, CONTRACT §3) from positionals and option values
+ * (yargs/yargs-parser#381, open). It travels through the parser as this token instead.
+ */
+const STDIN_TOKEN = '\u0000stdin';
+
+/** `-` → {@link STDIN_TOKEN}, up to a `--` (after which yargs keeps arguments as they are). */
+function protectStdinArgs(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((arg, i) => (arg === '-' && (end === -1 || i < end) ? STDIN_TOKEN : arg));
+}
+
+/** {@link STDIN_TOKEN} → `-` in every parsed value, before any command sees it. */
+function restoreStdinArgs(args: Record<string, unknown>): void {
+  const restore = (value: unknown): unknown =>
+    value === STDIN_TOKEN ? '-' : Array.isArray(value) ? value.map(restore) : value;
+  for (const [key, value] of Object.entries(args)) args[key] = restore(value);
 }
 
 /** Whether the command line asks for JSON logs (read from argv: parsing may be what failed). */
