@@ -194,7 +194,7 @@ function checkText(head: string, file: string): void {
     'SOURCE_FORMAT',
     file,
     `${describeSource(file)} looks binary (NUL bytes among mostly control or undecodable characters in the ` +
-      `first ${BINARY_CHECK_CHARS}); expected CSV, JSON or NDJSON text`,
+      `first ${BINARY_CHECK_CHARS}); expected CSV, JSON, NDJSON or vCard text`,
   );
 }
 

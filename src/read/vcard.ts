@@ -391,7 +391,10 @@ export function decodeQuotedPrintable(value: string, charset = 'utf-8'): string 
     // An unknown charset label: UTF-8 is what such a card most likely holds.
     label = 'utf-8';
   }
-  return new TextDecoder(label).decode(Uint8Array.from(bytes));
+  // Decoded as a stream: Node 20's one-shot decode of windows-1252 takes a shortcut that reads
+  // 0x80–0x9F as C1 controls instead of `€ ‚ „ … ‘ ’ “ ”`; the streaming path decodes them right.
+  const decoder = new TextDecoder(label);
+  return decoder.decode(Uint8Array.from(bytes), { stream: true }) + decoder.decode();
 }
 
 /** The kinds of phone numbers, as Outlook names their columns, in the order they are written. */

@@ -162,6 +162,7 @@ describe('vCard', () => {
     ['=C3=89lodie', 'utf-8', 'Élodie'],
     ['Grand-m=E8re', 'ISO-8859-1', 'Grand-mère'],
     ['=82=A0', 'Shift_JIS', 'あ'],
+    ['=80 =93caf=E9=94', 'windows-1252', '€ “café”'],
     ['plain', 'x-unknown-charset', 'plain'],
   ])('quoted-printable %s in %s is %s', (encoded, charset, decoded) => {
     expect(decodeQuotedPrintable(encoded, charset)).toBe(decoded);
