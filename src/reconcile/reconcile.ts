@@ -262,7 +262,8 @@ class Reconciliation {
       for await (const item of this.sourceContacts()) {
         report.counts.source++;
         if ('status' in item) {
-          report.counts[item.status]++;
+          // A row the source opted out of SMS is never sent: like an invalid row, it is not compared.
+          report.counts[item.status === 'blocked' ? 'invalid' : item.status]++;
           continue;
         }
         report.counts.valid++;
