@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js';
 import { LimiterConnectionError } from '../limit/index.js';
+import { NoPhoneColumnError } from '../pipeline/phone-columns.js';
 import { RunAbortedError } from '../pipeline/run.js';
 import { SourceError } from '../read/index.js';
 import { InvariantError } from '../report/index.js';
@@ -23,7 +24,8 @@ export class UsageError extends Error {
 export function exitCodeForError(error: unknown): { code: number; message: string } {
   if (error instanceof UsageError || error instanceof ConfigError)
     return { code: EXIT.usage, message: error.message };
-  if (error instanceof SourceError) return { code: EXIT.usage, message: error.message };
+  if (error instanceof SourceError || error instanceof NoPhoneColumnError)
+    return { code: EXIT.usage, message: error.message };
   if (error instanceof LimiterConnectionError) return { code: EXIT.usage, message: error.message };
   if (error instanceof LockHeldError) return { code: EXIT.locked, message: error.message };
   if (error instanceof RunAbortedError) return { code: error.result.exitCode, message: error.message };

@@ -13,6 +13,7 @@ import { AccountLimiter } from '../limit/limiter.js';
 import { dedupe } from '../pipeline/dedupe.js';
 import { mapFields } from '../pipeline/map-fields.js';
 import { normalisePhones } from '../pipeline/normalise-phone.js';
+import { guardPhoneColumns, NoPhoneColumnError } from '../pipeline/phone-columns.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { validateContacts } from '../pipeline/validate.js';
 import { openSource, SourceError, type SourceInfo } from '../read/index.js';
@@ -312,7 +313,10 @@ class Reconciliation {
   /** The import's stages up to dedupe, over every source in turn. */
   private sourceContacts(): AsyncGenerator<Contact | Rejected> {
     const { settings } = this;
-    const drafts = mapFields(this.readAll(), { mapping: settings.mapping });
+    const drafts = mapFields(this.readAll(), {
+      mapping: settings.mapping,
+      phoneColumns: settings.phoneColumns,
+    });
     const phones = normalisePhones(drafts, {
       defaultCountry: settings.defaultCountry,
       requireMobile: settings.requireMobile,
@@ -332,7 +336,13 @@ class Reconciliation {
         seqStart: seq,
       });
       this.sources.push(opened.info);
-      for await (const row of opened.rows) {
+      const info = opened.info;
+      const rows = guardPhoneColumns(
+        opened.rows,
+        { path: info.path, headers: () => info.headers },
+        { mapping: settings.mapping, phoneColumns: settings.phoneColumns },
+      );
+      for await (const row of rows) {
         seq++;
         yield row;
       }
@@ -342,7 +352,10 @@ class Reconciliation {
   /** Ends a run that failed part-way: writes the partial report and returns the error to throw. */
   async abort(error: unknown): Promise<Error> {
     const reason = describeError(error);
-    const exitCode = error instanceof SakariAuthError || error instanceof SourceError ? 2 : 1;
+    const exitCode =
+      error instanceof SakariAuthError || error instanceof SourceError || error instanceof NoPhoneColumnError
+        ? 2
+        : 1;
     const summary = this.summary(exitCode);
     summary.partial = true;
     summary.abortReason = reason;
