@@ -35,10 +35,10 @@ function describe(source: string, headers: readonly string[], candidates: readon
   const head = `${source}: no column can hold a phone number, nothing was sent (columns: ${seen})`;
   const best = candidates[0];
   if (best === undefined)
-    return `${head}; name the phone column with --phone-columns "<header>" or --mapping {"<header>":"mobile"}`;
+    return `${head}; name the phone column with --phone-columns "<header>", or --mapping map.json holding {"<header>":"mobile"}`;
   return (
     `${head}; likeliest: ${candidates.map((header) => `'${header}'`).join(', ')}. ` +
-    `Use --phone-columns ${JSON.stringify(candidates.join(','))} or --mapping ${JSON.stringify(JSON.stringify({ [best]: 'mobile' }))}`
+    `Use --phone-columns ${JSON.stringify(candidates.join(','))}, or --mapping map.json holding ${JSON.stringify({ [best]: 'mobile' })}`
   );
 }
 
