@@ -39,11 +39,8 @@ export function formatPreflight(info: PreflightInfo): string {
       .sort((a, b) => b[1] - a[1])
       .map(([column, count]) => `'${column}' ${count}`);
     lines.push(
-      ...wrap(
-        `  ${rows(fallbackRows)} so far took the mobile from a fallback column (their report line says which): `,
-        used,
-        ', ',
-      ),
+      `  fallback: ${rows(fallbackRows)} so far took the mobile from a later phone column (the row's message says which)`,
+      ...wrap('    mobile by column: ', used, ', '),
     );
   }
   const codes = Object.entries(info.codes).sort((a, b) => b[1] - a[1]);
@@ -75,7 +72,7 @@ function describeSource(source: PreflightSource): string[] {
       : `${source.headers.length} keys in the first records`,
   );
   const lines = [`  ${source.path}: ${how.join(', ')}`];
-  if (source.layout !== undefined) lines.push(`    looks like a ${source.layout} export`);
+  if (source.layout !== undefined) lines.push(`    looks like an export from ${source.layout}`);
   if (source.phones.length > 1)
     lines.push(
       ...wrap(
