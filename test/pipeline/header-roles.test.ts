@@ -137,6 +137,20 @@ describe('phone ranking', () => {
       ['Mobile Number', 'Home Phone', 'Work Phone'],
     ],
     ['Brevo', ['LANDLINE_NUMBER', 'WHATSAPP', 'SMS'], ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER']],
+    [
+      'vCard records (Outlook-style keys from the .vcf reader)',
+      [
+        'Name',
+        'Phone',
+        'Mobile Phone',
+        'Home Phone',
+        'Business Phone',
+        'Other Phone',
+        'Business Fax',
+        'Pager',
+      ],
+      ['Mobile Phone', 'Phone', 'Home Phone', 'Business Phone', 'Other Phone'],
+    ],
     ['Shopify', ['Default Address Phone', 'Phone'], ['Phone', 'Default Address Phone']],
     [
       'Google pairs (the row label decides)',
