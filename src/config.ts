@@ -48,8 +48,12 @@ export interface ImportSettings {
   delimiter?: string;
   encoding?: 'latin1' | 'windows-1252';
   mapping?: FieldMapping;
+  /** `--phone-columns`: the columns that may hold the mobile, best first; absent: ranked by header. */
+  phoneColumns?: string[];
   defaultCountry?: CountryCode;
   requireMobile: boolean;
+  /** `--require-sms-consent`: rows without an explicit SMS consent in the source are `blocked`. */
+  requireSmsConsent: boolean;
   mergeStrategy: MergeStrategy;
   batchSize: number;
   rate: number;
@@ -148,8 +152,11 @@ export interface ImportInput {
   encoding?: string;
   /** A mapping object, or the path of a JSON file holding one. */
   mapping?: FieldMapping | string;
+  /** The columns that may hold the mobile, best first: an array or one comma-separated string. */
+  phoneColumns?: string[] | string;
   defaultCountry?: string;
   requireMobile?: boolean;
+  requireSmsConsent?: boolean;
   mergeStrategy?: string;
   batchSize?: number;
   rate?: number;
@@ -210,6 +217,7 @@ export async function resolveImportSettings(
     if (!delimiter) problems.push(`delimiter: expected one of , ; | tab, got "${input.delimiter}"`);
   }
   const mapping = await loadMapping(input.mapping, problems);
+  const phoneColumns = parsePhoneColumns(input.phoneColumns, problems);
   const defaultCountry = input.defaultCountry ? parseCountry(input.defaultCountry, problems) : undefined;
   const mergeStrategy = parseMergeStrategy(input.mergeStrategy ?? 'append', problems);
   const batchSize = positiveInteger(
@@ -265,8 +273,10 @@ export async function resolveImportSettings(
     delimiter,
     encoding: input.encoding as ImportSettings['encoding'],
     mapping,
+    phoneColumns,
     defaultCountry,
     requireMobile: input.requireMobile ?? false,
+    requireSmsConsent: input.requireSmsConsent ?? false,
     mergeStrategy,
     batchSize,
     rate,
@@ -308,4 +318,18 @@ async function loadMapping(
     }
   }
   return parsed as FieldMapping;
+}
+
+/** `--phone-columns "Mobile Phone,Phone"` (or a job's list) as a list of headers, best first. */
+function parsePhoneColumns(value: string[] | string | undefined, problems: string[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (typeof value === 'string' ? value.split(',') : value).map((header) => header.trim());
+  const headers = list.filter((header) => header !== '');
+  if (headers.length === 0) {
+    problems.push(
+      'phone-columns: expected one or more column headers, best first, e.g. "Mobile Phone,Phone"',
+    );
+    return undefined;
+  }
+  return headers;
 }

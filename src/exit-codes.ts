@@ -7,6 +7,7 @@
  */
 import { ConfigError } from './config.js';
 import { LimiterConnectionError } from './limit/index.js';
+import { NoPhoneColumnError } from './pipeline/phone-columns.js';
 import { SourceError } from './read/index.js';
 import { InvariantError } from './report/index.js';
 import { SakariAuthError, SakariError } from './sakari/errors.js';
@@ -73,6 +74,12 @@ export const ERROR_EXIT_TABLE: readonly ErrorExitRule[] = [
     matches: (error) => error instanceof SourceError,
     exitCode: EXIT.usage,
     reason: 'the input must be fixed first',
+  },
+  {
+    failure: 'NoPhoneColumnError (no column can hold a phone number: nothing was sent)',
+    matches: (error) => error instanceof NoPhoneColumnError,
+    exitCode: EXIT.usage,
+    reason: 'the input or --phone-columns/--mapping must be fixed first',
   },
   {
     failure: `StateStoreError ${[...STATE_CONFIG_CODES].join(', ')}`,

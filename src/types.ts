@@ -31,8 +31,8 @@ export interface SourceRow {
   /** Set when the reader could not make a proper record of it (unclosed quote, wrong field count, bad JSON). */
   error?: RowError;
   /**
-   * xlsx: the keys whose cell the sheet stored as a number (now its digits as text). A phone
-   * number stored as a number has lost any leading 0.
+   * Excel: the keys whose cell was a number in the workbook (not text). A phone stored as a
+   * number has lost its leading 0; normalisation reads it in the row's country and says so.
    */
   numeric?: ReadonlySet<string>;
 }
@@ -52,6 +52,8 @@ export const ROW_CODES = [
   'RECORD_MALFORMED',
   'BLOCKED',
   'RUN_ABORTED',
+  'SOURCE_OPTED_OUT',
+  'NO_SMS_CONSENT',
 ] as const;
 
 /** A code the pipeline itself assigns. Rows failed by the API carry the API's code instead (e.g. `CONT-001`). */
@@ -80,7 +82,18 @@ export interface Draft {
   attributes: Record<string, string>;
   /** A reader or mapping problem that already makes the row invalid. */
   error?: RowError;
+  /** The column the mobile came from (the row's best-ranked non-empty phone column). */
+  mobileColumn?: string;
+  /** The mobile's column held a number cell in a workbook ({@link SourceRow.numeric}). */
+  mobileNumeric?: boolean;
+  /** SMS consent as the source's consent columns say: `opted-out` wins over `granted`. */
+  consent?: SmsConsent;
+  /** What the row's report line should say about how it was read (fallback column, several numbers). */
+  note?: string;
 }
+
+/** What a source says about a row's SMS consent. */
+export type SmsConsent = 'opted-out' | 'granted';
 
 /** What we send to Sakari for one contact: normalised and validated. */
 export interface ContactPayload {
@@ -101,6 +114,10 @@ export interface Contact {
   raw: Record<string, unknown>;
   mobileInput: string;
   payload: ContactPayload;
+  /** SMS consent from the source ({@link Draft.consent}). */
+  consent?: SmsConsent;
+  /** How the row was read, for its report line (fallback column, number read as international…). */
+  note?: string;
 }
 
 /** A row that will not be sent, and why. */
@@ -110,7 +127,8 @@ export interface Rejected {
   mobileInput: string;
   /** Known when the number itself was fine (e.g. a duplicate or a bad email). */
   mobileE164?: string;
-  status: 'invalid' | 'duplicate';
+  /** `blocked`: the source itself says not to send it (SMS opt-out, no consent). */
+  status: 'invalid' | 'duplicate' | 'blocked';
   error: RowError;
 }
 

@@ -23,6 +23,8 @@ export interface PipelineArgs extends ConnectionArgs {
   mapping?: string;
   'default-country'?: string;
   'require-mobile': boolean;
+  'phone-columns'?: string;
+  'require-sms-consent': boolean;
   'merge-strategy': string;
   'batch-size'?: number;
   rate?: number;
@@ -89,6 +91,15 @@ export function pipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
       default: false,
       describe: 'reject numbers known to be fixed lines',
     })
+    .option('phone-columns', {
+      type: 'string',
+      describe: 'the columns that may hold the mobile, best first, e.g. "Mobile Phone,Phone"',
+    })
+    .option('require-sms-consent', {
+      type: 'boolean',
+      default: false,
+      describe: 'send only rows whose source records an explicit SMS consent',
+    })
     .option('merge-strategy', { choices: ['append', 'core', 'remove'], default: 'append' })
     .option('batch-size', { type: 'number', describe: 'contacts per upload [500]' })
     .option('rate', { type: 'number', describe: 'requests per second to Sakari [10]' })
@@ -140,6 +151,8 @@ export function pipelineInput(args: PipelineArgs): Omit<ImportInput, 'sources'> 
     mapping: args.mapping,
     defaultCountry: args['default-country'],
     requireMobile: args['require-mobile'],
+    phoneColumns: args['phone-columns'],
+    requireSmsConsent: args['require-sms-consent'],
     mergeStrategy: args['merge-strategy'],
     batchSize: args['batch-size'],
     rate: args.rate,

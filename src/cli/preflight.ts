@@ -33,6 +33,16 @@ export function formatPreflight(info: PreflightInfo): string {
     `pre-flight: ${rows(info.rowsRead)} read${info.complete ? ' (the whole source)' : ' so far'}, ${info.rowsSeen} checked`,
   ];
   for (const source of info.sources) lines.push(...describeSource(source));
+  const fallbackRows = info.fallbackRows ?? 0;
+  if (fallbackRows > 0) {
+    const used = Object.entries(info.mobileColumns ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .map(([column, count]) => `'${column}' ${count}`);
+    lines.push(
+      `  fallback: ${rows(fallbackRows)} so far took the mobile from a later phone column (the row's message says which)`,
+      ...wrap('    mobile by column: ', used, ', '),
+    );
+  }
   const codes = Object.entries(info.codes).sort((a, b) => b[1] - a[1]);
   if (codes.length > 0) {
     lines.push(
@@ -62,19 +72,39 @@ function describeSource(source: PreflightSource): string[] {
       : `${source.headers.length} keys in the first records`,
   );
   const lines = [`  ${source.path}: ${how.join(', ')}`];
+  if (source.layout !== undefined) lines.push(`    looks like an export from ${source.layout}`);
+  if (source.phones.length > 1)
+    lines.push(
+      ...wrap(
+        '    mobile from (first non-empty): ',
+        source.phones.map((phone) => `'${phone}'`),
+        ' → ',
+      ),
+    );
+  if (source.consent.length > 0)
+    lines.push(
+      ...wrap(
+        '    SMS consent from: ',
+        source.consent.map((column) => `'${column}'`),
+        ', ',
+      ),
+    );
   const fields: string[] = [];
   const attributes: string[] = [];
   const dropped: string[] = [];
-  for (const { header, field } of source.mapping) {
+  for (const { header, field, order } of source.mapping) {
+    // Several phone columns are listed in their order on a line of their own.
+    if (field === 'mobile' && order !== undefined) continue;
     if (field === null) dropped.push(header);
     else if (field === 'attributes.*') attributes.push(`${header} (object, merged)`);
     else if (field.startsWith('attributes.')) {
       const name = field.slice('attributes.'.length);
       attributes.push(name === header ? header : `${header} → ${name}`);
-    } else fields.push(`${header} → ${field}`);
+    } else
+      fields.push(order === undefined ? `${header} → ${field}` : `${header} → ${field} (${ordinal(order)})`);
   }
   if (fields.length > 0) lines.push(...wrap('    fields: ', fields, ' · '));
-  else lines.push('    fields: none recognised');
+  else if (source.phones.length <= 1) lines.push('    fields: none recognised');
   if (attributes.length > 0) lines.push(...wrap('    attributes: ', attributes, ', '));
   if (dropped.length > 0) lines.push(...wrap('    dropped: ', dropped, ', '));
   return lines;
@@ -103,6 +133,18 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Header names and sample values come from the file: no control character may reach the terminal. */
 function printable(text: string): string {
   return text.replace(CONTROL_CHARACTERS, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function ordinal(order: number): string {
+  const suffix =
+    order % 10 === 1 && order !== 11
+      ? 'st'
+      : order % 10 === 2 && order !== 12
+        ? 'nd'
+        : order % 10 === 3 && order !== 13
+          ? 'rd'
+          : 'th';
+  return `${order}${suffix} choice`;
 }
 
 function rows(count: number): string {

@@ -118,6 +118,8 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
     mapping: job.mapping,
     defaultCountry: job.defaultCountry,
     requireMobile: job.requireMobile,
+    phoneColumns: job.phoneColumns,
+    requireSmsConsent: job.requireSmsConsent,
     mergeStrategy: job.mergeStrategy,
     batchSize: job.batchSize,
     rate: job.rate,

@@ -55,6 +55,17 @@ export const JobSchema = z
       .optional()
       .describe('Country for numbers without + and rows without a country column.'),
     requireMobile: z.boolean().optional().describe('Reject numbers known to be fixed lines. @default false'),
+    phoneColumns: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        'The columns that may hold the mobile, best first (like --phone-columns). @default every phone column, ranked by its header',
+      ),
+    requireSmsConsent: z
+      .boolean()
+      .optional()
+      .describe('Send only rows whose source records an explicit SMS consent. @default false'),
     mergeStrategy: z
       .enum(MERGE_STRATEGIES as [string, ...string[]])
       .optional()

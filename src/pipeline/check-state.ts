@@ -1,3 +1,4 @@
+import { joinNotes } from './normalise-phone.js';
 import type { KnownContact, StateStore } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
 import type { Contact, Rejected, RowOutcome } from '../types.js';
@@ -95,8 +96,11 @@ function settledOutcome(
     return {
       ...base,
       status: previous.status,
-      message: `delivered before the interruption (run ${previous.runId})`,
+      message: joinNotes(`delivered before the interruption (run ${previous.runId})`, contact.note),
     };
   }
-  return { ...base, status: 'unchanged' };
+  const note = contact.note;
+  return note === undefined
+    ? { ...base, status: 'unchanged' }
+    : { ...base, status: 'unchanged', message: note };
 }

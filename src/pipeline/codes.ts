@@ -27,6 +27,9 @@ export const ROW_CODE_DESCRIPTIONS: Readonly<Record<RowCode, string>> = Object.f
   RECORD_MALFORMED: 'The source record could not be read (unclosed quote, wrong field count, bad JSON)',
   BLOCKED: 'Sakari refused the contact because it asked for no further communication (opted out)',
   RUN_ABORTED: 'The run stopped before this row was delivered; running the same command again resumes it',
+  SOURCE_OPTED_OUT:
+    'The source says this person opted out of SMS (unsubscribed, blacklisted or opted out): never sent',
+  NO_SMS_CONSENT: 'No explicit SMS consent in the source and --require-sms-consent is set: not sent',
 });
 
 /**

@@ -10,9 +10,15 @@
  * header layout and reused while the records keep the same keys, which is every row of a CSV.
  */
 import type { Draft, SourceRow } from '../types.js';
+import {
+  classifyHeader,
+  rankPhoneLabel,
+  readConsent,
+  type ConsentColumnKind,
+  type KnownField,
+} from './header-roles.js';
 
-/** The contact fields a column can be mapped to. `name` is a full name, split into first/last. */
-export type KnownField = 'mobile' | 'firstName' | 'lastName' | 'name' | 'email' | 'country' | 'tags';
+export type { KnownField } from './header-roles.js';
 
 /** The known fields, in the order `describeMapping` and the docs list them. */
 export const KNOWN_FIELDS: readonly KnownField[] = [
@@ -32,7 +38,7 @@ export const KNOWN_FIELDS: readonly KnownField[] = [
  * - any other string: the column is kept as an attribute renamed to that string.
  *
  * Headers are matched exactly first, then ignoring case, spaces, `_` and `-`.
- * The mapping wins over the built-in aliases.
+ * The mapping wins over the built-in header understanding.
  *
  * @example { "Cell #": "mobile", "Notes": null, "Cust ID": "customerId" }
  */
@@ -40,70 +46,66 @@ export type FieldMapping = Record<string, KnownField | null | string>;
 
 /** Options of {@link mapFields} and {@link describeMapping}. */
 export interface MapOptions {
-  /** Overrides of the built-in header aliases. */
+  /** Overrides of the built-in header understanding. */
   mapping?: FieldMapping;
+  /**
+   * `--phone-columns`: the columns that may hold the mobile, best first (headers compared as
+   * `--mapping` compares them). Every other phone column is then a plain attribute.
+   */
+  phoneColumns?: readonly string[];
+  /** Counts which column each row's mobile came from, for the pre-flight. */
+  stats?: MappingStats;
 }
 
-/**
- * Header aliases per field (CONTRACT §3), compared after {@link headerKey}. Order within a list
- * is the preference when several columns of one record resolve to the same field: a "Mobile"
- * column beats a "Phone" column whatever their order; the loser stays an attribute.
- */
-const HEADER_ALIASES: ReadonlyArray<readonly [KnownField, readonly string[]]> = [
-  [
-    'mobile',
-    ['mobile', 'mobile number', 'cell', 'cellphone', 'msisdn', 'phone', 'phone number', 'telephone', 'tel'],
-  ],
-  ['firstName', ['first name', 'firstname', 'given name', 'fname']],
-  ['lastName', ['last name', 'surname', 'family name', 'lname']],
-  ['name', ['name', 'full name']],
-  ['email', ['email', 'e-mail', 'email address']],
-  ['country', ['country', 'country code']],
-  ['tags', ['tags', 'tag', 'labels']],
-];
+/** What {@link mapFields} tells the pre-flight about the rows it mapped. */
+export interface MappingStats {
+  rows: number;
+  /** Rows whose mobile came from another column than the first in the phone order. */
+  fallbackRows: number;
+  /** Rows per column their mobile came from. */
+  mobileColumns: Map<string, number>;
+}
+
+export function emptyMappingStats(): MappingStats {
+  return { rows: 0, fallbackRows: 0, mobileColumns: new Map() };
+}
 
 /** Spaces (any whitespace, including a stray BOM), `_` and `-` are ignored in header names. */
 const HEADER_IGNORED = /[\s_-]+/g;
 
-/** The comparison key of a header: lower case, without whitespace, `_` or `-`. */
-function headerKey(header: string): string {
+/** The comparison key of a header for `--mapping` and `--phone-columns`: lower case, without whitespace, `_` or `-`. */
+export function headerKey(header: string): string {
   return header.toLowerCase().replace(HEADER_IGNORED, '');
 }
-
-interface AliasEntry {
-  field: KnownField;
-  rank: number;
-}
-
-const ALIAS_TABLE: ReadonlyMap<string, AliasEntry> = new Map(
-  HEADER_ALIASES.flatMap(([field, aliases]) =>
-    aliases.map((alias, rank): [string, AliasEntry] => [headerKey(alias), { field, rank }]),
-  ),
-);
 
 /** JSON/NDJSON records may carry an `attributes` object, merged into the attributes. */
 const ATTRIBUTES_KEY = 'attributes';
 
 /**
- * The known field a source header stands for, by the built-in aliases (case, whitespace, `_` and
- * `-` ignored), or `undefined` for any other header.
+ * The known field a source header stands for by the built-in header understanding
+ * (`header-roles.ts`), or `undefined` for any other header.
  *
  * @example resolveHeader('Phone_Number') // 'mobile'
+ * @example resolveHeader('Person - Phone - Mobile') // 'mobile'
  * @example resolveHeader('E-Mail Address') // 'email'
  */
 export function resolveHeader(header: string): KnownField | undefined {
-  return ALIAS_TABLE.get(headerKey(header))?.field;
+  const role = classifyHeader(header);
+  return role?.kind === 'field' || role?.kind === 'pair-value' ? role.field : undefined;
 }
 
 /** What happens to one column. */
 type ColumnAction =
-  | { kind: 'field'; field: KnownField; rank: number }
-  | { kind: 'attribute'; name: string }
+  /** A candidate for a field; `label` is the column holding its label (Google's label/value pairs). */
+  | { kind: 'field'; field: KnownField; rank: number; labelled: boolean; group?: string }
+  | { kind: 'attribute'; name: string; consent?: ConsentColumnKind }
   | { kind: 'merge-attributes' }
   | { kind: 'drop' };
 
-/** A user mapping wins over any alias: it ranks before every alias. */
+/** A user mapping wins over any built-in rule: it ranks before every one. */
 const MAPPING_RANK = -1;
+/** `--phone-columns` ranks before a mapping: it is the explicit order of the phones. */
+const PHONE_COLUMNS_RANK = -100_000;
 
 const DROP: ColumnAction = { kind: 'drop' };
 /** The columns `rejected.csv` appends to the original ones (src/report). */
@@ -115,16 +117,24 @@ const KNOWN_FIELD_SET: ReadonlySet<string> = new Set(KNOWN_FIELDS);
 class ColumnResolver {
   private readonly exact = new Map<string, ColumnAction>();
   private readonly loose = new Map<string, ColumnAction>();
+  private readonly phoneOrder: Map<string, number> | undefined;
   private readonly cache = new Map<string, ColumnAction>();
 
-  constructor(mapping: FieldMapping | undefined) {
+  constructor(mapping: FieldMapping | undefined, phoneColumns: readonly string[] | undefined) {
+    if (phoneColumns && phoneColumns.length > 0) {
+      this.phoneOrder = new Map();
+      phoneColumns.forEach((header, index) => {
+        const key = headerKey(header);
+        if (!this.phoneOrder?.has(key)) this.phoneOrder?.set(key, index);
+      });
+    }
     if (!mapping) return;
     for (const header of Object.keys(mapping)) {
       const target = mapping[header];
       let action: ColumnAction;
       if (target === null || target === undefined || target === '') action = DROP;
       else if (KNOWN_FIELD_SET.has(target))
-        action = { kind: 'field', field: target as KnownField, rank: MAPPING_RANK };
+        action = { kind: 'field', field: target as KnownField, rank: MAPPING_RANK, labelled: false };
       else action = { kind: 'attribute', name: target };
       this.exact.set(header, action);
       const key = headerKey(header);
@@ -142,66 +152,114 @@ class ColumnResolver {
   }
 
   private compute(header: string): ColumnAction {
-    const mapped = this.exact.get(header);
-    if (mapped) return mapped;
     const key = headerKey(header);
-    const loose = this.loose.get(key);
-    if (loose) return loose;
-    const alias = ALIAS_TABLE.get(key);
-    if (alias) return { kind: 'field', field: alias.field, rank: alias.rank };
+    const explicitPhone = this.phoneOrder?.get(key);
+    if (explicitPhone !== undefined)
+      return { kind: 'field', field: 'mobile', rank: PHONE_COLUMNS_RANK + explicitPhone, labelled: false };
+    const mapped = this.exact.get(header) ?? this.loose.get(key);
+    if (mapped) return mapped;
     if (key === ATTRIBUTES_KEY) return MERGE_ATTRIBUTES;
     // A column without a header has no name to keep it under.
     if (header.trim() === '') return DROP;
     // rejected.csv adds these two columns; a user who fixes it and feeds it back must not send them.
     if (REJECTED_COLUMNS.has(header)) return DROP;
-    return { kind: 'attribute', name: header };
+    const role = classifyHeader(header);
+    const attribute: ColumnAction = { kind: 'attribute', name: header };
+    switch (role?.kind) {
+      case 'field':
+        // With --phone-columns, only the columns it names are phones.
+        if (role.field === 'mobile' && this.phoneOrder) return attribute;
+        return { kind: 'field', field: role.field, rank: role.rank, labelled: false };
+      case 'pair-value':
+        if (role.field === 'mobile' && this.phoneOrder) return attribute;
+        return { kind: 'field', field: role.field, rank: role.rank, labelled: true, group: role.group };
+      case 'consent':
+        return { kind: 'attribute', name: header, consent: role.consent };
+      default:
+        return attribute;
+    }
   }
 }
 
 /**
- * The actions for one header layout, with conflicts settled: when several columns resolve to the
- * same field, the best-ranked one (first on a tie) keeps it and the others become attributes.
+ * The actions for one header layout. Every field has its candidate columns in rank order (column
+ * order on a tie): a row's value is its best-ranked non-empty candidate, and the candidates it
+ * did not use stay attributes under their header.
  */
 interface ColumnPlan {
   headers: string[];
   actions: ColumnAction[];
+  /** Per field, the candidate column indexes, best first. */
+  candidates: Array<[KnownField, number[]]>;
+  /** For a labelled phone or e-mail value column: the index of its label column. */
+  labelOf: Map<number, number>;
+  consentColumns: number[];
 }
 
 function buildPlan(headers: string[], resolver: ColumnResolver): ColumnPlan {
   const actions = headers.map((header) => resolver.resolve(header));
-  const winner = new Map<KnownField, number>();
+  const byField = new Map<KnownField, number[]>();
+  const labelOf = new Map<number, number>();
+  const consentColumns: number[] = [];
+  const labelIndex = new Map<string, number>();
+  headers.forEach((header, index) => {
+    const role = classifyHeader(header);
+    if (role?.kind === 'pair-label') labelIndex.set(role.group, index);
+  });
   actions.forEach((action, index) => {
+    if (action.kind === 'attribute' && action.consent !== undefined) consentColumns.push(index);
     if (action.kind !== 'field') return;
-    const current = winner.get(action.field);
-    const currentAction = current === undefined ? undefined : actions[current];
-    if (currentAction === undefined || (currentAction.kind === 'field' && action.rank < currentAction.rank)) {
-      winner.set(action.field, index);
+    let list = byField.get(action.field);
+    if (!list) byField.set(action.field, (list = []));
+    list.push(index);
+    if (action.group !== undefined) {
+      const label = labelIndex.get(action.group);
+      if (label !== undefined) labelOf.set(index, label);
     }
   });
-  const settled = actions.map((action, index): ColumnAction => {
-    if (action.kind !== 'field' || winner.get(action.field) === index) return action;
-    const header = headers[index] ?? '';
-    return header.trim() === '' ? DROP : { kind: 'attribute', name: header };
-  });
-  return { headers, actions: settled };
+  const rankOf = (index: number): number => {
+    const action = actions[index];
+    return action?.kind === 'field' ? action.rank : 0;
+  };
+  const candidates: Array<[KnownField, number[]]> = KNOWN_FIELDS.filter((field) => byField.has(field)).map(
+    (field) => [field, (byField.get(field) ?? []).sort((a, b) => rankOf(a) - rankOf(b) || a - b)],
+  );
+  return { headers, actions, candidates, labelOf, consentColumns };
+}
+
+/** One header in the mapping description. */
+export interface MappedHeader {
+  header: string;
+  /**
+   * A {@link KnownField}, `attributes.<name>` for a column kept as an attribute, or `null` for a
+   * dropped column. A JSON `attributes` object column is `attributes.*`.
+   */
+  field: string | null;
+  /**
+   * When several columns can feed the field: this column's place in the order they are tried
+   * (1 = first). A row uses its first non-empty one; the others stay attributes.
+   */
+  order?: number;
 }
 
 /**
  * How each header of a source will be mapped, for the pre-flight print (`import` shows it before
- * sending anything). `field` is a {@link KnownField}, `attributes.<name>` for a column kept as an
- * attribute, or `null` for a dropped column. A JSON `attributes` object column is reported as
- * `attributes.*`.
+ * sending anything).
  */
-export function describeMapping(
-  headers: string[],
-  options: MapOptions,
-): Array<{ header: string; field: string | null }> {
-  const plan = buildPlan(headers, new ColumnResolver(options.mapping));
-  return plan.headers.map((header, index) => {
+export function describeMapping(headers: string[], options: MapOptions): MappedHeader[] {
+  const plan = buildPlan(headers, new ColumnResolver(options.mapping, options.phoneColumns));
+  const order = new Map<number, number>();
+  for (const [, indexes] of plan.candidates)
+    if (indexes.length > 1) indexes.forEach((column, position) => order.set(column, position + 1));
+  return plan.headers.map((header, index): MappedHeader => {
     const action = plan.actions[index] ?? DROP;
     switch (action.kind) {
-      case 'field':
-        return { header, field: action.field };
+      case 'field': {
+        const position = order.get(index);
+        return position === undefined
+          ? { header, field: action.field }
+          : { header, field: action.field, order: position };
+      }
       case 'attribute':
         return { header, field: `attributes.${action.name}` };
       case 'merge-attributes':
@@ -212,18 +270,35 @@ export function describeMapping(
   });
 }
 
+/** The columns of a header layout that can hold a phone number, in the order they are tried. */
+export function phoneColumnsOf(headers: string[], options: MapOptions): string[] {
+  const plan = buildPlan(headers, new ColumnResolver(options.mapping, options.phoneColumns));
+  const mobile = plan.candidates.find(([field]) => field === 'mobile')?.[1] ?? [];
+  return mobile.map((index) => plan.headers[index] as string);
+}
+
+/** The SMS consent columns of a header layout. */
+export function consentColumnsOf(headers: string[], options: MapOptions): string[] {
+  const plan = buildPlan(headers, new ColumnResolver(options.mapping, options.phoneColumns));
+  return plan.consentColumns.map((index) => plan.headers[index] as string);
+}
+
 /**
  * Stage: maps each source record to a {@link Draft}.
  *
- * - Known fields by alias or `options.mapping`; every other column is an attribute under its
- *   original header (or its `--mapping` rename). Values are stringified; objects and arrays (JSON
- *   records) are JSON-stringified. Empty and `null` values are left out.
+ * - Known fields by the header understanding or `options.mapping`; every other column is an
+ *   attribute under its original header (or its `--mapping` rename). Values are stringified;
+ *   objects and arrays (JSON records) are JSON-stringified. Empty and `null` values are left out.
+ * - Each field takes the row's best-ranked non-empty column; the others stay attributes. The
+ *   mobile's column, when it is not the first phone column, is named in `Draft.note`. Label/value
+ *   pairs take their rank from the row's label; a cell of several numbers (` ::: `, `,`, `;`) gives
+ *   its first, the others stay an attribute under the header.
  * - A `name`/`full name` column fills whichever of firstName/lastName the record lacks
  *   ({@link splitFullName}).
- * - `tags`: split on `|`, `;` or `,` ({@link splitTags}); in JSON also an array of strings or of
- *   `{tag}` objects.
+ * - `tags`: {@link splitTags}; in JSON also an array of strings or of `{tag}` objects.
  * - JSON `mobile` may be a string, a number or `{number, country}` (its country wins over the
  *   record's `country`); an `attributes` object is merged into the attributes.
+ * - SMS consent columns set `Draft.consent` and stay attributes.
  * - A reader error on the record is carried on as `Draft.error`; later stages reject the row.
  */
 export async function* mapFields(rows: AsyncIterable<SourceRow>, options: MapOptions): AsyncGenerator<Draft> {
@@ -231,13 +306,26 @@ export async function* mapFields(rows: AsyncIterable<SourceRow>, options: MapOpt
   for await (const row of rows) yield mapper.map(row);
 }
 
+/** Nothing chosen for this column in the current row. */
+const NOT_CHOSEN = 0;
+const CHOSEN = 1;
+
 /** Maps rows one at a time, reusing the column plan while the headers stay the same. */
 class RowMapper {
   private readonly resolver: ColumnResolver;
-  private plan: ColumnPlan = { headers: [], actions: [] };
+  private readonly stats: MappingStats | undefined;
+  private plan: ColumnPlan = {
+    headers: [],
+    actions: [],
+    candidates: [],
+    labelOf: new Map(),
+    consentColumns: [],
+  };
+  private chosen = new Uint8Array(0);
 
   constructor(options: MapOptions) {
-    this.resolver = new ColumnResolver(options.mapping);
+    this.resolver = new ColumnResolver(options.mapping, options.phoneColumns);
+    this.stats = options.stats;
   }
 
   map(row: SourceRow): Draft {
@@ -255,12 +343,34 @@ class RowMapper {
       attributes: {},
       error: row.error,
     };
+    const { headers, actions } = plan;
+    const chosen = this.chosen;
+    chosen.fill(NOT_CHOSEN);
+    let mobileColumn = -1;
+    let mobileLabel: string | undefined;
+    for (const [field, indexes] of plan.candidates) {
+      if (field === 'mobile') {
+        const pick = this.pickPhone(raw, plan, indexes);
+        if (pick) {
+          mobileColumn = pick.index;
+          mobileLabel = pick.label;
+          chosen[pick.index] = CHOSEN;
+        }
+        continue;
+      }
+      for (const index of indexes) {
+        if (isEmpty(raw[headers[index] as string])) continue;
+        chosen[index] = CHOSEN;
+        break;
+      }
+    }
+
     let fullName: string | undefined;
     let mobileCountry: string | undefined;
-    const { headers, actions } = plan;
     for (let index = 0; index < headers.length; index++) {
       const action = actions[index] as ColumnAction;
-      const value = raw[headers[index] as string];
+      const header = headers[index] as string;
+      const value = raw[header];
       if (value === undefined || value === null) continue;
       switch (action.kind) {
         case 'drop':
@@ -268,6 +378,11 @@ class RowMapper {
         case 'attribute': {
           const text = toText(value);
           if (text !== '') setAttribute(draft.attributes, action.name, text);
+          if (action.consent !== undefined) {
+            const consent = readConsent(action.consent, text);
+            if (consent === 'opted-out' || (consent === 'granted' && draft.consent === undefined))
+              draft.consent = consent;
+          }
           break;
         }
         case 'merge-attributes':
@@ -280,10 +395,16 @@ class RowMapper {
             }
           } else {
             const text = toText(value);
-            if (text !== '') setAttribute(draft.attributes, headers[index] as string, text);
+            if (text !== '') setAttribute(draft.attributes, header, text);
           }
           break;
         case 'field':
+          if (chosen[index] !== CHOSEN) {
+            // A candidate this row did not use: its value is kept.
+            const text = toText(value);
+            if (text !== '' && header.trim() !== '') setAttribute(draft.attributes, header, text);
+            break;
+          }
           switch (action.field) {
             case 'mobile':
               if (isPlainObject(value)) {
@@ -293,7 +414,16 @@ class RowMapper {
                 if (typeof country === 'string' || typeof country === 'number')
                   mobileCountry = nonEmptyText(country);
               } else {
-                draft.mobileInput = toText(value);
+                const text = toText(value);
+                const numbers = splitNumbers(text);
+                draft.mobileInput = numbers[0] ?? text;
+                if (numbers.length > 1) {
+                  setAttribute(draft.attributes, header, numbers.slice(1).join(' ::: '));
+                  draft.note = addNote(
+                    draft.note,
+                    `column '${header}' holds ${numbers.length} numbers: the first is the mobile, the others are kept as an attribute`,
+                  );
+                }
               }
               break;
             case 'tags':
@@ -308,9 +438,13 @@ class RowMapper {
             case 'lastName':
               draft.lastName = nonEmptyText(value);
               break;
-            case 'email':
-              draft.email = nonEmptyText(value);
+            case 'email': {
+              const text = toText(value);
+              const emails = splitValues(text);
+              draft.email = nonEmptyText(emails[0] ?? text);
+              if (emails.length > 1) setAttribute(draft.attributes, header, emails.slice(1).join(' ::: '));
               break;
+            }
             case 'country':
               draft.country = nonEmptyText(value);
               break;
@@ -324,7 +458,61 @@ class RowMapper {
       if (draft.firstName === undefined) draft.firstName = split.firstName;
       if (draft.lastName === undefined) draft.lastName = split.lastName;
     }
+    if (mobileColumn !== -1) {
+      const header = headers[mobileColumn] as string;
+      draft.mobileColumn = header;
+      if (row.numeric?.has(header)) draft.mobileNumeric = true;
+      const first = plan.candidates.find(([field]) => field === 'mobile')?.[1][0];
+      const fallback = first !== mobileColumn;
+      if (fallback) {
+        const why = mobileLabel ? ` (labelled ${JSON.stringify(mobileLabel)})` : '';
+        draft.note = addNote(`mobile from column '${header}'${why}`, draft.note);
+      }
+      this.count(header, fallback);
+    } else if (this.stats) this.stats.rows++;
     return draft;
+  }
+
+  private count(header: string, fallback: boolean): void {
+    const stats = this.stats;
+    if (!stats) return;
+    stats.rows++;
+    if (fallback) stats.fallbackRows++;
+    stats.mobileColumns.set(header, (stats.mobileColumns.get(header) ?? 0) + 1);
+  }
+
+  /**
+   * The row's best phone: the best-ranked non-empty candidate (a labelled one ranked by its
+   * label; fax and pager labels skipped), the first in column order on a tie.
+   */
+  private pickPhone(
+    raw: Record<string, unknown>,
+    plan: ColumnPlan,
+    indexes: readonly number[],
+  ): { index: number; label?: string } | undefined {
+    let best: { index: number; label?: string } | undefined;
+    let bestRank = Infinity;
+    for (const index of indexes) {
+      const value = raw[plan.headers[index] as string];
+      if (isEmpty(value)) continue;
+      const action = plan.actions[index] as ColumnAction & { kind: 'field' };
+      let rank = action.rank;
+      let label: string | undefined;
+      const labelIndex = plan.labelOf.get(index);
+      if (labelIndex !== undefined) {
+        label = nonEmptyText(raw[plan.headers[labelIndex] as string])?.trim();
+        const order = rank % 1000;
+        const labelled = label === undefined ? rank : rankPhoneLabel(label, order);
+        if (labelled === undefined) continue;
+        rank = labelled;
+      }
+      // Candidates come in static rank order: a later one only wins with a better (label) rank.
+      if (rank < bestRank) {
+        best = label === undefined ? { index } : { index, label };
+        bestRank = rank;
+      }
+    }
+    return best;
   }
 
   /** The plan for this record's keys: the previous one when the keys are the same (every CSV row). */
@@ -341,8 +529,56 @@ class RowMapper {
     }
     if (same && index === headers.length) return this.plan;
     this.plan = buildPlan(Object.keys(raw), this.resolver);
+    this.chosen = new Uint8Array(this.plan.headers.length);
     return this.plan;
   }
+}
+
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  // A JSON `{number, country}` counts even without a number: its country is the record's.
+  return false;
+}
+
+function addNote(first: string | undefined, second: string | undefined): string | undefined {
+  if (first === undefined) return second;
+  if (second === undefined) return first;
+  return `${first}; ${second}`;
+}
+
+/** Between values of one cell: Google's ` ::: `, or `,`/`;` (Pipedrive joins with `, `). */
+const VALUE_SEPARATORS = /\s*:::\s*|\s*[,;]\s*/;
+const MULTI_VALUE_HINT = /:::|[,;]/;
+/** A part counts as a phone number when it has at least this many digits. */
+const MIN_DIGITS_OF_A_NUMBER = 5;
+
+/** The values of a multi-value cell, trimmed and without empties; `[text]` for a plain cell. */
+function splitValues(text: string): string[] {
+  if (!MULTI_VALUE_HINT.test(text)) return [text];
+  return text
+    .split(VALUE_SEPARATORS)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+/**
+ * The numbers of a phone cell. A cell is split only when every part looks like a number of its
+ * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value.
+ */
+export function splitNumbers(text: string): string[] {
+  const parts = splitValues(text);
+  if (parts.length < 2) return parts;
+  return parts.every((part) => countDigits(part) >= MIN_DIGITS_OF_A_NUMBER) ? parts : [text.trim()];
+}
+
+function countDigits(text: string): number {
+  let digits = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 48 && code <= 57) digits++;
+  }
+  return digits;
 }
 
 /** Sets an attribute; a column literally named `__proto__` is kept as data, not taken as the prototype. */
@@ -382,20 +618,24 @@ function nonEmptyText(value: unknown): string | undefined {
   return text.trim() === '' ? undefined : text;
 }
 
-/** Separators between tags in one text value. */
-const TAG_SEPARATORS = /[|;,]/;
+/** Separators between tags in one text value: `|`, `;`, `,` and Google's ` ::: `. */
+const TAG_SEPARATORS = /[|;,]|:::/;
+/** Google's system labels and groups (`* myContacts`, `* starred`, `System Group: My Contacts`). */
+const SYSTEM_LABEL = /^(?:\*|system group:)/i;
 
 /**
- * Splits a tags value on `|`, `;` or `,`; trims each tag and drops empty and repeated ones,
- * keeping the first occurrence's order.
+ * Splits a tags value on `|`, `;`, `,` or ` ::: `; trims each tag, removes the quotes a list
+ * may carry (Mailchimp's `"Customer","VIP"`), drops Google's system labels (`* myContacts`) and
+ * empty and repeated tags, keeping the first occurrence's order.
  *
  * @example splitTags('vip; newsletter|vip, ') // ['vip', 'newsletter']
+ * @example splitTags('"Customer","VIP"') // ['Customer', 'VIP']
+ * @example splitTags('* myContacts ::: Friends') // ['Friends']
  */
 export function splitTags(text: string): string[] {
   const tags: string[] = [];
   if (!TAG_SEPARATORS.test(text)) {
-    const tag = text.trim();
-    if (tag !== '') tags.push(tag);
+    addTag(tags, text);
     return tags;
   }
   for (const part of text.split(TAG_SEPARATORS)) addTag(tags, part);
@@ -418,8 +658,13 @@ function tagsFromArray(values: unknown[]): string[] {
   return tags;
 }
 
+const QUOTED = /^"(.*)"$/s;
+
 function addTag(tags: string[], part: string): void {
-  const tag = part.trim();
+  let tag = part.trim();
+  const quoted = QUOTED.exec(tag);
+  if (quoted) tag = (quoted[1] as string).trim();
+  if (SYSTEM_LABEL.test(tag)) return;
   // Few tags per row: a linear scan is cheaper than allocating a Set.
   if (tag !== '' && !tags.includes(tag)) tags.push(tag);
 }

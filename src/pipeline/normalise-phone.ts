@@ -114,17 +114,19 @@ export async function* normalisePhones(
 function addChunk(scheduler: PhoneChunkScheduler<Draft[]>, drafts: Draft[]): void {
   const inputs: string[] = [];
   const countries: string[] = [];
+  const numeric: number[] = [];
   for (const draft of drafts) {
     if (draft.error) continue;
+    if (draft.mobileNumeric) numeric.push(inputs.length);
     inputs.push(draft.mobileInput);
     countries.push(draft.country ?? '');
   }
-  scheduler.add(drafts, inputs, countries);
+  scheduler.add(drafts, inputs, countries, numeric);
 }
 
 function fromBatch(draft: Draft, batch: PhoneBatch, slot: number): Contact | Rejected {
   const e164 = batch.e164[slot];
-  if (e164) return toContact(draft, e164, batch.countries[slot] || undefined);
+  if (e164) return toContact(draft, e164, batch.countries[slot] || undefined, batch.notes.get(slot));
   const error = batch.errors.get(slot);
   if (!error) throw new Error(`phone worker returned no result for row ${slot} of a chunk`);
   return rejectDraft(draft, error);
@@ -132,12 +134,24 @@ function fromBatch(draft: Draft, batch: PhoneBatch, slot: number): Contact | Rej
 
 function normaliseDraft(draft: Draft, options: PhoneOptions): Contact | Rejected {
   if (draft.error) return rejectDraft(draft, draft.error);
-  const result = normalisePhone(draft.mobileInput, draft.country, options);
-  return result.ok ? toContact(draft, result.e164, result.country) : rejectDraft(draft, result.error);
+  const result = normalisePhone(
+    draft.mobileInput,
+    draft.country,
+    options,
+    draft.mobileNumeric ? { numeric: true } : {},
+  );
+  return result.ok
+    ? toContact(draft, result.e164, result.country, result.note)
+    : rejectDraft(draft, result.error);
 }
 
-function toContact(draft: Draft, e164: string, country: string | undefined): Contact {
-  return {
+function toContact(
+  draft: Draft,
+  e164: string,
+  country: string | undefined,
+  note: string | undefined,
+): Contact {
+  const contact: Contact = {
     ref: draft.ref,
     raw: draft.raw,
     mobileInput: draft.mobileInput,
@@ -151,8 +165,20 @@ function toContact(draft: Draft, e164: string, country: string | undefined): Con
       attributes: draft.attributes,
     },
   };
+  if (draft.consent !== undefined) contact.consent = draft.consent;
+  const message = joinNotes(draft.note, note);
+  if (message !== undefined) contact.note = message;
+  return contact;
 }
 
+/** A rejected row's message also says which column its number came from. */
 function rejectDraft(draft: Draft, error: RowError): Rejected {
-  return { ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, status: 'invalid', error };
+  const noted = draft.note === undefined ? error : { ...error, message: `${error.message} (${draft.note})` };
+  return { ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, status: 'invalid', error: noted };
+}
+
+/** Notes of one row, in the order they happened, as one message. */
+export function joinNotes(...notes: Array<string | undefined>): string | undefined {
+  const present = notes.filter((note): note is string => note !== undefined && note !== '');
+  return present.length === 0 ? undefined : present.join('; ');
 }

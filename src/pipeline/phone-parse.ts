@@ -8,6 +8,7 @@ import {
   getCountryCallingCode,
   parsePhoneNumberWithError,
   validatePhoneNumberLength,
+  type CountryCode,
   type PhoneNumber,
 } from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
@@ -24,8 +25,18 @@ export interface PhoneOptions {
   requireMobile?: boolean;
 }
 
-/** The outcome of normalising one number. `country` is the number's own ISO country, when it has one. */
-export type PhoneResult = { ok: true; e164: string; country?: string } | { ok: false; error: RowError };
+/**
+ * The outcome of normalising one number. `country` is the number's own ISO country, when it has
+ * one; `note` says how a number was read when it was not read as written (international form
+ * without `+`, a leading 0 lost in a spreadsheet).
+ */
+export type PhoneResult =
+  { ok: true; e164: string; country?: string; note?: string } | { ok: false; error: RowError };
+
+/** Per-number facts besides the text: the cell was a number in a workbook (its leading 0 is lost). */
+export interface PhoneInputFlags {
+  numeric?: boolean;
+}
 
 /** Longest input echoed in a message; a pasted paragraph should not flood the report. */
 const MAX_ECHOED_INPUT = 40;
@@ -66,6 +77,7 @@ export function normalisePhone(
   input: string,
   rowCountry: string | undefined,
   options: PhoneOptions,
+  flags: PhoneInputFlags = {},
 ): PhoneResult {
   let text = input.trim();
   if (text.charCodeAt(0) === 39 /* ' */) text = text.slice(1).trim();
@@ -114,6 +126,12 @@ export function normalisePhone(
     }
   }
 
+  // A workbook number cell lost its leading 0: read it in the row's country with the 0 restored.
+  if (flags.numeric && country?.iso !== undefined && DIGITS_ONLY.test(text) && text.charCodeAt(0) !== 48) {
+    const restored = leadingZeroRestored(text, country.iso, input, options);
+    if (restored) return restored;
+  }
+
   let attempt: ParseAttempt;
   if (text.charCodeAt(0) === 48 && text.charCodeAt(1) === 48) {
     // "00…": libphonenumber reads it with the country's own international prefix (00 in GB,
@@ -131,9 +149,63 @@ export function normalisePhone(
   } else {
     attempt = parse(text, country, input);
   }
+  if (!(attempt.ok && attempt.number.isValid())) {
+    // "447911123456": not a number of the row's country, but a valid one read as international.
+    const international = readAsInternational(text, input, country, options);
+    if (international) return international;
+  }
   if (!attempt.ok) return attempt;
-  const number = attempt.number;
+  return checkNumber(attempt.number, text, input, country, options);
+}
 
+/** Digits, and the spaces and punctuation people write between them: no `+`, no letters. */
+const DIGITS_ONLY = /^\d[\d\s().-]*$/;
+/** An international number has at least 8 digits (country code + subscriber number), at most 15. */
+const INTERNATIONAL_DIGITS = /^[1-9]\d{7,14}$/;
+
+function readAsInternational(
+  text: string,
+  input: string,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  if (!DIGITS_ONLY.test(text)) return undefined;
+  const digits = text.replace(/\D/g, '');
+  if (!INTERNATIONAL_DIGITS.test(digits)) return undefined;
+  const attempt = parse(`+${digits}`, undefined, input);
+  if (!attempt.ok || !attempt.number.isValid() || attempt.number.ext) return undefined;
+  const result = checkNumber(attempt.number, text, input, country, options);
+  if (!result.ok) return result;
+  const where =
+    country === undefined ? 'there is no country for it' : `not a valid number${countryLabel(country)}`;
+  return { ...result, note: `mobile ${echo(input)} read as international (${result.e164}): ${where}` };
+}
+
+function leadingZeroRestored(
+  text: string,
+  iso: CountryCode,
+  input: string,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  const country: ResolvedCountry = { iso };
+  const note = (e164: string): string =>
+    `mobile ${echo(input)}: the leading 0 was missing (Excel stored it as a number); read as 0${text} (${e164})`;
+  const withZero = parse(`0${text}`, country, input);
+  if (withZero.ok && withZero.number.isValid()) {
+    const result = checkNumber(withZero.number, text, input, country, options);
+    return result.ok ? { ...result, note: note(result.e164) } : result;
+  }
+  return undefined;
+}
+
+/** The checks every parsed number goes through: extension, letters, validity, fixed line. */
+function checkNumber(
+  number: PhoneNumber,
+  text: string,
+  input: string,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+): PhoneResult {
   if (number.ext)
     return failure(
       'PHONE_INVALID',
@@ -246,31 +318,46 @@ export interface PhoneBatch {
   countries: string[];
   /** The problem per rejected input, by index. */
   errors: Map<number, RowError>;
+  /** How a number was read, by index, when it was not read as written ({@link PhoneResult} `note`). */
+  notes: Map<number, string>;
 }
 
 /**
  * {@link normalisePhone} over a chunk, in the compact shape workers send back.
  * @param countries the row's country text per input, `''` when none
+ * @param numeric the indexes of inputs that were number cells in a workbook
  */
 export function normaliseChunk(
   inputs: readonly string[],
   countries: readonly string[],
   options: PhoneOptions,
+  numeric: ReadonlySet<number> = NO_INDEXES,
 ): PhoneBatch {
   const count = inputs.length;
   const e164 = new Array<string>(count);
   const numberCountries = new Array<string>(count);
   const errors = new Map<number, RowError>();
+  const notes = new Map<number, string>();
   for (let index = 0; index < count; index++) {
-    const result = normalisePhone(inputs[index] as string, countries[index] || undefined, options);
+    const result = normalisePhone(
+      inputs[index] as string,
+      countries[index] || undefined,
+      options,
+      numeric.has(index) ? NUMERIC : NOT_NUMERIC,
+    );
     if (result.ok) {
       e164[index] = result.e164;
       numberCountries[index] = result.country ?? '';
+      if (result.note !== undefined) notes.set(index, result.note);
     } else {
       e164[index] = '';
       numberCountries[index] = '';
       errors.set(index, result.error);
     }
   }
-  return { e164, countries: numberCountries, errors };
+  return { e164, countries: numberCountries, errors, notes };
 }
+
+const NO_INDEXES: ReadonlySet<number> = new Set();
+const NUMERIC: PhoneInputFlags = { numeric: true };
+const NOT_NUMERIC: PhoneInputFlags = {};

@@ -19,6 +19,8 @@ export interface PhoneRequest {
   inputs: string[];
   /** The row's country text per input, `''` when none. */
   countries: string[];
+  /** Indexes of inputs that were number cells in a workbook. */
+  numeric: number[];
 }
 
 /** Worker → main thread. */
@@ -109,13 +111,13 @@ export class PhoneWorkerPool {
    * @param inputs raw mobile values
    * @param countries the row's country text per input (`''` when none)
    */
-  normalise(inputs: string[], countries: string[]): Promise<PhoneBatch> {
+  normalise(inputs: string[], countries: string[], numeric: number[] = []): Promise<PhoneBatch> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('phone worker pool is closed'));
     let slot = this.slots[0] as PoolWorker;
     for (const candidate of this.slots) if (candidate.busy < slot.busy) slot = candidate;
     const id = this.nextId++;
-    const request: PhoneRequest = { id, inputs, countries };
+    const request: PhoneRequest = { id, inputs, countries, numeric };
     return new Promise<PhoneBatch>((resolve, reject) => {
       this.pending.set(id, { slot, resolve, reject });
       // Busy workers keep the process alive: nothing else may while results are awaited.
@@ -138,7 +140,13 @@ export class PhoneWorkerPool {
     this.pending.delete(response.id);
     if (--slot.busy === 0) slot.worker.unref();
     if ('failure' in response) request.reject(new Error(`phone worker failed: ${response.failure}`));
-    else request.resolve({ e164: response.e164, countries: response.countries, errors: response.errors });
+    else
+      request.resolve({
+        e164: response.e164,
+        countries: response.countries,
+        errors: response.errors,
+        notes: response.notes,
+      });
   }
 
   private fail(error: Error): void {
@@ -165,6 +173,8 @@ export interface PhoneChunk<T> {
   items: T;
   inputs: string[];
   countries: string[];
+  /** Indexes of inputs that were number cells in a workbook. */
+  numeric: number[];
   results?: PhoneBatch;
   failure?: Error;
   /** Settles (never rejects) when a worker has answered; set once sent. */
@@ -211,8 +221,8 @@ export class PhoneChunkScheduler<T> {
   }
 
   /** Adds a chunk; it goes to a worker now if one has room. */
-  add(items: T, inputs: string[], countries: string[]): void {
-    this.queue.push({ items, inputs, countries });
+  add(items: T, inputs: string[], countries: string[], numeric: number[] = []): void {
+    this.queue.push({ items, inputs, countries, numeric });
     this.pump();
   }
 
@@ -247,7 +257,7 @@ export class PhoneChunkScheduler<T> {
   }
 
   private runHere(chunk: PhoneChunk<T>): void {
-    chunk.results = normaliseChunk(chunk.inputs, chunk.countries, this.options);
+    chunk.results = normaliseChunk(chunk.inputs, chunk.countries, this.options, new Set(chunk.numeric));
   }
 
   /** Sends the earliest unsent chunks while workers have room. */
@@ -256,7 +266,7 @@ export class PhoneChunkScheduler<T> {
       if (this.sent >= this.maxSent) return;
       if (chunk.sent !== undefined || chunk.results !== undefined) continue;
       this.sent++;
-      chunk.sent = this.pool.normalise(chunk.inputs, chunk.countries).then(
+      chunk.sent = this.pool.normalise(chunk.inputs, chunk.countries, chunk.numeric).then(
         (results) => {
           chunk.results = results;
           this.sent--;

@@ -13,7 +13,10 @@ const { options } = workerData as PhoneWorkerData;
 port.on('message', (request: PhoneRequest) => {
   let response: PhoneResponse;
   try {
-    response = { id: request.id, ...normaliseChunk(request.inputs, request.countries, options) };
+    response = {
+      id: request.id,
+      ...normaliseChunk(request.inputs, request.countries, options, new Set(request.numeric)),
+    };
   } catch (error) {
     response = {
       id: request.id,

@@ -10,7 +10,16 @@
  */
 import type { SourceEncoding, SourceFormat, SourceInfo } from '../read/index.js';
 import type { RowOutcome, SourceRow } from '../types.js';
-import { describeMapping, type FieldMapping } from './map-fields.js';
+import { recogniseLayout } from './export-layouts.js';
+import {
+  consentColumnsOf,
+  describeMapping,
+  phoneColumnsOf,
+  type FieldMapping,
+  type MappedHeader,
+  type MappingStats,
+} from './map-fields.js';
+import { PHONE_GUARD_SAMPLE_ROWS, suggestPhoneColumns } from './phone-columns.js';
 
 /**
  * JSON/NDJSON records have no header row: their keys are gathered from this many records per
@@ -65,9 +74,15 @@ export interface PreflightSource {
   headers: string[];
   /**
    * Each header and what it becomes: a contact field (`mobile`, `firstName`…), `attributes.<name>`,
-   * or `null` when the column is dropped.
+   * or `null` when the column is dropped; `order` when several columns can feed the field.
    */
-  mapping: Array<{ header: string; field: string | null }>;
+  mapping: MappedHeader[];
+  /** The tool the header row looks exported from ("Google Contacts (Google CSV)"), when recognised. */
+  layout?: string;
+  /** The columns that can hold the mobile, in the order each row tries them. */
+  phones: string[];
+  /** The SMS consent columns (opt-out flags and consent statuses). */
+  consent: string[];
   /** U+FFFD replacement characters decoded so far (bytes not valid in the encoding). */
   replacementChars: number;
 }
@@ -85,6 +100,10 @@ export interface PreflightInfo {
   complete: boolean;
   /** Invalid and duplicate rows seen so far, per code. */
   codes: Record<string, number>;
+  /** Rows mapped so far whose mobile came from another column than the first phone column. */
+  fallbackRows?: number;
+  /** Rows mapped so far per column their mobile came from. */
+  mobileColumns?: Record<string, number>;
   warnings: PreflightWarning[];
 }
 
@@ -94,6 +113,10 @@ export interface PreflightOptions {
   /** How many sources the run names (to tell whether they have all been read). */
   sourceCount: number;
   mapping?: FieldMapping;
+  /** `--phone-columns`. */
+  phoneColumns?: readonly string[];
+  /** Filled by the map stage as rows are mapped. */
+  mappingStats?: MappingStats;
   /** ISO alpha-2; absent when the run has none. */
   defaultCountry?: string;
 }
@@ -109,6 +132,8 @@ interface TrackedSource {
   info: SourceInfo;
   keys: Set<string> | undefined;
   sampled: number;
+  /** The first rows, to name the likeliest phone columns when none is recognised. */
+  rows: SourceRow[];
 }
 
 /**
@@ -134,7 +159,7 @@ export class PreflightCollector {
   /** A source has been opened; its `info` fills in (delimiter, headers…) as it is read. */
   addSource(info: SourceInfo): void {
     if (this.done) return;
-    const tracked: TrackedSource = { info, keys: undefined, sampled: 0 };
+    const tracked: TrackedSource = { info, keys: undefined, sampled: 0, rows: [] };
     this.sources.push(tracked);
     if (!this.bySource.has(info.path)) this.bySource.set(info.path, tracked);
   }
@@ -143,6 +168,7 @@ export class PreflightCollector {
   observeRow(row: SourceRow): void {
     if (this.done) return;
     const tracked = this.sources.at(-1);
+    if (tracked && tracked.rows.length < PHONE_GUARD_SAMPLE_ROWS) tracked.rows.push(row);
     if (!tracked || tracked.info.headers !== undefined || tracked.sampled >= PREFLIGHT_KEY_SAMPLE_ROWS)
       return;
     tracked.sampled++;
@@ -184,6 +210,7 @@ export class PreflightCollector {
       this.sources.every((tracked) => tracked.info.sha256 !== undefined);
     const codes: Record<string, number> = {};
     for (const [code, { count }] of this.codes) codes[code] = count;
+    const stats = this.options.mappingStats;
     return {
       runId: this.options.runId,
       sources,
@@ -191,20 +218,27 @@ export class PreflightCollector {
       rowsSeen,
       complete,
       codes,
+      fallbackRows: stats?.fallbackRows ?? 0,
+      mobileColumns: Object.fromEntries(stats?.mobileColumns ?? []),
       warnings: this.warnings(sources, rowsSeen),
     };
   }
 
   private describeSource({ info, keys }: TrackedSource): PreflightSource {
     const headers = info.headers ?? [...(keys ?? [])];
+    const mapOptions = { mapping: this.options.mapping, phoneColumns: this.options.phoneColumns };
+    const layout = recogniseLayout(headers);
     return {
+      ...(layout === undefined ? {} : { layout }),
+      phones: phoneColumnsOf(headers, mapOptions),
+      consent: consentColumnsOf(headers, mapOptions),
       path: info.path,
       format: info.format,
       compressed: info.compressed,
       encoding: info.encoding,
       delimiter: info.delimiter,
       headers,
-      mapping: describeMapping(headers, { mapping: this.options.mapping }),
+      mapping: describeMapping(headers, mapOptions),
       replacementChars: info.replacementChars ?? 0,
     };
   }
@@ -225,12 +259,14 @@ export class PreflightCollector {
       }
       // A JSON source whose records were all unreadable has no keys: nothing to say about columns.
       if (source.headers.length === 0) continue;
-      const fields = new Set(source.mapping.map((column) => column.field));
-      if (!fields.has('mobile')) {
+      if (source.phones.length === 0) {
+        const rows = this.sources.find((tracked) => tracked.info.path === source.path)?.rows ?? [];
+        const likely = suggestPhoneColumns(source.headers, rows);
+        const example = likely[0] ?? 'Cell #';
         warnings.push({
           code: 'NO_MOBILE_COLUMN',
           source: source.path,
-          message: `${where(source)}no column maps to mobile (columns: ${source.headers.map(quote).join(', ')}): every row will be PHONE_MISSING; name it with --mapping, e.g. {"${source.headers[0] ?? 'Cell #'}":"mobile"}`,
+          message: `${where(source)}no column maps to mobile (columns: ${source.headers.map(quote).join(', ')}): every row will be PHONE_MISSING; ${likely.length > 0 ? `likeliest: ${likely.map(quote).join(', ')}; ` : ''}name it with --phone-columns "${likely.join(',') || example}" or --mapping, e.g. {"${example}":"mobile"}`,
         });
       }
       // Evidence only: a file whose numbers all carry their + needs no country at all.

@@ -24,8 +24,9 @@ import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type Sour
 import { batchContacts, type Batch } from './batch.js';
 import { checkState } from './check-state.js';
 import { dedupe } from './dedupe.js';
-import { mapFields } from './map-fields.js';
-import { normalisePhones } from './normalise-phone.js';
+import { emptyMappingStats, mapFields, type MapOptions } from './map-fields.js';
+import { joinNotes, normalisePhones } from './normalise-phone.js';
+import { guardPhoneColumns } from './phone-columns.js';
 import { PreflightCollector, type PreflightInfo } from './preflight.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
 import { validateContacts } from './validate.js';
@@ -236,16 +237,21 @@ class ImportPipeline {
   readonly sources: SourceInfo[] = [];
   private rowsRead = 0;
   private readonly preflight: PreflightCollector;
+  private readonly mapOptions: MapOptions;
 
   constructor(
     private readonly settings: ImportSettings,
     private readonly report: RunReport,
     private readonly upsert: UpsertContext,
   ) {
+    const stats = emptyMappingStats();
+    this.mapOptions = { mapping: settings.mapping, phoneColumns: settings.phoneColumns, stats };
     this.preflight = new PreflightCollector({
       runId: upsert.runId,
       sourceCount: settings.sources.length,
       mapping: settings.mapping,
+      phoneColumns: settings.phoneColumns,
+      mappingStats: stats,
       defaultCountry: settings.defaultCountry,
     });
   }
@@ -280,13 +286,13 @@ class ImportPipeline {
     }, PROGRESS_INTERVAL_MS);
     timer.unref();
 
-    const drafts = mapFields(this.readAll(), { mapping: settings.mapping });
+    const drafts = mapFields(this.readAll(), this.mapOptions);
     const phones = normalisePhones(drafts, {
       defaultCountry: settings.defaultCountry,
       requireMobile: settings.requireMobile,
       workers: settings.workers,
     });
-    const unique = dedupe(validateContacts(phones));
+    const unique = dedupe(validateContacts(phones, { requireSmsConsent: settings.requireSmsConsent }));
     const fresh = checkState(unique, {
       store: settings.dryRun ? store : this.upsert.store,
       account: settings.account,
@@ -368,7 +374,10 @@ class ImportPipeline {
         mobileE164: contact.payload.mobile,
         status: 'failed',
         code: 'RUN_ABORTED',
-        message: 'the run stopped before Sakari acknowledged this row; run the same command again to resume',
+        message: joinNotes(
+          'the run stopped before Sakari acknowledged this row; run the same command again to resume',
+          contact.note,
+        ),
       });
     }
   }
@@ -386,7 +395,13 @@ class ImportPipeline {
       });
       this.sources.push(opened.info);
       this.preflight.addSource(opened.info);
-      for await (const row of opened.rows) {
+      const info = opened.info;
+      const rows = guardPhoneColumns(
+        opened.rows,
+        { path: info.path, headers: () => info.headers },
+        this.mapOptions,
+      );
+      for await (const row of rows) {
         this.rowsRead++;
         this.preflight.observeRow(row);
         yield row;
@@ -432,8 +447,11 @@ function hashOptions(settings: ImportSettings, shas: string[]): string {
     delimiter: settings.delimiter,
     encoding: settings.encoding,
     mapping: settings.mapping,
+    phoneColumns: settings.phoneColumns,
     defaultCountry: settings.defaultCountry,
     requireMobile: settings.requireMobile,
+    // Absent unless set, so that runs started before the option existed still resume.
+    requireSmsConsent: settings.requireSmsConsent || undefined,
     mergeStrategy: settings.mergeStrategy,
     account: settings.account,
     full: settings.full,

@@ -1,3 +1,4 @@
+import { joinNotes } from './normalise-phone.js';
 import { SakariHttpError } from '../sakari/errors.js';
 import type { ContactOutcome, ContactSink } from '../sakari/types.js';
 import type { AckedRow, StateStore } from '../state/index.js';
@@ -90,7 +91,7 @@ function outcomeOf(contact: PendingContact, result: ContactOutcome): RowOutcome 
     mobileE164: contact.payload.mobile,
     status: result.status,
     code: result.code ?? (result.status === 'blocked' ? 'CONT-010' : undefined),
-    message: result.message,
+    message: joinNotes(result.message, contact.note),
     contactId: result.contactId ?? contact.known?.contactId,
   };
 }
@@ -102,7 +103,7 @@ function dryRunOutcome(contact: PendingContact): RowOutcome {
     mobileInput: contact.mobileInput,
     mobileE164: contact.payload.mobile,
     status: contact.known ? 'updated' : 'created',
-    message: 'dry run: not sent',
+    message: joinNotes('dry run: not sent', contact.note),
     contactId: contact.known?.contactId,
   };
 }

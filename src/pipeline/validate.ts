@@ -2,7 +2,8 @@
  * Stage 4 of the pipeline: cleans and checks the non-phone fields of each {@link Contact}
  * (CONTRACT §4): email trimmed and lower-cased, a malformed one rejects the row; names trimmed,
  * inner whitespace collapsed, control characters removed; tags and attribute values cleaned of
- * control characters. {@link Rejected} rows pass through untouched.
+ * control characters; SMS consent from the source ({@link checkConsent}). {@link Rejected} rows
+ * pass through untouched.
  */
 import type { Contact, ContactPayload, Rejected } from '../types.js';
 
@@ -67,14 +68,49 @@ export function cleanAttributeValue(value: string): string {
  */
 export async function* validateContacts(
   items: AsyncIterable<Contact | Rejected>,
+  options: ValidateOptions = {},
 ): AsyncGenerator<Contact | Rejected> {
   for await (const item of items) {
     if ('status' in item) {
       yield item;
       continue;
     }
-    yield validateContact(item);
+    yield checkConsent(item, options) ?? validateContact(item);
   }
+}
+
+/** Options of {@link validateContacts}. */
+export interface ValidateOptions {
+  /** `--require-sms-consent`: a row without an explicit SMS consent in the source is `blocked`. */
+  requireSmsConsent?: boolean;
+}
+
+/**
+ * CONTRACT §3 consent: an SMS opt-out in the source blocks the row (`SOURCE_OPTED_OUT`); with
+ * `requireSmsConsent`, so does the lack of an explicit consent (`NO_SMS_CONSENT`). Blocked rows
+ * are never sent.
+ */
+function checkConsent(contact: Contact, options: ValidateOptions): Rejected | undefined {
+  if (contact.consent === 'opted-out')
+    return blocked(contact, 'SOURCE_OPTED_OUT', 'the source says this person opted out of SMS: not sent');
+  if (options.requireSmsConsent && contact.consent !== 'granted')
+    return blocked(
+      contact,
+      'NO_SMS_CONSENT',
+      'no explicit SMS consent in the source and --require-sms-consent is set: not sent',
+    );
+  return undefined;
+}
+
+function blocked(contact: Contact, code: 'SOURCE_OPTED_OUT' | 'NO_SMS_CONSENT', message: string): Rejected {
+  return {
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    mobileE164: contact.payload.mobile,
+    status: 'blocked',
+    error: { code, field: 'consent', message },
+  };
 }
 
 function validateContact(contact: Contact): Contact | Rejected {

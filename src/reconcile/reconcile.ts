@@ -14,6 +14,7 @@ import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { dedupe } from '../pipeline/dedupe.js';
 import { mapFields } from '../pipeline/map-fields.js';
 import { normalisePhones } from '../pipeline/normalise-phone.js';
+import { guardPhoneColumns } from '../pipeline/phone-columns.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { validateContacts } from '../pipeline/validate.js';
 import { openSource, SourceError, type SourceInfo } from '../read/index.js';
@@ -263,7 +264,8 @@ class Reconciliation {
       for await (const item of this.sourceContacts()) {
         report.counts.source++;
         if ('status' in item) {
-          report.counts[item.status]++;
+          // A row the source opted out of SMS is never sent: like an invalid row, it is not compared.
+          report.counts[item.status === 'blocked' ? 'invalid' : item.status]++;
           continue;
         }
         report.counts.valid++;
@@ -312,7 +314,10 @@ class Reconciliation {
   /** The import's stages up to dedupe, over every source in turn. */
   private sourceContacts(): AsyncGenerator<Contact | Rejected> {
     const { settings } = this;
-    const drafts = mapFields(this.readAll(), { mapping: settings.mapping });
+    const drafts = mapFields(this.readAll(), {
+      mapping: settings.mapping,
+      phoneColumns: settings.phoneColumns,
+    });
     const phones = normalisePhones(drafts, {
       defaultCountry: settings.defaultCountry,
       requireMobile: settings.requireMobile,
@@ -333,7 +338,13 @@ class Reconciliation {
         seqStart: seq,
       });
       this.sources.push(opened.info);
-      for await (const row of opened.rows) {
+      const info = opened.info;
+      const rows = guardPhoneColumns(
+        opened.rows,
+        { path: info.path, headers: () => info.headers },
+        { mapping: settings.mapping, phoneColumns: settings.phoneColumns },
+      );
+      for await (const row of rows) {
         seq++;
         yield row;
       }

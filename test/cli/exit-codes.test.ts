@@ -10,6 +10,7 @@ import { exitCodeForError } from '../../src/cli/errors.js';
 import { ConfigError, resolveImportSettings } from '../../src/config.js';
 import { ERROR_EXIT_TABLE, EXIT, UsageError, exitCodeOfError } from '../../src/exit-codes.js';
 import { LimiterConnectionError } from '../../src/limit/index.js';
+import { NoPhoneColumnError } from '../../src/pipeline/phone-columns.js';
 import { SourceError } from '../../src/read/index.js';
 import { InvariantError } from '../../src/report/index.js';
 import { SakariAuthError, SakariHttpError, SakariTransportError } from '../../src/sakari/errors.js';
@@ -31,6 +32,7 @@ const FAILURES: Array<[string, unknown, number]> = [
   ['bad option or job file', new ConfigError(['rate: expected a positive number']), EXIT.usage],
   ['source missing', new SourceError('SOURCE_NOT_FOUND', 'a.csv', 'a.csv: no such file'), EXIT.usage],
   ['source not its format', new SourceError('SOURCE_FORMAT', 'a.json', 'a.json: not JSON'), EXIT.usage],
+  ['no column can hold a phone', new NoPhoneColumnError('a.csv', ['Name', 'Notes'], []), EXIT.usage],
   ['Redis unreachable at start', new LimiterConnectionError('redis://h:6379', 'ECONNREFUSED'), EXIT.usage],
   ['credentials refused', new SakariAuthError({ ...request, status: 401 }), EXIT.usage],
   ['lock held', new LockHeldError({ pid: 1, host: 'h', command: 'import', since: 'now' }, '/l'), EXIT.locked],

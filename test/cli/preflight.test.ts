@@ -119,11 +119,12 @@ describe('pre-flight info', () => {
       /^1 byte sequence is not valid UTF-8 .*try --encoding windows-1252$/,
     ],
     [
+      // A CSV without one stops the run (test/pipeline/real-exports.test.ts); JSON records only warn.
       'no column maps to mobile',
-      { 'a.csv': 'Kontakt,Vorname\n+491512345678,Lea\n' },
+      { 'a.json': '[{"Kontakt":"+491512345678","Vorname":"Lea"}]' },
       {},
       'NO_MOBILE_COLUMN',
-      /^no column maps to mobile \(columns: 'Kontakt', 'Vorname'\).*--mapping, e\.g\. \{"Kontakt":"mobile"\}$/,
+      /^no column maps to mobile \(columns: 'Kontakt', 'Vorname'\).*likeliest: 'Kontakt'.*--mapping, e\.g\. \{"Kontakt":"mobile"\}$/,
     ],
     [
       'malformed records, with the delimiter in use',

@@ -18,6 +18,8 @@ describe('row codes', () => {
         "RECORD_MALFORMED",
         "BLOCKED",
         "RUN_ABORTED",
+        "SOURCE_OPTED_OUT",
+        "NO_SMS_CONSENT",
       ]
     `);
   });

@@ -68,7 +68,7 @@ describe('resolveHeader', () => {
     ['tag', 'tags'],
     ['LABELS', 'tags'],
     ['Company', undefined],
-    ['mobile phone', undefined],
+    ['mobile phone', 'mobile'],
     ['emails', undefined],
     ['', undefined],
   ];
@@ -100,6 +100,7 @@ describe('mapFields', () => {
       email: 'ADA@Example.com ',
       tags: ['vip', 'newsletter'],
       attributes: { Company: 'Analytical Engines' },
+      mobileColumn: 'Phone Number',
     });
     expect(draft.raw).toBe(raw);
   });
@@ -182,8 +183,8 @@ describe('mapFields', () => {
     expect(draft.mobileInput).toBe('07400 123456');
     expect(draft.attributes).toEqual({ Phone: '020 7946 0958' });
     expect(describeMapping(['Phone', 'Mobile'], {})).toEqual([
-      { header: 'Phone', field: 'attributes.Phone' },
-      { header: 'Mobile', field: 'mobile' },
+      { header: 'Phone', field: 'mobile', order: 2 },
+      { header: 'Mobile', field: 'mobile', order: 1 },
     ]);
     // a --mapping target beats any alias
     expect((await mapOne({ Mobile: '1', Other: '2' }, { mapping: { Other: 'mobile' } })).mobileInput).toBe(

@@ -373,6 +373,7 @@ describe('normalisePhones stage', () => {
         e164: ['+447400123456'],
         countries: ['GB'],
         errors: new Map(),
+        notes: new Map(),
       });
     } finally {
       await pool.close();

@@ -1,0 +1,109 @@
+/**
+ * The stop before anything is sent when a source has no column that can hold a phone number
+ * (CONTRACT §3): rather than import every row as `PHONE_MISSING` and exit 0, the run ends with
+ * exit 2 and a message naming the columns seen and the likeliest candidates, with the
+ * `--phone-columns` and `--mapping` to copy.
+ */
+import type { SourceRow } from '../types.js';
+import { phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
+
+/** Rows of a source looked at to find the columns whose values look like phone numbers. */
+export const PHONE_GUARD_SAMPLE_ROWS = 50;
+/** Candidates named in the message, best first. */
+const MAX_CANDIDATES = 3;
+/** A value looks like a phone number: digits with the usual separators, 7 to 15 digits. */
+const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
+
+/** A source without any column that can hold a phone number: a configuration problem (exit 2). */
+export class NoPhoneColumnError extends Error {
+  override readonly name = 'NoPhoneColumnError';
+
+  constructor(
+    /** The source path as given. */
+    readonly source: string,
+    /** The source's headers. */
+    readonly headers: readonly string[],
+    /** The likeliest phone columns, best first (may be empty). */
+    readonly candidates: readonly string[],
+  ) {
+    super(describe(source, headers, candidates));
+  }
+}
+
+function describe(source: string, headers: readonly string[], candidates: readonly string[]): string {
+  const seen = headers.map((header) => `'${header}'`).join(', ');
+  const head = `${source}: no column can hold a phone number, nothing was sent (columns: ${seen})`;
+  const best = candidates[0];
+  if (best === undefined)
+    return `${head}; name the phone column with --phone-columns "<header>", or --mapping map.json holding {"<header>":"mobile"}`;
+  return (
+    `${head}; likeliest: ${candidates.map((header) => `'${header}'`).join(', ')}. ` +
+    `Use --phone-columns ${JSON.stringify(candidates.join(','))}, or --mapping map.json holding ${JSON.stringify({ [best]: 'mobile' })}`
+  );
+}
+
+/**
+ * Columns whose values look like phone numbers in the sampled rows, the most phone-like first.
+ * A column qualifies when at least half of its non-empty sampled values have 7–15 digits and
+ * nothing but phone punctuation.
+ */
+export function suggestPhoneColumns(headers: readonly string[], rows: readonly SourceRow[]): string[] {
+  const scored: Array<{ header: string; share: number; index: number }> = [];
+  headers.forEach((header, index) => {
+    let filled = 0;
+    let phoneLike = 0;
+    for (const row of rows) {
+      const value = row.raw[header];
+      const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
+      if (text === '') continue;
+      filled++;
+      const first = splitNumbers(text)[0] ?? text;
+      const digits = first.replace(/\D/g, '').length;
+      if (PHONE_LIKE.test(first) && digits >= 7 && digits <= 15) phoneLike++;
+    }
+    const share = filled === 0 ? 0 : phoneLike / filled;
+    if (share >= 0.5) scored.push({ header, share, index });
+  });
+  return scored
+    .sort((a, b) => b.share - a.share || a.index - b.index)
+    .slice(0, MAX_CANDIDATES)
+    .map((entry) => entry.header);
+}
+
+/**
+ * Passes a source's rows on unchanged, after checking, once its first rows are read, that a
+ * source with a header row has a column that can hold a phone number (by the header
+ * understanding, `--mapping` or `--phone-columns`).
+ *
+ * @param headers the source's header row once known (`undefined` for JSON records, not checked)
+ * @throws NoPhoneColumnError before yielding any row when there is none
+ */
+export async function* guardPhoneColumns(
+  rows: AsyncIterable<SourceRow>,
+  source: { path: string; headers: () => string[] | undefined },
+  options: MapOptions,
+): AsyncGenerator<SourceRow> {
+  const sample: SourceRow[] = [];
+  let checked = false;
+  const check = (): void => {
+    checked = true;
+    const headers = source.headers();
+    if (headers === undefined || headers.length === 0) return;
+    if (phoneColumnsOf(headers, options).length > 0) return;
+    throw new NoPhoneColumnError(source.path, headers, suggestPhoneColumns(headers, sample));
+  };
+  for await (const row of rows) {
+    if (checked) {
+      yield row;
+      continue;
+    }
+    sample.push(row);
+    if (sample.length < PHONE_GUARD_SAMPLE_ROWS) continue;
+    check();
+    yield* sample;
+  }
+  if (!checked) {
+    check();
+    yield* sample;
+  }
+}
