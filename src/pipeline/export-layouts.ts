@@ -42,6 +42,15 @@ const LAYOUTS: readonly Layout[] = [
     all: [['emailaddress'], ['mobilephone', 'businessphone'], ['homephone', 'homephone2']],
   },
   { name: 'Thunderbird', all: [['primaryemail'], ['displayname', 'mobilenumber']] },
+  // Before HubSpot: Zoho also has `Record Id` and `Contact Owner`, but HubSpot has no mailing address.
+  {
+    name: 'Zoho CRM',
+    all: [
+      ['recordid'],
+      ['mailingcountry', 'mailingstreet'],
+      ['emailoptout', 'skypeid', 'asstphone', 'vendorname'],
+    ],
+  },
   { name: 'HubSpot (all properties)', all: [['recordid'], ['mobilephonenumber']] },
   {
     name: 'HubSpot',
@@ -51,7 +60,6 @@ const LAYOUTS: readonly Layout[] = [
     name: 'Pipedrive',
     all: [['personname', 'personphone', 'personemail', 'personphonemobile', 'personfirstname']],
   },
-  { name: 'Zoho CRM', all: [['recordid'], ['emailoptout', 'contactowner', 'mailingcountry']] },
   {
     name: 'Salesforce (API names)',
     all: [
