@@ -18,20 +18,27 @@ export async function* dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGe
   const seen = new E164Index();
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
-  for await (const item of items) {
-    if ('status' in item) {
-      yield item;
-      continue;
-    }
-    const { file, line } = item.ref;
+  const fileOf = (file: string): number => {
     let fileId = fileIndex.get(file);
     if (fileId === undefined) {
       fileId = files.length;
       files.push(file);
       fileIndex.set(file, fileId);
     }
+    return fileId;
+  };
+  for await (const item of items) {
+    if ('status' in item) {
+      // A row the source itself blocks (SMS opt-out) claims its number like a kept row, so a later
+      // row with the same number is a duplicate of it and is not sent either.
+      if (item.status === 'blocked' && item.mobileE164 !== undefined)
+        seen.claim(e164Key(item.mobileE164), fileOf(item.ref.file), item.ref.line);
+      yield item;
+      continue;
+    }
+    const { file, line } = item.ref;
     const mobile = item.payload.mobile;
-    const slot = seen.claim(e164Key(mobile), fileId, line);
+    const slot = seen.claim(e164Key(mobile), fileOf(file), line);
     if (slot === undefined) {
       yield item;
       continue;

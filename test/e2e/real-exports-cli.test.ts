@@ -118,4 +118,24 @@ describe('sakari-sync import of real exports (the real CLI against the sandbox)'
     expect(run.stderr).toContain('--phone-columns "Nummer"');
     expect(sandbox?.contacts(ACCOUNT) ?? []).toEqual([]);
   });
+  test('a number opted out on one row is not sent from a later row that repeats it', async () => {
+    const run = await importFile(
+      'brevo-repeat.csv',
+      'EMAIL;FIRSTNAME;SMS;SMS_BLACKLISTED\n' +
+        'ann@example.com;Ann;447911123456;true\n' +
+        'ann.work@example.com;Ann;+44 7911 123456;false\n' +
+        'bo@example.com;Bo;447400654321;false\n',
+      ['--default-country', 'GB'],
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const rows = await readCsv(path.join(reportPathOf(run), 'rows.csv'));
+    expect(rows.map((row) => [row.line, row.status, row.code, row.mobile_e164])).toEqual([
+      ['2', 'blocked', 'SOURCE_OPTED_OUT', '+447911123456'],
+      ['3', 'duplicate', 'DUPLICATE', '+447911123456'],
+      ['4', 'created', '', '+447400654321'],
+    ]);
+    expect((sandbox?.contacts(ACCOUNT) ?? []).map((contact) => contact.mobile.number)).toEqual([
+      '+447400654321',
+    ]);
+  });
 });
