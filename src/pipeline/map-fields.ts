@@ -359,7 +359,8 @@ class RowMapper {
         continue;
       }
       for (const index of indexes) {
-        if (isEmpty(raw[headers[index] as string])) continue;
+        const value = raw[headers[index] as string];
+        if (isEmpty(value) || (field === 'email' && isExchangeAddress(value))) continue;
         chosen[index] = CHOSEN;
         break;
       }
@@ -532,6 +533,15 @@ class RowMapper {
     this.chosen = new Uint8Array(this.plan.headers.length);
     return this.plan;
   }
+}
+
+/**
+ * Outlook for Windows exports an Exchange contact's address as an X.500 name
+ * (`/o=ExchangeLabs/ou=…/cn=Recipients/cn=…`, `E-mail Type` "EX"), not an e-mail address: it is
+ * no reason to reject the row, so the next e-mail column is used and it stays an attribute.
+ */
+function isExchangeAddress(value: unknown): boolean {
+  return typeof value === 'string' && /^\s*\/o=/i.test(value);
 }
 
 function isEmpty(value: unknown): boolean {

@@ -105,6 +105,21 @@ describe('mapFields', () => {
     expect(draft.raw).toBe(raw);
   });
 
+  test('an Outlook Exchange address (X.500, E-mail Type EX) is no e-mail: the next e-mail column is used', async () => {
+    const exchange =
+      '/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=ann';
+    const draft = await mapOne({
+      'Mobile Phone': '07400 123456',
+      'E-mail Address': exchange,
+      'E-mail Type': 'EX',
+      'E-mail 2 Address': 'ann@example.com',
+    });
+    expect(draft.email).toBe('ann@example.com');
+    expect(draft.attributes['E-mail Address']).toBe(exchange);
+    const only = await mapOne({ 'Mobile Phone': '07400 123456', 'E-mail Address': exchange });
+    expect(only.email).toBeUndefined();
+  });
+
   test('absent mobile is an empty mobileInput', async () => {
     expect((await mapOne({ Name: 'Ada' })).mobileInput).toBe('');
     expect((await mapOne({ mobile: null })).mobileInput).toBe('');
