@@ -180,4 +180,15 @@ describe('several machines on one PostgreSQL state', () => {
     expect(writes).toHaveLength(20);
     expect(Math.max(...writes)).toBe(1);
   });
+
+  test('a PostgreSQL state that cannot be reached at start is exit 2, its password masked', async () => {
+    const folder = await machine('m1', contactsCsv(3));
+    const unreachable = server.url.replace(`:${server.port}/`, ':1/');
+    const run = await runCli(['import', 'contacts.csv', '--sandbox', '--state', unreachable], {
+      cwd: folder,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('sakari:***@127.0.0.1:1');
+    expectNoPassword(run);
+  });
 });
