@@ -7,7 +7,7 @@ import path from 'node:path';
 import { getCountries, type CountryCode } from 'libphonenumber-js/max';
 import type { FieldMapping } from './pipeline/map-fields.js';
 import { SOURCE_FORMATS, type SourceFormat } from './read/index.js';
-import { DEFAULT_STATE_PATH } from './state/index.js';
+import { DEFAULT_STATE_PATH, redactStateLocation, resolveStateLocation } from './state/index.js';
 import { MERGE_STRATEGIES, type MergeStrategy } from './types.js';
 
 /** Sakari's production API. */
@@ -63,7 +63,11 @@ export interface ImportSettings {
   full: boolean;
   strict: boolean;
   reportDir: string;
-  /** null: no state store (every valid row is sent, nothing is resumed). */
+  /**
+   * The state store: an absolute SQLite file path or a `postgres://` URL (may hold a password:
+   * show it through `redactStateLocation`). null: no state store (every valid row is sent,
+   * nothing is resumed).
+   */
   statePath: string | null;
   /** Key of the run lock and of resume matching: the job name, or the state file for plain imports. */
   jobKey: string;
@@ -130,9 +134,10 @@ export function positiveNumber(value: number, name: string, problems: string[]):
 
 /** Redacts secrets from settings before they are shown in a report or a log. */
 export function redactSettings(settings: ImportSettings): Record<string, unknown> {
-  const { api, mapping, ...rest } = settings;
+  const { api, mapping, statePath, ...rest } = settings;
   return {
     ...rest,
+    statePath: statePath === null ? null : redactStateLocation(statePath),
     mapping: mapping ? JSON.stringify(mapping) : undefined,
     apiUrl: api?.url,
     account: api?.accountId,
@@ -166,7 +171,10 @@ export interface ImportInput {
   full?: boolean;
   strict?: boolean;
   reportDir?: string;
-  /** Path of the state database; `false` runs without one. */
+  /**
+   * Path of the SQLite state database, or a `postgres://` URL (else env SAKARI_SYNC_STATE);
+   * `false` runs without one.
+   */
   state?: string | false;
   jobKey?: string;
   apiUrl?: string;
@@ -263,7 +271,11 @@ export async function resolveImportSettings(
     ].filter((m): m is string => m !== undefined);
     problems.push(`credentials missing: ${missing.join(', ')} (or use --sandbox, or --dry-run)`);
   }
-  const statePath = input.state === false ? null : path.resolve(input.state ?? DEFAULT_STATE_PATH);
+  // A postgres:// URL is kept as given; a file path is made absolute.
+  const statePath =
+    input.state === false
+      ? null
+      : resolveStateLocation(input.state ?? env.SAKARI_SYNC_STATE ?? DEFAULT_STATE_PATH);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     command: input.command ?? 'import',
@@ -287,7 +299,8 @@ export async function resolveImportSettings(
     strict: input.strict ?? false,
     reportDir: path.resolve(input.reportDir ?? DEFAULT_REPORT_DIR),
     statePath,
-    jobKey: input.jobKey ?? `import:${statePath ?? 'stateless'}`,
+    // Redacted: the key is stored in the state and shown to a second run; a password must not be.
+    jobKey: input.jobKey ?? `import:${statePath === null ? 'stateless' : redactStateLocation(statePath)}`,
     account: api?.accountId ?? account ?? 'default',
     redisUrl: input.redisUrl ?? env.SAKARI_SYNC_REDIS_URL ?? undefined,
     api: dryRun ? null : api,

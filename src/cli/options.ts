@@ -107,7 +107,11 @@ export function pipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
     .option('workers', { type: 'number', describe: 'phone-parsing worker threads [cores - 1]' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'do everything but send' })
     .option('report-dir', { type: 'string', describe: 'where run reports go [./reports]' })
-    .option('state', { type: 'string', describe: 'state database [./.sakari-sync/state.db]' })
+    .option('state', {
+      type: 'string',
+      describe:
+        'state: a SQLite file, or a postgres:// URL shared by several machines (env SAKARI_SYNC_STATE) [./.sakari-sync/state.db]',
+    })
     .option('no-state', {
       type: 'boolean',
       describe: 'run without the state store (no incremental sync, no resume)',

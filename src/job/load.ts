@@ -8,6 +8,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import type { ImportInput } from '../config.js';
 import { ConfigError, DEFAULT_STATE_PATH } from '../config.js';
+import { isPostgresUrl, resolveStateLocation } from '../state/index.js';
 import { JobSchema, type JobFile } from './schema.js';
 
 export interface LoadedJob {
@@ -64,7 +65,8 @@ export function parseJob(
     const confined: Array<[string, string | undefined]> = [
       ['watch.dir', job.watch.dir],
       ['reportDir', job.reportDir],
-      ['state', job.state],
+      // A PostgreSQL state is no folder to leave.
+      ['state', job.state !== undefined && isPostgresUrl(job.state) ? undefined : job.state],
     ];
     for (const [where, value] of confined) {
       if (value !== undefined && !isInside(base, path.resolve(base, value))) {
@@ -126,7 +128,11 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
     concurrency: job.concurrency,
     strict: job.strict,
     reportDir: resolve(job.reportDir ?? 'reports'),
-    state: resolve(job.state ?? DEFAULT_STATE_PATH),
+    // Environment over job file (CONTRACT §1); a postgres:// URL is kept as given, a file path is
+    // relative to the job file (the environment's, to the working folder).
+    state: env.SAKARI_SYNC_STATE
+      ? resolveStateLocation(env.SAKARI_SYNC_STATE)
+      : resolveStateLocation(job.state ?? DEFAULT_STATE_PATH, base),
     jobKey: `job:${job.name}`,
     jobApi: {
       apiUrl: job.sakari?.apiUrl,

@@ -80,7 +80,9 @@ export const JobSchema = z
     state: z
       .string()
       .optional()
-      .describe('State database, relative to the job file. @default .sakari-sync/state.db'),
+      .describe(
+        'State database: a SQLite file relative to the job file, or a postgres:// URL (give its password by PGPASSWORD). @default .sakari-sync/state.db',
+      ),
     strict: z.boolean().optional().describe('Exit 3 when any row is invalid. @default false'),
     sakari: z
       .object({

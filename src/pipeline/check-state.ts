@@ -1,5 +1,5 @@
 import { joinNotes } from './normalise-phone.js';
-import type { KnownContact, StateStore } from '../state/index.js';
+import type { KnownContact, StateBackend } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
 import type { Contact, Rejected, RowOutcome } from '../types.js';
 
@@ -11,7 +11,7 @@ export interface PendingContact extends Contact {
 }
 
 export interface CheckStateOptions {
-  store: StateStore | null;
+  store: StateBackend | null;
   account: string;
   /** Send every valid row, even those Sakari already has. */
   full: boolean;
@@ -42,20 +42,23 @@ export async function* checkState(
     }
     chunk.push(item);
     if (chunk.length >= LOOKUP_CHUNK) {
-      yield* resolveChunk(chunk, options);
+      yield* await resolveChunk(chunk, options);
       chunk = [];
     }
   }
-  if (chunk.length > 0) yield* resolveChunk(chunk, options);
+  if (chunk.length > 0) yield* await resolveChunk(chunk, options);
 }
 
-function resolveChunk(chunk: Contact[], options: CheckStateOptions): Array<PendingContact | RowOutcome> {
+async function resolveChunk(
+  chunk: Contact[],
+  options: CheckStateOptions,
+): Promise<Array<PendingContact | RowOutcome>> {
   const { store } = options;
   if (!store) {
     // No state: every row is sent and nothing is remembered, so there is no hash to compute.
     return chunk.map((contact) => Object.assign(contact, { payloadHash: '' }));
   }
-  const known = store.lookup(
+  const known = await store.lookup(
     options.account,
     chunk.map((contact) => contact.payload.mobile),
   );

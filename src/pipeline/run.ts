@@ -19,7 +19,7 @@ import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEvent } from '../sakari/events.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { RunLock, StateStore } from '../state/index.js';
+import { localStateDir, openStateBackend, type HeldRunLock, type StateBackend } from '../state/index.js';
 import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
 import { batchContacts, type Batch } from './batch.js';
 import { checkState } from './check-state.js';
@@ -119,22 +119,20 @@ export async function runImport(
   // A caller that hashed the sources already (watch) saves reading them once more.
   const shas = known.sourceSha256s ?? (await sourceHashes(settings.sources));
 
-  let lock: RunLock | undefined;
-  let store: StateStore | null = null;
+  let lock: HeldRunLock | undefined;
+  let store: StateBackend | null = null;
   let sandbox: Sandbox | undefined;
   let limiter: AccountLimiter | undefined;
   try {
     if (settings.statePath) {
-      const stateDir = path.dirname(settings.statePath);
-      lock = await RunLock.acquire({ stateDir, jobKey: settings.jobKey, command: settings.command });
-      store = StateStore.open(settings.statePath);
+      store = await openStateBackend(settings.statePath);
+      lock = await store.acquireLock({ jobKey: settings.jobKey, command: settings.command });
     }
     let api = settings.api;
     if (api && settings.sandbox) {
+      const stateDir = settings.statePath ? localStateDir(settings.statePath) : undefined;
       sandbox = await startSandbox({
-        dataFile: settings.statePath
-          ? path.join(path.dirname(settings.statePath), 'sandbox-data.json')
-          : undefined,
+        dataFile: stateDir === undefined ? undefined : path.join(stateDir, 'sandbox-data.json'),
       });
       api = { ...api, url: sandbox.url };
     }
@@ -150,20 +148,22 @@ export async function runImport(
     const sourceSha = shas.join(',');
     // stdin cannot be hashed before reading it, so a run from stdin never resumes another.
     const canResume = store && !settings.dryRun && !settings.sources.includes('-');
-    const resumable = canResume ? store?.findResumable(settings.jobKey, sourceSha, optionsHash) : undefined;
+    const resumable = canResume
+      ? await store?.findResumable(settings.jobKey, sourceSha, optionsHash)
+      : undefined;
     // The report folder reserves the run id: never one of an earlier run's folder or state record.
     const report = await RunReport.open({
       reportDir: settings.reportDir,
       startedAt,
-      taken: (id) => store?.getRun(id) !== undefined,
+      taken: async (id) => (await store?.getRun(id)) !== undefined,
     });
     const { runId } = report;
     const resumeChain = new Set<string>([
       runId,
-      ...(resumable && store ? store.resumeChain(resumable.id) : []),
+      ...(resumable && store ? await store.resumeChain(resumable.id) : []),
     ]);
     if (store && !settings.dryRun) {
-      store.startRun({
+      await store.startRun({
         id: runId,
         command: settings.command,
         jobKey: settings.jobKey,
@@ -214,7 +214,7 @@ export async function runImport(
       const notResumable = exitCode !== EXIT.aborted;
       const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
       if (store && !settings.dryRun)
-        store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });
+        await store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });
       const result = { ...summary, reportPath: report.dir };
       throw new RunAbortedError(`run aborted: ${describeError(outcome.error)}`, result, {
         cause: outcome.error,
@@ -222,11 +222,11 @@ export async function runImport(
     }
     const exitCode = exitCodeFor(report.counts, { strict: settings.strict });
     const summary = await report.finish({ ...meta, exitCode });
-    if (store && !settings.dryRun) store.finishRun(runId, 'completed', { ...summary.counts });
+    if (store && !settings.dryRun) await store.finishRun(runId, 'completed', { ...summary.counts });
     return { ...summary, reportPath: report.dir };
   } finally {
     if (limiter !== known.limiter) await limiter?.stop();
-    store?.close();
+    await store?.close();
     await sandbox?.close();
     await lock?.release();
   }
@@ -259,7 +259,7 @@ class ImportPipeline {
   async run(
     resumeChain: ReadonlySet<string>,
     hooks: RunHooks,
-    store: StateStore | null,
+    store: StateBackend | null,
   ): Promise<{ error?: unknown }> {
     const { settings, report } = this;
     const started = Date.now();

@@ -1,7 +1,7 @@
 import { joinNotes } from './normalise-phone.js';
 import { SakariHttpError } from '../sakari/errors.js';
 import type { ContactOutcome, ContactSink } from '../sakari/types.js';
-import type { AckedRow, StateStore } from '../state/index.js';
+import type { AckedRow, StateBackend } from '../state/index.js';
 import type { MergeStrategy, RowOutcome } from '../types.js';
 import type { Batch } from './batch.js';
 import type { PendingContact } from './check-state.js';
@@ -10,7 +10,7 @@ export interface UpsertContext {
   /** null in a dry run: nothing is sent. */
   sink: ContactSink | null;
   mergeStrategy: MergeStrategy;
-  store: StateStore | null;
+  store: StateBackend | null;
   account: string;
   runId: string;
 }
@@ -63,11 +63,15 @@ async function sendPart(
       },
     ),
   );
-  recordAcknowledged(contacts, settled, context);
+  await recordAcknowledged(contacts, settled, context);
   return settled;
 }
 
-function recordAcknowledged(contacts: PendingContact[], settled: RowOutcome[], context: UpsertContext): void {
+async function recordAcknowledged(
+  contacts: PendingContact[],
+  settled: RowOutcome[],
+  context: UpsertContext,
+): Promise<void> {
   if (!context.store) return;
   const acked: AckedRow[] = [];
   settled.forEach((outcome, i) => {
@@ -80,7 +84,7 @@ function recordAcknowledged(contacts: PendingContact[], settled: RowOutcome[], c
       });
     }
   });
-  if (acked.length > 0) context.store.recordBatch(context.account, context.runId, acked);
+  if (acked.length > 0) await context.store.recordBatch(context.account, context.runId, acked);
 }
 
 function outcomeOf(contact: PendingContact, result: ContactOutcome): RowOutcome {

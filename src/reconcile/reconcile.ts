@@ -22,6 +22,7 @@ import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEventListener } from '../sakari/events.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { localStateDir } from '../state/index.js';
 import type { ApiStats, Contact, Rejected, SourceRow } from '../types.js';
 import { compareContact } from './compare.js';
 import { RemoteIndex } from './remote-index.js';
@@ -495,7 +496,8 @@ function fixOutcome(result: ImportResult): Pick<FixSummary, 'reportPath' | 'exit
 
 /** Where `--sandbox` runs keep the simulator's contacts: next to the state file, as the import does. */
 function sandboxDataFile(settings: ImportSettings): string | undefined {
-  return settings.statePath ? path.join(path.dirname(settings.statePath), 'sandbox-data.json') : undefined;
+  const stateDir = settings.statePath ? localStateDir(settings.statePath) : undefined;
+  return stateDir === undefined ? undefined : path.join(stateDir, 'sandbox-data.json');
 }
 
 /**

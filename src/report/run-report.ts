@@ -63,7 +63,7 @@ export interface ReportOptions {
   /** With no `runId`: the start time the new id is named after (default now). */
   startedAt?: Date;
   /** With no `runId`: ids in use elsewhere (e.g. runs in the state store), never picked. */
-  taken?: (runId: string) => boolean;
+  taken?: (runId: string) => boolean | Promise<boolean>;
   /** Clock for `finishedAt` (default: the system clock). */
   now?: () => Date;
 }
@@ -120,11 +120,11 @@ const RESERVE_ATTEMPTS = 64;
  */
 export async function reserveRunFolder(
   reportDir: string,
-  options: { startedAt?: Date; taken?: (runId: string) => boolean } = {},
+  options: { startedAt?: Date; taken?: (runId: string) => boolean | Promise<boolean> } = {},
 ): Promise<{ runId: string; dir: string }> {
   for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
     const runId = newRunId(options.startedAt);
-    if (options.taken?.(runId)) continue;
+    if (await options.taken?.(runId)) continue;
     const dir = await tryRunFolder(reportDir, runId);
     if (dir !== undefined) return { runId, dir };
   }

@@ -1,5 +1,5 @@
 /**
- * The local state of sakari-sync (CONTRACT §8): what Sakari acknowledged per account and number
+ * The state of sakari-sync (CONTRACT §8), in a SQLite file or in PostgreSQL: what Sakari acknowledged per account and number
  * (incremental runs), the runs (resume), the files `watch` imported, and the lock that keeps two
  * runs of one job apart (CONTRACT §6, exit code 4).
  */
@@ -17,6 +17,17 @@ export {
 } from './store.js';
 export { STATE_STORE_ERROR_CODES, StateStoreError, type StateStoreErrorCode } from './errors.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export {
+  SqliteBackend,
+  isPostgresUrl,
+  localStateDir,
+  openStateBackend,
+  redactStateLocation,
+  resolveStateLocation,
+  type HeldRunLock,
+  type LockRequest,
+  type StateBackend,
+} from './backend.js';
 export {
   DEFAULT_LOCK_STALE_MS,
   LockHeldError,

@@ -14,7 +14,7 @@ import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { sha256File, SourceError } from '../read/index.js';
 import { reserveRunFolder } from '../report/index.js';
-import { LockHeldError, StateStore } from '../state/index.js';
+import { LockHeldError, openStateBackend } from '../state/index.js';
 
 /** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
 export const DEFAULT_SETTLE_MS = 2_000;
@@ -116,7 +116,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   for (const folder of Object.values(dirs)) await mkdir(folder, { recursive: true, mode: 0o700 });
 
   const base = await resolveImportSettings({ ...options.template, sources: ['(watch)'] });
-  const store = base.statePath ? StateStore.open(base.statePath) : null;
+  const store = base.statePath ? await openStateBackend(base.statePath) : null;
   const result: WatchResult = { files: [], exitCode: 0 };
   const candidates = new Map<string, Candidate>();
   let watcher: FSWatcher | undefined;
@@ -195,7 +195,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     options.signal?.removeEventListener('abort', poke);
     await watcher?.close();
     await limiter?.stop();
-    store?.close();
+    await store?.close();
   }
 
   /**
@@ -250,7 +250,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     if (!(await stillThere(claimed))) {
       return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
     }
-    const previous = store?.fileProcessed(sha);
+    const previous = await store?.fileProcessed(sha);
     if (previous) {
       const { runId, dir: reportPath } = await reserveRunFolder(dirs.reports);
       await writeJson(path.join(reportPath, 'summary.json'), {
@@ -279,7 +279,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         { sourceSha256s: [sha], limiter },
       );
       const ok = imported.exitCode === 0;
-      if (ok) store?.markFileProcessed(sha, { path: name, runId: imported.runId });
+      if (ok) await store?.markFileProcessed(sha, { path: name, runId: imported.runId });
       await fileAway(claimed, ok ? dirs.processed : dirs.failed, name);
       return {
         file: name,

@@ -4,7 +4,7 @@ import type { Batch } from '../../src/pipeline/batch.js';
 import { upsertBatch } from '../../src/pipeline/upsert.js';
 import { SakariClient } from '../../src/sakari/client.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { StateStore } from '../../src/state/index.js';
+import { SqliteBackend, StateStore } from '../../src/state/index.js';
 import { tempDir } from '../helpers.js';
 
 let sandbox: Sandbox;
@@ -67,7 +67,7 @@ test('a batch refused as a whole is split until the refused row is isolated; the
   const outcomes = await upsertBatch(batchOf(mobiles), {
     sink: client,
     mergeStrategy: 'append',
-    store,
+    store: new SqliteBackend(store),
     account: 'acc',
     runId: 'run-1',
   });

@@ -1,0 +1,220 @@
+/**
+ * One suite for every state store (as bottleneck runs one suite against its local and Redis
+ * stores): test/state/backend-sqlite.test.ts runs it on a SQLite file, and
+ * test/state/postgres-store.test.ts on a private PostgreSQL cluster.
+ */
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  LockHeldError,
+  StateStoreError,
+  type AckedRow,
+  type HeldRunLock,
+  type RunRecord,
+  type StateBackend,
+} from '../../src/state/index.js';
+
+export interface BackendFixture {
+  /** A store on fresh, empty state. Called once per test; `again` opens the same state a second time. */
+  open(): Promise<StateBackend>;
+  /** Another connection to the state the last `open()` created (another process or machine). */
+  again(): Promise<StateBackend>;
+  /** Whether the store remembers an account's pace (the SQLite one does once that change is merged). */
+  pace: boolean;
+}
+
+const ACCOUNT = 'acct-1';
+
+function e164(n: number): string {
+  return `+1555${String(n).padStart(7, '0')}`;
+}
+
+function run(
+  id: string,
+  extra: Partial<Omit<RunRecord, 'status' | 'finishedAt'>> = {},
+): Omit<RunRecord, 'status' | 'finishedAt'> {
+  return {
+    id,
+    command: 'import contacts.csv',
+    jobKey: 'job-a',
+    sourceSha256: 'sha-1',
+    optionsHash: 'opt-1',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    pid: 4242,
+    ...extra,
+  };
+}
+
+async function stateError(action: Promise<unknown>): Promise<StateStoreError> {
+  const caught = await action.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(caught).toBeInstanceOf(StateStoreError);
+  return caught as StateStoreError;
+}
+
+export function describeStateBackend(name: string, fixture: BackendFixture): void {
+  const opened: StateBackend[] = [];
+  const locks: HeldRunLock[] = [];
+  afterEach(async () => {
+    for (const lock of locks.splice(0)) await lock.release();
+    for (const store of opened.splice(0)) await store.close();
+  });
+  const open = async (): Promise<StateBackend> => {
+    const store = await fixture.open();
+    opened.push(store);
+    return store;
+  };
+  const again = async (): Promise<StateBackend> => {
+    const store = await fixture.again();
+    opened.push(store);
+    return store;
+  };
+
+  describe(`${name}: look-ups and acknowledged batches`, () => {
+    test('a recorded batch is found by a batched look-up, across look-up chunks, by another connection', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      const rows: AckedRow[] = Array.from({ length: 1_203 }, (_, i) => ({
+        e164: e164(i),
+        payloadHash: `h${i}`,
+        contactId: i % 2 === 0 ? `c${i}` : undefined,
+        status: i % 3 === 0 ? 'updated' : 'created',
+      }));
+      await store.recordBatch(ACCOUNT, 'r1', rows);
+      const other = await again();
+      const known = await other.lookup(ACCOUNT, [...rows.map((row) => row.e164), e164(9_999_999)]);
+      expect(known.size).toBe(1_203);
+      expect(known.get(e164(0))).toEqual({
+        payloadHash: 'h0',
+        contactId: 'c0',
+        runId: 'r1',
+        status: 'updated',
+      });
+      expect(known.get(e164(1))).toEqual({ payloadHash: 'h1', runId: 'r1', status: 'created' });
+      expect(known.has(e164(9_999_999))).toBe(false);
+      expect((await other.lookup('another-account', [e164(0)])).size).toBe(0);
+    });
+
+    test('a later acknowledgement overwrites the hash, run and status but keeps a known contact id', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      await store.startRun(run('r2'));
+      await store.recordBatch(ACCOUNT, 'r1', [
+        { e164: e164(1), payloadHash: 'old', contactId: 'c1', status: 'created' },
+      ]);
+      await store.recordBatch(ACCOUNT, 'r2', [{ e164: e164(1), payloadHash: 'new', status: 'blocked' }]);
+      expect((await store.lookup(ACCOUNT, [e164(1)])).get(e164(1))).toEqual({
+        payloadHash: 'new',
+        contactId: 'c1',
+        runId: 'r2',
+        status: 'blocked',
+      });
+    });
+
+    test('a batch is all or nothing: one bad row records none of it', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      const batch: AckedRow[] = [
+        { e164: e164(1), payloadHash: 'h1', status: 'created' },
+        { e164: 'not-e164', payloadHash: 'h2', status: 'created' },
+      ];
+      await expect(store.recordBatch(ACCOUNT, 'r1', batch)).rejects.toThrow();
+      expect((await store.lookup(ACCOUNT, [e164(1)])).size).toBe(0);
+      // Nor under a run that was never started.
+      await expect(
+        store.recordBatch(ACCOUNT, 'no-such-run', [{ e164: e164(2), payloadHash: 'h', status: 'created' }]),
+      ).rejects.toThrow();
+      expect((await store.lookup(ACCOUNT, [e164(2)])).size).toBe(0);
+      await store.recordBatch(ACCOUNT, 'r1', []);
+    });
+  });
+
+  describe(`${name}: runs and resume`, () => {
+    test('a run is started, read back, and finished once with its counts', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      expect(await store.getRun('r1')).toEqual({ ...run('r1'), status: 'running' });
+      await store.finishRun('r1', 'completed', { rows: 3, created: 2 });
+      const finished = await store.getRun('r1');
+      expect(finished).toMatchObject({ status: 'completed', counts: { rows: 3, created: 2 } });
+      expect(finished?.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(await store.getRun('nope')).toBeUndefined();
+
+      expect((await stateError(store.finishRun('r1', 'aborted', {}))).message).toMatch(/already finished/);
+      expect((await stateError(store.finishRun('nope', 'aborted', {}))).code).toBe('STATE_CONFLICT');
+      await store.startRun(run('r2'));
+      expect((await stateError(store.finishRun('r2', 'running', {}))).code).toBe('STATE_CONFLICT');
+      const unknown = await stateError(store.startRun(run('r3', { resumedFrom: 'ghost' })));
+      expect(unknown.code).toBe('STATE_CONFLICT');
+      expect(await store.getRun('r3')).toBeUndefined();
+    });
+
+    test("only the job's latest run is offered for resume, when interrupted with the same source and options", async () => {
+      const store = await open();
+      await store.startRun(run('a1'));
+      await store.finishRun('a1', 'aborted', {});
+      expect((await store.findResumable('job-a', 'sha-1', 'opt-1'))?.id).toBe('a1');
+      expect(await store.findResumable('job-a', 'sha-2', 'opt-1')).toBeUndefined();
+      expect(await store.findResumable('job-a', 'sha-1', 'opt-2')).toBeUndefined();
+      expect(await store.findResumable('job-b', 'sha-1', 'opt-1')).toBeUndefined();
+
+      // A killed run stays `running`; started later, it is the one offered (insertion order, not clocks).
+      await store.startRun(run('a2', { resumedFrom: 'a1', startedAt: '2000-01-01T00:00:00.000Z' }));
+      expect((await store.findResumable('job-a', 'sha-1', 'opt-1'))?.id).toBe('a2');
+      await store.startRun(run('a3', { resumedFrom: 'a2' }));
+      expect(await store.resumeChain('a3')).toEqual(['a3', 'a2', 'a1']);
+      expect(await store.resumeChain('ghost')).toEqual([]);
+      await store.finishRun('a3', 'completed', {});
+      expect(await store.findResumable('job-a', 'sha-1', 'opt-1')).toBeUndefined();
+    });
+  });
+
+  describe(`${name}: files watch imported`, () => {
+    test('the first import of a content stays on record, for every connection', async () => {
+      const store = await open();
+      expect(await store.fileProcessed('sha-x')).toBeUndefined();
+      await store.markFileProcessed('sha-x', { path: 'a.csv', runId: 'r1' });
+      await store.markFileProcessed('sha-x', { path: 'b.csv', runId: 'r2' });
+      const other = await again();
+      expect(await other.fileProcessed('sha-x')).toMatchObject({ path: 'a.csv', runId: 'r1' });
+    });
+  });
+
+  if (fixture.pace) {
+    describe(`${name}: account pace`, () => {
+      test('the last pace set for an account is the one read back', async () => {
+        const store = await open();
+        expect(await store.getPace(ACCOUNT)).toBeUndefined();
+        await store.setPace(ACCOUNT, 7.5);
+        await store.setPace(ACCOUNT, 4.25);
+        expect(await (await again()).getPace(ACCOUNT)).toBe(4.25);
+        expect(await store.getPace('other')).toBeUndefined();
+      });
+    });
+  }
+
+  describe(`${name}: run locks`, () => {
+    test('a second holder of a job is refused, naming the first; other jobs are free; a release frees it', async () => {
+      const store = await open();
+      const other = await again();
+      const first = await store.acquireLock({ jobKey: 'job-a', command: 'run nightly' });
+      locks.push(first);
+      const refused = await other.acquireLock({ jobKey: 'job-a', command: 'run nightly' }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(LockHeldError);
+      expect((refused as LockHeldError).holder).toMatchObject({
+        pid: process.pid,
+        host: hostname(),
+        command: 'run nightly',
+      });
+      locks.push(await other.acquireLock({ jobKey: 'job-b', command: 'run other' }));
+      await first.release();
+      await first.release();
+      locks.push(await other.acquireLock({ jobKey: 'job-a', command: 'run nightly' }));
+    });
+  });
+}
