@@ -18,7 +18,7 @@ import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEvent } from '../sakari/events.js';
 import { SakariAuthError } from '../sakari/errors.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { sandboxDataFile, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { RunLock, StateStore } from '../state/index.js';
 import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
 import { batchContacts, type Batch } from './batch.js';
@@ -130,9 +130,7 @@ export async function runImport(
     let api = settings.api;
     if (api && settings.sandbox) {
       sandbox = await startSandbox({
-        dataFile: settings.statePath
-          ? path.join(path.dirname(settings.statePath), 'sandbox-data.json')
-          : undefined,
+        dataFile: settings.statePath ? sandboxDataFile(path.dirname(settings.statePath)) : undefined,
       });
       api = { ...api, url: sandbox.url };
     }

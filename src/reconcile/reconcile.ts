@@ -20,7 +20,7 @@ import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import { SakariAuthError } from '../sakari/errors.js';
 import type { ClientEventListener } from '../sakari/events.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { sandboxDataFile, startSandbox, type Sandbox } from '../sandbox/index.js';
 import type { ApiStats, Contact, Rejected, SourceRow } from '../types.js';
 import { compareContact } from './compare.js';
 import { RemoteIndex } from './remote-index.js';
@@ -169,7 +169,7 @@ export async function runReconcile(
     let api = settings.api;
     if (settings.sandbox) {
       // The data file next to the state is where earlier --sandbox runs left their contacts.
-      sandbox = await startSandbox({ dataFile: sandboxDataFile(settings) });
+      sandbox = await startSandbox({ dataFile: sandboxDataFileOf(settings) });
       api = { ...api, url: sandbox.url };
       if (!settings.statePath) {
         warnings.push(
@@ -481,8 +481,8 @@ function fixOutcome(result: ImportResult): Pick<FixSummary, 'reportPath' | 'exit
 }
 
 /** Where `--sandbox` runs keep the simulator's contacts: next to the state file, as the import does. */
-function sandboxDataFile(settings: ImportSettings): string | undefined {
-  return settings.statePath ? path.join(path.dirname(settings.statePath), 'sandbox-data.json') : undefined;
+function sandboxDataFileOf(settings: ImportSettings): string | undefined {
+  return settings.statePath ? sandboxDataFile(path.dirname(settings.statePath)) : undefined;
 }
 
 /**

@@ -276,14 +276,14 @@ export class ContactStore {
         blocked: ReadonlySet<string>,
         nowMs: number,
       ) => {
-      const seen = new Set<string>();
-      return inputs.map((input): UpsertOutcome => {
-        if (E164_PATTERN.test(input.mobile)) {
-          if (seen.has(input.mobile)) return { written: false, input, error: REFUSALS.duplicateInBatch };
-          seen.add(input.mobile);
-        }
-        return this.#upsertOne(accountId, input, strategy, blocked, nowMs);
-      });
+        const seen = new Set<string>();
+        return inputs.map((input): UpsertOutcome => {
+          if (E164_PATTERN.test(input.mobile)) {
+            if (seen.has(input.mobile)) return { written: false, input, error: REFUSALS.duplicateInBatch };
+            seen.add(input.mobile);
+          }
+          return this.#upsertOne(accountId, input, strategy, blocked, nowMs);
+        });
       },
     );
     this.#upsertOneInTransaction = db.transaction(
@@ -348,7 +348,8 @@ export class ContactStore {
         seq: last.seq,
       };
     }
-    const totalCount = filter === null ? this.#size(accountId) : (this.#count.get({ account: accountId, filter }) ?? 0);
+    const totalCount =
+      filter === null ? this.#size(accountId) : (this.#count.get({ account: accountId, filter }) ?? 0);
     return { contacts: rows.map(contactOf), totalCount };
   }
 

@@ -15,7 +15,17 @@
  * v1 data file is refused, naming the file and the problem, and left as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
@@ -109,7 +119,9 @@ export function openContactDatabase(file: string | undefined): ContactDatabase {
   try {
     mkdirSync(dirname(file), { recursive: true });
   } catch (error) {
-    throw new Error(`sandbox data file ${file}: cannot create its folder: ${message(error)}`, { cause: error });
+    throw new Error(`sandbox data file ${file}: cannot create its folder: ${message(error)}`, {
+      cause: error,
+    });
   }
   if (holdsJson(file)) convertLegacyDataFile(file);
   let db: ContactDatabase;
@@ -119,10 +131,11 @@ export function openContactDatabase(file: string | undefined): ContactDatabase {
     throw new Error(`sandbox data file ${file}: cannot open it: ${message(error)}`, { cause: error });
   }
   try {
+    // Checked before anything is set: a database of something else is left exactly as it was.
+    prepareSchema(db, file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
-    prepareSchema(db, file);
     return db;
   } catch (error) {
     db.close();
@@ -200,7 +213,10 @@ function readLegacyDataFile(file: string): Record<string, StoredContact[]> {
  */
 function convertLegacyDataFile(file: string): void {
   const accounts = readLegacyDataFile(file);
-  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temporary = join(
+    dirname(file),
+    `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   try {
     const db = new Database(temporary);
     try {
@@ -208,7 +224,8 @@ function convertLegacyDataFile(file: string): void {
       const insert = db.prepare('INSERT INTO contacts (account, id, mobile, contact) VALUES (?, ?, ?, ?)');
       db.transaction(() => {
         for (const [accountId, contacts] of Object.entries(accounts)) {
-          for (const contact of contacts) insert.run(accountId, contact.id, contact.mobile.number, JSON.stringify(contact));
+          for (const contact of contacts)
+            insert.run(accountId, contact.id, contact.mobile.number, JSON.stringify(contact));
         }
       })();
     } finally {
@@ -223,6 +240,8 @@ function convertLegacyDataFile(file: string): void {
         cause: error,
       });
     }
-    throw new Error(`sandbox data file ${file}: cannot convert it from JSON: ${message(error)}`, { cause: error });
+    throw new Error(`sandbox data file ${file}: cannot convert it from JSON: ${message(error)}`, {
+      cause: error,
+    });
   }
 }
