@@ -209,13 +209,13 @@ export class ContactStore {
   readonly #db: ContactDatabase;
   readonly #byMobile: Statement<[string, string], ContactRow>;
   readonly #byId: Statement<[string, string], ContactRow>;
-  readonly #insert: Statement<[string, string, string, string]>;
+  readonly #insertNew: Statement<[string, string, string, string]>;
   readonly #rewrite: Statement<[string, string, number]>;
   readonly #delete: Statement<[number]>;
   readonly #page: Statement<[PageQuery], ContactRow>;
   readonly #count: Statement<[{ account: string; filter: string | null }], number>;
   readonly #all: Statement<[string], ContactRow>;
-  readonly #countWrite: Statement<[string, string]>;
+  readonly #countWrites: Statement<[string, string]>;
   readonly #writes: Statement<[], { account: string; mobile: string; count: number }>;
   /** Contacts per account, counted once and then kept up to date: `totalCount` of every page. */
   readonly #sizes = new Map<string, number>();
@@ -248,7 +248,11 @@ export class ContactStore {
     ) WITHOUT ROWID`);
     this.#byMobile = db.prepare('SELECT seq, contact FROM contacts WHERE account = ? AND mobile = ?');
     this.#byId = db.prepare('SELECT seq, contact FROM contacts WHERE account = ? AND id = ?');
-    this.#insert = db.prepare('INSERT INTO contacts (account, id, mobile, contact) VALUES (?, ?, ?, ?)');
+    // Inserting first and looking up only when the number exists saves a lookup per new contact.
+    this.#insertNew = db.prepare(
+      `INSERT INTO contacts (account, id, mobile, contact) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account, mobile) DO NOTHING`,
+    );
     this.#rewrite = db.prepare('UPDATE contacts SET mobile = ?, contact = ? WHERE seq = ?');
     this.#delete = db.prepare('DELETE FROM contacts WHERE seq = ?');
     this.#page = db.prepare(
@@ -262,8 +266,9 @@ export class ContactStore {
       )
       .pluck();
     this.#all = db.prepare('SELECT seq, contact FROM contacts WHERE account = ? ORDER BY seq');
-    this.#countWrite = db.prepare(
-      `INSERT INTO temp.writes (account, mobile, count) VALUES (?, ?, 1)
+    // One statement per request: the numbers written, as a JSON array (distinct within a request).
+    this.#countWrites = db.prepare(
+      `INSERT INTO temp.writes (account, mobile, count) SELECT ?, value, 1 FROM json_each(?) WHERE true
        ON CONFLICT (account, mobile) DO UPDATE SET count = count + 1`,
     );
     this.#writes = db.prepare('SELECT account, mobile, count FROM temp.writes');
@@ -277,13 +282,15 @@ export class ContactStore {
         nowMs: number,
       ) => {
         const seen = new Set<string>();
-        return inputs.map((input): UpsertOutcome => {
+        const outcomes = inputs.map((input): UpsertOutcome => {
           if (E164_PATTERN.test(input.mobile)) {
             if (seen.has(input.mobile)) return { written: false, input, error: REFUSALS.duplicateInBatch };
             seen.add(input.mobile);
           }
           return this.#upsertOne(accountId, input, strategy, blocked, nowMs);
         });
+        this.#countWritesOf(accountId, outcomes);
+        return outcomes;
       },
     );
     this.#upsertOneInTransaction = db.transaction(
@@ -293,7 +300,11 @@ export class ContactStore {
         strategy: MergeStrategy,
         blocked: ReadonlySet<string>,
         nowMs: number,
-      ) => this.#upsertOne(accountId, input, strategy, blocked, nowMs),
+      ) => {
+        const outcome = this.#upsertOne(accountId, input, strategy, blocked, nowMs);
+        this.#countWritesOf(accountId, [outcome]);
+        return outcome;
+      },
     );
   }
 
@@ -442,19 +453,29 @@ export class ContactStore {
   ): UpsertOutcome {
     if (!E164_PATTERN.test(input.mobile)) return { written: false, input, error: REFUSALS.invalidMobile };
     if (blocked.has(input.mobile)) return { written: false, input, error: REFUSALS.blocked };
-    this.#countWrite.run(accountId, input.mobile);
-    const row = this.#byMobile.get(accountId, input.mobile);
-    if (row === undefined) {
-      const contact = newContact(input, strategy, nowMs);
-      this.#insert.run(accountId, contact.id, contact.mobile.number, JSON.stringify(contact));
+    const contact = newContact(input, strategy, nowMs);
+    const { changes } = this.#insertNew.run(
+      accountId,
+      contact.id,
+      contact.mobile.number,
+      JSON.stringify(contact),
+    );
+    if (changes === 1) {
       this.#resize(accountId, +1);
       return { written: true, created: true, contact };
     }
+    const row = this.#byMobile.get(accountId, input.mobile);
+    if (row === undefined) throw new Error(`contact ${input.mobile} neither inserted nor found`);
     const existing = contactOf(row);
     mergeContact(existing, input, strategy);
     existing.updated = { at: updatedAt(existing.created.at, nowMs) };
     this.#rewrite.run(existing.mobile.number, JSON.stringify(existing), row.seq);
     return { written: true, created: false, contact: existing };
+  }
+
+  #countWritesOf(accountId: string, outcomes: readonly UpsertOutcome[]): void {
+    const written = outcomes.flatMap((outcome) => (outcome.written ? [outcome.contact.mobile.number] : []));
+    if (written.length > 0) this.#countWrites.run(accountId, JSON.stringify(written));
   }
 
   #size(accountId: string): number {
