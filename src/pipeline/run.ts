@@ -18,7 +18,7 @@ import { openSource, sha256File, type SourceInfo } from '../read/index.js';
 import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEvent } from '../sakari/events.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { sandboxDataFile, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { localStateDir, openStateBackend, type HeldRunLock, type StateBackend } from '../state/index.js';
 import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
 import { batchContacts, type Batch } from './batch.js';
@@ -132,7 +132,7 @@ export async function runImport(
     if (api && settings.sandbox) {
       const stateDir = settings.statePath ? localStateDir(settings.statePath) : undefined;
       sandbox = await startSandbox({
-        dataFile: stateDir === undefined ? undefined : path.join(stateDir, 'sandbox-data.json'),
+        dataFile: stateDir === undefined ? undefined : sandboxDataFile(stateDir),
       });
       api = { ...api, url: sandbox.url };
     }

@@ -21,7 +21,7 @@ import { openSource, SourceError, type SourceInfo } from '../read/index.js';
 import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import { SakariClient } from '../sakari/client.js';
 import type { ClientEventListener } from '../sakari/events.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { sandboxDataFile, startSandbox, type Sandbox } from '../sandbox/index.js';
 import { localStateDir } from '../state/index.js';
 import type { ApiStats, Contact, Rejected, SourceRow } from '../types.js';
 import { compareContact } from './compare.js';
@@ -171,7 +171,7 @@ export async function runReconcile(
     let api = settings.api;
     if (settings.sandbox) {
       // The data file next to the state is where earlier --sandbox runs left their contacts.
-      sandbox = await startSandbox({ dataFile: sandboxDataFile(settings) });
+      sandbox = await startSandbox({ dataFile: sandboxDataFileOf(settings) });
       api = { ...api, url: sandbox.url };
       if (!settings.statePath) {
         warnings.push(
@@ -495,9 +495,9 @@ function fixOutcome(result: ImportResult): Pick<FixSummary, 'reportPath' | 'exit
 }
 
 /** Where `--sandbox` runs keep the simulator's contacts: next to the state file, as the import does. */
-function sandboxDataFile(settings: ImportSettings): string | undefined {
+function sandboxDataFileOf(settings: ImportSettings): string | undefined {
   const stateDir = settings.statePath ? localStateDir(settings.statePath) : undefined;
-  return stateDir === undefined ? undefined : path.join(stateDir, 'sandbox-data.json');
+  return stateDir === undefined ? undefined : sandboxDataFile(stateDir);
 }
 
 /**

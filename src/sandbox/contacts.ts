@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { MergeStrategy } from '../types.js';
 import { SANDBOX_ERROR_CODES } from './errors.js';
+import type { ContactDatabase } from './persistence.js';
 import type { StoredContact } from './types.js';
 
 /** Sakari's notion of a valid mobile: E.164, a `+`, no leading zero, 7 to 15 digits. */
@@ -79,18 +81,6 @@ const REFUSALS = {
     description: 'Mobile number already belongs to another contact',
   },
 } as const satisfies Record<string, ContactError>;
-
-interface Account {
-  /** id → contact; insertion order is creation order (ids never change, mobiles may). */
-  byId: Map<string, StoredContact>;
-  /** E.164 → id. */
-  idByMobile: Map<string, string>;
-  /**
-   * `byId`'s values as an array, built by the first listing after a create or delete, so paging
-   * through a big account costs one page per request rather than the whole account.
-   */
-  ordered?: StoredContact[];
-}
 
 function nonEmpty(value: string | undefined): value is string {
   return value !== undefined && value !== '';
@@ -178,22 +168,150 @@ function newContact(input: ContactInput, strategy: MergeStrategy, nowMs: number)
   return contact;
 }
 
-/** The contacts of every account, keyed by E.164 within an account. */
-export class ContactStore {
-  readonly #accounts = new Map<string, Account>();
+interface ContactRow {
+  seq: number;
+  contact: string;
+}
 
-  #account(accountId: string): Account {
-    let account = this.#accounts.get(accountId);
-    if (account === undefined) {
-      account = { byId: new Map(), idByMobile: new Map() };
-      this.#accounts.set(accountId, account);
-    }
-    return account;
+/** Where the last page of a listing ended, so the next page starts there instead of skipping rows. */
+interface ListCursor {
+  accountId: string;
+  mobileFilter: string | null;
+  generation: number;
+  /** The offset the next page would have. */
+  offset: number;
+  /** `seq` of the last contact served. */
+  seq: number;
+}
+
+interface PageQuery {
+  account: string;
+  filter: string | null;
+  /** Only contacts whose `seq` is greater. */
+  after: number;
+  limit: number;
+  offset: number;
+}
+
+function contactOf(row: ContactRow): StoredContact {
+  return JSON.parse(row.contact) as StoredContact;
+}
+
+/**
+ * The contacts of every account, keyed by E.164 within an account, in a SQLite database (see
+ * `persistence.ts`): one row per contact, read and written one contact at a time, so memory does
+ * not grow with the accounts. Every call returns fresh objects the caller may keep or change.
+ *
+ * Also counts, per account and number, the upserts that wrote a contact (`writesPerMobile` of the
+ * sandbox's stats): in a TEMP table, so the counts start over with the process and cost no heap.
+ */
+export class ContactStore {
+  readonly #db: ContactDatabase;
+  readonly #byMobile: Statement<[string, string], ContactRow>;
+  readonly #byId: Statement<[string, string], ContactRow>;
+  readonly #insertNew: Statement<[string, string, string, string]>;
+  readonly #rewrite: Statement<[string, string, number]>;
+  readonly #delete: Statement<[number]>;
+  readonly #page: Statement<[PageQuery], ContactRow>;
+  readonly #count: Statement<[{ account: string; filter: string | null }], number>;
+  readonly #all: Statement<[string], ContactRow>;
+  readonly #countWrites: Statement<[string, string]>;
+  readonly #writes: Statement<[], { account: string; mobile: string; count: number }>;
+  /** Contacts per account, counted once and then kept up to date: `totalCount` of every page. */
+  readonly #sizes = new Map<string, number>();
+  /** Bumped by every change of which contacts exist or of their numbers: invalidates {@link #cursor}. */
+  #generation = 0;
+  #cursor: ListCursor | undefined;
+  readonly #upsertBatch: (
+    accountId: string,
+    inputs: readonly ContactInput[],
+    strategy: MergeStrategy,
+    blocked: ReadonlySet<string>,
+    nowMs: number,
+  ) => UpsertOutcome[];
+  readonly #upsertOneInTransaction: (
+    accountId: string,
+    input: ContactInput,
+    strategy: MergeStrategy,
+    blocked: ReadonlySet<string>,
+    nowMs: number,
+  ) => UpsertOutcome;
+
+  /** Takes over `db` (from `openContactDatabase`); {@link close} closes it. */
+  constructor(db: ContactDatabase) {
+    this.#db = db;
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS writes (
+      account TEXT NOT NULL,
+      mobile TEXT NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (account, mobile)
+    ) WITHOUT ROWID`);
+    this.#byMobile = db.prepare('SELECT seq, contact FROM contacts WHERE account = ? AND mobile = ?');
+    this.#byId = db.prepare('SELECT seq, contact FROM contacts WHERE account = ? AND id = ?');
+    // Inserting first and looking up only when the number exists saves a lookup per new contact.
+    this.#insertNew = db.prepare(
+      `INSERT INTO contacts (account, id, mobile, contact) VALUES (?, ?, ?, ?)
+       ON CONFLICT (account, mobile) DO NOTHING`,
+    );
+    this.#rewrite = db.prepare('UPDATE contacts SET mobile = ?, contact = ? WHERE seq = ?');
+    this.#delete = db.prepare('DELETE FROM contacts WHERE seq = ?');
+    this.#page = db.prepare(
+      `SELECT seq, contact FROM contacts
+       WHERE account = @account AND (@filter IS NULL OR instr(mobile, @filter) > 0) AND seq > @after
+       ORDER BY seq LIMIT @limit OFFSET @offset`,
+    );
+    this.#count = db
+      .prepare<[{ account: string; filter: string | null }], number>(
+        'SELECT count(*) FROM contacts WHERE account = @account AND (@filter IS NULL OR instr(mobile, @filter) > 0)',
+      )
+      .pluck();
+    this.#all = db.prepare('SELECT seq, contact FROM contacts WHERE account = ? ORDER BY seq');
+    // One statement per request: the numbers written, as a JSON array (distinct within a request).
+    this.#countWrites = db.prepare(
+      `INSERT INTO temp.writes (account, mobile, count) SELECT ?, value, 1 FROM json_each(?) WHERE true
+       ON CONFLICT (account, mobile) DO UPDATE SET count = count + 1`,
+    );
+    this.#writes = db.prepare('SELECT account, mobile, count FROM temp.writes');
+    // One transaction per request: a batch is applied entirely or not at all.
+    this.#upsertBatch = db.transaction(
+      (
+        accountId: string,
+        inputs: readonly ContactInput[],
+        strategy: MergeStrategy,
+        blocked: ReadonlySet<string>,
+        nowMs: number,
+      ) => {
+        const seen = new Set<string>();
+        const outcomes = inputs.map((input): UpsertOutcome => {
+          if (E164_PATTERN.test(input.mobile)) {
+            if (seen.has(input.mobile)) return { written: false, input, error: REFUSALS.duplicateInBatch };
+            seen.add(input.mobile);
+          }
+          return this.#upsertOne(accountId, input, strategy, blocked, nowMs);
+        });
+        this.#countWritesOf(accountId, outcomes);
+        return outcomes;
+      },
+    );
+    this.#upsertOneInTransaction = db.transaction(
+      (
+        accountId: string,
+        input: ContactInput,
+        strategy: MergeStrategy,
+        blocked: ReadonlySet<string>,
+        nowMs: number,
+      ) => {
+        const outcome = this.#upsertOne(accountId, input, strategy, blocked, nowMs);
+        this.#countWritesOf(accountId, [outcome]);
+        return outcome;
+      },
+    );
   }
 
   /**
-   * Upserts a batch in order. A contact is refused (not written) when its mobile is not E.164
-   * (`CONT-001`), already appeared earlier in the batch (`CONT-002`) or is blocked (`CONT-010`).
+   * Upserts a batch in order, in one transaction. A contact is refused (not written) when its mobile
+   * is not E.164 (`CONT-001`), already appeared earlier in the batch (`CONT-002`) or is blocked
+   * (`CONT-010`).
    */
   upsertBatch(
     accountId: string,
@@ -202,14 +320,7 @@ export class ContactStore {
     blocked: ReadonlySet<string>,
     nowMs: number,
   ): UpsertOutcome[] {
-    const seen = new Set<string>();
-    return inputs.map((input) => {
-      if (E164_PATTERN.test(input.mobile)) {
-        if (seen.has(input.mobile)) return { written: false, input, error: REFUSALS.duplicateInBatch };
-        seen.add(input.mobile);
-      }
-      return this.upsertOne(accountId, input, strategy, blocked, nowMs);
-    });
+    return this.#upsertBatch(accountId, inputs, strategy, blocked, nowMs);
   }
 
   /** Upserts one contact; refused with `CONT-001` (not E.164) or `CONT-010` (blocked). */
@@ -220,65 +331,69 @@ export class ContactStore {
     blocked: ReadonlySet<string>,
     nowMs: number,
   ): UpsertOutcome {
-    if (!E164_PATTERN.test(input.mobile)) return { written: false, input, error: REFUSALS.invalidMobile };
-    if (blocked.has(input.mobile)) return { written: false, input, error: REFUSALS.blocked };
-    const account = this.#account(accountId);
-    const existingId = account.idByMobile.get(input.mobile);
-    const existing = existingId === undefined ? undefined : account.byId.get(existingId);
-    if (existing === undefined) {
-      const contact = newContact(input, strategy, nowMs);
-      account.byId.set(contact.id, contact);
-      account.idByMobile.set(contact.mobile.number, contact.id);
-      account.ordered = undefined;
-      return { written: true, created: true, contact: structuredClone(contact) };
-    }
-    mergeContact(existing, input, strategy);
-    existing.updated = { at: updatedAt(existing.created.at, nowMs) };
-    return { written: true, created: false, contact: structuredClone(existing) };
+    return this.#upsertOneInTransaction(accountId, input, strategy, blocked, nowMs);
   }
 
   /** Contacts in creation order, optionally those whose number contains `mobileFilter`. */
   list(accountId: string, offset: number, limit: number, mobileFilter?: string): ContactPage {
-    const account = this.#accounts.get(accountId);
-    let all: StoredContact[] = [];
-    if (account !== undefined) all = account.ordered ??= [...account.byId.values()];
-    const filtered =
-      mobileFilter === undefined
-        ? all
-        : all.filter((contact) => contact.mobile.number.includes(mobileFilter));
-    return {
-      contacts: filtered.slice(offset, offset + limit).map((contact) => structuredClone(contact)),
-      totalCount: filtered.length,
-    };
+    const filter = mobileFilter ?? null;
+    const cursor = this.#cursor;
+    const resumes =
+      cursor !== undefined &&
+      cursor.accountId === accountId &&
+      cursor.mobileFilter === filter &&
+      cursor.generation === this.#generation &&
+      cursor.offset === offset;
+    // Paging through a big account one page after another: start after the last contact served
+    // rather than make SQLite skip `offset` rows again.
+    const rows = resumes
+      ? this.#page.all({ account: accountId, filter, after: cursor.seq, limit, offset: 0 })
+      : this.#page.all({ account: accountId, filter, after: 0, limit, offset });
+    const last = rows.at(-1);
+    if (last !== undefined) {
+      this.#cursor = {
+        accountId,
+        mobileFilter: filter,
+        generation: this.#generation,
+        offset: offset + rows.length,
+        seq: last.seq,
+      };
+    }
+    const totalCount =
+      filter === null ? this.#size(accountId) : (this.#count.get({ account: accountId, filter }) ?? 0);
+    return { contacts: rows.map(contactOf), totalCount };
   }
 
-  /** Deep copy of an account's contacts, in creation order. */
+  /** An account's contacts, in creation order. */
   all(accountId: string): StoredContact[] {
-    return [...(this.#accounts.get(accountId)?.byId.values() ?? [])].map((contact) =>
-      structuredClone(contact),
-    );
+    return this.#all.all(accountId).map(contactOf);
   }
 
   /** One contact by id, or `undefined`. */
   get(accountId: string, contactId: string): StoredContact | undefined {
-    const contact = this.#find(accountId, contactId);
-    return contact === undefined ? undefined : structuredClone(contact);
+    const row = this.#byId.get(accountId, contactId);
+    return row === undefined ? undefined : contactOf(row);
+  }
+
+  /** The contact holding an E.164 number, or `undefined`. */
+  findByMobile(accountId: string, e164: string): StoredContact | undefined {
+    const row = this.#byMobile.get(accountId, e164);
+    return row === undefined ? undefined : contactOf(row);
   }
 
   /** Applies a PUT: present fields replace the stored ones; a new mobile must be E.164 and free. */
   update(accountId: string, contactId: string, patch: ContactPatch, nowMs: number): UpdateOutcome {
-    const account = this.#accounts.get(accountId);
-    const contact = this.#find(accountId, contactId);
-    if (account === undefined || contact === undefined) return { kind: 'not-found' };
+    const row = this.#byId.get(accountId, contactId);
+    if (row === undefined) return { kind: 'not-found' };
+    const contact = contactOf(row);
     const newMobile = patch.mobile;
     if (newMobile !== undefined && newMobile !== contact.mobile.number) {
       if (!E164_PATTERN.test(newMobile))
         return { kind: 'refused', status: 400, error: REFUSALS.invalidMobile };
-      if (account.idByMobile.has(newMobile))
+      if (this.#byMobile.get(accountId, newMobile) !== undefined)
         return { kind: 'refused', status: 409, error: REFUSALS.mobileTaken };
-      account.idByMobile.delete(contact.mobile.number);
-      account.idByMobile.set(newMobile, contact.id);
       contact.mobile.number = newMobile;
+      this.#generation += 1;
     }
     const setText = (field: 'firstName' | 'lastName' | 'email', value: string | undefined): void => {
       if (value === undefined) return;
@@ -295,60 +410,87 @@ export class ContactStore {
     if (patch.tags !== undefined) contact.tags = tagObjects(uniqueTags(patch.tags));
     if (patch.attributes !== undefined) contact.attributes = nonEmptyEntries(patch.attributes);
     contact.updated = { at: updatedAt(contact.created.at, nowMs) };
-    return { kind: 'updated', contact: structuredClone(contact) };
+    this.#rewrite.run(contact.mobile.number, JSON.stringify(contact), row.seq);
+    return { kind: 'updated', contact };
   }
 
   /** Deletes a contact; returns it, or `undefined` when there was none. */
   remove(accountId: string, contactId: string): StoredContact | undefined {
-    const account = this.#accounts.get(accountId);
-    const contact = this.#find(accountId, contactId);
-    if (account === undefined || contact === undefined) return undefined;
-    account.byId.delete(contact.id);
-    account.idByMobile.delete(contact.mobile.number);
-    account.ordered = undefined;
-    return contact;
+    const row = this.#byId.get(accountId, contactId);
+    if (row === undefined) return undefined;
+    this.#delete.run(row.seq);
+    this.#resize(accountId, -1);
+    return contactOf(row);
   }
 
-  /** Deep copy of every account's contacts, in creation order (what the data file holds). */
-  dump(): Record<string, StoredContact[]> {
-    const accounts: Record<string, StoredContact[]> = {};
-    for (const [accountId, account] of this.#accounts) {
-      if (account.byId.size > 0) {
-        accounts[accountId] = [...account.byId.values()].map((contact) => structuredClone(contact));
-      }
-    }
-    return accounts;
+  /** account → E.164 → how many upserts wrote that contact since the store was opened or cleared. */
+  writesPerMobile(): Record<string, Record<string, number>> {
+    const writes: Record<string, Record<string, number>> = {};
+    for (const { account, mobile, count } of this.#writes.iterate()) (writes[account] ??= {})[mobile] = count;
+    return writes;
   }
 
-  /**
-   * Replaces every contact with `accounts` (e.g. read from the data file). Throws, changing nothing,
-   * when an account holds the same id or mobile twice.
-   */
-  load(accounts: Record<string, StoredContact[]>): void {
-    const loaded = new Map<string, Account>();
-    for (const [accountId, contacts] of Object.entries(accounts)) {
-      const account: Account = { byId: new Map(), idByMobile: new Map() };
-      for (const contact of contacts) {
-        if (account.byId.has(contact.id) || account.idByMobile.has(contact.mobile.number)) {
-          throw new Error(
-            `account ${accountId} holds contact ${contact.id} (${contact.mobile.number}) twice`,
-          );
-        }
-        account.byId.set(contact.id, structuredClone(contact));
-        account.idByMobile.set(contact.mobile.number, contact.id);
-      }
-      loaded.set(accountId, account);
-    }
-    this.#accounts.clear();
-    for (const [accountId, account] of loaded) this.#accounts.set(accountId, account);
-  }
-
-  /** Forgets every contact. */
+  /** Forgets every contact and every write count. */
   clear(): void {
-    this.#accounts.clear();
+    this.#db.transaction(() => {
+      this.#db.exec('DELETE FROM contacts; DELETE FROM temp.writes;');
+    })();
+    this.#sizes.clear();
+    this.#generation += 1;
   }
 
-  #find(accountId: string, contactId: string): StoredContact | undefined {
-    return this.#accounts.get(accountId)?.byId.get(contactId);
+  /** Closes the database (a data file is checkpointed: its `-wal` file goes away). */
+  close(): void {
+    this.#db.close();
+  }
+
+  #upsertOne(
+    accountId: string,
+    input: ContactInput,
+    strategy: MergeStrategy,
+    blocked: ReadonlySet<string>,
+    nowMs: number,
+  ): UpsertOutcome {
+    if (!E164_PATTERN.test(input.mobile)) return { written: false, input, error: REFUSALS.invalidMobile };
+    if (blocked.has(input.mobile)) return { written: false, input, error: REFUSALS.blocked };
+    const contact = newContact(input, strategy, nowMs);
+    const { changes } = this.#insertNew.run(
+      accountId,
+      contact.id,
+      contact.mobile.number,
+      JSON.stringify(contact),
+    );
+    if (changes === 1) {
+      this.#resize(accountId, +1);
+      return { written: true, created: true, contact };
+    }
+    const row = this.#byMobile.get(accountId, input.mobile);
+    if (row === undefined) throw new Error(`contact ${input.mobile} neither inserted nor found`);
+    const existing = contactOf(row);
+    mergeContact(existing, input, strategy);
+    existing.updated = { at: updatedAt(existing.created.at, nowMs) };
+    this.#rewrite.run(existing.mobile.number, JSON.stringify(existing), row.seq);
+    return { written: true, created: false, contact: existing };
+  }
+
+  #countWritesOf(accountId: string, outcomes: readonly UpsertOutcome[]): void {
+    const written = outcomes.flatMap((outcome) => (outcome.written ? [outcome.contact.mobile.number] : []));
+    if (written.length > 0) this.#countWrites.run(accountId, JSON.stringify(written));
+  }
+
+  #size(accountId: string): number {
+    let size = this.#sizes.get(accountId);
+    if (size === undefined) {
+      size = this.#count.get({ account: accountId, filter: null }) ?? 0;
+      this.#sizes.set(accountId, size);
+    }
+    return size;
+  }
+
+  /** Keeps the cached size of an account (if counted) and the listing cursor right after a create or delete. */
+  #resize(accountId: string, by: number): void {
+    const size = this.#sizes.get(accountId);
+    if (size !== undefined) this.#sizes.set(accountId, size + by);
+    this.#generation += 1;
   }
 }

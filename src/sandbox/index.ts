@@ -13,6 +13,7 @@ export {
   DEFAULT_TOKEN_TTL_SEC,
 } from './options.js';
 export { TOKEN_PATH } from './faults.js';
+export { sandboxDataFile } from './persistence.js';
 export {
   MAX_REQUEST_LOG_ENTRIES,
   type Fault,

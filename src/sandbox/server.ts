@@ -13,11 +13,11 @@ import type { AddressInfo } from 'node:net';
 import { MERGE_STRATEGIES, type MergeStrategy } from '../types.js';
 import { shapeContactsPage, shapeUploadAnswer } from './answer-shape.js';
 import { TokenAuthority, type TokenRequest } from './auth.js';
-import { ContactStore, refusedContact, type RefusedContact, type UpsertOutcome } from './contacts.js';
+import { ContactStore, refusedContact, type RefusedContact } from './contacts.js';
 import { SANDBOX_ERROR_CODES, defaultCodeForStatus, defaultMessageForStatus } from './errors.js';
 import { FaultQueue, type RandomFault } from './faults.js';
 import { applyRuntimeOptions, normaliseOptions, type NormalisedOptions } from './options.js';
-import { DataFileWriter, loadDataFile } from './persistence.js';
+import { openContactDatabase } from './persistence.js';
 import { seededRandom } from './prng.js';
 import { contactInputOf, parseCsvContacts, parseJsonContact } from './request-body.js';
 import { ROUTE_METHODS, resolveRoute, type Route } from './routes.js';
@@ -193,23 +193,21 @@ function parseTokenRequest(contentType: string, text: string): TokenRequest | un
 /** The running simulator; see {@link startSandbox}. */
 class SandboxServer implements Sandbox {
   #options: NormalisedOptions;
-  readonly #store = new ContactStore();
+  readonly #store: ContactStore;
   readonly #auth: TokenAuthority;
   readonly #throttle: Throttle;
   readonly #faults: FaultQueue;
-  readonly #writer: DataFileWriter | undefined;
   readonly #server: Server;
   readonly #pending = new Set<NodeJS.Timeout>();
   #counters = emptyCounters();
-  #writesPerMobile: Record<string, Record<string, number>> = {};
   #requestLog: RequestLogEntry[] = [];
   #url = '';
   #port = 0;
   #closing: Promise<void> | undefined;
 
-  constructor(options: NormalisedOptions, contacts: Record<string, StoredContact[]>) {
+  constructor(options: NormalisedOptions, store: ContactStore) {
     this.#options = options;
-    this.#store.load(contacts);
+    this.#store = store;
     this.#auth = new TokenAuthority(options.clientId, options.clientSecret, () => Date.now());
     this.#throttle = new Throttle(() => ({
       rate: this.#options.rate,
@@ -217,10 +215,6 @@ class SandboxServer implements Sandbox {
       graceMs: this.#options.retryAfterGraceMs,
     }));
     this.#faults = new FaultQueue(seededRandom(options.seed), () => this.#options);
-    this.#writer =
-      options.dataFile === undefined
-        ? undefined
-        : new DataFileWriter(options.dataFile, () => this.#store.dump());
     this.#server = createServer((req, res) => this.#handle(req, res));
     this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -265,7 +259,7 @@ class SandboxServer implements Sandbox {
   stats(): SandboxStats {
     return {
       ...this.#counters,
-      writesPerMobile: structuredClone(this.#writesPerMobile),
+      writesPerMobile: this.#store.writesPerMobile(),
       requestLog: this.#requestLog.slice(-MAX_REQUEST_LOG_ENTRIES).map((entry) => ({ ...entry })),
     };
   }
@@ -292,11 +286,9 @@ class SandboxServer implements Sandbox {
   reset(): void {
     this.#store.clear();
     this.#counters = emptyCounters();
-    this.#writesPerMobile = {};
     this.#requestLog = [];
     this.#faults.clear();
     this.#throttle.reset();
-    this.#writer?.schedule();
   }
 
   close(): Promise<void> {
@@ -307,7 +299,7 @@ class SandboxServer implements Sandbox {
         this.#server.close((error) => (error ? reject(error) : resolve()));
         this.#server.closeAllConnections();
       });
-      await this.#writer?.flush();
+      this.#store.close();
     })();
     return this.#closing;
   }
@@ -338,7 +330,8 @@ class SandboxServer implements Sandbox {
     // Decided now, in arrival order: these depend on the headers and the arrival time only.
     const early = this.#screen(exchange);
     void readBody(req, MAX_BODY_BYTES).then((body) => {
-      if (body === undefined) return; // the client went away mid-request
+      // The client went away mid-request, or the sandbox is closing (its database may be closed).
+      if (body === undefined || this.#closing !== undefined) return;
       if (early !== undefined) this.#send(exchange, early);
       else if (body.tooLarge) {
         this.#send(
@@ -474,7 +467,6 @@ class SandboxServer implements Sandbox {
         this.#options.blocked,
         Date.now(),
       );
-      this.#recordWrites(accountId, outcomes);
       const contacts: StoredContact[] = [];
       const errors: RefusedContact[] = [];
       let inserted = 0;
@@ -509,7 +501,6 @@ class SandboxServer implements Sandbox {
         this.#options.blocked,
         Date.now(),
       );
-      this.#recordWrites(accountId, [outcome]);
       if (!outcome.written) return errorReply(400, outcome.error.code, outcome.error.description);
       return { status: 201, body: { success: true, data: [outcome.contact] } };
     }
@@ -541,7 +532,6 @@ class SandboxServer implements Sandbox {
     if (exchange.method === 'DELETE') {
       const contact = this.#store.remove(accountId, contactId);
       if (contact === undefined) return notFound;
-      this.#writer?.schedule();
       return { status: 200, body: { success: true, data: contact } };
     }
     const parsed = parseJsonContact(body.toString('utf8'));
@@ -550,20 +540,7 @@ class SandboxServer implements Sandbox {
     if (outcome.kind === 'not-found') return notFound;
     if (outcome.kind === 'refused')
       return errorReply(outcome.status, outcome.error.code, outcome.error.description);
-    this.#writer?.schedule();
     return { status: 200, body: { success: true, data: outcome.contact } };
-  }
-
-  #recordWrites(accountId: string, outcomes: readonly UpsertOutcome[]): void {
-    let wrote = false;
-    for (const outcome of outcomes) {
-      if (!outcome.written) continue;
-      const perMobile = (this.#writesPerMobile[accountId] ??= {});
-      const mobile = outcome.contact.mobile.number;
-      perMobile[mobile] = (perMobile[mobile] ?? 0) + 1;
-      wrote = true;
-    }
-    if (wrote) this.#writer?.schedule();
   }
 
   #send(exchange: Exchange, reply: Reply): void {
@@ -633,8 +610,13 @@ class SandboxServer implements Sandbox {
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const normalised = normaliseOptions(options);
-  const contacts = normalised.dataFile === undefined ? {} : await loadDataFile(normalised.dataFile);
-  const sandbox = new SandboxServer(normalised, contacts);
-  await sandbox.listen();
+  const store = new ContactStore(openContactDatabase(normalised.dataFile));
+  const sandbox = new SandboxServer(normalised, store);
+  try {
+    await sandbox.listen();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   return sandbox;
 }

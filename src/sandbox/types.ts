@@ -44,8 +44,10 @@ export interface SandboxOptions {
   /** The only client secret the token endpoint accepts. @default 'sandbox' */
   clientSecret?: string;
   /**
-   * JSON file holding the contacts: loaded at start (a missing file is an empty sandbox), saved
-   * atomically (temporary file + rename) shortly after writes and on {@link Sandbox.close}.
+   * SQLite file holding the contacts (created when missing), so they survive a restart. Every write
+   * is committed before it is answered, so a killed sandbox loses nothing it acknowledged. A JSON data
+   * file of sakari-sync 0.1 at this path is converted on start (the JSON is kept as `<file>.v1.json`).
+   * Without it the contacts live in a temporary database, gone on {@link Sandbox.close}.
    */
   dataFile?: string;
   /** Seeds the PRNG behind `failRate` / `dropRate`, so a run's faults are reproducible. @default random */
@@ -114,7 +116,7 @@ export interface Sandbox {
    * Issued tokens stay valid, so a client with a cached token keeps working.
    */
   reset(): void;
-  /** Closes the server and every open socket, then saves the data file (if any). */
+  /** Closes the server and every open socket, then the contact database. */
   close(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ import { SakariClient } from '../../src/sakari/client.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ContactPayload } from '../../src/types.js';
 import { ROOT, readCsv, reportPathOf, runCli, tempDir, sandboxFlags } from '../helpers.js';
+import { readDataFile } from '../sandbox/helpers.js';
 
 const SOURCE = [
   'mobile,first name,email',
@@ -89,7 +90,7 @@ describe('reconcile command', () => {
 
   test('--sandbox sees what earlier --sandbox runs stored; --fix repairs it; a second run exits 0', async () => {
     const stateDir = path.join(dir, 'state');
-    const dataFile = path.join(stateDir, 'sandbox-data.json');
+    const dataFile = path.join(stateDir, 'sandbox-data.db');
     await seedDataFile(
       dataFile,
       [
@@ -157,10 +158,7 @@ describe('reconcile command', () => {
     const json = JSON.parse(again.stdout);
     expect(json.counts).toMatchObject({ matched: 3, missing: 0, different: 0, extra: 1 });
     expect(json.exitCode).toBe(0);
-    const stored = JSON.parse(readFileSync(dataFile, 'utf8')).accounts[SANDBOX_ACCOUNT] as Array<{
-      mobile: { number: string };
-      firstName?: string;
-    }>;
+    const stored = readDataFile(dataFile)[SANDBOX_ACCOUNT] ?? [];
     expect(stored.find((c) => c.mobile.number === e164(2))?.firstName).toBe('Bob');
   });
 

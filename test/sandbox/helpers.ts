@@ -1,4 +1,5 @@
 /** Small HTTP helpers for the sandbox tests: real requests with the global `fetch`. */
+import Database from 'better-sqlite3';
 import {
   startSandbox,
   type Sandbox,
@@ -148,4 +149,24 @@ export function errorOf(reply: Answer): { code: string; message: string } | unde
 /** Resolves after `ms` real milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * What a sandbox data file holds, read from the SQLite file itself by a connection of our own
+ * (read-only), as account → contacts in creation order.
+ */
+export function readDataFile(file: string): Record<string, StoredContact[]> {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const accounts: Record<string, StoredContact[]> = {};
+    const rows = db.prepare('SELECT account, contact FROM contacts ORDER BY seq').all() as Array<{
+      account: string;
+      contact: string;
+    }>;
+    for (const { account, contact } of rows)
+      (accounts[account] ??= []).push(JSON.parse(contact) as StoredContact);
+    return accounts;
+  } finally {
+    db.close();
+  }
 }

@@ -50,7 +50,10 @@ export function sandboxCommand(context: CliContext): CommandModule<object, Sandb
         .option('blocked', { type: 'string', array: true, describe: 'E.164 numbers answered with CONT-010' })
         .option('client-id', { type: 'string', default: 'sandbox' })
         .option('client-secret', { type: 'string', default: 'sandbox' })
-        .option('data-file', { type: 'string', describe: 'keep contacts in this JSON file across restarts' })
+        .option('data-file', {
+          type: 'string',
+          describe: 'keep contacts in this SQLite file across restarts',
+        })
         .option('seed', {
           type: 'number',
           describe: 'seed for the random faults (reproducible runs)',
