@@ -3,7 +3,6 @@
  * read → map → normalise phones → validate → dedupe → check state → batch → upsert → report.
  */
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import pLimit from 'p-limit';
 import {
   resolveImportSettings,

@@ -7,7 +7,6 @@
  * report:   reconcile.csv, summary.json, report.html (+ fix.ndjson and an import run with --fix)
  */
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
 import { exitCodeOfError } from '../exit-codes.js';
 import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
