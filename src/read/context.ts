@@ -77,3 +77,26 @@ export function makeMalformedRow(
 export function excerpt(text: string): string {
   return text.length <= RAW_EXCERPT_CHARS ? text : text.slice(0, RAW_EXCERPT_CHARS);
 }
+
+/**
+ * The rows a reader made while one chunk was processed, taken as one batch: one async step per
+ * chunk instead of one per record.
+ */
+export class RowBatch {
+  private rows: SourceRow[] = [];
+
+  push(row: SourceRow): void {
+    this.rows.push(row);
+  }
+
+  /** Whether rows are waiting to be taken. */
+  get pending(): boolean {
+    return this.rows.length > 0;
+  }
+
+  take(): SourceRow[] {
+    const rows = this.rows;
+    this.rows = [];
+    return rows;
+  }
+}

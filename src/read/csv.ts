@@ -29,7 +29,7 @@
 
 import { Parser, type CsvError, type Options } from 'csv-parse';
 
-import { MAX_RECORD_CHARS, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
+import { makeMalformedRow, makeRow, MAX_RECORD_CHARS, type ReaderContext, RowBatch } from './context.js';
 import { CsvScan, MAX_SKIPPED_RECORD_CHARS, type ScannedRecord } from './csv-scan.js';
 import { detectDelimiter } from './detect.js';
 import { SourceError, describeSource } from './errors.js';
@@ -127,7 +127,7 @@ class CsvRecords {
   stopped = false;
   private readonly parser: CapturingParser;
   private readonly scan: CsvScan;
-  private batch: SourceRow[] = [];
+  private readonly batch = new RowBatch();
   private headers: string[] | undefined;
   private protoIndex = -1;
   private failure: unknown;
@@ -186,13 +186,11 @@ class CsvRecords {
 
   /** Whether rows are waiting to be taken. */
   get pending(): boolean {
-    return this.batch.length > 0;
+    return this.batch.pending;
   }
 
   take(): SourceRow[] {
-    const rows = this.batch;
-    this.batch = [];
-    return rows;
+    return this.batch.take();
   }
 
   /** Throws the file-level error of a record whose end was not found (see {@link CsvScan}). */

@@ -12,12 +12,13 @@ import Parser from 'stream-json/Parser.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
 
 import {
-  MAX_NESTING_DEPTH,
-  nestedDeeperThan,
   excerpt,
   makeMalformedRow,
   makeRow,
+  MAX_NESTING_DEPTH,
+  nestedDeeperThan,
   type ReaderContext,
+  RowBatch,
 } from './context.js';
 import { SourceError, describeSource } from './errors.js';
 import type { SourceRow } from '../types.js';
@@ -90,7 +91,7 @@ class CapturingStreamArray extends StreamArray {
 class JsonElements {
   private readonly parser: CapturingParser;
   private readonly streamer: CapturingStreamArray;
-  private batch: SourceRow[] = [];
+  private readonly batch = new RowBatch();
   private emitted = 0;
   private failure: unknown;
 
@@ -125,13 +126,11 @@ class JsonElements {
 
   /** Whether rows are waiting to be taken. */
   get pending(): boolean {
-    return this.batch.length > 0;
+    return this.batch.pending;
   }
 
   take(): SourceRow[] {
-    const rows = this.batch;
-    this.batch = [];
-    return rows;
+    return this.batch.take();
   }
 
   throwIfFailed(): void {

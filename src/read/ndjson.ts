@@ -6,7 +6,14 @@
  * a line longer than {@link MAX_RECORD_CHARS}, which is not held in memory beyond that bound.
  */
 
-import { MAX_RECORD_CHARS, excerpt, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
+import {
+  excerpt,
+  makeMalformedRow,
+  makeRow,
+  MAX_RECORD_CHARS,
+  type ReaderContext,
+  RowBatch,
+} from './context.js';
 import type { SourceRow } from '../types.js';
 
 /** Reads NDJSON text into rows, handed over in batches (one per chunk of text), in source order. */
@@ -29,7 +36,7 @@ class NdjsonLines {
   /** Inside an over-long line that was already reported: drop text up to its end. */
   private skipping = false;
   private index = 0;
-  private batch: SourceRow[] = [];
+  private readonly batch = new RowBatch();
 
   constructor(private readonly context: ReaderContext) {}
 
@@ -63,13 +70,11 @@ class NdjsonLines {
 
   /** Whether rows are waiting to be taken. */
   get pending(): boolean {
-    return this.batch.length > 0;
+    return this.batch.pending;
   }
 
   take(): SourceRow[] {
-    const rows = this.batch;
-    this.batch = [];
-    return rows;
+    return this.batch.take();
   }
 
   private onTooLong(start: string): void {

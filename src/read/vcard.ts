@@ -30,7 +30,14 @@
 
 import ICAL from 'ical.js';
 
-import { MAX_RECORD_CHARS, excerpt, makeMalformedRow, makeRow, type ReaderContext } from './context.js';
+import {
+  excerpt,
+  makeMalformedRow,
+  makeRow,
+  MAX_RECORD_CHARS,
+  type ReaderContext,
+  RowBatch,
+} from './context.js';
 import { SourceError, describeSource } from './errors.js';
 import type { SourceRow } from '../types.js';
 
@@ -107,18 +114,16 @@ class CardSplitter {
   sawCard = false;
   dropUntilLineEnd = false;
   private card: OpenCard | undefined;
-  private batch: SourceRow[] = [];
+  private readonly batch = new RowBatch();
 
   constructor(private readonly context: ReaderContext) {}
 
   get pending(): boolean {
-    return this.batch.length > 0;
+    return this.batch.pending;
   }
 
   take(): SourceRow[] {
-    const rows = this.batch;
-    this.batch = [];
-    return rows;
+    return this.batch.take();
   }
 
   line(text: string, lineNumber: number): void {

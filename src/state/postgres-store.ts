@@ -4,13 +4,15 @@ import { redactStateLocation } from './backend.js';
 import { StateStoreError } from './errors.js';
 import { PgRunLock } from './pg-lock.js';
 import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
-import type {
-  AckedRow,
-  AckedStatus,
-  KnownContact,
-  ProcessedFile,
-  RunRecord,
-  StateStoreOptions,
+import {
+  toRunRecord,
+  type AckedRow,
+  type AckedStatus,
+  type KnownContact,
+  type ProcessedFile,
+  type RunRecord,
+  type RunRow,
+  type StateStoreOptions,
 } from './store.js';
 
 /**
@@ -30,20 +32,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 const RUN_COLUMNS =
   'id, command, job_key, source_sha256, options_hash, started_at, finished_at, status, counts, resumed_from, pid';
-
-type RunRow = {
-  id: string;
-  command: string;
-  job_key: string;
-  source_sha256: string;
-  options_hash: string;
-  started_at: string;
-  finished_at: string | null;
-  status: RunRecord['status'];
-  counts: string | null;
-  resumed_from: string | null;
-  pid: number;
-};
 
 /**
  * The state of sakari-sync in PostgreSQL (`--state postgres://...`, CONTRACT §8): the same
@@ -292,23 +280,6 @@ export class PostgresStateStore implements StateBackend {
     this.#closed = true;
     await this.#pool.end();
   }
-}
-
-function toRunRecord(row: RunRow): RunRecord {
-  const run: RunRecord = {
-    id: row.id,
-    command: row.command,
-    jobKey: row.job_key,
-    sourceSha256: row.source_sha256,
-    optionsHash: row.options_hash,
-    startedAt: row.started_at,
-    status: row.status,
-    pid: row.pid,
-  };
-  if (row.finished_at !== null) run.finishedAt = row.finished_at;
-  if (row.counts !== null) run.counts = JSON.parse(row.counts) as Record<string, number>;
-  if (row.resumed_from !== null) run.resumedFrom = row.resumed_from;
-  return run;
 }
 
 /** A driver error's message, with the connection string's password removed should it appear. */

@@ -105,7 +105,8 @@ export interface StateStoreOptions {
   now?: () => Date;
 }
 
-type RunRow = {
+/** A `runs` row as both stores hold it (the PostgreSQL store uses the same columns). */
+export type RunRow = {
   id: string;
   command: string;
   job_key: string;
@@ -496,7 +497,8 @@ export class StateStore {
   }
 }
 
-function toRunRecord(row: RunRow): RunRecord {
+/** A `runs` row as the {@link RunRecord} callers see. */
+export function toRunRecord(row: RunRow): RunRecord {
   const run: RunRecord = {
     id: row.id,
     command: row.command,
