@@ -16,3 +16,5 @@ export {
 } from './cluster.js';
 export { DEFAULT_RETRY, backoffDelay, parseRetryAfter } from './retry.js';
 export type { RetryPolicy } from './retry.js';
+export { AdaptivePace } from './pace.js';
+export type { PaceOptions, PacePoint, PaceSummary } from './pace.js';
