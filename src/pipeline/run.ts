@@ -171,6 +171,9 @@ export async function runImport(
     if (api) {
       limiter = await createAccountLimiter({
         rate: settings.rate,
+        fixedRate: settings.fixedRate,
+        // The pace the account's last run ended on (issue 18); the ceiling on a first run.
+        startRate: settings.fixedRate ? undefined : store?.getPace(settings.account),
         maxConcurrent: settings.concurrency,
         redis: settings.redisUrl
           ? {
@@ -197,8 +200,12 @@ export async function runImport(
       account: settings.account,
       runId,
     });
-    const outcome = await pipeline.run(resumeChain, hooks, store);
+    const paceNow = limiter ? () => limiter?.currentRate : () => undefined;
+    const outcome = await pipeline.run(resumeChain, hooks, store, paceNow);
     const api_ = client ? client.stats : stats;
+    const pace = limiter?.paceSummary();
+    // Only a run that sent something learnt a pace worth starting the next one from.
+    if (store && pace && !pace.fixed && api_.requests > 0) store.setPace(settings.account, pace.next);
     const meta = {
       command: settings.command,
       sources: pipeline.sources.map((info, i) => ({
@@ -210,6 +217,7 @@ export async function runImport(
       dryRun: settings.dryRun,
       startedAt,
       api: api_,
+      ...(pace === undefined ? {} : { pace }),
       settings: redactSettings({ ...settings, api }),
     };
     if (outcome.error) {
@@ -259,6 +267,7 @@ class ImportPipeline {
     resumeChain: ReadonlySet<string>,
     hooks: RunHooks,
     store: StateStore | null,
+    paceNow: () => number | undefined = () => undefined,
   ): Promise<{ error?: unknown }> {
     const { settings, report } = this;
     const started = Date.now();
@@ -280,6 +289,7 @@ class ImportPipeline {
         rowsDone: p.rowsDone,
         requests: p.api.requests,
         throttled: p.api.throttled,
+        pace: paceNow(),
       });
       hooks.onProgress?.(p);
     }, PROGRESS_INTERVAL_MS);
@@ -352,6 +362,7 @@ class ImportPipeline {
       rowsDone: last.rowsDone,
       requests: last.api.requests,
       throttled: last.api.throttled,
+      pace: paceNow(),
     });
     hooks.onProgress?.(last);
     return error === undefined ? {} : { error };
