@@ -102,6 +102,8 @@ export class AdaptivePace {
   /** When the pace last changed, or the pause after a 429 ended: probes count from there. */
   #since: number | undefined;
   #requestsSince = 0;
+  /** The first request, or the end of the pause after the last decrease: a 429 long after it is "sustained". */
+  #steadySince: number | undefined;
   /** 429s until then answer requests sent before the last decrease took effect. */
   #holdUntil = Number.NEGATIVE_INFINITY;
   #slowProbes = 0;
@@ -143,6 +145,7 @@ export class AdaptivePace {
     this.#lastStart = at;
     if (this.#since === undefined) {
       this.#since = at;
+      this.#steadySince = at;
       this.#record(at);
     }
     this.#requestsSince++;
@@ -167,7 +170,7 @@ export class AdaptivePace {
     this.#throttled++;
     if (this.fixed || at < this.#holdUntil) return false;
     const resumeAt = Math.max(at, pausedUntil);
-    const sustained = this.#since !== undefined && at - this.#since >= CONFIRM_MS;
+    const sustained = this.#steadySince !== undefined && at - this.#steadySince >= CONFIRM_MS;
     this.#broken = this.#pace;
     this.#pace = Math.max(this.floor, this.#pace * (sustained ? GENTLE_DECREASE : FAST_DECREASE));
     this.#decreases++;
@@ -176,6 +179,7 @@ export class AdaptivePace {
     // pace covers a request released just before the pause was heard.
     this.#holdUntil = resumeAt + Math.ceil(1000 / this.#broken);
     this.#since = resumeAt;
+    this.#steadySince = resumeAt;
     this.#requestsSince = 0;
     this.#record(at);
     return true;
@@ -190,6 +194,7 @@ export class AdaptivePace {
       this.#broken = this.#pace;
       this.#holdUntil = at + Math.ceil(1000 / this.#pace);
       this.#slowProbes = 0;
+      this.#steadySince = at;
     }
     this.#pace = next;
     this.#since = at;
