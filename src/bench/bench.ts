@@ -6,8 +6,11 @@
  * - dry-run: the whole import pipeline without sending, at N rows and at N/10 rows (memory flatness).
  * - rerun: a second, real run over N rows that Sakari already has: 0 requests expected.
  * - rate: a real import against the sandbox limited to R requests/s: achieved rate and Retry-After violations.
+ * - pace (issue 18, adaptive pace): `--rate 20` against a sandbox allowing 5 requests/s, 4,000
+ *   contacts in batches of 10, twice (the second run starts at the remembered pace); then a
+ *   sandbox allowing more than `--rate`. About three minutes.
  *
- * Options: --rows N (default 1,000,000), --rate R (default 20), --only ceiling,dry-run,rerun,rate.
+ * Options: --rows N (default 1,000,000), --rate R (default 20), --only ceiling,dry-run,rerun,rate,pace.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -146,11 +149,99 @@ async function rateRun(file: string, work: string, rate: number): Promise<Measur
   }
 }
 
+/** Issue 18's targets: the server's limit, `--rate` (the ceiling), contacts and batch size. */
+const PACE_LIMIT = 5;
+const PACE_CEILING = 20;
+const PACE_BATCH_SIZE = 10;
+/** With the generator's ~7 % invalid rows, about 4,000 valid contacts. */
+const PACE_ROWS = 4_300;
+
+/**
+ * One import against `sandbox` with `--rate ceiling` and the given state store, measured at the
+ * server: write requests, 429s, Retry-After violations and the achieved rate of accepted writes
+ * over the span of the writes.
+ */
+async function paceImport(
+  file: string,
+  work: string,
+  sandbox: Awaited<ReturnType<typeof startSandbox>>,
+  ceiling: number,
+  statePath: string,
+): Promise<Record<string, number | string>> {
+  const logged = sandbox.stats().requestLog.length;
+  const before = sandbox.stats();
+  const settings = await resolveImportSettings({
+    sources: [file],
+    state: statePath,
+    full: true,
+    reportDir: path.join(work, 'reports'),
+    apiUrl: sandbox.url,
+    account: 'bench-pace',
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+    batchSize: PACE_BATCH_SIZE,
+    concurrency: 2,
+    rate: ceiling,
+  });
+  const result = await runImport(settings);
+  const after = sandbox.stats();
+  const writes = after.requestLog
+    .slice(logged)
+    .filter((entry) => entry.method === 'POST' && entry.path.includes('/contacts'));
+  const accepted = writes.filter((entry) => entry.status >= 200 && entry.status < 300).length;
+  const spanSeconds = writes.length > 1 ? (writes[writes.length - 1]!.at - writes[0]!.at) / 1000 : 1;
+  const throttled = after.throttled - before.throttled;
+  const stored = sandbox.contacts('bench-pace').map((contact) => contact.mobile.number);
+  const pace = result.api.pace;
+  return {
+    valid: result.counts.valid,
+    failed: result.counts.failed,
+    stored: stored.length,
+    storedUnique: new Set(stored).size,
+    writes: writes.length,
+    throttled,
+    throttledShare: Number((throttled / Math.max(1, writes.length)).toFixed(3)),
+    retryAfterViolations: after.retryAfterViolations - before.retryAfterViolations,
+    achieved: Number(((accepted - 1) / spanSeconds).toFixed(2)),
+    seconds: Number((result.durationMs / 1000).toFixed(1)),
+    paceStart: pace?.start ?? '',
+    paceSettled: pace?.settled ?? '',
+    paceNext: pace?.next ?? '',
+  };
+}
+
+/** Issue 18's three measurements, each against a fresh sandbox. */
+async function paceRuns(file: string, work: string): Promise<Measurement> {
+  const statePath = path.join(work, 'pace-state.db');
+  const limited = await startSandbox({ rate: PACE_LIMIT });
+  const extra: Record<string, number | string> = {};
+  try {
+    for (const [prefix, run] of [
+      ['first.', await paceImport(file, work, limited, PACE_CEILING, statePath)],
+      ['next.', await paceImport(file, work, limited, PACE_CEILING, statePath)],
+    ] as const) {
+      for (const [key, value] of Object.entries(run)) extra[`${prefix}${key}`] = value;
+    }
+  } finally {
+    await limited.close();
+  }
+  const generous = await startSandbox({ rate: PACE_CEILING * 3 });
+  try {
+    const run = await paceImport(file, work, generous, PACE_CEILING, path.join(work, 'pace-above.db'));
+    for (const [key, value] of Object.entries(run)) extra[`above.${key}`] = value;
+  } finally {
+    await generous.close();
+  }
+  const rows = Number(extra['first.valid']);
+  return { rows, seconds: 0, rowsPerSecond: 0, peakRssMb: peakRssMb(), extra };
+}
+
 async function child(kind: string, file: string, work: string, rate: number): Promise<void> {
   let result: Measurement;
   if (kind === 'ceiling') result = await ceiling(file);
   else if (kind === 'dry-run') result = await importRun(file, work, { dryRun: true });
   else if (kind === 'rerun') result = await rerun(file, work);
+  else if (kind === 'pace') result = await paceRuns(file, work);
   else result = await rateRun(file, work, rate);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -178,14 +269,17 @@ function flag(name: string, fallback: string): string {
 async function mainBench(): Promise<void> {
   const rows = Number(flag('rows', '1000000'));
   const rate = Number(flag('rate', '20'));
-  const only = new Set(flag('only', 'ceiling,dry-run,rerun,rate').split(','));
+  const only = new Set(flag('only', 'ceiling,dry-run,rerun,rate,pace').split(','));
   const work = await mkdtemp(path.join(os.tmpdir(), 'sakari-bench-'));
   try {
     const big = path.join(work, `contacts-${rows}.csv`);
     const small = path.join(work, `contacts-${rows / 10}.csv`);
     const rateFile = path.join(work, 'contacts-rate.csv');
-    await generateContactsCsv(big, rows);
-    await generateContactsCsv(small, Math.round(rows / 10));
+    const needsBig = only.has('ceiling') || only.has('dry-run') || only.has('rerun');
+    if (needsBig) {
+      await generateContactsCsv(big, rows);
+      await generateContactsCsv(small, Math.round(rows / 10));
+    }
     await generateContactsCsv(rateFile, rate * 5 * 12, 7); // about 12 s of traffic at batch size 5
     const fmt = (m: Measurement): string =>
       `${Math.round(m.rowsPerSecond).toLocaleString('en')} rows/s, ${m.rows.toLocaleString('en')} rows in ${m.seconds.toFixed(1)} s, peak RSS ${m.peakRssMb} MB`;
@@ -225,6 +319,24 @@ async function mainBench(): Promise<void> {
       const e = limited.extra ?? {};
       console.log(
         `rate-limited import (sandbox limit ${rate} req/s): achieved ${e.achievedRequestsPerSecond} req/s = ${e.ratio}x (target >= 0.9), ${e.throttled} throttled, ${e.retryAfterViolations} Retry-After violations (target 0)`,
+      );
+    }
+    if (only.has('pace')) {
+      const paceFile = path.join(work, 'contacts-pace.csv');
+      await generateContactsCsv(paceFile, PACE_ROWS, 18);
+      const e = runChild('pace', paceFile, work, rate).extra ?? {};
+      const run = (prefix: string, limit: number): string =>
+        `${e[`${prefix}writes`]} writes, ${e[`${prefix}throttled`]} × 429 = ${(Number(e[`${prefix}throttledShare`]) * 100).toFixed(1)}%, ` +
+        `${e[`${prefix}retryAfterViolations`]} Retry-After violations, achieved ${e[`${prefix}achieved`]}/s = ` +
+        `${(Number(e[`${prefix}achieved`]) / limit).toFixed(3)}x, pace ${e[`${prefix}paceStart`]} → settled ${e[`${prefix}paceSettled`]} → next ${e[`${prefix}paceNext`]}, ` +
+        `${e[`${prefix}stored`]} stored (${e[`${prefix}storedUnique`]} unique) of ${e[`${prefix}valid`]} valid, ${e[`${prefix}seconds`]} s`;
+      console.log(
+        `adaptive pace, sandbox limit ${PACE_LIMIT}/s, --rate ${PACE_CEILING}, batches of ${PACE_BATCH_SIZE}:`,
+      );
+      console.log(`  first run: ${run('first.', PACE_LIMIT)} (targets: 429s <= 5%, 0 violations, >= 0.85x)`);
+      console.log(`  next run:  ${run('next.', PACE_LIMIT)} (target: <= 2 429s)`);
+      console.log(
+        `  limit ${PACE_CEILING * 3}/s above --rate ${PACE_CEILING}: ${run('above.', PACE_CEILING)} (target >= 0.95x of --rate)`,
       );
     }
   } finally {
