@@ -14,7 +14,11 @@ import { MERGE_STRATEGIES, type MergeStrategy } from './types.js';
 export const DEFAULT_API_URL = 'https://api.sakari.io';
 /** 500 rows keeps one CSV upload well under a second of server work and bounds what a failed batch repeats. */
 export const DEFAULT_BATCH_SIZE = 500;
-/** Sakari documents no per-account limit; 10 requests/s is a polite default a user raises with --rate. */
+/**
+ * Sakari documents no per-account limit; 10 requests/s is a polite default a user raises with
+ * --rate. It is the ceiling of the adaptive pace, which finds the account's limit below it from
+ * the 429s (issue 18); --fixed-rate makes it the pace.
+ */
 export const DEFAULT_RATE = 10;
 /** Two batches in flight hide one round trip of latency without piling up work a 429 would stall. */
 export const DEFAULT_CONCURRENCY = 2;
@@ -56,7 +60,10 @@ export interface ImportSettings {
   requireSmsConsent: boolean;
   mergeStrategy: MergeStrategy;
   batchSize: number;
+  /** Requests/s: the ceiling of the adaptive pace, or the pace with `fixedRate`. */
   rate: number;
+  /** Keep to `rate` instead of adapting the pace to the server's 429s. */
+  fixedRate: boolean;
   concurrency: number;
   workers: number;
   dryRun: boolean;
@@ -165,6 +172,8 @@ export interface ImportInput {
   mergeStrategy?: string;
   batchSize?: number;
   rate?: number;
+  /** Keep to `rate` rather than adapt the pace to the server's 429s. @default false */
+  fixedRate?: boolean;
   concurrency?: number;
   workers?: number;
   dryRun?: boolean;
@@ -292,6 +301,7 @@ export async function resolveImportSettings(
     mergeStrategy,
     batchSize,
     rate,
+    fixedRate: input.fixedRate ?? false,
     concurrency,
     workers,
     dryRun,

@@ -11,9 +11,12 @@
  * - sandbox: `--sandbox` runs as a user evaluating the tool would make them (state folder, so the
  *   sandbox keeps its data file), `--rate 1000 --batch-size 1000`, over S rows: the first import's
  *   time against a dry run of the same file, and the peak RSS of it and of an unchanged re-run.
+ * - pace (issue 18, adaptive pace): `--rate 20` against a sandbox allowing 5 requests/s, 4,000
+ *   contacts in batches of 10, twice (the second run starts at the remembered pace); then a
+ *   sandbox allowing more than `--rate`. About three minutes.
  *
  * Options: --rows N (default 1,000,000), --rate R (default 20), --xlsx-rows X (default 200,000),
- * --sandbox-rows S (default 200,000), --only ceiling,dry-run,rerun,rate,xlsx,sandbox.
+ * --sandbox-rows S (default 200,000), --only ceiling,dry-run,rerun,rate,xlsx,sandbox,pace.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -151,6 +154,93 @@ async function rateRun(file: string, work: string, rate: number): Promise<Measur
   }
 }
 
+/** Issue 18's targets: the server's limit, `--rate` (the ceiling), contacts and batch size. */
+const PACE_LIMIT = 5;
+const PACE_CEILING = 20;
+const PACE_BATCH_SIZE = 10;
+/** The generator makes ~15 % of rows invalid or duplicate: about 4,000 valid contacts. */
+const PACE_ROWS = 4_700;
+
+/**
+ * One import against `sandbox` with `--rate ceiling` and the given state store, measured at the
+ * server: write requests, 429s, Retry-After violations and the achieved rate of accepted writes
+ * over the span of the writes.
+ */
+async function paceImport(
+  file: string,
+  work: string,
+  sandbox: Awaited<ReturnType<typeof startSandbox>>,
+  ceiling: number,
+  statePath: string,
+): Promise<Record<string, number | string>> {
+  const logged = sandbox.stats().requestLog.length;
+  const before = sandbox.stats();
+  const settings = await resolveImportSettings({
+    sources: [file],
+    state: statePath,
+    full: true,
+    reportDir: path.join(work, 'reports'),
+    apiUrl: sandbox.url,
+    account: 'bench-pace',
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+    batchSize: PACE_BATCH_SIZE,
+    concurrency: 2,
+    rate: ceiling,
+  });
+  const result = await runImport(settings);
+  const after = sandbox.stats();
+  const writes = after.requestLog
+    .slice(logged)
+    .filter((entry) => entry.method === 'POST' && entry.path.includes('/contacts'));
+  const accepted = writes.filter((entry) => entry.status >= 200 && entry.status < 300).length;
+  const spanSeconds = writes.length > 1 ? (writes[writes.length - 1]!.at - writes[0]!.at) / 1000 : 1;
+  const throttled = after.throttled - before.throttled;
+  const stored = sandbox.contacts('bench-pace').map((contact) => contact.mobile.number);
+  const pace = result.api.pace;
+  return {
+    valid: result.counts.valid,
+    failed: result.counts.failed,
+    stored: stored.length,
+    storedUnique: new Set(stored).size,
+    writes: writes.length,
+    throttled,
+    throttledShare: Number((throttled / Math.max(1, writes.length)).toFixed(3)),
+    retryAfterViolations: after.retryAfterViolations - before.retryAfterViolations,
+    achieved: Number(((accepted - 1) / spanSeconds).toFixed(2)),
+    seconds: Number((result.durationMs / 1000).toFixed(1)),
+    paceStart: pace?.start ?? '',
+    paceSettled: pace?.settled ?? '',
+    paceNext: pace?.next ?? '',
+  };
+}
+
+/** Issue 18's three measurements, each against a fresh sandbox. */
+async function paceRuns(file: string, work: string): Promise<Measurement> {
+  const statePath = path.join(work, 'pace-state.db');
+  const limited = await startSandbox({ rate: PACE_LIMIT });
+  const extra: Record<string, number | string> = {};
+  try {
+    for (const [prefix, run] of [
+      ['first.', await paceImport(file, work, limited, PACE_CEILING, statePath)],
+      ['next.', await paceImport(file, work, limited, PACE_CEILING, statePath)],
+    ] as const) {
+      for (const [key, value] of Object.entries(run)) extra[`${prefix}${key}`] = value;
+    }
+  } finally {
+    await limited.close();
+  }
+  const generous = await startSandbox({ rate: PACE_CEILING * 3 });
+  try {
+    const run = await paceImport(file, work, generous, PACE_CEILING, path.join(work, 'pace-above.db'));
+    for (const [key, value] of Object.entries(run)) extra[`above.${key}`] = value;
+  } finally {
+    await generous.close();
+  }
+  const rows = Number(extra['first.valid']);
+  return { rows, seconds: 0, rowsPerSecond: 0, peakRssMb: peakRssMb(), extra };
+}
+
 async function child(kind: string, file: string, work: string, rate: number): Promise<void> {
   let result: Measurement;
   if (kind === 'ceiling') result = await ceiling(file);
@@ -163,7 +253,8 @@ async function child(kind: string, file: string, work: string, rate: number): Pr
       sandbox: true,
       statePath: path.join(work, 'sandbox-state', 'state.db'),
     });
-  } else result = await rateRun(file, work, rate);
+  } else if (kind === 'pace') result = await paceRuns(file, work);
+  else result = await rateRun(file, work, rate);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -192,7 +283,7 @@ async function mainBench(): Promise<void> {
   const rate = Number(flag('rate', '20'));
   const xlsxRows = Number(flag('xlsx-rows', '200000'));
   const sandboxRows = Number(flag('sandbox-rows', '200000'));
-  const only = new Set(flag('only', 'ceiling,dry-run,rerun,rate,xlsx,sandbox').split(','));
+  const only = new Set(flag('only', 'ceiling,dry-run,rerun,rate,xlsx,sandbox,pace').split(','));
   const work = await mkdtemp(path.join(os.tmpdir(), 'sakari-bench-'));
   try {
     const big = path.join(work, `contacts-${rows}.csv`);
@@ -276,6 +367,24 @@ async function mainBench(): Promise<void> {
         `--sandbox import, unchanged re-run:             ${fmt(again)}, ${again.extra?.requests} requests`,
       );
       console.log(`  peak RSS ${again.peakRssMb} MB (target <= 300)`);
+    }
+    if (only.has('pace')) {
+      const paceFile = path.join(work, 'contacts-pace.csv');
+      await generateContactsCsv(paceFile, PACE_ROWS, 18);
+      const e = runChild('pace', paceFile, work, rate).extra ?? {};
+      const run = (prefix: string, limit: number): string =>
+        `${e[`${prefix}writes`]} writes, ${e[`${prefix}throttled`]} × 429 = ${(Number(e[`${prefix}throttledShare`]) * 100).toFixed(1)}%, ` +
+        `${e[`${prefix}retryAfterViolations`]} Retry-After violations, achieved ${e[`${prefix}achieved`]}/s = ` +
+        `${(Number(e[`${prefix}achieved`]) / limit).toFixed(3)}x, pace ${e[`${prefix}paceStart`]} → settled ${e[`${prefix}paceSettled`]} → next ${e[`${prefix}paceNext`]}, ` +
+        `${e[`${prefix}stored`]} stored (${e[`${prefix}storedUnique`]} unique) of ${e[`${prefix}valid`]} valid, ${e[`${prefix}seconds`]} s`;
+      console.log(
+        `adaptive pace, sandbox limit ${PACE_LIMIT}/s, --rate ${PACE_CEILING}, batches of ${PACE_BATCH_SIZE}:`,
+      );
+      console.log(`  first run: ${run('first.', PACE_LIMIT)} (targets: 429s <= 5%, 0 violations, >= 0.85x)`);
+      console.log(`  next run:  ${run('next.', PACE_LIMIT)} (target: <= 2 429s)`);
+      console.log(
+        `  limit ${PACE_CEILING * 3}/s above --rate ${PACE_CEILING}: ${run('above.', PACE_CEILING)} (target >= 0.95x of --rate)`,
+      );
     }
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -28,6 +28,7 @@ export interface PipelineArgs extends ConnectionArgs {
   'merge-strategy': string;
   'batch-size'?: number;
   rate?: number;
+  'fixed-rate': boolean;
   concurrency?: number;
   workers?: number;
   'dry-run': boolean;
@@ -102,7 +103,15 @@ export function pipelineOptions<T>(y: Argv<T>): Argv<T & PipelineArgs> {
     })
     .option('merge-strategy', { choices: ['append', 'core', 'remove'], default: 'append' })
     .option('batch-size', { type: 'number', describe: 'contacts per upload [500]' })
-    .option('rate', { type: 'number', describe: 'requests per second to Sakari [10]' })
+    .option('rate', {
+      type: 'number',
+      describe: 'most requests per second to Sakari; the pace adapts below it to the 429s [10]',
+    })
+    .option('fixed-rate', {
+      type: 'boolean',
+      default: false,
+      describe: 'keep to --rate instead of adapting the pace',
+    })
     .option('concurrency', { type: 'number', describe: 'uploads in flight [2]' })
     .option('workers', { type: 'number', describe: 'phone-parsing worker threads [cores - 1]' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'do everything but send' })
@@ -160,6 +169,7 @@ export function pipelineInput(args: PipelineArgs): Omit<ImportInput, 'sources'> 
     mergeStrategy: args['merge-strategy'],
     batchSize: args['batch-size'],
     rate: args.rate,
+    fixedRate: args['fixed-rate'],
     concurrency: args.concurrency,
     workers: args.workers,
     dryRun: args['dry-run'],

@@ -29,6 +29,14 @@ export function formatSummary(result: ImportResult): string {
     `  invalid ${c.invalid}, duplicate ${c.duplicate}`,
     `  api: ${result.api.requests} requests, ${result.api.throttled} throttled (429), ${result.api.retries} retries, ${result.api.tokenRefreshes} token refreshes`,
   ];
+  const pace = result.api.pace;
+  if (pace) {
+    lines.push(
+      pace.fixed
+        ? `  pace: fixed at ${pace.ceiling}/s (--fixed-rate)`
+        : `  pace: started at ${pace.start}/s, settled on ${pace.settled}/s after ${pace.throttled} × 429 (ceiling --rate ${pace.ceiling}/s); the next run starts at ${pace.next}/s`,
+    );
+  }
   if (result.partial) {
     // Only an interrupted run (exit 1) resumes; bad credentials or an unreadable source (exit 2) do not.
     const advice = result.exitCode === 1 ? '; run the same command again to resume' : '';

@@ -125,6 +125,7 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
     mergeStrategy: job.mergeStrategy,
     batchSize: job.batchSize,
     rate: job.rate,
+    fixedRate: job.fixedRate,
     concurrency: job.concurrency,
     strict: job.strict,
     reportDir: resolve(job.reportDir ?? 'reports'),

@@ -71,7 +71,17 @@ export const JobSchema = z
       .optional()
       .describe('@default append'),
     batchSize: z.number().int().min(1).max(5000).optional().describe('Contacts per upload. @default 500'),
-    rate: z.number().positive().optional().describe('Requests per second to Sakari. @default 10'),
+    rate: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        'Most requests per second to Sakari: the pace adapts below it to the 429s, starting from the pace remembered for the account. @default 10',
+      ),
+    fixedRate: z
+      .boolean()
+      .optional()
+      .describe('Keep to rate instead of adapting the pace (for a known limit). @default false'),
     concurrency: z.number().int().min(1).max(64).optional().describe('Uploads in flight. @default 2'),
     reportDir: z
       .string()

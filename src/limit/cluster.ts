@@ -17,6 +17,9 @@
  *   refresh and keeps its default interval.
  * - The pause after a 429 is a Redis key whose TTL is the time left, announced to the other workers
  *   with Bottleneck's `publish()`; see {@link RedisLink.extendPause}.
+ * - The adaptive pace (issue 18) is shared too: a worker that changes it writes the new spacing to
+ *   Bottleneck's settings in Redis, keeps the pace in a key (read by workers that join later) and
+ *   announces it, so a 429 seen by one worker slows them all; see {@link RedisLink.sharePace}.
  *
  * This module only coordinates through Bottleneck and one key; it is not a limiter of its own.
  */
@@ -149,8 +152,8 @@ export interface RedisLinkOptions {
   url: string;
   /** The Sakari account: the Bottleneck id and the pause key are derived from it. */
   accountId: string;
-  /** Spacing of request starts across the whole cluster, in ms. */
-  minTime: number;
+  /** Spacing of request starts across the whole cluster, in ms, as this process wants it now. */
+  minTime: () => number;
   connectTimeoutMs: number;
   /** Called once, when Redis fails after the link was up (not for failures while connecting). */
   onLost: (reason: string) => void;
@@ -159,6 +162,11 @@ export interface RedisLinkOptions {
    * pause; also at connect, for a pause already in force.
    */
   onPause: (ms: number) => void;
+  /**
+   * Called when a worker of the account (this one included) changed the adaptive pace, with the
+   * new pace in requests/s; also at connect, for a pace already kept in Redis.
+   */
+  onPace: (pace: number) => void;
 }
 
 /** What {@link RedisLink.extendPause} publishes: `{"pauseMs": <ms left>}`. */
@@ -166,13 +174,21 @@ interface PauseMessage {
   pauseMs: number;
 }
 
-function readPauseMessage(text: string): number | undefined {
+/** What {@link RedisLink.sharePace} publishes: `{"pace": <requests/s>}`. */
+interface PaceMessage {
+  pace: number;
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function readMessage(text: string): { pauseMs?: number; pace?: number } {
   try {
-    const message = JSON.parse(text) as Partial<PauseMessage> | null;
-    const ms = message?.pauseMs;
-    return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : undefined;
+    const message = JSON.parse(text) as Partial<PauseMessage & PaceMessage> | null;
+    return { pauseMs: positive(message?.pauseMs), pace: positive(message?.pace) };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -188,10 +204,12 @@ export class RedisLink {
   readonly #client: PauseClient;
   readonly #connection: Bottleneck.IORedisConnection;
   readonly #pauseKey: string;
-  readonly #minTime: number;
+  readonly #paceKey: string;
+  readonly #minTime: () => number;
   readonly #connectTimeoutMs: number;
   readonly #onLost: (reason: string) => void;
   readonly #onPause: (ms: number) => void;
+  readonly #onPace: (pace: number) => void;
   readonly #password: string;
   #state: 'connecting' | 'up' | 'lost' | 'closed' = 'connecting';
   /** Set while connect() waits: the first failure reported by the clients. */
@@ -203,10 +221,12 @@ export class RedisLink {
     this.url = redactRedisUrl(options.url);
     this.#password = decodeURIComponent(parsed.password);
     this.#pauseKey = `${KEY_PREFIX}${options.accountId}:paused-until`;
+    this.#paceKey = `${KEY_PREFIX}${options.accountId}:pace`;
     this.#minTime = options.minTime;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#onLost = options.onLost;
     this.#onPause = options.onPause;
+    this.#onPace = options.onPace;
 
     const clientOptions: RedisOptions = {
       connectTimeout: options.connectTimeoutMs,
@@ -226,15 +246,16 @@ export class RedisLink {
       id: `${KEY_PREFIX}${options.accountId}`,
       connection: this.#connection,
       clearDatastore: false,
-      minTime: options.minTime,
+      minTime: options.minTime(),
       maxConcurrent: null,
       timeout: CLUSTER_STATE_TTL_MS,
     });
     recordSlots(this.bottleneck);
 
     this.bottleneck.on('message', (text: string) => {
-      const ms = readPauseMessage(text);
-      if (ms !== undefined) this.#onPause(ms);
+      const { pauseMs, pace } = readMessage(text);
+      if (pauseMs !== undefined) this.#onPause(pauseMs);
+      if (pace !== undefined) this.#onPace(pace);
     });
     const failed = (error: unknown) => this.#failed(this.describe(error));
     this.#connection.on('error', failed);
@@ -248,7 +269,8 @@ export class RedisLink {
   /**
    * Connects and makes this process's settings the account's settings in Redis (so a rate left
    * there by an earlier run with another `--rate` is not used; with workers started with different
-   * rates, the last one started wins).
+   * rates, the last one started wins). A pace kept in Redis by running workers is adopted first
+   * (through `onPace`), so a worker joining a throttled cluster does not start at its ceiling.
    *
    * @throws LimiterConnectionError when Redis is unreachable, refuses us, or does not answer within
    *   the connect timeout; the clients are closed by then.
@@ -279,6 +301,19 @@ export class RedisLink {
     // Not extended: the longer pause in force was announced by whoever set it.
     if (inForce === wanted)
       await this.bottleneck.publish(JSON.stringify({ pauseMs: wanted } satisfies PauseMessage));
+  }
+
+  /**
+   * Makes `pace` (requests/s, spacing `minTime` ms) the account's pace for every worker: the
+   * spacing goes into Bottleneck's settings in Redis (which hand out the slots), the pace into a
+   * key that workers joining later read, and an announcement tells the running workers. The last
+   * change wins: a decrease and an increase by two workers at the same moment leave one of them.
+   * Rejects if Redis fails.
+   */
+  async sharePace(pace: number, minTime: number): Promise<void> {
+    await this.bottleneck.updateSettings({ minTime });
+    await this.#client.set(this.#paceKey, String(pace), 'PX', CLUSTER_STATE_TTL_MS);
+    await this.bottleneck.publish(JSON.stringify({ pace } satisfies PaceMessage));
   }
 
   /**
@@ -320,8 +355,11 @@ export class RedisLink {
     ready.catch(() => undefined);
     try {
       await Promise.race([ready, failure]);
+      // The pace the running workers adapted to, rather than this worker's starting guess.
+      const shared = positive(Number(await Promise.race([this.#client.get(this.#paceKey), failure])));
+      if (shared !== undefined) this.#onPace(shared);
       await Promise.race([
-        this.bottleneck.updateSettings({ minTime: this.#minTime, maxConcurrent: null }),
+        this.bottleneck.updateSettings({ minTime: this.#minTime(), maxConcurrent: null }),
         failure,
       ]);
       // A pause set before we subscribed: from now on we hear of pauses as they are set.

@@ -17,3 +17,5 @@ export {
 export { createRunLimiter, type RunLimitSettings } from './run-limiter.js';
 export { DEFAULT_RETRY, backoffDelay, parseRetryAfter } from './retry.js';
 export type { RetryPolicy } from './retry.js';
+export { AdaptivePace } from './pace.js';
+export type { PaceOptions, PacePoint, PaceSummary } from './pace.js';

@@ -7,6 +7,7 @@
  */
 import Bottleneck from 'bottleneck';
 import { CLUSTER_JOB_EXPIRATION_MS, DEFAULT_CONNECT_TIMEOUT_MS, RedisLink, SlotTicket } from './cluster.js';
+import { AdaptivePace, type PacePoint, type PaceSummary } from './pace.js';
 
 /** Sharing one account's rate limit with every process (on any machine) that uses the same Redis. */
 export interface RedisLimiterOptions {
@@ -26,8 +27,17 @@ export interface RedisLimiterOptions {
 
 /** How fast one account may be called. */
 export interface LimiterOptions {
-  /** Requests per second for the account, all workers together when `redis` is set; `0` means unlimited. */
+  /**
+   * Requests per second for the account, all workers together when `redis` is set; `0` means
+   * unlimited. The ceiling of the adaptive pace, or the pace itself with `fixedRate`.
+   */
   rate: number;
+  /**
+   * Keep to `rate` instead of adapting the pace to the server's 429s (issue 18). @default false
+   */
+  fixedRate?: boolean;
+  /** Where the adaptive pace starts (the pace remembered for the account); `rate` when absent. */
+  startRate?: number;
   /** Requests in flight at the same time in this process (at least 1); not shared through Redis. */
   maxConcurrent: number;
   /** Share `rate` and `Retry-After` pauses with other processes through Redis (Bottleneck clustering). */
@@ -98,6 +108,10 @@ function validateOptions(options: LimiterOptions): void {
   if (!Number.isFinite(rate) || rate < 0) {
     throw new RangeError(`limiter rate: expected a number of requests per second >= 0, got ${rate}`);
   }
+  const { startRate } = options;
+  if (startRate !== undefined && (!Number.isFinite(startRate) || startRate <= 0)) {
+    throw new RangeError(`limiter startRate: expected a number of requests per second > 0, got ${startRate}`);
+  }
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new RangeError(`limiter maxConcurrent: expected an integer >= 1, got ${maxConcurrent}`);
   }
@@ -130,8 +144,12 @@ function invoke<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Paces the requests to one Sakari account: starts are spaced by `1000 / rate` ms, at most
+ * Paces the requests to one Sakari account: starts are spaced by `1000 / pace` ms, at most
  * `maxConcurrent` run at once, and nothing starts while a `Retry-After` pause is in force.
+ *
+ * The pace adapts to the server (see `pace.ts`): it starts at `startRate` (or `rate`), drops on
+ * each 429 reported through {@link throttled}, and rises slowly while none comes, never above
+ * `rate`. With `fixedRate` it stays at `rate`.
  *
  * With `redis`, the spacing and the pauses are shared by every process using that Redis for the
  * account (a Bottleneck clustered limiter with id `sakari-sync:<account>`): all the workers
@@ -156,6 +174,8 @@ export class AccountLimiter {
   readonly #gate: Bottleneck;
   readonly #clock: Clock;
   readonly #rate: number;
+  /** The adaptive pace; `undefined` when unlimited (`rate` 0). */
+  readonly #pace: AdaptivePace | undefined;
   readonly #ready: Promise<void>;
   readonly #onFallback: ((reason: string) => void) | undefined;
   /** The Redis link from the start, kept to close it on stop (even after a fallback). */
@@ -184,7 +204,11 @@ export class AccountLimiter {
     const { rate, maxConcurrent, redis } = options;
     this.#rate = rate;
     this.#clock = clock;
-    this.#minTime = minTimeFor(rate);
+    this.#pace =
+      rate === 0
+        ? undefined
+        : new AdaptivePace({ ceiling: rate, start: options.startRate, fixed: options.fixedRate ?? false });
+    this.#minTime = minTimeFor(this.#pace?.current ?? 0);
     this.#onFallback = redis?.onFallback;
     if (redis === undefined) {
       this.#gate = new Bottleneck({ minTime: this.#minTime, maxConcurrent });
@@ -196,10 +220,15 @@ export class AccountLimiter {
     this.#link = new RedisLink({
       url: redis.url,
       accountId: redis.accountId,
-      minTime: this.#minTime,
+      minTime: () => this.#minTime,
       connectTimeoutMs: redis.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       onLost: (reason) => this.#fallBack(reason),
       onPause: (ms) => this.#extendLocalPause(this.#clock.now() + ms),
+      onPace: (pace) => {
+        if (this.#pace === undefined) return;
+        this.#pace.adopt(pace, this.#clock.now());
+        this.#applyPace(false);
+      },
     });
     this.#ownLink = this.#link;
     this.#ready = this.#link.connect();
@@ -218,6 +247,34 @@ export class AccountLimiter {
    */
   get lateSlotsGivenUp(): number {
     return this.#lateSlotsGivenUp;
+  }
+
+  /** Requests/s allowed now: the adaptive pace (shared through Redis when clustered); 0 = unlimited. */
+  get currentRate(): number {
+    const pace = this.#pace?.current ?? 0;
+    return this.mode === 'fallback' ? pace / FALLBACK_RATE_DIVISOR : pace;
+  }
+
+  /**
+   * The pace of the run so far, for the report (`summary.json` `api.pace`); `undefined` when
+   * unlimited. `next` is what to remember for the account's next run.
+   */
+  paceSummary(): PaceSummary | undefined {
+    return this.#pace?.summary(this.#clock.now());
+  }
+
+  /** The pace changes so far (epoch ms, requests/s), for the report's throughput chart. */
+  get paceHistory(): readonly PacePoint[] {
+    return this.#pace?.history ?? [];
+  }
+
+  /**
+   * The server answered 429 (call after {@link pauseUntil} when it sent a `Retry-After`): lowers
+   * the adaptive pace, for every worker when clustered, unless the 429 answers a request sent
+   * before the pace was last lowered. Does nothing with `fixedRate`.
+   */
+  throttled(): void {
+    if (this.#pace?.throttled(this.#clock.now(), this.#pausedUntil)) this.#applyPace(true);
   }
 
   /** Where the limit is kept right now; see {@link LimiterMode}. */
@@ -305,7 +362,7 @@ export class AccountLimiter {
       if (link === undefined) {
         await this.#keepSpacing();
         if (this.#isPaused()) return PAUSED;
-        this.#lastStart = this.#clock.now();
+        this.#noteStart();
         return fn();
       }
       await this.#ready;
@@ -320,7 +377,7 @@ export class AccountLimiter {
             if (lateSkips < MAX_LATE_SKIPS && this.#isLate(slot)) return LATE;
             // Pauses set by other workers reach #pausedUntil through Redis pub/sub (see RedisLink).
             if (this.#isPaused()) return PAUSED;
-            this.#lastStart = this.#clock.now();
+            this.#noteStart();
             running = invoke(fn);
             return running;
           },
@@ -346,6 +403,39 @@ export class AccountLimiter {
     return Date.now() - slot.due > Math.max(MIN_LATE_TOLERANCE_MS, this.#minTime / 2);
   }
 
+  /** A job starts now: its time keeps the spacing, and the pace may rise (probing). */
+  #noteStart(): void {
+    this.#lastStart = this.#clock.now();
+    if (this.#pace?.started(this.#lastStart)) this.#applyPace(true);
+  }
+
+  /**
+   * Puts the pace in force: the local spacing, and when clustered (`share`: this worker changed
+   * it) the account's spacing in Redis, announced to the other workers.
+   */
+  #applyPace(share: boolean): void {
+    const rate = this.currentRate;
+    this.#minTime = minTimeFor(rate);
+    const link = this.#link;
+    if (link === undefined) {
+      // Bottleneck's typings say updateSettings returns the limiter; at run time it is a promise.
+      Promise.resolve(this.#gate.updateSettings({ minTime: this.#minTime })).catch(() => undefined);
+      return;
+    }
+    if (!share) return;
+    const minTime = this.#minTime;
+    const write = this.#ready
+      .then(
+        () =>
+          link.sharePace(rate, minTime).catch((error: unknown) => {
+            if (this.#link === link && !this.#stopped) this.#fallBack(link.describe(error));
+          }),
+        () => undefined,
+      )
+      .finally(() => this.#pendingPauseWrites.delete(write));
+    this.#pendingPauseWrites.add(write);
+  }
+
   #extendLocalPause(epochMs: number): void {
     if (epochMs > this.#pausedUntil) this.#pausedUntil = epochMs;
   }
@@ -355,15 +445,13 @@ export class AccountLimiter {
     const link = this.#link;
     if (link === undefined) return;
     this.#link = undefined;
-    const rate = this.#rate / FALLBACK_RATE_DIVISOR;
-    this.#minTime = minTimeFor(rate);
-    // Bottleneck's typings say updateSettings returns the limiter; at run time it is a promise.
-    Promise.resolve(this.#gate.updateSettings({ minTime: this.#minTime })).catch(() => undefined);
+    const shared = this.#pace?.current ?? 0;
+    this.#applyPace(false);
     link.abandon();
     const limit =
       this.#rate === 0
         ? 'no rate limit (none was set)'
-        : `${formatRate(rate)} requests/s (1/${FALLBACK_RATE_DIVISOR} of the shared ${formatRate(this.#rate)}/s, ` +
+        : `${formatRate(this.currentRate)} requests/s (1/${FALLBACK_RATE_DIVISOR} of the shared ${formatRate(shared)}/s, ` +
           'as other workers fall back too)';
     const message =
       `Redis at ${link.url} failed (${reason}); the rate limit is no longer shared: this process ` +

@@ -14,6 +14,10 @@ export interface RunLimitSettings {
   concurrency: number;
   /** `--redis-url` / `SAKARI_SYNC_REDIS_URL`: share the limit through this Redis. */
   redisUrl?: string;
+  /** `--fixed-rate`: keep to `rate` instead of adapting the pace below it. */
+  fixedRate?: boolean;
+  /** The pace to start at (the account's remembered one); `rate` when absent. */
+  startRate?: number;
 }
 
 /**
@@ -42,6 +46,8 @@ export async function createRunLimiter(
   }
   return createAccountLimiter({
     rate: settings.rate,
+    fixedRate: settings.fixedRate,
+    startRate: settings.startRate,
     maxConcurrent: settings.concurrency,
     redis: redisUrl !== undefined ? { url: redisUrl, accountId, onFallback } : undefined,
   });

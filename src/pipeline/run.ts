@@ -138,9 +138,13 @@ export async function runImport(
     // Before the report folder and the run record exist: an unreachable Redis is a configuration
     // error (exit 2), not a run to resume.
     if (api) {
+      // The pace the account's last run ended on (issue 18); the ceiling on a first run.
+      const startRate = settings.fixedRate ? undefined : await store?.getPace(settings.account);
       limiter =
         known.limiter ??
-        (await createRunLimiter(settings, api.accountId, (reason) => hooks.onWarning?.(reason)));
+        (await createRunLimiter({ ...settings, startRate }, api.accountId, (reason) =>
+          hooks.onWarning?.(reason),
+        ));
     }
 
     const optionsHash = hashOptions(settings, shas);
@@ -192,8 +196,12 @@ export async function runImport(
       account: settings.account,
       runId,
     });
-    const outcome = await pipeline.run(resumeChain, hooks, store);
+    const paceNow = limiter ? () => limiter?.currentRate : () => undefined;
+    const outcome = await pipeline.run(resumeChain, hooks, store, paceNow);
     const api_ = client ? client.stats : stats;
+    const pace = limiter?.paceSummary();
+    // Only a run that sent something learnt a pace worth starting the next one from.
+    if (store && pace && !pace.fixed && api_.requests > 0) await store.setPace(settings.account, pace.next);
     const meta = {
       command: settings.command,
       sources: pipeline.sources.map((info, i) => ({
@@ -205,6 +213,7 @@ export async function runImport(
       dryRun: settings.dryRun,
       startedAt,
       api: api_,
+      ...(pace === undefined ? {} : { pace }),
       settings: redactSettings({ ...settings, api }),
     };
     if (outcome.error) {
@@ -259,6 +268,7 @@ class ImportPipeline {
     resumeChain: ReadonlySet<string>,
     hooks: RunHooks,
     store: StateBackend | null,
+    paceNow: () => number | undefined = () => undefined,
   ): Promise<{ error?: unknown }> {
     const { settings, report } = this;
     const started = Date.now();
@@ -280,6 +290,7 @@ class ImportPipeline {
         rowsDone: p.rowsDone,
         requests: p.api.requests,
         throttled: p.api.throttled,
+        pace: paceNow(),
       });
       hooks.onProgress?.(p);
     }, PROGRESS_INTERVAL_MS);
@@ -352,6 +363,7 @@ class ImportPipeline {
       rowsDone: last.rowsDone,
       requests: last.api.requests,
       throttled: last.api.throttled,
+      pace: paceNow(),
     });
     hooks.onProgress?.(last);
     return error === undefined ? {} : { error };

@@ -141,11 +141,25 @@ function renderApi(summary: RunSummary): string {
     ['Retries', api.retries],
     ['Token refreshes', api.tokenRefreshes],
   ];
-  return `<div class="tiles">${cells
-    .map(
-      ([label, value]) => `<div class="tile"><span class="big">${formatNumber(value)}</span>${label}</div>`,
-    )
-    .join('')}</div>`;
+  const tiles = cells.map(
+    ([label, value]) => `<div class="tile"><span class="big">${formatNumber(value)}</span>${label}</div>`,
+  );
+  const { pace } = api;
+  if (pace !== undefined) {
+    const perSecond = (value: number): string => `${formatNumber(value, 2)}/s`;
+    const paceCells: Array<[string, string]> = pace.fixed
+      ? [['Fixed pace (--fixed-rate)', perSecond(pace.ceiling)]]
+      : [
+          ['Pace at start', perSecond(pace.start)],
+          ['Pace settled on', perSecond(pace.settled)],
+          ['Next run starts at', perSecond(pace.next)],
+          ['Ceiling (--rate)', perSecond(pace.ceiling)],
+        ];
+    for (const [label, value] of paceCells) {
+      tiles.push(`<div class="tile"><span class="big">${escapeHtml(value)}</span>${escapeHtml(label)}</div>`);
+    }
+  }
+  return `<div class="tiles">${tiles.join('')}</div>`;
 }
 
 function renderErrorCodes(errorCodes: readonly ErrorCodeStat[], multipleSources: boolean): string {
@@ -200,7 +214,9 @@ function renderTimeline(points: readonly TimelinePoint[]): string {
   const height = barTop + barHeight + 26;
   const span = last.toSeconds;
   const x = (seconds: number): number => left + (seconds / span) * plotWidth;
-  const rateMax = niceMax(Math.max(...intervals.map((i) => Math.max(i.rowsPerSecond, i.requestsPerSecond))));
+  const rateMax = niceMax(
+    Math.max(...intervals.map((i) => Math.max(i.rowsPerSecond, i.requestsPerSecond, i.pace ?? 0))),
+  );
   const yRate = (rate: number): number => rateTop + rateHeight - (rate / rateMax) * rateHeight;
   const throttleMax = niceMax(Math.max(...intervals.map((i) => i.throttled)));
   const step = (pick: (i: (typeof intervals)[number]) => number): string =>
@@ -210,6 +226,11 @@ function renderTimeline(points: readonly TimelinePoint[]): string {
           `${x(i.fromSeconds).toFixed(1)},${yRate(pick(i)).toFixed(1)} ${x(i.toSeconds).toFixed(1)},${yRate(pick(i)).toFixed(1)}`,
       )
       .join(' ');
+  const paced = intervals.filter((i) => i.pace !== undefined);
+  const paceLine =
+    paced.length === 0
+      ? ''
+      : `<polyline points="${step((i) => i.pace ?? 0)}" fill="none" stroke="#2e7d32" stroke-width="1.5"/>`;
   const bars = intervals
     .filter((i) => i.throttled > 0)
     .map((i) => {
@@ -234,6 +255,7 @@ function renderTimeline(points: readonly TimelinePoint[]): string {
     `<text x="${left - 6}" y="${rateTop + rateHeight + 4}" text-anchor="end">0</text>` +
     `<polyline points="${step((i) => i.requestsPerSecond)}" fill="none" stroke="#90a4ae" stroke-width="1.5" stroke-dasharray="4 3"/>` +
     `<polyline points="${step((i) => i.rowsPerSecond)}" fill="none" stroke="#1565c0" stroke-width="2"/>` +
+    paceLine +
     `<line x1="${left}" y1="${axisBottom}" x2="${left + plotWidth}" y2="${axisBottom}" class="axis"/>` +
     (totalThrottled > 0
       ? `<text x="${left - 6}" y="${barTop + 4}" text-anchor="end">${formatNumber(throttleMax)}</text>`
@@ -244,6 +266,9 @@ function renderTimeline(points: readonly TimelinePoint[]): string {
     `</svg>` +
     `<p class="legend"><span class="key" style="background:#1565c0"></span>rows/s ` +
     `<span class="key dashed"></span>API requests/s ` +
+    (paced.length === 0
+      ? ''
+      : `<span class="key" style="background:#2e7d32"></span>pace (requests/s allowed) `) +
     `<span class="key" style="background:#c62828"></span>429 answers</p>`
   );
 }

@@ -336,6 +336,7 @@ export class RunReport {
         rowsDone: Math.max(last.rowsDone, counts.rows),
         requests: Math.max(last.requests, meta.api.requests),
         throttled: Math.max(last.throttled, meta.api.throttled),
+        ...(last.pace === undefined ? {} : { pace: last.pace }),
       });
     }
     return samples;

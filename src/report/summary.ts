@@ -1,5 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises';
 
+import type { PaceSummary } from '../limit/pace.js';
 import type { ApiStats } from '../types.js';
 import type { Counts } from './counts.js';
 
@@ -22,6 +23,8 @@ export interface SummaryMeta {
   dryRun: boolean;
   startedAt: Date;
   api: ApiStats;
+  /** The adaptive pace of the run (absent in a dry run and without a rate limit). */
+  pace?: PaceSummary;
   /** The exit code the CLI will use (see `exitCodeFor`); finish replaces it by 1 when the books do not balance. */
   exitCode: number;
   /** The run's effective settings, shown in report.html. Must already be redacted: no secrets. */
@@ -42,7 +45,8 @@ export interface RunSummary {
   finishedAt: string;
   durationMs: number;
   counts: Counts;
-  api: ApiStats;
+  /** `pace` is additive to CONTRACT §5: how fast the run went and will start next time. */
+  api: ApiStats & { pace?: PaceSummary };
   exitCode: number;
   /** Set on an aborted run: the counts cover only the rows that finished. */
   partial?: boolean;
@@ -96,6 +100,7 @@ export function buildSummary(input: {
       throttled: meta.api.throttled,
       retries: meta.api.retries,
       tokenRefreshes: meta.api.tokenRefreshes,
+      ...(meta.pace === undefined ? {} : { pace: { ...meta.pace } }),
     },
     exitCode,
   };

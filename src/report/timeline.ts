@@ -8,6 +8,8 @@ export interface TimelinePoint {
   requests: number;
   /** 429 answers received so far. */
   throttled: number;
+  /** The limiter's pace (requests/s allowed) at `at`; absent without a rate limit. */
+  pace?: number;
 }
 
 /** One interval between two samples, as rates. */
@@ -19,6 +21,8 @@ export interface TimelineInterval {
   requestsPerSecond: number;
   /** 429 answers received during the interval. */
   throttled: number;
+  /** The pace in force at the interval's end, when sampled. */
+  pace?: number;
 }
 
 /** Points drawn in the HTML chart: one per ~3 px of a 900 px wide chart. */
@@ -36,9 +40,10 @@ export class Timeline {
 
   /** Adds a sample. Samples with a non-finite field or going back in time are ignored; one at the same instant replaces the previous. */
   add(point: TimelinePoint): void {
-    const { at, rowsDone, requests, throttled } = point;
+    const { at, rowsDone, requests, throttled, pace } = point;
     if (![at, rowsDone, requests, throttled].every(Number.isFinite)) return;
-    const copy = { at, rowsDone, requests, throttled };
+    const copy: TimelinePoint = { at, rowsDone, requests, throttled };
+    if (pace !== undefined && Number.isFinite(pace) && pace >= 0) copy.pace = pace;
     const last = this.points.at(-1);
     if (last && at < last.at) return;
     if (last && at === last.at) this.points[this.points.length - 1] = copy;
@@ -92,6 +97,7 @@ export function toIntervals(points: readonly TimelinePoint[]): TimelineInterval[
       rowsPerSecond: Math.max(0, current.rowsDone - previous.rowsDone) / seconds,
       requestsPerSecond: Math.max(0, current.requests - previous.requests) / seconds,
       throttled: Math.max(0, current.throttled - previous.throttled),
+      ...(current.pace === undefined ? {} : { pace: current.pace }),
     });
   }
   return intervals;

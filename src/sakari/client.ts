@@ -322,6 +322,8 @@ export class SakariClient implements ContactSink {
         } else {
           delayMs = backoffDelay(throttles - 1, this.#retry);
         }
+        // After the pause (if any) is in force: the adaptive pace is lowered from there.
+        this.#limiter.throttled();
       } else if (error.retryable) {
         failures++;
         if (failures >= this.#retry.attempts) throw error.withAttempts(attempts);

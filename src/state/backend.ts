@@ -128,12 +128,6 @@ export async function openStateBackend(
   return new SqliteBackend(StateStore.open(location, options));
 }
 
-/** The optional methods another change adds to {@link StateStore} (remembered adaptive rate). */
-interface PaceMethods {
-  getPace?(account: string): number | undefined;
-  setPace?(account: string, rate: number): void;
-}
-
 /** The SQLite {@link StateStore} behind the asynchronous interface: each call is its synchronous one. */
 export class SqliteBackend implements StateBackend {
   readonly kind = 'sqlite';
@@ -175,10 +169,10 @@ export class SqliteBackend implements StateBackend {
     return this.store.fileProcessed(sha256);
   }
   async getPace(account: string): Promise<number | undefined> {
-    return (this.store as StateStore & PaceMethods).getPace?.(account);
+    return this.store.getPace(account);
   }
   async setPace(account: string, rate: number): Promise<void> {
-    (this.store as StateStore & PaceMethods).setPace?.(account, rate);
+    this.store.setPace(account, rate);
   }
   acquireLock(request: LockRequest): Promise<HeldRunLock> {
     return RunLock.acquire({ stateDir: path.dirname(this.store.path), ...request });

@@ -80,6 +80,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'account pace (adaptive rate, issue 18)',
+    up(db) {
+      db.exec(`
+        -- The pace (requests/s) the next run of an account starts from: the last one that worked.
+        CREATE TABLE account_pace (
+          account    TEXT PRIMARY KEY NOT NULL CHECK (account <> ''),
+          rate       REAL NOT NULL CHECK (rate > 0),
+          updated_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -175,6 +175,8 @@ export class StateStore {
   readonly #remotePage: BetterSqlite3.Statement<[string, string, number], [string, string]>;
   readonly #countRemote: BetterSqlite3.Statement<[string], number>;
   readonly #dropRemote: BetterSqlite3.Statement<[string]>;
+  readonly #getPace: BetterSqlite3.Statement<[string], number>;
+  readonly #setPace: BetterSqlite3.Statement<[string, number, string]>;
 
   private constructor(path: string, db: BetterSqlite3.Database, now: () => Date) {
     this.path = path;
@@ -265,6 +267,14 @@ export class StateStore {
       .prepare<[string], number>(`SELECT count(*) FROM remote_contacts WHERE session = ?`)
       .pluck(true);
     this.#dropRemote = db.prepare(`DELETE FROM remote_contacts WHERE session = ?`);
+
+    this.#getPace = db
+      .prepare<[string], number>(`SELECT rate FROM account_pace WHERE account = ?`)
+      .pluck(true);
+    this.#setPace = db.prepare(
+      `INSERT INTO account_pace (account, rate, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (account) DO UPDATE SET rate = excluded.rate, updated_at = excluded.updated_at`,
+    );
   }
 
   /**
@@ -489,6 +499,22 @@ export class StateStore {
   /** Deletes the spill of `session`. */
   dropRemoteContacts(session: string): void {
     this.#dropRemote.run(session);
+  }
+
+  /** The pace (requests/s) the next run of `account` starts from, if one was remembered. */
+  getPace(account: string): number | undefined {
+    return this.#getPace.get(account);
+  }
+
+  /**
+   * Remembers the pace (requests/s, > 0) the next run of `account` starts from.
+   * @throws RangeError for a pace that is not a positive number.
+   */
+  setPace(account: string, rate: number): void {
+    if (!Number.isFinite(rate) || rate <= 0) {
+      throw new RangeError(`pace for ${account}: expected requests per second > 0, got ${rate}`);
+    }
+    this.#setPace.run(account, rate, this.#now().toISOString());
   }
 
   /** Closes the database (checkpointing the WAL). Idempotent. */

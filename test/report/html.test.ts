@@ -180,3 +180,50 @@ describe('escapeHtml', () => {
     expect(escapeHtml(input)).toBe(expected);
   });
 });
+
+describe('report.html: the adaptive pace (issue 18)', () => {
+  const pace = {
+    ceiling: 20,
+    fixed: false,
+    start: 20,
+    settled: 4.87,
+    next: 4.75,
+    throttled: 5,
+    decreases: 4,
+  };
+  const timeline = (withPace: boolean): TimelinePoint[] =>
+    Array.from({ length: 6 }, (_, i) => ({
+      at: 1_000 * i,
+      rowsDone: 50 * i,
+      requests: 5 * i,
+      throttled: i > 2 ? 1 : 0,
+      ...(withPace ? { pace: i < 2 ? 20 : 5 } : {}),
+    }));
+
+  test('shows the start, settled and next pace and the ceiling, and draws the pace in the throughput chart', () => {
+    const html = renderReportHtml(
+      data({ summary: summary({ api: { ...summary().api, pace } }), timeline: timeline(true) }),
+    );
+    expect(html).toContain('Pace settled on');
+    expect(html).toContain('4.87/s');
+    expect(html).toContain('Next run starts at');
+    expect(html).toContain('4.75/s');
+    expect(html).toContain('Ceiling (--rate)');
+    expect(html).toContain('stroke="#2e7d32"');
+    expect(html).toContain('pace (requests/s allowed)');
+  });
+
+  test('a run without a pace (dry run, older summary) has no pace tiles nor pace line', () => {
+    const html = renderReportHtml(data({ timeline: timeline(false) }));
+    expect(html).not.toContain('Pace settled on');
+    expect(html).not.toContain('pace (requests/s allowed)');
+    expect(html).not.toContain('stroke="#2e7d32"');
+  });
+
+  test('--fixed-rate shows the fixed pace only', () => {
+    const fixed = { ...pace, fixed: true, start: 20, settled: 20, next: 20 };
+    const html = renderReportHtml(data({ summary: summary({ api: { ...summary().api, pace: fixed } }) }));
+    expect(html).toContain('Fixed pace (--fixed-rate)');
+    expect(html).not.toContain('Pace settled on');
+  });
+});

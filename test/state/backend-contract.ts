@@ -19,8 +19,6 @@ export interface BackendFixture {
   open(): Promise<StateBackend>;
   /** Another connection to the state the last `open()` created (another process or machine). */
   again(): Promise<StateBackend>;
-  /** Whether the store remembers an account's pace (the SQLite one does once that change is merged). */
-  pace: boolean;
 }
 
 const ACCOUNT = 'acct-1';
@@ -182,18 +180,16 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
     });
   });
 
-  if (fixture.pace) {
-    describe(`${name}: account pace`, () => {
-      test('the last pace set for an account is the one read back', async () => {
-        const store = await open();
-        expect(await store.getPace(ACCOUNT)).toBeUndefined();
-        await store.setPace(ACCOUNT, 7.5);
-        await store.setPace(ACCOUNT, 4.25);
-        expect(await (await again()).getPace(ACCOUNT)).toBe(4.25);
-        expect(await store.getPace('other')).toBeUndefined();
-      });
+  describe(`${name}: account pace`, () => {
+    test('the last pace set for an account is the one read back', async () => {
+      const store = await open();
+      expect(await store.getPace(ACCOUNT)).toBeUndefined();
+      await store.setPace(ACCOUNT, 7.5);
+      await store.setPace(ACCOUNT, 4.25);
+      expect(await (await again()).getPace(ACCOUNT)).toBe(4.25);
+      expect(await store.getPace('other')).toBeUndefined();
     });
-  }
+  });
 
   describe(`${name}: run locks`, () => {
     test('a second holder of a job is refused, naming the first; other jobs are free; a release frees it', async () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { openStateBackend, StateStore } from '../../src/state/index.js';
+import { openStateBackend } from '../../src/state/index.js';
 import { describeStateBackend } from './backend-contract.js';
 
 let dir: string;
@@ -22,6 +22,4 @@ describeStateBackend('SQLite', {
     return openStateBackend(current);
   },
   again: () => openStateBackend(current),
-  // Until the remembered pace (another change) is in the SQLite store.
-  pace: 'getPace' in StateStore.prototype,
 });

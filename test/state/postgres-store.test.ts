@@ -30,7 +30,6 @@ describeStateBackend('PostgreSQL', {
     return openStateBackend(current);
   },
   again: () => openStateBackend(current),
-  pace: true,
 });
 
 async function query<T extends pg.QueryResultRow>(

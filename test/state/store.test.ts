@@ -1,6 +1,7 @@
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, test } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
   type AckedRow,
   type RunRecord,
 } from '../../src/state/index.js';
+import { MIGRATIONS, STATE_APPLICATION_ID } from '../../src/state/migrations.js';
 import type { RemoteContact } from '../../src/sakari/types.js';
 
 let dir: string;
@@ -92,7 +94,14 @@ describe('StateStore.open and migrations', () => {
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['contacts', 'processed_files', 'remote_contacts', 'runs', 'schema_migrations']);
+      expect(tables).toEqual([
+        'account_pace',
+        'contacts',
+        'processed_files',
+        'remote_contacts',
+        'runs',
+        'schema_migrations',
+      ]);
     } finally {
       db.close();
     }
@@ -442,5 +451,47 @@ describe('reconcile spill', () => {
     expect(store.countRemoteContacts('s1')).toBe(0);
     expect([...store.remoteContacts('s1')]).toEqual([]);
     expect([...store.remoteContacts('s2')].map((entry) => entry.e164)).toEqual([e164(1)]);
+  });
+});
+
+describe('account pace (issue 18)', () => {
+  test('getPace is undefined until setPace; the pace is kept per account across reopening', () => {
+    const store = openStore();
+    expect(store.getPace(ACCOUNT)).toBeUndefined();
+    store.setPace(ACCOUNT, 4.75);
+    store.setPace('acct-2', 12);
+    store.setPace(ACCOUNT, 4.5);
+    store.close();
+    const again = openStore();
+    expect(again.getPace(ACCOUNT)).toBe(4.5);
+    expect(again.getPace('acct-2')).toBe(12);
+  });
+
+  test.each([0, -1, Number.NaN, Number.POSITIVE_INFINITY])('setPace(%s) is refused', (rate) => {
+    const store = openStore();
+    expect(() => store.setPace(ACCOUNT, rate)).toThrow(RangeError);
+    expect(store.getPace(ACCOUNT)).toBeUndefined();
+  });
+
+  test('a v1 database gains the pace table and keeps its contacts', () => {
+    const first = MIGRATIONS[0]!;
+    mkdirSync(dirname(dbPath), { recursive: true });
+    const db = raw(dbPath);
+    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
+    db.transaction(() => first.up(db))();
+    db.prepare(
+      `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
+                VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO contacts (account, e164, payload_hash, run_id, status, updated_at)
+                VALUES (?, '+15551234567', 'h', 'r1', 'created', '2026-01-01T00:00:00Z')`,
+    ).run(ACCOUNT);
+    db.pragma('user_version = 1');
+    db.close();
+    const store = openStore();
+    expect(store.lookup(ACCOUNT, ['+15551234567']).size).toBe(1);
+    store.setPace(ACCOUNT, 5);
+    expect(store.getPace(ACCOUNT)).toBe(5);
   });
 });
