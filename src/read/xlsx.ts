@@ -94,7 +94,7 @@ export class SharedStrings {
 }
 interface StreamedWorksheet extends AsyncIterable<StreamedRow> {
   name?: string;
-  iterator?: { destroy?: () => void };
+  iterator?: { destroy?: () => void; on?: (event: 'error', listener: () => void) => unknown };
 }
 interface StreamedRow {
   number: number;
@@ -162,6 +162,10 @@ export async function* readXlsx(
       const worksheet = event.value;
       const wanted = sheet ?? state.model?.sheets?.[0]?.name;
       if (found || !sameSheetName(worksheet.name, wanted)) {
+        // A sheet exceljs parked in a temporary file is read through a file stream that may still
+        // be opening; exceljs deletes the file as soon as we move on, so the late open fails with
+        // ENOENT on a stream nobody listens to any more: an uncaught exception without this.
+        worksheet.iterator?.on?.('error', () => undefined);
         worksheet.iterator?.destroy?.();
         continue;
       }
