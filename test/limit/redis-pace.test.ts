@@ -39,9 +39,6 @@ async function paced(limiter: AccountLimiter, rate: number): Promise<void> {
   }
 }
 
-/** Bottleneck releases clustered jobs with setTimeout; a late one starts up to half a slot late. */
-const LATE_TOLERANCE_MS = 50;
-
 describe('adaptive pace shared through Redis', () => {
   test('a 429 seen by one worker slows all of them; a worker started later begins at that pace', async () => {
     const account = newAccount();
@@ -58,7 +55,9 @@ describe('adaptive pace shared through Redis', () => {
       Array.from({ length: 4 }, () => l.schedule(async () => void starts.push(Date.now())));
     await Promise.all([...run(a), ...run(b)]);
     const sorted = [...starts].sort((x, y) => x - y);
-    expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(7 * 100 - LATE_TOLERANCE_MS);
+    // 8 starts at 100 ms: 700 ms, less the first start's lateness on a busy machine (CI saw 649 ms
+    // against a 50 ms allowance). Unshared (50 ms spacing) they would span about 350 ms.
+    expect(sorted.at(-1)! - sorted[0]!).toBeGreaterThanOrEqual(6 * 100);
 
     const late = await clustered(account, { rate: 20, maxConcurrent: 2 });
     expect(late.currentRate).toBe(10);
