@@ -90,6 +90,8 @@ export interface Draft {
   consent?: SmsConsent;
   /** What the row's report line should say about how it was read (fallback column, several numbers). */
   note?: string;
+  /** The row's fingerprint, set by `recallRows` when the run has a state store. */
+  rowHash?: string;
 }
 
 /** What a source says about a row's SMS consent. */
@@ -118,6 +120,8 @@ export interface Contact {
   consent?: SmsConsent;
   /** How the row was read, for its report line (fallback column, number read as international…). */
   note?: string;
+  /** The row's fingerprint (`pipeline/recall.ts`), carried from its draft to the state store. */
+  rowHash?: string;
 }
 
 /** A row that will not be sent, and why. */

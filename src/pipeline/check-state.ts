@@ -1,7 +1,9 @@
 import { joinNotes } from './normalise-phone.js';
-import type { KnownContact, StateBackend } from '../state/index.js';
+import type { KnownContact, RekeyedRow, StateBackend } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
-import type { Contact, Rejected, RowOutcome } from '../types.js';
+import type { Contact, Rejected, RowOutcome, SourceRef } from '../types.js';
+import { resolveAhead } from './chunks-ahead.js';
+import { isRecalled, type Recalled } from './recall.js';
 
 /** A valid contact that still has to go to Sakari, with the hash the state store will remember. */
 export interface PendingContact extends Contact {
@@ -17,6 +19,11 @@ export interface CheckStateOptions {
   full: boolean;
   /** Runs whose acknowledgements count as this run's own (a resumed run and those it continues). */
   resumeChain: ReadonlySet<string>;
+  /**
+   * Where to bring the fingerprints of rows found unchanged up to date (see `RekeyedRow`), so the
+   * next run recalls them; `null` in a dry run, which changes no state.
+   */
+  rekeyStore?: StateBackend | null;
 }
 
 /**
@@ -24,6 +31,8 @@ export interface CheckStateOptions {
  * to a fraction of a microsecond instead of a round trip each.
  */
 const LOOKUP_CHUNK = 500;
+/** Look-ups in flight: the store answers while the main thread reads on. */
+const LOOKUP_AHEAD = 4;
 
 /**
  * The incremental-sync stage. A valid row whose payload hash equals what Sakari last acknowledged
@@ -31,22 +40,32 @@ const LOOKUP_CHUNK = 500;
  * really had; numbers Sakari refused as opted out are not sent again while their payload is the same.
  */
 export async function* checkState(
-  items: AsyncIterable<Contact | Rejected>,
+  items: AsyncIterable<Contact | Rejected | Recalled>,
   options: CheckStateOptions,
 ): AsyncGenerator<PendingContact | Rejected | RowOutcome> {
-  let chunk: Contact[] = [];
-  for await (const item of items) {
-    if (!('payload' in item)) {
-      yield item;
-      continue;
-    }
-    chunk.push(item);
-    if (chunk.length >= LOOKUP_CHUNK) {
-      yield* await resolveChunk(chunk, options);
-      chunk = [];
-    }
-  }
-  if (chunk.length > 0) yield* await resolveChunk(chunk, options);
+  yield* resolveAhead<Contact | Rejected | Recalled, PendingContact | Rejected | RowOutcome>(items, {
+    size: LOOKUP_CHUNK,
+    ahead: LOOKUP_AHEAD,
+    resolve: (chunk) => resolveChunk(chunk as Contact[], options),
+    pass: (item) => {
+      if (isRecalled(item)) {
+        // Recognised by its fingerprint: the payload Sakari has is this row's (see recall.ts).
+        const { recalled } = item;
+        return settledOutcome(
+          {
+            ref: item.ref,
+            raw: item.raw,
+            mobileInput: item.mobileInput,
+            e164: recalled.e164,
+            note: recalled.note,
+          },
+          recalled,
+          options.resumeChain,
+        );
+      }
+      return 'payload' in item ? undefined : item;
+    },
+  });
 }
 
 async function resolveChunk(
@@ -62,19 +81,44 @@ async function resolveChunk(
     options.account,
     chunk.map((contact) => contact.payload.mobile),
   );
-  return chunk.map((contact) => {
+  const rekeyed: RekeyedRow[] = [];
+  const resolved = chunk.map((contact) => {
     const hash = payloadHash(contact.payload);
     const previous = known.get(contact.payload.mobile);
     if (previous && previous.payloadHash === hash && !options.full) {
-      return settledOutcome(contact, previous, options.resumeChain);
+      const { rowHash, note } = contact;
+      if (rowHash !== undefined && (previous.rowHash !== rowHash || previous.note !== note))
+        rekeyed.push({ e164: contact.payload.mobile, payloadHash: hash, rowHash, note });
+      return settledOutcome(settledRow(contact), previous, options.resumeChain);
     }
     // Extended in place: one object per row through the whole pipeline.
     return Object.assign(contact, { payloadHash: hash, known: previous });
   });
+  if (rekeyed.length > 0 && options.rekeyStore) await options.rekeyStore.rekey(options.account, rekeyed);
+  return resolved;
+}
+
+/** What {@link settledOutcome} reports of a row. */
+interface SettledRow {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  mobileInput: string;
+  e164: string;
+  note?: string;
+}
+
+function settledRow(contact: Contact): SettledRow {
+  return {
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    e164: contact.payload.mobile,
+    note: contact.note,
+  };
 }
 
 function settledOutcome(
-  contact: Contact,
+  contact: SettledRow,
   previous: KnownContact,
   resumeChain: ReadonlySet<string>,
 ): RowOutcome {
@@ -82,7 +126,7 @@ function settledOutcome(
     ref: contact.ref,
     raw: contact.raw,
     mobileInput: contact.mobileInput,
-    mobileE164: contact.payload.mobile,
+    mobileE164: contact.e164,
     contactId: previous.contactId,
   };
   if (previous.status === 'blocked') {

@@ -3,6 +3,7 @@
  * every later one becomes a {@link Rejected} `duplicate` row naming the kept line (CONTRACT §4).
  */
 import type { Contact, Rejected } from '../types.js';
+import { isRecalled, type Recalled } from './recall.js';
 
 /**
  * Stage: drops repeated numbers. A later row with the same E.164 as an earlier kept row becomes
@@ -14,7 +15,13 @@ import type { Contact, Rejected } from '../types.js';
  * number (1M numbers: 2^21 slots = 32 MiB)
  * in a {@link E164Index}.
  */
-export async function* dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGenerator<Contact | Rejected> {
+export function dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGenerator<Contact | Rejected>;
+export function dedupe(
+  items: AsyncIterable<Contact | Rejected | Recalled>,
+): AsyncGenerator<Contact | Rejected | Recalled>;
+export async function* dedupe<R extends Recalled>(
+  items: AsyncIterable<Contact | Rejected | R>,
+): AsyncGenerator<Contact | Rejected | R> {
   const seen = new E164Index();
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
@@ -37,7 +44,8 @@ export async function* dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGe
       continue;
     }
     const { file, line } = item.ref;
-    const mobile = item.payload.mobile;
+    // A recalled row claims its number as the contact it was recognised as.
+    const mobile = isRecalled(item) ? item.recalled.e164 : item.payload.mobile;
     const slot = seen.claim(e164Key(mobile), fileOf(file), line);
     if (slot === undefined) {
       yield item;

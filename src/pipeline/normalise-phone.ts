@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { Contact, Draft, Rejected, RowError } from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
 import { PhoneChunkScheduler, PhoneWorkerPool } from './phone-pool.js';
+import { isRecalled, type Recalled } from './recall.js';
 
 export { normalisePhone, type PhoneOptions, type PhoneResult } from './phone-parse.js';
 export { resolveCountry, type ResolvedCountry } from './phone-country.js';
@@ -53,10 +54,18 @@ export const PHONE_CHUNK_SIZE = 1024;
  *
  * @throws Error when a worker thread fails (a run-level failure, not a row problem).
  */
-export async function* normalisePhones(
+export function normalisePhones(
   drafts: AsyncIterable<Draft>,
   options: NormalisePhonesOptions,
-): AsyncGenerator<Contact | Rejected> {
+): AsyncGenerator<Contact | Rejected>;
+export function normalisePhones(
+  drafts: AsyncIterable<Draft | Recalled>,
+  options: NormalisePhonesOptions,
+): AsyncGenerator<Contact | Rejected | Recalled>;
+export async function* normalisePhones<R extends Recalled>(
+  drafts: AsyncIterable<Draft | R>,
+  options: NormalisePhonesOptions,
+): AsyncGenerator<Contact | Rejected | R> {
   const phoneOptions: PhoneOptions = {
     defaultCountry: options.defaultCountry,
     requireMobile: options.requireMobile,
@@ -68,55 +77,67 @@ export async function* normalisePhones(
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new RangeError(`chunkSize: expected a whole number ≥ 1, got ${chunkSize}`);
   if (workers === 0) {
-    for await (const draft of drafts) yield normaliseDraft(draft, phoneOptions);
+    for await (const draft of drafts) yield isRecalled(draft) ? draft : normaliseDraft(draft, phoneOptions);
     return;
   }
 
   let pool: PhoneWorkerPool | undefined;
-  let scheduler: PhoneChunkScheduler<Draft[]> | undefined;
-  let chunk: Draft[] = [];
+  let scheduler: PhoneChunkScheduler<Array<Draft | R>> | undefined;
+  let chunk: Array<Draft | R> = [];
   try {
     for await (const draft of drafts) {
       chunk.push(draft);
       if (chunk.length < chunkSize) continue;
       if (scheduler === undefined) {
         pool = new PhoneWorkerPool(workers, phoneOptions);
-        scheduler = new PhoneChunkScheduler<Draft[]>(pool, phoneOptions);
+        scheduler = new PhoneChunkScheduler<Array<Draft | R>>(pool, phoneOptions);
       }
       addChunk(scheduler, chunk);
       chunk = [];
       if (scheduler.length < scheduler.capacity) continue;
       const { items, results } = await scheduler.takeOldest();
-      for (let index = 0, slot = 0; index < items.length; index++) {
-        const done = items[index] as Draft;
-        yield done.error ? rejectDraft(done, done.error) : fromBatch(done, results, slot++);
-      }
+      yield* settleChunk(items, results);
     }
     if (scheduler === undefined) {
       // The whole input fitted in one chunk: not worth starting a thread.
-      for (const draft of chunk) yield normaliseDraft(draft, phoneOptions);
+      for (const draft of chunk) yield isRecalled(draft) ? draft : normaliseDraft(draft, phoneOptions);
       return;
     }
     if (chunk.length > 0) addChunk(scheduler, chunk);
     while (scheduler.length > 0) {
       const { items, results } = await scheduler.takeOldest();
-      for (let index = 0, slot = 0; index < items.length; index++) {
-        const done = items[index] as Draft;
-        yield done.error ? rejectDraft(done, done.error) : fromBatch(done, results, slot++);
-      }
+      yield* settleChunk(items, results);
     }
   } finally {
     await pool?.close();
   }
 }
 
-/** Hands a chunk of drafts to the scheduler; drafts already in error have no number to parse. */
-function addChunk(scheduler: PhoneChunkScheduler<Draft[]>, drafts: Draft[]): void {
+/** A chunk's items in order, with the parsed numbers in the slots of the drafts that had one to parse. */
+function* settleChunk<R extends Recalled>(
+  items: ReadonlyArray<Draft | R>,
+  results: PhoneBatch,
+): Generator<Contact | Rejected | R> {
+  for (let index = 0, slot = 0; index < items.length; index++) {
+    const done = items[index] as Draft | R;
+    if (isRecalled(done)) yield done;
+    else yield done.error ? rejectDraft(done, done.error) : fromBatch(done, results, slot++);
+  }
+}
+
+/**
+ * Hands a chunk to the scheduler; drafts already in error have no number to parse, and recalled
+ * rows have theirs from the state store.
+ */
+function addChunk<R extends Recalled>(
+  scheduler: PhoneChunkScheduler<Array<Draft | R>>,
+  drafts: Array<Draft | R>,
+): void {
   const inputs: string[] = [];
   const countries: string[] = [];
   const numeric: number[] = [];
   for (const draft of drafts) {
-    if (draft.error) continue;
+    if (isRecalled(draft) || draft.error) continue;
     if (draft.mobileNumeric) numeric.push(inputs.length);
     inputs.push(draft.mobileInput);
     countries.push(draft.country ?? '');
@@ -166,6 +187,7 @@ function toContact(
     },
   };
   if (draft.consent !== undefined) contact.consent = draft.consent;
+  if (draft.rowHash !== undefined) contact.rowHash = draft.rowHash;
   const message = joinNotes(draft.note, note);
   if (message !== undefined) contact.note = message;
   return contact;

@@ -27,6 +27,7 @@ import { emptyMappingStats, mapFields, type MapOptions } from './map-fields.js';
 import { joinNotes, normalisePhones } from './normalise-phone.js';
 import { guardPhoneColumns } from './phone-columns.js';
 import { PreflightCollector, type PreflightInfo } from './preflight.js';
+import { recallKey, recallRows, type RecallStats } from './recall.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
 import { validateContacts } from './validate.js';
 
@@ -214,6 +215,7 @@ export async function runImport(
       startedAt,
       api: api_,
       ...(pace === undefined ? {} : { pace }),
+      ...(store ? { recalledRows: pipeline.recallStats.recalled } : {}),
       settings: redactSettings({ ...settings, api }),
     };
     if (outcome.error) {
@@ -243,6 +245,8 @@ export async function runImport(
 /** Drives the stages for one run and settles every row in the report. */
 class ImportPipeline {
   readonly sources: SourceInfo[] = [];
+  /** Rows the state store recognised (issue 16). */
+  readonly recallStats: RecallStats = { recalled: 0 };
   private rowsRead = 0;
   private readonly preflight: PreflightCollector;
   private readonly mapOptions: MapOptions;
@@ -296,7 +300,13 @@ class ImportPipeline {
     }, PROGRESS_INTERVAL_MS);
     timer.unref();
 
-    const drafts = mapFields(this.readAll(), this.mapOptions);
+    const drafts = recallRows(mapFields(this.readAll(), this.mapOptions), {
+      store: settings.dryRun ? store : this.upsert.store,
+      account: settings.account,
+      key: recallKey(settings),
+      full: settings.full,
+      stats: this.recallStats,
+    });
     const phones = normalisePhones(drafts, {
       defaultCountry: settings.defaultCountry,
       requireMobile: settings.requireMobile,
@@ -308,6 +318,7 @@ class ImportPipeline {
       account: settings.account,
       full: settings.full,
       resumeChain,
+      rekeyStore: settings.dryRun ? null : this.upsert.store,
     });
 
     const limit = pLimit(settings.concurrency);

@@ -76,11 +76,14 @@ async function recordAcknowledged(
   const acked: AckedRow[] = [];
   settled.forEach((outcome, i) => {
     if (outcome.status === 'created' || outcome.status === 'updated' || outcome.status === 'blocked') {
+      const contact = contacts[i]!;
       acked.push({
-        e164: contacts[i]!.payload.mobile,
-        payloadHash: contacts[i]!.payloadHash,
+        e164: contact.payload.mobile,
+        payloadHash: contact.payloadHash,
         contactId: outcome.contactId,
         status: outcome.status,
+        rowHash: contact.rowHash,
+        note: contact.note,
       });
     }
   });

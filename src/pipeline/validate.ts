@@ -6,6 +6,7 @@
  * pass through untouched.
  */
 import type { Contact, ContactPayload, Rejected } from '../types.js';
+import { isRecalled, type Recalled } from './recall.js';
 
 /**
  * A pragmatic email check: one `@`, a non-empty local part, a domain of at least two non-empty
@@ -66,12 +67,21 @@ export function cleanAttributeValue(value: string): string {
  * empty are dropped, so a blank cell never blanks a field in Sakari). A malformed email turns
  * the row into a {@link Rejected} `invalid` row with `EMAIL_INVALID` on field `email`.
  */
-export async function* validateContacts(
+export function validateContacts(
   items: AsyncIterable<Contact | Rejected>,
+  options?: ValidateOptions,
+): AsyncGenerator<Contact | Rejected>;
+export function validateContacts(
+  items: AsyncIterable<Contact | Rejected | Recalled>,
+  options?: ValidateOptions,
+): AsyncGenerator<Contact | Rejected | Recalled>;
+export async function* validateContacts<R extends Recalled>(
+  items: AsyncIterable<Contact | Rejected | R>,
   options: ValidateOptions = {},
-): AsyncGenerator<Contact | Rejected> {
+): AsyncGenerator<Contact | Rejected | R> {
   for await (const item of items) {
-    if ('status' in item) {
+    // A recalled row was valid under the same options when Sakari acknowledged it.
+    if ('status' in item || isRecalled(item)) {
       yield item;
       continue;
     }

@@ -25,6 +25,11 @@ export interface SummaryMeta {
   api: ApiStats;
   /** The adaptive pace of the run (absent in a dry run and without a rate limit). */
   pace?: PaceSummary;
+  /**
+   * Rows settled from the state store by their fingerprint, without normalising them again
+   * (issue 16); absent when the run had no state store.
+   */
+  recalledRows?: number;
   /** The exit code the CLI will use (see `exitCodeFor`); finish replaces it by 1 when the books do not balance. */
   exitCode: number;
   /** The run's effective settings, shown in report.html. Must already be redacted: no secrets. */
@@ -47,6 +52,8 @@ export interface RunSummary {
   counts: Counts;
   /** `pace` is additive to CONTRACT §5: how fast the run went and will start next time. */
   api: ApiStats & { pace?: PaceSummary };
+  /** Additive to CONTRACT §5: rows a re-run recognised and did not normalise again (with a state store). */
+  recalledRows?: number;
   exitCode: number;
   /** Set on an aborted run: the counts cover only the rows that finished. */
   partial?: boolean;
@@ -102,6 +109,7 @@ export function buildSummary(input: {
       tokenRefreshes: meta.api.tokenRefreshes,
       ...(meta.pace === undefined ? {} : { pace: { ...meta.pace } }),
     },
+    ...(meta.recalledRows === undefined ? {} : { recalledRows: meta.recalledRows }),
     exitCode,
   };
   if (input.abortReason !== undefined) {

@@ -5,11 +5,14 @@
  */
 import path from 'node:path';
 import { RunLock, type LockHolder } from './lock.js';
+import { SqliteReader } from './sqlite-reader.js';
 import {
   StateStore,
   type AckedRow,
   type KnownContact,
   type ProcessedFile,
+  type RecalledContact,
+  type RekeyedRow,
   type RunRecord,
   type StateStoreOptions,
 } from './store.js';
@@ -40,6 +43,10 @@ export interface StateBackend {
   readonly location: string;
   /** See {@link StateStore.lookup}. */
   lookup(account: string, e164s: readonly string[]): Promise<Map<string, KnownContact>>;
+  /** See {@link StateStore.recall}. */
+  recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>>;
+  /** See {@link StateStore.rekey}. */
+  rekey(account: string, rows: readonly RekeyedRow[]): Promise<void>;
   /** See {@link StateStore.recordBatch}: all rows of the batch or none. */
   recordBatch(account: string, runId: string, rows: readonly AckedRow[]): Promise<void>;
   /** See {@link StateStore.startRun}. */
@@ -128,17 +135,42 @@ export async function openStateBackend(
   return new SqliteBackend(StateStore.open(location, options));
 }
 
-/** The SQLite {@link StateStore} behind the asynchronous interface: each call is its synchronous one. */
+/**
+ * Keys a run asks about on the main thread before its reads move to a {@link SqliteReader}
+ * thread: a small run never pays for starting one (~50 ms), a large one reads in parallel.
+ */
+const READER_AFTER_KEYS = 5_000;
+
+/**
+ * The SQLite {@link StateStore} behind the asynchronous interface: each call is its synchronous
+ * one, except the reads of a large run (recall and look-up), which a reader thread answers.
+ */
 export class SqliteBackend implements StateBackend {
   readonly kind = 'sqlite';
   readonly location: string;
+  #keysRead = 0;
+  #reader: SqliteReader | undefined;
 
   constructor(readonly store: StateStore) {
     this.location = store.path;
   }
 
   async lookup(account: string, e164s: readonly string[]): Promise<Map<string, KnownContact>> {
-    return this.store.lookup(account, e164s);
+    const reader = this.#readerFor(e164s.length);
+    return reader ? reader.lookup(account, e164s) : this.store.lookup(account, e164s);
+  }
+  async recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>> {
+    const reader = this.#readerFor(rowHashes.length);
+    return reader ? reader.recall(account, rowHashes) : this.store.recall(account, rowHashes);
+  }
+  #readerFor(keys: number): SqliteReader | undefined {
+    this.#keysRead += keys;
+    if (this.#reader === undefined && this.#keysRead > READER_AFTER_KEYS && this.store.path !== ':memory:')
+      this.#reader = new SqliteReader(this.store.path);
+    return this.#reader;
+  }
+  async rekey(account: string, rows: readonly RekeyedRow[]): Promise<void> {
+    this.store.rekey(account, rows);
   }
   async recordBatch(account: string, runId: string, rows: readonly AckedRow[]): Promise<void> {
     this.store.recordBatch(account, runId, rows);
@@ -178,6 +210,7 @@ export class SqliteBackend implements StateBackend {
     return RunLock.acquire({ stateDir: path.dirname(this.store.path), ...request });
   }
   async close(): Promise<void> {
+    await this.#reader?.close();
     this.store.close();
   }
 }

@@ -11,6 +11,8 @@ export {
   type AckedStatus,
   type KnownContact,
   type ProcessedFile,
+  type RecalledContact,
+  type RekeyedRow,
   type RemoteEntry,
   type RunRecord,
   type StateStoreOptions,

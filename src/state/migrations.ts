@@ -94,6 +94,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'row recall: the source row behind each acknowledged contact (issue 16)',
+    up(db) {
+      db.exec(`
+        -- A fingerprint of the mapped source row (and of everything that shapes its normalisation)
+        -- that Sakari last acknowledged for this number, and the row's notes: a later run meeting
+        -- the same fingerprint knows the row's outcome without parsing its phone again.
+        ALTER TABLE contacts ADD COLUMN row_hash TEXT;
+        ALTER TABLE contacts ADD COLUMN note TEXT;
+        -- Covering: a recall is one seek (the table's key is the number, not the fingerprint).
+        CREATE INDEX contacts_by_row_hash
+          ON contacts (account, row_hash, e164, payload_hash, contact_id, run_id, status, note);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes. */

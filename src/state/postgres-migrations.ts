@@ -86,6 +86,15 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'row recall: the source row behind each acknowledged contact (issue 16)',
+    sql: `
+      ALTER TABLE contacts ADD COLUMN row_hash text;
+      ALTER TABLE contacts ADD COLUMN note text;
+      CREATE INDEX contacts_by_row_hash ON contacts (account, row_hash) WHERE row_hash IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -5,11 +5,15 @@ import { StateStoreError } from './errors.js';
 import { PgRunLock } from './pg-lock.js';
 import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
 import {
+  recalledContacts,
   toRunRecord,
   type AckedRow,
   type AckedStatus,
   type KnownContact,
   type ProcessedFile,
+  type RecallRow,
+  type RecalledContact,
+  type RekeyedRow,
   type RunRecord,
   type RunRow,
   type StateStoreOptions,
@@ -111,18 +115,53 @@ export class PostgresStateStore implements StateBackend {
         contact_id: string | null;
         run_id: string;
         status: AckedStatus;
+        row_hash: string | null;
+        note: string | null;
       }>(
-        `SELECT e164, payload_hash, contact_id, run_id, status FROM ${PG_SCHEMA}.contacts
+        `SELECT e164, payload_hash, contact_id, run_id, status, row_hash, note FROM ${PG_SCHEMA}.contacts
          WHERE account = $1 AND e164 = ANY($2::text[])`,
         [account, chunk],
       );
       for (const row of rows) {
         const entry: KnownContact = { payloadHash: row.payload_hash, runId: row.run_id, status: row.status };
         if (row.contact_id !== null) entry.contactId = row.contact_id;
+        if (row.row_hash !== null) entry.rowHash = row.row_hash;
+        if (row.note !== null) entry.note = row.note;
         known.set(row.e164, entry);
       }
     }
     return known;
+  }
+
+  async recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>> {
+    const found: RecallRow[] = [];
+    for (let start = 0; start < rowHashes.length; start += LOOKUP_CHUNK) {
+      const chunk = rowHashes.slice(start, start + LOOKUP_CHUNK);
+      const { rows } = await this.#pool.query<RecallRow>({
+        text: `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note FROM ${PG_SCHEMA}.contacts
+               WHERE account = $1 AND row_hash = ANY($2::text[])`,
+        values: [account, chunk],
+        rowMode: 'array',
+      });
+      for (const row of rows) found.push(row);
+    }
+    return recalledContacts(found);
+  }
+
+  async rekey(account: string, rows: readonly RekeyedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#pool.query(
+      `UPDATE ${PG_SCHEMA}.contacts AS c SET row_hash = t.row_hash, note = t.note
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t (e164, payload_hash, row_hash, note)
+       WHERE c.account = $1 AND c.e164 = t.e164 AND c.payload_hash = t.payload_hash`,
+      [
+        account,
+        rows.map((row) => row.e164),
+        rows.map((row) => row.payloadHash),
+        rows.map((row) => row.rowHash),
+        rows.map((row) => row.note ?? null),
+      ],
+    );
   }
 
   async recordBatch(account: string, runId: string, rows: readonly AckedRow[]): Promise<void> {
@@ -133,15 +172,18 @@ export class PostgresStateStore implements StateBackend {
     for (const row of rows) byNumber.set(row.e164, row);
     const unique = [...byNumber.values()];
     await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at)
-       SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3
-       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS t (e164, payload_hash, contact_id, status)
+      `INSERT INTO ${PG_SCHEMA}.contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note)
+       SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         AS t (e164, payload_hash, contact_id, status, row_hash, note)
        ON CONFLICT (account, e164) DO UPDATE SET
          payload_hash = excluded.payload_hash,
          contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
          run_id       = excluded.run_id,
          status       = excluded.status,
-         updated_at   = excluded.updated_at`,
+         updated_at   = excluded.updated_at,
+         row_hash     = excluded.row_hash,
+         note         = excluded.note`,
       [
         account,
         runId,
@@ -150,6 +192,8 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.payloadHash),
         unique.map((row) => row.contactId ?? null),
         unique.map((row) => row.status),
+        unique.map((row) => row.rowHash ?? null),
+        unique.map((row) => row.note ?? null),
       ],
     );
   }

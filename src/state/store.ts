@@ -32,7 +32,7 @@ const MMAP_SIZE_BYTES = 268_435_456;
  * Numbers per look-up statement. Measured: 500 and 2 000 perform alike (the B-tree seeks
  * dominate), and 500 keeps each JSON argument small.
  */
-const LOOKUP_CHUNK = 500;
+export const LOOKUP_CHUNK = 500;
 
 /** Remote contacts per page when iterating the reconcile spill (one statement per page). */
 const REMOTE_PAGE_SIZE = 1_000;
@@ -49,6 +49,23 @@ export interface KnownContact {
   /** The run that recorded it: a row recorded by a run in the current resume chain is not `unchanged`. */
   runId: string;
   status: AckedStatus;
+  /** The fingerprint of the source row recorded with it (see {@link AckedRow.rowHash}), if any. */
+  rowHash?: string;
+  /** That row's notes. */
+  note?: string;
+}
+
+/**
+ * A number whose payload a run found unchanged from a source row with another fingerprint (new
+ * options, a new library version, a reformatted number): the fingerprint is brought up to date
+ * so the next run recalls the row.
+ */
+export interface RekeyedRow {
+  e164: string;
+  /** The payload hash the row was found unchanged against: a number changed since is left alone. */
+  payloadHash: string;
+  rowHash: string;
+  note?: string;
 }
 
 /** One row of a batch as Sakari acknowledged it. */
@@ -57,6 +74,20 @@ export interface AckedRow {
   payloadHash: string;
   contactId?: string;
   status: AckedStatus;
+  /**
+   * The fingerprint of the source row that produced the payload (`rowHash` in
+   * `pipeline/recall.ts`), when it has one: a later run meeting it skips that row's normalisation.
+   * Absent: the number is only known by E.164.
+   */
+  rowHash?: string;
+  /** The row's notes as reported (how its number was read), kept for the report of a recalled row. */
+  note?: string;
+}
+
+/** What {@link StateStore.recall} knows of a source row fingerprint: its contact, and the row's notes. */
+export interface RecalledContact extends KnownContact {
+  e164: string;
+  note?: string;
 }
 
 /** One run of a command against this state. */
@@ -120,12 +151,70 @@ export type RunRow = {
   pid: number;
 };
 
-type ContactRow = [
+/**
+ * The contacts found by a recall, keyed by fingerprint (both stores and the reader thread build
+ * them here). A fingerprint held by two numbers, which a deterministic normalisation never
+ * produces, is left out: that row is parsed again.
+ */
+export function recalledContacts(rows: Iterable<RecallRow>): Map<string, RecalledContact> {
+  const recalled = new Map<string, RecalledContact>();
+  const ambiguous = new Set<string>();
+  for (const [rowHash, e164, payloadHash, contactId, runId, status, note] of rows) {
+    const entry: RecalledContact = { e164, payloadHash, runId, status };
+    if (contactId !== null) entry.contactId = contactId;
+    if (note !== null) entry.note = note;
+    if (recalled.has(rowHash)) ambiguous.add(rowHash);
+    recalled.set(rowHash, entry);
+  }
+  for (const rowHash of ambiguous) recalled.delete(rowHash);
+  return recalled;
+}
+
+/** The contacts found by a look-up by number, keyed by E.164 (both stores and the reader thread). */
+export function knownContacts(rows: Iterable<ContactRow>): Map<string, KnownContact> {
+  const known = new Map<string, KnownContact>();
+  for (const [e164, payloadHash, contactId, runId, status, rowHash, note] of rows) {
+    const entry: KnownContact = { payloadHash, runId, status };
+    if (contactId !== null) entry.contactId = contactId;
+    if (rowHash !== null) entry.rowHash = rowHash;
+    if (note !== null) entry.note = note;
+    known.set(e164, entry);
+  }
+  return known;
+}
+
+/** What the store knows of a number: {@link StateStore.lookup}, one statement per chunk (JSON array). */
+export const LOOKUP_SQL = `SELECT e164, payload_hash, contact_id, run_id, status, row_hash, note FROM contacts
+  WHERE account = ? AND e164 IN (SELECT value FROM json_each(?))`;
+
+/**
+ * The contacts of source row fingerprints: {@link StateStore.recall}. INDEXED BY: without
+ * statistics the planner would walk the account's whole primary key instead.
+ */
+export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note
+  FROM contacts INDEXED BY contacts_by_row_hash
+  WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
+
+/** One `contacts` row found by {@link StateStore.recall}. */
+export type RecallRow = [
+  rowHash: string,
   e164: string,
   payloadHash: string,
   contactId: string | null,
   runId: string,
   status: AckedStatus,
+  note: string | null,
+];
+
+/** One `contacts` row found by {@link StateStore.lookup}. */
+export type ContactRow = [
+  e164: string,
+  payloadHash: string,
+  contactId: string | null,
+  runId: string,
+  status: AckedStatus,
+  rowHash: string | null,
+  note: string | null,
 ];
 
 const RUN_COLUMNS =
@@ -157,10 +246,12 @@ export class StateStore {
   readonly #db: BetterSqlite3.Database;
   readonly #now: () => Date;
   readonly #lookup: BetterSqlite3.Statement<[string, string], ContactRow>;
+  readonly #recall: BetterSqlite3.Statement<[string, string], RecallRow>;
   readonly #upsertContact: BetterSqlite3.Statement<
-    [string, string, string, string | null, string, string, string]
+    [string, string, string, string | null, string, string, string, string | null, string | null]
   >;
   readonly #recordBatch: (account: string, runId: string, rows: readonly AckedRow[]) => void;
+  readonly #rekey: (account: string, rows: readonly RekeyedRow[]) => void;
   readonly #insertRun: BetterSqlite3.Statement<
     [string, string, string, string, string, string, string | null, number]
   >;
@@ -183,22 +274,29 @@ export class StateStore {
     this.#db = db;
     this.#now = now;
 
-    this.#lookup = db
-      .prepare<[string, string], ContactRow>(
-        `SELECT e164, payload_hash, contact_id, run_id, status FROM contacts
-         WHERE account = ? AND e164 IN (SELECT value FROM json_each(?))`,
-      )
-      .raw(true);
+    this.#lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
+    this.#recall = db.prepare<[string, string], RecallRow>(RECALL_SQL).raw(true);
+    // row_hash and note are always overwritten: a payload recorded without its row (e.g. by
+    // reconcile --fix) must not be recalled for the row recorded before it.
     this.#upsertContact = db.prepare(
-      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account, e164) DO UPDATE SET
          payload_hash = excluded.payload_hash,
          contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
          run_id       = excluded.run_id,
          status       = excluded.status,
-         updated_at   = excluded.updated_at`,
+         updated_at   = excluded.updated_at,
+         row_hash     = excluded.row_hash,
+         note         = excluded.note`,
     );
+    const rekeyContact = db.prepare<[string | null, string | null, string, string, string]>(
+      `UPDATE contacts SET row_hash = ?, note = ? WHERE account = ? AND e164 = ? AND payload_hash = ?`,
+    );
+    this.#rekey = db.transaction((account: string, rows: readonly RekeyedRow[]) => {
+      for (const row of rows)
+        rekeyContact.run(row.rowHash, row.note ?? null, account, row.e164, row.payloadHash);
+    });
     this.#recordBatch = db.transaction((account: string, runId: string, rows: readonly AckedRow[]) => {
       const at = this.#now().toISOString();
       for (const row of rows) {
@@ -210,6 +308,8 @@ export class StateStore {
           runId,
           row.status,
           at,
+          row.rowHash ?? null,
+          row.note ?? null,
         );
       }
     });
@@ -347,20 +447,36 @@ export class StateStore {
    * seen acknowledged are absent. One statement per 500 numbers.
    */
   lookup(account: string, e164s: readonly string[]): Map<string, KnownContact> {
-    const known = new Map<string, KnownContact>();
+    const rows: ContactRow[] = [];
     for (let start = 0; start < e164s.length; start += LOOKUP_CHUNK) {
       const chunk = e164s.slice(start, start + LOOKUP_CHUNK);
-      for (const [e164, payloadHash, contactId, runId, status] of this.#lookup.all(
-        account,
-        JSON.stringify(chunk),
-      )) {
-        known.set(
-          e164,
-          contactId === null ? { payloadHash, runId, status } : { payloadHash, contactId, runId, status },
-        );
-      }
+      for (const row of this.#lookup.all(account, JSON.stringify(chunk))) rows.push(row);
     }
-    return known;
+    return knownContacts(rows);
+  }
+
+  /**
+   * Brings the fingerprints of numbers found unchanged up to date (see {@link RekeyedRow}), in one
+   * transaction. A number whose payload hash is no longer the one given is left alone.
+   */
+  rekey(account: string, rows: readonly RekeyedRow[]): void {
+    if (rows.length === 0) return;
+    this.#rekey(account, rows);
+  }
+
+  /**
+   * The contacts of `account` last acknowledged for these source row fingerprints (see
+   * {@link AckedRow.rowHash}), keyed by fingerprint; unknown ones are absent. A fingerprint held by
+   * two numbers (which a deterministic normalisation never produces) is treated as unknown.
+   * One statement per 500 fingerprints.
+   */
+  recall(account: string, rowHashes: readonly string[]): Map<string, RecalledContact> {
+    const rows: RecallRow[] = [];
+    for (let start = 0; start < rowHashes.length; start += LOOKUP_CHUNK) {
+      const chunk = rowHashes.slice(start, start + LOOKUP_CHUNK);
+      for (const row of this.#recall.all(account, JSON.stringify(chunk))) rows.push(row);
+    }
+    return recalledContacts(rows);
   }
 
   /**

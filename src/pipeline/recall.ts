@@ -1,0 +1,205 @@
+/**
+ * The re-run stage (issue 16): a mapped row that is exactly the row behind what Sakari last
+ * acknowledged for its number, under the same options that shape normalisation, is recognised by
+ * its fingerprint and settled without parsing its phone again.
+ *
+ * The fingerprint ({@link rowHash}) covers every mapped value of the row and a key of everything
+ * else its outcome depends on ({@link recallKey}: the normalisation options and the versions of
+ * sakari-sync and libphonenumber-js). The state store keeps it next to the E.164 and payload hash
+ * the row produced (`contacts.row_hash`), and overwrites it whenever that number's payload is
+ * recorded again, so a fingerprint found still stands for the payload Sakari has.
+ */
+import { hash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { RecalledContact, StateBackend } from '../state/index.js';
+import type { Draft, SourceRef } from '../types.js';
+import { resolveAhead } from './chunks-ahead.js';
+
+/**
+ * A row recognised by its fingerprint: its number and outcome come from the state store. It passes
+ * normalisation and validation untouched, claims its number in `dedupe` and is settled by
+ * `checkState` as a row whose payload Sakari has.
+ */
+export interface Recalled {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  mobileInput: string;
+  recalled: RecalledContact;
+}
+
+/** Whether a pipeline item is a {@link Recalled} row. */
+export function isRecalled(item: object): item is Recalled {
+  return 'recalled' in item;
+}
+
+/** What shapes a row's outcome besides its mapped values: all of it goes into {@link recallKey}. */
+export interface RecallKeyOptions {
+  defaultCountry?: string;
+  requireMobile: boolean;
+  requireSmsConsent: boolean;
+  mapping?: unknown;
+  phoneColumns?: unknown;
+  format?: string;
+  sheet?: unknown;
+  delimiter?: string;
+  encoding?: string;
+}
+
+/**
+ * Version of the fingerprint's form and of what it includes. Bump it when the canonical form, or
+ * anything a row's outcome depends on that is not in {@link RecallKeyOptions} or the package
+ * versions, changes: every stored fingerprint then stops matching and every row is parsed again.
+ */
+const RECALL_VERSION = 'r1';
+
+const require = createRequire(import.meta.url);
+/** The versions whose code turns a mapped row into an E.164 and a payload. */
+const VERSIONS = {
+  sakariSync: (require('../../package.json') as { version: string }).version,
+  libphonenumber: (require('libphonenumber-js/package.json') as { version: string }).version,
+};
+
+/**
+ * The key of everything besides the mapped values that shapes a row's outcome: the options and
+ * the versions of sakari-sync and libphonenumber-js. Any change makes every row parse again.
+ */
+export function recallKey(options: RecallKeyOptions): string {
+  const relevant = {
+    version: RECALL_VERSION,
+    ...VERSIONS,
+    defaultCountry: options.defaultCountry ?? null,
+    requireMobile: options.requireMobile,
+    requireSmsConsent: options.requireSmsConsent,
+    mapping: options.mapping ?? null,
+    phoneColumns: options.phoneColumns ?? null,
+    format: options.format ?? null,
+    sheet: options.sheet ?? null,
+    delimiter: options.delimiter ?? null,
+    encoding: options.encoding ?? null,
+  };
+  return hash('sha256', JSON.stringify(relevant), 'base64url').slice(0, HASH_CHARS);
+}
+
+/** 132 bits of SHA-256 in base64url, as the payload hash: collisions are not a practical concern. */
+const HASH_CHARS = 22;
+
+// Structural characters of the canonical form (as in state/payload-hash.ts): a value holding one
+// is escaped, so two different rows never give the same form.
+const FIELD_END = '\u0000';
+const ABSENT = '\u0001';
+const ITEM_END = '\u0002';
+const KEY_VALUE = '\u0003';
+const ESCAPED = '\u0004';
+// eslint-disable-next-line no-control-regex -- these control characters are exactly what it looks for
+const STRUCTURAL = /[\u0000-\u0004]/;
+
+function token(value: string): string {
+  return STRUCTURAL.test(value) ? ESCAPED + JSON.stringify(value) : value;
+}
+
+function optional(value: string | undefined): string {
+  return value === undefined ? ABSENT : token(value);
+}
+
+/**
+ * The fingerprint of a mapped row under `key` ({@link recallKey}): every value the later stages
+ * read (number, country, names, email, tags in order, attributes in order, consent, how the number
+ * cell was stored, which column it came from, the mapping's notes). Not its line: a row that moved
+ * in the file is still the same row.
+ */
+export function rowHash(draft: Draft, key: string): string {
+  let form =
+    key +
+    FIELD_END +
+    token(draft.mobileInput) +
+    FIELD_END +
+    optional(draft.country) +
+    FIELD_END +
+    optional(draft.firstName) +
+    FIELD_END +
+    optional(draft.lastName) +
+    FIELD_END +
+    optional(draft.email) +
+    FIELD_END +
+    optional(draft.consent) +
+    FIELD_END +
+    (draft.mobileNumeric ? '1' : '0') +
+    FIELD_END +
+    optional(draft.mobileColumn) +
+    FIELD_END +
+    optional(draft.note) +
+    FIELD_END;
+  for (const tag of draft.tags) form += token(tag) + ITEM_END;
+  form += FIELD_END;
+  const attributes = draft.attributes;
+  for (const name in attributes)
+    form += token(name) + KEY_VALUE + token(attributes[name] as string) + ITEM_END;
+  return hash('sha256', form, 'base64url').slice(0, HASH_CHARS);
+}
+
+/** Options of {@link recallRows}. */
+export interface RecallOptions {
+  /** The state to recall from; `null`: no state, nothing recalled and no fingerprint computed. */
+  store: StateBackend | null;
+  account: string;
+  /** {@link recallKey} of the run's settings. */
+  key: string;
+  /** `--full`: every valid row is sent, so none is recalled (fingerprints are still recorded). */
+  full: boolean;
+  /** Counts the rows recalled, when given. */
+  stats?: RecallStats;
+}
+
+/** What {@link recallRows} did. */
+export interface RecallStats {
+  recalled: number;
+}
+
+/** Rows per state look-up. */
+const RECALL_CHUNK = 500;
+/** Look-ups in flight: the store answers while the main thread reads on. */
+const RECALL_AHEAD = 4;
+
+/**
+ * Stage (between `mapFields` and `normalisePhones`): every row without a problem gets its
+ * fingerprint (`draft.rowHash`, recorded with the contact once Sakari acknowledges it); a row
+ * whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
+ */
+export async function* recallRows(
+  drafts: AsyncIterable<Draft>,
+  options: RecallOptions,
+): AsyncGenerator<Draft | Recalled> {
+  const { store } = options;
+  if (!store) {
+    yield* drafts;
+    return;
+  }
+  yield* resolveAhead(drafts, {
+    size: RECALL_CHUNK,
+    ahead: RECALL_AHEAD,
+    resolve: (chunk) => {
+      for (const draft of chunk) if (draft.error === undefined) draft.rowHash = rowHash(draft, options.key);
+      return resolveChunk(chunk, store, options);
+    },
+  });
+}
+
+async function resolveChunk(
+  chunk: Draft[],
+  store: StateBackend,
+  options: RecallOptions,
+): Promise<Array<Draft | Recalled>> {
+  if (options.full) return chunk;
+  const hashes: string[] = [];
+  for (const draft of chunk) if (draft.rowHash !== undefined) hashes.push(draft.rowHash);
+  if (hashes.length === 0) return chunk;
+  const known = await store.recall(options.account, hashes);
+  if (known.size === 0) return chunk;
+  const { stats } = options;
+  return chunk.map((draft) => {
+    const recalled = draft.rowHash === undefined ? undefined : known.get(draft.rowHash);
+    if (recalled === undefined) return draft;
+    if (stats) stats.recalled++;
+    return { ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
+  });
+}
