@@ -63,10 +63,11 @@ const VERSIONS = {
  * The key of everything besides the mapped values that shapes a row's outcome: the options and
  * the versions of sakari-sync and libphonenumber-js. Any change makes every row parse again.
  */
-export function recallKey(options: RecallKeyOptions): string {
+export function recallKey(options: RecallKeyOptions, versions: typeof VERSIONS = VERSIONS): string {
   const relevant = {
     version: RECALL_VERSION,
-    ...VERSIONS,
+    sakariSync: versions.sakariSync,
+    libphonenumber: versions.libphonenumber,
     defaultCountry: options.defaultCountry ?? null,
     requireMobile: options.requireMobile,
     requireSmsConsent: options.requireSmsConsent,

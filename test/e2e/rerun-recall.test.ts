@@ -1,0 +1,265 @@
+/**
+ * Issue 16: a re-run recognises the rows Sakari already has by their fingerprint and does not
+ * normalise them again; anything that could change a row's outcome makes it parse again.
+ * Real SQLite state, real HTTP to the sandbox, real files.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { importContacts, type ImportResult } from '../../src/pipeline/run.js';
+import { recallKey, rowHash } from '../../src/pipeline/recall.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import type { Draft, ImportInput } from '../../src/index.js';
+import { readCsv, tempDir } from '../helpers.js';
+
+const ACCOUNT = 'acc-recall';
+
+const HEADER = 'first_name,last_name,mobile,email,country,tags,plan';
+/** Ten valid rows (GB and US mobiles), one invalid, one duplicate of the first. */
+const ROWS = [
+  'Ada,Lovelace,+44 7400 123401,ada@example.com,GB,vip,gold',
+  'Alan,Turing,07400 123402,alan@example.com,GB,,silver',
+  'Grace,Hopper,+1 415 555 2671,grace@example.com,US,customer|vip,gold',
+  'Edsger,Dijkstra,07400 123404,,GB,,',
+  'Barbara,Liskov,(415) 555-2672,barbara@example.com,US,,bronze',
+  'Donald,Knuth,07400 123406,don@example.com,GB,newsletter,',
+  'Frances,Allen,07400 123407,frances@example.com,GB,,gold',
+  'Niklaus,Wirth,07400 123408,niklaus@example.com,GB,,',
+  'John,Backus,07400 123409,john@example.com,GB,,silver',
+  'Radia,Perlman,07400 123410,radia@example.com,GB,,',
+  'Bad,Number,12,bad@example.com,GB,,',
+  'Ada,Again,+447400123401,ada2@example.com,GB,,',
+];
+const VALID = 10;
+
+describe('re-runs recall unchanged rows instead of normalising them again (issue 16)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let sandbox: Sandbox;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    sandbox = await startSandbox({});
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    await cleanup();
+  });
+
+  async function writeSource(rows: string[], name = 'contacts.csv', header = HEADER): Promise<string> {
+    const file = path.join(dir, name);
+    await writeFile(file, `${header}\n${rows.join('\n')}\n`);
+    return file;
+  }
+
+  function run(source: string, extra: Partial<ImportInput> = {}): Promise<ImportResult> {
+    return importContacts({
+      sources: [source],
+      state: path.join(dir, 'state.db'),
+      reportDir: path.join(dir, 'reports'),
+      apiUrl: sandbox.url,
+      account: ACCOUNT,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      jobKey: 'nightly',
+      ...extra,
+    });
+  }
+
+  function contactWrites(): number {
+    return sandbox
+      .stats()
+      .requestLog.filter((entry) => entry.method === 'POST' && entry.path.includes('/contacts')).length;
+  }
+
+  test('an unchanged re-run recalls every acknowledged row, sends nothing and reports every row as the first run did', async () => {
+    const source = await writeSource(ROWS);
+    const first = await run(source);
+    expect(first.counts).toMatchObject({ rows: 12, valid: VALID, invalid: 1, duplicate: 1, created: VALID });
+    expect(first.recalledRows).toBe(0);
+    const writes = contactWrites();
+
+    const second = await run(source);
+    expect(second.counts).toMatchObject({
+      rows: 12,
+      valid: VALID,
+      invalid: 1,
+      duplicate: 1,
+      unchanged: VALID,
+    });
+    expect(second.recalledRows).toBe(VALID);
+    expect(contactWrites()).toBe(writes);
+
+    const before = await readCsv(path.join(first.reportPath, 'rows.csv'));
+    const after = await readCsv(path.join(second.reportPath, 'rows.csv'));
+    expect(after.map((row) => [row.line, row.mobile_e164, row.contact_id, row.mobile_input])).toEqual(
+      before.map((row) => [row.line, row.mobile_e164, row.contact_id, row.mobile_input]),
+    );
+    const byLine = new Map(after.map((row) => [row.line, row]));
+    expect(byLine.get('12')).toMatchObject({ status: 'invalid', code: 'PHONE_TOO_SHORT' });
+    // The recalled first row still claims its number: its later twin is a duplicate of it.
+    expect(byLine.get('13')).toMatchObject({ status: 'duplicate', message: 'duplicate of line 2' });
+    // A note about how the number was read survives the recall.
+    expect(byLine.get('3')?.mobile_e164).toBe('+447400123402');
+  });
+
+  test('a row changed in any mapped field is sent; only it is normalised again', async () => {
+    const source = await writeSource(ROWS);
+    await run(source);
+    const changed = [...ROWS];
+    changed[0] = 'Ada,King,+44 7400 123401,ada@example.com,GB,vip,gold'; // last name
+    changed[1] = 'Alan,Turing,07400 123402,alan@turing.example,GB,,silver'; // email
+    changed[2] = 'Grace,Hopper,+1 415 555 2671,grace@example.com,US,customer,gold'; // tags
+    changed[4] = 'Barbara,Liskov,(415) 555-2672,barbara@example.com,US,,gold'; // attribute
+    changed[5] = 'Donald,Knuth,07400 123466,don@example.com,GB,newsletter,'; // mobile
+    changed[6] = 'Fran,Allen,07400 123407,frances@example.com,GB,,gold'; // first name
+    // Reformatted number, same E.164 and payload: normalised again, found unchanged, not sent.
+    changed[7] = 'Niklaus,Wirth,+447400123408,niklaus@example.com,GB,,';
+    await writeFile(source, `${HEADER}\n${changed.join('\n')}\n`);
+    const writes = sandbox.contacts(ACCOUNT).length;
+
+    const second = await run(source);
+    expect(second.counts).toMatchObject({ valid: VALID, updated: 5, created: 1, unchanged: 4 });
+    expect(second.recalledRows).toBe(3);
+    const rows = new Map(
+      (await readCsv(path.join(second.reportPath, 'rows.csv'))).map((row) => [row.line, row]),
+    );
+    for (const line of ['2', '3', '4', '6', '8']) expect(rows.get(line)?.status).toBe('updated');
+    expect(rows.get('7')).toMatchObject({ status: 'created', mobile_e164: '+447400123466' });
+    expect(rows.get('9')).toMatchObject({ status: 'unchanged', mobile_e164: '+447400123408' });
+    expect(sandbox.contacts(ACCOUNT).length).toBe(writes + 1);
+    const ada = sandbox.contacts(ACCOUNT).find((contact) => contact.mobile.number === '+447400123401');
+    expect(ada?.lastName).toBe('King');
+
+    // The reformatted row was re-keyed: the next run recalls all ten.
+    const third = await run(source);
+    expect(third.counts.unchanged).toBe(VALID);
+    expect(third.recalledRows).toBe(VALID);
+  });
+
+  const optionChanges: Array<[string, Partial<ImportInput>]> = [
+    ['--default-country', { defaultCountry: 'IE' }],
+    ['--require-mobile', { requireMobile: true }],
+    ['--mapping', { mapping: { plan: null } }],
+    ['--phone-columns', { phoneColumns: ['mobile'] }],
+    ['--delimiter', { delimiter: ',' }],
+    ['--encoding', { encoding: 'latin1' }],
+    ['--format', { format: 'csv' }],
+  ];
+
+  test.each(optionChanges)(
+    'changing %s makes every row parse again, then recalls under the new options',
+    async (_, change) => {
+      const source = await writeSource(ROWS);
+      await run(source);
+      expect((await run(source)).recalledRows).toBe(VALID);
+      const changed = await run(source, change);
+      expect(changed.recalledRows).toBe(0);
+      expect(changed.counts.valid + changed.counts.invalid + changed.counts.duplicate).toBe(12);
+      // Re-keyed (or re-sent) under the new options: the next run with them recalls its valid rows.
+      const again = await run(source, change);
+      expect(again.recalledRows).toBe(again.counts.valid);
+      expect(again.counts.unchanged).toBe(again.counts.valid);
+    },
+  );
+
+  test('--require-sms-consent makes every row parse again', async () => {
+    const source = await writeSource(ROWS);
+    await run(source);
+    const strict = await run(source, { requireSmsConsent: true });
+    expect(strict.recalledRows).toBe(0);
+    expect(strict.counts.blocked).toBe(strict.counts.valid);
+  });
+
+  test('--full recalls nothing and sends every valid row', async () => {
+    const source = await writeSource(ROWS);
+    await run(source);
+    const full = await run(source, { full: true });
+    expect(full.recalledRows).toBe(0);
+    expect(full.counts.updated).toBe(VALID);
+  });
+
+  test('a dry run recalls too, and changes no state', async () => {
+    const source = await writeSource(ROWS);
+    await run(source);
+    const dry = await run(source, { dryRun: true, defaultCountry: 'IE' });
+    expect(dry.recalledRows).toBe(0);
+    expect(dry.counts.unchanged).toBe(VALID);
+    // Not re-keyed by the dry run: a real run with those options still parses every row.
+    expect((await run(source, { defaultCountry: 'IE' })).recalledRows).toBe(0);
+    expect((await run(source, { dryRun: true, defaultCountry: 'IE' })).recalledRows).toBe(VALID);
+  });
+
+  test('a state written before fingerprints existed is used by number, then re-keyed', async () => {
+    const source = await writeSource(ROWS);
+    await run(source);
+    // As a state from before issue 16: no fingerprints.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'state.db'));
+    db.exec('UPDATE contacts SET row_hash = NULL, note = NULL');
+    db.close();
+    const upgraded = await run(source);
+    expect(upgraded.recalledRows).toBe(0);
+    expect(upgraded.counts.unchanged).toBe(VALID);
+    expect((await run(source)).recalledRows).toBe(VALID);
+  });
+});
+
+describe('the fingerprint', () => {
+  const draft: Draft = {
+    ref: { file: 'a.csv', line: 2, seq: 0 },
+    raw: {},
+    mobileInput: '07400 123401',
+    country: 'GB',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    email: 'ada@example.com',
+    tags: ['vip'],
+    attributes: { plan: 'gold' },
+  };
+  const options = { requireMobile: false, requireSmsConsent: false };
+
+  test('changes with every mapped value and with the library versions, not with the line', () => {
+    const key = recallKey(options);
+    const base = rowHash(draft, key);
+    expect(rowHash({ ...draft, ref: { file: 'b.csv', line: 90, seq: 88 } }, key)).toBe(base);
+    const variants: Draft[] = [
+      { ...draft, mobileInput: '07400123401' },
+      { ...draft, country: undefined },
+      { ...draft, firstName: 'Ada ' },
+      { ...draft, lastName: undefined },
+      { ...draft, email: '' },
+      { ...draft, tags: ['vip', 'x'] },
+      { ...draft, tags: [] },
+      { ...draft, attributes: { plan: 'gold', extra: '' } },
+      { ...draft, attributes: { plan: 'Gold' } },
+      { ...draft, consent: 'granted' },
+      { ...draft, mobileNumeric: true },
+      { ...draft, mobileColumn: 'Phone 2' },
+      { ...draft, note: 'mobile from Phone 2' },
+      // Structural characters in a value cannot make two rows collide.
+      { ...draft, firstName: 'Ada\u0000Lovelace', lastName: undefined },
+    ];
+    const hashes = variants.map((variant) => rowHash(variant, key));
+    expect(new Set([base, ...hashes]).size).toBe(variants.length + 1);
+    expect(recallKey(options, { sakariSync: '0.1.0', libphonenumber: '1.13.16' })).not.toBe(
+      recallKey(options, { sakariSync: '0.1.0', libphonenumber: '1.13.17' }),
+    );
+    expect(recallKey(options, { sakariSync: '0.1.0', libphonenumber: '1.13.16' })).not.toBe(
+      recallKey(options, { sakariSync: '0.2.0', libphonenumber: '1.13.16' }),
+    );
+    expect(recallKey(options)).toBe(key);
+  });
+
+  test('the installed libphonenumber-js version is part of the key', async () => {
+    const installed = JSON.parse(
+      await readFile(new URL('../../node_modules/libphonenumber-js/package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const sakari = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(recallKey(options)).toBe(
+      recallKey(options, { sakariSync: sakari.version, libphonenumber: installed.version }),
+    );
+  });
+});
