@@ -11,7 +11,6 @@ export {
   type AckedStatus,
   type KnownContact,
   type ProcessedFile,
-  type RemoteEntry,
   type RunRecord,
   type StateStoreOptions,
 } from './store.js';

@@ -94,6 +94,15 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'drop the reconcile spill table',
+    up(db) {
+      // reconcile spills to its own temporary database (reconcile/remote-index.ts); nothing ever
+      // wrote this table of step 1.
+      db.exec('DROP TABLE IF EXISTS remote_contacts');
+    },
+  },
 ];
 
 /** The schema version this build writes. */
