@@ -5,6 +5,7 @@
  * Every record carries its {@link SourceRef} from the reader to the report, so a line of
  * `rows.csv` always points back at the place in the source it came from.
  */
+import type { RowCode } from './codes.js';
 
 /** Where a record came from. */
 export interface SourceRef {
@@ -37,27 +38,8 @@ export interface SourceRow {
   numeric?: ReadonlySet<string>;
 }
 
-/** The row-level outcome codes. Public API: reports and scripts match on them. */
-export const ROW_CODES = [
-  'PHONE_MISSING',
-  'PHONE_NOT_A_NUMBER',
-  'PHONE_INVALID_COUNTRY',
-  'PHONE_TOO_SHORT',
-  'PHONE_TOO_LONG',
-  'PHONE_INVALID',
-  'PHONE_EXCEL_MANGLED',
-  'PHONE_NOT_MOBILE',
-  'EMAIL_INVALID',
-  'DUPLICATE',
-  'RECORD_MALFORMED',
-  'BLOCKED',
-  'RUN_ABORTED',
-  'SOURCE_OPTED_OUT',
-  'NO_SMS_CONSENT',
-] as const;
-
-/** A code the pipeline itself assigns. Rows failed by the API carry the API's code instead (e.g. `CONT-001`). */
-export type RowCode = (typeof ROW_CODES)[number];
+/** The row codes are defined with their status and description in `codes.ts`. */
+export { ROW_CODES, type RowCode } from './codes.js';
 
 export interface RowError {
   code: RowCode;

@@ -1,3 +1,4 @@
+import { BLOCKED_API_CODE } from '../codes.js';
 import { joinNotes } from './normalise-phone.js';
 import type { KnownContact, StateBackend } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
@@ -89,7 +90,7 @@ function settledOutcome(
     return {
       ...base,
       status: 'blocked',
-      code: 'CONT-010',
+      code: BLOCKED_API_CODE,
       message:
         'opted out: Sakari refused this number before (requested no further communication); not sent again',
     };
