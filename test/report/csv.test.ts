@@ -54,3 +54,39 @@ describe('cellText', () => {
     expect(cellText(input)).toBe(expected);
   });
 });
+
+/** Cells that exercise every quoting and spreadsheet-safety rule. */
+const AWKWARD = [
+  'plain',
+  '',
+  'a,b',
+  'say "hi"',
+  '"',
+  'two\nlines',
+  'crlf\r\nhere',
+  'cr\ronly',
+  ' lead',
+  'trail ',
+  '\u00a0nbsp',
+  'tab\tin',
+  '=SUM(A1)',
+  '+447700900123',
+  '-5',
+  '@x',
+  '\tcmd',
+  '\rcr',
+  "O'Brien",
+  'Zoë 日本 😀',
+  'a|b',
+  ';semi;',
+];
+
+describe('report CSV bytes', () => {
+  test('are exactly those of the hand-written writer before csv-stringify (LF, quotes only where needed, no BOM)', () => {
+    const text = csvRecord(['line', 'status']) + csvRecord(AWKWARD) + csvRecord(AWKWARD.map(spreadsheetSafe));
+    expect(text).toBe(
+      'line,status\nplain,,"a,b","say ""hi""","""","two\nlines","crlf\r\nhere","cr\ronly", lead,trail ,\u00a0nbsp,tab\tin,=SUM(A1),+447700900123,-5,@x,\tcmd,"\rcr",O\'Brien,Zoë 日本 😀,a|b,;semi;\n' +
+        'plain,,"a,b","say ""hi""","""","two\nlines","crlf\r\nhere","cr\ronly", lead,trail ,\u00a0nbsp,tab\tin,\'=SUM(A1),\'+447700900123,\'-5,\'@x,\'\tcmd,"\'\rcr",O\'Brien,Zoë 日本 😀,a|b,;semi;\n',
+    );
+  });
+});

@@ -115,3 +115,29 @@ describe('contactsToCsv', () => {
     );
   });
 });
+
+describe('upload CSV bytes', () => {
+  test('are exactly those of the hand-written writer before csv-stringify (CRLF, edge whitespace quoted, no formula escaping)', () => {
+    const csv = contactsToCsv([
+      payload('+15005550001', {
+        country: 'US',
+        firstName: ' Ann',
+        lastName: 'Lee, Jr.',
+        email: 'a@x.io',
+        tags: ['a', 'b "c"'],
+        attributes: { Plan: '=gold', Note: 'two\nlines' },
+      }),
+      payload('+447700900123', {
+        firstName: 'Zoë 日本 😀',
+        lastName: 'trail ',
+        email: '\u00a0nbsp',
+        attributes: { 'Odd, Name': 'cr\ronly', Note: '"' },
+      }),
+    ]);
+    expect(csv).toBe(
+      'mobile,country,firstName,lastName,email,tags,Plan,Note,"Odd, Name"\r\n' +
+        '+15005550001,US," Ann","Lee, Jr.",a@x.io,"a|b ""c""",=gold,"two\nlines",\r\n' +
+        '+447700900123,,Zoë 日本 😀,"trail ","\u00a0nbsp",,,"""","cr\ronly"\r\n',
+    );
+  });
+});
