@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, test } from 'vitest';
-import { attributeColumns, contactsToCsv, csvField, csvRecord } from '../../src/sakari/csv.js';
+import { attributeColumns, contactsToCsv, formatUploadCsv } from '../../src/sakari/csv.js';
 import type { ContactPayload } from '../../src/types.js';
 
-describe('csvField (RFC 4180 quoting)', () => {
+describe('formatUploadCsv (RFC 4180 quoting)', () => {
   test.each([
     ['plain', 'plain'],
     ['', ''],
@@ -23,11 +23,11 @@ describe('csvField (RFC 4180 quoting)', () => {
     ['=SUM(A1)', '=SUM(A1)'], // an API body, not a spreadsheet: no formula escaping here
     ['Zoë 日本', 'Zoë 日本'],
   ])('%j → %j', (value, expected) => {
-    expect(csvField(value)).toBe(expected);
+    expect(formatUploadCsv([[value]])).toBe(`${expected}\r\n`);
   });
 
   test('records end with CRLF', () => {
-    expect(csvRecord(['a', 'b,c', ''])).toBe('a,"b,c",\r\n');
+    expect(formatUploadCsv([['a', 'b,c', '']])).toBe('a,"b,c",\r\n');
   });
 });
 
