@@ -6,7 +6,6 @@
  */
 import { Worker } from 'node:worker_threads';
 import { normaliseChunk, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
-import { typeScriptWorkerExecArgv } from './phone-worker-ts-loader.js';
 
 /** `workerData` of a phone worker. */
 export interface PhoneWorkerData {
@@ -40,16 +39,38 @@ interface PendingRequest {
 
 /**
  * The worker script: the compiled `phone-worker.js` next to this module, or, when the pipeline
- * runs from its TypeScript sources (tests, `tsx`), `phone-worker.ts` through a TypeScript loader.
+ * runs from its TypeScript sources (vitest), `phone-worker.ts` with tsx's loader registered in the
+ * worker (tsx is a dev dependency: the published package never takes this branch).
  */
 function workerEntry(): { url: URL; execArgv?: string[] } {
   if (import.meta.url.endsWith('.ts')) {
     return {
       url: new URL('./phone-worker.ts', import.meta.url),
-      execArgv: typeScriptWorkerExecArgv(import.meta.url),
+      execArgv: ['--import', tsxRegistration()],
     };
   }
   return { url: new URL('./phone-worker.js', import.meta.url) };
+}
+
+/**
+ * A module registering tsx's loader, for a worker's `--import`. tsx's public `register()` is
+ * called rather than `--import tsx`, which on Node 20 registers itself on the main thread only;
+ * tsx is found from this module rather than from the working directory.
+ * @throws Error when the `tsx` dev dependency is not installed.
+ */
+function tsxRegistration(): string {
+  let api: string;
+  try {
+    api = import.meta.resolve('tsx/esm/api');
+  } catch (error) {
+    throw new Error(
+      'running sakari-sync from its TypeScript sources needs the "tsx" dev dependency for the phone workers ' +
+        '(or use workers: 0, or run the compiled dist/)',
+      { cause: error },
+    );
+  }
+  const source = `import { register } from ${JSON.stringify(api)}; register();`;
+  return `data:text/javascript,${encodeURIComponent(source)}`;
 }
 
 /**
