@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-check/', 'node_modules/', 'reports/', '.sakari-sync/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-check/',
+      'dist-tools/',
+      'node_modules/',
+      'reports/',
+      '.sakari-sync/',
+      'coverage/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

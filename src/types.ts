@@ -1,3 +1,4 @@
+import type { RecalledContact } from './state/store.js';
 /**
  * The domain types that flow through the pipeline
  * `read → map → normalise → validate → dedupe → batch → upsert → report`.
@@ -5,6 +6,7 @@
  * Every record carries its {@link SourceRef} from the reader to the report, so a line of
  * `rows.csv` always points back at the place in the source it came from.
  */
+import type { RowCode } from './codes.js';
 
 /** Where a record came from. */
 export interface SourceRef {
@@ -37,27 +39,8 @@ export interface SourceRow {
   numeric?: ReadonlySet<string>;
 }
 
-/** The row-level outcome codes. Public API: reports and scripts match on them. */
-export const ROW_CODES = [
-  'PHONE_MISSING',
-  'PHONE_NOT_A_NUMBER',
-  'PHONE_INVALID_COUNTRY',
-  'PHONE_TOO_SHORT',
-  'PHONE_TOO_LONG',
-  'PHONE_INVALID',
-  'PHONE_EXCEL_MANGLED',
-  'PHONE_NOT_MOBILE',
-  'EMAIL_INVALID',
-  'DUPLICATE',
-  'RECORD_MALFORMED',
-  'BLOCKED',
-  'RUN_ABORTED',
-  'SOURCE_OPTED_OUT',
-  'NO_SMS_CONSENT',
-] as const;
-
-/** A code the pipeline itself assigns. Rows failed by the API carry the API's code instead (e.g. `CONT-001`). */
-export type RowCode = (typeof ROW_CODES)[number];
+/** The row codes are defined with their status and description in `codes.ts`. */
+export { ROW_CODES, type RowCode } from './codes.js';
 
 export interface RowError {
   code: RowCode;
@@ -174,4 +157,21 @@ export interface ApiStats {
 
 export function emptyApiStats(): ApiStats {
   return { requests: 0, throttled: 0, retries: 0, tokenRefreshes: 0 };
+}
+
+/**
+ * A row recognised by its fingerprint: its number and outcome come from the state store. It passes
+ * normalisation and validation untouched, claims its number in `dedupe` and is settled by
+ * `checkState` as a row whose payload Sakari has.
+ */
+export interface Recalled {
+  ref: SourceRef;
+  raw: Record<string, unknown>;
+  mobileInput: string;
+  recalled: RecalledContact;
+}
+
+/** Whether a pipeline item is a {@link Recalled} row. */
+export function isRecalled(item: object): item is Recalled {
+  return 'recalled' in item;
 }

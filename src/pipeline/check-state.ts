@@ -1,9 +1,16 @@
+import { BLOCKED_API_CODE } from '../codes.js';
 import { joinNotes } from './normalise-phone.js';
 import type { KnownContact, RekeyedRow, StateBackend } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
-import type { Contact, Rejected, RowOutcome, SourceRef } from '../types.js';
+import {
+  isRecalled,
+  type Recalled,
+  type Contact,
+  type Rejected,
+  type RowOutcome,
+  type SourceRef,
+} from '../types.js';
 import { resolveAhead } from './chunks-ahead.js';
-import { isRecalled, type Recalled } from './recall.js';
 
 /** A valid contact that still has to go to Sakari, with the hash the state store will remember. */
 export interface PendingContact extends Contact {
@@ -133,7 +140,7 @@ function settledOutcome(
     return {
       ...base,
       status: 'blocked',
-      code: 'CONT-010',
+      code: BLOCKED_API_CODE,
       message:
         'opted out: Sakari refused this number before (requested no further communication); not sent again',
     };

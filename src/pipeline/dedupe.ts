@@ -2,8 +2,7 @@
  * Stage 5 of the pipeline: within one run, the first row with a given E.164 number is kept and
  * every later one becomes a {@link Rejected} `duplicate` row naming the kept line (CONTRACT §4).
  */
-import type { Contact, Rejected } from '../types.js';
-import { isRecalled, type Recalled } from './recall.js';
+import { isRecalled, type Recalled, type Contact, type Rejected } from '../types.js';
 
 /**
  * Stage: drops repeated numbers. A later row with the same E.164 as an earlier kept row becomes

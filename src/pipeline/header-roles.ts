@@ -430,13 +430,6 @@ function rankCountryWords(words: readonly string[]): number | undefined {
   return 45;
 }
 
-/** A phone header's band, for the pre-flight: `mobile`, `general` or `other`. */
-export function phoneTierOf(rank: number): 'mobile' | 'general' | 'other' {
-  if (rank < PHONE_TIER.general) return 'mobile';
-  if (rank < PHONE_TIER.other) return 'general';
-  return 'other';
-}
-
 /** A value of an SMS consent column as the row's consent, or `undefined` when it says neither. */
 export function readConsent(kind: ConsentColumnKind, value: string): 'opted-out' | 'granted' | undefined {
   const text = value

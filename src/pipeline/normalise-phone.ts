@@ -7,10 +7,16 @@
  * {@link normalisePhone} (in `phone-parse.ts`) is the pure per-number function both use.
  */
 import { availableParallelism } from 'node:os';
-import type { Contact, Draft, Rejected, RowError } from '../types.js';
+import {
+  isRecalled,
+  type Recalled,
+  type Contact,
+  type Draft,
+  type Rejected,
+  type RowError,
+} from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
 import { PhoneChunkScheduler, PhoneWorkerPool } from './phone-pool.js';
-import { isRecalled, type Recalled } from './recall.js';
 
 export { normalisePhone, type PhoneOptions, type PhoneResult } from './phone-parse.js';
 export { resolveCountry, type ResolvedCountry } from './phone-country.js';

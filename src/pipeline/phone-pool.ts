@@ -5,8 +5,8 @@
  * than sit idle waiting for a worker.
  */
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../worker-entry.js';
 import { normaliseChunk, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
-import { typeScriptWorkerExecArgv } from './phone-worker-ts-loader.js';
 
 /** `workerData` of a phone worker. */
 export interface PhoneWorkerData {
@@ -39,20 +39,6 @@ interface PendingRequest {
 }
 
 /**
- * The worker script: the compiled `phone-worker.js` next to this module, or, when the pipeline
- * runs from its TypeScript sources (tests, `tsx`), `phone-worker.ts` through a TypeScript loader.
- */
-function workerEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('./phone-worker.ts', import.meta.url),
-      execArgv: typeScriptWorkerExecArgv(import.meta.url),
-    };
-  }
-  return { url: new URL('./phone-worker.js', import.meta.url) };
-}
-
-/**
  * Worker threads parsing phone numbers. Chunks go to the least busy worker; each
  * {@link PhoneWorkerPool.normalise} call resolves with that chunk's results. Idle workers do not
  * keep the process alive. A worker that crashes fails every pending and later call (a run-level
@@ -75,7 +61,7 @@ export class PhoneWorkerPool {
   constructor(size: number, options: PhoneOptions) {
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`phone worker pool size: expected a whole number ≥ 1, got ${size}`);
-    const entry = workerEntry();
+    const entry = workerScript('phone-worker', import.meta.url);
     const workerData: PhoneWorkerData = {
       options: { defaultCountry: options.defaultCountry, requireMobile: options.requireMobile },
     };

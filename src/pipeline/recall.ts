@@ -11,26 +11,9 @@
  */
 import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { RecalledContact, StateBackend } from '../state/index.js';
-import type { Draft, SourceRef } from '../types.js';
+import type { StateBackend } from '../state/index.js';
+import type { Draft, Recalled } from '../types.js';
 import { resolveAhead } from './chunks-ahead.js';
-
-/**
- * A row recognised by its fingerprint: its number and outcome come from the state store. It passes
- * normalisation and validation untouched, claims its number in `dedupe` and is settled by
- * `checkState` as a row whose payload Sakari has.
- */
-export interface Recalled {
-  ref: SourceRef;
-  raw: Record<string, unknown>;
-  mobileInput: string;
-  recalled: RecalledContact;
-}
-
-/** Whether a pipeline item is a {@link Recalled} row. */
-export function isRecalled(item: object): item is Recalled {
-  return 'recalled' in item;
-}
 
 /** What shapes a row's outcome besides its mapped values: all of it goes into {@link recallKey}. */
 export interface RecallKeyOptions {

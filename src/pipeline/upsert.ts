@@ -1,5 +1,6 @@
 import { joinNotes } from './normalise-phone.js';
-import { SakariHttpError } from '../sakari/errors.js';
+import { BLOCKED_API_CODE, NO_RESULT_CODE } from '../codes.js';
+import { failureCode, SakariHttpError } from '../sakari/errors.js';
 import type { ContactOutcome, ContactSink } from '../sakari/types.js';
 import type { AckedRow, StateBackend } from '../state/index.js';
 import type { MergeStrategy, RowOutcome } from '../types.js';
@@ -45,8 +46,9 @@ async function sendPart(
     if (!(error instanceof SakariHttpError) || error.retryable || RUN_LEVEL_STATUSES.has(error.status))
       throw error;
     if (contacts.length === 1) {
-      const code = error.apiCode ?? `HTTP_${error.status}`;
-      return [outcomeOf(contacts[0]!, { status: 'failed', code, message: error.message })];
+      return [
+        outcomeOf(contacts[0]!, { status: 'failed', code: failureCode(error), message: error.message }),
+      ];
     }
     const middle = Math.ceil(contacts.length / 2);
     const first = await sendPart(contacts.slice(0, middle), sink, context);
@@ -58,7 +60,7 @@ async function sendPart(
       contact,
       outcomes.get(contact.payload.mobile) ?? {
         status: 'failed',
-        code: 'NO_RESULT',
+        code: NO_RESULT_CODE,
         message: 'Sakari did not report on this contact',
       },
     ),
@@ -97,7 +99,7 @@ function outcomeOf(contact: PendingContact, result: ContactOutcome): RowOutcome 
     mobileInput: contact.mobileInput,
     mobileE164: contact.payload.mobile,
     status: result.status,
-    code: result.code ?? (result.status === 'blocked' ? 'CONT-010' : undefined),
+    code: result.code ?? (result.status === 'blocked' ? BLOCKED_API_CODE : undefined),
     message: joinNotes(result.message, contact.note),
     contactId: result.contactId ?? contact.known?.contactId,
   };

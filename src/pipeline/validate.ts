@@ -5,8 +5,7 @@
  * control characters; SMS consent from the source ({@link checkConsent}). {@link Rejected} rows
  * pass through untouched.
  */
-import type { Contact, ContactPayload, Rejected } from '../types.js';
-import { isRecalled, type Recalled } from './recall.js';
+import { isRecalled, type Recalled, type Contact, type ContactPayload, type Rejected } from '../types.js';
 
 /**
  * A pragmatic email check: one `@`, a non-empty local part, a domain of at least two non-empty

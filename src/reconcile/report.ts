@@ -4,7 +4,7 @@
  * report.html and, with `--fix`, fix.ndjson (the payloads to send again).
  */
 import { join } from 'node:path';
-import { csvRecord, spreadsheetSafe } from '../report/csv.js';
+import { CsvFile, spreadsheetSafe } from '../report/csv.js';
 import { FileSink } from '../report/file-sink.js';
 import { reserveRunFolder, REPORT_FILE_MODE, SUMMARY_FILE, HTML_FILE } from '../report/index.js';
 import { writeFileAtomic } from '../report/summary.js';
@@ -88,7 +88,7 @@ export class ReconcileReport {
     readonly runId: string,
     /** `<reportDir>/<runId>`. */
     readonly dir: string,
-    private readonly csv: FileSink,
+    private readonly csv: CsvFile,
     private readonly multipleSources: boolean,
   ) {}
 
@@ -99,8 +99,8 @@ export class ReconcileReport {
     multipleSources: boolean;
   }): Promise<ReconcileReport> {
     const { runId, dir } = await reserveRunFolder(options.reportDir, { startedAt: options.startedAt });
-    const csv = await FileSink.create(join(dir, RECONCILE_FILE), REPORT_FILE_MODE);
-    csv.write(csvRecord(RECONCILE_COLUMNS));
+    const csv = await CsvFile.create(join(dir, RECONCILE_FILE), REPORT_FILE_MODE);
+    csv.write(RECONCILE_COLUMNS);
     return new ReconcileReport(runId, dir, csv, options.multipleSources);
   }
 
@@ -202,7 +202,7 @@ export class ReconcileReport {
       spreadsheetSafe(remoteValue),
       spreadsheetSafe(contactId),
     ];
-    this.csv.write(csvRecord(cells));
+    this.csv.write(cells);
     const examples = this.examples[status];
     if (status !== 'matched' && examples.length < MAX_EXAMPLES_PER_STATUS) {
       examples.push({

@@ -1,15 +1,30 @@
 /**
- * CSV writing for the report files: RFC 4180 quoting and spreadsheet (formula injection) safety.
+ * CSV writing for the report files (`rows.csv`, `rejected.csv`, `reconcile.csv`): the report
+ * dialect, the spreadsheet (formula injection) safety rule, and {@link CsvFile}, which gathers
+ * records and formats them with csv-stringify many at a time.
  */
+import { csvFormatter } from '../csv-format.js';
+import { FileSink } from './file-sink.js';
 
 /** Characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula. */
 const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
 
-/** A field must be quoted when it holds the delimiter, a quote or a line break (RFC 4180 §2.6). */
-const NEEDS_QUOTES = /[",\r\n]/;
-
 /** Line terminator of the report CSVs. LF rather than CRLF: every spreadsheet and CSV parser reads it, and line-based tools (`wc -l`, `grep`) stay exact. */
 export const CSV_EOL = '\n';
+
+/**
+ * Report records to CSV text: a field is quoted only when it holds a comma, a quote, CR or LF
+ * (RFC 4180 §2.6), inner quotes doubled; each record ends with {@link CSV_EOL}. Cells are not
+ * otherwise changed: apply {@link spreadsheetSafe} to the free-text ones first.
+ */
+export const formatReportCsv = csvFormatter({ eol: CSV_EOL });
+
+/**
+ * Records gathered before they are formatted in one csv-stringify call (its sync API normalises
+ * its options on every call). Measured writing a million rows.csv records to a file: 0.57 s with
+ * the hand-written writer this replaced, 0.95 s formatting 500 records per call, 1.8 s one per call.
+ */
+const RECORDS_PER_FORMAT = 500;
 
 /**
  * Makes a free-text cell safe to open in a spreadsheet: a value starting with `=`, `+`, `-`, `@`,
@@ -25,14 +40,77 @@ export function spreadsheetSafe(value: string): string {
   return FORMULA_TRIGGERS.has(first) ? `'${value}` : value;
 }
 
-/** Quotes one field per RFC 4180 when it needs it (doubling inner quotes). */
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
+/**
+ * A report CSV file written record by record. Records written in one event-loop turn (or each
+ * {@link RECORDS_PER_FORMAT}) are formatted together and handed to a {@link FileSink}, so every
+ * write reaching the file holds whole records and a crash leaves complete lines behind.
+ */
+export class CsvFile {
+  private pending: (readonly string[])[] = [];
+  private scheduled = false;
+  private closed = false;
 
-/** One CSV record, terminated by {@link CSV_EOL}. Fields are quoted as needed but not otherwise changed. */
-export function csvRecord(fields: readonly string[]): string {
-  return fields.map(csvField).join(',') + CSV_EOL;
+  private constructor(private readonly file: FileSink) {}
+
+  /** Creates the file (it must not exist) with the given mode and waits until it is open. */
+  static async create(path: string, mode: number): Promise<CsvFile> {
+    return new CsvFile(await FileSink.create(path, mode));
+  }
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** The first write error, if any (surfaced again by {@link close}). */
+  get error(): Error | undefined {
+    return this.file.error;
+  }
+
+  /** Appends one record (cells as text; see {@link formatReportCsv}). */
+  write(fields: readonly string[]): void {
+    if (this.closed) throw new Error(`${this.file.path}: write after close`);
+    this.pending.push(fields);
+    if (this.pending.length >= RECORDS_PER_FORMAT) this.format();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Formats the gathered records and hands them to the file now. */
+  flush(): void {
+    this.format();
+    this.file.flush();
+  }
+
+  /** True while the file's stream holds more than its high-water mark. */
+  get needsDrain(): boolean {
+    return this.file.needsDrain;
+  }
+
+  /** Resolves once the file's buffer has drained (at once if it need not). */
+  async drain(): Promise<void> {
+    this.flush();
+    await this.file.drain();
+  }
+
+  /** Flushes, ends and closes the file. Throws the first write error, if there was one. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.format();
+    this.closed = true;
+    await this.file.close();
+  }
+
+  private format(): void {
+    if (this.pending.length === 0) return;
+    const text = formatReportCsv(this.pending);
+    this.pending = [];
+    this.file.write(text);
+  }
 }
 
 /**

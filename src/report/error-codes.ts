@@ -1,4 +1,4 @@
-import { describeRowCode } from '../pipeline/codes.js';
+import { describeCode } from '../codes.js';
 import type { RowOutcome, RowStatus } from '../types.js';
 
 /** Codes shown in the HTML report's error table: enough for any real run, short enough to read. */
@@ -39,22 +39,17 @@ export interface ErrorCodeStat {
   examples: ErrorExample[];
 }
 
-/** Codes the API and the report itself add; the pipeline's row codes describe themselves (pipeline/codes). */
-const DESCRIPTIONS: Record<string, string> = {
-  'CONT-001': 'Sakari: invalid mobile number.',
-  'CONT-010': 'Sakari: the contact requested no further communication (opted out).',
+/** The report's own buckets; every other code is described by {@link describeCode} (codes.ts). */
+const BUCKET_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   [OTHER_CODES]: `Codes beyond the first ${MAX_TRACKED_CODES} distinct ones, counted together.`,
   [NO_CODE]: 'Rejected without a code.',
-};
+});
 
-/** A one-line description of a row code or API code ('' when unknown). */
-export function describeCode(code: string): string {
-  const known = describeRowCode(code) ?? DESCRIPTIONS[code];
-  if (known !== undefined) return known;
-  const http = /^HTTP_(\d{3})$/.exec(code);
-  if (http) return `Sakari answered HTTP ${http[1]} for the batch; not retried.`;
-  if (/^[A-Z]{2,8}-\d{3}$/.test(code)) return 'Error code returned by the Sakari API.';
-  return '';
+/** The description shown for a row of the error table: a bucket's, or the code's. */
+function describeTallied(code: string): string {
+  return Object.prototype.hasOwnProperty.call(BUCKET_DESCRIPTIONS, code)
+    ? BUCKET_DESCRIPTIONS[code]!
+    : describeCode(code);
 }
 
 function clip(text: string): string {
@@ -103,7 +98,7 @@ export class ErrorCodeTally {
         code,
         status: tally.status,
         count: tally.count,
-        description: describeCode(code),
+        description: describeTallied(code),
         examples: tally.examples.map((example) => ({ ...example })),
       }));
   }

@@ -20,5 +20,6 @@ export { InvariantError, checkInvariants, exitCodeFor, emptyCounts, type Counts 
 export { spreadsheetSafe } from './csv.js';
 export { redactSecrets, type RunSummary, type SummaryMeta, type SourceInfo } from './summary.js';
 export { renderReportHtml, escapeHtml, pageHead, REPORT_STYLE, type ReportHtmlData } from './html.js';
-export { describeCode, type ErrorCodeStat, type ErrorExample } from './error-codes.js';
+export { describeCode } from '../codes.js';
+export { type ErrorCodeStat, type ErrorExample } from './error-codes.js';
 export type { TimelinePoint } from './timeline.js';

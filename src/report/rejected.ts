@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import type { RowOutcome } from '../types.js';
-import { cellText, csvRecord, spreadsheetSafe } from './csv.js';
+import { CsvFile, cellText, spreadsheetSafe } from './csv.js';
 import { FileSink } from './file-sink.js';
 
 /** The file rejected rows are appended to during the run. */
@@ -78,14 +78,14 @@ export class RejectedLedger {
     // by this run's values rather than repeated.
     const columns = [...this.keys].filter((key) => !extra.has(key));
 
-    const out = await FileSink.create(join(this.dir, REJECTED_FILE), mode);
+    const out = await CsvFile.create(join(this.dir, REJECTED_FILE), mode);
     try {
-      out.write(csvRecord([...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]));
+      out.write([...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]);
       for await (const line of readLines(partialPath)) {
         const cells = columns.map((key) =>
           Object.hasOwn(line.raw, key) ? spreadsheetSafe(cellText(line.raw[key])) : '',
         );
-        out.write(csvRecord([...cells, spreadsheetSafe(line.code), spreadsheetSafe(line.message)]));
+        out.write([...cells, spreadsheetSafe(line.code), spreadsheetSafe(line.message)]);
         if (out.needsDrain) await out.drain();
       }
     } finally {

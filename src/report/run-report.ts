@@ -3,9 +3,8 @@ import { join } from 'node:path';
 
 import { ROW_STATUSES, type RowOutcome, type RowStatus } from '../types.js';
 import { checkInvariants, countOutcome, emptyCounts, InvariantError, type Counts } from './counts.js';
-import { csvRecord, spreadsheetSafe } from './csv.js';
+import { CsvFile, spreadsheetSafe } from './csv.js';
 import { ErrorCodeTally } from './error-codes.js';
-import { FileSink } from './file-sink.js';
 import { renderReportHtml } from './html.js';
 import { REJECTED_FILE, RejectedLedger } from './rejected.js';
 import { newRunId } from './run-id.js';
@@ -76,8 +75,8 @@ function e164Cell(value: string | undefined): string {
   return E164_PATTERN.test(value) ? value : spreadsheetSafe(value);
 }
 
-function rowsLine(outcome: RowOutcome): string {
-  return csvRecord([
+function rowsLine(outcome: RowOutcome): string[] {
+  return [
     String(outcome.ref.line),
     outcome.status,
     spreadsheetSafe(outcome.code ?? ''),
@@ -85,7 +84,7 @@ function rowsLine(outcome: RowOutcome): string {
     spreadsheetSafe(outcome.mobileInput),
     e164Cell(outcome.mobileE164),
     spreadsheetSafe(outcome.contactId ?? ''),
-  ]);
+  ];
 }
 
 function describeRanges(ranges: ReadonlyArray<readonly [number, number]>): string {
@@ -180,7 +179,7 @@ export class RunReport {
     /** This run's id: the folder name under the report dir. */
     readonly runId: string,
     dir: string,
-    private readonly rows: FileSink,
+    private readonly rows: CsvFile,
     private readonly rejected: RejectedLedger,
     private readonly now: () => Date,
   ) {
@@ -197,7 +196,7 @@ export class RunReport {
       options.runId === undefined
         ? await reserveRunFolder(options.reportDir, options)
         : { runId: options.runId, dir: await createRunFolder(options.reportDir, options.runId) };
-    const rows = await FileSink.create(join(dir, ROWS_FILE), REPORT_FILE_MODE);
+    const rows = await CsvFile.create(join(dir, ROWS_FILE), REPORT_FILE_MODE);
     let rejected: RejectedLedger;
     try {
       rejected = await RejectedLedger.create(dir, REPORT_FILE_MODE);
@@ -205,7 +204,7 @@ export class RunReport {
       await rows.close().catch(() => undefined);
       throw error;
     }
-    rows.write(csvRecord(ROWS_COLUMNS));
+    rows.write(ROWS_COLUMNS);
     rows.flush();
     return new RunReport(runId, dir, rows, rejected, options.now ?? (() => new Date()));
   }

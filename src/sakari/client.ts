@@ -3,6 +3,7 @@
  * account, with tokens, rate limiting and the one retry loop of sakari-sync.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { httpCode } from '../codes.js';
 import type { AccountLimiter } from '../limit/limiter.js';
 import { DEFAULT_RETRY, backoffDelay, parseRetryAfter, type RetryPolicy } from '../limit/retry.js';
 import { emptyApiStats, type ApiStats, type ContactPayload, type MergeStrategy } from '../types.js';
@@ -404,7 +405,7 @@ export class SakariClient implements ContactSink {
       if (isObject(body) && body['success'] === false) {
         return {
           ok: false,
-          reason: `HTTP_${status}`,
+          reason: httpCode(status),
           error: new SakariHttpError({
             ...facts,
             ...(apiError.code === undefined ? {} : { apiCode: apiError.code }),
@@ -421,11 +422,11 @@ export class SakariClient implements ContactSink {
             apiCode: readError.code,
             detail: this.#redact(readError.message),
           });
-          return { ok: false, reason: `HTTP_${status}`, error };
+          return { ok: false, reason: httpCode(status), error };
         }
         if (readError instanceof MalformedResponseError) {
           const error = new SakariHttpError({ ...facts, detail: `unexpected answer: ${readError.message}` });
-          return { ok: false, reason: `HTTP_${status}`, error };
+          return { ok: false, reason: httpCode(status), error };
         }
         throw readError;
       }
@@ -434,7 +435,7 @@ export class SakariClient implements ContactSink {
     const apiError = apiErrorOf(parseJsonOrUndefined(response.body));
     const detail = this.#redact(apiError.message ?? describeBody(response.body, status));
     const apiCode = apiError.code === undefined ? {} : { apiCode: apiError.code };
-    const reason = `HTTP_${status}`;
+    const reason = httpCode(status);
     if (status === 401) {
       const error = new SakariAuthError({
         ...facts,
@@ -531,7 +532,7 @@ function normaliseRetry(overrides: Partial<RetryPolicy> | undefined): RetryPolic
 
 function reasonOf(error: SakariError): string {
   if ('code' in error && typeof error.code === 'string') return error.code;
-  return error.status === undefined ? 'ERR_REQUEST' : `HTTP_${error.status}`;
+  return error.status === undefined ? 'ERR_REQUEST' : httpCode(error.status);
 }
 
 function parseJsonOrUndefined(text: string): unknown {

@@ -1,6 +1,7 @@
 /**
  * The `text/csv` body of a Sakari batch upsert (CONTRACT §2), written per RFC 4180.
  */
+import { csvFormatter } from '../csv-format.js';
 import type { ContactPayload } from '../types.js';
 
 /** The fixed columns, in the order Sakari's upload expects them; attributes follow. */
@@ -9,26 +10,12 @@ export const CORE_COLUMNS = ['mobile', 'country', 'firstName', 'lastName', 'emai
 /** Several tags go into one cell, joined by this (CONTRACT §2). */
 export const TAG_SEPARATOR = '|';
 
-/** RFC 4180 line break. */
-const CRLF = '\r\n';
-
-/** Characters that force a field into quotes (RFC 4180 §2.6), plus edge whitespace some parsers trim. */
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
-
 /**
- * One CSV field: as is, or in double quotes with inner quotes doubled when it holds a comma, a
- * quote, CR or LF (or starts/ends with whitespace, which lenient parsers would trim).
- *
- * @example csvField('Smith, Jr.') // '"Smith, Jr."'
+ * The upload body's CSV: CRLF records (RFC 4180); a field is quoted when it holds a comma, a
+ * quote, CR or LF, or starts or ends with whitespace (which lenient parsers would trim). No
+ * formula escaping: this is an API body, not a spreadsheet.
  */
-export function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
-}
-
-/** One CSV record, CRLF-terminated. */
-export function csvRecord(values: readonly string[]): string {
-  return values.map(csvField).join(',') + CRLF;
-}
+export const formatUploadCsv = csvFormatter({ eol: '\r\n', alsoQuote: /^\s|\s$/ });
 
 /**
  * The attribute columns of a batch: the union of the attribute names, in first-seen order.
@@ -62,22 +49,20 @@ export function attributeColumns(contacts: readonly ContactPayload[]): string[] 
  */
 export function contactsToCsv(contacts: readonly ContactPayload[]): string {
   const attributes = attributeColumns(contacts);
-  const lines = [csvRecord([...CORE_COLUMNS, ...attributes])];
+  const records: string[][] = [[...CORE_COLUMNS, ...attributes]];
   for (const contact of contacts) {
-    lines.push(
-      csvRecord([
-        contact.mobile,
-        contact.country ?? '',
-        contact.firstName ?? '',
-        contact.lastName ?? '',
-        contact.email ?? '',
-        contact.tags.join(TAG_SEPARATOR),
-        // hasOwn: a column named e.g. `constructor` must not read Object.prototype.
-        ...attributes.map((name) =>
-          Object.hasOwn(contact.attributes, name) ? (contact.attributes[name] ?? '') : '',
-        ),
-      ]),
-    );
+    records.push([
+      contact.mobile,
+      contact.country ?? '',
+      contact.firstName ?? '',
+      contact.lastName ?? '',
+      contact.email ?? '',
+      contact.tags.join(TAG_SEPARATOR),
+      // hasOwn: a column named e.g. `constructor` must not read Object.prototype.
+      ...attributes.map((name) =>
+        Object.hasOwn(contact.attributes, name) ? (contact.attributes[name] ?? '') : '',
+      ),
+    ]);
   }
-  return lines.join('');
+  return formatUploadCsv(records);
 }

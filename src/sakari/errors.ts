@@ -3,6 +3,7 @@
  * on. They keep the request facts (method, path, status, the API's code) and never the noise:
  * no headers, no token, no client secret, not even inside `cause`.
  */
+import { httpCode } from '../codes.js';
 
 /** What every Sakari error is built from. */
 export interface SakariErrorInit {
@@ -131,7 +132,7 @@ export class SakariAuthError extends SakariError {
  */
 export function failureCode(error: SakariError): string {
   if (error.apiCode !== undefined) return error.apiCode;
-  if (error.status !== undefined) return `HTTP_${error.status}`;
+  if (error.status !== undefined) return httpCode(error.status);
   if (error instanceof SakariTransportError) return error.code;
   return 'SAKARI_ERROR';
 }

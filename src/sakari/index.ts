@@ -10,6 +10,6 @@ export {
   failureCode,
   type SakariErrorInit,
 } from './errors.js';
-export { CORE_COLUMNS, TAG_SEPARATOR, contactsToCsv, csvField } from './csv.js';
-export { BLOCKED_API_CODE, NO_RESULT_CODE, UNSPECIFIED_API_CODE } from './response.js';
+export { CORE_COLUMNS, TAG_SEPARATOR, contactsToCsv } from './csv.js';
+export { BLOCKED_API_CODE, NO_RESULT_CODE, UNSPECIFIED_API_CODE } from '../codes.js';
 export type { BatchResult, ContactOutcome, ContactSink, RemoteContact } from './types.js';

@@ -2,15 +2,9 @@
  * Reading Sakari's JSON answers defensively: unknown fields are ignored, missing arrays are
  * empty, and a field of the wrong type is treated as absent. Pure functions, no I/O.
  */
+import { BLOCKED_API_CODE, NO_RESULT_CODE, UNSPECIFIED_API_CODE } from '../codes.js';
 import type { ContactPayload } from '../types.js';
 import type { BatchResult, ContactOutcome, RemoteContact } from './types.js';
-
-/** Sakari's code for "Contact has requested no further communication": the row is blocked. */
-export const BLOCKED_API_CODE = 'CONT-010';
-/** A submitted contact that the upload answer mentions in neither `contacts[]` nor `errors[]`. */
-export const NO_RESULT_CODE = 'NO_RESULT';
-/** A row in `errors[]` whose error carries no code. */
-export const UNSPECIFIED_API_CODE = 'API_ERROR';
 
 /** The answer was JSON but not shaped as the operation requires (e.g. a contact without an id). */
 export class MalformedResponseError extends Error {

@@ -5,8 +5,8 @@ export type Random = () => number;
 
 /**
  * mulberry32: a tiny, fast 32-bit PRNG, plenty for deciding which requests fail. The same seed gives
- * the same sequence, which makes `failRate` / `dropRate` runs reproducible. Without a seed a random
- * one is drawn.
+ * the same sequence, which makes `failRate` / `dropRate` runs reproducible (and the generated
+ * contact files of `tools/` and the tests). Without a seed a random one is drawn.
  */
 export function seededRandom(seed?: number): Random {
   let state = (seed === undefined ? randomInt(0, 2 ** 32) : Math.trunc(seed)) >>> 0;

@@ -13,7 +13,6 @@ export {
   type ProcessedFile,
   type RecalledContact,
   type RekeyedRow,
-  type RemoteEntry,
   type RunRecord,
   type StateStoreOptions,
 } from './store.js';

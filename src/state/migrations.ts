@@ -96,6 +96,15 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    name: 'drop the reconcile spill table',
+    up(db) {
+      // reconcile spills to its own temporary database (reconcile/remote-index.ts); nothing ever
+      // wrote this table of step 1.
+      db.exec('DROP TABLE IF EXISTS remote_contacts');
+    },
+  },
+  {
+    version: 4,
     name: 'row recall: the source row behind each acknowledged contact (issue 16)',
     up(db) {
       db.exec(`

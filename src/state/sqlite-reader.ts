@@ -5,7 +5,7 @@
  * (WAL: it reads beside the main connection's writes) does them in parallel.
  */
 import { Worker } from 'node:worker_threads';
-import { typeScriptWorkerExecArgv } from '../pipeline/phone-worker-ts-loader.js';
+import { workerScript } from '../worker-entry.js';
 import {
   knownContacts,
   recalledContacts,
@@ -37,20 +37,6 @@ interface Pending {
 }
 
 /**
- * The compiled `sqlite-reader-worker.js` next to this module, or, when running from the
- * TypeScript sources (tests), the `.ts` file through the TypeScript loader.
- */
-function workerEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith('.ts')) {
-    return {
-      url: new URL('./sqlite-reader-worker.ts', import.meta.url),
-      execArgv: typeScriptWorkerExecArgv(import.meta.url),
-    };
-  }
-  return { url: new URL('./sqlite-reader-worker.js', import.meta.url) };
-}
-
-/**
  * A read-only connection to the state database at `path`, in a worker thread. Calls may overlap;
  * each resolves with what was committed when its statement ran. An idle reader does not keep
  * the process alive; {@link SqliteReader.close} must be called when done.
@@ -63,7 +49,7 @@ export class SqliteReader {
   private closed = false;
 
   constructor(path: string) {
-    const entry = workerEntry();
+    const entry = workerScript('sqlite-reader-worker', import.meta.url);
     const workerData: ReaderWorkerData = { path };
     this.worker = new Worker(entry.url, {
       workerData,

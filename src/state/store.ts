@@ -2,7 +2,6 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { RemoteContact } from '../sakari/types.js';
 import { StateStoreError } from './errors.js';
 import { migrate } from './migrations.js';
 
@@ -33,9 +32,6 @@ const MMAP_SIZE_BYTES = 268_435_456;
  * dominate), and 500 keeps each JSON argument small.
  */
 export const LOOKUP_CHUNK = 500;
-
-/** Remote contacts per page when iterating the reconcile spill (one statement per page). */
-const REMOTE_PAGE_SIZE = 1_000;
 
 /** Status of a contact Sakari acknowledged. `blocked` (CONT-010) is recorded so it is not re-sent every run. */
 export type AckedStatus = 'created' | 'updated' | 'blocked';
@@ -122,12 +118,6 @@ export interface ProcessedFile {
   runId: string;
   /** ISO 8601. */
   at: string;
-}
-
-/** A remote contact to spill, under the E.164 number reconcile matches on. */
-export interface RemoteEntry {
-  e164: string;
-  contact: RemoteContact;
 }
 
 /** Collaborators of the store. */
@@ -226,7 +216,7 @@ const MAX_RESUME_CHAIN = 10_000;
 /**
  * The local state of sakari-sync: one SQLite file (CONTRACT §8) holding, per account and E.164,
  * the hash of the payload Sakari last acknowledged; the runs, for resume; the files `watch`
- * imported; and a spill area for `reconcile`.
+ * imported; and the pace each account last ran at.
  *
  * Synchronous (better-sqlite3): each method is one short statement or one transaction. WAL mode
  * with `synchronous=NORMAL`: a committed batch survives the process being killed (`kill -9`), the
@@ -261,11 +251,6 @@ export class StateStore {
   readonly #resumeChain: BetterSqlite3.Statement<[string, number], string>;
   readonly #markFile: BetterSqlite3.Statement<[string, string, string, string]>;
   readonly #getFile: BetterSqlite3.Statement<[string], ProcessedFile>;
-  readonly #insertRemote: BetterSqlite3.Statement<[string, string, string]>;
-  readonly #putRemote: (session: string, entries: readonly RemoteEntry[]) => number;
-  readonly #remotePage: BetterSqlite3.Statement<[string, string, number], [string, string]>;
-  readonly #countRemote: BetterSqlite3.Statement<[string], number>;
-  readonly #dropRemote: BetterSqlite3.Statement<[string]>;
   readonly #getPace: BetterSqlite3.Statement<[string], number>;
   readonly #setPace: BetterSqlite3.Statement<[string, number, string]>;
 
@@ -345,28 +330,6 @@ export class StateStore {
        ON CONFLICT (sha256) DO NOTHING`,
     );
     this.#getFile = db.prepare(`SELECT path, run_id AS runId, at FROM processed_files WHERE sha256 = ?`);
-
-    this.#insertRemote = db.prepare(
-      `INSERT INTO remote_contacts (session, e164, contact) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
-    this.#putRemote = db.transaction((session: string, entries: readonly RemoteEntry[]) => {
-      let duplicates = 0;
-      for (const entry of entries) {
-        if (this.#insertRemote.run(session, entry.e164, JSON.stringify(entry.contact)).changes === 0) {
-          duplicates++;
-        }
-      }
-      return duplicates;
-    });
-    this.#remotePage = db
-      .prepare<[string, string, number], [string, string]>(
-        `SELECT e164, contact FROM remote_contacts WHERE session = ? AND e164 > ? ORDER BY e164 LIMIT ?`,
-      )
-      .raw(true);
-    this.#countRemote = db
-      .prepare<[string], number>(`SELECT count(*) FROM remote_contacts WHERE session = ?`)
-      .pluck(true);
-    this.#dropRemote = db.prepare(`DELETE FROM remote_contacts WHERE session = ?`);
 
     this.#getPace = db
       .prepare<[string], number>(`SELECT rate FROM account_pace WHERE account = ?`)
@@ -578,43 +541,6 @@ export class StateStore {
   fileProcessed(sha256: string): ProcessedFile | undefined {
     const row = this.#getFile.get(sha256);
     return row === undefined ? undefined : { path: row.path, runId: row.runId, at: row.at };
-  }
-
-  /**
-   * Spills remote contacts for reconcile under `session` (e.g. the run id), in one transaction.
-   * The first contact of a number is kept.
-   *
-   * @returns how many entries were not stored because their number was already in the session.
-   */
-  putRemoteContacts(session: string, entries: readonly RemoteEntry[]): number {
-    return entries.length === 0 ? 0 : this.#putRemote(session, entries);
-  }
-
-  /**
-   * The spilled contacts of `session` in E.164 order. Reads page by page, so the connection is
-   * free between pages and the caller may use the store while iterating.
-   */
-  *remoteContacts(session: string): Generator<RemoteEntry, void, undefined> {
-    let after = '';
-    for (;;) {
-      const page = this.#remotePage.all(session, after, REMOTE_PAGE_SIZE);
-      for (const [e164, contact] of page) {
-        yield { e164, contact: JSON.parse(contact) as RemoteContact };
-      }
-      const last = page[page.length - 1];
-      if (last === undefined || page.length < REMOTE_PAGE_SIZE) return;
-      after = last[0];
-    }
-  }
-
-  /** How many contacts `session` holds. */
-  countRemoteContacts(session: string): number {
-    return this.#countRemote.get(session) ?? 0;
-  }
-
-  /** Deletes the spill of `session`. */
-  dropRemoteContacts(session: string): void {
-    this.#dropRemote.run(session);
   }
 
   /** The pace (requests/s) the next run of `account` starts from, if one was remembered. */

@@ -5,12 +5,12 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, test } from 'vitest';
-import { runScenario } from '../../src/chaos/harness.js';
-import { runKillTest } from '../../src/chaos/kill.js';
-import { ReferenceCache } from '../../src/chaos/reference.js';
-import { parseChaosArgs } from '../../src/chaos/run.js';
-import { SCENARIOS, scenarioNamed, type Scenario } from '../../src/chaos/scenarios.js';
-import { chaosTable } from '../../src/chaos/table.js';
+import { runScenario } from '../../tools/chaos/harness.js';
+import { runKillTest } from '../../tools/chaos/kill.js';
+import { ReferenceCache } from '../../tools/chaos/reference.js';
+import { parseChaosArgs } from '../../tools/chaos/run.js';
+import { SCENARIOS, scenarioNamed, type Scenario } from '../../tools/chaos/scenarios.js';
+import { chaosTable } from '../../tools/chaos/table.js';
 
 const references = new ReferenceCache();
 afterAll(() => references.dispose());

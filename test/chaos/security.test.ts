@@ -11,9 +11,9 @@ import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { CLI_BIN, cliEnv, startCli } from '../../src/chaos/cli.js';
-import { findSecrets, type Secret } from '../../src/chaos/secrets.js';
-import { startTokenTap, type TokenTap } from '../../src/chaos/tap.js';
+import { CLI_BIN, cliEnv, startCli } from '../../tools/cli-spawn.js';
+import { findSecrets, type Secret } from '../../tools/chaos/secrets.js';
+import { startTokenTap, type TokenTap } from '../../tools/chaos/tap.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ROOT, readCsv, reportPathOf, runCli, tempDir, type CliRun } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 /**
- * report.html rendered by a real browser (issue 6 part 2): scripts/screenshot-report.mjs runs the
+ * report.html rendered by a real browser (issue 6 part 2): tools/screenshot-report.mjs runs the
  * demo import and screenshots its report with headless Chromium; the PNG must show the outcome
  * chart (its bar colours are counted in the pixels) and Chromium's DOM must hold the error table.
  *
@@ -155,7 +155,7 @@ describe.skipIf(!CHROMIUM)(`report.html in headless Chromium${SKIP_NOTE}`, () =>
       const html = path.join(reportPathOf(run), 'report.html');
 
       const out = path.join(dir, 'shot.png');
-      const shot = await exec(process.execPath, ['scripts/screenshot-report.mjs', out, '--report', html]);
+      const shot = await exec(process.execPath, ['tools/screenshot-report.mjs', out, '--report', html]);
       expect(shot.code, shot.stderr).toBe(0);
       expect(shot.stdout.trim()).toBe(out);
       const image = decodePng(await readFile(out));

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { generateContactsCsv } from '../../src/bench/generate.js';
+import { generateContactsCsv } from '../../tools/bench/generate.js';
 import type { PaceSummary } from '../../src/limit/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { StateStore } from '../../src/state/index.js';

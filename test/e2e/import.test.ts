@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { generateContactsCsv } from '../../src/bench/generate.js';
+import { generateContactsCsv } from '../../tools/bench/generate.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { readCsv, reportPathOf, runCli, tempDir, sandboxFlags } from '../helpers.js';
 

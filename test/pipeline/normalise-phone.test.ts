@@ -401,14 +401,10 @@ describe('compiled worker (as in dist/)', () => {
     await mkdir(path.join(dir, 'pipeline'));
     const files = [
       'types.ts',
-      ...[
-        'normalise-phone',
-        'phone-country',
-        'phone-parse',
-        'phone-pool',
-        'phone-worker',
-        'phone-worker-ts-loader',
-      ].map((name) => `pipeline/${name}.ts`),
+      'worker-entry.ts',
+      ...['normalise-phone', 'phone-country', 'phone-parse', 'phone-pool', 'phone-worker'].map(
+        (name) => `pipeline/${name}.ts`,
+      ),
     ];
     for (const file of files) {
       const source = await readFile(path.join(root, 'src', file), 'utf8');

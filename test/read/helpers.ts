@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { deflateRawSync, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll } from 'vitest';
 
-import { seededRandom } from '../../src/bench/generate.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 import { openSource, type ReadOptions, type SourceInfo } from '../../src/read/index.js';
 import type { SourceRow } from '../../src/types.js';
 

@@ -7,9 +7,9 @@ import {
   MAX_TRACKED_CODES,
   NO_CODE,
   OTHER_CODES,
-  describeCode,
 } from '../../src/report/error-codes.js';
-import { ROW_CODES, type RowOutcome } from '../../src/types.js';
+import { describeCode, ROW_CODES } from '../../src/codes.js';
+import type { RowOutcome } from '../../src/types.js';
 
 function failed(seq: number, code: string | undefined): RowOutcome {
   return {
@@ -28,6 +28,7 @@ describe('ErrorCodeTally', () => {
     for (let seq = 0; seq < 10; seq += 1) tally.add(failed(seq, seq % 3 === 0 ? 'CONT-001' : 'HTTP_400'));
     tally.add(failed(10, undefined));
     const top = tally.top();
+    expect(top.find((stat) => stat.code === NO_CODE)?.description).toBe('Rejected without a code.');
     expect(top.map((stat) => [stat.code, stat.count])).toEqual([
       ['HTTP_400', 6],
       ['CONT-001', 4],
@@ -46,6 +47,7 @@ describe('ErrorCodeTally', () => {
     const top = tally.top();
     expect(top).toHaveLength(MAX_REPORTED_CODES);
     expect(top[0]).toMatchObject({ code: OTHER_CODES, count: 25 });
+    expect(top[0]?.description).toMatch(/beyond the first/);
   });
 });
 

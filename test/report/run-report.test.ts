@@ -15,6 +15,7 @@ import {
   type SummaryMeta,
 } from '../../src/report/index.js';
 import { emptyApiStats, type RowOutcome, type RowStatus } from '../../src/types.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
 
 let reportDir: string;
 
@@ -72,13 +73,7 @@ async function readSummary(report: RunReport): Promise<RunSummary> {
 
 /** A deterministic shuffle (mulberry32), so a failure is reproducible. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let state = seed;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i -= 1) {
     const j = Math.floor(random() * (i + 1));

@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, test } from 'vitest';
-import { attributeColumns, contactsToCsv, csvField, csvRecord } from '../../src/sakari/csv.js';
+import { attributeColumns, contactsToCsv, formatUploadCsv } from '../../src/sakari/csv.js';
 import type { ContactPayload } from '../../src/types.js';
 
-describe('csvField (RFC 4180 quoting)', () => {
+describe('formatUploadCsv (RFC 4180 quoting)', () => {
   test.each([
     ['plain', 'plain'],
     ['', ''],
@@ -23,11 +23,11 @@ describe('csvField (RFC 4180 quoting)', () => {
     ['=SUM(A1)', '=SUM(A1)'], // an API body, not a spreadsheet: no formula escaping here
     ['Zoë 日本', 'Zoë 日本'],
   ])('%j → %j', (value, expected) => {
-    expect(csvField(value)).toBe(expected);
+    expect(formatUploadCsv([[value]])).toBe(`${expected}\r\n`);
   });
 
   test('records end with CRLF', () => {
-    expect(csvRecord(['a', 'b,c', ''])).toBe('a,"b,c",\r\n');
+    expect(formatUploadCsv([['a', 'b,c', '']])).toBe('a,"b,c",\r\n');
   });
 });
 
@@ -112,6 +112,32 @@ describe('contactsToCsv', () => {
     ]);
     expect(() => contactsToCsv([payload('+1', { attributes: { email: 'x' } })])).toThrow(
       /attribute "email" has the name of a core column/,
+    );
+  });
+});
+
+describe('upload CSV bytes', () => {
+  test('are exactly those of the hand-written writer before csv-stringify (CRLF, edge whitespace quoted, no formula escaping)', () => {
+    const csv = contactsToCsv([
+      payload('+15005550001', {
+        country: 'US',
+        firstName: ' Ann',
+        lastName: 'Lee, Jr.',
+        email: 'a@x.io',
+        tags: ['a', 'b "c"'],
+        attributes: { Plan: '=gold', Note: 'two\nlines' },
+      }),
+      payload('+447700900123', {
+        firstName: 'Zoë 日本 😀',
+        lastName: 'trail ',
+        email: '\u00a0nbsp',
+        attributes: { 'Odd, Name': 'cr\ronly', Note: '"' },
+      }),
+    ]);
+    expect(csv).toBe(
+      'mobile,country,firstName,lastName,email,tags,Plan,Note,"Odd, Name"\r\n' +
+        '+15005550001,US," Ann","Lee, Jr.",a@x.io,"a|b ""c""",=gold,"two\nlines",\r\n' +
+        '+447700900123,,Zoë 日本 😀,"trail ","\u00a0nbsp",,,"""","cr\ronly"\r\n',
     );
   });
 });

@@ -12,7 +12,6 @@ import {
   type RunRecord,
 } from '../../src/state/index.js';
 import { MIGRATIONS, STATE_APPLICATION_ID } from '../../src/state/migrations.js';
-import type { RemoteContact } from '../../src/sakari/types.js';
 
 let dir: string;
 let dbPath: string;
@@ -94,14 +93,7 @@ describe('StateStore.open and migrations', () => {
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual([
-        'account_pace',
-        'contacts',
-        'processed_files',
-        'remote_contacts',
-        'runs',
-        'schema_migrations',
-      ]);
+      expect(tables).toEqual(['account_pace', 'contacts', 'processed_files', 'runs', 'schema_migrations']);
     } finally {
       db.close();
     }
@@ -412,48 +404,6 @@ describe('processed files', () => {
   });
 });
 
-describe('reconcile spill', () => {
-  function remote(n: number, firstName = `F${n}`): RemoteContact {
-    return {
-      id: `id-${n}`,
-      mobile: { number: e164(n), country: 'US' },
-      firstName,
-      tags: ['t'],
-      attributes: { n: `${n}` },
-    };
-  }
-
-  it('stores remote contacts and iterates them in E.164 order, leaving the connection usable', () => {
-    const store = openStore();
-    store.startRun(run('r1'));
-    const numbers = Array.from({ length: 2_345 }, (_, i) => (i * 7_919) % 2_345);
-    const entries = numbers.map((n) => ({ e164: e164(n), contact: remote(n) }));
-    expect(store.putRemoteContacts('s1', entries.slice(0, 1_000))).toBe(0);
-    expect(
-      store.putRemoteContacts('s1', [...entries.slice(1_000), { e164: e164(5), contact: remote(5, 'Dup') }]),
-    ).toBe(1);
-    store.putRemoteContacts('s2', [{ e164: e164(1), contact: remote(1) }]);
-    expect(store.countRemoteContacts('s1')).toBe(2_345);
-
-    const seen: string[] = [];
-    for (const entry of store.remoteContacts('s1')) {
-      seen.push(entry.e164);
-      if (entry.e164 === e164(5)) expect(entry.contact).toEqual(remote(5));
-      // Writing between pages must work: the iteration does not hold the connection.
-      if (seen.length % 1_000 === 0) {
-        store.recordBatch(ACCOUNT, 'r1', [{ e164: entry.e164, payloadHash: 'h', status: 'created' }]);
-      }
-    }
-    expect(seen).toEqual([...numbers].sort((a, b) => a - b).map(e164));
-    expect(store.lookup(ACCOUNT, seen).size).toBe(2);
-
-    store.dropRemoteContacts('s1');
-    expect(store.countRemoteContacts('s1')).toBe(0);
-    expect([...store.remoteContacts('s1')]).toEqual([]);
-    expect([...store.remoteContacts('s2')].map((entry) => entry.e164)).toEqual([e164(1)]);
-  });
-});
-
 describe('account pace (issue 18)', () => {
   test('getPace is undefined until setPace; the pace is kept per account across reopening', () => {
     const store = openStore();
@@ -493,5 +443,44 @@ describe('account pace (issue 18)', () => {
     expect(store.lookup(ACCOUNT, ['+15551234567']).size).toBe(1);
     store.setPace(ACCOUNT, 5);
     expect(store.getPace(ACCOUNT)).toBe(5);
+  });
+
+  test('a v2 database loses the unused reconcile spill table and keeps its contacts and pace', () => {
+    mkdirSync(dirname(dbPath), { recursive: true });
+    const db = raw(dbPath);
+    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
+    db.transaction(() => {
+      for (const step of MIGRATIONS.filter((migration) => migration.version <= 2)) step.up(db);
+    })();
+    db.prepare(
+      `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
+                VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO contacts (account, e164, payload_hash, run_id, status, updated_at)
+                VALUES (?, '+15551234567', 'h', 'r1', 'created', '2026-01-01T00:00:00Z')`,
+    ).run(ACCOUNT);
+    db.prepare(
+      `INSERT INTO account_pace (account, rate, updated_at) VALUES (?, 7, '2026-01-01T00:00:00Z')`,
+    ).run(ACCOUNT);
+    db.prepare(
+      `INSERT INTO remote_contacts (session, e164, contact) VALUES ('s', '+15551234567', '{}')`,
+    ).run();
+    db.pragma('user_version = 2');
+    db.close();
+
+    const store = openStore();
+    expect(store.lookup(ACCOUNT, ['+15551234567']).size).toBe(1);
+    expect(store.getPace(ACCOUNT)).toBe(7);
+    store.close();
+    const after = raw(dbPath);
+    try {
+      expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const tables = after.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all();
+      expect(tables).not.toContain('remote_contacts');
+      expect(tables).toContain('contacts');
+    } finally {
+      after.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { appendFile, copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { generateContactsCsv } from '../../src/bench/generate.js';
+import { generateContactsCsv } from '../../tools/bench/generate.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { watchFolder, type WatchOptions } from '../../src/watch/watcher.js';
 import { BIN, cleanEnv, readCsv, runCli, tempDir, sandboxFlags } from '../helpers.js';

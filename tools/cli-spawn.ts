@@ -1,21 +1,35 @@
 /**
  * Starting the real `sakari-sync` CLI as a child process, the way a user or cron would, and
- * collecting what it printed and how it ended.
+ * collecting what it printed and how it ended: the one place the chaos suite and the tests spawn
+ * the CLI from.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: two folders up from `src/chaos` and from `dist/chaos` alike. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The package root: the nearest folder up with a `package.json`, from `tools/` (sources, run by
+ * vitest) and from `dist-tools/tools/` (compiled, run by `npm run chaos`) alike.
+ */
+export const PACKAGE_ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
 /** The CLI entry point users run (it loads the compiled `dist/`). */
 export const CLI_BIN = path.join(PACKAGE_ROOT, 'bin', 'sakari-sync.js');
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /**
  * A CLI run that has not answered in this long is stuck: it is killed and reported as such. Far
  * above the slowest scenario (a full 6-attempt backoff sequence waits at most 31 s).
  */
 export const DEFAULT_CLI_DEADLINE_MS = 180_000;
+/** {@link runCli}'s deadline: a test's CLI run is quick unless the test says otherwise. */
+const RUN_CLI_DEADLINE_MS = 60_000;
 
 /** How one CLI run ended. */
 export interface CliOutcome {
@@ -38,6 +52,9 @@ export interface CliProcess {
   kill(): void;
 }
 
+/** What a test needs of a finished run (a {@link CliOutcome} is one). */
+export type CliRun = Pick<CliOutcome, 'code' | 'signal' | 'stdout' | 'stderr'>;
+
 /** The environment without any `SAKARI_*` variable of the machine running the suite, plus `extra`. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -46,20 +63,21 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * Starts `node bin/sakari-sync.js ...args` with no TTY and no standard input.
+ * Starts `node bin/sakari-sync.js ...args` with no TTY and no standard input (or `input` on a pipe).
  *
  * @param options.env - the complete environment (see {@link cliEnv})
  * @param options.deadlineMs - killed with SIGKILL after this long
+ * @param options.input - written to the CLI's standard input, which is then closed
  */
 export function startCli(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; deadlineMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; deadlineMs?: number; input?: string | Buffer } = {},
 ): CliProcess {
   const started = Date.now();
   const child = spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd ?? PACKAGE_ROOT,
     env: options.env ?? cliEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -79,16 +97,35 @@ export function startCli(
       resolve({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
     };
     child.on('error', (error) => {
-      stderr += `\n[chaos] could not start the CLI: ${error.message}\n`;
+      stderr += `\n[cli-spawn] could not start the CLI: ${error.message}\n`;
       finish(null, null);
     });
     child.on('close', finish);
   });
+  if (options.input !== undefined) child.stdin?.end(options.input);
   return { child, done, kill };
 }
 
+/**
+ * Runs the built CLI as a user would, without a TTY, to the end: the machine's `SAKARI_*`
+ * variables removed, `options.env` added, standard input an empty pipe unless `input` is given.
+ * @param options.timeoutMs - killed with SIGKILL after this long (default 60 s)
+ */
+export async function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<CliOutcome> {
+  const { done } = startCli(args, {
+    cwd: options.cwd,
+    env: { ...cliEnv(), ...options.env },
+    input: options.input ?? '',
+    deadlineMs: options.timeoutMs ?? RUN_CLI_DEADLINE_MS,
+  });
+  return done;
+}
+
 /** The report folder a run printed last on stdout ('' when it printed none). */
-export function reportPathOf(outcome: CliOutcome): string {
+export function reportPathOf(outcome: Pick<CliOutcome, 'stdout'>): string {
   const lines = outcome.stdout.trim().split('\n');
   return lines[lines.length - 1]?.trim() ?? '';
 }

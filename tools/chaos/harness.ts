@@ -10,9 +10,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { checkInvariants, type Counts as ReportCounts } from '../report/counts.js';
-import { seededRandom } from '../bench/generate.js';
-import { cliEnv, describeExit, reportPathOf, startCli, type CliOutcome } from './cli.js';
+import { checkInvariants, type Counts as ReportCounts } from '../../src/report/counts.js';
+import { seededRandom } from '../../src/sandbox/prng.js';
+import { cliEnv, describeExit, reportPathOf, startCli, type CliOutcome } from '../cli-spawn.js';
 import {
   CHAOS_ACCOUNT,
   CHAOS_DEFAULT_COUNTRY,

@@ -8,7 +8,7 @@ import {
   type SandboxOptions,
   type SandboxStats,
   type StoredContact,
-} from '../sandbox/index.js';
+} from '../../src/sandbox/index.js';
 
 /** The counters a chaos scenario judges, summed over the sandbox's restarts. */
 export interface StackStats {

@@ -3,7 +3,7 @@
  * between) can throw at an import. Each scenario is data: the sandbox's options, the faults queued
  * before the run, what happens while it runs, the CLI's options, and what must come out.
  */
-import type { Fault, SandboxRuntimeOptions } from '../sandbox/index.js';
+import type { Fault, SandboxRuntimeOptions } from '../../src/sandbox/index.js';
 
 /** Something done to the sandbox once it has seen `afterRequests` API (non-token) requests. */
 export type DuringAction =

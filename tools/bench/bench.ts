@@ -26,9 +26,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { resolveImportSettings } from '../config.js';
-import { runImport } from '../pipeline/run.js';
-import { startSandbox } from '../sandbox/index.js';
+import { resolveImportSettings } from '../../src/config.js';
+import { runImport } from '../../src/pipeline/run.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { generateContactsCsv, generateContactsXlsx } from './generate.js';
 
 interface Measurement {

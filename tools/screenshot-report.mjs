@@ -3,7 +3,7 @@
  * Renders the demo run's report.html with headless Chromium to a PNG: proof that the page renders
  * (chart, error table, timeline) in a real browser, and the screenshot in the README.
  *
- *   npm run build && node scripts/screenshot-report.mjs [out.png] [--report <report.html>] [--window-size W,H]
+ *   npm run build && node tools/screenshot-report.mjs [out.png] [--report <report.html>] [--window-size W,H]
  *
  * Without --report it first runs the demo import
  * (`import samples/contacts.csv --sandbox --default-country US --no-state`) into a temporary report

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { generateContactsCsv } from '../bench/generate.js';
-import { importContacts } from '../pipeline/run.js';
-import { startSandbox, type StoredContact } from '../sandbox/index.js';
+import { importContacts } from '../../src/pipeline/run.js';
+import { startSandbox, type StoredContact } from '../../src/sandbox/index.js';
 
 /** The account every chaos run imports into. */
 export const CHAOS_ACCOUNT = 'acc-chaos';

@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { describeRowCode, ROW_CODE_DESCRIPTIONS, ROW_CODES } from '../../src/pipeline/codes.js';
+import {
+  BLOCKED_API_CODE,
+  describeCode,
+  describeRowCode,
+  httpCode,
+  ROW_CODE_TABLE,
+  ROW_CODES,
+} from '../src/codes.js';
+import { ROW_STATUSES } from '../src/types.js';
 
 describe('row codes', () => {
   test('the list is public API: changing it is deliberate', () => {
@@ -16,7 +24,6 @@ describe('row codes', () => {
         "EMAIL_INVALID",
         "DUPLICATE",
         "RECORD_MALFORMED",
-        "BLOCKED",
         "RUN_ABORTED",
         "SOURCE_OPTED_OUT",
         "NO_SMS_CONSENT",
@@ -24,18 +31,24 @@ describe('row codes', () => {
     `);
   });
 
-  test('every code has exactly one one-line description', () => {
-    expect(Object.keys(ROW_CODE_DESCRIPTIONS).sort()).toEqual([...ROW_CODES].sort());
+  test('every code has one status and exactly one one-line description', () => {
+    expect(Object.keys(ROW_CODE_TABLE)).toEqual([...ROW_CODES]);
     for (const code of ROW_CODES) {
-      const description = ROW_CODE_DESCRIPTIONS[code];
+      const { status, description } = ROW_CODE_TABLE[code];
+      expect(ROW_STATUSES).toContain(status);
       expect(description.length).toBeGreaterThan(10);
       expect(description).not.toMatch(/[\n.]$/);
       expect(describeRowCode(code)).toBe(description);
+      expect(describeCode(code)).toBe(description);
     }
   });
 
-  test('codes from the API have no description here', () => {
-    expect(describeRowCode('CONT-010')).toBeUndefined();
+  test('codes from the API have no row-code description, but describeCode explains them', () => {
+    expect(describeRowCode(BLOCKED_API_CODE)).toBeUndefined();
     expect(describeRowCode('toString')).toBeUndefined();
+    expect(describeCode('toString')).toBe('');
+    expect(describeCode(BLOCKED_API_CODE)).toMatch(/opted out/);
+    expect(httpCode(422)).toBe('HTTP_422');
+    expect(describeCode(httpCode(422))).toMatch(/HTTP 422/);
   });
 });
