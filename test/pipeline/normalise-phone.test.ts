@@ -402,6 +402,7 @@ describe('compiled worker (as in dist/)', () => {
     const files = [
       'types.ts',
       'worker-entry.ts',
+      'codes.ts',
       ...['normalise-phone', 'phone-country', 'phone-parse', 'phone-pool', 'phone-worker'].map(
         (name) => `pipeline/${name}.ts`,
       ),
