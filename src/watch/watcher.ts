@@ -10,11 +10,11 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { ImportInput } from '../config.js';
 import { resolveImportSettings } from '../config.js';
-import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { sha256File, SourceError } from '../read/index.js';
 import { reserveRunFolder } from '../report/index.js';
-import { LockHeldError, openStateBackend } from '../state/index.js';
+import { openSession } from '../session.js';
+import { LockHeldError } from '../state/index.js';
 
 /** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
 export const DEFAULT_SETTLE_MS = 2_000;
@@ -116,7 +116,16 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   for (const folder of Object.values(dirs)) await mkdir(folder, { recursive: true, mode: 0o700 });
 
   const base = await resolveImportSettings({ ...options.template, sources: ['(watch)'] });
-  const store = base.statePath ? await openStateBackend(base.statePath) : null;
+  // One session for the watcher's life, opened as every run opens its own: a foreign state file or
+  // an unreachable Redis stops the watcher at start (a configuration error). Every file's import
+  // shares its store, limiter and client: a 429 pause carries over to the next file, and one OAuth
+  // token (refreshed when it expires) serves them all.
+  const session = await openSession(base, {
+    state: 'store',
+    onApiEvent: options.hooks?.onApiEvent,
+    onWarning: (reason) => options.hooks?.onWarning?.(reason),
+  });
+  const { store, connection } = session;
   const result: WatchResult = { files: [], exitCode: 0 };
   const candidates = new Map<string, Candidate>();
   let watcher: FSWatcher | undefined;
@@ -124,15 +133,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   const poke = (): void => wake?.();
   options.signal?.addEventListener('abort', poke, { once: true });
 
-  let limiter: AccountLimiter | undefined;
   try {
-    // One limiter for the watcher's life, built as every run builds its own: an unreachable Redis
-    // stops the watcher at start (a configuration error), and a 429 pause carries over to the next file.
-    if (base.api) {
-      limiter = await createRunLimiter(base, base.api.accountId, (reason) =>
-        options.hooks?.onWarning?.(reason),
-      );
-    }
     // A file left in processing/ by a crash is resumed first (same content → same run resumes).
     if (await sweepProcessing()) return result;
     let lastSweep = Date.now();
@@ -194,8 +195,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   } finally {
     options.signal?.removeEventListener('abort', poke);
     await watcher?.close();
-    await limiter?.stop();
-    await store?.close();
+    await session.close();
   }
 
   /**
@@ -276,7 +276,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
       const imported = await runImport(
         settings,
         { ...options.hooks, signal: options.signal },
-        { sourceSha256s: [sha], limiter },
+        { sourceSha256s: [sha], store, connection: connection ?? undefined },
       );
       const ok = imported.exitCode === 0;
       if (ok) await store?.markFileProcessed(sha, { path: name, runId: imported.runId });
