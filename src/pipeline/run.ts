@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { resolveImportSettings, redactSettings, type ImportInput, type ImportSettings } from '../config.js';
-import { EXIT, exitCodeOfError } from '../exit-codes.js';
+import { exitCodeOf, outcomeOfError } from '../exit-codes.js';
 import type { AccountLimiter } from '../limit/index.js';
 import { sha256File, type SourceInfo } from '../read/index.js';
-import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
+import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js';
 import type { ClientEvent } from '../sakari/events.js';
 import { openSession, type Connection } from '../session.js';
 import type { StateBackend } from '../state/index.js';
@@ -175,7 +175,7 @@ export async function runImport(
       runId,
     });
     const paceNow = limiter ? () => limiter.currentRate : () => undefined;
-    const outcome = await pipeline.run(resumeChain, hooks, store, paceNow, () => session.apiStats());
+    const ran = await pipeline.run(resumeChain, hooks, store, paceNow, () => session.apiStats());
     const apiStats = session.apiStats();
     const pace = limiter?.paceSummary();
     // Only a run that sent something learnt a pace worth starting the next one from.
@@ -195,20 +195,18 @@ export async function runImport(
       ...(pace === undefined ? {} : { pace }),
       settings: redactSettings({ ...settings, api }),
     };
-    if (outcome.error) {
+    if (ran.error) {
       // Bad credentials and an unreadable source are configuration problems (exit 2), not resumable.
-      const exitCode = exitCodeOfError(outcome.error);
-      const notResumable = exitCode !== EXIT.aborted;
-      const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
+      const outcome = outcomeOfError(ran.error);
+      const reason = describeError(ran.error);
+      const summary = await report.abort({ ...meta, exitCode: exitCodeOf(outcome) }, reason);
       if (store && !settings.dryRun)
-        await store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });
+        await store.finishRun(runId, outcome === 'aborted' ? 'aborted' : 'failed', { ...summary.counts });
       const result = { ...summary, reportPath: report.dir };
-      throw new RunAbortedError(`run aborted: ${describeError(outcome.error)}`, result, {
-        cause: outcome.error,
-      });
+      throw new RunAbortedError(`run aborted: ${reason}`, result, { cause: ran.error });
     }
-    const exitCode = exitCodeFor(report.counts, { strict: settings.strict });
-    const summary = await report.finish({ ...meta, exitCode });
+    const outcome = outcomeOfCounts(report.counts, { strict: settings.strict });
+    const summary = await report.finish({ ...meta, exitCode: exitCodeOf(outcome) });
     if (store && !settings.dryRun) await store.finishRun(runId, 'completed', { ...summary.counts });
     return { ...summary, reportPath: report.dir };
   } finally {

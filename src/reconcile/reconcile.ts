@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
-import { exitCodeOfError } from '../exit-codes.js';
+import { exitCodeOf, exitCodeOfError, outcomeOfExitCode, type RunOutcome } from '../exit-codes.js';
 import { sourceContacts } from '../pipeline/chain.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { SourceError, type SourceInfo } from '../read/index.js';
@@ -332,8 +332,7 @@ class Reconciliation {
     await report.closeFiles();
     const counts = report.counts;
     const problems = checkReconcileInvariants(counts);
-    let exitCode = problems.length > 0 ? 1 : counts.missing + counts.different > 0 ? 3 : 0;
-    if (exitCode === 0 && settings.strict && counts.invalid > 0) exitCode = 3;
+    let outcome = reconcileOutcome(counts, problems, settings.strict);
 
     let fix: FixSummary | undefined;
     let fixFailure: unknown;
@@ -359,11 +358,12 @@ class Reconciliation {
           }
         }
         // A fix that did not finish outranks "something was missing": the run needs attention.
-        if (fix.exitCode !== undefined && fix.exitCode !== 0 && fix.exitCode !== 3) exitCode = fix.exitCode;
+        const fixed = fix.exitCode === undefined ? undefined : outcomeOfExitCode(fix.exitCode);
+        if (fixed !== undefined && fixed !== 'completed' && fixed !== 'rows-failed') outcome = fixed;
       }
     }
 
-    const summary = this.summary(exitCode);
+    const summary = this.summary(exitCodeOf(outcome));
     if (fix) summary.fix = fix;
     if (problems.length > 0) summary.problems = problems;
     await report.finish(summary);
@@ -430,6 +430,18 @@ export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
     problems.push(`remote (${remote}) != matched + different + extra (${matched} + ${different} + ${extra})`);
   }
   return problems;
+}
+
+/**
+ * What a finished reconciliation found: `aborted` when its books do not balance (a bug),
+ * `rows-failed` when something is missing or different (or, with `strict`, a source row is
+ * invalid), else `completed` (in sync).
+ */
+function reconcileOutcome(counts: ReconcileCounts, problems: readonly string[], strict: boolean): RunOutcome {
+  if (problems.length > 0) return 'aborted';
+  if (counts.missing + counts.different > 0) return 'rows-failed';
+  if (strict && counts.invalid > 0) return 'rows-failed';
+  return 'completed';
 }
 
 /** The settings of the `--fix` import: the reconcile's, reading fix.ndjson and sending every row. */
