@@ -2,15 +2,13 @@ import type { ImportInput } from '../config.js';
 import { importContacts, RunAbortedError, type ImportResult } from '../pipeline/run.js';
 import { DEFAULT_CLIENT_SECRET } from '../sandbox/index.js';
 import { exitCodeForError } from './errors.js';
-import { createRunLog, secretGuard, type LogFormat } from './log.js';
+import { runInHarness, type LogArgs } from './harness.js';
+import { createRunLog, type RunLog } from './log.js';
 import type { CliContext } from './main.js';
 
 /** The flags of `import` and `run` that shape output. */
-export interface RunOutputArgs {
+export interface RunOutputArgs extends LogArgs {
   json: boolean;
-  quiet: boolean;
-  /** `--log-format`; `text` when absent. */
-  'log-format'?: LogFormat;
 }
 
 /**
@@ -28,61 +26,54 @@ export async function runWithSignals(
   warnings: readonly string[] = [],
 ): Promise<number> {
   const { output } = context;
-  const quiet = args.quiet || output.quiet;
-  const format = args['log-format'] ?? 'text';
-  const guard = secretGuard(secretsOf(input));
-  const log = createRunLog({
-    format,
-    quiet,
-    write: (text) => output.stderr(guard(text)),
-    isTTY: output.isTTY,
-    columns: process.stderr.columns,
-  });
-  for (const warning of warnings) log.warning(warning);
-
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    log.signal(signal, `${signal}: finishing the batches in flight, then stopping (again to force)`);
-    controller.abort();
+  let log: RunLog | undefined;
+  const harness = {
+    args,
+    secrets: secretsOf(input),
+    onSignal: (signal: NodeJS.Signals) =>
+      log?.signal(signal, `${signal}: finishing the batches in flight, then stopping (again to force)`),
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let result: ImportResult;
-  try {
-    result = await importContacts(input, {
-      signal: controller.signal,
-      onStart: (start) => log.start(start, { sandbox: Boolean(input.sandbox) }),
-      onPreflight: (info) => log.preflight(info),
-      onProgress: (progress) => log.progress(progress),
-      onApiEvent: (event) => log.apiEvent(event),
-      onWarning: (message) => log.warning(message),
+  return runInHarness(context, harness, async ({ signal, format, quiet, write }) => {
+    const runLog = createRunLog({
+      format,
+      quiet,
+      write,
+      isTTY: output.isTTY,
+      columns: process.stderr.columns,
     });
-  } catch (error) {
-    if (error instanceof RunAbortedError) {
-      result = error.result;
-      log.aborted(error.message, result);
-    } else if (format === 'json') {
-      // main.ts would print the error as free text: in JSON mode every stderr line is an object.
-      log.close();
-      const { code, message } = exitCodeForError(error);
-      log.failed(message, code);
-      return code;
-    } else {
-      log.close();
-      throw error;
+    log = runLog;
+    for (const warning of warnings) runLog.warning(warning);
+    let result: ImportResult;
+    try {
+      result = await importContacts(input, {
+        signal,
+        onStart: (start) => runLog.start(start, { sandbox: Boolean(input.sandbox) }),
+        onPreflight: (info) => runLog.preflight(info),
+        onProgress: (progress) => runLog.progress(progress),
+        onApiEvent: (event) => runLog.apiEvent(event),
+        onWarning: (message) => runLog.warning(message),
+      });
+    } catch (error) {
+      if (error instanceof RunAbortedError) {
+        result = error.result;
+        runLog.aborted(error.message, result);
+      } else if (format === 'json') {
+        // main.ts would print the error as free text: in JSON mode every stderr line is an object.
+        runLog.close();
+        const { code, message } = exitCodeForError(error);
+        runLog.failed(message, code);
+        return code;
+      } else {
+        runLog.close();
+        throw error;
+      }
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  log.finish(result);
-  // stdout is for scripts: nothing but the report path or the JSON summary. It carries no secret
-  // (the summary is built from redacted settings), and masking by value could corrupt a path.
-  output.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reportPath}\n`);
-  return result.exitCode;
+    runLog.finish(result);
+    // stdout is for scripts: nothing but the report path or the JSON summary. It carries no secret
+    // (the summary is built from redacted settings), and masking by value could corrupt a path.
+    output.stdout(args.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reportPath}\n`);
+    return result.exitCode;
+  });
 }
 
 /**

@@ -1,35 +1,26 @@
 /**
  * The one place that knows the order of the stages:
- * read → map → normalise phones → validate → dedupe → check state → batch → upsert → report.
+ * read → map → normalise phones → validate → dedupe (./chain.ts) → check state → batch → upsert → report.
  */
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
-import {
-  resolveImportSettings,
-  redactSettings,
-  type ApiSettings,
-  type ImportInput,
-  type ImportSettings,
-} from '../config.js';
-import { EXIT, exitCodeOfError } from '../exit-codes.js';
-import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
-import { openSource, sha256File, type SourceInfo } from '../read/index.js';
-import { RunReport, exitCodeFor, type RunSummary } from '../report/index.js';
-import { SakariClient } from '../sakari/client.js';
+import { resolveImportSettings, redactSettings, type ImportInput, type ImportSettings } from '../config.js';
+import { exitCodeOf, outcomeOfError } from '../exit-codes.js';
+import type { AccountLimiter } from '../limit/index.js';
+import { sha256File, type SourceInfo } from '../read/index.js';
+import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js';
 import type { ClientEvent } from '../sakari/events.js';
-import { sandboxDataFile, startSandbox, type Sandbox } from '../sandbox/index.js';
-import { localStateDir, openStateBackend, type HeldRunLock, type StateBackend } from '../state/index.js';
-import { emptyApiStats, type ApiStats, type Rejected, type RowOutcome, type SourceRow } from '../types.js';
+import { openSession, type Connection } from '../session.js';
+import type { StateBackend } from '../state/index.js';
+import type { ApiStats, Recalled, Rejected, RowOutcome } from '../types.js';
 import { batchContacts, type Batch } from './batch.js';
+import { sourceContacts, type SourceChain } from './chain.js';
 import { checkState } from './check-state.js';
-import { dedupe } from './dedupe.js';
-import { emptyMappingStats, mapFields, type MapOptions } from './map-fields.js';
-import { joinNotes, normalisePhones } from './normalise-phone.js';
-import { guardPhoneColumns } from './phone-columns.js';
+import { emptyMappingStats } from './map-fields.js';
+import { joinNotes } from './normalise-phone.js';
 import { PreflightCollector, type PreflightInfo } from './preflight.js';
-import { recallKey, recallRows, type RecallStats } from './recall.js';
+import { recallKey, type RecallStats } from './recall.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
-import { validateContacts } from './validate.js';
 
 /** What a caller can watch while a run goes. */
 export interface RunHooks {
@@ -107,46 +98,36 @@ export async function importContacts(input: ImportInput, hooks: RunHooks = {}): 
 
 /**
  * {@link importContacts} for settings that are already resolved. `known.sourceSha256s`: the
- * sources' sha256 when the caller computed them already, in source order. `known.limiter`: the
- * account's limiter when the caller holds one across runs (watch); the caller stops it.
+ * sources' sha256 when the caller computed them already, in source order. `known.store`,
+ * `known.limiter`, `known.connection`: collaborators the caller holds across runs (watch, the import
+ * of `reconcile --fix`); the caller closes them (see {@link openSession}).
  */
 export async function runImport(
   settings: ImportSettings,
   hooks: RunHooks = {},
-  known: { sourceSha256s?: string[]; limiter?: AccountLimiter } = {},
+  known: {
+    sourceSha256s?: string[];
+    store?: StateBackend | null;
+    limiter?: AccountLimiter;
+    connection?: Connection;
+  } = {},
 ): Promise<ImportResult> {
   const startedAt = new Date();
   // A caller that hashed the sources already (watch) saves reading them once more.
   const shas = known.sourceSha256s ?? (await sourceHashes(settings.sources));
 
-  let lock: HeldRunLock | undefined;
-  let store: StateBackend | null = null;
-  let sandbox: Sandbox | undefined;
-  let limiter: AccountLimiter | undefined;
+  // Before the report folder and the run record exist: a held lock, a foreign state file or an
+  // unreachable Redis ends the run here, with nothing to resume.
+  const session = await openSession(settings, {
+    state: 'lock',
+    given: { store: known.store, limiter: known.limiter, connection: known.connection },
+    onApiEvent: hooks.onApiEvent,
+    onWarning: hooks.onWarning,
+  });
   try {
-    if (settings.statePath) {
-      store = await openStateBackend(settings.statePath);
-      lock = await store.acquireLock({ jobKey: settings.jobKey, command: settings.command });
-    }
-    let api = settings.api;
-    if (api && settings.sandbox) {
-      const stateDir = settings.statePath ? localStateDir(settings.statePath) : undefined;
-      sandbox = await startSandbox({
-        dataFile: stateDir === undefined ? undefined : sandboxDataFile(stateDir),
-      });
-      api = { ...api, url: sandbox.url };
-    }
-    // Before the report folder and the run record exist: an unreachable Redis is a configuration
-    // error (exit 2), not a run to resume.
-    if (api) {
-      // The pace the account's last run ended on (issue 18); the ceiling on a first run.
-      const startRate = settings.fixedRate ? undefined : await store?.getPace(settings.account);
-      limiter =
-        known.limiter ??
-        (await createRunLimiter({ ...settings, startRate }, api.accountId, (reason) =>
-          hooks.onWarning?.(reason),
-        ));
-    }
+    const { store, connection } = session;
+    const api = connection?.api ?? settings.api;
+    const limiter = connection?.limiter;
 
     const optionsHash = hashOptions(settings, shas);
     const sourceSha = shas.join(',');
@@ -179,9 +160,6 @@ export async function runImport(
       });
     }
 
-    const stats = emptyApiStats();
-    let client: SakariClient | null = null;
-    if (api && limiter) client = createClient(api, limiter, hooks);
     hooks.onStart?.({
       runId,
       reportPath: report.dir,
@@ -190,19 +168,25 @@ export async function runImport(
       apiUrl: api?.url,
     });
 
-    const pipeline = new ImportPipeline(settings, report, {
-      sink: client,
-      mergeStrategy: settings.mergeStrategy,
-      store: settings.dryRun ? null : store,
-      account: settings.account,
-      runId,
-    });
-    const paceNow = limiter ? () => limiter?.currentRate : () => undefined;
-    const outcome = await pipeline.run(resumeChain, hooks, store, paceNow);
-    const api_ = client ? client.stats : stats;
+    const pipeline = new ImportPipeline(
+      settings,
+      report,
+      {
+        sink: connection?.client ?? null,
+        mergeStrategy: settings.mergeStrategy,
+        store: settings.dryRun ? null : store,
+        account: settings.account,
+        runId,
+      },
+      store,
+    );
+    const paceNow = limiter ? () => limiter.currentRate : () => undefined;
+    const ran = await pipeline.run(resumeChain, hooks, store, paceNow, () => session.apiStats());
+    const apiStats = session.apiStats();
     const pace = limiter?.paceSummary();
     // Only a run that sent something learnt a pace worth starting the next one from.
-    if (store && pace && !pace.fixed && api_.requests > 0) await store.setPace(settings.account, pace.next);
+    if (store && pace && !pace.fixed && apiStats.requests > 0)
+      await store.setPace(settings.account, pace.next);
     const meta = {
       command: settings.command,
       sources: pipeline.sources.map((info, i) => ({
@@ -213,78 +197,90 @@ export async function runImport(
       account: settings.account,
       dryRun: settings.dryRun,
       startedAt,
-      api: api_,
+      api: apiStats,
       ...(pace === undefined ? {} : { pace }),
       ...(store ? { recalledRows: pipeline.recallStats.recalled } : {}),
       settings: redactSettings({ ...settings, api }),
     };
-    if (outcome.error) {
+    if (ran.error) {
       // Bad credentials and an unreadable source are configuration problems (exit 2), not resumable.
-      const exitCode = exitCodeOfError(outcome.error);
-      const notResumable = exitCode !== EXIT.aborted;
-      const summary = await report.abort({ ...meta, exitCode }, describeError(outcome.error));
+      const outcome = outcomeOfError(ran.error);
+      const reason = describeError(ran.error);
+      const summary = await report.abort({ ...meta, exitCode: exitCodeOf(outcome) }, reason);
       if (store && !settings.dryRun)
-        await store.finishRun(runId, notResumable ? 'failed' : 'aborted', { ...summary.counts });
+        await store.finishRun(runId, outcome === 'aborted' ? 'aborted' : 'failed', { ...summary.counts });
       const result = { ...summary, reportPath: report.dir };
-      throw new RunAbortedError(`run aborted: ${describeError(outcome.error)}`, result, {
-        cause: outcome.error,
-      });
+      throw new RunAbortedError(`run aborted: ${reason}`, result, { cause: ran.error });
     }
-    const exitCode = exitCodeFor(report.counts, { strict: settings.strict });
-    const summary = await report.finish({ ...meta, exitCode });
+    const outcome = outcomeOfCounts(report.counts, { strict: settings.strict });
+    const summary = await report.finish({ ...meta, exitCode: exitCodeOf(outcome) });
     if (store && !settings.dryRun) await store.finishRun(runId, 'completed', { ...summary.counts });
     return { ...summary, reportPath: report.dir };
   } finally {
-    if (limiter !== known.limiter) await limiter?.stop();
-    await store?.close();
-    await sandbox?.close();
-    await lock?.release();
+    await session.close();
   }
 }
 
 /** Drives the stages for one run and settles every row in the report. */
 class ImportPipeline {
-  readonly sources: SourceInfo[] = [];
   /** Rows the state store recognised (issue 16). */
   readonly recallStats: RecallStats = { recalled: 0 };
-  private rowsRead = 0;
   private readonly preflight: PreflightCollector;
-  private readonly mapOptions: MapOptions;
+  private readonly chain: SourceChain<Recalled>;
 
   constructor(
     private readonly settings: ImportSettings,
     private readonly report: RunReport,
     private readonly upsert: UpsertContext,
+    /** The state the run reads (also in a dry run, which records nothing). */
+    readStore: StateBackend | null,
   ) {
-    const stats = emptyMappingStats();
-    this.mapOptions = { mapping: settings.mapping, phoneColumns: settings.phoneColumns, stats };
+    const mappingStats = emptyMappingStats();
     this.preflight = new PreflightCollector({
       runId: upsert.runId,
       sourceCount: settings.sources.length,
       mapping: settings.mapping,
       phoneColumns: settings.phoneColumns,
-      mappingStats: stats,
+      mappingStats,
       defaultCountry: settings.defaultCountry,
     });
+    this.chain = sourceContacts(
+      settings,
+      {
+        mappingStats,
+        onSource: (info) => this.preflight.addSource(info),
+        onRow: (row) => this.preflight.observeRow(row),
+      },
+      {
+        store: readStore,
+        account: settings.account,
+        key: recallKey(settings),
+        full: settings.full,
+        stats: this.recallStats,
+      },
+    );
+  }
+
+  /** The sources opened so far, in source order. */
+  get sources(): readonly SourceInfo[] {
+    return this.chain.sources;
   }
 
   async run(
     resumeChain: ReadonlySet<string>,
     hooks: RunHooks,
     store: StateBackend | null,
-    paceNow: () => number | undefined = () => undefined,
+    paceNow: () => number | undefined,
+    apiStats: () => ApiStats,
   ): Promise<{ error?: unknown }> {
     const { settings, report } = this;
     const started = Date.now();
     const progress = (): RunProgress => ({
       runId: this.upsert.runId,
-      rowsRead: this.rowsRead,
+      rowsRead: this.chain.rowsRead(),
       rowsDone: report.counts.rows,
       counts: report.counts,
-      api:
-        this.upsert.sink && 'stats' in this.upsert.sink
-          ? (this.upsert.sink as SakariClient).stats
-          : emptyApiStats(),
+      api: apiStats(),
       elapsedMs: Date.now() - started,
     });
     const timer = setInterval(() => {
@@ -300,20 +296,7 @@ class ImportPipeline {
     }, PROGRESS_INTERVAL_MS);
     timer.unref();
 
-    const drafts = recallRows(mapFields(this.readAll(), this.mapOptions), {
-      store: settings.dryRun ? store : this.upsert.store,
-      account: settings.account,
-      key: recallKey(settings),
-      full: settings.full,
-      stats: this.recallStats,
-    });
-    const phones = normalisePhones(drafts, {
-      defaultCountry: settings.defaultCountry,
-      requireMobile: settings.requireMobile,
-      workers: settings.workers,
-    });
-    const unique = dedupe(validateContacts(phones, { requireSmsConsent: settings.requireSmsConsent }));
-    const fresh = checkState(unique, {
+    const fresh = checkState(this.chain.contacts, {
       store: settings.dryRun ? store : this.upsert.store,
       account: settings.account,
       full: settings.full,
@@ -382,7 +365,7 @@ class ImportPipeline {
 
   /** Hands the pre-flight info to the hook, the first time only. */
   private announce(hooks: RunHooks, batched: number): void {
-    const info = this.preflight.take(this.rowsRead, batched);
+    const info = this.preflight.take(this.chain.rowsRead(), batched);
     if (info) hooks.onPreflight?.(info);
   }
 
@@ -403,45 +386,6 @@ class ImportPipeline {
       });
     }
   }
-
-  /** Every source in turn, as one stream of rows numbered continuously. */
-  private async *readAll(): AsyncGenerator<SourceRow> {
-    const { settings } = this;
-    for (const sourcePath of settings.sources) {
-      const opened = await openSource(sourcePath, {
-        format: settings.format,
-        sheet: settings.sheet,
-        delimiter: settings.delimiter,
-        encoding: settings.encoding,
-        seqStart: this.rowsRead,
-      });
-      this.sources.push(opened.info);
-      this.preflight.addSource(opened.info);
-      const info = opened.info;
-      const rows = guardPhoneColumns(
-        opened.rows,
-        { path: info.path, headers: () => info.headers },
-        this.mapOptions,
-      );
-      for await (const row of rows) {
-        this.rowsRead++;
-        this.preflight.observeRow(row);
-        yield row;
-      }
-    }
-  }
-}
-
-function createClient(api: ApiSettings, limiter: AccountLimiter, hooks: RunHooks): SakariClient {
-  return new SakariClient({
-    apiUrl: api.url,
-    accountId: api.accountId,
-    clientId: api.clientId,
-    clientSecret: api.clientSecret,
-    timeoutMs: api.timeoutMs,
-    limiter,
-    onEvent: hooks.onApiEvent,
-  });
 }
 
 function isRejected(item: Rejected | RowOutcome): item is Rejected {

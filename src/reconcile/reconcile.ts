@@ -8,21 +8,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
-import { exitCodeOfError } from '../exit-codes.js';
-import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
-import { dedupe } from '../pipeline/dedupe.js';
-import { mapFields } from '../pipeline/map-fields.js';
-import { normalisePhones } from '../pipeline/normalise-phone.js';
-import { guardPhoneColumns } from '../pipeline/phone-columns.js';
+import { exitCodeOf, exitCodeOfError, outcomeOfExitCode, type RunOutcome } from '../exit-codes.js';
+import { sourceContacts } from '../pipeline/chain.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
-import { validateContacts } from '../pipeline/validate.js';
-import { openSource, SourceError, type SourceInfo } from '../read/index.js';
+import { SourceError, type SourceInfo } from '../read/index.js';
 import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
-import { SakariClient } from '../sakari/client.js';
 import type { ClientEventListener } from '../sakari/events.js';
-import { sandboxDataFile, startSandbox, type Sandbox } from '../sandbox/index.js';
-import { localStateDir } from '../state/index.js';
-import type { ApiStats, Contact, Rejected, SourceRow } from '../types.js';
+import { openSession, type Connection, type RunSession } from '../session.js';
+import type { ApiStats, Contact, Rejected } from '../types.js';
 import { compareContact } from './compare.js';
 import { RemoteIndex } from './remote-index.js';
 import { FIX_FILE, ReconcileReport } from './report.js';
@@ -162,51 +155,43 @@ export async function runReconcile(
   await checkSourcesExist(settings.sources);
   const startedAt = new Date();
 
-  let sandbox: Sandbox | undefined;
-  let limiter: AccountLimiter | undefined;
-  let index: RemoteIndex | undefined;
+  // Before the report folder exists: an unreachable Redis is a configuration error, not a run.
   const warnings: string[] = [];
+  const session = await openSession(settings, {
+    state: 'none',
+    onApiEvent: hooks.onApiEvent,
+    onWarning: (reason) => warnings.push(reason),
+  });
   try {
-    let api = settings.api;
-    if (settings.sandbox) {
-      // The data file next to the state is where earlier --sandbox runs left their contacts.
-      sandbox = await startSandbox({ dataFile: sandboxDataFileOf(settings) });
-      api = { ...api, url: sandbox.url };
-      if (!settings.statePath) {
-        warnings.push(
-          '--sandbox without a state file: the simulator starts empty and keeps nothing between runs',
-        );
-      }
+    const connection = session.connection;
+    if (connection === null) throw new Error('reconcile: no connection to Sakari'); // settings.api is set
+    if (settings.sandbox && !settings.statePath) {
+      warnings.unshift(
+        '--sandbox without a state file: the simulator starts empty and keeps nothing between runs',
+      );
     }
-    // Before the report folder exists: an unreachable Redis is a configuration error, not a run.
-    limiter = await createRunLimiter(settings, api.accountId, (reason) => warnings.push(reason));
     const report = await ReconcileReport.open({
       reportDir: settings.reportDir,
       startedAt,
       multipleSources: settings.sources.length > 1,
     });
     const { runId } = report;
-    const client = new SakariClient({
-      apiUrl: api.url,
-      accountId: api.accountId,
-      clientId: api.clientId,
-      clientSecret: api.clientSecret,
-      timeoutMs: api.timeoutMs,
-      limiter,
-      onEvent: hooks.onApiEvent,
-    });
-    hooks.onStart?.({ runId, reportPath: report.dir, apiUrl: api.url });
+    hooks.onStart?.({ runId, reportPath: report.dir, apiUrl: connection.api.url });
 
-    const run = new Reconciliation(settings, options, report, runId, startedAt, client, hooks, warnings);
-    index = await RemoteIndex.create();
+    const run = new Reconciliation(
+      settings,
+      options,
+      report,
+      runId,
+      startedAt,
+      session,
+      connection,
+      hooks,
+      warnings,
+    );
+    const index = await RemoteIndex.create();
     try {
-      await run.compare(index, async () => {
-        // Nothing more is asked of Sakari by this run: release the simulator now, so that the
-        // import of --fix (which starts its own on the same data file) sees every write it saves.
-        await limiter?.stop();
-        await sandbox?.close();
-        sandbox = undefined;
-      });
+      await run.compare(index);
     } catch (error) {
       throw await run.abort(error);
     } finally {
@@ -214,14 +199,15 @@ export async function runReconcile(
     }
     return await run.finish();
   } finally {
-    await limiter?.stop();
-    await sandbox?.close();
+    await session.close();
   }
 }
 
 /** One reconciliation: counts live in its report; the stages are driven from here. */
 class Reconciliation {
-  private readonly sources: SourceInfo[] = [];
+  private sources: readonly SourceInfo[] = [];
+  /** The traffic of the reconciliation itself, frozen once it asks Sakari nothing more (before --fix). */
+  private apiStats: ApiStats | undefined;
   private phase: ReconcileProgress['phase'] = 'remote';
   private remoteListed = 0;
   private readonly started = Date.now();
@@ -232,18 +218,19 @@ class Reconciliation {
     private readonly report: ReconcileReport,
     private readonly runId: string,
     private readonly startedAt: Date,
-    private readonly client: SakariClient,
+    private readonly session: RunSession,
+    private readonly connection: Connection,
     private readonly hooks: ReconcileHooks,
     private readonly warnings: string[],
   ) {}
 
   /** Lists the remote side, then compares the source with it and reports the extra remote contacts. */
-  async compare(index: RemoteIndex, remoteDone: () => Promise<void>): Promise<void> {
+  async compare(index: RemoteIndex): Promise<void> {
     const { hooks, report } = this;
     const timer = setInterval(() => this.progress(), PROGRESS_INTERVAL_MS);
     timer.unref();
     try {
-      await index.load(this.client.listContacts(), {
+      await index.load(this.connection.client.listContacts(), {
         signal: hooks.signal,
         onChunk: (listed) => {
           this.remoteListed = listed;
@@ -257,7 +244,8 @@ class Reconciliation {
         );
       }
       this.progress();
-      await remoteDone();
+      // Nothing more is asked of Sakari by the reconciliation itself; the import of --fix counts its own.
+      this.apiStats = this.session.apiStats();
 
       this.phase = 'source';
       let chunk: Contact[] = [];
@@ -311,44 +299,14 @@ class Reconciliation {
     await report.drain();
   }
 
-  /** The import's stages up to dedupe, over every source in turn. */
+  /**
+   * The import's stages up to dedupe, over every source in turn. Without `requireSmsConsent`, as
+   * reconcile has always compared: whether a row may be texted is the import's decision.
+   */
   private sourceContacts(): AsyncGenerator<Contact | Rejected> {
-    const { settings } = this;
-    const drafts = mapFields(this.readAll(), {
-      mapping: settings.mapping,
-      phoneColumns: settings.phoneColumns,
-    });
-    const phones = normalisePhones(drafts, {
-      defaultCountry: settings.defaultCountry,
-      requireMobile: settings.requireMobile,
-      workers: settings.workers,
-    });
-    return dedupe(validateContacts(phones));
-  }
-
-  private async *readAll(): AsyncGenerator<SourceRow> {
-    const { settings } = this;
-    let seq = 0;
-    for (const sourcePath of settings.sources) {
-      const opened = await openSource(sourcePath, {
-        format: settings.format,
-        sheet: settings.sheet,
-        delimiter: settings.delimiter,
-        encoding: settings.encoding,
-        seqStart: seq,
-      });
-      this.sources.push(opened.info);
-      const info = opened.info;
-      const rows = guardPhoneColumns(
-        opened.rows,
-        { path: info.path, headers: () => info.headers },
-        { mapping: settings.mapping, phoneColumns: settings.phoneColumns },
-      );
-      for await (const row of rows) {
-        seq++;
-        yield row;
-      }
-    }
+    const chain = sourceContacts({ ...this.settings, requireSmsConsent: false });
+    this.sources = chain.sources;
+    return chain.contacts;
   }
 
   /** Ends a run that failed part-way: writes the partial report and returns the error to throw. */
@@ -374,8 +332,7 @@ class Reconciliation {
     await report.closeFiles();
     const counts = report.counts;
     const problems = checkReconcileInvariants(counts);
-    let exitCode = problems.length > 0 ? 1 : counts.missing + counts.different > 0 ? 3 : 0;
-    if (exitCode === 0 && settings.strict && counts.invalid > 0) exitCode = 3;
+    let outcome = reconcileOutcome(counts, problems, settings.strict);
 
     let fix: FixSummary | undefined;
     let fixFailure: unknown;
@@ -385,10 +342,12 @@ class Reconciliation {
         this.phase = 'fix';
         this.progress();
         try {
-          const imported = await runImport(fixSettings(settings, report.fixPath), {
-            signal: this.hooks.signal,
-            ...this.hooks.fix,
-          });
+          // Through the reconciliation's own client and limiter: one token, one pace for the account.
+          const imported = await runImport(
+            fixSettings(settings, report.fixPath),
+            { signal: this.hooks.signal, ...this.hooks.fix },
+            { connection: this.connection },
+          );
           Object.assign(fix, fixOutcome(imported));
         } catch (error) {
           if (error instanceof RunAbortedError) {
@@ -399,11 +358,12 @@ class Reconciliation {
           }
         }
         // A fix that did not finish outranks "something was missing": the run needs attention.
-        if (fix.exitCode !== undefined && fix.exitCode !== 0 && fix.exitCode !== 3) exitCode = fix.exitCode;
+        const fixed = fix.exitCode === undefined ? undefined : outcomeOfExitCode(fix.exitCode);
+        if (fixed !== undefined && fixed !== 'completed' && fixed !== 'rows-failed') outcome = fixed;
       }
     }
 
-    const summary = this.summary(exitCode);
+    const summary = this.summary(exitCodeOf(outcome));
     if (fix) summary.fix = fix;
     if (problems.length > 0) summary.problems = problems;
     await report.finish(summary);
@@ -430,7 +390,7 @@ class Reconciliation {
       durationMs: Math.max(0, finishedAt.getTime() - this.startedAt.getTime()),
       counts: { ...this.report.counts },
       fields: { ...this.report.fields },
-      api: { ...this.client.stats },
+      api: this.apiStats ?? this.session.apiStats(),
       exitCode,
     };
     if (this.warnings.length > 0) summary.warnings = [...this.warnings];
@@ -443,7 +403,7 @@ class Reconciliation {
       phase: this.phase,
       remoteListed: this.remoteListed,
       counts: { ...this.report.counts },
-      api: { ...this.client.stats },
+      api: this.apiStats ?? this.session.apiStats(),
       elapsedMs: Date.now() - this.started,
     });
   }
@@ -472,6 +432,18 @@ export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
   return problems;
 }
 
+/**
+ * What a finished reconciliation found: `aborted` when its books do not balance (a bug),
+ * `rows-failed` when something is missing or different (or, with `strict`, a source row is
+ * invalid), else `completed` (in sync).
+ */
+function reconcileOutcome(counts: ReconcileCounts, problems: readonly string[], strict: boolean): RunOutcome {
+  if (problems.length > 0) return 'aborted';
+  if (counts.missing + counts.different > 0) return 'rows-failed';
+  if (strict && counts.invalid > 0) return 'rows-failed';
+  return 'completed';
+}
+
 /** The settings of the `--fix` import: the reconcile's, reading fix.ndjson and sending every row. */
 function fixSettings(settings: ImportSettings, fixPath: string): ImportSettings {
   return {
@@ -491,12 +463,6 @@ function fixSettings(settings: ImportSettings, fixPath: string): ImportSettings 
 
 function fixOutcome(result: ImportResult): Pick<FixSummary, 'reportPath' | 'exitCode' | 'counts'> {
   return { reportPath: result.reportPath, exitCode: result.exitCode, counts: { ...result.counts } };
-}
-
-/** Where `--sandbox` runs keep the simulator's contacts: next to the state file, as the import does. */
-function sandboxDataFileOf(settings: ImportSettings): string | undefined {
-  const stateDir = settings.statePath ? localStateDir(settings.statePath) : undefined;
-  return stateDir === undefined ? undefined : sandboxDataFile(stateDir);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { exitCodeOf, type RunOutcome } from '../exit-codes.js';
 import type { RowStatus } from '../types.js';
 
 /** Row counts of a run by outcome (summary.json `counts`). */
@@ -80,9 +81,17 @@ export function checkInvariants(counts: Counts): string[] {
   return problems;
 }
 
-/** Exit code of a run that finished (contract §6): 3 when a row failed, or with `strict` when a row was invalid; else 0. */
-export function exitCodeFor(counts: Counts, options: { strict: boolean }): 0 | 3 {
-  if (counts.failed > 0) return 3;
-  if (options.strict && counts.invalid > 0) return 3;
-  return 0;
+/** The outcome of a run that finished: `rows-failed` when a row failed, or with `strict` when a row was invalid. */
+export function outcomeOfCounts(
+  counts: Counts,
+  options: { strict: boolean },
+): Extract<RunOutcome, 'completed' | 'rows-failed'> {
+  if (counts.failed > 0) return 'rows-failed';
+  if (options.strict && counts.invalid > 0) return 'rows-failed';
+  return 'completed';
+}
+
+/** Exit code of a run that finished (CONTRACT §6), from {@link outcomeOfCounts}: 3 or 0. */
+export function exitCodeFor(counts: Counts, options: { strict: boolean }): number {
+  return exitCodeOf(outcomeOfCounts(counts, options));
 }

@@ -16,7 +16,14 @@ export {
   type ReportOptions,
 } from './run-report.js';
 export { REJECTED_FILE, REJECTED_EXTRA_COLUMNS } from './rejected.js';
-export { InvariantError, checkInvariants, exitCodeFor, emptyCounts, type Counts } from './counts.js';
+export {
+  InvariantError,
+  checkInvariants,
+  exitCodeFor,
+  outcomeOfCounts,
+  emptyCounts,
+  type Counts,
+} from './counts.js';
 export { spreadsheetSafe } from './csv.js';
 export { redactSecrets, type RunSummary, type SummaryMeta, type SourceInfo } from './summary.js';
 export { renderReportHtml, escapeHtml, pageHead, REPORT_STYLE, type ReportHtmlData } from './html.js';

@@ -10,11 +10,12 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { ImportInput } from '../config.js';
 import { resolveImportSettings } from '../config.js';
-import { createRunLimiter, type AccountLimiter } from '../limit/index.js';
 import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '../pipeline/run.js';
 import { sha256File, SourceError } from '../read/index.js';
 import { reserveRunFolder } from '../report/index.js';
-import { LockHeldError, openStateBackend } from '../state/index.js';
+import { EXIT, exitCodeOf, outcomeOfExitCode, worseExitCode } from '../exit-codes.js';
+import { openSession } from '../session.js';
+import { LockHeldError } from '../state/index.js';
 
 /** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
 export const DEFAULT_SETTLE_MS = 2_000;
@@ -94,12 +95,6 @@ export function isIgnoredName(name: string): boolean {
   return name.startsWith('.') || /\.(part|tmp)$/i.test(name);
 }
 
-/** The exit code that "wins" when several files are processed: failures over partial success over success. */
-function worse(a: number, b: number): number {
-  const rank = (code: number): number => [0, 3, 2, 4, 1].indexOf(code);
-  return rank(b) > rank(a) ? b : a;
-}
-
 /**
  * Watches `<dir>/inbox` and imports what is dropped there. Resolves when `once` has drained the
  * inbox, or when the signal aborts.
@@ -116,23 +111,24 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   for (const folder of Object.values(dirs)) await mkdir(folder, { recursive: true, mode: 0o700 });
 
   const base = await resolveImportSettings({ ...options.template, sources: ['(watch)'] });
-  const store = base.statePath ? await openStateBackend(base.statePath) : null;
-  const result: WatchResult = { files: [], exitCode: 0 };
+  // One session for the watcher's life, opened as every run opens its own: a foreign state file or
+  // an unreachable Redis stops the watcher at start (a configuration error). Every file's import
+  // shares its store, limiter and client: a 429 pause carries over to the next file, and one OAuth
+  // token (refreshed when it expires) serves them all.
+  const session = await openSession(base, {
+    state: 'store',
+    onApiEvent: options.hooks?.onApiEvent,
+    onWarning: (reason) => options.hooks?.onWarning?.(reason),
+  });
+  const { store, connection } = session;
+  const result: WatchResult = { files: [], exitCode: EXIT.ok };
   const candidates = new Map<string, Candidate>();
   let watcher: FSWatcher | undefined;
   let wake: (() => void) | undefined;
   const poke = (): void => wake?.();
   options.signal?.addEventListener('abort', poke, { once: true });
 
-  let limiter: AccountLimiter | undefined;
   try {
-    // One limiter for the watcher's life, built as every run builds its own: an unreachable Redis
-    // stops the watcher at start (a configuration error), and a 429 pause carries over to the next file.
-    if (base.api) {
-      limiter = await createRunLimiter(base, base.api.accountId, (reason) =>
-        options.hooks?.onWarning?.(reason),
-      );
-    }
     // A file left in processing/ by a crash is resumed first (same content → same run resumes).
     if (await sweepProcessing()) return result;
     let lastSweep = Date.now();
@@ -194,8 +190,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   } finally {
     options.signal?.removeEventListener('abort', poke);
     await watcher?.close();
-    await limiter?.stop();
-    await store?.close();
+    await session.close();
   }
 
   /**
@@ -215,7 +210,8 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     const outcome = await importFile(claimed, name);
     if (outcome.heldElsewhere) return outcome;
     result.files.push(outcome);
-    result.exitCode = worse(result.exitCode, outcome.exitCode);
+    // The worst file's code wins: failures over partial success over success.
+    result.exitCode = worseExitCode(result.exitCode, outcome.exitCode);
     const c = outcome.result?.counts;
     const counts = c
       ? `${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.invalid} invalid, ${c.duplicate} duplicate, ${c.blocked} blocked, ${c.failed} failed`
@@ -244,11 +240,11 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     } catch (error) {
       // Gone: another watcher finished it between our listing and now.
       if (!(await stillThere(claimed)))
-        return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
+        return { file: name, destination: 'processing', exitCode: EXIT.ok, heldElsewhere: true };
       return fileFailed(claimed, name, error);
     }
     if (!(await stillThere(claimed))) {
-      return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
+      return { file: name, destination: 'processing', exitCode: EXIT.ok, heldElsewhere: true };
     }
     const previous = await store?.fileProcessed(sha);
     if (previous) {
@@ -259,10 +255,10 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         source: { path: name, sha256: sha },
         skipped: true,
         reason: `same content as ${previous.path}, already imported by run ${previous.runId} at ${previous.at}; nothing was sent`,
-        exitCode: 0,
+        exitCode: EXIT.ok,
       });
       await fileAway(claimed, dirs.processed, name);
-      return { file: name, destination: 'processed', exitCode: 0, reportPath, duplicateOf: previous };
+      return { file: name, destination: 'processed', exitCode: EXIT.ok, reportPath, duplicateOf: previous };
     }
     try {
       const settings = await resolveImportSettings({
@@ -276,9 +272,9 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
       const imported = await runImport(
         settings,
         { ...options.hooks, signal: options.signal },
-        { sourceSha256s: [sha], limiter },
+        { sourceSha256s: [sha], store, connection: connection ?? undefined },
       );
-      const ok = imported.exitCode === 0;
+      const ok = outcomeOfExitCode(imported.exitCode) === 'completed';
       if (ok) await store?.markFileProcessed(sha, { path: name, runId: imported.runId });
       await fileAway(claimed, ok ? dirs.processed : dirs.failed, name);
       return {
@@ -290,7 +286,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
       };
     } catch (error) {
       if (error instanceof LockHeldError || !(await stillThere(claimed))) {
-        return { file: name, destination: 'processing', exitCode: 0, heldElsewhere: true };
+        return { file: name, destination: 'processing', exitCode: EXIT.ok, heldElsewhere: true };
       }
       if (error instanceof RunAbortedError && error.cause instanceof SourceError) {
         // Unreadable part-way (binary, truncated gzip, broken JSON): its report says where and why.
@@ -310,7 +306,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         return {
           file: name,
           destination: 'processing',
-          exitCode: options.signal?.aborted ? 0 : error.result.exitCode,
+          exitCode: options.signal?.aborted ? EXIT.ok : error.result.exitCode,
           reportPath: error.result.reportPath,
           result: error.result,
           error: error.message,
@@ -323,17 +319,19 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   async function fileFailed(claimed: string, name: string, error: unknown): Promise<FileOutcome> {
     const { runId, dir: reportPath } = await reserveRunFolder(dirs.reports);
     const message = error instanceof Error ? error.message : String(error);
+    // A file that cannot even be hashed or started on must be fixed first: not resumable.
+    const exitCode = exitCodeOf('config');
     await writeJson(path.join(reportPath, 'summary.json'), {
       runId,
       command: 'watch',
       source: { path: name },
       failed: true,
       reason: message,
-      exitCode: 2,
+      exitCode,
     });
     await fileAway(claimed, dirs.failed, name);
     const kind = error instanceof SourceError ? 'cannot be read' : 'failed';
-    return { file: name, destination: 'failed', exitCode: 2, reportPath, error: `${kind}: ${message}` };
+    return { file: name, destination: 'failed', exitCode, reportPath, error: `${kind}: ${message}` };
   }
 }
 

@@ -8,7 +8,16 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { exitCodeForError } from '../../src/cli/errors.js';
 import { ConfigError, resolveImportSettings } from '../../src/config.js';
-import { ERROR_EXIT_TABLE, EXIT, UsageError, exitCodeOfError } from '../../src/exit-codes.js';
+import {
+  ERROR_EXIT_TABLE,
+  EXIT,
+  OUTCOME_EXIT,
+  RUN_OUTCOMES,
+  UsageError,
+  exitCodeOfError,
+  outcomeOfExitCode,
+  worseExitCode,
+} from '../../src/exit-codes.js';
 import { LimiterConnectionError } from '../../src/limit/index.js';
 import { NoPhoneColumnError } from '../../src/pipeline/phone-columns.js';
 import { SourceError } from '../../src/read/index.js';
@@ -71,6 +80,27 @@ describe('the exit-code table', () => {
         rule.failure,
       ).toBe(true);
     }
+  });
+});
+
+describe('run outcomes', () => {
+  test('each outcome has its own CONTRACT §6 code, and the code names the outcome back', () => {
+    expect(OUTCOME_EXIT).toEqual({ completed: 0, 'rows-failed': 3, config: 2, locked: 4, aborted: 1 });
+    for (const outcome of RUN_OUTCOMES) expect(outcomeOfExitCode(OUTCOME_EXIT[outcome])).toBe(outcome);
+    expect(outcomeOfExitCode(130)).toBe('aborted');
+  });
+
+  test.each([
+    [0, 3, 3],
+    [3, 2, 2],
+    [2, 4, 4],
+    [4, 1, 1],
+    [1, 0, 1],
+    [3, 0, 3],
+    [2, 3, 2],
+  ])('the worse of %i and %i is %i (a watcher exits with its worst file)', (a, b, worse) => {
+    expect(worseExitCode(a, b)).toBe(worse);
+    expect(worseExitCode(b, a)).toBe(worse);
   });
 });
 

@@ -205,8 +205,16 @@ describe('reconcile against the sandbox', () => {
     ]);
 
     // --fix: the six missing and different contacts go through the import; extra ones are left alone.
+    const before = sandbox.stats();
     const fixed = await reconcileContacts(input({ fix: true }));
     expect(fixed.exitCode).toBe(3); // the state before fixing
+    // The fix import sends through the reconciliation's own client: one token serves both, and
+    // each summary counts its own requests.
+    const after = sandbox.stats();
+    expect(after.tokensIssued - before.tokensIssued).toBe(1);
+    const fixSummary = JSON.parse(await readFile(path.join(fixed.fix!.reportPath!, 'summary.json'), 'utf8'));
+    expect(fixSummary.api.requests).toBeGreaterThan(0);
+    expect(fixed.api.requests + fixSummary.api.requests).toBe(after.requests - before.requests);
     expect(fixed.counts.missing + fixed.counts.different).toBe(6);
     expect(fixed.fix).toMatchObject({ file: 'fix.ndjson', contacts: 6, dryRun: false, exitCode: 0 });
     expect(fixed.fix?.counts).toMatchObject({ rows: 6, valid: 6, created: 2, updated: 4, failed: 0 });

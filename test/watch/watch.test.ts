@@ -67,6 +67,28 @@ describe('watch: file drops', () => {
     }
   });
 
+  test('one watcher, many files: one OAuth token serves them all, and each report counts its own requests', async () => {
+    const FILES = 6;
+    for (let i = 0; i < FILES; i++) {
+      await writeFile(path.join(inbox(), `drop-${i}.csv`), `mobile\n+1201555${String(1000 + i)}\n`);
+    }
+    const result = await watchFolder(options({ once: true }));
+    expect(result.files.map((f) => [f.destination, f.exitCode])).toEqual(
+      Array.from({ length: FILES }, () => ['processed', 0]),
+    );
+    expect(sandbox.contacts(ACCOUNT)).toHaveLength(FILES);
+    const stats = sandbox.stats();
+    expect(stats.tokensIssued).toBe(1);
+    // The files share one client; each summary.json counts the requests of its own file only.
+    let reported = 0;
+    for (const file of result.files) {
+      const summary = JSON.parse(await readFile(path.join(file.reportPath!, 'summary.json'), 'utf8'));
+      expect(summary.api.requests).toBeGreaterThan(0);
+      reported += summary.api.requests as number;
+    }
+    expect(reported).toBe(stats.requests);
+  });
+
   test('a file written slowly in chunks is not taken before it is complete; .part is taken once renamed', async () => {
     const controller = new AbortController();
     // A wide settle time against the 150 ms between chunks, so a slow CI machine cannot fake a pause.

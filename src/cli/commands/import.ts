@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { resolveImportSettings } from '../../config.js';
 import { verifyAfterImport } from '../../reconcile/index.js';
+import { worseExitCode } from '../../exit-codes.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
@@ -52,7 +53,7 @@ export function importCommand(context: CliContext): CommandModule<object, Import
             `verify: ${c.matched} matched, ${c.missing} missing, ${c.different} different, ${c.extra} extra in Sakari · report ${verified.reportPath}\n`,
           );
         }
-        if (verified.exitCode !== EXIT.ok) context.exitCode = Math.max(context.exitCode, verified.exitCode);
+        context.exitCode = worseExitCode(context.exitCode, verified.exitCode);
       }
     },
   };

@@ -6,7 +6,8 @@ import {
   type ReconcileProgress,
   type ReconcileResult,
 } from '../../reconcile/index.js';
-import { createJsonLogger, logApiEvent, secretGuard } from '../log.js';
+import { runInHarness, type Harness } from '../harness.js';
+import { logApiEvent } from '../log.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
 import { outputOptions, type OutputArgs } from '../output-options.js';
@@ -58,69 +59,69 @@ export function reconcileCommand(context: CliContext): CommandModule<object, Rec
  */
 async function runReconcileCommand(context: CliContext, args: ReconcileArgs): Promise<number> {
   const { output } = context;
-  const quiet = args.quiet || output.quiet;
   const input = { ...pipelineInput(args), sources: args.source, command: 'reconcile', fix: args.fix };
-  const guard = secretGuard(secretsOf(input));
-  const write = (text: string): void => output.stderr(guard(text));
-  let json = args['log-format'] === 'json' ? createJsonLogger(write, { quiet }) : undefined;
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    if (json) json.warn({ event: 'run.signal', signal }, `${signal}: stopping`);
-    else if (!quiet) write(`\n${signal}: stopping (again to force)\n`);
-    controller.abort();
+  let json: Logger | undefined;
+  const harness = {
+    args,
+    secrets: secretsOf(input),
+    onSignal: (signal: NodeJS.Signals, { quiet, write }: Harness) => {
+      if (json) json.warn({ event: 'run.signal', signal }, `${signal}: stopping`);
+      else if (!quiet) write(`\n${signal}: stopping (again to force)\n`);
+    },
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const progress = json ? jsonProgress(() => json) : progressPrinter(context, quiet, write);
-  let result: ReconcileResult;
-  try {
-    result = await reconcileContacts(input, {
-      signal: controller.signal,
-      onProgress: progress,
-      onApiEvent: json ? (event) => json && logApiEvent(json, event) : undefined,
-      onStart: (start) => {
-        if (json) {
-          json = json.child({ runId: start.runId });
-          json.info(
-            { event: 'run.start', command: 'reconcile', reportPath: start.reportPath, apiUrl: start.apiUrl },
-            'reconcile started',
-          );
-        } else if (!quiet && args.sandbox) write(`sandbox: ${start.apiUrl}\n`);
-      },
-    });
-  } catch (error) {
-    progress.done();
-    if (error instanceof ReconcileAbortedError) {
-      result = error.result;
-      if (json) json.error({ event: 'run.abort', ...outcomeFields(result) }, error.message);
-      else write(`sakari-sync: ${error.message}\n`);
-    } else {
-      // main.ts reports it (as a JSON line under --log-format json).
-      throw error;
+  return runInHarness(context, harness, async ({ signal, quiet, write, json: logger }) => {
+    json = logger;
+    const progress = json ? jsonProgress(() => json) : progressPrinter(context, quiet, write);
+    let result: ReconcileResult;
+    try {
+      result = await reconcileContacts(input, {
+        signal,
+        onProgress: progress,
+        onApiEvent: json ? (event) => json && logApiEvent(json, event) : undefined,
+        onStart: (start) => {
+          if (json) {
+            json = json.child({ runId: start.runId });
+            json.info(
+              {
+                event: 'run.start',
+                command: 'reconcile',
+                reportPath: start.reportPath,
+                apiUrl: start.apiUrl,
+              },
+              'reconcile started',
+            );
+          } else if (!quiet && args.sandbox) write(`sandbox: ${start.apiUrl}\n`);
+        },
+      });
+    } catch (error) {
+      progress.done();
+      if (error instanceof ReconcileAbortedError) {
+        result = error.result;
+        if (json) json.error({ event: 'run.abort', ...outcomeFields(result) }, error.message);
+        else write(`sakari-sync: ${error.message}\n`);
+      } else {
+        // main.ts reports it (as a JSON line under --log-format json).
+        throw error;
+      }
+    } finally {
+      progress.done();
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    progress.done();
-  }
-  if (json) {
-    json.info(
-      { event: 'run.finish', ...outcomeFields(result) },
-      `reconcile finished with exit code ${result.exitCode}`,
-    );
-  } else if (!quiet) {
-    write(formatReconcileSummary(result));
-  }
-  if (args.json) {
-    output.stdout(`${JSON.stringify(result, null, 2)}\n`);
-  } else {
-    if (result.fix?.reportPath) output.stdout(`${result.fix.reportPath}\n`);
-    output.stdout(`${result.reportPath}\n`);
-  }
-  return result.exitCode;
+    if (json) {
+      json.info(
+        { event: 'run.finish', ...outcomeFields(result) },
+        `reconcile finished with exit code ${result.exitCode}`,
+      );
+    } else if (!quiet) {
+      write(formatReconcileSummary(result));
+    }
+    if (args.json) {
+      output.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      if (result.fix?.reportPath) output.stdout(`${result.fix.reportPath}\n`);
+      output.stdout(`${result.reportPath}\n`);
+    }
+    return result.exitCode;
+  });
 }
 
 /** What the last JSON line of a reconciliation says about it. */

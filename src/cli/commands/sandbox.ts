@@ -6,6 +6,7 @@ import {
   type UploadAnswerShape,
 } from '../../sandbox/answer-shape.js';
 import { startSandbox } from '../../sandbox/index.js';
+import { runInHarness } from '../harness.js';
 import type { CliContext } from '../main.js';
 
 interface SandboxArgs {
@@ -70,37 +71,34 @@ export function sandboxCommand(context: CliContext): CommandModule<object, Sandb
           describe: 'the pagination object of a contacts listing',
         }) as never,
     handler: async (args) => {
-      const sandbox = await startSandbox({
-        host: args.host,
-        port: args.port,
-        rate: args.rate,
-        burst: args.burst,
-        failRate: args['fail-rate'],
-        dropRate: args['drop-rate'],
-        latencyMs: args['latency-ms'],
-        tokenTtlSec: args['token-ttl'],
-        blocked: args.blocked,
-        clientId: args['client-id'],
-        clientSecret: args['client-secret'],
-        dataFile: args['data-file'],
-        seed: args.seed,
-        answerShape: args['answer-shape'],
-        pagination: args.pagination,
+      const harness = { args: { quiet: false }, secrets: [], onSignal: () => undefined };
+      await runInHarness(context, harness, async ({ signal }) => {
+        const sandbox = await startSandbox({
+          host: args.host,
+          port: args.port,
+          rate: args.rate,
+          burst: args.burst,
+          failRate: args['fail-rate'],
+          dropRate: args['drop-rate'],
+          latencyMs: args['latency-ms'],
+          tokenTtlSec: args['token-ttl'],
+          blocked: args.blocked,
+          clientId: args['client-id'],
+          clientSecret: args['client-secret'],
+          dataFile: args['data-file'],
+          seed: args.seed,
+          answerShape: args['answer-shape'],
+          pagination: args.pagination,
+        });
+        context.output.stdout(`${sandbox.url}\n`);
+        context.output.stderr(
+          `Sakari sandbox listening on ${sandbox.url} (client id/secret: ${args['client-id']}/****). Ctrl-C to stop.\n`,
+        );
+        // Until SIGINT or SIGTERM.
+        if (!signal.aborted)
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+        await sandbox.close();
       });
-      context.output.stdout(`${sandbox.url}\n`);
-      context.output.stderr(
-        `Sakari sandbox listening on ${sandbox.url} (client id/secret: ${args['client-id']}/****). Ctrl-C to stop.\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      await sandbox.close();
       context.output.stderr('sandbox stopped\n');
     },
   };

@@ -6,7 +6,8 @@ import {
   type WatchLogEntry,
   type WatchOptions,
 } from '../../watch/watcher.js';
-import { createJsonLogger, secretGuard, type LogFormat } from '../log.js';
+import { EXIT } from '../errors.js';
+import { runInHarness, type Harness, type LogArgs } from '../harness.js';
 import type { CliContext } from '../main.js';
 import { pipelineInput, pipelineOptions, type PipelineArgs } from '../options.js';
 import { outputOptions, type OutputArgs } from '../output-options.js';
@@ -69,11 +70,7 @@ export function watchCommand(context: CliContext): CommandModule<object, WatchAr
 }
 
 /** How a watcher writes to stderr. */
-export interface WatchOutputArgs {
-  quiet: boolean;
-  /** `--log-format`; `text` when absent. */
-  'log-format'?: LogFormat;
-}
+export type WatchOutputArgs = LogArgs;
 
 /**
  * Runs a watcher for the CLI (the `watch` command, or `run` with a job that has a `watch` section):
@@ -89,55 +86,46 @@ export async function runWatch(
   warnings: readonly string[] = [],
 ): Promise<number> {
   const { output } = context;
-  const quiet = args.quiet || output.quiet;
-  const guard = secretGuard(secretsOf(options.template));
-  const write = (text: string): void => output.stderr(guard(text));
-  const json = args['log-format'] === 'json' ? createJsonLogger(write, { quiet }) : undefined;
-  const say = (text: string): void => {
-    if (!quiet) write(`${new Date().toISOString()} ${text}\n`);
+  const harness = {
+    args,
+    secrets: secretsOf(options.template),
+    onSignal: (signal: NodeJS.Signals, { json, write }: Harness) => {
+      // The file in processing/ resumes on the next start.
+      const message = `${signal}: finishing the batch in flight; the file stays in processing/ and resumes next start (again to force)`;
+      if (json) json.warn({ event: 'watch.signal', signal }, message);
+      else write(`${message}\n`);
+    },
   };
-  const log = (entry: WatchLogEntry): void => {
-    if (!json) return say(entry.message);
-    const { message, ...fields } = entry;
-    if (entry.event === 'watch.error' || (entry.event === 'watch.file' && entry.exitCode !== 0)) {
-      json.warn(fields, message);
-    } else {
-      json.info(fields, message);
+  return runInHarness(context, harness, async ({ signal, quiet, write, json }) => {
+    const say = (text: string): void => {
+      if (!quiet) write(`${new Date().toISOString()} ${text}\n`);
+    };
+    const log = (entry: WatchLogEntry): void => {
+      if (!json) return say(entry.message);
+      const { message, ...fields } = entry;
+      if (entry.event === 'watch.error' || (entry.event === 'watch.file' && entry.exitCode !== EXIT.ok)) {
+        json.warn(fields, message);
+      } else {
+        json.info(fields, message);
+      }
+    };
+
+    for (const warning of warnings) {
+      if (json) json.warn({ event: 'warning' }, warning);
+      else write(`warning: ${warning}\n`);
     }
-  };
 
-  for (const warning of warnings) {
-    if (json) json.warn({ event: 'warning' }, warning);
-    else write(`warning: ${warning}\n`);
-  }
-
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    // A second signal forces the exit; the file in processing/ resumes on the next start.
-    if (++signals > 1) process.exit(130);
-    const message = `${signal}: finishing the batch in flight; the file stays in processing/ and resumes next start (again to force)`;
-    if (json) json.warn({ event: 'watch.signal', signal }, message);
-    else write(`${message}\n`);
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const start = `watching ${options.dir}/inbox${options.once ? ' (once)' : ''}`;
-  if (json) json.info({ event: 'watch.start', dir: options.dir, once: Boolean(options.once) }, start);
-  else say(start);
-  try {
-    const result = await watchFolder({ ...options, signal: controller.signal, log });
+    const start = `watching ${options.dir}/inbox${options.once ? ' (once)' : ''}`;
+    if (json) json.info({ event: 'watch.start', dir: options.dir, once: Boolean(options.once) }, start);
+    else say(start);
+    const result = await watchFolder({ ...options, signal, log });
     for (const file of result.files) if (file.reportPath) output.stdout(`${file.reportPath}\n`);
     // SIGTERM is a normal way to stop a watcher (CONTRACT §7): exit 0 then.
-    const exitCode = controller.signal.aborted ? 0 : result.exitCode;
+    const exitCode = signal.aborted ? EXIT.ok : result.exitCode;
     json?.info(
-      { event: 'watch.finish', exitCode, files: result.files.length, stopped: controller.signal.aborted },
+      { event: 'watch.finish', exitCode, files: result.files.length, stopped: signal.aborted },
       `watcher stopped with exit code ${exitCode}`,
     );
     return exitCode;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
