@@ -13,6 +13,7 @@ import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { StateBackend } from '../state/index.js';
 import type { Draft, Recalled } from '../types.js';
+import { SAKARI_SYNC_VERSION } from '../version.js';
 import { resolveAhead } from './chunks-ahead.js';
 
 /** What shapes a row's outcome besides its mapped values: all of it goes into {@link recallKey}. */
@@ -38,7 +39,7 @@ const RECALL_VERSION = 'r1';
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */
 const VERSIONS = {
-  sakariSync: (require('../../package.json') as { version: string }).version,
+  sakariSync: SAKARI_SYNC_VERSION,
   libphonenumber: (require('libphonenumber-js/package.json') as { version: string }).version,
 };
 
