@@ -60,11 +60,11 @@ interface OptionBase {
   /** Read below the flag (CONTRACT §1: flag > env > job file > default). */
   env?: string;
   /**
-   * The job-file key (`sakari.apiUrl` for one in the `sakari` section), with the schema of its value
-   * when the option's type does not say enough, and the sentence the JSON schema shows when the
-   * help text does not fit a job file.
+   * In job files, under the option's own name (in the `sakari` section for a connection value),
+   * with the schema of its value when the option's type does not say enough, and the sentence the
+   * JSON schema shows when the help text does not fit a job file.
    */
-  job?: { key: string; schema?: () => z.ZodType; describe?: string };
+  job?: { section?: 'sakari'; schema?: () => z.ZodType; describe?: string };
   /** The commands whose flags include it. */
   commands: readonly CommandName[];
   /**
@@ -116,7 +116,7 @@ export const OPTIONS = {
     describe: 'Sakari API base URL',
     env: 'SAKARI_API_URL',
     default: DEFAULT_API_URL,
-    job: { key: 'sakari.apiUrl', schema: () => z.string().url() },
+    job: { section: 'sakari', schema: () => z.string().url() },
     commands: EVERY,
   },
   account: {
@@ -124,7 +124,7 @@ export const OPTIONS = {
     flag: 'account',
     describe: 'Sakari account id',
     env: 'SAKARI_ACCOUNT_ID',
-    job: { key: 'sakari.account', schema: () => PlainOrEnv },
+    job: { section: 'sakari', schema: () => PlainOrEnv },
     commands: EVERY,
     resume: { at: 11 },
   },
@@ -133,7 +133,7 @@ export const OPTIONS = {
     flag: 'client-id',
     describe: 'API client id',
     env: 'SAKARI_CLIENT_ID',
-    job: { key: 'sakari.clientId', schema: () => PlainOrEnv },
+    job: { section: 'sakari', schema: () => PlainOrEnv },
     commands: EVERY,
   },
   clientSecret: {
@@ -142,7 +142,7 @@ export const OPTIONS = {
     describe: 'API client secret',
     env: 'SAKARI_CLIENT_SECRET',
     job: {
-      key: 'sakari.clientSecret',
+      section: 'sakari',
       schema: () => EnvReference,
       describe: 'Only by environment reference.',
     },
@@ -180,7 +180,7 @@ export const OPTIONS = {
     flag: 'format',
     describe: 'input format',
     defaultLabel: 'by file extension',
-    job: { key: 'format' },
+    job: {},
     commands: PIPELINE,
     resume: { at: 1 },
     shapesNormalisation: true,
@@ -191,7 +191,6 @@ export const OPTIONS = {
     describe: 'xlsx: the sheet to read, by name',
     defaultLabel: 'the first sheet',
     job: {
-      key: 'sheet',
       schema: () => z.string().min(1),
       describe: 'xlsx: the sheet to read, by name.',
     },
@@ -204,7 +203,7 @@ export const OPTIONS = {
     flag: 'delimiter',
     describe: 'CSV delimiter: , ; | or tab',
     defaultLabel: 'detected',
-    job: { key: 'delimiter', schema: () => z.enum(Object.keys(DELIMITER_NAMES) as [string, ...string[]]) },
+    job: { schema: () => z.enum(Object.keys(DELIMITER_NAMES) as [string, ...string[]]) },
     commands: PIPELINE,
     resume: { at: 3 },
     shapesNormalisation: true,
@@ -215,7 +214,7 @@ export const OPTIONS = {
     flag: 'encoding',
     describe: 'CSV encoding when not UTF-8/UTF-16',
     defaultLabel: 'utf-8',
-    job: { key: 'encoding' },
+    job: {},
     commands: PIPELINE,
     resume: { at: 4 },
     shapesNormalisation: true,
@@ -225,7 +224,6 @@ export const OPTIONS = {
     flag: 'mapping',
     describe: 'JSON file mapping headers to fields, e.g. {"Cell #":"mobile"}',
     job: {
-      key: 'mapping',
       schema: () => z.record(z.string(), z.string().nullable()),
       describe:
         'Source header -> field (mobile, firstName, lastName, name, email, country, tags) or attribute name; null drops the column.',
@@ -239,7 +237,6 @@ export const OPTIONS = {
     flag: 'default-country',
     describe: 'ISO country for numbers without + and rows without a country column',
     job: {
-      key: 'defaultCountry',
       schema: () => z.string().regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as GB'),
     },
     commands: PIPELINE,
@@ -251,7 +248,7 @@ export const OPTIONS = {
     flag: 'require-mobile',
     describe: 'reject numbers known to be fixed lines',
     default: false,
-    job: { key: 'requireMobile' },
+    job: {},
     commands: PIPELINE,
     resume: { at: 8 },
     shapesNormalisation: true,
@@ -262,7 +259,6 @@ export const OPTIONS = {
     describe: 'the columns that may hold the mobile, best first, e.g. "Mobile Phone,Phone"',
     defaultLabel: 'every phone column, ranked by its header',
     job: {
-      key: 'phoneColumns',
       schema: () => z.array(z.string().min(1)).min(1),
       describe: 'The columns that may hold the mobile, best first (like --phone-columns).',
     },
@@ -275,7 +271,7 @@ export const OPTIONS = {
     flag: 'require-sms-consent',
     describe: 'send only rows whose source records an explicit SMS consent',
     default: false,
-    job: { key: 'requireSmsConsent' },
+    job: {},
     commands: PIPELINE,
     resume: { at: 9, whenSet: true },
   },
@@ -284,7 +280,7 @@ export const OPTIONS = {
     choices: MERGE_STRATEGIES,
     flag: 'merge-strategy',
     default: 'append',
-    job: { key: 'mergeStrategy' },
+    job: {},
     commands: PIPELINE,
     resume: { at: 10 },
   },
@@ -294,7 +290,7 @@ export const OPTIONS = {
     describe: 'contacts per upload',
     default: DEFAULT_BATCH_SIZE,
     integer: { min: 1, max: MAX_BATCH_SIZE },
-    job: { key: 'batchSize' },
+    job: {},
     commands: PIPELINE,
   },
   rate: {
@@ -303,7 +299,7 @@ export const OPTIONS = {
     describe:
       'most requests per second to Sakari: the pace adapts below it to the 429s, starting from the pace remembered for the account',
     default: DEFAULT_RATE,
-    job: { key: 'rate' },
+    job: {},
     commands: PIPELINE,
   },
   fixedRate: {
@@ -311,7 +307,7 @@ export const OPTIONS = {
     flag: 'fixed-rate',
     describe: 'keep to the rate instead of adapting the pace (for a known limit)',
     default: false,
-    job: { key: 'fixedRate' },
+    job: {},
     commands: PIPELINE,
   },
   concurrency: {
@@ -320,7 +316,7 @@ export const OPTIONS = {
     describe: 'uploads in flight',
     default: DEFAULT_CONCURRENCY,
     integer: { min: 1, max: MAX_CONCURRENCY },
-    job: { key: 'concurrency' },
+    job: {},
     commands: PIPELINE,
   },
   workers: {
@@ -344,7 +340,7 @@ export const OPTIONS = {
     flag: 'report-dir',
     describe: 'where run reports go',
     default: DEFAULT_REPORT_DIR,
-    job: { key: 'reportDir', describe: 'Where run reports go, relative to the job file.' },
+    job: { describe: 'Where run reports go, relative to the job file.' },
     commands: PIPELINE,
   },
   state: {
@@ -358,7 +354,6 @@ export const OPTIONS = {
     env: 'SAKARI_SYNC_STATE',
     default: DEFAULT_STATE_PATH,
     job: {
-      key: 'state',
       describe:
         'State database: a SQLite file relative to the job file, or a postgres:// URL (give its password by PGPASSWORD).',
     },
@@ -379,7 +374,7 @@ export const OPTIONS = {
     flag: 'strict',
     describe: 'exit 3 when any row is invalid',
     default: false,
-    job: { key: 'strict' },
+    job: {},
     commands: EVERY,
   },
 } as const satisfies Record<string, OptionDef>;
