@@ -7,9 +7,10 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import type { ImportInput } from '../config.js';
-import { ConfigError, DEFAULT_STATE_PATH } from '../config.js';
+import { ConfigError } from '../config.js';
+import { OPTIONS } from '../options.js';
 import { isPostgresUrl, resolveStateLocation } from '../state/index.js';
-import { JobSchema, type JobFile } from './schema.js';
+import { JOB_OPTION_KEYS, JOB_SAKARI_KEYS, JobSchema, type JobFile } from './schema.js';
 
 export interface LoadedJob {
   job: JobFile;
@@ -76,7 +77,7 @@ export function parseJob(
       }
     }
   }
-  for (const key of ['account', 'clientId', 'clientSecret'] as const) {
+  for (const key of JOB_SAKARI_KEYS) {
     const value = job.sakari?.[key];
     if (value && typeof value === 'object' && env[value.env] === undefined) {
       warnings.push(`${file}: sakari.${key}: environment variable ${value.env} is not set`);
@@ -110,36 +111,20 @@ function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportI
   const resolve = (p: string): string => path.resolve(base, p);
   const value = (v: string | { env: string } | undefined): string | undefined =>
     v === undefined ? undefined : typeof v === 'string' ? v : env[v.env];
+  // The top-level options go in as they are; paths and the sakari section are resolved below.
+  const options = Object.fromEntries(JOB_OPTION_KEYS.map((key) => [key, job[key]])) as Partial<ImportInput>;
+  const stateFromEnv = env[OPTIONS.state.env];
   return {
+    ...options,
     command: `run ${job.name}`,
     sources: (job.sources ?? []).map((source) => (source === '-' ? source : resolve(source))),
-    format: job.format,
-    sheet: job.sheet,
-    delimiter: job.delimiter,
-    encoding: job.encoding,
-    mapping: job.mapping,
-    defaultCountry: job.defaultCountry,
-    requireMobile: job.requireMobile,
-    phoneColumns: job.phoneColumns,
-    requireSmsConsent: job.requireSmsConsent,
-    mergeStrategy: job.mergeStrategy,
-    batchSize: job.batchSize,
-    rate: job.rate,
-    fixedRate: job.fixedRate,
-    concurrency: job.concurrency,
-    strict: job.strict,
-    reportDir: resolve(job.reportDir ?? 'reports'),
+    reportDir: resolve(job.reportDir ?? OPTIONS.reportDir.default),
     // Environment over job file (CONTRACT §1); a postgres:// URL is kept as given, a file path is
     // relative to the job file (the environment's, to the working folder).
-    state: env.SAKARI_SYNC_STATE
-      ? resolveStateLocation(env.SAKARI_SYNC_STATE)
-      : resolveStateLocation(job.state ?? DEFAULT_STATE_PATH, base),
+    state: stateFromEnv
+      ? resolveStateLocation(stateFromEnv)
+      : resolveStateLocation(job.state ?? OPTIONS.state.default, base),
     jobKey: `job:${job.name}`,
-    jobApi: {
-      apiUrl: job.sakari?.apiUrl,
-      account: value(job.sakari?.account),
-      clientId: value(job.sakari?.clientId),
-      clientSecret: value(job.sakari?.clientSecret),
-    },
+    jobApi: Object.fromEntries(JOB_SAKARI_KEYS.map((key) => [key, value(job.sakari?.[key])])),
   };
 }

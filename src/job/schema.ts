@@ -4,16 +4,73 @@
  * two in sync, so editors can validate job files as they are written.
  */
 import { z } from 'zod';
-import { SOURCE_FORMATS, type SourceFormat } from '../read/types.js';
-import { MERGE_STRATEGIES } from '../types.js';
+import { OPTION_ENTRIES, defaultText, type OptionDef, type OptionKey, type OptionTable } from '../options.js';
 
-/** A secret is never written into a job file: it names the environment variable that holds it. */
-export const EnvReference = z
-  .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name') })
-  .strict()
-  .describe('Read the value from this environment variable, e.g. {"env": "SAKARI_CLIENT_SECRET"}');
+export { EnvReference } from '../options.js';
 
-const PlainOrEnv = z.union([z.string().min(1), EnvReference]);
+/** The options a job file takes in `section` (undefined: at the top level). */
+type JobKey<S> = {
+  [K in OptionKey]: OptionTable[K] extends { job: infer J }
+    ? J extends { section: infer T }
+      ? T extends S
+        ? K
+        : never
+      : S extends undefined
+        ? K
+        : never
+    : never;
+}[OptionKey];
+
+/** An option's value in a job file, as its schema gives it. */
+type JobValue<D> = D extends { job: { schema: () => infer S extends z.ZodType } }
+  ? z.infer<S>
+  : D extends { type: 'boolean' }
+    ? boolean
+    : D extends { type: 'number' }
+      ? number
+      : D extends { choices: ReadonlyArray<infer C> }
+        ? C
+        : string;
+
+type JobShape<S> = { [K in JobKey<S>]: z.ZodOptional<z.ZodType<JobValue<OptionTable[K]>>> };
+
+/** One option's schema in a job file: its type, bounds and choices, and its help with the default. */
+function jobField(def: OptionDef): z.ZodType {
+  const base =
+    def.job?.schema?.() ??
+    (def.type === 'boolean'
+      ? z.boolean()
+      : def.type === 'choice'
+        ? z.enum(def.choices as [string, ...string[]])
+        : def.type === 'string'
+          ? z.string()
+          : def.integer
+            ? def.integer.max === undefined
+              ? z.number().int().min(def.integer.min)
+              : z.number().int().min(def.integer.min).max(def.integer.max)
+            : z.number().positive());
+  const sentence =
+    def.job?.describe ??
+    (def.describe ? `${def.describe.charAt(0).toUpperCase()}${def.describe.slice(1)}.` : '');
+  const shown = defaultText(def);
+  const text = [sentence, shown === undefined ? '' : `@default ${shown}`].filter(Boolean).join(' ');
+  return text === '' ? base.optional() : base.optional().describe(text);
+}
+
+/** The job-file fields of the options in `section`, in table order. */
+function jobShape<S extends 'sakari' | undefined>(section: S): JobShape<S> {
+  return Object.fromEntries(
+    OPTION_ENTRIES.filter(([, def]) => def.job && def.job.section === section).map(([key, def]) => [
+      key,
+      jobField(def),
+    ]),
+  ) as JobShape<S>;
+}
+
+/** The options a job file may set at its top level. */
+export const JOB_OPTION_KEYS = Object.keys(jobShape(undefined)) as Array<JobKey<undefined>>;
+/** The connection values a job file may hold (flags and the environment come first). */
+export const JOB_SAKARI_KEYS = Object.keys(jobShape('sakari')) as Array<JobKey<'sakari'>>;
 
 export const JobSchema = z
   .object({
@@ -29,78 +86,9 @@ export const JobSchema = z
       .describe(
         'Files to import, relative to the job file (or absolute). Required unless the job has a watch section.',
       ),
-    format: z
-      .enum(SOURCE_FORMATS as [SourceFormat, ...SourceFormat[]])
-      .optional()
-      .describe('@default by file extension'),
-    sheet: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('xlsx: the sheet to read, by name. @default the first sheet'),
-    delimiter: z.enum([',', ';', '|', 'tab']).optional().describe('CSV delimiter. @default detected'),
-    encoding: z
-      .enum(['latin1', 'windows-1252'])
-      .optional()
-      .describe('CSV encoding when not UTF-8/UTF-16. @default utf-8'),
-    mapping: z
-      .record(z.string(), z.string().nullable())
-      .optional()
-      .describe(
-        'Source header -> field (mobile, firstName, lastName, name, email, country, tags) or attribute name; null drops the column.',
-      ),
-    defaultCountry: z
-      .string()
-      .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as GB')
-      .optional()
-      .describe('Country for numbers without + and rows without a country column.'),
-    requireMobile: z.boolean().optional().describe('Reject numbers known to be fixed lines. @default false'),
-    phoneColumns: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .describe(
-        'The columns that may hold the mobile, best first (like --phone-columns). @default every phone column, ranked by its header',
-      ),
-    requireSmsConsent: z
-      .boolean()
-      .optional()
-      .describe('Send only rows whose source records an explicit SMS consent. @default false'),
-    mergeStrategy: z
-      .enum(MERGE_STRATEGIES as [string, ...string[]])
-      .optional()
-      .describe('@default append'),
-    batchSize: z.number().int().min(1).max(5000).optional().describe('Contacts per upload. @default 500'),
-    rate: z
-      .number()
-      .positive()
-      .optional()
-      .describe(
-        'Most requests per second to Sakari: the pace adapts below it to the 429s, starting from the pace remembered for the account. @default 10',
-      ),
-    fixedRate: z
-      .boolean()
-      .optional()
-      .describe('Keep to rate instead of adapting the pace (for a known limit). @default false'),
-    concurrency: z.number().int().min(1).max(64).optional().describe('Uploads in flight. @default 2'),
-    reportDir: z
-      .string()
-      .optional()
-      .describe('Where run reports go, relative to the job file. @default reports'),
-    state: z
-      .string()
-      .optional()
-      .describe(
-        'State database: a SQLite file relative to the job file, or a postgres:// URL (give its password by PGPASSWORD). @default .sakari-sync/state.db',
-      ),
-    strict: z.boolean().optional().describe('Exit 3 when any row is invalid. @default false'),
+    ...jobShape(undefined),
     sakari: z
-      .object({
-        apiUrl: z.string().url().optional().describe('@default https://api.sakari.io'),
-        account: PlainOrEnv.optional(),
-        clientId: PlainOrEnv.optional(),
-        clientSecret: EnvReference.optional().describe('Only by environment reference.'),
-      })
+      .object(jobShape('sakari'))
       .strict()
       .optional()
       .describe('Where and as whom to connect; flags and SAKARI_* environment variables take precedence.'),

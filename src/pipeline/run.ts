@@ -2,11 +2,11 @@
  * The one place that knows the order of the stages:
  * read → map → normalise phones → validate → dedupe (./chain.ts) → check state → batch → upsert → report.
  */
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { resolveImportSettings, redactSettings, type ImportInput, type ImportSettings } from '../config.js';
 import { exitCodeOf, outcomeOfError } from '../exit-codes.js';
 import type { AccountLimiter } from '../limit/index.js';
+import { resumeHash } from '../options.js';
 import { sha256File, type SourceInfo } from '../read/index.js';
 import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js';
 import type { ClientEvent } from '../sakari/events.js';
@@ -129,7 +129,7 @@ export async function runImport(
     const api = connection?.api ?? settings.api;
     const limiter = connection?.limiter;
 
-    const optionsHash = hashOptions(settings, shas);
+    const optionsHash = resumeHash(settings, shas);
     const sourceSha = shas.join(',');
     // stdin cannot be hashed before reading it, so a run from stdin never resumes another.
     const canResume = store && !settings.dryRun && !settings.sources.includes('-');
@@ -402,27 +402,6 @@ function rejectedOutcome(rejected: Rejected): RowOutcome {
     code: rejected.error.code,
     message: rejected.error.message,
   };
-}
-
-/** The settings that change what a run sends: a resumed run must have the same ones. */
-function hashOptions(settings: ImportSettings, shas: string[]): string {
-  const relevant = {
-    shas,
-    format: settings.format,
-    sheet: settings.sheet,
-    delimiter: settings.delimiter,
-    encoding: settings.encoding,
-    mapping: settings.mapping,
-    phoneColumns: settings.phoneColumns,
-    defaultCountry: settings.defaultCountry,
-    requireMobile: settings.requireMobile,
-    // Absent unless set, so that runs started before the option existed still resume.
-    requireSmsConsent: settings.requireSmsConsent || undefined,
-    mergeStrategy: settings.mergeStrategy,
-    account: settings.account,
-    full: settings.full,
-  };
-  return createHash('sha256').update(JSON.stringify(relevant)).digest('hex').slice(0, 32);
 }
 
 /** Hashes of the sources before the run (stdin cannot be read twice: it never resumes). */
