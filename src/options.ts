@@ -274,6 +274,8 @@ export const OPTIONS = {
     job: {},
     commands: PIPELINE,
     resume: { at: 9, whenSet: true },
+    // It decides whether a valid row is blocked: a re-run must not recall rows across a change.
+    shapesNormalisation: true,
   },
   mergeStrategy: {
     type: 'choice',

@@ -47,7 +47,7 @@ describe('the option table', () => {
     expect(new Set(at).size).toBe(at.length);
   });
 
-  test('the options that shape phone normalisation are the reading, mapping and phone options', async () => {
+  test('the options that shape a row outcome are the reading, mapping, phone and consent options', async () => {
     const settings = await resolveImportSettings(
       { sources: ['a.csv'], defaultCountry: 'DE', requireMobile: true, dryRun: true, state: false },
       {},
@@ -61,6 +61,7 @@ describe('the option table', () => {
       'defaultCountry',
       'requireMobile',
       'phoneColumns',
+      'requireSmsConsent',
     ]);
     expect(normalisationOptions(settings)).toMatchObject({ defaultCountry: 'DE', requireMobile: true });
   });

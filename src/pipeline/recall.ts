@@ -12,27 +12,16 @@
 import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { StateBackend } from '../state/index.js';
+import type { ImportSettings } from '../config.js';
+import { normalisationOptions } from '../options.js';
 import type { Draft, Recalled } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { resolveAhead } from './chunks-ahead.js';
 
-/** What shapes a row's outcome besides its mapped values: all of it goes into {@link recallKey}. */
-export interface RecallKeyOptions {
-  defaultCountry?: string;
-  requireMobile: boolean;
-  requireSmsConsent: boolean;
-  mapping?: unknown;
-  phoneColumns?: unknown;
-  format?: string;
-  sheet?: unknown;
-  delimiter?: string;
-  encoding?: string;
-}
-
 /**
  * Version of the fingerprint's form and of what it includes. Bump it when the canonical form, or
- * anything a row's outcome depends on that is not in {@link RecallKeyOptions} or the package
- * versions, changes: every stored fingerprint then stops matching and every row is parsed again.
+ * anything a row's outcome depends on that is neither an option marked `shapesNormalisation` in
+ * `src/options.ts` nor the package versions, changes: every stored fingerprint then stops matching and every row is parsed again.
  */
 const RECALL_VERSION = 'r1';
 
@@ -47,20 +36,13 @@ const VERSIONS = {
  * The key of everything besides the mapped values that shapes a row's outcome: the options and
  * the versions of sakari-sync and libphonenumber-js. Any change makes every row parse again.
  */
-export function recallKey(options: RecallKeyOptions, versions: typeof VERSIONS = VERSIONS): string {
+export function recallKey(settings: ImportSettings, versions: typeof VERSIONS = VERSIONS): string {
   const relevant = {
     version: RECALL_VERSION,
     sakariSync: versions.sakariSync,
     libphonenumber: versions.libphonenumber,
-    defaultCountry: options.defaultCountry ?? null,
-    requireMobile: options.requireMobile,
-    requireSmsConsent: options.requireSmsConsent,
-    mapping: options.mapping ?? null,
-    phoneColumns: options.phoneColumns ?? null,
-    format: options.format ?? null,
-    sheet: options.sheet ?? null,
-    delimiter: options.delimiter ?? null,
-    encoding: options.encoding ?? null,
+    // Every option the table marks as shaping a row's outcome (src/options.ts).
+    options: normalisationOptions(settings),
   };
   return hash('sha256', JSON.stringify(relevant), 'base64url').slice(0, HASH_CHARS);
 }

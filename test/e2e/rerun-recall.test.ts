@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { importContacts, type ImportResult } from '../../src/pipeline/run.js';
 import { recallKey, rowHash } from '../../src/pipeline/recall.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { resolveImportSettings, type ImportSettings } from '../../src/config.js';
 import type { Draft, ImportInput } from '../../src/index.js';
 import { readCsv, tempDir } from '../helpers.js';
 
@@ -217,9 +218,11 @@ describe('the fingerprint', () => {
     tags: ['vip'],
     attributes: { plan: 'gold' },
   };
-  const options = { requireMobile: false, requireSmsConsent: false };
+  const settings = (): Promise<ImportSettings> =>
+    resolveImportSettings({ sources: ['a.csv'], dryRun: true, state: false }, {});
 
-  test('changes with every mapped value and with the library versions, not with the line', () => {
+  test('changes with every mapped value and with the library versions, not with the line', async () => {
+    const options = await settings();
     const key = recallKey(options);
     const base = rowHash(draft, key);
     expect(rowHash({ ...draft, ref: { file: 'b.csv', line: 90, seq: 88 } }, key)).toBe(base);
@@ -252,6 +255,7 @@ describe('the fingerprint', () => {
   });
 
   test('the installed libphonenumber-js version is part of the key', async () => {
+    const options = await settings();
     const installed = JSON.parse(
       await readFile(new URL('../../node_modules/libphonenumber-js/package.json', import.meta.url), 'utf8'),
     ) as { version: string };
