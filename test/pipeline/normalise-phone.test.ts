@@ -406,6 +406,7 @@ describe('compiled worker (as in dist/)', () => {
         'phone-country',
         'phone-parse',
         'phone-pool',
+        'phone-type',
         'phone-worker',
         'phone-worker-ts-loader',
       ].map((name) => `pipeline/${name}.ts`),
