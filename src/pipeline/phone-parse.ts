@@ -13,6 +13,7 @@ import {
 } from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
 import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
+import { numberType, type NumberCheck } from './phone-type.js';
 
 /** Options of {@link normalisePhone}. */
 export interface PhoneOptions {
@@ -141,7 +142,7 @@ export function normalisePhone(
     if (country === undefined) attempt = plus();
     else {
       attempt = parse(text, country, input);
-      if (!(attempt.ok && attempt.number.isValid())) {
+      if (!(attempt.ok && attempt.check.valid)) {
         const second = plus();
         if (second.ok || !attempt.ok) attempt = second;
       }
@@ -149,13 +150,13 @@ export function normalisePhone(
   } else {
     attempt = parse(text, country, input);
   }
-  if (!(attempt.ok && attempt.number.isValid())) {
+  if (!(attempt.ok && attempt.check.valid)) {
     // "447911123456": not a number of the row's country, but a valid one read as international.
     const international = readAsInternational(text, input, country, options);
     if (international) return international;
   }
   if (!attempt.ok) return attempt;
-  return checkNumber(attempt.number, text, input, country, options);
+  return checkNumber(attempt, text, input, country, options);
 }
 
 /** Digits, and the spaces and punctuation people write between them: no `+`, no letters. */
@@ -173,8 +174,8 @@ function readAsInternational(
   const digits = text.replace(/\D/g, '');
   if (!INTERNATIONAL_DIGITS.test(digits)) return undefined;
   const attempt = parse(`+${digits}`, undefined, input);
-  if (!attempt.ok || !attempt.number.isValid() || attempt.number.ext) return undefined;
-  const result = checkNumber(attempt.number, text, input, country, options);
+  if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
+  const result = checkNumber(attempt, text, input, country, options);
   if (!result.ok) return result;
   const where =
     country === undefined ? 'there is no country for it' : `not a valid number${countryLabel(country)}`;
@@ -191,8 +192,8 @@ function leadingZeroRestored(
   const note = (e164: string): string =>
     `mobile ${echo(input)}: the leading 0 was missing (Excel stored it as a number); read as 0${text} (${e164})`;
   const withZero = parse(`0${text}`, country, input);
-  if (withZero.ok && withZero.number.isValid()) {
-    const result = checkNumber(withZero.number, text, input, country, options);
+  if (withZero.ok && withZero.check.valid) {
+    const result = checkNumber(withZero, text, input, country, options);
     return result.ok ? { ...result, note: note(result.e164) } : result;
   }
   return undefined;
@@ -200,7 +201,7 @@ function leadingZeroRestored(
 
 /** The checks every parsed number goes through: extension, letters, validity, fixed line. */
 function checkNumber(
-  number: PhoneNumber,
+  { number, check }: ParsedNumber,
   text: string,
   input: string,
   country: ResolvedCountry | undefined,
@@ -213,8 +214,8 @@ function checkNumber(
       `has an extension (${number.ext}); an SMS cannot reach an extension`,
     );
   if (LETTER.test(text)) return failure('PHONE_NOT_A_NUMBER', input, 'contains letters: not a phone number');
-  if (!number.isValid()) return invalidNumber(number, country, input);
-  if (options.requireMobile && number.getType() === 'FIXED_LINE') {
+  if (!check.valid) return invalidNumber(number, country, input);
+  if (options.requireMobile && check.type === 'FIXED_LINE') {
     return failure(
       'PHONE_NOT_MOBILE',
       input,
@@ -228,7 +229,13 @@ function checkNumber(
     : { ok: true, e164: number.number, country: numberCountry };
 }
 
-type ParseAttempt = { ok: true; number: PhoneNumber } | { ok: false; error: RowError };
+/** A parsed number and its one type check ({@link numberType}: validity and type in one pass). */
+interface ParsedNumber {
+  number: PhoneNumber;
+  check: NumberCheck;
+}
+
+type ParseAttempt = ({ ok: true } & ParsedNumber) | { ok: false; error: RowError };
 
 function parse(text: string, country: ResolvedCountry | undefined, input: string): ParseAttempt {
   try {
@@ -238,7 +245,7 @@ function parse(text: string, country: ResolvedCountry | undefined, input: string
         : country.iso !== undefined
           ? parsePhoneNumberWithError(text, country.iso)
           : parsePhoneNumberWithError(text, { defaultCallingCode: country.callingCode });
-    return { ok: true, number };
+    return { ok: true, number, check: numberType(number) };
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     return parseFailure(error.message, text, country, input);

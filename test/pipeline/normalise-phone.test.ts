@@ -403,7 +403,7 @@ describe('compiled worker (as in dist/)', () => {
       'types.ts',
       'worker-entry.ts',
       'codes.ts',
-      ...['normalise-phone', 'phone-country', 'phone-parse', 'phone-pool', 'phone-worker'].map(
+      ...['normalise-phone', 'phone-country', 'phone-parse', 'phone-pool', 'phone-type', 'phone-worker'].map(
         (name) => `pipeline/${name}.ts`,
       ),
     ];
