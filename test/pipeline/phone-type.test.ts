@@ -20,7 +20,7 @@ import {
 import metadata from 'libphonenumber-js/max/metadata';
 import examples from 'libphonenumber-js/mobile/examples';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { generateContactsCsv } from '../../src/bench/generate.js';
+import { generateContactsCsv } from '../../tools/bench/generate.js';
 import { numberType } from '../../src/pipeline/phone-type.js';
 import { FUZZ_SEED } from '../fuzz/helpers.js';
 import { tempDir } from '../helpers.js';
