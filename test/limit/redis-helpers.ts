@@ -100,7 +100,7 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
 
 /**
  * Child processes cannot run TypeScript. This compiles (transpile only, as `isolatedModules`
- * allows) the limiter, the Sakari client and the shared types into a temp dir, from the current
+ * allows) the sources (the workers load the limiter and the Sakari client) into a temp dir, from the current
  * sources, so the workers never run a stale build. Packages resolve through a symlink to the
  * project's node_modules.
  *
@@ -113,7 +113,8 @@ export async function compileForWorkers(): Promise<{ dir: string; cleanup: () =>
     module: ts.ModuleKind.ESNext,
     isolatedModules: true,
   };
-  const files = ['types.ts', ...(await tsFiles('limit')), ...(await tsFiles('sakari'))];
+  // Every source file, so that whatever the limiter and the client import is there.
+  const files = await tsFiles();
   for (const file of files) {
     const source = await readFile(path.join(ROOT, 'src', file), 'utf8');
     const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: file });
@@ -126,9 +127,9 @@ export async function compileForWorkers(): Promise<{ dir: string; cleanup: () =>
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-async function tsFiles(folder: string): Promise<string[]> {
-  const names = await readdir(path.join(ROOT, 'src', folder));
-  return names.filter((name) => name.endsWith('.ts')).map((name) => path.join(folder, name));
+async function tsFiles(): Promise<string[]> {
+  const names = await readdir(path.join(ROOT, 'src'), { recursive: true });
+  return names.filter((name) => name.endsWith('.ts'));
 }
 
 /** What `fixtures/redis-worker.mjs` is told to do. */
