@@ -9,9 +9,11 @@
  * the row produced (`contacts.row_hash`), and overwrites it whenever that number's payload is
  * recorded again, so a fingerprint found still stands for the payload Sakari has.
  */
-import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { StateBackend } from '../state/index.js';
+// The canonical form's tokens and digest, shared with the payload hash: structural characters in a
+// value are escaped, so two different rows never give the same form.
+import { digest, FIELD_END, ITEM_END, KEY_VALUE, optional, token } from '../state/payload-hash.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
 import type { Draft, Recalled } from '../types.js';
@@ -44,28 +46,7 @@ export function recallKey(settings: ImportSettings, versions: typeof VERSIONS = 
     // Every option the table marks as shaping a row's outcome (src/options.ts).
     options: normalisationOptions(settings),
   };
-  return hash('sha256', JSON.stringify(relevant), 'base64url').slice(0, HASH_CHARS);
-}
-
-/** 132 bits of SHA-256 in base64url, as the payload hash: collisions are not a practical concern. */
-const HASH_CHARS = 22;
-
-// Structural characters of the canonical form (as in state/payload-hash.ts): a value holding one
-// is escaped, so two different rows never give the same form.
-const FIELD_END = '\u0000';
-const ABSENT = '\u0001';
-const ITEM_END = '\u0002';
-const KEY_VALUE = '\u0003';
-const ESCAPED = '\u0004';
-// eslint-disable-next-line no-control-regex -- these control characters are exactly what it looks for
-const STRUCTURAL = /[\u0000-\u0004]/;
-
-function token(value: string): string {
-  return STRUCTURAL.test(value) ? ESCAPED + JSON.stringify(value) : value;
-}
-
-function optional(value: string | undefined): string {
-  return value === undefined ? ABSENT : token(value);
+  return digest(JSON.stringify(relevant));
 }
 
 /**
@@ -101,7 +82,7 @@ export function rowHash(draft: Draft, key: string): string {
   const attributes = draft.attributes;
   for (const name in attributes)
     form += token(name) + KEY_VALUE + token(attributes[name] as string) + ITEM_END;
-  return hash('sha256', form, 'base64url').slice(0, HASH_CHARS);
+  return digest(form);
 }
 
 /** Options of {@link recallRows}. */

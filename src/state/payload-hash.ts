@@ -13,26 +13,26 @@ const CANONICAL_VERSION = 'v1';
  * contacts per account gives a collision probability around 2^-93: practically impossible, at
  * half the size of the hex digest.
  */
-const HASH_CHARS = 22;
+export const HASH_CHARS = 22;
 
 // Structural characters of the canonical form. A value containing any of them is escaped, so the
 // form stays injective (two different payloads never produce the same string).
-const FIELD_END = '\u0000';
+export const FIELD_END = '\u0000';
 const ABSENT = '\u0001';
-const ITEM_END = '\u0002';
-const KEY_VALUE = '\u0003';
+export const ITEM_END = '\u0002';
+export const KEY_VALUE = '\u0003';
 const ESCAPED = '\u0004';
 // eslint-disable-next-line no-control-regex -- these control characters are exactly what it looks for
 const STRUCTURAL = /[\u0000-\u0004]/;
 
 /** A value as it appears in the canonical form: raw, or `ESCAPED` + JSON when it holds a structural character. */
-function token(value: string): string {
+export function token(value: string): string {
   // JSON.stringify escapes U+0000..U+001F, so an escaped token holds no raw structural character
   // after its marker.
   return STRUCTURAL.test(value) ? ESCAPED + JSON.stringify(value) : value;
 }
 
-function optional(value: string | undefined): string {
+export function optional(value: string | undefined): string {
   return value === undefined ? ABSENT : token(value);
 }
 
@@ -97,5 +97,10 @@ export function canonicalPayload(payload: ContactPayload): string {
 export function payloadHash(payload: ContactPayload): string {
   // crypto.hash (one shot, Node ≥ 20.12) is ~3× faster than createHash().update().digest() for
   // inputs this small.
-  return hash('sha256', canonicalPayload(payload), 'base64url').slice(0, HASH_CHARS);
+  return digest(canonicalPayload(payload));
+}
+
+/** A canonical form's fingerprint: SHA-256, first {@link HASH_CHARS} base64url characters. */
+export function digest(form: string): string {
+  return hash('sha256', form, 'base64url').slice(0, HASH_CHARS);
 }
