@@ -29,6 +29,7 @@ import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/
 import { resolveImportSettings } from '../config.js';
 import { runImport } from '../pipeline/run.js';
 import { startSandbox } from '../sandbox/index.js';
+import { CLI_V8_FLAGS } from '../cli/v8-flags.js';
 import { generateContactsCsv, generateContactsXlsx } from './generate.js';
 
 interface Measurement {
@@ -262,7 +263,7 @@ function runChild(kind: string, file: string, work: string, rate: number): Measu
   // The same V8 setting as bin/sakari-sync.js, so the figures are the CLI's.
   const out = spawnSync(
     process.execPath,
-    ['--max-semi-space-size=4', SELF, '--child', kind, file, work, String(rate)],
+    [...CLI_V8_FLAGS, SELF, '--child', kind, file, work, String(rate)],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 24,

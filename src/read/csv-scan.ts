@@ -71,6 +71,11 @@ export class CsvScan {
     this.delimiter = delimiter.charCodeAt(0);
   }
 
+  /** Entries the queue holds, taken ones not yet dropped included (bounded; see {@link next}). */
+  get queueEntries(): number {
+    return this.queue.length;
+  }
+
   /** The next scanned record, if any. */
   next(): ScannedRecord | undefined {
     if (this.queueHead >= this.queue.length) return undefined;
