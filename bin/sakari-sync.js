@@ -2,9 +2,9 @@
 // Runs the compiled CLI; `npm install` builds dist/ through the `prepare` script.
 import v8 from 'node:v8';
 
-// Rows are short-lived objects: a small young generation keeps memory flat on million-row files
-// (set before the CLI is loaded, so the heap is still small).
-v8.setFlagsFromString('--max-semi-space-size=4');
+// Memory settings (see src/cli/v8-flags.ts), set before the CLI is loaded, while the heap is small.
+const { CLI_V8_FLAGS } = await import('../dist/cli/v8-flags.js');
+for (const flag of CLI_V8_FLAGS) v8.setFlagsFromString(flag);
 
 const { main } = await import('../dist/cli/main.js');
 main(process.argv.slice(2)).then(

@@ -24,7 +24,9 @@
  * This module only coordinates through Bottleneck and one key; it is not a limiter of its own.
  */
 import Bottleneck from 'bottleneck';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+
+import type { Redis, RedisOptions } from 'ioredis';
 
 /**
  * How long starting a clustered limiter may take (TCP connect, Bottleneck's scripts, the pub/sub
@@ -98,6 +100,14 @@ function recordSlots(bottleneck: Bottleneck): void {
     if (ticket instanceof SlotTicket && Number.isFinite(wait)) ticket.due = Date.now() + wait;
     return run.call(this, index, job, wait);
   };
+}
+
+/**
+ * ioredis, loaded when the first link is made: runs without a shared limit (most of them) do not
+ * carry its ~20 MB of modules.
+ */
+function loadRedis(): typeof Redis {
+  return (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis;
 }
 
 /** A Redis client with our one extra command. */
@@ -238,10 +248,11 @@ export class RedisLink {
       // Commands issued while disconnected fail at once (and trigger the fallback) rather than wait.
       enableOfflineQueue: false,
     };
-    this.#client = new Redis(options.url, clientOptions) as PauseClient;
+    const RedisClient = loadRedis();
+    this.#client = new RedisClient(options.url, clientOptions) as PauseClient;
     this.#client.defineCommand('sakariSyncExtendPause', { numberOfKeys: 1, lua: EXTEND_PAUSE_LUA });
     // Bottleneck duplicates the client for its pub/sub subscriber, options included.
-    this.#connection = new Bottleneck.IORedisConnection({ client: this.#client, Redis });
+    this.#connection = new Bottleneck.IORedisConnection({ client: this.#client, Redis: RedisClient });
     this.bottleneck = new Bottleneck({
       id: `${KEY_PREFIX}${options.accountId}`,
       connection: this.#connection,

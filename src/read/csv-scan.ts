@@ -35,6 +35,9 @@ export type ScannedRecord =
    */
   | { kind: 'unbounded'; line: number; insideQuotes: boolean; reachedEnd: boolean };
 
+/** Records taken from the queue before they are dropped from its front (amortised O(1)). */
+const QUEUE_COMPACT_AT = 1024;
+
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -68,12 +71,22 @@ export class CsvScan {
     this.delimiter = delimiter.charCodeAt(0);
   }
 
+  /** Entries the queue holds, taken ones not yet dropped included (bounded; see {@link next}). */
+  get queueEntries(): number {
+    return this.queue.length;
+  }
+
   /** The next scanned record, if any. */
   next(): ScannedRecord | undefined {
     if (this.queueHead >= this.queue.length) return undefined;
     const record = this.queue[this.queueHead++] as ScannedRecord;
     if (this.queueHead === this.queue.length) {
       this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead >= QUEUE_COMPACT_AT && this.queueHead * 2 >= this.queue.length) {
+      // csv-parse may keep the last record of a write until the next one, so the queue need not
+      // ever run empty: drop the records taken, or it holds one entry per record of the file.
+      this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
     return record;

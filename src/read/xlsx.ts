@@ -28,8 +28,6 @@
 
 import { Readable } from 'node:stream';
 
-import ExcelJS from 'exceljs';
-
 import { makeRow, type ReaderContext } from './context.js';
 import { uniqueHeaders } from './csv.js';
 import { SourceError, describeSource } from './errors.js';
@@ -115,6 +113,9 @@ export async function* readXlsx(
   context: ReaderContext,
   sheet?: string,
 ): AsyncGenerator<SourceRow[]> {
+  // Loaded on first use: exceljs and its dependencies take ~25 MB that runs without a workbook
+  // would otherwise carry for nothing.
+  const { default: ExcelJS } = await import('exceljs');
   const name = describeSource(context.file);
   const input = Readable.from(checkZipStart(bytes, context.file), { objectMode: false });
   // `pipe` inside exceljs does not forward a failing input: watch for it ourselves. One pending

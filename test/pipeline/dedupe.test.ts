@@ -90,6 +90,18 @@ describe('E164Index', () => {
     expect(index.size).toBe(count);
   });
 
+  test('a second file arriving after growth keeps the first file claims as file 0', () => {
+    const index = new E164Index();
+    const key = (i: number): number => e164Key(`+44${String(7_400_000_000 + i)}`);
+    for (let i = 0; i < 10_000; i++) index.claim(key(i), 0, i + 2);
+    for (let i = 10_000; i < 30_000; i++) index.claim(key(i), 1, i + 2);
+    expect(index.claim(key(5), 1, 99)).toEqual({ file: 0, line: 7 });
+    expect(index.claim(key(9_999), 1, 99)).toEqual({ file: 0, line: 10_001 });
+    expect(index.claim(key(12_000), 0, 99)).toEqual({ file: 1, line: 12_002 });
+    expect(index.claim(key(25_000), 0, 99)).toEqual({ file: 1, line: 25_002 });
+    expect(index.size).toBe(30_000);
+  });
+
   test('15-digit keys stay distinct', () => {
     const index = new E164Index();
     expect(index.claim(e164Key('+999999999999999'), 0, 1)).toBeUndefined();

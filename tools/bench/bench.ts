@@ -32,6 +32,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { CLI_V8_FLAGS } from '../../src/cli/v8-flags.js';
 import { resolveImportSettings } from '../../src/config.js';
 import { runImport } from '../../src/pipeline/run.js';
 import { startSandbox } from '../../src/sandbox/index.js';
@@ -293,7 +294,7 @@ function runChild(kind: string, file: string, work: string, rate: number): Measu
   // The same V8 setting as bin/sakari-sync.js, so the figures are the CLI's.
   const out = spawnSync(
     process.execPath,
-    ['--max-semi-space-size=4', SELF, '--child', kind, file, work, String(rate)],
+    [...CLI_V8_FLAGS, SELF, '--child', kind, file, work, String(rate)],
     {
       encoding: 'utf8',
       maxBuffer: 1 << 24,
