@@ -118,6 +118,7 @@ export async function* readXlsx(
   const { default: ExcelJS } = await import('exceljs');
   const name = describeSource(context.file);
   const input = Readable.from(checkZipStart(bytes, context.file), { objectMode: false });
+  letOnlyTheRealEndThrough(input);
   // `pipe` inside exceljs does not forward a failing input: watch for it ourselves. One pending
   // guard at a time (not Promise.race against a shared promise, which would keep every row alive).
   let inputError: unknown;
@@ -352,6 +353,28 @@ function defineKey(raw: Record<string, unknown>, key: string, value: string): vo
   } else {
     raw[key] = value;
   }
+}
+
+/**
+ * exceljs pipes its input into unzipper 0.10's `Parse`, which emits `'end'` by hand as soon as it
+ * has read the zip's central directory. Entries it has already pushed may still wait in its
+ * readable buffer then: exceljs pauses the entry stream while it reads one entry, and unzipper
+ * reads ahead through small entries (they fit in their own stream's buffer). exceljs stops at that
+ * first `'end'` and never sees the entries still buffered; on a loaded machine that is often
+ * `xl/workbook.xml`, and the read failed with "Cannot read properties of undefined (reading
+ * 'sheets')". This lets through only the `'end'` a readable stream emits itself, once its buffer
+ * is empty (`readableEnded` is set just before it), wherever exceljs pipes our input.
+ */
+function letOnlyTheRealEndThrough(input: Readable): void {
+  const pipe = input.pipe.bind(input);
+  input.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+    if (destination instanceof Readable) {
+      const emit = destination.emit.bind(destination);
+      destination.emit = (event: string | symbol, ...args: unknown[]): boolean =>
+        event === 'end' && !destination.readableEnded ? false : emit(event, ...args);
+    }
+    return pipe(destination, options);
+  }) as typeof input.pipe;
 }
 
 /** A zip starts `PK 03 04`; an Excel 97-2003 `.xls` starts `D0 CF 11 E0`. */

@@ -102,6 +102,28 @@ describe('xlsx', () => {
     );
   });
 
+  test('many small sheets stored before xl/workbook.xml: every entry is read, the last sheet found by name', async () => {
+    // unzipper reads ahead through small entries while exceljs parks a sheet in a temporary file,
+    // reaches the end of the zip and says 'end' with entries still queued: without our guard the
+    // workbook part was never seen ("Cannot read properties of undefined (reading 'sheets')").
+    const file = tmp.path('many-sheets.xlsx');
+    const workbook = new ExcelJS.Workbook();
+    for (let n = 1; n <= 30; n++) {
+      const sheet = workbook.addWorksheet(`Sheet ${n}`);
+      sheet.addRow(['Mobile']);
+      sheet.addRow([4155550100 + n]);
+    }
+    await workbook.xlsx.writeFile(file);
+    const bytes = await readFile(file);
+    expect(bytes.indexOf('xl/workbook.xml')).toBeGreaterThan(bytes.indexOf('xl/worksheets/sheet30.xml'));
+    for (let round = 0; round < 3; round++) {
+      const { rows, error, info } = await readAll(file, { sheet: 'sheet 30' });
+      expect(error).toBeUndefined();
+      expect(info.sheet).toBe('Sheet 30');
+      expect(rows.map((row) => [row.ref.line, row.raw])).toEqual([[2, { Mobile: '4155550130' }]]);
+    }
+  });
+
   test('sheets stored before the shared strings, as Excel saves them, read as text (exceljs issue 683)', async () => {
     const file = tmp.path('streamed.xlsx');
     const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true });
