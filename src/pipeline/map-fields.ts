@@ -332,6 +332,7 @@ class RowMapper {
     const raw = row.raw;
     const plan = this.planFor(raw);
     const draft: Draft = {
+      kind: 'draft',
       ref: row.ref,
       raw,
       mobileInput: '',
@@ -592,7 +593,7 @@ function countDigits(text: string): number {
 }
 
 /** Sets an attribute; a column literally named `__proto__` is kept as data, not taken as the prototype. */
-function setAttribute(attributes: Record<string, string>, name: string, text: string): void {
+export function setAttribute(attributes: Record<string, string>, name: string, text: string): void {
   if (name === '__proto__')
     Object.defineProperty(attributes, name, {
       value: text,

@@ -128,9 +128,9 @@ const RECALL_CHUNK = 500;
 const RECALL_AHEAD = 4;
 
 /**
- * Stage (between `mapFields` and `normalisePhones`): every row without a problem gets its
- * fingerprint (`draft.rowHash`, recorded with the contact once Sakari acknowledges it); a row
- * whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
+ * Stage (between `mapFields` and `normalisePhones`): every row without a problem comes out as a new
+ * draft carrying its fingerprint (`rowHash`, recorded with the contact once Sakari acknowledges
+ * it); a row whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
  */
 export async function* recallRows(
   drafts: AsyncIterable<Draft>,
@@ -144,11 +144,18 @@ export async function* recallRows(
   yield* resolveAhead(drafts, {
     size: RECALL_CHUNK,
     ahead: RECALL_AHEAD,
-    resolve: (chunk) => {
-      for (const draft of chunk) if (draft.error === undefined) draft.rowHash = rowHash(draft, options.key);
-      return resolveChunk(chunk, store, options);
-    },
+    resolve: (chunk) =>
+      resolveChunk(
+        chunk.map((draft) => fingerprinted(draft, options.key)),
+        store,
+        options,
+      ),
   });
+}
+
+/** The draft with its fingerprint; a draft in error has none (it is never recorded). */
+function fingerprinted(draft: Draft, key: string): Draft {
+  return draft.error === undefined ? { ...draft, rowHash: rowHash(draft, key) } : draft;
 }
 
 async function resolveChunk(
@@ -163,10 +170,10 @@ async function resolveChunk(
   const known = await store.recall(options.account, hashes);
   if (known.size === 0) return chunk;
   const { stats } = options;
-  return chunk.map((draft) => {
+  return chunk.map((draft): Draft | Recalled => {
     const recalled = draft.rowHash === undefined ? undefined : known.get(draft.rowHash);
     if (recalled === undefined) return draft;
     if (stats) stats.recalled++;
-    return { ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
+    return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
   });
 }

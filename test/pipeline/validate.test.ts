@@ -14,6 +14,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 function contact(line: number, payload: Partial<ContactPayload> = {}): Contact {
   return {
+    kind: 'contact',
     ref: { file: 'in.csv', line, seq: line - 2 },
     raw: {},
     mobileInput: '07400 123456',
@@ -112,6 +113,7 @@ describe('validateContacts', () => {
     const source = contact(5, { email: ' Ada@Example ' });
     const [out] = await collect(validateContacts(from([source])));
     expect(out).toEqual({
+      kind: 'rejected',
       ref: source.ref,
       raw: source.raw,
       mobileInput: '07400 123456',
@@ -127,6 +129,7 @@ describe('validateContacts', () => {
 
   test('no email is fine; rejected rows pass through untouched', async () => {
     const rejected: Rejected = {
+      kind: 'rejected',
       ref: { file: 'in.csv', line: 3, seq: 1 },
       raw: {},
       mobileInput: 'x',
