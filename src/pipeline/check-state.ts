@@ -4,6 +4,7 @@ import type { KnownContact, RekeyedRow, StateBackend } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
 import {
   unexpectedKind,
+  type AllFields,
   type Recalled,
   type Contact,
   type Rejected,
@@ -115,7 +116,19 @@ async function resolveChunk(
 
 /** The contact to send, with the payload hash to remember and what the store knew of its number. */
 function pending(contact: Contact, hash: string, known: KnownContact | undefined): PendingContact {
-  return { ...contact, kind: 'pending', payloadHash: hash, known };
+  const item: AllFields<PendingContact> = {
+    kind: 'pending',
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    payload: contact.payload,
+    consent: contact.consent,
+    note: contact.note,
+    rowHash: contact.rowHash,
+    payloadHash: hash,
+    known,
+  };
+  return item;
 }
 
 /** What {@link settledOutcome} reports of a row. */

@@ -9,7 +9,7 @@
  * Cost per row matters (the pipeline's throughput target): the column plan is computed once per
  * header layout and reused while the records keep the same keys, which is every row of a CSV.
  */
-import type { Draft, SourceRow } from '../types.js';
+import type { AllFields, Draft, SourceRow } from '../types.js';
 import {
   classifyHeader,
   rankPhoneLabel,
@@ -331,7 +331,8 @@ class RowMapper {
   map(row: SourceRow): Draft {
     const raw = row.raw;
     const plan = this.planFor(raw);
-    const draft: Draft = {
+    // Every field named at once: every draft has one object shape.
+    const draft: AllFields<Draft> = {
       kind: 'draft',
       ref: row.ref,
       raw,
@@ -343,6 +344,11 @@ class RowMapper {
       tags: [],
       attributes: {},
       error: row.error,
+      mobileColumn: undefined,
+      mobileNumeric: undefined,
+      consent: undefined,
+      note: undefined,
+      rowHash: undefined,
     };
     const { headers, actions } = plan;
     const chosen = this.chosen;

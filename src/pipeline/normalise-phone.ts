@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import {
   unexpectedKind,
+  type AllFields,
   type Recalled,
   type Contact,
   type Draft,
@@ -198,7 +199,7 @@ function toContact(
   country: string | undefined,
   note: string | undefined,
 ): Contact {
-  const contact: Contact = {
+  const contact: AllFields<Contact> = {
     kind: 'contact',
     ref: draft.ref,
     raw: draft.raw,
@@ -212,11 +213,10 @@ function toContact(
       tags: draft.tags,
       attributes: draft.attributes,
     },
+    consent: draft.consent,
+    note: joinNotes(draft.note, note),
+    rowHash: draft.rowHash,
   };
-  if (draft.consent !== undefined) contact.consent = draft.consent;
-  if (draft.rowHash !== undefined) contact.rowHash = draft.rowHash;
-  const message = joinNotes(draft.note, note);
-  if (message !== undefined) contact.note = message;
   return contact;
 }
 

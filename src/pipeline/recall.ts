@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import type { StateBackend } from '../state/index.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
-import type { Draft, Recalled } from '../types.js';
+import type { AllFields, Draft, Recalled } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { resolveAhead } from './chunks-ahead.js';
 
@@ -155,7 +155,26 @@ export async function* recallRows(
 
 /** The draft with its fingerprint; a draft in error has none (it is never recorded). */
 function fingerprinted(draft: Draft, key: string): Draft {
-  return draft.error === undefined ? { ...draft, rowHash: rowHash(draft, key) } : draft;
+  if (draft.error !== undefined) return draft;
+  const hashed: AllFields<Draft> = {
+    kind: 'draft',
+    ref: draft.ref,
+    raw: draft.raw,
+    mobileInput: draft.mobileInput,
+    country: draft.country,
+    firstName: draft.firstName,
+    lastName: draft.lastName,
+    email: draft.email,
+    tags: draft.tags,
+    attributes: draft.attributes,
+    error: undefined,
+    mobileColumn: draft.mobileColumn,
+    mobileNumeric: draft.mobileNumeric,
+    consent: draft.consent,
+    note: draft.note,
+    rowHash: rowHash(draft, key),
+  };
+  return hashed;
 }
 
 async function resolveChunk(

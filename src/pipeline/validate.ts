@@ -5,7 +5,7 @@
  * control characters; SMS consent from the source ({@link checkConsent}). {@link Rejected} rows
  * pass through untouched.
  */
-import { unexpectedKind, type Recalled, type Contact, type Rejected } from '../types.js';
+import { unexpectedKind, type AllFields, type Recalled, type Contact, type Rejected } from '../types.js';
 import { setAttribute } from './map-fields.js';
 
 /**
@@ -161,7 +161,26 @@ function validateContact(contact: Contact): Contact | Rejected {
     attributes === payload.attributes
   )
     return contact;
-  return { ...contact, payload: { ...payload, email, firstName, lastName, tags, attributes } };
+  // A new contact of the same shape as `toContact`'s (normalise-phone.ts), fields in the same order.
+  const cleaned: AllFields<Contact> = {
+    kind: 'contact',
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    payload: {
+      mobile: payload.mobile,
+      country: payload.country,
+      firstName,
+      lastName,
+      email,
+      tags,
+      attributes,
+    },
+    consent: contact.consent,
+    note: contact.note,
+    rowHash: contact.rowHash,
+  };
+  return cleaned;
 }
 
 function cleanTags(tags: string[]): string[] {

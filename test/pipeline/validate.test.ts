@@ -109,6 +109,34 @@ describe('validateContacts', () => {
     );
   });
 
+  test('a cleaned contact is a new item; its input is left as it was, attributes keep their order', async () => {
+    const attributes = JSON.parse(
+      '{"Plan":"gold","Blank":" \\u0007 ","__proto__":" x ","Notes":"n"}',
+    ) as Record<string, string>;
+    const source = contact(2, { email: ' Ada@Example.com', tags: [' vip'], attributes });
+    const before = structuredClone(source);
+    const [out] = await collect(validateContacts(from([source])));
+    expect(source).toEqual(before);
+    expect(out).not.toBe(source);
+    expect(out).toMatchObject({ kind: 'contact', ref: source.ref });
+    if (out?.kind !== 'contact') throw new Error('expected a contact');
+    expect(out.payload).toMatchObject({ email: 'ada@example.com', tags: ['vip'] });
+    expect(Object.keys(out.payload.attributes)).toEqual(['Plan', '__proto__', 'Notes']);
+    expect(out.payload.attributes['__proto__']).toBe('x');
+    expect(Object.getPrototypeOf(out.payload.attributes)).toBe(Object.prototype);
+  });
+
+  test('a contact with nothing to clean passes as it came', async () => {
+    const source = contact(2, {
+      email: 'ada@example.com',
+      firstName: 'Ada',
+      tags: ['vip'],
+      attributes: { Plan: 'gold' },
+    });
+    const [out] = await collect(validateContacts(from([source])));
+    expect(out).toBe(source);
+  });
+
   test('a malformed email rejects the row, naming field and value', async () => {
     const source = contact(5, { email: ' Ada@Example ' });
     const [out] = await collect(validateContacts(from([source])));
