@@ -55,7 +55,7 @@ describe('dedupe', () => {
         ]),
       ),
     );
-    expect(out.map((item) => ('status' in item ? item.error.message : 'kept'))).toEqual([
+    expect(out.map((item) => (item.kind === 'rejected' ? item.error.message : 'kept'))).toEqual([
       'kept',
       'duplicate of line 12 in a.csv',
       'duplicate of line 12 in a.csv',
