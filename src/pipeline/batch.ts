@@ -1,8 +1,9 @@
-import type { Rejected, RowOutcome } from '../types.js';
+import { unexpectedKind, type Rejected, type RowOutcome } from '../types.js';
 import type { PendingContact } from './check-state.js';
 
 /** A group of contacts sent in one upload. */
 export interface Batch {
+  kind: 'batch';
   /** 1-based, in the order batches were formed. */
   index: number;
   contacts: PendingContact[];
@@ -31,18 +32,24 @@ export async function* batchContacts(
   for await (const item of items) {
     const first = contacts[0];
     if (first !== undefined && item.ref.seq - first.ref.seq >= maxSpan) {
-      yield { index: ++index, contacts };
+      yield { kind: 'batch', index: ++index, contacts };
       contacts = [];
     }
-    if (!('payloadHash' in item)) {
-      yield item;
-      continue;
-    }
-    contacts.push(item);
-    if (contacts.length >= batchSize) {
-      yield { index: ++index, contacts };
-      contacts = [];
+    switch (item.kind) {
+      case 'rejected':
+      case 'outcome':
+        yield item;
+        break;
+      case 'pending':
+        contacts.push(item);
+        if (contacts.length >= batchSize) {
+          yield { kind: 'batch', index: ++index, contacts };
+          contacts = [];
+        }
+        break;
+      default:
+        unexpectedKind(item);
     }
   }
-  if (contacts.length > 0) yield { index: ++index, contacts };
+  if (contacts.length > 0) yield { kind: 'batch', index: ++index, contacts };
 }

@@ -3,7 +3,8 @@ import { joinNotes } from './normalise-phone.js';
 import type { KnownContact, RekeyedRow, StateBackend } from '../state/index.js';
 import { payloadHash } from '../state/index.js';
 import {
-  isRecalled,
+  unexpectedKind,
+  type AllFields,
   type Recalled,
   type Contact,
   type Rejected,
@@ -13,7 +14,8 @@ import {
 import { resolveAhead } from './chunks-ahead.js';
 
 /** A valid contact that still has to go to Sakari, with the hash the state store will remember. */
-export interface PendingContact extends Contact {
+export interface PendingContact extends Omit<Contact, 'kind'> {
+  kind: 'pending';
   payloadHash: string;
   /** What the state store knew of this number before the run. */
   known?: KnownContact;
@@ -54,23 +56,31 @@ export async function* checkState(
     size: LOOKUP_CHUNK,
     ahead: LOOKUP_AHEAD,
     resolve: (chunk) => resolveChunk(chunk as Contact[], options),
+    // Contacts go to the store in chunks; the other rows are settled already.
     pass: (item) => {
-      if (isRecalled(item)) {
-        // Recognised by its fingerprint: the payload Sakari has is this row's (see recall.ts).
-        const { recalled } = item;
-        return settledOutcome(
-          {
-            ref: item.ref,
-            raw: item.raw,
-            mobileInput: item.mobileInput,
-            e164: recalled.e164,
-            note: recalled.note,
-          },
-          recalled,
-          options.resumeChain,
-        );
+      switch (item.kind) {
+        case 'contact':
+          return undefined;
+        case 'rejected':
+          return item;
+        case 'recalled': {
+          // Recognised by its fingerprint: the payload Sakari has is this row's (see recall.ts).
+          const { recalled } = item;
+          return settledOutcome(
+            {
+              ref: item.ref,
+              raw: item.raw,
+              mobileInput: item.mobileInput,
+              e164: recalled.e164,
+              note: recalled.note,
+            },
+            recalled,
+            options.resumeChain,
+          );
+        }
+        default:
+          return unexpectedKind(item);
       }
-      return 'payload' in item ? undefined : item;
     },
   });
 }
@@ -82,7 +92,7 @@ async function resolveChunk(
   const { store } = options;
   if (!store) {
     // No state: every row is sent and nothing is remembered, so there is no hash to compute.
-    return chunk.map((contact) => Object.assign(contact, { payloadHash: '' }));
+    return chunk.map((contact) => pending(contact, '', undefined));
   }
   const known = await store.lookup(
     options.account,
@@ -98,11 +108,27 @@ async function resolveChunk(
         rekeyed.push({ e164: contact.payload.mobile, payloadHash: hash, rowHash, note });
       return settledOutcome(settledRow(contact), previous, options.resumeChain);
     }
-    // Extended in place: one object per row through the whole pipeline.
-    return Object.assign(contact, { payloadHash: hash, known: previous });
+    return pending(contact, hash, previous);
   });
   if (rekeyed.length > 0 && options.rekeyStore) await options.rekeyStore.rekey(options.account, rekeyed);
   return resolved;
+}
+
+/** The contact to send, with the payload hash to remember and what the store knew of its number. */
+function pending(contact: Contact, hash: string, known: KnownContact | undefined): PendingContact {
+  const item: AllFields<PendingContact> = {
+    kind: 'pending',
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    payload: contact.payload,
+    consent: contact.consent,
+    note: contact.note,
+    rowHash: contact.rowHash,
+    payloadHash: hash,
+    known,
+  };
+  return item;
 }
 
 /** What {@link settledOutcome} reports of a row. */
@@ -130,6 +156,7 @@ function settledOutcome(
   resumeChain: ReadonlySet<string>,
 ): RowOutcome {
   const base = {
+    kind: 'outcome' as const,
     ref: contact.ref,
     raw: contact.raw,
     mobileInput: contact.mobileInput,

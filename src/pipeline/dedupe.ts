@@ -2,7 +2,7 @@
  * Stage 5 of the pipeline: within one run, the first row with a given E.164 number is kept and
  * every later one becomes a {@link Rejected} `duplicate` row naming the kept line (CONTRACT §4).
  */
-import { isRecalled, type Recalled, type Contact, type Rejected } from '../types.js';
+import { unexpectedKind, type Recalled, type Contact, type Rejected } from '../types.js';
 
 /**
  * Stage: drops repeated numbers. A later row with the same E.164 as an earlier kept row becomes
@@ -18,9 +18,9 @@ export function dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGenerator
 export function dedupe(
   items: AsyncIterable<Contact | Rejected | Recalled>,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
-export async function* dedupe<R extends Recalled>(
-  items: AsyncIterable<Contact | Rejected | R>,
-): AsyncGenerator<Contact | Rejected | R> {
+export async function* dedupe(
+  items: AsyncIterable<Contact | Rejected | Recalled>,
+): AsyncGenerator<Contact | Rejected | Recalled> {
   const seen = new E164Index();
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
@@ -34,17 +34,26 @@ export async function* dedupe<R extends Recalled>(
     return fileId;
   };
   for await (const item of items) {
-    if ('status' in item) {
-      // A row the source itself blocks (SMS opt-out) claims its number like a kept row, so a later
-      // row with the same number is a duplicate of it and is not sent either.
-      if (item.status === 'blocked' && item.mobileE164 !== undefined)
-        seen.claim(e164Key(item.mobileE164), fileOf(item.ref.file), item.ref.line);
-      yield item;
-      continue;
+    let mobile: string;
+    switch (item.kind) {
+      case 'rejected':
+        // A row the source itself blocks (SMS opt-out) claims its number like a kept row, so a later
+        // row with the same number is a duplicate of it and is not sent either.
+        if (item.status === 'blocked' && item.mobileE164 !== undefined)
+          seen.claim(e164Key(item.mobileE164), fileOf(item.ref.file), item.ref.line);
+        yield item;
+        continue;
+      case 'recalled':
+        // A recalled row claims its number as the contact it was recognised as.
+        mobile = item.recalled.e164;
+        break;
+      case 'contact':
+        mobile = item.payload.mobile;
+        break;
+      default:
+        return unexpectedKind(item);
     }
     const { file, line } = item.ref;
-    // A recalled row claims its number as the contact it was recognised as.
-    const mobile = isRecalled(item) ? item.recalled.e164 : item.payload.mobile;
     const slot = seen.claim(e164Key(mobile), fileOf(file), line);
     if (slot === undefined) {
       yield item;
@@ -52,6 +61,7 @@ export async function* dedupe<R extends Recalled>(
     }
     const keptFile = files[slot.file] as string;
     yield {
+      kind: 'rejected',
       ref: item.ref,
       raw: item.raw,
       mobileInput: item.mobileInput,

@@ -9,7 +9,7 @@
  * Cost per row matters (the pipeline's throughput target): the column plan is computed once per
  * header layout and reused while the records keep the same keys, which is every row of a CSV.
  */
-import type { Draft, SourceRow } from '../types.js';
+import type { AllFields, Draft, SourceRow } from '../types.js';
 import {
   classifyHeader,
   rankPhoneLabel,
@@ -331,7 +331,9 @@ class RowMapper {
   map(row: SourceRow): Draft {
     const raw = row.raw;
     const plan = this.planFor(raw);
-    const draft: Draft = {
+    // Every field named at once: every draft has one object shape.
+    const draft: AllFields<Draft> = {
+      kind: 'draft',
       ref: row.ref,
       raw,
       mobileInput: '',
@@ -342,6 +344,11 @@ class RowMapper {
       tags: [],
       attributes: {},
       error: row.error,
+      mobileColumn: undefined,
+      mobileNumeric: undefined,
+      consent: undefined,
+      note: undefined,
+      rowHash: undefined,
     };
     const { headers, actions } = plan;
     const chosen = this.chosen;
@@ -592,7 +599,7 @@ function countDigits(text: string): number {
 }
 
 /** Sets an attribute; a column literally named `__proto__` is kept as data, not taken as the prototype. */
-function setAttribute(attributes: Record<string, string>, name: string, text: string): void {
+export function setAttribute(attributes: Record<string, string>, name: string, text: string): void {
   if (name === '__proto__')
     Object.defineProperty(attributes, name, {
       value: text,

@@ -8,7 +8,8 @@
  */
 import { availableParallelism } from 'node:os';
 import {
-  isRecalled,
+  unexpectedKind,
+  type AllFields,
   type Recalled,
   type Contact,
   type Draft,
@@ -68,10 +69,10 @@ export function normalisePhones(
   drafts: AsyncIterable<Draft | Recalled>,
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
-export async function* normalisePhones<R extends Recalled>(
-  drafts: AsyncIterable<Draft | R>,
+export async function* normalisePhones(
+  drafts: AsyncIterable<Draft | Recalled>,
   options: NormalisePhonesOptions,
-): AsyncGenerator<Contact | Rejected | R> {
+): AsyncGenerator<Contact | Rejected | Recalled> {
   const phoneOptions: PhoneOptions = {
     defaultCountry: options.defaultCountry,
     requireMobile: options.requireMobile,
@@ -83,20 +84,20 @@ export async function* normalisePhones<R extends Recalled>(
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new RangeError(`chunkSize: expected a whole number ≥ 1, got ${chunkSize}`);
   if (workers === 0) {
-    for await (const draft of drafts) yield isRecalled(draft) ? draft : normaliseDraft(draft, phoneOptions);
+    for await (const item of drafts) yield normaliseItem(item, phoneOptions);
     return;
   }
 
   let pool: PhoneWorkerPool | undefined;
-  let scheduler: PhoneChunkScheduler<Array<Draft | R>> | undefined;
-  let chunk: Array<Draft | R> = [];
+  let scheduler: PhoneChunkScheduler<Array<Draft | Recalled>> | undefined;
+  let chunk: Array<Draft | Recalled> = [];
   try {
     for await (const draft of drafts) {
       chunk.push(draft);
       if (chunk.length < chunkSize) continue;
       if (scheduler === undefined) {
         pool = new PhoneWorkerPool(workers, phoneOptions);
-        scheduler = new PhoneChunkScheduler<Array<Draft | R>>(pool, phoneOptions);
+        scheduler = new PhoneChunkScheduler<Array<Draft | Recalled>>(pool, phoneOptions);
       }
       addChunk(scheduler, chunk);
       chunk = [];
@@ -106,7 +107,7 @@ export async function* normalisePhones<R extends Recalled>(
     }
     if (scheduler === undefined) {
       // The whole input fitted in one chunk: not worth starting a thread.
-      for (const draft of chunk) yield isRecalled(draft) ? draft : normaliseDraft(draft, phoneOptions);
+      for (const item of chunk) yield normaliseItem(item, phoneOptions);
       return;
     }
     if (chunk.length > 0) addChunk(scheduler, chunk);
@@ -120,14 +121,22 @@ export async function* normalisePhones<R extends Recalled>(
 }
 
 /** A chunk's items in order, with the parsed numbers in the slots of the drafts that had one to parse. */
-function* settleChunk<R extends Recalled>(
-  items: ReadonlyArray<Draft | R>,
+function* settleChunk(
+  items: ReadonlyArray<Draft | Recalled>,
   results: PhoneBatch,
-): Generator<Contact | Rejected | R> {
+): Generator<Contact | Rejected | Recalled> {
   for (let index = 0, slot = 0; index < items.length; index++) {
-    const done = items[index] as Draft | R;
-    if (isRecalled(done)) yield done;
-    else yield done.error ? rejectDraft(done, done.error) : fromBatch(done, results, slot++);
+    const item = items[index] as Draft | Recalled;
+    switch (item.kind) {
+      case 'recalled':
+        yield item;
+        break;
+      case 'draft':
+        yield item.error ? rejectDraft(item, item.error) : fromBatch(item, results, slot++);
+        break;
+      default:
+        unexpectedKind(item);
+    }
   }
 }
 
@@ -135,15 +144,15 @@ function* settleChunk<R extends Recalled>(
  * Hands a chunk to the scheduler; drafts already in error have no number to parse, and recalled
  * rows have theirs from the state store.
  */
-function addChunk<R extends Recalled>(
-  scheduler: PhoneChunkScheduler<Array<Draft | R>>,
-  drafts: Array<Draft | R>,
+function addChunk(
+  scheduler: PhoneChunkScheduler<Array<Draft | Recalled>>,
+  drafts: Array<Draft | Recalled>,
 ): void {
   const inputs: string[] = [];
   const countries: string[] = [];
   const numeric: number[] = [];
   for (const draft of drafts) {
-    if (isRecalled(draft) || draft.error) continue;
+    if (draft.kind !== 'draft' || draft.error) continue;
     if (draft.mobileNumeric) numeric.push(inputs.length);
     inputs.push(draft.mobileInput);
     countries.push(draft.country ?? '');
@@ -157,6 +166,18 @@ function fromBatch(draft: Draft, batch: PhoneBatch, slot: number): Contact | Rej
   const error = batch.errors.get(slot);
   if (!error) throw new Error(`phone worker returned no result for row ${slot} of a chunk`);
   return rejectDraft(draft, error);
+}
+
+/** One item on the calling thread: a draft is parsed, a recalled row has its number already. */
+function normaliseItem(item: Draft | Recalled, options: PhoneOptions): Contact | Rejected | Recalled {
+  switch (item.kind) {
+    case 'recalled':
+      return item;
+    case 'draft':
+      return normaliseDraft(item, options);
+    default:
+      return unexpectedKind(item);
+  }
 }
 
 function normaliseDraft(draft: Draft, options: PhoneOptions): Contact | Rejected {
@@ -178,7 +199,8 @@ function toContact(
   country: string | undefined,
   note: string | undefined,
 ): Contact {
-  const contact: Contact = {
+  const contact: AllFields<Contact> = {
+    kind: 'contact',
     ref: draft.ref,
     raw: draft.raw,
     mobileInput: draft.mobileInput,
@@ -191,18 +213,24 @@ function toContact(
       tags: draft.tags,
       attributes: draft.attributes,
     },
+    consent: draft.consent,
+    note: joinNotes(draft.note, note),
+    rowHash: draft.rowHash,
   };
-  if (draft.consent !== undefined) contact.consent = draft.consent;
-  if (draft.rowHash !== undefined) contact.rowHash = draft.rowHash;
-  const message = joinNotes(draft.note, note);
-  if (message !== undefined) contact.note = message;
   return contact;
 }
 
 /** A rejected row's message also says which column its number came from. */
 function rejectDraft(draft: Draft, error: RowError): Rejected {
   const noted = draft.note === undefined ? error : { ...error, message: `${error.message} (${draft.note})` };
-  return { ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, status: 'invalid', error: noted };
+  return {
+    kind: 'rejected',
+    ref: draft.ref,
+    raw: draft.raw,
+    mobileInput: draft.mobileInput,
+    status: 'invalid',
+    error: noted,
+  };
 }
 
 /** Notes of one row, in the order they happened, as one message. */

@@ -16,7 +16,7 @@ import type { StateBackend } from '../state/index.js';
 import { digest, FIELD_END, ITEM_END, KEY_VALUE, optional, token } from '../state/payload-hash.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
-import type { Draft, Recalled } from '../types.js';
+import type { AllFields, Draft, Recalled } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { resolveAhead } from './chunks-ahead.js';
 
@@ -109,9 +109,9 @@ const RECALL_CHUNK = 500;
 const RECALL_AHEAD = 4;
 
 /**
- * Stage (between `mapFields` and `normalisePhones`): every row without a problem gets its
- * fingerprint (`draft.rowHash`, recorded with the contact once Sakari acknowledges it); a row
- * whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
+ * Stage (between `mapFields` and `normalisePhones`): every row without a problem comes out as a new
+ * draft carrying its fingerprint (`rowHash`, recorded with the contact once Sakari acknowledges
+ * it); a row whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
  */
 export async function* recallRows(
   drafts: AsyncIterable<Draft>,
@@ -125,11 +125,37 @@ export async function* recallRows(
   yield* resolveAhead(drafts, {
     size: RECALL_CHUNK,
     ahead: RECALL_AHEAD,
-    resolve: (chunk) => {
-      for (const draft of chunk) if (draft.error === undefined) draft.rowHash = rowHash(draft, options.key);
-      return resolveChunk(chunk, store, options);
-    },
+    resolve: (chunk) =>
+      resolveChunk(
+        chunk.map((draft) => fingerprinted(draft, options.key)),
+        store,
+        options,
+      ),
   });
+}
+
+/** The draft with its fingerprint; a draft in error has none (it is never recorded). */
+function fingerprinted(draft: Draft, key: string): Draft {
+  if (draft.error !== undefined) return draft;
+  const hashed: AllFields<Draft> = {
+    kind: 'draft',
+    ref: draft.ref,
+    raw: draft.raw,
+    mobileInput: draft.mobileInput,
+    country: draft.country,
+    firstName: draft.firstName,
+    lastName: draft.lastName,
+    email: draft.email,
+    tags: draft.tags,
+    attributes: draft.attributes,
+    error: undefined,
+    mobileColumn: draft.mobileColumn,
+    mobileNumeric: draft.mobileNumeric,
+    consent: draft.consent,
+    note: draft.note,
+    rowHash: rowHash(draft, key),
+  };
+  return hashed;
 }
 
 async function resolveChunk(
@@ -144,10 +170,10 @@ async function resolveChunk(
   const known = await store.recall(options.account, hashes);
   if (known.size === 0) return chunk;
   const { stats } = options;
-  return chunk.map((draft) => {
+  return chunk.map((draft): Draft | Recalled => {
     const recalled = draft.rowHash === undefined ? undefined : known.get(draft.rowHash);
     if (recalled === undefined) return draft;
     if (stats) stats.recalled++;
-    return { ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
+    return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
   });
 }

@@ -12,7 +12,7 @@ import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js'
 import type { ClientEvent } from '../sakari/events.js';
 import { openSession, type Connection } from '../session.js';
 import type { StateBackend } from '../state/index.js';
-import type { ApiStats, Recalled, Rejected, RowOutcome } from '../types.js';
+import { unexpectedKind, type ApiStats, type Recalled, type Rejected, type RowOutcome } from '../types.js';
 import { batchContacts, type Batch } from './batch.js';
 import { sourceContacts, type SourceChain } from './chain.js';
 import { checkState } from './check-state.js';
@@ -323,7 +323,7 @@ class ImportPipeline {
     let settledSinceDrain = 0;
     try {
       for await (const item of batchContacts(fresh, settings.batchSize)) {
-        if ('contacts' in item) {
+        if (item.kind === 'batch') {
           this.announce(hooks, item.contacts.length);
           const task = send(item).finally(() => inFlight.delete(task));
           inFlight.add(task);
@@ -332,7 +332,7 @@ class ImportPipeline {
           // And no further than the report files can take (a dry run settles rows faster than a disk writes).
           await report.drain();
         } else {
-          const outcome = isRejected(item) ? rejectedOutcome(item) : item;
+          const outcome = settledOutcome(item);
           this.preflight.observeOutcome(outcome);
           report.record(outcome);
           if (++settledSinceDrain >= DRAIN_EVERY_ROWS) {
@@ -373,6 +373,7 @@ class ImportPipeline {
   private settleAborted(batch: Batch): void {
     for (const contact of batch.contacts) {
       this.report.record({
+        kind: 'outcome',
         ref: contact.ref,
         raw: contact.raw,
         mobileInput: contact.mobileInput,
@@ -388,12 +389,21 @@ class ImportPipeline {
   }
 }
 
-function isRejected(item: Rejected | RowOutcome): item is Rejected {
-  return 'error' in item && item.error !== undefined;
+/** The report line of a row settled before any batch: rejected on the way, or already an outcome. */
+function settledOutcome(item: Rejected | RowOutcome): RowOutcome {
+  switch (item.kind) {
+    case 'outcome':
+      return item;
+    case 'rejected':
+      return rejectedOutcome(item);
+    default:
+      return unexpectedKind(item);
+  }
 }
 
 function rejectedOutcome(rejected: Rejected): RowOutcome {
   return {
+    kind: 'outcome',
     ref: rejected.ref,
     raw: rejected.raw,
     mobileInput: rejected.mobileInput,

@@ -94,6 +94,7 @@ async function recordAcknowledged(
 
 function outcomeOf(contact: PendingContact, result: ContactOutcome): RowOutcome {
   return {
+    kind: 'outcome',
     ref: contact.ref,
     raw: contact.raw,
     mobileInput: contact.mobileInput,
@@ -107,6 +108,7 @@ function outcomeOf(contact: PendingContact, result: ContactOutcome): RowOutcome 
 
 function dryRunOutcome(contact: PendingContact): RowOutcome {
   return {
+    kind: 'outcome',
     ref: contact.ref,
     raw: contact.raw,
     mobileInput: contact.mobileInput,

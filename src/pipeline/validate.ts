@@ -5,7 +5,8 @@
  * control characters; SMS consent from the source ({@link checkConsent}). {@link Rejected} rows
  * pass through untouched.
  */
-import { isRecalled, type Recalled, type Contact, type ContactPayload, type Rejected } from '../types.js';
+import { unexpectedKind, type AllFields, type Recalled, type Contact, type Rejected } from '../types.js';
+import { setAttribute } from './map-fields.js';
 
 /**
  * A pragmatic email check: one `@`, a non-empty local part, a domain of at least two non-empty
@@ -60,8 +61,8 @@ export function cleanAttributeValue(value: string): string {
 }
 
 /**
- * Stage: validates each contact. The payload is cleaned in place (the objects come fresh from
- * `normalisePhones` and belong to this run): names per {@link cleanName}, email per
+ * Stage: validates each contact. A contact whose payload needed cleaning comes out as a new
+ * contact with a new payload (its input is left as it was): names per {@link cleanName}, email per
  * {@link cleanEmail}, tags and attribute values per {@link cleanAttributeValue} (values left
  * empty are dropped, so a blank cell never blanks a field in Sakari). A malformed email turns
  * the row into a {@link Rejected} `invalid` row with `EMAIL_INVALID` on field `email`.
@@ -74,17 +75,23 @@ export function validateContacts(
   items: AsyncIterable<Contact | Rejected | Recalled>,
   options?: ValidateOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
-export async function* validateContacts<R extends Recalled>(
-  items: AsyncIterable<Contact | Rejected | R>,
+export async function* validateContacts(
+  items: AsyncIterable<Contact | Rejected | Recalled>,
   options: ValidateOptions = {},
-): AsyncGenerator<Contact | Rejected | R> {
+): AsyncGenerator<Contact | Rejected | Recalled> {
   for await (const item of items) {
-    // A recalled row was valid under the same options when Sakari acknowledged it.
-    if ('status' in item || isRecalled(item)) {
-      yield item;
-      continue;
+    switch (item.kind) {
+      case 'contact':
+        yield checkConsent(item, options) ?? validateContact(item);
+        break;
+      // A recalled row was valid under the same options when Sakari acknowledged it.
+      case 'rejected':
+      case 'recalled':
+        yield item;
+        break;
+      default:
+        unexpectedKind(item);
     }
-    yield checkConsent(item, options) ?? validateContact(item);
   }
 }
 
@@ -113,6 +120,7 @@ function checkConsent(contact: Contact, options: ValidateOptions): Rejected | un
 
 function blocked(contact: Contact, code: 'SOURCE_OPTED_OUT' | 'NO_SMS_CONSENT', message: string): Rejected {
   return {
+    kind: 'rejected',
     ref: contact.ref,
     raw: contact.raw,
     mobileInput: contact.mobileInput,
@@ -128,6 +136,7 @@ function validateContact(contact: Contact): Contact | Rejected {
   if (email === false) {
     const shown = (payload.email ?? '').trim();
     return {
+      kind: 'rejected',
       ref: contact.ref,
       raw: contact.raw,
       mobileInput: contact.mobileInput,
@@ -140,12 +149,38 @@ function validateContact(contact: Contact): Contact | Rejected {
       },
     };
   }
-  payload.email = email;
-  payload.firstName = cleanName(payload.firstName);
-  payload.lastName = cleanName(payload.lastName);
-  if (payload.tags.length > 0) payload.tags = cleanTags(payload.tags);
-  cleanAttributes(payload);
-  return contact;
+  const firstName = cleanName(payload.firstName);
+  const lastName = cleanName(payload.lastName);
+  const tags = payload.tags.length > 0 ? cleanTags(payload.tags) : payload.tags;
+  const attributes = cleanAttributes(payload.attributes);
+  if (
+    email === payload.email &&
+    firstName === payload.firstName &&
+    lastName === payload.lastName &&
+    tags === payload.tags &&
+    attributes === payload.attributes
+  )
+    return contact;
+  // A new contact of the same shape as `toContact`'s (normalise-phone.ts), fields in the same order.
+  const cleaned: AllFields<Contact> = {
+    kind: 'contact',
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    payload: {
+      mobile: payload.mobile,
+      country: payload.country,
+      firstName,
+      lastName,
+      email,
+      tags,
+      attributes,
+    },
+    consent: contact.consent,
+    note: contact.note,
+    rowHash: contact.rowHash,
+  };
+  return cleaned;
 }
 
 function cleanTags(tags: string[]): string[] {
@@ -162,13 +197,21 @@ function cleanTags(tags: string[]): string[] {
   return clean ?? tags;
 }
 
-function cleanAttributes(payload: ContactPayload): void {
-  const attributes = payload.attributes;
+/** The attributes cleaned per {@link cleanAttributeValue}, in their order: the same object when all were clean. */
+function cleanAttributes(attributes: Record<string, string>): Record<string, string> {
+  let clean: Record<string, string> | undefined;
   for (const name in attributes) {
     const value = attributes[name] as string;
     const cleaned = cleanAttributeValue(value);
-    if (cleaned === value) continue;
-    if (cleaned === '') delete attributes[name];
-    else attributes[name] = cleaned;
+    if (clean === undefined) {
+      if (cleaned === value) continue;
+      clean = {};
+      for (const earlier in attributes) {
+        if (earlier === name) break;
+        setAttribute(clean, earlier, attributes[earlier] as string);
+      }
+    }
+    if (cleaned !== '') setAttribute(clean, name, cleaned);
   }
+  return clean ?? attributes;
 }

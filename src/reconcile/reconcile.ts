@@ -15,7 +15,7 @@ import { SourceError, type SourceInfo } from '../read/index.js';
 import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import type { ClientEventListener } from '../sakari/events.js';
 import { openSession, type Connection, type RunSession } from '../session.js';
-import type { ApiStats, Contact, Rejected } from '../types.js';
+import { unexpectedKind, type ApiStats, type Contact, type Rejected } from '../types.js';
 import { compareContact } from './compare.js';
 import { RemoteIndex } from './remote-index.js';
 import { FIX_FILE, ReconcileReport } from './report.js';
@@ -251,10 +251,15 @@ class Reconciliation {
       let chunk: Contact[] = [];
       for await (const item of this.sourceContacts()) {
         report.counts.source++;
-        if ('status' in item) {
-          // A row the source opted out of SMS is never sent: like an invalid row, it is not compared.
-          report.counts[item.status === 'blocked' ? 'invalid' : item.status]++;
-          continue;
+        switch (item.kind) {
+          case 'rejected':
+            // A row the source opted out of SMS is never sent: like an invalid row, it is not compared.
+            report.counts[item.status === 'blocked' ? 'invalid' : item.status]++;
+            continue;
+          case 'contact':
+            break;
+          default:
+            unexpectedKind(item);
         }
         report.counts.valid++;
         chunk.push(item);

@@ -208,6 +208,7 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
 
 describe('the fingerprint', () => {
   const draft: Draft = {
+    kind: 'draft',
     ref: { file: 'a.csv', line: 2, seq: 0 },
     raw: {},
     mobileInput: '07400 123401',

@@ -9,13 +9,14 @@ function row(seq: number): PendingContact | RowOutcome {
   // One row in 100 changed (to send); the others settled as unchanged.
   return seq % 100 === 0
     ? {
+        kind: 'pending',
         ref,
         raw: {},
         mobileInput: mobileE164,
         payload: { mobile: mobileE164, tags: [], attributes: {} },
         payloadHash: 'h',
       }
-    : { ref, raw: {}, mobileInput: mobileE164, mobileE164, status: 'unchanged' };
+    : { kind: 'outcome', ref, raw: {}, mobileInput: mobileE164, mobileE164, status: 'unchanged' };
 }
 
 async function* rows(count: number): AsyncGenerator<PendingContact | RowOutcome> {
@@ -27,7 +28,7 @@ describe('batchContacts', () => {
     const batches: Batch[] = [];
     let settled = 0;
     for await (const item of batchContacts(rows(50_000), 1000, 10_000)) {
-      if ('contacts' in item) batches.push(item);
+      if (item.kind === 'batch') batches.push(item);
       else settled++;
     }
     expect(settled).toBe(49_500);
@@ -46,7 +47,7 @@ describe('batchContacts', () => {
     }
     const sizes: number[] = [];
     for await (const item of batchContacts(dense(), 1000, 10_000_000))
-      if ('contacts' in item) sizes.push(item.contacts.length);
+      if (item.kind === 'batch') sizes.push(item.contacts.length);
     expect(sizes).toEqual([1000, 1000, 500]);
   });
 });

@@ -15,6 +15,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 let seq = 0;
 function contact(file: string, line: number, mobile: string): Contact {
   return {
+    kind: 'contact',
     ref: { file, line, seq: seq++ },
     raw: { line },
     mobileInput: mobile,
@@ -33,6 +34,7 @@ describe('dedupe', () => {
     const out = await collect(dedupe(from(rows)));
     expect(out.slice(0, 2)).toEqual(rows.slice(0, 2));
     expect(out[2]).toEqual({
+      kind: 'rejected',
       ref: rows[2]?.ref,
       raw: rows[2]?.raw,
       mobileInput: '+447400123456',
@@ -53,7 +55,7 @@ describe('dedupe', () => {
         ]),
       ),
     );
-    expect(out.map((item) => ('status' in item ? item.error.message : 'kept'))).toEqual([
+    expect(out.map((item) => (item.kind === 'rejected' ? item.error.message : 'kept'))).toEqual([
       'kept',
       'duplicate of line 12 in a.csv',
       'duplicate of line 12 in a.csv',
@@ -62,6 +64,7 @@ describe('dedupe', () => {
 
   test('rejected rows pass through and do not claim their number', async () => {
     const rejected: Rejected = {
+      kind: 'rejected',
       ref: { file: 'a.csv', line: 2, seq: 0 },
       raw: {},
       mobileInput: '07400 123456',

@@ -91,6 +91,7 @@ describe('mapFields', () => {
     };
     const draft = await mapOne(raw);
     expect(draft).toEqual({
+      kind: 'draft',
       ref: { file: 'in.csv', line: 2, seq: 0 },
       raw,
       mobileInput: '07400 123456',

@@ -228,6 +228,7 @@ function draft(line: number, mobileInput: string, country?: string, extra: Parti
     tags: [],
     attributes: {},
     ...extra,
+    kind: 'draft',
   };
 }
 
@@ -267,6 +268,7 @@ function expectedFor(drafts: Draft[], options: PhoneOptions): Array<Contact | Re
   return drafts.map((item): Contact | Rejected => {
     if (item.error)
       return {
+        kind: 'rejected',
         ref: item.ref,
         raw: item.raw,
         mobileInput: item.mobileInput,
@@ -276,6 +278,7 @@ function expectedFor(drafts: Draft[], options: PhoneOptions): Array<Contact | Re
     const result = normalisePhone(item.mobileInput, item.country, options);
     if (!result.ok)
       return {
+        kind: 'rejected',
         ref: item.ref,
         raw: item.raw,
         mobileInput: item.mobileInput,
@@ -283,6 +286,7 @@ function expectedFor(drafts: Draft[], options: PhoneOptions): Array<Contact | Re
         error: result.error,
       };
     return {
+      kind: 'contact',
       ref: item.ref,
       raw: item.raw,
       mobileInput: item.mobileInput,
@@ -314,6 +318,7 @@ describe('normalisePhones stage', () => {
     const out = await collect(normalisePhones(from(drafts), { workers: 0 }));
     expect(out).toEqual([
       {
+        kind: 'contact',
         ref: drafts[0]?.ref,
         raw: drafts[0]?.raw,
         mobileInput: '07400 123456',

@@ -50,7 +50,7 @@ async function one(raw: Record<string, unknown>, options: RowOptions = {}, numer
 }
 
 function contact(item: Contact | Rejected): Contact {
-  if ('status' in item) throw new Error(`rejected: ${item.error.code} ${item.error.message}`);
+  if (item.kind === 'rejected') throw new Error(`rejected: ${item.error.code} ${item.error.message}`);
   return item;
 }
 

@@ -34,8 +34,10 @@ afterEach(async () => {
 
 function batchOf(mobiles: string[]): Batch {
   return {
+    kind: 'batch',
     index: 1,
     contacts: mobiles.map((mobile, seq) => ({
+      kind: 'pending',
       ref: { file: 'f.csv', line: seq + 2, seq },
       raw: { mobile },
       mobileInput: mobile,

@@ -14,6 +14,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 function contact(line: number, payload: Partial<ContactPayload> = {}): Contact {
   return {
+    kind: 'contact',
     ref: { file: 'in.csv', line, seq: line - 2 },
     raw: {},
     mobileInput: '07400 123456',
@@ -108,10 +109,39 @@ describe('validateContacts', () => {
     );
   });
 
+  test('a cleaned contact is a new item; its input is left as it was, attributes keep their order', async () => {
+    const attributes = JSON.parse(
+      '{"Plan":"gold","Blank":" \\u0007 ","__proto__":" x ","Notes":"n"}',
+    ) as Record<string, string>;
+    const source = contact(2, { email: ' Ada@Example.com', tags: [' vip'], attributes });
+    const before = structuredClone(source);
+    const [out] = await collect(validateContacts(from([source])));
+    expect(source).toEqual(before);
+    expect(out).not.toBe(source);
+    expect(out).toMatchObject({ kind: 'contact', ref: source.ref });
+    if (out?.kind !== 'contact') throw new Error('expected a contact');
+    expect(out.payload).toMatchObject({ email: 'ada@example.com', tags: ['vip'] });
+    expect(Object.keys(out.payload.attributes)).toEqual(['Plan', '__proto__', 'Notes']);
+    expect(out.payload.attributes['__proto__']).toBe('x');
+    expect(Object.getPrototypeOf(out.payload.attributes)).toBe(Object.prototype);
+  });
+
+  test('a contact with nothing to clean passes as it came', async () => {
+    const source = contact(2, {
+      email: 'ada@example.com',
+      firstName: 'Ada',
+      tags: ['vip'],
+      attributes: { Plan: 'gold' },
+    });
+    const [out] = await collect(validateContacts(from([source])));
+    expect(out).toBe(source);
+  });
+
   test('a malformed email rejects the row, naming field and value', async () => {
     const source = contact(5, { email: ' Ada@Example ' });
     const [out] = await collect(validateContacts(from([source])));
     expect(out).toEqual({
+      kind: 'rejected',
       ref: source.ref,
       raw: source.raw,
       mobileInput: '07400 123456',
@@ -127,6 +157,7 @@ describe('validateContacts', () => {
 
   test('no email is fine; rejected rows pass through untouched', async () => {
     const rejected: Rejected = {
+      kind: 'rejected',
       ref: { file: 'in.csv', line: 3, seq: 1 },
       raw: {},
       mobileInput: 'x',

@@ -13,6 +13,7 @@ import type { RowOutcome } from '../../src/types.js';
 
 function failed(seq: number, code: string | undefined): RowOutcome {
   return {
+    kind: 'outcome',
     ref: { file: 'f.csv', line: seq + 2, seq },
     raw: {},
     status: 'failed',

@@ -43,6 +43,7 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
 
 function rejected(seq: number, code: string, message: string, mobileInput = '0770 090'): RowOutcome {
   return {
+    kind: 'outcome',
     ref: { file: 'contacts.csv', line: seq + 2, seq },
     raw: {},
     status: 'invalid',

@@ -56,6 +56,7 @@ function outcome(seq: number, status: RowStatus = 'created', extra: Partial<RowO
       ? { code: status === 'blocked' ? 'CONT-010' : 'PHONE_INVALID', message: `problem ${seq}` }
       : {}),
     ...extra,
+    kind: 'outcome',
   };
 }
 
