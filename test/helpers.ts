@@ -1,8 +1,10 @@
 /** Helpers shared by the tests: temp dirs, spawning the real CLI, reading report files. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import ts from 'typescript';
 
 // Spawning the CLI: one module for the tests and the chaos suite.
 export {
@@ -47,4 +49,32 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
         throw new Error(`stderr line is not JSON: ${line}`);
       }
     });
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Child processes and plain-node runs cannot load TypeScript. This compiles (transpile only, as
+ * `isolatedModules` allows) every file of `src/` into a temp dir, from the current sources, so a
+ * test never runs a stale build and never misses a file a module came to import. Packages resolve
+ * through a symlink to the project's node_modules.
+ */
+export async function compileSources(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const compilerOptions: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    isolatedModules: true,
+  };
+  const names = await readdir(path.join(ROOT, 'src'), { recursive: true });
+  for (const file of names.filter((name) => name.endsWith('.ts'))) {
+    const source = await readFile(path.join(ROOT, 'src', file), 'utf8');
+    const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: file });
+    const target = path.join(dir, file.replace(/\.ts$/, '.js'));
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, outputText);
+  }
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

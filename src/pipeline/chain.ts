@@ -6,12 +6,13 @@
 import type { ImportSettings } from '../config.js';
 import { openSource, type SourceInfo } from '../read/index.js';
 import type { Contact, Recalled, Rejected, SourceRow } from '../types.js';
-import { dedupe } from './dedupe.js';
-import { mapFields, type MapOptions, type MappingStats } from './map-fields.js';
-import { normalisePhones } from './normalise-phone.js';
-import { guardPhoneColumns } from './phone-columns.js';
-import { recallRows, type RecallOptions } from './recall.js';
-import { validateContacts } from './validate.js';
+import { flatten, type Chunks } from '../chunks.js';
+import { dedupeChunks } from './dedupe.js';
+import { mapFieldChunks, type MapOptions, type MappingStats } from './map-fields.js';
+import { normalisePhoneChunks } from './normalise-phone.js';
+import { guardPhoneColumnChunks } from './phone-columns.js';
+import { recallChunks, type RecallOptions } from './recall.js';
+import { validateChunks } from './validate.js';
 
 /** The settings the chain reads. */
 export type ChainSettings = Pick<
@@ -46,6 +47,8 @@ export interface SourceChain<R = never> {
    * recall, also the rows the state store recognised.
    */
   contacts: AsyncGenerator<Contact | Rejected | R>;
+  /** The same rows a chunk at a time, in order (see `chunks.ts`). Iterate this or `contacts`, not both. */
+  chunks: Chunks<Contact | Rejected | R>;
   /** One entry per source opened so far, in source order. */
   sources: readonly SourceInfo[];
   /** Rows read so far, over every source. */
@@ -77,7 +80,7 @@ export function sourceContacts(
   };
 
   /** Every source in turn, as one stream of rows numbered continuously. */
-  async function* readAll(): AsyncGenerator<SourceRow> {
+  async function* readAll(): AsyncGenerator<SourceRow[]> {
     for (const sourcePath of settings.sources) {
       const opened = await openSource(sourcePath, {
         format: settings.format,
@@ -89,26 +92,36 @@ export function sourceContacts(
       const info = opened.info;
       sources.push(info);
       observer.onSource?.(info);
-      const rows = guardPhoneColumns(
-        opened.rows,
+      const chunks = guardPhoneColumnChunks(
+        opened.chunks,
         { path: info.path, headers: () => info.headers },
         mapOptions,
       );
-      for await (const row of rows) {
-        rowsRead++;
-        observer.onRow?.(row);
-        yield row;
+      const { onRow } = observer;
+      for await (const chunk of chunks) {
+        rowsRead += chunk.length;
+        if (onRow) for (const row of chunk) onRow(row);
+        yield chunk;
       }
     }
   }
 
-  const mapped = mapFields(readAll(), mapOptions);
-  const drafts = recall ? recallRows(mapped, recall) : mapped;
-  const phones = normalisePhones(drafts, {
+  const mapped = mapFieldChunks(readAll(), mapOptions);
+  const drafts = recall ? recallChunks(mapped, recall) : mapped;
+  const phones = normalisePhoneChunks(drafts, {
     defaultCountry: settings.defaultCountry,
     requireMobile: settings.requireMobile,
     workers: settings.workers,
   });
-  const valid = validateContacts(phones, { requireSmsConsent: settings.requireSmsConsent });
-  return { contacts: dedupe(valid), sources, rowsRead: () => rowsRead };
+  const valid = validateChunks(phones, { requireSmsConsent: settings.requireSmsConsent });
+  const chunks = dedupeChunks(valid);
+  let contacts: AsyncGenerator<Contact | Rejected | Recalled> | undefined;
+  return {
+    chunks,
+    get contacts() {
+      return (contacts ??= flatten(chunks));
+    },
+    sources,
+    rowsRead: () => rowsRead,
+  };
 }

@@ -11,7 +11,7 @@ import {
   type RowOutcome,
   type SourceRef,
 } from '../types.js';
-import { resolveAhead } from './chunks-ahead.js';
+import { perRow, resolveAhead, type Chunks } from '../chunks.js';
 
 /** A valid contact that still has to go to Sakari, with the hash the state store will remember. */
 export interface PendingContact extends Omit<Contact, 'kind'> {
@@ -35,11 +35,6 @@ export interface CheckStateOptions {
   rekeyStore?: StateBackend | null;
 }
 
-/**
- * Rows ask the state store only in chunks: one look-up per chunk keeps the SQLite cost per row
- * to a fraction of a microsecond instead of a round trip each.
- */
-const LOOKUP_CHUNK = 500;
 /** Look-ups in flight: the store answers while the main thread reads on. */
 const LOOKUP_AHEAD = 4;
 
@@ -47,45 +42,65 @@ const LOOKUP_AHEAD = 4;
  * The incremental-sync stage. A valid row whose payload hash equals what Sakari last acknowledged
  * becomes `unchanged` and is not sent; rows a resumed run already delivered keep the outcome they
  * really had; numbers Sakari refused as opted out are not sent again while their payload is the same.
+ * The store is asked once per chunk (the state stores cut large chunks further).
  */
-export async function* checkState(
+export function checkState(
   items: AsyncIterable<Contact | Rejected | Recalled>,
   options: CheckStateOptions,
 ): AsyncGenerator<PendingContact | Rejected | RowOutcome> {
-  yield* resolveAhead<Contact | Rejected | Recalled, PendingContact | Rejected | RowOutcome>(items, {
-    size: LOOKUP_CHUNK,
-    ahead: LOOKUP_AHEAD,
-    resolve: (chunk) => resolveChunk(chunk as Contact[], options),
-    // Contacts go to the store in chunks; the other rows are settled already.
-    pass: (item) => {
-      switch (item.kind) {
-        case 'contact':
-          return undefined;
-        case 'rejected':
-          return item;
-        case 'recalled': {
-          // Recognised by its fingerprint: the payload Sakari has is this row's (see recall.ts).
-          const { recalled } = item;
-          return settledOutcome(
-            {
-              ref: item.ref,
-              raw: item.raw,
-              mobileInput: item.mobileInput,
-              e164: recalled.e164,
-              note: recalled.note,
-            },
-            recalled,
-            options.resumeChain,
-          );
-        }
-        default:
-          return unexpectedKind(item);
-      }
-    },
-  });
+  return perRow((chunks) => checkStateChunks(chunks, options), items);
 }
 
-async function resolveChunk(
+/** {@link checkState}, a chunk at a time (see `chunks.ts`). */
+export function checkStateChunks(
+  items: Chunks<Contact | Rejected | Recalled>,
+  options: CheckStateOptions,
+): AsyncGenerator<Array<PendingContact | Rejected | RowOutcome>> {
+  return resolveAhead(items, LOOKUP_AHEAD, (chunk) => resolveChunk(chunk, options));
+}
+
+/** A chunk's rows in order: contacts checked against the store, the others settled already. */
+function resolveChunk(
+  chunk: Array<Contact | Rejected | Recalled>,
+  options: CheckStateOptions,
+): Promise<Array<PendingContact | Rejected | RowOutcome>> | Array<PendingContact | Rejected | RowOutcome> {
+  const contacts: Contact[] = [];
+  for (const item of chunk) if (item.kind === 'contact') contacts.push(item);
+  const merge = (checked: Array<PendingContact | RowOutcome>): Array<PendingContact | Rejected | RowOutcome> => {
+    let next = 0;
+    return chunk.map((item) =>
+      item.kind === 'contact' ? (checked[next++] as PendingContact | RowOutcome) : settle(item, options),
+    );
+  };
+  return contacts.length === 0 ? merge([]) : checkContacts(contacts, options).then(merge);
+}
+
+/** A row that needs no look-up: rejected on the way, or recognised by its fingerprint. */
+function settle(item: Rejected | Recalled, options: CheckStateOptions): Rejected | RowOutcome {
+  switch (item.kind) {
+    case 'rejected':
+      return item;
+    case 'recalled': {
+      // Recognised by its fingerprint: the payload Sakari has is this row's (see recall.ts).
+      const { recalled } = item;
+      return settledOutcome(
+        {
+          ref: item.ref,
+          raw: item.raw,
+          mobileInput: item.mobileInput,
+          e164: recalled.e164,
+          note: recalled.note,
+        },
+        recalled,
+        options.resumeChain,
+      );
+    }
+    default:
+      return unexpectedKind(item);
+  }
+}
+
+async function checkContacts(
   chunk: Contact[],
   options: CheckStateOptions,
 ): Promise<Array<PendingContact | RowOutcome>> {
@@ -155,33 +170,35 @@ function settledOutcome(
   previous: KnownContact,
   resumeChain: ReadonlySet<string>,
 ): RowOutcome {
-  const base = {
-    kind: 'outcome' as const,
-    ref: contact.ref,
-    raw: contact.raw,
-    mobileInput: contact.mobileInput,
-    mobileE164: contact.e164,
-    contactId: previous.contactId,
+  // One object per row, built once (this runs for every row a re-run recognises).
+  const outcome = (status: RowOutcome['status'], code: string | undefined, message: string | undefined): RowOutcome => {
+    const made: AllFields<RowOutcome> = {
+      kind: 'outcome',
+      ref: contact.ref,
+      raw: contact.raw,
+      mobileInput: contact.mobileInput,
+      mobileE164: contact.e164,
+      contactId: previous.contactId,
+      status,
+      code,
+      message,
+    };
+    return made;
   };
   if (previous.status === 'blocked') {
-    return {
-      ...base,
-      status: 'blocked',
-      code: BLOCKED_API_CODE,
-      message:
-        'opted out: Sakari refused this number before (requested no further communication); not sent again',
-    };
+    return outcome(
+      'blocked',
+      BLOCKED_API_CODE,
+      'opted out: Sakari refused this number before (requested no further communication); not sent again',
+    );
   }
   if (resumeChain.has(previous.runId)) {
     // Delivered by the interrupted attempt this run resumes: report what really happened to it.
-    return {
-      ...base,
-      status: previous.status,
-      message: joinNotes(`delivered before the interruption (run ${previous.runId})`, contact.note),
-    };
+    return outcome(
+      previous.status,
+      undefined,
+      joinNotes(`delivered before the interruption (run ${previous.runId})`, contact.note),
+    );
   }
-  const note = contact.note;
-  return note === undefined
-    ? { ...base, status: 'unchanged' }
-    : { ...base, status: 'unchanged', message: note };
+  return outcome('unchanged', undefined, contact.note);
 }

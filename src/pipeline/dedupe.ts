@@ -3,6 +3,7 @@
  * every later one becomes a {@link Rejected} `duplicate` row naming the kept line (CONTRACT §4).
  */
 import { unexpectedKind, type Recalled, type Contact, type Rejected } from '../types.js';
+import { mapChunks, perRow, type Chunks } from '../chunks.js';
 
 /**
  * Stage: drops repeated numbers. A later row with the same E.164 as an earlier kept row becomes
@@ -18,9 +19,16 @@ export function dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGenerator
 export function dedupe(
   items: AsyncIterable<Contact | Rejected | Recalled>,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
-export async function* dedupe(
+export function dedupe(
   items: AsyncIterable<Contact | Rejected | Recalled>,
 ): AsyncGenerator<Contact | Rejected | Recalled> {
+  return perRow(dedupeChunks, items);
+}
+
+/** {@link dedupe}, a chunk at a time (see `chunks.ts`). */
+export function dedupeChunks(
+  items: Chunks<Contact | Rejected | Recalled>,
+): AsyncGenerator<Array<Contact | Rejected | Recalled>> {
   const seen = new E164Index();
   const files: string[] = [];
   const fileIndex = new Map<string, number>();
@@ -33,7 +41,7 @@ export async function* dedupe(
     }
     return fileId;
   };
-  for await (const item of items) {
+  return mapChunks(items, (item): Contact | Rejected | Recalled => {
     let mobile: string;
     switch (item.kind) {
       case 'rejected':
@@ -41,8 +49,7 @@ export async function* dedupe(
         // row with the same number is a duplicate of it and is not sent either.
         if (item.status === 'blocked' && item.mobileE164 !== undefined)
           seen.claim(e164Key(item.mobileE164), fileOf(item.ref.file), item.ref.line);
-        yield item;
-        continue;
+        return item;
       case 'recalled':
         // A recalled row claims its number as the contact it was recognised as.
         mobile = item.recalled.e164;
@@ -55,12 +62,9 @@ export async function* dedupe(
     }
     const { file, line } = item.ref;
     const slot = seen.claim(e164Key(mobile), fileOf(file), line);
-    if (slot === undefined) {
-      yield item;
-      continue;
-    }
+    if (slot === undefined) return item;
     const keptFile = files[slot.file] as string;
-    yield {
+    return {
       kind: 'rejected',
       ref: item.ref,
       raw: item.raw,
@@ -76,7 +80,7 @@ export async function* dedupe(
             : `duplicate of line ${slot.line} in ${keptFile}`,
       },
     };
-  }
+  });
 }
 
 /**

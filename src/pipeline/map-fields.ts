@@ -10,6 +10,7 @@
  * header layout and reused while the records keep the same keys, which is every row of a CSV.
  */
 import type { AllFields, Draft, SourceRow } from '../types.js';
+import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import {
   classifyHeader,
   rankPhoneLabel,
@@ -301,9 +302,14 @@ export function consentColumnsOf(headers: string[], options: MapOptions): string
  * - SMS consent columns set `Draft.consent` and stay attributes.
  * - A reader error on the record is carried on as `Draft.error`; later stages reject the row.
  */
-export async function* mapFields(rows: AsyncIterable<SourceRow>, options: MapOptions): AsyncGenerator<Draft> {
+export function mapFields(rows: AsyncIterable<SourceRow>, options: MapOptions): AsyncGenerator<Draft> {
+  return perRow((chunks) => mapFieldChunks(chunks, options), rows);
+}
+
+/** {@link mapFields}, a chunk at a time (see `chunks.ts`). */
+export function mapFieldChunks(rows: Chunks<SourceRow>, options: MapOptions): AsyncGenerator<Draft[]> {
   const mapper = new RowMapper(options);
-  for await (const row of rows) yield mapper.map(row);
+  return mapChunks(rows, (row) => mapper.map(row));
 }
 
 /** Nothing chosen for this column in the current row. */

@@ -18,6 +18,7 @@ import {
 } from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
 import { PhoneChunkScheduler, PhoneWorkerPool } from './phone-pool.js';
+import { perRow, type Chunks } from '../chunks.js';
 
 export { normalisePhone, type PhoneOptions, type PhoneResult } from './phone-parse.js';
 export { resolveCountry, type ResolvedCountry } from './phone-country.js';
@@ -69,10 +70,18 @@ export function normalisePhones(
   drafts: AsyncIterable<Draft | Recalled>,
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
-export async function* normalisePhones(
+export function normalisePhones(
   drafts: AsyncIterable<Draft | Recalled>,
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled> {
+  return perRow((chunks) => normalisePhoneChunks(chunks, options), drafts);
+}
+
+/** {@link normalisePhones}, a chunk at a time (see `chunks.ts`). */
+export async function* normalisePhoneChunks(
+  drafts: Chunks<Draft | Recalled>,
+  options: NormalisePhonesOptions,
+): AsyncGenerator<Array<Contact | Rejected | Recalled>> {
   const phoneOptions: PhoneOptions = {
     defaultCountry: options.defaultCountry,
     requireMobile: options.requireMobile,
@@ -84,36 +93,40 @@ export async function* normalisePhones(
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new RangeError(`chunkSize: expected a whole number ≥ 1, got ${chunkSize}`);
   if (workers === 0) {
-    for await (const item of drafts) yield normaliseItem(item, phoneOptions);
+    for await (const chunk of drafts) yield chunk.map((item) => normaliseItem(item, phoneOptions));
     return;
   }
 
   let pool: PhoneWorkerPool | undefined;
   let scheduler: PhoneChunkScheduler<Array<Draft | Recalled>> | undefined;
+  // Rows are parsed in chunks of `chunkSize` rows (the reader's chunks are gathered or cut).
   let chunk: Array<Draft | Recalled> = [];
   try {
-    for await (const draft of drafts) {
-      chunk.push(draft);
-      if (chunk.length < chunkSize) continue;
-      if (scheduler === undefined) {
-        pool = new PhoneWorkerPool(workers, phoneOptions);
-        scheduler = new PhoneChunkScheduler<Array<Draft | Recalled>>(pool, phoneOptions);
+    for await (const incoming of drafts) {
+      for (const draft of incoming) {
+        chunk.push(draft);
+        if (chunk.length < chunkSize) continue;
+        if (scheduler === undefined) {
+          pool = new PhoneWorkerPool(workers, phoneOptions);
+          scheduler = new PhoneChunkScheduler<Array<Draft | Recalled>>(pool, phoneOptions);
+        }
+        addChunk(scheduler, chunk);
+        chunk = [];
       }
-      addChunk(scheduler, chunk);
-      chunk = [];
-      if (scheduler.length < scheduler.capacity) continue;
-      const { items, results } = await scheduler.takeOldest();
-      yield* settleChunk(items, results);
+      while (scheduler !== undefined && scheduler.length >= scheduler.capacity) {
+        const { items, results } = await scheduler.takeOldest();
+        yield settleChunk(items, results);
+      }
     }
     if (scheduler === undefined) {
       // The whole input fitted in one chunk: not worth starting a thread.
-      for (const item of chunk) yield normaliseItem(item, phoneOptions);
+      if (chunk.length > 0) yield chunk.map((item) => normaliseItem(item, phoneOptions));
       return;
     }
     if (chunk.length > 0) addChunk(scheduler, chunk);
     while (scheduler.length > 0) {
       const { items, results } = await scheduler.takeOldest();
-      yield* settleChunk(items, results);
+      yield settleChunk(items, results);
     }
   } finally {
     await pool?.close();
@@ -121,23 +134,25 @@ export async function* normalisePhones(
 }
 
 /** A chunk's items in order, with the parsed numbers in the slots of the drafts that had one to parse. */
-function* settleChunk(
+function settleChunk(
   items: ReadonlyArray<Draft | Recalled>,
   results: PhoneBatch,
-): Generator<Contact | Rejected | Recalled> {
+): Array<Contact | Rejected | Recalled> {
+  const settled: Array<Contact | Rejected | Recalled> = [];
   for (let index = 0, slot = 0; index < items.length; index++) {
     const item = items[index] as Draft | Recalled;
     switch (item.kind) {
       case 'recalled':
-        yield item;
+        settled.push(item);
         break;
       case 'draft':
-        yield item.error ? rejectDraft(item, item.error) : fromBatch(item, results, slot++);
+        settled.push(item.error ? rejectDraft(item, item.error) : fromBatch(item, results, slot++));
         break;
       default:
         unexpectedKind(item);
     }
   }
+  return settled;
 }
 
 /**

@@ -5,6 +5,7 @@
  * `--phone-columns` and `--mapping` to copy.
  */
 import type { SourceRow } from '../types.js';
+import { perRow, type Chunks } from '../chunks.js';
 import { phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
 
 /** Rows of a source looked at to find the columns whose values look like phone numbers. */
@@ -78,11 +79,20 @@ export function suggestPhoneColumns(headers: readonly string[], rows: readonly S
  * @param headers the source's header row once known (`undefined` for JSON records, not checked)
  * @throws NoPhoneColumnError before yielding any row when there is none
  */
-export async function* guardPhoneColumns(
+export function guardPhoneColumns(
   rows: AsyncIterable<SourceRow>,
   source: { path: string; headers: () => string[] | undefined },
   options: MapOptions,
 ): AsyncGenerator<SourceRow> {
+  return perRow((chunks) => guardPhoneColumnChunks(chunks, source, options), rows);
+}
+
+/** {@link guardPhoneColumns}, a chunk at a time (see `chunks.ts`). */
+export async function* guardPhoneColumnChunks(
+  rows: Chunks<SourceRow>,
+  source: { path: string; headers: () => string[] | undefined },
+  options: MapOptions,
+): AsyncGenerator<SourceRow[]> {
   const sample: SourceRow[] = [];
   let checked = false;
   const check = (): void => {
@@ -90,20 +100,20 @@ export async function* guardPhoneColumns(
     const headers = source.headers();
     if (headers === undefined || headers.length === 0) return;
     if (phoneColumnsOf(headers, options).length > 0) return;
-    throw new NoPhoneColumnError(source.path, headers, suggestPhoneColumns(headers, sample));
+    throw new NoPhoneColumnError(source.path, headers, suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)));
   };
-  for await (const row of rows) {
+  for await (const chunk of rows) {
     if (checked) {
-      yield row;
+      yield chunk;
       continue;
     }
-    sample.push(row);
+    sample.push(...chunk);
     if (sample.length < PHONE_GUARD_SAMPLE_ROWS) continue;
     check();
-    yield* sample;
+    yield sample.splice(0);
   }
   if (!checked) {
     check();
-    yield* sample;
+    if (sample.length > 0) yield sample;
   }
 }

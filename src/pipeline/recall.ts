@@ -18,7 +18,7 @@ import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
 import type { AllFields, Draft, Recalled } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
-import { resolveAhead } from './chunks-ahead.js';
+import { perRow, resolveAhead, type Chunks } from '../chunks.js';
 
 /**
  * Version of the fingerprint's form and of what it includes. Bump it when the canonical form, or
@@ -103,8 +103,6 @@ export interface RecallStats {
   recalled: number;
 }
 
-/** Rows per state look-up. */
-const RECALL_CHUNK = 500;
 /** Look-ups in flight: the store answers while the main thread reads on. */
 const RECALL_AHEAD = 4;
 
@@ -113,30 +111,25 @@ const RECALL_AHEAD = 4;
  * draft carrying its fingerprint (`rowHash`, recorded with the contact once Sakari acknowledges
  * it); a row whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
  */
-export async function* recallRows(
+export function recallRows(
   drafts: AsyncIterable<Draft>,
   options: RecallOptions,
 ): AsyncGenerator<Draft | Recalled> {
-  const { store } = options;
-  if (!store) {
-    yield* drafts;
-    return;
-  }
-  yield* resolveAhead(drafts, {
-    size: RECALL_CHUNK,
-    ahead: RECALL_AHEAD,
-    resolve: (chunk) =>
-      resolveChunk(
-        chunk.map((draft) => fingerprinted(draft, options.key)),
-        store,
-        options,
-      ),
-  });
+  return perRow((chunks) => recallChunks(chunks, options), drafts);
 }
 
-/** The draft with its fingerprint; a draft in error has none (it is never recorded). */
-function fingerprinted(draft: Draft, key: string): Draft {
-  if (draft.error !== undefined) return draft;
+/** {@link recallRows}, a chunk at a time (see `chunks.ts`). */
+export function recallChunks(
+  drafts: Chunks<Draft>,
+  options: RecallOptions,
+): AsyncIterable<Array<Draft | Recalled>> {
+  const { store } = options;
+  if (!store) return drafts;
+  return resolveAhead(drafts, RECALL_AHEAD, (chunk) => resolveChunk(chunk, store, options));
+}
+
+/** The draft with its fingerprint. */
+function fingerprinted(draft: Draft, hash: string): Draft {
   const hashed: AllFields<Draft> = {
     kind: 'draft',
     ref: draft.ref,
@@ -153,26 +146,36 @@ function fingerprinted(draft: Draft, key: string): Draft {
     mobileNumeric: draft.mobileNumeric,
     consent: draft.consent,
     note: draft.note,
-    rowHash: rowHash(draft, key),
+    rowHash: hash,
   };
   return hashed;
 }
 
+/**
+ * A chunk's rows in order: recognised rows as {@link Recalled}, the others as drafts with their
+ * fingerprint. A draft in error has none (it is never recorded) and is passed on as it is.
+ */
 async function resolveChunk(
   chunk: Draft[],
   store: StateBackend,
   options: RecallOptions,
 ): Promise<Array<Draft | Recalled>> {
-  if (options.full) return chunk;
+  // One fingerprint per row ('' for a row in error), so that a recalled row needs no new draft.
   const hashes: string[] = [];
-  for (const draft of chunk) if (draft.rowHash !== undefined) hashes.push(draft.rowHash);
-  if (hashes.length === 0) return chunk;
-  const known = await store.recall(options.account, hashes);
-  if (known.size === 0) return chunk;
+  const asked: string[] = [];
+  for (const draft of chunk) {
+    const hash = draft.error === undefined ? rowHash(draft, options.key) : '';
+    hashes.push(hash);
+    if (hash !== '') asked.push(hash);
+  }
+  const known =
+    options.full || asked.length === 0 ? undefined : await store.recall(options.account, asked);
   const { stats } = options;
-  return chunk.map((draft): Draft | Recalled => {
-    const recalled = draft.rowHash === undefined ? undefined : known.get(draft.rowHash);
-    if (recalled === undefined) return draft;
+  return chunk.map((draft, index): Draft | Recalled => {
+    const hash = hashes[index] as string;
+    if (hash === '') return draft;
+    const recalled = known?.get(hash);
+    if (recalled === undefined) return fingerprinted(draft, hash);
     if (stats) stats.recalled++;
     return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
   });

@@ -13,9 +13,9 @@ import type { ClientEvent } from '../sakari/events.js';
 import { openSession, type Connection } from '../session.js';
 import type { StateBackend } from '../state/index.js';
 import { unexpectedKind, type ApiStats, type Recalled, type Rejected, type RowOutcome } from '../types.js';
-import { batchContacts, type Batch } from './batch.js';
+import { batchChunks, type Batch } from './batch.js';
 import { sourceContacts, type SourceChain } from './chain.js';
-import { checkState } from './check-state.js';
+import { checkStateChunks } from './check-state.js';
 import { emptyMappingStats } from './map-fields.js';
 import { joinNotes } from './normalise-phone.js';
 import { PreflightCollector, type PreflightInfo } from './preflight.js';
@@ -296,7 +296,7 @@ class ImportPipeline {
     }, PROGRESS_INTERVAL_MS);
     timer.unref();
 
-    const fresh = checkState(this.chain.contacts, {
+    const fresh = checkStateChunks(this.chain.chunks, {
       store: settings.dryRun ? store : this.upsert.store,
       account: settings.account,
       full: settings.full,
@@ -322,25 +322,27 @@ class ImportPipeline {
       });
     let settledSinceDrain = 0;
     try {
-      for await (const item of batchContacts(fresh, settings.batchSize)) {
-        if (item.kind === 'batch') {
-          this.announce(hooks, item.contacts.length);
-          const task = send(item).finally(() => inFlight.delete(task));
-          inFlight.add(task);
-          // Read no further ahead than the batches that can be in flight: bounded memory.
-          while (inFlight.size >= settings.concurrency && error === undefined) await Promise.race(inFlight);
-          // And no further than the report files can take (a dry run settles rows faster than a disk writes).
-          await report.drain();
-        } else {
-          const outcome = settledOutcome(item);
-          this.preflight.observeOutcome(outcome);
-          report.record(outcome);
-          if (++settledSinceDrain >= DRAIN_EVERY_ROWS) {
-            settledSinceDrain = 0;
+      chunks: for await (const chunk of batchChunks(fresh, settings.batchSize)) {
+        for (const item of chunk) {
+          if (item.kind === 'batch') {
+            this.announce(hooks, item.contacts.length);
+            const task = send(item).finally(() => inFlight.delete(task));
+            inFlight.add(task);
+            // Read no further ahead than the batches that can be in flight: bounded memory.
+            while (inFlight.size >= settings.concurrency && error === undefined) await Promise.race(inFlight);
+            // And no further than the report files can take (a dry run settles rows faster than a disk writes).
             await report.drain();
+          } else {
+            const outcome = settledOutcome(item);
+            this.preflight.observeOutcome(outcome);
+            report.record(outcome);
+            if (++settledSinceDrain >= DRAIN_EVERY_ROWS) {
+              settledSinceDrain = 0;
+              await report.drain();
+            }
           }
+          if (error !== undefined || hooks.signal?.aborted) break chunks;
         }
-        if (error !== undefined || hooks.signal?.aborted) break;
       }
       await Promise.all(inFlight);
       this.announce(hooks, 0);

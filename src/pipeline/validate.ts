@@ -7,6 +7,7 @@
  */
 import { unexpectedKind, type AllFields, type Recalled, type Contact, type Rejected } from '../types.js';
 import { setAttribute } from './map-fields.js';
+import { mapChunks, perRow, type Chunks } from '../chunks.js';
 
 /**
  * A pragmatic email check: one `@`, a non-empty local part, a domain of at least two non-empty
@@ -75,24 +76,30 @@ export function validateContacts(
   items: AsyncIterable<Contact | Rejected | Recalled>,
   options?: ValidateOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
-export async function* validateContacts(
+export function validateContacts(
   items: AsyncIterable<Contact | Rejected | Recalled>,
   options: ValidateOptions = {},
 ): AsyncGenerator<Contact | Rejected | Recalled> {
-  for await (const item of items) {
+  return perRow((chunks) => validateChunks(chunks, options), items);
+}
+
+/** {@link validateContacts}, a chunk at a time (see `chunks.ts`). */
+export function validateChunks(
+  items: Chunks<Contact | Rejected | Recalled>,
+  options: ValidateOptions = {},
+): AsyncGenerator<Array<Contact | Rejected | Recalled>> {
+  return mapChunks(items, (item): Contact | Rejected | Recalled => {
     switch (item.kind) {
       case 'contact':
-        yield checkConsent(item, options) ?? validateContact(item);
-        break;
+        return checkConsent(item, options) ?? validateContact(item);
       // A recalled row was valid under the same options when Sakari acknowledged it.
       case 'rejected':
       case 'recalled':
-        yield item;
-        break;
+        return item;
       default:
-        unexpectedKind(item);
+        return unexpectedKind(item);
     }
-  }
+  });
 }
 
 /** Options of {@link validateContacts}. */

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 import type { SourceRow } from '../types.js';
+import { flatten } from '../chunks.js';
 import { decodeText, gunzipBytes, hashBytes, PeekableChunks, readFailure } from './byte-stream.js';
 import type { ReaderContext } from './context.js';
 import { readCsv } from './csv.js';
@@ -118,7 +119,7 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
   const csvDelimiter = delimiter ?? (sourceExtension(path) === '.tsv' ? '\t' : undefined);
 
   let started = false;
-  async function* readRows(): AsyncGenerator<SourceRow> {
+  async function* readChunks(): AsyncGenerator<SourceRow[]> {
     started = true;
     try {
       if (deferred !== undefined) throw deferred;
@@ -128,21 +129,22 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
           ? readXlsx(bytes, context, options.sheet)
           : readText(decodeText(bytes, encoding, path, info), info.format, context, csvDelimiter);
       // The readers hand over a batch per chunk read: one async step per chunk, not per row.
-      for await (const batch of batches) {
-        for (const row of batch) yield row;
-      }
+      for await (const batch of batches) if (batch.length > 0) yield batch;
     } finally {
       await bytes.close().catch(() => undefined);
     }
   }
-  const rows = readRows();
+  const chunks = readChunks();
+  const rows = flatten(chunks);
   // A generator that never started does not run its `finally`: release the file here instead.
-  const returnRows = rows.return.bind(rows);
-  rows.return = async (value) => {
-    if (!started) await bytes.close().catch(() => undefined);
-    return returnRows(value);
-  };
-  return { info, rows };
+  for (const generator of [chunks, rows] as Array<AsyncGenerator<unknown>>) {
+    const returnEarly = generator.return.bind(generator);
+    generator.return = async (value) => {
+      if (!started) await bytes.close().catch(() => undefined);
+      return returnEarly(value);
+    };
+  }
+  return { info, rows, chunks };
 }
 
 /** The reader of a text format. */

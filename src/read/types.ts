@@ -87,4 +87,9 @@ export interface OpenedSource {
    * file without reading it. Throws {@link SourceError} for a source that cannot be read on.
    */
   rows: AsyncGenerator<SourceRow>;
+  /**
+   * The same records a chunk at a time, as the reader makes them (one chunk per block of text
+   * read). Iterate either `rows` or `chunks`, not both; `rows.return()` releases the file either way.
+   */
+  chunks: AsyncGenerator<SourceRow[]>;
 }

@@ -3,12 +3,10 @@
  * for child processes, and worker processes speaking JSON lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { compileSources } from '../helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WORKER_SCRIPT = path.join(ROOT, 'test', 'limit', 'fixtures', 'redis-worker.mjs');
@@ -99,37 +97,13 @@ export async function startRedisServer(options: { password?: string } = {}): Pro
 }
 
 /**
- * Child processes cannot run TypeScript. This compiles (transpile only, as `isolatedModules`
- * allows) the sources (the workers load the limiter and the Sakari client) into a temp dir, from the current
- * sources, so the workers never run a stale build. Packages resolve through a symlink to the
- * project's node_modules.
+ * The sources compiled to JavaScript for the worker processes (they load the limiter and the Sakari
+ * client): see {@link compileSources}.
  *
  * @returns the directory holding `limit/index.js` and `sakari/index.js`, and its cleanup.
  */
-export async function compileForWorkers(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sakari-limit-workers-'));
-  const compilerOptions: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    isolatedModules: true,
-  };
-  // Every source file, so that whatever the limiter and the client import is there.
-  const files = await tsFiles();
-  for (const file of files) {
-    const source = await readFile(path.join(ROOT, 'src', file), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: file });
-    const target = path.join(dir, file.replace(/\.ts$/, '.js'));
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, outputText);
-  }
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
-}
-
-async function tsFiles(): Promise<string[]> {
-  const names = await readdir(path.join(ROOT, 'src'), { recursive: true });
-  return names.filter((name) => name.endsWith('.ts'));
+export function compileForWorkers(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  return compileSources('sakari-limit-workers-');
 }
 
 /** What `fixtures/redis-worker.mjs` is told to do. */

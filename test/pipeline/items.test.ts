@@ -152,15 +152,15 @@ describe('checkState and batchContacts', () => {
     );
 
     expect(inputs).toEqual(before);
-    // Rows already settled pass ahead of the contacts waiting for their chunk's look-up.
-    expect(out.map((item) => item.kind)).toEqual(['rejected', 'outcome', 'batch']);
-    expect(out[1]).toMatchObject({
+    // Rows come out in source order; the batch once it is full.
+    expect(out.map((item) => item.kind)).toEqual(['outcome', 'rejected', 'batch']);
+    expect(out[0]).toMatchObject({
       kind: 'outcome',
       status: 'unchanged',
       mobileE164: '+447400123401',
       contactId: 'c1',
     });
-    expect(out[0]).toBe(inputs[1]);
+    expect(out[1]).toBe(inputs[1]);
     const batch = out[2];
     if (batch?.kind !== 'batch') throw new Error('expected a batch');
     expect(batch.index).toBe(1);

@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
 import { normalisePhone, normalisePhones, type PhoneOptions } from '../../src/pipeline/normalise-phone.js';
 import { PhoneWorkerPool } from '../../src/pipeline/phone-pool.js';
 import { resolveCountry } from '../../src/pipeline/phone-country.js';
 import type { Contact, Draft, Rejected, RowCode } from '../../src/types.js';
+import { compileSources } from '../helpers.js';
 
 type Case = [
   input: string,
@@ -392,35 +390,17 @@ describe('normalisePhones stage', () => {
 });
 
 describe('compiled worker (as in dist/)', () => {
-  const root = path.resolve(fileURLToPath(import.meta.url), '../../..');
-  let dir: string | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
   afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await cleanup?.();
   });
 
   test('runs under plain node from .js files and matches inline results', async () => {
-    // Compile the stage and its worker the way tsc does for dist/, into a temp tree that
-    // resolves packages from the project's node_modules.
-    dir = await mkdtemp(path.join(os.tmpdir(), 'sakari-phone-'));
-    await symlink(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    await mkdir(path.join(dir, 'pipeline'));
-    const files = [
-      'types.ts',
-      'worker-entry.ts',
-      'codes.ts',
-      ...['normalise-phone', 'phone-country', 'phone-parse', 'phone-pool', 'phone-type', 'phone-worker'].map(
-        (name) => `pipeline/${name}.ts`,
-      ),
-    ];
-    for (const file of files) {
-      const source = await readFile(path.join(root, 'src', file), 'utf8');
-      const { outputText } = ts.transpileModule(source, {
-        fileName: file,
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      });
-      await writeFile(path.join(dir, file.replace(/\.ts$/, '.js')), outputText);
-    }
-    await writeFile(path.join(dir, 'package.json'), '{"type":"module"}');
+    // Compile the sources the way tsc does for dist/, into a temp tree that resolves packages
+    // from the project's node_modules.
+    const compiled = await compileSources('sakari-phone-');
+    cleanup = compiled.cleanup;
+    const { dir } = compiled;
     const drafts = mixedDrafts(300);
     await writeFile(path.join(dir, 'drafts.json'), JSON.stringify(drafts));
     await writeFile(
