@@ -5,6 +5,7 @@ import { StateStoreError } from './errors.js';
 import { PgRunLock } from './pg-lock.js';
 import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
 import {
+  LOOKUP_CHUNK,
   recalledContacts,
   toRunRecord,
   type AckedRow,
@@ -25,8 +26,6 @@ import {
  */
 const POOL_SIZE = 4;
 
-/** Numbers per look-up statement, as in the SQLite store. */
-const LOOKUP_CHUNK = 500;
 
 /** Keeps a resume chain finite even if the data were corrupted into a cycle. */
 const MAX_RESUME_CHAIN = 10_000;
