@@ -16,7 +16,10 @@ export type Chunks<T> = AsyncIterable<T[]>;
 export const ROWS_PER_CHUNK = 500;
 
 /** The items of `items`, gathered into chunks of at most `size` (the last may be smaller). */
-export async function* gather<T>(items: AsyncIterable<T>, size: number = ROWS_PER_CHUNK): AsyncGenerator<T[]> {
+export async function* gather<T>(
+  items: AsyncIterable<T>,
+  size: number = ROWS_PER_CHUNK,
+): AsyncGenerator<T[]> {
   let chunk: T[] = [];
   for await (const item of items) {
     chunk.push(item);
@@ -34,7 +37,10 @@ export async function* flatten<T>(chunks: Chunks<T>): AsyncGenerator<T> {
 }
 
 /** A chunked stage as a row-by-row one: rows are gathered into chunks, and the results handed out one by one. */
-export function perRow<T, U>(stage: (chunks: Chunks<T>) => AsyncIterable<U[]>, items: AsyncIterable<T>): AsyncGenerator<U> {
+export function perRow<T, U>(
+  stage: (chunks: Chunks<T>) => AsyncIterable<U[]>,
+  items: AsyncIterable<T>,
+): AsyncGenerator<U> {
   return flatten(stage(gather(items)));
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 
 import { flatten, gather, mapChunks, perRow, resolveAhead } from '../src/chunks.js';
 import { openSource } from '../src/read/index.js';
+import { collect } from './helpers.js';
 import { useTempDir } from './read/helpers.js';
 
 const tmp = useTempDir();
@@ -10,23 +11,19 @@ async function* count(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) yield i;
 }
 
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
-
 describe('chunks', () => {
   test('gather cuts at the size, keeps the rest as a last smaller chunk, and flatten undoes it', async () => {
-    const chunks = await all(gather(count(7), 3));
+    const chunks = await collect(gather(count(7), 3));
     expect(chunks).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
-    expect(await all(gather(count(0), 3))).toEqual([]);
-    expect(await all(flatten(gather(count(1234), 500)))).toEqual(Array.from({ length: 1234 }, (_, i) => i));
+    expect(await collect(gather(count(0), 3))).toEqual([]);
+    expect(await collect(flatten(gather(count(1234), 500)))).toEqual(
+      Array.from({ length: 1234 }, (_, i) => i),
+    );
   });
 
   test('perRow runs a chunked stage row by row, in order', async () => {
     const doubled = perRow((chunks) => mapChunks(chunks, (n: number) => n * 2), count(1001));
-    expect(await all(doubled)).toEqual(Array.from({ length: 1001 }, (_, i) => i * 2));
+    expect(await collect(doubled)).toEqual(Array.from({ length: 1001 }, (_, i) => i * 2));
   });
 
   test('resolveAhead keeps order when answers come back out of order, with at most `ahead` in flight', async () => {
@@ -40,7 +37,7 @@ describe('chunks', () => {
       inFlight--;
       return chunk.map((n) => -n);
     };
-    const out = await all(flatten(resolveAhead(gather(count(100), 10), 3, resolve)));
+    const out = await collect(flatten(resolveAhead(gather(count(100), 10), 3, resolve)));
     expect(out).toEqual(Array.from({ length: 100 }, (_, i) => -i));
     expect(most).toBe(3);
   });
@@ -68,10 +65,13 @@ describe('chunks', () => {
   });
 
   test("a source's chunks hold the same rows, at the same lines, as its rows", async () => {
-    const lines = ['name,phone', ...Array.from({ length: 3000 }, (_, i) => `Person ${i},+44 7400 ${String(100000 + i)}`)];
+    const lines = [
+      'name,phone',
+      ...Array.from({ length: 3000 }, (_, i) => `Person ${i},+44 7400 ${String(100000 + i)}`),
+    ];
     const file = await tmp.write('people.csv', `${lines.join('\n')}\n`);
-    const byRow = await all((await openSource(file)).rows);
-    const chunks = await all((await openSource(file)).chunks);
+    const byRow = await collect((await openSource(file)).rows);
+    const chunks = await collect((await openSource(file)).chunks);
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
     expect(chunks.flat()).toEqual(byRow);

@@ -78,3 +78,15 @@ export async function compileSources(prefix: string): Promise<{ dir: string; cle
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** The items as an async stream, as a stage gets them. */
+export async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield item;
+}
+
+/** Everything an async stream hands out, in order. */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

@@ -66,7 +66,9 @@ function resolveChunk(
 ): Promise<Array<PendingContact | Rejected | RowOutcome>> | Array<PendingContact | Rejected | RowOutcome> {
   const contacts: Contact[] = [];
   for (const item of chunk) if (item.kind === 'contact') contacts.push(item);
-  const merge = (checked: Array<PendingContact | RowOutcome>): Array<PendingContact | Rejected | RowOutcome> => {
+  const merge = (
+    checked: Array<PendingContact | RowOutcome>,
+  ): Array<PendingContact | Rejected | RowOutcome> => {
     let next = 0;
     return chunk.map((item) =>
       item.kind === 'contact' ? (checked[next++] as PendingContact | RowOutcome) : settle(item, options),
@@ -171,7 +173,11 @@ function settledOutcome(
   resumeChain: ReadonlySet<string>,
 ): RowOutcome {
   // One object per row, built once (this runs for every row a re-run recognises).
-  const outcome = (status: RowOutcome['status'], code: string | undefined, message: string | undefined): RowOutcome => {
+  const outcome = (
+    status: RowOutcome['status'],
+    code: string | undefined,
+    message: string | undefined,
+  ): RowOutcome => {
     const made: AllFields<RowOutcome> = {
       kind: 'outcome',
       ref: contact.ref,

@@ -100,7 +100,11 @@ export async function* guardPhoneColumnChunks(
     const headers = source.headers();
     if (headers === undefined || headers.length === 0) return;
     if (phoneColumnsOf(headers, options).length > 0) return;
-    throw new NoPhoneColumnError(source.path, headers, suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)));
+    throw new NoPhoneColumnError(
+      source.path,
+      headers,
+      suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)),
+    );
   };
   for await (const chunk of rows) {
     if (checked) {

@@ -168,8 +168,7 @@ async function resolveChunk(
     hashes.push(hash);
     if (hash !== '') asked.push(hash);
   }
-  const known =
-    options.full || asked.length === 0 ? undefined : await store.recall(options.account, asked);
+  const known = options.full || asked.length === 0 ? undefined : await store.recall(options.account, asked);
   const { stats } = options;
   return chunk.map((draft, index): Draft | Recalled => {
     const hash = hashes[index] as string;

@@ -26,7 +26,6 @@ import {
  */
 const POOL_SIZE = 4;
 
-
 /** Keeps a resume chain finite even if the data were corrupted into a cycle. */
 const MAX_RESUME_CHAIN = 10_000;
 

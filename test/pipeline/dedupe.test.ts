@@ -1,16 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { dedupe, E164Index, e164Key } from '../../src/pipeline/dedupe.js';
 import type { Contact, Rejected } from '../../src/types.js';
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
+import { from, collect } from '../helpers.js';
 
 let seq = 0;
 function contact(file: string, line: number, mobile: string): Contact {

@@ -8,7 +8,7 @@ import { checkState } from '../../src/pipeline/check-state.js';
 import { recallRows, rowHash } from '../../src/pipeline/recall.js';
 import { SqliteBackend, StateStore, payloadHash } from '../../src/state/index.js';
 import type { Contact, Draft, Rejected } from '../../src/types.js';
-import { tempDir } from '../helpers.js';
+import { collect, from, tempDir } from '../helpers.js';
 
 const KEY = 'test-key';
 let dir: string;
@@ -32,16 +32,6 @@ afterEach(async () => {
   store.close();
   await cleanup();
 });
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 function draft(line: number, mobileInput: string, extra: Partial<Draft> = {}): Draft {
   return {

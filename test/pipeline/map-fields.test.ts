@@ -10,10 +10,7 @@ import {
   type MapOptions,
 } from '../../src/pipeline/map-fields.js';
 import type { Draft, SourceRow } from '../../src/types.js';
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
-}
+import { from } from '../helpers.js';
 
 async function mapAll(raws: Array<Record<string, unknown>>, options: MapOptions = {}): Promise<Draft[]> {
   const rows: SourceRow[] = raws.map((raw, index) => ({

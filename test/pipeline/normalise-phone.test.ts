@@ -7,7 +7,7 @@ import { normalisePhone, normalisePhones, type PhoneOptions } from '../../src/pi
 import { PhoneWorkerPool } from '../../src/pipeline/phone-pool.js';
 import { resolveCountry } from '../../src/pipeline/phone-country.js';
 import type { Contact, Draft, Rejected, RowCode } from '../../src/types.js';
-import { compileSources } from '../helpers.js';
+import { collect, compileSources, from } from '../helpers.js';
 
 type Case = [
   input: string,
@@ -228,16 +228,6 @@ function draft(line: number, mobileInput: string, country?: string, extra: Parti
     ...extra,
     kind: 'draft',
   };
-}
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
 }
 
 /** A varied mix: valid numbers of several countries, invalid ones, drafts already in error. */

@@ -11,11 +11,7 @@ import { NoPhoneColumnError } from '../../src/pipeline/phone-columns.js';
 import { importContacts, RunAbortedError } from '../../src/pipeline/run.js';
 import { validateContacts, type ValidateOptions } from '../../src/pipeline/validate.js';
 import type { Contact, Rejected, SourceRow } from '../../src/types.js';
-import { tempDir } from '../helpers.js';
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
-}
+import { from, tempDir } from '../helpers.js';
 
 interface RowOptions extends MapOptions, ValidateOptions {
   defaultCountry?: string;

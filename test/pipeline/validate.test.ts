@@ -1,16 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { cleanAttributeValue, cleanEmail, cleanName, validateContacts } from '../../src/pipeline/validate.js';
 import type { Contact, ContactPayload, Rejected } from '../../src/types.js';
-
-async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
-  for (const item of items) yield item;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
+import { from, collect } from '../helpers.js';
 
 function contact(line: number, payload: Partial<ContactPayload> = {}): Contact {
   return {
