@@ -395,7 +395,8 @@ export type OptionKey = keyof OptionTable;
 /** The entries, typed as plain definitions, in table order. */
 export const OPTION_ENTRIES = Object.entries(OPTIONS) as Array<[OptionKey, OptionDef]>;
 
-type ValueOf<D> = D extends { type: 'boolean' }
+/** An option's value as its definition's type gives it (the job schema refines some, `src/job/schema.ts`). */
+export type ValueOf<D> = D extends { type: 'boolean' }
   ? boolean
   : D extends { type: 'number' }
     ? number

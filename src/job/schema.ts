@@ -4,7 +4,14 @@
  * two in sync, so editors can validate job files as they are written.
  */
 import { z } from 'zod';
-import { OPTION_ENTRIES, defaultText, type OptionDef, type OptionKey, type OptionTable } from '../options.js';
+import {
+  OPTION_ENTRIES,
+  defaultText,
+  type OptionDef,
+  type OptionKey,
+  type OptionTable,
+  type ValueOf,
+} from '../options.js';
 
 export { EnvReference } from '../options.js';
 
@@ -22,15 +29,7 @@ type JobKey<S> = {
 }[OptionKey];
 
 /** An option's value in a job file, as its schema gives it. */
-type JobValue<D> = D extends { job: { schema: () => infer S extends z.ZodType } }
-  ? z.infer<S>
-  : D extends { type: 'boolean' }
-    ? boolean
-    : D extends { type: 'number' }
-      ? number
-      : D extends { choices: ReadonlyArray<infer C> }
-        ? C
-        : string;
+type JobValue<D> = D extends { job: { schema: () => infer S extends z.ZodType } } ? z.infer<S> : ValueOf<D>;
 
 type JobShape<S> = { [K in JobKey<S>]: z.ZodOptional<z.ZodType<JobValue<OptionTable[K]>>> };
 
