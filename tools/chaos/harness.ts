@@ -194,7 +194,19 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
 
 function cliArgs(scenario: Scenario, source: string, apiUrl: string, dir: string): string[] {
-  const cli = { ...CLI_DEFAULTS, ...scenario.cli };
+  return importArgs(source, apiUrl, dir, { ...CLI_DEFAULTS, ...scenario.cli });
+}
+
+/**
+ * The `import` command every chaos run gives the CLI: the chaos account against `apiUrl`, its
+ * report and state folders under `dir`, phones parsed on the main thread (`--workers 0`).
+ */
+export function importArgs(
+  source: string,
+  apiUrl: string,
+  dir: string,
+  cli: { batchSize: number; rate: number; concurrency: number; timeoutMs?: number },
+): string[] {
   return [
     'import',
     source,

@@ -12,15 +12,9 @@ import { parse } from 'csv-parse/sync';
 import { seededRandom } from '../../src/sandbox/prng.js';
 import { checkInvariants, type Counts } from '../../src/report/counts.js';
 import { cliEnv, describeExit, reportPathOf, startCli, type CliOutcome } from '../cli-spawn.js';
-import {
-  CHAOS_ACCOUNT,
-  CHAOS_DEFAULT_COUNTRY,
-  contentOf,
-  differenceOf,
-  type ReferenceCache,
-} from './reference.js';
+import { CHAOS_ACCOUNT, contentOf, differenceOf, type ReferenceCache } from './reference.js';
 import { SandboxStack } from './sandbox-stack.js';
-import { CHAOS_CLIENT_ID } from './harness.js';
+import { CHAOS_CLIENT_ID, importArgs } from './harness.js';
 import { findSecrets } from './secrets.js';
 
 /** Defaults of the kill test: `--kills` overrides the number of runs. */
@@ -126,30 +120,7 @@ async function killRun(
   const kills: string[] = [];
   const outcomes: CliOutcome[] = [];
   try {
-    const args = [
-      'import',
-      reference.source,
-      '--api-url',
-      stack.url,
-      '--account',
-      CHAOS_ACCOUNT,
-      '--client-id',
-      CHAOS_CLIENT_ID,
-      '--default-country',
-      CHAOS_DEFAULT_COUNTRY,
-      '--batch-size',
-      String(KILL_DEFAULTS.batchSize),
-      '--concurrency',
-      String(KILL_DEFAULTS.concurrency),
-      '--rate',
-      String(KILL_DEFAULTS.rate),
-      '--report-dir',
-      path.join(dir, 'reports'),
-      '--state',
-      path.join(dir, 'state', 'state.db'),
-      '--workers',
-      '0',
-    ];
+    const args = importArgs(reference.source, stack.url, dir, KILL_DEFAULTS);
     const env = cliEnv({ SAKARI_CLIENT_SECRET: secret });
     const batches = Math.ceil(reference.contacts.size / KILL_DEFAULTS.batchSize);
     const plannedKills = random() < 0.5 ? 1 : 2;
