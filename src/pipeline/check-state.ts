@@ -172,27 +172,10 @@ function settledOutcome(
   previous: KnownContact,
   resumeChain: ReadonlySet<string>,
 ): RowOutcome {
-  // One object per row, built once (this runs for every row a re-run recognises).
-  const outcome = (
-    status: RowOutcome['status'],
-    code: string | undefined,
-    message: string | undefined,
-  ): RowOutcome => {
-    const made: AllFields<RowOutcome> = {
-      kind: 'outcome',
-      ref: contact.ref,
-      raw: contact.raw,
-      mobileInput: contact.mobileInput,
-      mobileE164: contact.e164,
-      contactId: previous.contactId,
-      status,
-      code,
-      message,
-    };
-    return made;
-  };
   if (previous.status === 'blocked') {
-    return outcome(
+    return settled(
+      contact,
+      previous,
       'blocked',
       BLOCKED_API_CODE,
       'opted out: Sakari refused this number before (requested no further communication); not sent again',
@@ -200,11 +183,35 @@ function settledOutcome(
   }
   if (resumeChain.has(previous.runId)) {
     // Delivered by the interrupted attempt this run resumes: report what really happened to it.
-    return outcome(
+    return settled(
+      contact,
+      previous,
       previous.status,
       undefined,
       joinNotes(`delivered before the interruption (run ${previous.runId})`, contact.note),
     );
   }
-  return outcome('unchanged', undefined, contact.note);
+  return settled(contact, previous, 'unchanged', undefined, contact.note);
+}
+
+/** The outcome of a row settled from what the store knew (built for every row a re-run recognises). */
+function settled(
+  contact: SettledRow,
+  previous: KnownContact,
+  status: RowOutcome['status'],
+  code: string | undefined,
+  message: string | undefined,
+): RowOutcome {
+  const outcome: AllFields<RowOutcome> = {
+    kind: 'outcome',
+    ref: contact.ref,
+    raw: contact.raw,
+    mobileInput: contact.mobileInput,
+    mobileE164: contact.e164,
+    contactId: previous.contactId,
+    status,
+    code,
+    message,
+  };
+  return outcome;
 }
