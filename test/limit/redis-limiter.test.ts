@@ -69,50 +69,66 @@ function gaps(times: number[]): number[] {
 const LATE_TOLERANCE_MS = 25; // half of the 50 ms slot at 20/s
 /** Timers, and the sandbox stamping arrivals, on a loaded machine. */
 const TIMER_SLACK_MS = 10;
+/**
+ * The spacing tests measure wall-clock gaps between starts. On a machine busy with other test
+ * files a job can also be released late after its stall-free slot, more than MAX_LATE_SKIPS times,
+ * and then runs late by design (an overloaded worker still progresses), next to another limiter's
+ * punctual start: seen once in CI. A limiter that does not share or give up slots bunches its
+ * starts on every attempt, so retrying keeps the tests able to fail while the load flake is not.
+ */
+const TIMING = { retry: 2 } as const;
 
 describe('clustered AccountLimiter (real Redis)', () => {
-  test('two limiters of one account share the spacing: their starts interleave >= minTime apart', async () => {
-    const account = newAccount();
-    const a = await clustered(account, { rate: 20, maxConcurrent: 4 });
-    const b = await clustered(account, { rate: 20, maxConcurrent: 4 });
-    expect(a.mode).toBe('clustered');
-    const starts: Array<{ at: number; by: string }> = [];
-    const run = (l: AccountLimiter, by: string) =>
-      Array.from({ length: 6 }, () => l.schedule(async () => void starts.push({ at: Date.now(), by })));
-    await Promise.all([...run(a, 'a'), ...run(b, 'b')]);
+  test(
+    'two limiters of one account share the spacing: their starts interleave >= minTime apart',
+    TIMING,
+    async () => {
+      const account = newAccount();
+      const a = await clustered(account, { rate: 20, maxConcurrent: 4 });
+      const b = await clustered(account, { rate: 20, maxConcurrent: 4 });
+      expect(a.mode).toBe('clustered');
+      const starts: Array<{ at: number; by: string }> = [];
+      const run = (l: AccountLimiter, by: string) =>
+        Array.from({ length: 6 }, () => l.schedule(async () => void starts.push({ at: Date.now(), by })));
+      await Promise.all([...run(a, 'a'), ...run(b, 'b')]);
 
-    expect(starts).toHaveLength(12);
-    expect(new Set(starts.slice(0, 6).map((s) => s.by))).toEqual(new Set(['a', 'b']));
-    const times = starts.map((s) => s.at);
-    // Two local limiters would each have started a job at once: gaps of 0 ms.
-    for (const gap of gaps(times)) expect(gap).toBeGreaterThanOrEqual(50 - LATE_TOLERANCE_MS);
-    // ... and would have needed 5 x 50 ms for the 12 starts, not 11 x 50 ms.
-    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(11 * 50 - LATE_TOLERANCE_MS);
-  });
+      expect(starts).toHaveLength(12);
+      expect(new Set(starts.slice(0, 6).map((s) => s.by))).toEqual(new Set(['a', 'b']));
+      const times = starts.map((s) => s.at);
+      // Two local limiters would each have started a job at once: gaps of 0 ms.
+      for (const gap of gaps(times)) expect(gap).toBeGreaterThanOrEqual(50 - LATE_TOLERANCE_MS);
+      // ... and would have needed 5 x 50 ms for the 12 starts, not 11 x 50 ms.
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(11 * 50 - LATE_TOLERANCE_MS);
+    },
+  );
 
-  test('jobs released late (a stalled event loop) give their slot up instead of bunching', async () => {
-    const account = newAccount();
-    const a = await clustered(account, { rate: 20, maxConcurrent: 4 });
-    const b = await clustered(account, { rate: 20, maxConcurrent: 4 });
-    const starts: number[] = [];
-    let stalled = false;
-    const job = async () => {
-      starts.push(Date.now());
-      if (starts.length === 3 && !stalled) {
-        stalled = true;
-        const until = Date.now() + 200;
-        while (Date.now() < until); // blocks every timer of this process, like a long GC pause
-      }
-    };
-    const run = (l: AccountLimiter) => Array.from({ length: 6 }, () => l.schedule(job));
-    await Promise.all([...run(a), ...run(b)]);
+  test(
+    'jobs released late (a stalled event loop) give their slot up instead of bunching',
+    TIMING,
+    async () => {
+      const account = newAccount();
+      const a = await clustered(account, { rate: 20, maxConcurrent: 4 });
+      const b = await clustered(account, { rate: 20, maxConcurrent: 4 });
+      const starts: number[] = [];
+      let stalled = false;
+      const job = async () => {
+        starts.push(Date.now());
+        if (starts.length === 3 && !stalled) {
+          stalled = true;
+          const until = Date.now() + 200;
+          while (Date.now() < until); // blocks every timer of this process, like a long GC pause
+        }
+      };
+      const run = (l: AccountLimiter) => Array.from({ length: 6 }, () => l.schedule(job));
+      await Promise.all([...run(a), ...run(b)]);
 
-    expect(starts).toHaveLength(12);
-    // The jobs whose slots passed during the stall did not all start at once when it ended:
-    // a late job starts at most half a slot (25 ms) after its slot, or not at all.
-    for (const gap of gaps(starts)) expect(gap).toBeGreaterThanOrEqual(50 - LATE_TOLERANCE_MS - 5);
-    expect(a.lateSlotsGivenUp + b.lateSlotsGivenUp).toBeGreaterThan(0);
-  });
+      expect(starts).toHaveLength(12);
+      // The jobs whose slots passed during the stall did not all start at once when it ended:
+      // a late job starts at most half a slot (25 ms) after its slot, or not at all.
+      for (const gap of gaps(starts)) expect(gap).toBeGreaterThanOrEqual(50 - LATE_TOLERANCE_MS - 5);
+      expect(a.lateSlotsGivenUp + b.lateSlotsGivenUp).toBeGreaterThan(0);
+    },
+  );
 
   test("the last limiter started sets the account's rate (no stale rate left in Redis)", async () => {
     const account = newAccount();
