@@ -135,6 +135,13 @@ export interface Rejected {
   /** `blocked`: the source itself says not to send it (SMS opt-out, no consent). */
   status: 'invalid' | 'duplicate' | 'blocked';
   error: RowError;
+  /**
+   * The row's fingerprint (see `pipeline/recall.ts`) when the rejection is the row's own (its
+   * number, email or consent) and new: the state store remembers it, so a later run meeting the
+   * same row rejects it without parsing its phone. Absent for duplicates, which depend on other
+   * rows, and for rejections the store already remembered.
+   */
+  rowHash?: string;
 }
 
 export type RowStatus = 'created' | 'updated' | 'unchanged' | 'invalid' | 'duplicate' | 'blocked' | 'failed';

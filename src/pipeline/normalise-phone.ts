@@ -67,11 +67,11 @@ export function normalisePhones(
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Contact | Rejected>;
 export function normalisePhones(
-  drafts: AsyncIterable<Draft | Recalled>,
+  drafts: AsyncIterable<Draft | Recalled | Rejected>,
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled>;
 export function normalisePhones(
-  drafts: AsyncIterable<Draft | Recalled>,
+  drafts: AsyncIterable<Draft | Recalled | Rejected>,
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Contact | Rejected | Recalled> {
   return perRow((chunks) => normalisePhoneChunks(chunks, options), drafts);
@@ -79,7 +79,7 @@ export function normalisePhones(
 
 /** {@link normalisePhones}, a chunk at a time (see `chunks.ts`). */
 export async function* normalisePhoneChunks(
-  drafts: Chunks<Draft | Recalled>,
+  drafts: Chunks<Draft | Recalled | Rejected>,
   options: NormalisePhonesOptions,
 ): AsyncGenerator<Array<Contact | Rejected | Recalled>> {
   const phoneOptions: PhoneOptions = {
@@ -98,17 +98,26 @@ export async function* normalisePhoneChunks(
   }
 
   let pool: PhoneWorkerPool | undefined;
-  let scheduler: PhoneChunkScheduler<Array<Draft | Recalled>> | undefined;
+  let scheduler: PhoneChunkScheduler<Array<Draft | Recalled | Rejected>> | undefined;
   // Rows are parsed in chunks of `chunkSize` rows (the reader's chunks are gathered or cut).
-  let chunk: Array<Draft | Recalled> = [];
+  let chunk: Array<Draft | Recalled | Rejected> = [];
+  // Numbers met so far that need parsing: the pool starts once they fill a chunk, so a re-run
+  // whose rows are all recalled never starts a thread.
+  let toParse = 0;
   try {
     for await (const incoming of drafts) {
       for (const draft of incoming) {
         chunk.push(draft);
+        if (draft.kind === 'draft' && !draft.error) toParse++;
         if (chunk.length < chunkSize) continue;
+        if (scheduler === undefined && toParse < chunkSize) {
+          yield chunk.map((item) => normaliseItem(item, phoneOptions));
+          chunk = [];
+          continue;
+        }
         if (scheduler === undefined) {
           pool = new PhoneWorkerPool(workers, phoneOptions);
-          scheduler = new PhoneChunkScheduler<Array<Draft | Recalled>>(pool, phoneOptions);
+          scheduler = new PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>(pool, phoneOptions);
         }
         addChunk(scheduler, chunk);
         chunk = [];
@@ -135,14 +144,15 @@ export async function* normalisePhoneChunks(
 
 /** A chunk's items in order, with the parsed numbers in the slots of the drafts that had one to parse. */
 function settleChunk(
-  items: ReadonlyArray<Draft | Recalled>,
+  items: ReadonlyArray<Draft | Recalled | Rejected>,
   results: PhoneBatch,
 ): Array<Contact | Rejected | Recalled> {
   const settled: Array<Contact | Rejected | Recalled> = [];
   for (let index = 0, slot = 0; index < items.length; index++) {
-    const item = items[index] as Draft | Recalled;
+    const item = items[index] as Draft | Recalled | Rejected;
     switch (item.kind) {
       case 'recalled':
+      case 'rejected':
         settled.push(item);
         break;
       case 'draft':
@@ -160,8 +170,8 @@ function settleChunk(
  * rows have theirs from the state store.
  */
 function addChunk(
-  scheduler: PhoneChunkScheduler<Array<Draft | Recalled>>,
-  drafts: Array<Draft | Recalled>,
+  scheduler: PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>,
+  drafts: Array<Draft | Recalled | Rejected>,
 ): void {
   const inputs: string[] = [];
   const countries: string[] = [];
@@ -184,9 +194,13 @@ function fromBatch(draft: Draft, batch: PhoneBatch, slot: number): Contact | Rej
 }
 
 /** One item on the calling thread: a draft is parsed, a recalled row has its number already. */
-function normaliseItem(item: Draft | Recalled, options: PhoneOptions): Contact | Rejected | Recalled {
+function normaliseItem(
+  item: Draft | Recalled | Rejected,
+  options: PhoneOptions,
+): Contact | Rejected | Recalled {
   switch (item.kind) {
     case 'recalled':
+    case 'rejected':
       return item;
     case 'draft':
       return normaliseDraft(item, options);
@@ -238,14 +252,18 @@ function toContact(
 /** A rejected row's message also says which column its number came from. */
 function rejectDraft(draft: Draft, error: RowError): Rejected {
   const noted = draft.note === undefined ? error : { ...error, message: `${error.message} (${draft.note})` };
-  return {
+  const rejected: AllFields<Rejected> = {
     kind: 'rejected',
     ref: draft.ref,
     raw: draft.raw,
     mobileInput: draft.mobileInput,
+    mobileE164: undefined,
     status: 'invalid',
     error: noted,
+    // The number alone decides (under the fingerprint's key): remembered by its fingerprint.
+    rowHash: draft.rowHash,
   };
+  return rejected;
 }
 
 /** Notes of one row, in the order they happened, as one message. */

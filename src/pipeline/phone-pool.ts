@@ -249,8 +249,13 @@ export class PhoneChunkScheduler<T> {
   /** Sends the earliest unsent chunks while workers have room. */
   private pump(): void {
     for (const chunk of this.queue) {
-      if (this.sent >= this.maxSent) return;
       if (chunk.sent !== undefined || chunk.results !== undefined) continue;
+      // Nothing to parse (every row recalled or rejected already): no round trip to a worker.
+      if (chunk.inputs.length === 0) {
+        this.runHere(chunk);
+        continue;
+      }
+      if (this.sent >= this.maxSent) return;
       this.sent++;
       chunk.sent = this.pool.normalise(chunk.inputs, chunk.countries, chunk.numeric).then(
         (results) => {

@@ -10,13 +10,13 @@
  * recorded again, so a fingerprint found still stands for the payload Sakari has.
  */
 import { createRequire } from 'node:module';
-import type { StateBackend } from '../state/index.js';
+import type { RememberedRejection, StateBackend } from '../state/index.js';
 // The canonical form's tokens and digest, shared with the payload hash: structural characters in a
 // value are escaped, so two different rows never give the same form.
 import { digest, FIELD_END, ITEM_END, KEY_VALUE, optional, token } from '../state/payload-hash.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
-import type { AllFields, Draft, Recalled } from '../types.js';
+import type { AllFields, Draft, Recalled, Rejected, RowCode } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { perRow, resolveAhead, type Chunks } from '../chunks.js';
 
@@ -100,8 +100,18 @@ export interface RecallOptions {
 
 /** What {@link recallRows} did. */
 export interface RecallStats {
+  /** Rows recognised as a contact Sakari acknowledged. */
   recalled: number;
+  /** Rows recognised as rejected before (invalid, or blocked by the source). */
+  rejectionsRecalled: number;
 }
+
+/**
+ * How long the state remembers a rejected row after a run last parsed it: a row still in the
+ * source is parsed again once in that time (and remembered anew); one no source holds any more
+ * is forgotten. Rejections are pruned when a run completes.
+ */
+export const REJECTION_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Look-ups in flight: the store answers while the main thread reads on. */
 const RECALL_AHEAD = 4;
@@ -114,7 +124,7 @@ const RECALL_AHEAD = 4;
 export function recallRows(
   drafts: AsyncIterable<Draft>,
   options: RecallOptions,
-): AsyncGenerator<Draft | Recalled> {
+): AsyncGenerator<Draft | Recalled | Rejected> {
   return perRow((chunks) => recallChunks(chunks, options), drafts);
 }
 
@@ -122,7 +132,7 @@ export function recallRows(
 export function recallChunks(
   drafts: Chunks<Draft>,
   options: RecallOptions,
-): AsyncIterable<Array<Draft | Recalled>> {
+): AsyncIterable<Array<Draft | Recalled | Rejected>> {
   const { store } = options;
   if (!store) return drafts;
   return resolveAhead(drafts, RECALL_AHEAD, (chunk) => resolveChunk(chunk, store, options));
@@ -159,7 +169,7 @@ async function resolveChunk(
   chunk: Draft[],
   store: StateBackend,
   options: RecallOptions,
-): Promise<Array<Draft | Recalled>> {
+): Promise<Array<Draft | Recalled | Rejected>> {
   // One fingerprint per row ('' for a row in error), so that a recalled row needs no new draft.
   const hashes: string[] = [];
   const asked: string[] = [];
@@ -170,12 +180,34 @@ async function resolveChunk(
   }
   const known = options.full || asked.length === 0 ? undefined : await store.recall(options.account, asked);
   const { stats } = options;
-  return chunk.map((draft, index): Draft | Recalled => {
+  return chunk.map((draft, index): Draft | Recalled | Rejected => {
     const hash = hashes[index] as string;
-    if (hash === '') return draft;
-    const recalled = known?.get(hash);
-    if (recalled === undefined) return fingerprinted(draft, hash);
-    if (stats) stats.recalled++;
-    return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
+    if (hash === '' || known === undefined) return hash === '' ? draft : fingerprinted(draft, hash);
+    const recalled = known.contacts.get(hash);
+    if (recalled !== undefined) {
+      if (stats) stats.recalled++;
+      return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
+    }
+    const rejection = known.rejections.get(hash);
+    if (rejection === undefined) return fingerprinted(draft, hash);
+    if (stats) stats.rejectionsRecalled++;
+    return rejectedAgain(draft, rejection);
   });
+}
+
+/** A row rejected as before, for the same reason (and with its number, when that was fine). */
+function rejectedAgain(draft: Draft, rejection: RememberedRejection): Rejected {
+  const rejected: AllFields<Rejected> = {
+    kind: 'rejected',
+    ref: draft.ref,
+    raw: draft.raw,
+    mobileInput: draft.mobileInput,
+    mobileE164: rejection.e164,
+    status: rejection.status,
+    // Written by this version of sakari-sync (its version is in the fingerprint's key).
+    error: { code: rejection.code as RowCode, message: rejection.message },
+    // Remembered already: not recorded again.
+    rowHash: undefined,
+  };
+  return rejected;
 }

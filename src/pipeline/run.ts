@@ -11,7 +11,7 @@ import { sha256File, type SourceInfo } from '../read/index.js';
 import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js';
 import type { ClientEvent } from '../sakari/events.js';
 import { openSession, type Connection } from '../session.js';
-import type { StateBackend } from '../state/index.js';
+import type { RejectedRow, StateBackend } from '../state/index.js';
 import { unexpectedKind, type ApiStats, type Recalled, type Rejected, type RowOutcome } from '../types.js';
 import { batchChunks, type Batch } from './batch.js';
 import { sourceContacts, type SourceChain } from './chain.js';
@@ -19,7 +19,7 @@ import { checkStateChunks } from './check-state.js';
 import { emptyMappingStats } from './map-fields.js';
 import { joinNotes } from './normalise-phone.js';
 import { PreflightCollector, type PreflightInfo } from './preflight.js';
-import { recallKey, type RecallStats } from './recall.js';
+import { recallKey, REJECTION_MEMORY_MS, type RecallStats } from './recall.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
 
 /** What a caller can watch while a run goes. */
@@ -199,7 +199,12 @@ export async function runImport(
       startedAt,
       api: apiStats,
       ...(pace === undefined ? {} : { pace }),
-      ...(store ? { recalledRows: pipeline.recallStats.recalled } : {}),
+      ...(store
+        ? {
+            recalledRows: pipeline.recallStats.recalled,
+            recalledRejections: pipeline.recallStats.rejectionsRecalled,
+          }
+        : {}),
       settings: redactSettings({ ...settings, api }),
     };
     if (ran.error) {
@@ -214,7 +219,10 @@ export async function runImport(
     }
     const outcome = outcomeOfCounts(report.counts, { strict: settings.strict });
     const summary = await report.finish({ ...meta, exitCode: exitCodeOf(outcome) });
-    if (store && !settings.dryRun) await store.finishRun(runId, 'completed', { ...summary.counts });
+    if (store && !settings.dryRun) {
+      await store.finishRun(runId, 'completed', { ...summary.counts });
+      await store.forgetRejections(settings.account, new Date(Date.now() - REJECTION_MEMORY_MS));
+    }
     return { ...summary, reportPath: report.dir };
   } finally {
     await session.close();
@@ -224,7 +232,7 @@ export async function runImport(
 /** Drives the stages for one run and settles every row in the report. */
 class ImportPipeline {
   /** Rows the state store recognised (issue 16). */
-  readonly recallStats: RecallStats = { recalled: 0 };
+  readonly recallStats: RecallStats = { recalled: 0, rejectionsRecalled: 0 };
   private readonly preflight: PreflightCollector;
   private readonly chain: SourceChain<Recalled>;
 
@@ -321,6 +329,15 @@ class ImportPipeline {
         }
       });
     let settledSinceDrain = 0;
+    // New rejections of fingerprinted rows, remembered a few at a time (none in a dry run).
+    const rememberStore = this.upsert.store;
+    let rejections: RejectedRow[] = [];
+    const remember = async (): Promise<void> => {
+      if (rejections.length === 0 || !rememberStore) return;
+      const rows = rejections;
+      rejections = [];
+      await rememberStore.rememberRejections(settings.account, rows);
+    };
     try {
       chunks: for await (const chunk of batchChunks(fresh, settings.batchSize)) {
         for (const item of chunk) {
@@ -336,15 +353,19 @@ class ImportPipeline {
             const outcome = settledOutcome(item);
             this.preflight.observeOutcome(outcome);
             report.record(outcome);
+            if (item.kind === 'rejected' && item.rowHash !== undefined && rememberStore)
+              rejections.push(rejectedRow(item, item.rowHash));
             if (++settledSinceDrain >= DRAIN_EVERY_ROWS) {
               settledSinceDrain = 0;
               await report.drain();
+              await remember();
             }
           }
           if (error !== undefined || hooks.signal?.aborted) break chunks;
         }
       }
       await Promise.all(inFlight);
+      await remember();
       this.announce(hooks, 0);
     } catch (caught) {
       await Promise.allSettled(inFlight);
@@ -401,6 +422,15 @@ function settledOutcome(item: Rejected | RowOutcome): RowOutcome {
     default:
       return unexpectedKind(item);
   }
+}
+
+/** A rejection to remember by its row's fingerprint (see `Rejected.rowHash`). */
+function rejectedRow(rejected: Rejected, rowHash: string): RejectedRow {
+  const status = rejected.status;
+  if (status === 'duplicate') throw new Error('a duplicate depends on other rows: it is never remembered');
+  const row: RejectedRow = { rowHash, status, code: rejected.error.code, message: rejected.error.message };
+  if (rejected.mobileE164 !== undefined) row.e164 = rejected.mobileE164;
+  return row;
 }
 
 function rejectedOutcome(rejected: Rejected): RowOutcome {

@@ -134,6 +134,7 @@ function blocked(contact: Contact, code: 'SOURCE_OPTED_OUT' | 'NO_SMS_CONSENT', 
     mobileE164: contact.payload.mobile,
     status: 'blocked',
     error: { code, field: 'consent', message },
+    rowHash: contact.rowHash,
   };
 }
 
@@ -154,6 +155,7 @@ function validateContact(contact: Contact): Contact | Rejected {
         field: 'email',
         message: `email ${JSON.stringify(shown.length > MAX_ECHOED_EMAIL ? `${shown.slice(0, MAX_ECHOED_EMAIL)}…` : shown)}: not a valid email address`,
       },
+      rowHash: contact.rowHash,
     };
   }
   const firstName = cleanName(payload.firstName);

@@ -30,6 +30,8 @@ export interface SummaryMeta {
    * (issue 16); absent when the run had no state store.
    */
   recalledRows?: number;
+  /** Rows settled as rejected before (invalid or blocked), by their fingerprint; with a state store. */
+  recalledRejections?: number;
   /** The exit code the CLI will use (see `exitCodeFor`); finish replaces it by 1 when the books do not balance. */
   exitCode: number;
   /** The run's effective settings, shown in report.html. Must already be redacted: no secrets. */
@@ -54,6 +56,8 @@ export interface RunSummary {
   api: ApiStats & { pace?: PaceSummary };
   /** Additive to CONTRACT §5: rows a re-run recognised and did not normalise again (with a state store). */
   recalledRows?: number;
+  /** Additive to CONTRACT §5: rows a re-run knew were rejected before and did not normalise again. */
+  recalledRejections?: number;
   exitCode: number;
   /** Set on an aborted run: the counts cover only the rows that finished. */
   partial?: boolean;
@@ -110,6 +114,7 @@ export function buildSummary(input: {
       ...(meta.pace === undefined ? {} : { pace: { ...meta.pace } }),
     },
     ...(meta.recalledRows === undefined ? {} : { recalledRows: meta.recalledRows }),
+    ...(meta.recalledRejections === undefined ? {} : { recalledRejections: meta.recalledRejections }),
     exitCode,
   };
   if (input.abortReason !== undefined) {

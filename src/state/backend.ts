@@ -11,7 +11,8 @@ import {
   type AckedRow,
   type KnownContact,
   type ProcessedFile,
-  type RecalledContact,
+  type Recollection,
+  type RejectedRow,
   type RekeyedRow,
   type RunRecord,
   type StateStoreOptions,
@@ -44,7 +45,11 @@ export interface StateBackend {
   /** See {@link StateStore.lookup}. */
   lookup(account: string, e164s: readonly string[]): Promise<Map<string, KnownContact>>;
   /** See {@link StateStore.recall}. */
-  recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>>;
+  recall(account: string, rowHashes: readonly string[]): Promise<Recollection>;
+  /** See {@link StateStore.rememberRejections}: all rows or none. */
+  rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void>;
+  /** See {@link StateStore.forgetRejections}. */
+  forgetRejections(account: string, before: Date): Promise<number>;
   /** See {@link StateStore.rekey}. */
   rekey(account: string, rows: readonly RekeyedRow[]): Promise<void>;
   /** See {@link StateStore.recordBatch}: all rows of the batch or none. */
@@ -159,9 +164,15 @@ export class SqliteBackend implements StateBackend {
     const reader = this.#readerFor(e164s.length);
     return reader ? reader.lookup(account, e164s) : this.store.lookup(account, e164s);
   }
-  async recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>> {
+  async recall(account: string, rowHashes: readonly string[]): Promise<Recollection> {
     const reader = this.#readerFor(rowHashes.length);
     return reader ? reader.recall(account, rowHashes) : this.store.recall(account, rowHashes);
+  }
+  async rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void> {
+    this.store.rememberRejections(account, rows);
+  }
+  async forgetRejections(account: string, before: Date): Promise<number> {
+    return this.store.forgetRejections(account, before);
   }
   #readerFor(keys: number): SqliteReader | undefined {
     this.#keysRead += keys;

@@ -119,6 +119,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'remembered rejections: rows rejected for what they hold, by fingerprint (issue 16)',
+    up(db) {
+      db.exec(`
+        -- A source row rejected for what it holds (its number, email or consent) under a row
+        -- fingerprint (which covers the options and versions that shape the outcome): a later run
+        -- meeting the fingerprint reports the row again without parsing its phone. Forgotten some
+        -- time after it was last recorded (recorded_at), so that rows no source holds any more go.
+        CREATE TABLE rejected_rows (
+          account     TEXT NOT NULL CHECK (account <> ''),
+          row_hash    TEXT NOT NULL CHECK (row_hash <> ''),
+          status      TEXT NOT NULL CHECK (status IN ('invalid', 'blocked')),
+          code        TEXT NOT NULL CHECK (code <> ''),
+          message     TEXT NOT NULL,
+          e164        TEXT CHECK (e164 IS NULL OR e164 GLOB '+[1-9]*'),
+          recorded_at TEXT NOT NULL,
+          PRIMARY KEY (account, row_hash)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes. */

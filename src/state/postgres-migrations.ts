@@ -95,6 +95,23 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX contacts_by_row_hash ON contacts (account, row_hash) WHERE row_hash IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'remembered rejections: rows rejected for what they hold, by fingerprint (issue 16)',
+    // As SQLite's step 5 (migrations.ts).
+    sql: `
+      CREATE TABLE rejected_rows (
+        account     text NOT NULL CHECK (account <> ''),
+        row_hash    text NOT NULL CHECK (row_hash <> ''),
+        status      text NOT NULL CHECK (status IN ('invalid', 'blocked')),
+        code        text NOT NULL CHECK (code <> ''),
+        message     text NOT NULL,
+        e164        text CHECK (e164 IS NULL OR e164 ~ '^\\+[1-9]'),
+        recorded_at timestamptz NOT NULL,
+        PRIMARY KEY (account, row_hash)
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

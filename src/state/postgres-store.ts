@@ -6,14 +6,15 @@ import { PgRunLock } from './pg-lock.js';
 import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
 import {
   LOOKUP_CHUNK,
-  recalledContacts,
+  readRecallAsync,
+  recollection,
   toRunRecord,
   type AckedRow,
   type AckedStatus,
   type KnownContact,
   type ProcessedFile,
-  type RecallRow,
-  type RecalledContact,
+  type Recollection,
+  type RejectedRow,
   type RekeyedRow,
   type RunRecord,
   type RunRow,
@@ -131,19 +132,53 @@ export class PostgresStateStore implements StateBackend {
     return known;
   }
 
-  async recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>> {
-    const found: RecallRow[] = [];
-    for (let start = 0; start < rowHashes.length; start += LOOKUP_CHUNK) {
-      const chunk = rowHashes.slice(start, start + LOOKUP_CHUNK);
-      const { rows } = await this.#pool.query<RecallRow>({
-        text: `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note FROM ${PG_SCHEMA}.contacts
+  async recall(account: string, rowHashes: readonly string[]): Promise<Recollection> {
+    const rows = await readRecallAsync(rowHashes, async (query) => {
+      const { rows: found } = await this.#pool.query<unknown[]>({
+        text:
+          query.table === 'contacts'
+            ? `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note FROM ${PG_SCHEMA}.contacts
+               WHERE account = $1 AND row_hash = ANY($2::text[])`
+            : `SELECT row_hash, status, code, message, e164 FROM ${PG_SCHEMA}.rejected_rows
                WHERE account = $1 AND row_hash = ANY($2::text[])`,
-        values: [account, chunk],
+        values: [account, query.rowHashes],
         rowMode: 'array',
       });
-      for (const row of rows) found.push(row);
-    }
-    return recalledContacts(found);
+      return found;
+    });
+    return recollection(rows);
+  }
+
+  async rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One statement may not touch a row twice: the last of a fingerprint wins, as in SQLite.
+    const unique = [...new Map(rows.map((row) => [row.rowHash, row])).values()];
+    await this.#pool.query(
+      `INSERT INTO ${PG_SCHEMA}.rejected_rows (account, row_hash, status, code, message, e164, recorded_at)
+       SELECT $1, t.row_hash, t.status, t.code, t.message, t.e164, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS t (row_hash, status, code, message, e164)
+       ON CONFLICT (account, row_hash) DO UPDATE SET
+         status = excluded.status, code = excluded.code, message = excluded.message,
+         e164 = excluded.e164, recorded_at = excluded.recorded_at`,
+      [
+        account,
+        this.#now().toISOString(),
+        unique.map((row) => row.rowHash),
+        unique.map((row) => row.status),
+        unique.map((row) => row.code),
+        unique.map((row) => row.message),
+        unique.map((row) => row.e164 ?? null),
+      ],
+    );
+  }
+
+  async forgetRejections(account: string, before: Date): Promise<number> {
+    const { rowCount } = await this.#pool.query(
+      `DELETE FROM ${PG_SCHEMA}.rejected_rows WHERE account = $1 AND recorded_at < $2`,
+      [account, before.toISOString()],
+    );
+    return rowCount ?? 0;
   }
 
   async rekey(account: string, rows: readonly RekeyedRow[]): Promise<void> {

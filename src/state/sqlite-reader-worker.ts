@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ReaderRequest, ReaderResponse, ReaderWorkerData, SqliteReader } from './sqlite-reader.js';
-import { LOOKUP_CHUNK, LOOKUP_SQL, RECALL_SQL, type ContactRow, type RecallRow } from './store.js';
+import { LOOKUP_CHUNK, LOOKUP_SQL, prepareRecall, sqliteRecall, type ContactRow } from './store.js';
 
 if (!parentPort) throw new Error('sqlite-reader-worker must run in a worker thread');
 const port = parentPort;
@@ -13,18 +13,21 @@ const { path } = workerData as ReaderWorkerData;
 
 const db = new Database(path, { readonly: true, fileMustExist: true });
 const lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
-const recall = db.prepare<[string, string], RecallRow>(RECALL_SQL).raw(true);
+const recall = prepareRecall(db);
 
 port.on('message', (request: ReaderRequest) => {
   let response: ReaderResponse;
   try {
-    const statement = request.op === 'recall' ? recall : lookup;
-    const rows: unknown[][] = [];
-    for (let start = 0; start < request.keys.length; start += LOOKUP_CHUNK) {
-      const chunk = request.keys.slice(start, start + LOOKUP_CHUNK);
-      for (const row of statement.all(request.account, JSON.stringify(chunk))) rows.push(row);
+    if (request.op === 'recall') {
+      response = { id: request.id, rows: sqliteRecall(recall, request.account, request.keys) };
+    } else {
+      const rows: ContactRow[] = [];
+      for (let start = 0; start < request.keys.length; start += LOOKUP_CHUNK) {
+        const chunk = request.keys.slice(start, start + LOOKUP_CHUNK);
+        for (const row of lookup.all(request.account, JSON.stringify(chunk))) rows.push(row);
+      }
+      response = { id: request.id, rows };
     }
-    response = { id: request.id, rows };
   } catch (error) {
     response = { id: request.id, failure: error instanceof Error ? error.message : String(error) };
   }

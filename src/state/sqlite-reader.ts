@@ -8,11 +8,11 @@ import { Worker } from 'node:worker_threads';
 import { workerScript } from '../worker-entry.js';
 import {
   knownContacts,
-  recalledContacts,
+  recollection,
   type ContactRow,
   type KnownContact,
-  type RecallRow,
-  type RecalledContact,
+  type RecallRows,
+  type Recollection,
 } from './store.js';
 
 /** `workerData` of the reader thread. */
@@ -28,11 +28,12 @@ export interface ReaderRequest {
   keys: readonly string[];
 }
 
-/** Reader → main thread: the rows found, or why the reads failed. */
-export type ReaderResponse = { id: number; rows: unknown[][] } | { id: number; failure: string };
+/** Reader → main thread: the rows found (a look-up's, or a recall's), or why the reads failed. */
+export type ReaderResponse =
+  { id: number; rows: ContactRow[] | RecallRows } | { id: number; failure: string };
 
 interface Pending {
-  resolve: (rows: unknown[][]) => void;
+  resolve: (rows: ContactRow[] | RecallRows) => void;
   reject: (error: Error) => void;
 }
 
@@ -68,8 +69,8 @@ export class SqliteReader {
   }
 
   /** See `StateStore.recall`. */
-  async recall(account: string, rowHashes: readonly string[]): Promise<Map<string, RecalledContact>> {
-    return recalledContacts((await this.request('recall', account, rowHashes)) as RecallRow[]);
+  async recall(account: string, rowHashes: readonly string[]): Promise<Recollection> {
+    return recollection((await this.request('recall', account, rowHashes)) as RecallRows);
   }
 
   /** See `StateStore.lookup`. */
@@ -85,11 +86,15 @@ export class SqliteReader {
     await this.worker.terminate();
   }
 
-  private request(op: ReaderRequest['op'], account: string, keys: readonly string[]): Promise<unknown[][]> {
+  private request(
+    op: ReaderRequest['op'],
+    account: string,
+    keys: readonly string[],
+  ): Promise<ContactRow[] | RecallRows> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('state reader is closed'));
     const id = this.nextId++;
-    return new Promise<unknown[][]>((resolve, reject) => {
+    return new Promise<ContactRow[] | RecallRows>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // A reader with work keeps the process alive: the run awaits its answer.
       if (this.pending.size === 1) this.worker.ref();

@@ -88,6 +88,37 @@ export interface RecalledContact extends KnownContact {
   note?: string;
 }
 
+/** How a remembered rejected row was reported: `invalid`, or `blocked` by the source itself. */
+export type RejectedStatus = 'invalid' | 'blocked';
+
+/**
+ * A source row a run rejected for what it holds (its number, its email, its consent), remembered
+ * under its fingerprint: the same row under the same recall key is rejected the same way, so a
+ * later run reports it again without parsing its phone (issue 16).
+ */
+export interface RememberedRejection {
+  status: RejectedStatus;
+  /** The row code (`PHONE_INVALID`, `EMAIL_INVALID`, `SOURCE_OPTED_OUT`, ...). */
+  code: string;
+  /** The message as reported, notes included. */
+  message: string;
+  /** The number, when it was fine (a bad email, an opt-out). */
+  e164?: string;
+}
+
+/** A rejected row to remember: {@link StateStore.rememberRejections}. */
+export interface RejectedRow extends RememberedRejection {
+  rowHash: string;
+}
+
+/** What {@link StateStore.recall} knows of a set of source row fingerprints. */
+export interface Recollection {
+  /** The contacts Sakari last acknowledged for them, by fingerprint. */
+  contacts: Map<string, RecalledContact>;
+  /** The rows rejected under them (among the fingerprints no contact has), by fingerprint. */
+  rejections: Map<string, RememberedRejection>;
+}
+
 /** One run of a command against this state. */
 export interface RunRecord {
   /** Unique id (the caller makes it, e.g. a timestamp plus random suffix). */
@@ -162,6 +193,84 @@ export function recalledContacts(rows: Iterable<RecallRow>): Map<string, Recalle
   return recalled;
 }
 
+/** One `rejected_rows` row found by a recall. */
+export type RejectionRow = [
+  rowHash: string,
+  status: RejectedStatus,
+  code: string,
+  message: string,
+  e164: string | null,
+];
+
+/** The raw rows of a recall: acknowledged contacts, then rejections of the fingerprints they lack. */
+export interface RecallRows {
+  contacts: RecallRow[];
+  rejections: RejectionRow[];
+}
+
+/** One statement of a recall: the contacts, or the rejections, of some fingerprints. */
+export interface RecallQuery {
+  table: 'contacts' | 'rejected_rows';
+  rowHashes: string[];
+}
+
+/**
+ * The statements of a recall, in order, for any store to run (both SQLite connections and
+ * PostgreSQL drive it with {@link readRecall}): per {@link LOOKUP_CHUNK} fingerprints, the
+ * contacts; then the rejections of the fingerprints no contact has. On a re-run those are the few
+ * invalid and changed rows, so most fingerprints are looked up once.
+ */
+function* recallQueries(
+  rowHashes: readonly string[],
+  rows: RecallRows,
+): Generator<RecallQuery, void, unknown[][]> {
+  for (let start = 0; start < rowHashes.length; start += LOOKUP_CHUNK) {
+    const chunk = rowHashes.slice(start, start + LOOKUP_CHUNK);
+    const found = new Set<string>();
+    for (const row of (yield { table: 'contacts', rowHashes: chunk }) as RecallRow[]) {
+      rows.contacts.push(row);
+      found.add(row[0]);
+    }
+    const missed = found.size === 0 ? chunk : chunk.filter((hash) => !found.has(hash));
+    if (missed.length === 0) continue;
+    for (const row of (yield { table: 'rejected_rows', rowHashes: missed }) as RejectionRow[])
+      rows.rejections.push(row);
+  }
+}
+
+/** The rows of a recall of `rowHashes`, each statement run by `run` (see {@link recallQueries}). */
+export function readRecall(
+  rowHashes: readonly string[],
+  run: (query: RecallQuery) => unknown[][],
+): RecallRows {
+  const rows: RecallRows = { contacts: [], rejections: [] };
+  const queries = recallQueries(rowHashes, rows);
+  for (let next = queries.next(); !next.done; next = queries.next(run(next.value)));
+  return rows;
+}
+
+/** {@link readRecall} with statements that answer asynchronously (a server database). */
+export async function readRecallAsync(
+  rowHashes: readonly string[],
+  run: (query: RecallQuery) => Promise<unknown[][]>,
+): Promise<RecallRows> {
+  const rows: RecallRows = { contacts: [], rejections: [] };
+  const queries = recallQueries(rowHashes, rows);
+  for (let next = queries.next(); !next.done; next = queries.next(await run(next.value)));
+  return rows;
+}
+
+/** The {@link Recollection} of a recall's rows (both stores and the reader thread build it here). */
+export function recollection(rows: RecallRows): Recollection {
+  const rejections = new Map<string, RememberedRejection>();
+  for (const [rowHash, status, code, message, e164] of rows.rejections) {
+    const entry: RememberedRejection = { status, code, message };
+    if (e164 !== null) entry.e164 = e164;
+    rejections.set(rowHash, entry);
+  }
+  return { contacts: recalledContacts(rows.contacts), rejections };
+}
+
 /** The contacts found by a look-up by number, keyed by E.164 (both stores and the reader thread). */
 export function knownContacts(rows: Iterable<ContactRow>): Map<string, KnownContact> {
   const known = new Map<string, KnownContact>();
@@ -186,6 +295,38 @@ export const LOOKUP_SQL = `SELECT e164, payload_hash, contact_id, run_id, status
 export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note
   FROM contacts INDEXED BY contacts_by_row_hash
   WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
+
+/** The remembered rejections of source row fingerprints: {@link StateStore.recall}. */
+export const RECALL_REJECTED_SQL = `SELECT row_hash, status, code, message, e164 FROM rejected_rows
+  WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
+
+/** The two prepared statements of a SQLite recall, on the main connection or the reader's. */
+export interface SqliteRecallStatements {
+  contacts: BetterSqlite3.Statement<[string, string], RecallRow>;
+  rejections: BetterSqlite3.Statement<[string, string], RejectionRow>;
+}
+
+/** Prepares {@link RECALL_SQL} and {@link RECALL_REJECTED_SQL} on `db`, rows as arrays. */
+export function prepareRecall(db: BetterSqlite3.Database): SqliteRecallStatements {
+  return {
+    contacts: db.prepare<[string, string], RecallRow>(RECALL_SQL).raw(true),
+    rejections: db.prepare<[string, string], RejectionRow>(RECALL_REJECTED_SQL).raw(true),
+  };
+}
+
+/** The rows of a recall on a SQLite connection (see {@link readRecall}). */
+export function sqliteRecall(
+  statements: SqliteRecallStatements,
+  account: string,
+  rowHashes: readonly string[],
+): RecallRows {
+  return readRecall(rowHashes, (query) =>
+    (query.table === 'contacts' ? statements.contacts : statements.rejections).all(
+      account,
+      JSON.stringify(query.rowHashes),
+    ),
+  );
+}
 
 /** One `contacts` row found by {@link StateStore.recall}. */
 export type RecallRow = [
@@ -238,7 +379,9 @@ export class StateStore {
   readonly #db: BetterSqlite3.Database;
   readonly #now: () => Date;
   readonly #lookup: BetterSqlite3.Statement<[string, string], ContactRow>;
-  readonly #recall: BetterSqlite3.Statement<[string, string], RecallRow>;
+  readonly #recall: SqliteRecallStatements;
+  readonly #rememberRejections: (account: string, rows: readonly RejectedRow[]) => void;
+  readonly #forgetRejections: BetterSqlite3.Statement<[string, string]>;
   readonly #upsertContact: BetterSqlite3.Statement<
     [string, string, string, string | null, string, string, string, string | null, string | null]
   >;
@@ -262,7 +405,20 @@ export class StateStore {
     this.#now = now;
 
     this.#lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
-    this.#recall = db.prepare<[string, string], RecallRow>(RECALL_SQL).raw(true);
+    this.#recall = prepareRecall(db);
+    const rememberRejection = db.prepare<[string, string, string, string, string, string | null, string]>(
+      `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, row_hash) DO UPDATE SET
+         status = excluded.status, code = excluded.code, message = excluded.message,
+         e164 = excluded.e164, recorded_at = excluded.recorded_at`,
+    );
+    this.#rememberRejections = db.transaction((account: string, rows: readonly RejectedRow[]) => {
+      const at = this.#now().toISOString();
+      for (const row of rows)
+        rememberRejection.run(account, row.rowHash, row.status, row.code, row.message, row.e164 ?? null, at);
+    });
+    this.#forgetRejections = db.prepare(`DELETE FROM rejected_rows WHERE account = ? AND recorded_at < ?`);
     // row_hash and note are always overwritten: a payload recorded without its row (e.g. by
     // reconcile --fix) must not be recalled for the row recorded before it.
     this.#upsertContact = db.prepare(
@@ -430,18 +586,31 @@ export class StateStore {
   }
 
   /**
-   * The contacts of `account` last acknowledged for these source row fingerprints (see
-   * {@link AckedRow.rowHash}), keyed by fingerprint; unknown ones are absent. A fingerprint held by
+   * What `account`'s state knows of these source row fingerprints: the contacts last acknowledged
+   * for them (see {@link AckedRow.rowHash}) and the rows rejected under them (see
+   * {@link rememberRejections}), keyed by fingerprint; unknown ones are absent. A fingerprint held by
    * two numbers (which a deterministic normalisation never produces) is treated as unknown.
-   * One statement per 500 fingerprints.
+   * One statement per 500 fingerprints, and one for those of them no contact has.
    */
-  recall(account: string, rowHashes: readonly string[]): Map<string, RecalledContact> {
-    const rows: RecallRow[] = [];
-    for (let start = 0; start < rowHashes.length; start += LOOKUP_CHUNK) {
-      const chunk = rowHashes.slice(start, start + LOOKUP_CHUNK);
-      for (const row of this.#recall.all(account, JSON.stringify(chunk))) rows.push(row);
-    }
-    return recalledContacts(rows);
+  recall(account: string, rowHashes: readonly string[]): Recollection {
+    return recollection(sqliteRecall(this.#recall, account, rowHashes));
+  }
+
+  /**
+   * Remembers rows rejected for what they hold, by fingerprint, in one transaction (see
+   * {@link RememberedRejection}); a fingerprint already remembered is overwritten and its time renewed.
+   */
+  rememberRejections(account: string, rows: readonly RejectedRow[]): void {
+    if (rows.length === 0) return;
+    this.#rememberRejections(account, rows);
+  }
+
+  /**
+   * Forgets the rejections of `account` remembered before `before`; returns how many. Keeps the
+   * table from growing with rows no source holds any more (an old fingerprint is never met again).
+   */
+  forgetRejections(account: string, before: Date): number {
+    return this.#forgetRejections.run(account, before.toISOString()).changes;
   }
 
   /**

@@ -156,11 +156,18 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
       expect((await run(source)).recalledRows).toBe(VALID);
       const changed = await run(source, change);
       expect(changed.recalledRows).toBe(0);
+      expect(changed.recalledRejections).toBe(0);
       expect(changed.counts.valid + changed.counts.invalid + changed.counts.duplicate).toBe(12);
-      // Re-keyed (or re-sent) under the new options: the next run with them recalls its valid rows.
+      // Re-keyed (or re-sent) under the new options: the next run with them recalls its valid rows,
+      // and its invalid ones.
       const again = await run(source, change);
       expect(again.recalledRows).toBe(again.counts.valid);
       expect(again.counts.unchanged).toBe(again.counts.valid);
+      expect(again.recalledRejections).toBe(again.counts.invalid);
+      expect([again.counts.invalid, again.counts.duplicate]).toEqual([
+        changed.counts.invalid,
+        changed.counts.duplicate,
+      ]);
     },
   );
 
@@ -169,7 +176,71 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
     await run(source);
     const strict = await run(source, { requireSmsConsent: true });
     expect(strict.recalledRows).toBe(0);
+    expect(strict.recalledRejections).toBe(0);
     expect(strict.counts.blocked).toBe(strict.counts.valid);
+    // Blocked by the source: remembered, with their numbers, which still make later twins duplicates.
+    const again = await run(source, { requireSmsConsent: true });
+    expect(again.recalledRejections).toBe(strict.counts.blocked + strict.counts.invalid);
+    expect(again.counts).toEqual(strict.counts);
+    await expectSameLines(strict, again);
+  });
+
+  /** Two runs' rows.csv say the same of every row but its status (`unchanged` on a re-run). */
+  async function expectSameLines(before: ImportResult, after: ImportResult): Promise<void> {
+    const shown = async (result: ImportResult) =>
+      (await readCsv(path.join(result.reportPath, 'rows.csv'))).map((row) => ({
+        ...row,
+        status: row.status === 'created' ? 'unchanged' : row.status,
+      }));
+    expect(await shown(after)).toEqual(await shown(before));
+  }
+
+  test('a rejected row is remembered: the next run reports it as before without parsing its number', async () => {
+    const rows = [
+      ...ROWS,
+      'Bad,Email,07400 123411,not-an-email,GB,,',
+      'Fixed,Line,020 7946 0018,fixed@example.com,GB,,',
+    ];
+    const source = await writeSource(rows);
+    const first = await run(source, { requireMobile: true });
+    expect(first.counts).toMatchObject({ rows: 14, valid: VALID, invalid: 3, duplicate: 1 });
+    expect(first.recalledRejections).toBe(0);
+
+    const second = await run(source, { requireMobile: true });
+    expect(second.recalledRows).toBe(VALID);
+    // The bad number, the bad email and the fixed line; the duplicate depends on other rows.
+    expect(second.recalledRejections).toBe(3);
+    expect(second.counts).toMatchObject({ rows: 14, invalid: 3, duplicate: 1, unchanged: VALID });
+    await expectSameLines(first, second);
+    const byLine = new Map(
+      (await readCsv(path.join(second.reportPath, 'rows.csv'))).map((row) => [row.line, row]),
+    );
+    expect(byLine.get('14')).toMatchObject({
+      status: 'invalid',
+      code: 'EMAIL_INVALID',
+      mobile_e164: '+447400123411',
+    });
+    expect(byLine.get('15')).toMatchObject({ status: 'invalid', code: 'PHONE_NOT_MOBILE' });
+    const summary = JSON.parse(await readFile(path.join(second.reportPath, 'summary.json'), 'utf8')) as {
+      recalledRejections?: number;
+    };
+    expect(summary.recalledRejections).toBe(3);
+
+    // A rejected row changed in any mapped field is parsed again.
+    rows[12] = 'Bad,Email,07400 123411,fixed@example.com,GB,,';
+    await writeFile(source, `${HEADER}\n${rows.join('\n')}\n`);
+    const fixed = await run(source, { requireMobile: true });
+    expect(fixed.recalledRejections).toBe(2);
+    expect(fixed.counts).toMatchObject({ invalid: 2, created: 1, unchanged: VALID });
+  });
+
+  test('a dry run reads remembered rejections but remembers none', async () => {
+    const source = await writeSource(ROWS);
+    const dry = await run(source, { dryRun: true });
+    expect(dry.counts.invalid).toBe(1);
+    expect((await run(source, { dryRun: true })).recalledRejections).toBe(0);
+    await run(source);
+    expect((await run(source, { dryRun: true })).recalledRejections).toBe(1);
   });
 
   test('--full recalls nothing and sends every valid row', async () => {

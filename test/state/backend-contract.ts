@@ -10,6 +10,7 @@ import {
   StateStoreError,
   type AckedRow,
   type HeldRunLock,
+  type RejectedRow,
   type RunRecord,
   type StateBackend,
 } from '../../src/state/index.js';
@@ -126,6 +127,85 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       ).rejects.toThrow();
       expect((await store.lookup(ACCOUNT, [e164(2)])).size).toBe(0);
       await store.recordBatch(ACCOUNT, 'r1', []);
+    });
+  });
+
+  describe(`${name}: recall by row fingerprint`, () => {
+    const rejection = (i: number): RejectedRow =>
+      i % 2 === 0
+        ? {
+            rowHash: `rej-${i}`,
+            status: 'invalid',
+            code: 'PHONE_INVALID',
+            message: `number "${i}" is not valid`,
+          }
+        : {
+            rowHash: `rej-${i}`,
+            status: 'blocked',
+            code: 'SOURCE_OPTED_OUT',
+            message: 'opted out',
+            e164: e164(i),
+          };
+
+    test('contacts and remembered rejections are recalled by fingerprint, across chunks, by another connection', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      await store.recordBatch(ACCOUNT, 'r1', [
+        { e164: e164(1), payloadHash: 'h1', status: 'created', rowHash: 'row-1', note: 'from "Phone"' },
+      ]);
+      const rejected = Array.from({ length: 1_203 }, (_, i) => rejection(i));
+      await store.rememberRejections(ACCOUNT, rejected);
+      // A contact wins over a rejection of the same fingerprint (a state no run writes).
+      await store.rememberRejections(ACCOUNT, [{ ...rejection(0), rowHash: 'row-1' }]);
+      const other = await again();
+      // More fingerprints than a SQLite store answers on its own thread.
+      const asked = ['row-1', ...rejected.map((row) => row.rowHash)];
+      for (let i = 0; i < 6_000; i++) asked.push(`unknown-${i}`);
+      const known = await other.recall(ACCOUNT, asked);
+      expect([...known.contacts.keys()]).toEqual(['row-1']);
+      expect(known.contacts.get('row-1')).toMatchObject({ e164: e164(1), note: 'from "Phone"' });
+      expect(known.rejections.size).toBe(1_203);
+      expect(known.rejections.get('rej-0')).toEqual({
+        status: 'invalid',
+        code: 'PHONE_INVALID',
+        message: 'number "0" is not valid',
+      });
+      expect(known.rejections.get('rej-1')).toEqual({
+        status: 'blocked',
+        code: 'SOURCE_OPTED_OUT',
+        message: 'opted out',
+        e164: e164(1),
+      });
+      const elsewhere = await other.recall('another-account', asked);
+      expect(elsewhere.contacts.size + elsewhere.rejections.size).toBe(0);
+    });
+
+    test('a rejection remembered again is overwritten and renewed; older ones are forgotten', async () => {
+      const store = await open();
+      await store.rememberRejections(ACCOUNT, [rejection(0), rejection(2)]);
+      await store.rememberRejections('another-account', [rejection(0)]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const between = new Date();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await store.rememberRejections(ACCOUNT, [
+        { ...rejection(2), code: 'PHONE_NOT_MOBILE', message: 'landline' },
+      ]);
+      expect(await store.forgetRejections(ACCOUNT, new Date(0))).toBe(0);
+      expect(await store.forgetRejections(ACCOUNT, between)).toBe(1);
+      const known = await store.recall(ACCOUNT, ['rej-0', 'rej-2']);
+      expect([...known.rejections.keys()]).toEqual(['rej-2']);
+      expect(known.rejections.get('rej-2')).toMatchObject({ code: 'PHONE_NOT_MOBILE', message: 'landline' });
+      // Another account's are its own.
+      expect((await store.recall('another-account', ['rej-0'])).rejections.size).toBe(1);
+      await store.rememberRejections(ACCOUNT, []);
+    });
+
+    test('a rejection that breaks the schema records none of its batch', async () => {
+      const store = await open();
+      await expect(
+        store.rememberRejections(ACCOUNT, [rejection(0), { ...rejection(1), e164: 'not-e164' }]),
+      ).rejects.toThrow();
+      expect((await store.recall(ACCOUNT, ['rej-0', 'rej-1'])).rejections.size).toBe(0);
     });
   });
 

@@ -93,7 +93,14 @@ describe('StateStore.open and migrations', () => {
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['account_pace', 'contacts', 'processed_files', 'runs', 'schema_migrations']);
+      expect(tables).toEqual([
+        'account_pace',
+        'contacts',
+        'processed_files',
+        'rejected_rows',
+        'runs',
+        'schema_migrations',
+      ]);
     } finally {
       db.close();
     }
