@@ -38,8 +38,14 @@ import {
   type SourceInfo,
 } from './types.js';
 
-/** The size of a file read: large enough that per-chunk costs vanish, small enough to stay flat. */
-export const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * The size of a file read, and so of the chunks of rows the stages pass on (about 250 CSV rows):
+ * large enough that per-chunk costs vanish, small enough that the rows in flight between the
+ * stages die young. Measured on 300k-row runs: 64 KB chunks kept rows alive across two
+ * scavenges, so V8 promoted them to the old generation; 16 KB made an unchanged re-run 5–10%
+ * faster and cut 8–15 MB of peak RSS, at the same dry-run speed.
+ */
+export const READ_CHUNK_BYTES = 16 * 1024;
 
 /**
  * How far format sniffing looks for the first non-blank character (and the end of that line)
