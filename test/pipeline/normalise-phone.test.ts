@@ -400,7 +400,7 @@ describe('compiled worker (as in dist/)', () => {
        const drafts = JSON.parse(readFileSync(new URL('./drafts.json', import.meta.url), 'utf8'));
        async function* source() { yield* drafts; }
        const out = [];
-       for await (const item of normalisePhones(source(), { defaultCountry: 'GB', workers: 2, chunkSize: 16 })) out.push(item);
+       for await (const item of normalisePhones(source(), { defaultCountry: 'GB', workers: 2, chunkSize: 64 })) out.push(item);
        process.stdout.write(JSON.stringify(out));`,
     );
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, 'driver.js')], {
