@@ -17,7 +17,7 @@ import {
   type RowError,
 } from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
-import { PhoneChunkScheduler, PhoneWorkerPool } from './phone-pool.js';
+import { PhoneChunkScheduler } from './phone-pool.js';
 import { perRow, type Chunks } from '../chunks.js';
 
 export { normalisePhone, type PhoneOptions, type PhoneResult } from './phone-parse.js';
@@ -59,8 +59,9 @@ export const PHONE_CHUNK_SIZE = 512;
  *
  * With `workers > 0` the numbers are parsed by a pool of worker threads, in chunks of
  * `chunkSize` rows with several chunks in flight ({@link PhoneChunkScheduler}); the pool starts
- * only once a first full chunk is ready, so small inputs never pay for thread start-up. Closing
- * the generator early (break, error downstream) stops the workers.
+ * only once a full chunk holds enough numbers to be worth a worker, so small inputs and re-runs
+ * whose rows are recalled never pay for thread start-up. Closing the generator early (break,
+ * error downstream) stops the workers.
  *
  * @throws Error when a worker thread fails (a run-level failure, not a row problem).
  */
@@ -99,28 +100,15 @@ export async function* normalisePhoneChunks(
     return;
   }
 
-  let pool: PhoneWorkerPool | undefined;
   let scheduler: PhoneChunkScheduler<Array<Draft | Recalled | Rejected>> | undefined;
   // Rows are parsed in chunks of `chunkSize` rows (the reader's chunks are gathered or cut).
   let chunk: Array<Draft | Recalled | Rejected> = [];
-  // Numbers met so far that need parsing: the pool starts once they fill a chunk, so a re-run
-  // whose rows are all recalled never starts a thread.
-  let toParse = 0;
   try {
     for await (const incoming of drafts) {
       for (const draft of incoming) {
         chunk.push(draft);
-        if (draft.kind === 'draft' && !draft.error) toParse++;
         if (chunk.length < chunkSize) continue;
-        if (scheduler === undefined && toParse < chunkSize) {
-          yield chunk.map((item) => normaliseItem(item, phoneOptions));
-          chunk = [];
-          continue;
-        }
-        if (scheduler === undefined) {
-          pool = new PhoneWorkerPool(workers, phoneOptions);
-          scheduler = new PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>(pool, phoneOptions);
-        }
+        scheduler ??= new PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>(workers, phoneOptions);
         addChunk(scheduler, chunk);
         chunk = [];
       }
@@ -140,7 +128,7 @@ export async function* normalisePhoneChunks(
       yield settleChunk(items, results);
     }
   } finally {
-    await pool?.close();
+    await scheduler?.close();
   }
 }
 
@@ -168,8 +156,8 @@ function settleChunk(
 }
 
 /**
- * Hands a chunk to the scheduler; drafts already in error have no number to parse, and recalled
- * rows have theirs from the state store.
+ * Hands a chunk to the scheduler; drafts already in error have no number to parse, recalled
+ * rows have theirs from the state store, and rows rejected before are settled already.
  */
 function addChunk(
   scheduler: PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>,
@@ -195,7 +183,7 @@ function fromBatch(draft: Draft, batch: PhoneBatch, slot: number): Contact | Rej
   return rejectDraft(draft, error);
 }
 
-/** One item on the calling thread: a draft is parsed, a recalled row has its number already. */
+/** One item on the calling thread: a draft is parsed; a recalled or already rejected row passes. */
 function normaliseItem(
   item: Draft | Recalled | Rejected,
   options: PhoneOptions,

@@ -192,21 +192,34 @@ const CHUNKS_HELD_BACK = 2;
  * oldest chunk and it is not back yet, the main thread parses the newest chunk not yet sent
  * instead of idling, so the main thread and the workers share the parsing when the workers are
  * the bottleneck, and the main thread never parses when it has its own work.
+ *
+ * The pool starts with the first chunk worth sending (see {@link PARSE_HERE_BELOW}): a re-run
+ * whose rows are nearly all recalled never starts a thread. {@link PhoneChunkScheduler.close}
+ * must be called when done.
  */
 export class PhoneChunkScheduler<T> {
   private readonly queue: Array<PhoneChunk<T>> = [];
   private readonly maxSent: number;
   private sent = 0;
+  private pool: PhoneWorkerPool | undefined;
 
   /** How many chunks {@link PhoneChunkScheduler.add} accepts before {@link PhoneChunkScheduler.takeOldest} must be called. */
   readonly capacity: number;
 
+  /**
+   * @param workers worker threads of the pool, once it starts (≥ 1, checked by {@link PhoneWorkerPool})
+   */
   constructor(
-    private readonly pool: PhoneWorkerPool,
+    private readonly workers: number,
     private readonly options: PhoneOptions,
   ) {
-    this.maxSent = pool.size * CHUNKS_SENT_PER_WORKER;
+    this.maxSent = workers * CHUNKS_SENT_PER_WORKER;
     this.capacity = this.maxSent + CHUNKS_HELD_BACK;
+  }
+
+  /** Stops the pool's workers, if it started. */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /** Chunks added and not yet taken. */
@@ -266,6 +279,7 @@ export class PhoneChunkScheduler<T> {
       }
       if (this.sent >= this.maxSent) return;
       this.sent++;
+      this.pool ??= new PhoneWorkerPool(this.workers, this.options);
       chunk.sent = this.pool.normalise(chunk.inputs, chunk.countries, chunk.numeric).then(
         (results) => {
           chunk.results = results;
