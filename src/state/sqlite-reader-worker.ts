@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ReaderRequest, ReaderResponse, ReaderWorkerData, SqliteReader } from './sqlite-reader.js';
-import { LOOKUP_CHUNK, LOOKUP_SQL, prepareRecall, sqliteRecall, type ContactRow } from './store.js';
+import { LOOKUP_SQL, prepareRecall, sqliteLookup, sqliteRecall, type ContactRow } from './store.js';
 
 if (!parentPort) throw new Error('sqlite-reader-worker must run in a worker thread');
 const port = parentPort;
@@ -18,16 +18,11 @@ const recall = prepareRecall(db);
 port.on('message', (request: ReaderRequest) => {
   let response: ReaderResponse;
   try {
-    if (request.op === 'recall') {
-      response = { id: request.id, rows: sqliteRecall(recall, request.account, request.keys) };
-    } else {
-      const rows: ContactRow[] = [];
-      for (let start = 0; start < request.keys.length; start += LOOKUP_CHUNK) {
-        const chunk = request.keys.slice(start, start + LOOKUP_CHUNK);
-        for (const row of lookup.all(request.account, JSON.stringify(chunk))) rows.push(row);
-      }
-      response = { id: request.id, rows };
-    }
+    const rows =
+      request.op === 'recall'
+        ? sqliteRecall(recall, request.account, request.keys)
+        : sqliteLookup(lookup, request.account, request.keys);
+    response = { id: request.id, rows };
   } catch (error) {
     response = { id: request.id, failure: error instanceof Error ? error.message : String(error) };
   }

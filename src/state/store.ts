@@ -328,6 +328,20 @@ export function sqliteRecall(
   );
 }
 
+/** The rows of a look-up by number on a SQLite connection: one statement per {@link LOOKUP_CHUNK}. */
+export function sqliteLookup(
+  statement: BetterSqlite3.Statement<[string, string], ContactRow>,
+  account: string,
+  e164s: readonly string[],
+): ContactRow[] {
+  const rows: ContactRow[] = [];
+  for (let start = 0; start < e164s.length; start += LOOKUP_CHUNK) {
+    const chunk = e164s.slice(start, start + LOOKUP_CHUNK);
+    for (const row of statement.all(account, JSON.stringify(chunk))) rows.push(row);
+  }
+  return rows;
+}
+
 /** One `contacts` row found by {@link StateStore.recall}. */
 export type RecallRow = [
   rowHash: string,
@@ -568,12 +582,7 @@ export class StateStore {
    * seen acknowledged are absent. One statement per 500 numbers.
    */
   lookup(account: string, e164s: readonly string[]): Map<string, KnownContact> {
-    const rows: ContactRow[] = [];
-    for (let start = 0; start < e164s.length; start += LOOKUP_CHUNK) {
-      const chunk = e164s.slice(start, start + LOOKUP_CHUNK);
-      for (const row of this.#lookup.all(account, JSON.stringify(chunk))) rows.push(row);
-    }
-    return knownContacts(rows);
+    return knownContacts(sqliteLookup(this.#lookup, account, e164s));
   }
 
   /**
