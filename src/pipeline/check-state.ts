@@ -122,7 +122,13 @@ async function checkContacts(
     if (previous && previous.payloadHash === hash && !options.full) {
       const { rowHash, note } = contact;
       if (rowHash !== undefined && (previous.rowHash !== rowHash || previous.note !== note))
-        rekeyed.push({ e164: contact.payload.mobile, payloadHash: hash, rowHash, note });
+        rekeyed.push({
+          e164: contact.payload.mobile,
+          payloadHash: hash,
+          rowHash,
+          note,
+          rowSeq: contact.ref.seq,
+        });
       return settledOutcome(settledRow(contact), previous, options.resumeChain);
     }
     return pending(contact, hash, previous);

@@ -10,7 +10,7 @@
  * recorded again, so a fingerprint found still stands for the payload Sakari has.
  */
 import { createRequire } from 'node:module';
-import type { RememberedRejection, StateBackend } from '../state/index.js';
+import type { PlacedRows, RememberedRejection, SeqWindow, StateBackend } from '../state/index.js';
 // The canonical form's tokens and digest, shared with the payload hash: structural characters in a
 // value are escaped, so two different rows never give the same form.
 import { digest, FIELD_END, ITEM_END, KEY_VALUE, optional, token } from '../state/payload-hash.js';
@@ -96,6 +96,11 @@ export interface RecallOptions {
   full: boolean;
   /** Counts the rows recalled, when given. */
   stats?: RecallStats;
+  /**
+   * Where rows recalled without a position get the one they were found at (see `PlacedRows`), so
+   * the next run finds them in a range scan; absent or `null` (a dry run): nowhere.
+   */
+  placeStore?: StateBackend | null;
 }
 
 /** What {@link recallRows} did. */
@@ -117,6 +122,22 @@ export const REJECTION_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 const RECALL_AHEAD = 4;
 
 /**
+ * Positions on either side of a chunk's own that its recall reads in the range scan: a row that
+ * moved by fewer than this since it was recorded (rows inserted or deleted before it in a chunk
+ * not yet seen) is found there. Farther moves are followed (see `Drift`) or looked up one by one.
+ */
+const WINDOW_MARGIN = 64;
+
+/**
+ * How far the rows of this run stand from where they were recorded: the position a recalled row
+ * was recorded at minus its position now, as the last recall found it. Rows deleted before a
+ * point of an export shift every later row by the same amount; the next windows follow them.
+ */
+interface Drift {
+  offset: number;
+}
+
+/**
  * Stage (between `mapFields` and `normalisePhones`): every row without a problem comes out as a new
  * draft carrying its fingerprint (`rowHash`, recorded with the contact once Sakari acknowledges
  * it); a row whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
@@ -135,7 +156,32 @@ export function recallChunks(
 ): AsyncIterable<Array<Draft | Recalled | Rejected>> {
   const { store } = options;
   if (!store) return drafts;
-  return resolveAhead(drafts, RECALL_AHEAD, (chunk) => resolveChunk(chunk, store, options));
+  const drift: Drift = { offset: 0 };
+  return resolveAhead(drafts, RECALL_AHEAD, (chunk) => resolveChunk(chunk, store, options, drift));
+}
+
+/**
+ * The offsets of a chunk's recalled rows (recorded position minus position now), and the most
+ * common of them: a row moved on its own (sorted to the top, say) does not pull the next windows
+ * away from where its neighbours are.
+ */
+class Offsets {
+  private readonly counts = new Map<number, number>();
+  private best: number | undefined;
+  private bestCount = 0;
+
+  add(offset: number): void {
+    const count = (this.counts.get(offset) ?? 0) + 1;
+    this.counts.set(offset, count);
+    if (count >= this.bestCount) {
+      this.best = offset;
+      this.bestCount = count;
+    }
+  }
+
+  common(): number | undefined {
+    return this.best;
+  }
 }
 
 /** The draft with its fingerprint. */
@@ -169,30 +215,60 @@ async function resolveChunk(
   chunk: Draft[],
   store: StateBackend,
   options: RecallOptions,
+  drift: Drift,
 ): Promise<Array<Draft | Recalled | Rejected>> {
   // One fingerprint per row ('' for a row in error), so that a recalled row needs no new draft.
   const hashes: string[] = [];
   const asked: string[] = [];
+  let first = Infinity;
+  let last = -Infinity;
   for (const draft of chunk) {
     const hash = draft.error === undefined ? rowHash(draft, options.key) : '';
     hashes.push(hash);
-    if (hash !== '') asked.push(hash);
+    if (hash === '') continue;
+    asked.push(hash);
+    const { seq } = draft.ref;
+    if (seq < first) first = seq;
+    if (seq > last) last = seq;
   }
-  const known = options.full || asked.length === 0 ? undefined : await store.recall(options.account, asked);
+  if (options.full || asked.length === 0) {
+    return chunk.map((draft, index) => {
+      const hash = hashes[index] as string;
+      return hash === '' ? draft : fingerprinted(draft, hash);
+    });
+  }
+  const near: SeqWindow = {
+    from: first + drift.offset - WINDOW_MARGIN,
+    to: last + drift.offset + WINDOW_MARGIN,
+  };
+  const known = await store.recall(options.account, asked, near);
   const { stats } = options;
-  return chunk.map((draft, index): Draft | Recalled | Rejected => {
+  const placed: PlacedRows = { contacts: [], rejections: [] };
+  const offsets = new Offsets();
+  const resolved = chunk.map((draft, index): Draft | Recalled | Rejected => {
     const hash = hashes[index] as string;
-    if (hash === '' || known === undefined) return hash === '' ? draft : fingerprinted(draft, hash);
+    if (hash === '') return draft;
+    const { seq } = draft.ref;
     const recalled = known.contacts.get(hash);
     if (recalled !== undefined) {
       if (stats) stats.recalled++;
+      if (recalled.rowSeq === undefined)
+        placed.contacts.push({ e164: recalled.e164, rowHash: hash, rowSeq: seq });
+      else offsets.add(recalled.rowSeq - seq);
       return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
     }
     const rejection = known.rejections.get(hash);
     if (rejection === undefined) return fingerprinted(draft, hash);
     if (stats) stats.rejectionsRecalled++;
+    if (rejection.rowSeq === undefined) placed.rejections.push({ rowHash: hash, rowSeq: seq });
+    else offsets.add(rejection.rowSeq - seq);
     return rejectedAgain(draft, rejection);
   });
+  const offset = offsets.common();
+  if (offset !== undefined) drift.offset = offset;
+  if (options.placeStore && (placed.contacts.length > 0 || placed.rejections.length > 0))
+    await options.placeStore.placeRows(options.account, placed);
+  return resolved;
 }
 
 /** A row rejected as before, for the same reason (and with its number, when that was fine). */

@@ -220,6 +220,7 @@ export async function runImport(
     const outcome = outcomeOfCounts(report.counts, { strict: settings.strict });
     const summary = await report.finish({ ...meta, exitCode: exitCodeOf(outcome) });
     if (store && !settings.dryRun) {
+      await store.applyPlacedRows(settings.account);
       await store.finishRun(runId, 'completed', { ...summary.counts });
       await store.forgetRejections(settings.account, new Date(Date.now() - REJECTION_MEMORY_MS));
     }
@@ -265,6 +266,7 @@ class ImportPipeline {
         key: recallKey(settings),
         full: settings.full,
         stats: this.recallStats,
+        placeStore: upsert.store,
       },
     );
   }
@@ -428,7 +430,13 @@ function settledOutcome(item: Rejected | RowOutcome): RowOutcome {
 function rejectedRow(rejected: Rejected, rowHash: string): RejectedRow {
   const status = rejected.status;
   if (status === 'duplicate') throw new Error('a duplicate depends on other rows: it is never remembered');
-  const row: RejectedRow = { rowHash, status, code: rejected.error.code, message: rejected.error.message };
+  const row: RejectedRow = {
+    rowHash,
+    status,
+    code: rejected.error.code,
+    message: rejected.error.message,
+    rowSeq: rejected.ref.seq,
+  };
   if (rejected.mobileE164 !== undefined) row.e164 = rejected.mobileE164;
   return row;
 }

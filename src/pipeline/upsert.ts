@@ -86,6 +86,7 @@ async function recordAcknowledged(
         status: outcome.status,
         rowHash: contact.rowHash,
         note: contact.note,
+        rowSeq: contact.ref.seq,
       });
     }
   });

@@ -11,10 +11,12 @@ import {
   type AckedRow,
   type KnownContact,
   type ProcessedFile,
+  type PlacedRows,
   type Recollection,
   type RejectedRow,
   type RekeyedRow,
   type RunRecord,
+  type SeqWindow,
   type StateStoreOptions,
 } from './store.js';
 
@@ -45,7 +47,11 @@ export interface StateBackend {
   /** See {@link StateStore.lookup}. */
   lookup(account: string, e164s: readonly string[]): Promise<Map<string, KnownContact>>;
   /** See {@link StateStore.recall}. */
-  recall(account: string, rowHashes: readonly string[]): Promise<Recollection>;
+  recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection>;
+  /** See {@link StateStore.placeRows}: written at the latest by {@link StateBackend.applyPlacedRows}. */
+  placeRows(account: string, rows: PlacedRows): Promise<void>;
+  /** See {@link StateStore.applyPlacedRows}. */
+  applyPlacedRows(account: string): Promise<number>;
   /** See {@link StateStore.rememberRejections}: all rows or none. */
   rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void>;
   /** See {@link StateStore.forgetRejections}. */
@@ -164,9 +170,15 @@ export class SqliteBackend implements StateBackend {
     const reader = this.#readerFor(e164s.length);
     return reader ? reader.lookup(account, e164s) : this.store.lookup(account, e164s);
   }
-  async recall(account: string, rowHashes: readonly string[]): Promise<Recollection> {
+  async recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection> {
     const reader = this.#readerFor(rowHashes.length);
-    return reader ? reader.recall(account, rowHashes) : this.store.recall(account, rowHashes);
+    return reader ? reader.recall(account, rowHashes, near) : this.store.recall(account, rowHashes, near);
+  }
+  async placeRows(account: string, rows: PlacedRows): Promise<void> {
+    this.store.placeRows(account, rows);
+  }
+  async applyPlacedRows(account: string): Promise<number> {
+    return this.store.applyPlacedRows(account);
   }
   async rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void> {
     this.store.rememberRejections(account, rows);

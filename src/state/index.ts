@@ -10,6 +10,7 @@ export {
   type AckedRow,
   type AckedStatus,
   type KnownContact,
+  type PlacedRows,
   type ProcessedFile,
   type RecalledContact,
   type Recollection,
@@ -18,6 +19,7 @@ export {
   type RememberedRejection,
   type RekeyedRow,
   type RunRecord,
+  type SeqWindow,
   type StateStoreOptions,
 } from './store.js';
 export { STATE_STORE_ERROR_CODES, StateStoreError, type StateStoreErrorCode } from './errors.js';

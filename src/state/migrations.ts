@@ -20,6 +20,22 @@ export interface Migration {
  */
 export const STATE_APPLICATION_ID = 0x534b5359;
 
+/**
+ * The indexes that hold `row_seq` (step 6), as this build defines them: the state store drops and
+ * builds them again around a bulk update of positions (`StateStore.applyPlacedRows`), which is far
+ * cheaper than moving a million index entries one by one. Change them only with a new step.
+ */
+export const POSITION_INDEXES = {
+  contactsByRowSeq: `CREATE INDEX contacts_by_row_seq
+    ON contacts (account, row_seq, row_hash, e164, payload_hash, contact_id, run_id, status, note)
+    WHERE row_seq IS NOT NULL`,
+  rejectedRowsByRowSeq: `CREATE INDEX rejected_rows_by_row_seq
+    ON rejected_rows (account, row_seq, row_hash, status, code, message, e164)
+    WHERE row_seq IS NOT NULL`,
+  contactsByRowHash: `CREATE INDEX contacts_by_row_hash
+    ON contacts (account, row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq)`,
+} as const;
+
 /** The schema, oldest step first. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -138,6 +154,26 @@ export const MIGRATIONS: readonly Migration[] = [
           recorded_at TEXT NOT NULL,
           PRIMARY KEY (account, row_hash)
         ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 6,
+    name: 'row positions: where each remembered row stood in its source (issue 16)',
+    up(db) {
+      db.exec(`
+        -- The position (0-based, over all the run's sources) of the source row behind a
+        -- fingerprint, as the run that recorded it read it. A re-run of the same export reads the
+        -- rows remembered around its current position in one range scan (row_seq order is the
+        -- source's order) instead of one seek per row in fingerprint order; a row that moved is
+        -- still found by its fingerprint. NULL: recorded before positions were kept.
+        ALTER TABLE contacts ADD COLUMN row_seq INTEGER;
+        ALTER TABLE rejected_rows ADD COLUMN row_seq INTEGER;
+        ${POSITION_INDEXES.contactsByRowSeq};
+        ${POSITION_INDEXES.rejectedRowsByRowSeq};
+        -- Still covering for the look-up by fingerprint, which now also reads the position.
+        DROP INDEX contacts_by_row_hash;
+        ${POSITION_INDEXES.contactsByRowHash};
       `);
     },
   },

@@ -112,6 +112,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'row positions: where each remembered row stood in its source (issue 16)',
+    // As SQLite's step 6 (migrations.ts).
+    sql: `
+      ALTER TABLE contacts ADD COLUMN row_seq bigint;
+      ALTER TABLE rejected_rows ADD COLUMN row_seq bigint;
+      CREATE INDEX contacts_by_row_seq ON contacts (account, row_seq)
+        INCLUDE (row_hash, e164, payload_hash, contact_id, run_id, status, note)
+        WHERE row_seq IS NOT NULL;
+      CREATE INDEX rejected_rows_by_row_seq ON rejected_rows (account, row_seq)
+        INCLUDE (row_hash, status, code, message, e164)
+        WHERE row_seq IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -12,12 +12,14 @@ import {
   type AckedRow,
   type AckedStatus,
   type KnownContact,
+  type PlacedRows,
   type ProcessedFile,
   type Recollection,
   type RejectedRow,
   type RekeyedRow,
   type RunRecord,
   type RunRow,
+  type SeqWindow,
   type StateStoreOptions,
 } from './store.js';
 
@@ -132,21 +134,62 @@ export class PostgresStateStore implements StateBackend {
     return known;
   }
 
-  async recall(account: string, rowHashes: readonly string[]): Promise<Recollection> {
-    const rows = await readRecallAsync(rowHashes, async (query) => {
-      const { rows: found } = await this.#pool.query<unknown[]>({
-        text:
-          query.table === 'contacts'
-            ? `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note FROM ${PG_SCHEMA}.contacts
-               WHERE account = $1 AND row_hash = ANY($2::text[])`
-            : `SELECT row_hash, status, code, message, e164 FROM ${PG_SCHEMA}.rejected_rows
-               WHERE account = $1 AND row_hash = ANY($2::text[])`,
-        values: [account, query.rowHashes],
-        rowMode: 'array',
-      });
+  async recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection> {
+    const rows = await readRecallAsync(rowHashes, near, async (query) => {
+      const columns =
+        query.table === 'contacts'
+          ? 'row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq'
+          : 'row_hash, status, code, message, e164, row_seq';
+      const { rows: found } = await this.#pool.query<unknown[]>(
+        'window' in query
+          ? {
+              text: `SELECT ${columns} FROM ${PG_SCHEMA}.${query.table}
+                     WHERE account = $1 AND row_seq BETWEEN $2 AND $3 ORDER BY row_seq LIMIT $4`,
+              values: [account, query.window.from, query.window.to, query.limit],
+              rowMode: 'array',
+            }
+          : {
+              text: `SELECT ${columns} FROM ${PG_SCHEMA}.${query.table}
+                     WHERE account = $1 AND row_hash = ANY($2::text[])`,
+              values: [account, query.rowHashes],
+              rowMode: 'array',
+            },
+      );
+      // bigint comes back as text: positions are far below 2^53.
+      const seqAt = query.table === 'contacts' ? 7 : 5;
+      for (const row of found) if (row[seqAt] !== null) row[seqAt] = Number(row[seqAt]);
       return found;
     });
     return recollection(rows);
+  }
+
+  /** Writes the positions at once (one set-based statement per table): nothing waits for {@link applyPlacedRows}. */
+  async placeRows(account: string, rows: PlacedRows): Promise<void> {
+    if (rows.contacts.length > 0) {
+      await this.#pool.query(
+        `UPDATE ${PG_SCHEMA}.contacts AS c SET row_seq = t.row_seq
+         FROM unnest($2::text[], $3::text[], $4::bigint[]) AS t (e164, row_hash, row_seq)
+         WHERE c.account = $1 AND c.e164 = t.e164 AND c.row_hash = t.row_hash AND c.row_seq IS NULL`,
+        [
+          account,
+          rows.contacts.map((row) => row.e164),
+          rows.contacts.map((row) => row.rowHash),
+          rows.contacts.map((row) => row.rowSeq),
+        ],
+      );
+    }
+    if (rows.rejections.length > 0) {
+      await this.#pool.query(
+        `UPDATE ${PG_SCHEMA}.rejected_rows AS r SET row_seq = t.row_seq
+         FROM unnest($2::text[], $3::bigint[]) AS t (row_hash, row_seq)
+         WHERE r.account = $1 AND r.row_hash = t.row_hash AND r.row_seq IS NULL`,
+        [account, rows.rejections.map((row) => row.rowHash), rows.rejections.map((row) => row.rowSeq)],
+      );
+    }
+  }
+
+  async applyPlacedRows(): Promise<number> {
+    return 0;
   }
 
   async rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void> {
@@ -154,13 +197,13 @@ export class PostgresStateStore implements StateBackend {
     // One statement may not touch a row twice: the last of a fingerprint wins, as in SQLite.
     const unique = [...new Map(rows.map((row) => [row.rowHash, row])).values()];
     await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.rejected_rows (account, row_hash, status, code, message, e164, recorded_at)
-       SELECT $1, t.row_hash, t.status, t.code, t.message, t.e164, $2
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-         AS t (row_hash, status, code, message, e164)
+      `INSERT INTO ${PG_SCHEMA}.rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq)
+       SELECT $1, t.row_hash, t.status, t.code, t.message, t.e164, $2, t.row_seq
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+         AS t (row_hash, status, code, message, e164, row_seq)
        ON CONFLICT (account, row_hash) DO UPDATE SET
          status = excluded.status, code = excluded.code, message = excluded.message,
-         e164 = excluded.e164, recorded_at = excluded.recorded_at`,
+         e164 = excluded.e164, recorded_at = excluded.recorded_at, row_seq = excluded.row_seq`,
       [
         account,
         this.#now().toISOString(),
@@ -169,6 +212,7 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.code),
         unique.map((row) => row.message),
         unique.map((row) => row.e164 ?? null),
+        unique.map((row) => row.rowSeq ?? null),
       ],
     );
   }
@@ -184,8 +228,9 @@ export class PostgresStateStore implements StateBackend {
   async rekey(account: string, rows: readonly RekeyedRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.#pool.query(
-      `UPDATE ${PG_SCHEMA}.contacts AS c SET row_hash = t.row_hash, note = t.note
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t (e164, payload_hash, row_hash, note)
+      `UPDATE ${PG_SCHEMA}.contacts AS c SET row_hash = t.row_hash, note = t.note, row_seq = t.row_seq
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+         AS t (e164, payload_hash, row_hash, note, row_seq)
        WHERE c.account = $1 AND c.e164 = t.e164 AND c.payload_hash = t.payload_hash`,
       [
         account,
@@ -193,6 +238,7 @@ export class PostgresStateStore implements StateBackend {
         rows.map((row) => row.payloadHash),
         rows.map((row) => row.rowHash),
         rows.map((row) => row.note ?? null),
+        rows.map((row) => row.rowSeq ?? null),
       ],
     );
   }
@@ -205,10 +251,10 @@ export class PostgresStateStore implements StateBackend {
     for (const row of rows) byNumber.set(row.e164, row);
     const unique = [...byNumber.values()];
     await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note)
-       SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note
-       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-         AS t (e164, payload_hash, contact_id, status, row_hash, note)
+      `INSERT INTO ${PG_SCHEMA}.contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq)
+       SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note, t.row_seq
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[])
+         AS t (e164, payload_hash, contact_id, status, row_hash, note, row_seq)
        ON CONFLICT (account, e164) DO UPDATE SET
          payload_hash = excluded.payload_hash,
          contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
@@ -216,7 +262,8 @@ export class PostgresStateStore implements StateBackend {
          status       = excluded.status,
          updated_at   = excluded.updated_at,
          row_hash     = excluded.row_hash,
-         note         = excluded.note`,
+         note         = excluded.note,
+         row_seq      = excluded.row_seq`,
       [
         account,
         runId,
@@ -227,6 +274,7 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.status),
         unique.map((row) => row.rowHash ?? null),
         unique.map((row) => row.note ?? null),
+        unique.map((row) => row.rowSeq ?? null),
       ],
     );
   }

@@ -20,7 +20,7 @@ port.on('message', (request: ReaderRequest) => {
   try {
     const rows =
       request.op === 'recall'
-        ? sqliteRecall(recall, request.account, request.keys)
+        ? sqliteRecall(recall, request.account, request.keys, request.near)
         : sqliteLookup(lookup, request.account, request.keys);
     response = { id: request.id, rows };
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   type KnownContact,
   type RecallRows,
   type Recollection,
+  type SeqWindow,
 } from './store.js';
 
 /** `workerData` of the reader thread. */
@@ -26,6 +27,8 @@ export interface ReaderRequest {
   op: 'recall' | 'lookup';
   account: string;
   keys: readonly string[];
+  /** A recall's window ({@link SeqWindow}). */
+  near?: SeqWindow;
 }
 
 /** Reader → main thread: the rows found (a look-up's, or a recall's), or why the reads failed. */
@@ -69,8 +72,8 @@ export class SqliteReader {
   }
 
   /** See `StateStore.recall`. */
-  async recall(account: string, rowHashes: readonly string[]): Promise<Recollection> {
-    return recollection((await this.request('recall', account, rowHashes)) as RecallRows);
+  async recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection> {
+    return recollection((await this.request('recall', account, rowHashes, near)) as RecallRows);
   }
 
   /** See `StateStore.lookup`. */
@@ -90,6 +93,7 @@ export class SqliteReader {
     op: ReaderRequest['op'],
     account: string,
     keys: readonly string[],
+    near?: SeqWindow,
   ): Promise<ContactRow[] | RecallRows> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('state reader is closed'));
@@ -98,7 +102,9 @@ export class SqliteReader {
       this.pending.set(id, { resolve, reject });
       // A reader with work keeps the process alive: the run awaits its answer.
       if (this.pending.size === 1) this.worker.ref();
-      this.worker.postMessage({ id, op, account, keys } satisfies ReaderRequest);
+      const request: ReaderRequest =
+        near === undefined ? { id, op, account, keys } : { id, op, account, keys, near };
+      this.worker.postMessage(request);
     });
   }
 

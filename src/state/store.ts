@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StateStoreError } from './errors.js';
-import { migrate } from './migrations.js';
+import { migrate, POSITION_INDEXES } from './migrations.js';
 
 /** Where the state lives unless `--state` says otherwise (CONTRACT §8). */
 export const DEFAULT_STATE_PATH = '.sakari-sync/state.db';
@@ -35,6 +35,13 @@ const MMAP_SIZE_BYTES = 0;
  */
 export const LOOKUP_CHUNK = 500;
 
+/**
+ * Positions to write at once from which {@link StateStore.applyPlacedRows} builds the position
+ * indexes again rather than updating them row by row. Measured on a 1M-contact state: updating
+ * in place cost ~90 µs a row; dropping and building the three indexes costs ~4 s in all.
+ */
+const REBUILD_INDEXES_AT_ROWS = 50_000;
+
 /** Status of a contact Sakari acknowledged. `blocked` (CONT-010) is recorded so it is not re-sent every run. */
 export type AckedStatus = 'created' | 'updated' | 'blocked';
 
@@ -64,6 +71,8 @@ export interface RekeyedRow {
   payloadHash: string;
   rowHash: string;
   note?: string;
+  /** The row's position in this run's sources (see {@link AckedRow.rowSeq}). */
+  rowSeq?: number;
 }
 
 /** One row of a batch as Sakari acknowledged it. */
@@ -80,12 +89,19 @@ export interface AckedRow {
   rowHash?: string;
   /** The row's notes as reported (how its number was read), kept for the report of a recalled row. */
   note?: string;
+  /**
+   * The row's position in the run's sources (`ref.seq`): a later run of the same export reads the
+   * fingerprints remembered around each position in one range scan ({@link SeqWindow}).
+   */
+  rowSeq?: number;
 }
 
 /** What {@link StateStore.recall} knows of a source row fingerprint: its contact, and the row's notes. */
 export interface RecalledContact extends KnownContact {
   e164: string;
   note?: string;
+  /** Where the row stood when it was recorded ({@link AckedRow.rowSeq}); absent when not kept. */
+  rowSeq?: number;
 }
 
 /** How a remembered rejected row was reported: `invalid`, or `blocked` by the source itself. */
@@ -104,11 +120,35 @@ export interface RememberedRejection {
   message: string;
   /** The number, when it was fine (a bad email, an opt-out). */
   e164?: string;
+  /** Where the row stood when it was remembered ({@link AckedRow.rowSeq}); absent when not kept. */
+  rowSeq?: number;
 }
 
 /** A rejected row to remember: {@link StateStore.rememberRejections}. */
 export interface RejectedRow extends RememberedRejection {
   rowHash: string;
+}
+
+/**
+ * Where a recall looks first: the positions (`row_seq`) around which a chunk's rows were recorded,
+ * inclusive. Rows remembered there are read in one range scan, in position order; fingerprints not
+ * found there are looked up one by one. Only a hint: what a row is recalled as depends on its
+ * fingerprint alone.
+ */
+export interface SeqWindow {
+  from: number;
+  to: number;
+}
+
+/**
+ * Rows remembered without a position (recorded before positions were kept) that a run found by
+ * fingerprint: {@link StateStore.placeRows} gives them their position, so the next run finds
+ * them in a range scan. A row that has a position keeps it (a source whose order changes every
+ * night would otherwise rewrite its positions every night).
+ */
+export interface PlacedRows {
+  contacts: Array<{ e164: string; rowHash: string; rowSeq: number }>;
+  rejections: Array<{ rowHash: string; rowSeq: number }>;
 }
 
 /** What {@link StateStore.recall} knows of a set of source row fingerprints. */
@@ -182,10 +222,11 @@ export type RunRow = {
 export function recalledContacts(rows: Iterable<RecallRow>): Map<string, RecalledContact> {
   const recalled = new Map<string, RecalledContact>();
   const ambiguous = new Set<string>();
-  for (const [rowHash, e164, payloadHash, contactId, runId, status, note] of rows) {
+  for (const [rowHash, e164, payloadHash, contactId, runId, status, note, rowSeq] of rows) {
     const entry: RecalledContact = { e164, payloadHash, runId, status };
     if (contactId !== null) entry.contactId = contactId;
     if (note !== null) entry.note = note;
+    if (rowSeq !== null) entry.rowSeq = rowSeq;
     if (recalled.has(rowHash)) ambiguous.add(rowHash);
     recalled.set(rowHash, entry);
   }
@@ -200,6 +241,7 @@ export type RejectionRow = [
   code: string,
   message: string,
   e164: string | null,
+  rowSeq: number | null,
 ];
 
 /** The raw rows of a recall: acknowledged contacts, then rejections of the fingerprints they lack. */
@@ -208,24 +250,54 @@ export interface RecallRows {
   rejections: RejectionRow[];
 }
 
-/** One statement of a recall: the contacts, or the rejections, of some fingerprints. */
-export interface RecallQuery {
-  table: 'contacts' | 'rejected_rows';
-  rowHashes: string[];
-}
+/**
+ * One statement of a recall: the contacts, or the rejections, of some fingerprints; or those
+ * remembered in a window of positions, in position order, at most `limit` of them.
+ */
+export type RecallQuery =
+  | { table: 'contacts' | 'rejected_rows'; rowHashes: string[] }
+  | { table: 'contacts' | 'rejected_rows'; window: SeqWindow; limit: number };
+
+/**
+ * Rows a window scan reads at most, per position in the window. Positions of other jobs' sources
+ * (several exports into one account) share the range; past this many the scan stops, and the
+ * fingerprints it did not reach are looked up one by one.
+ */
+const WINDOW_ROWS_PER_POSITION = 4;
 
 /**
  * The statements of a recall, in order, for any store to run (both SQLite connections and
- * PostgreSQL drive it with {@link readRecall}): per {@link LOOKUP_CHUNK} fingerprints, the
- * contacts; then the rejections of the fingerprints no contact has. On a re-run those are the few
- * invalid and changed rows, so most fingerprints are looked up once.
+ * PostgreSQL drive it with {@link readRecall}). With a window ({@link SeqWindow}): the contacts,
+ * then the rejections, remembered at those positions, two range scans that find an unchanged
+ * export's rows. Then, for the fingerprints not found there, per {@link LOOKUP_CHUNK}: the
+ * contacts, and the rejections of the fingerprints no contact has.
  */
 function* recallQueries(
   rowHashes: readonly string[],
+  near: SeqWindow | undefined,
   rows: RecallRows,
 ): Generator<RecallQuery, void, unknown[][]> {
-  for (let start = 0; start < rowHashes.length; start += LOOKUP_CHUNK) {
-    const chunk = rowHashes.slice(start, start + LOOKUP_CHUNK);
+  let wanted = rowHashes;
+  if (near !== undefined && rowHashes.length > 0) {
+    const asked = new Set(rowHashes);
+    const found = new Set<string>();
+    const limit = (near.to - near.from + 1) * WINDOW_ROWS_PER_POSITION;
+    for (const row of (yield { table: 'contacts', window: near, limit }) as RecallRow[]) {
+      if (!asked.has(row[0])) continue;
+      rows.contacts.push(row);
+      found.add(row[0]);
+    }
+    if (found.size < asked.size) {
+      for (const row of (yield { table: 'rejected_rows', window: near, limit }) as RejectionRow[]) {
+        if (!asked.has(row[0]) || found.has(row[0])) continue;
+        rows.rejections.push(row);
+        found.add(row[0]);
+      }
+    }
+    wanted = found.size === 0 ? rowHashes : rowHashes.filter((hash) => !found.has(hash));
+  }
+  for (let start = 0; start < wanted.length; start += LOOKUP_CHUNK) {
+    const chunk = wanted.slice(start, start + LOOKUP_CHUNK);
     const found = new Set<string>();
     for (const row of (yield { table: 'contacts', rowHashes: chunk }) as RecallRow[]) {
       rows.contacts.push(row);
@@ -241,10 +313,11 @@ function* recallQueries(
 /** The rows of a recall of `rowHashes`, each statement run by `run` (see {@link recallQueries}). */
 export function readRecall(
   rowHashes: readonly string[],
+  near: SeqWindow | undefined,
   run: (query: RecallQuery) => unknown[][],
 ): RecallRows {
   const rows: RecallRows = { contacts: [], rejections: [] };
-  const queries = recallQueries(rowHashes, rows);
+  const queries = recallQueries(rowHashes, near, rows);
   for (let next = queries.next(); !next.done; next = queries.next(run(next.value)));
   return rows;
 }
@@ -252,10 +325,11 @@ export function readRecall(
 /** {@link readRecall} with statements that answer asynchronously (a server database). */
 export async function readRecallAsync(
   rowHashes: readonly string[],
+  near: SeqWindow | undefined,
   run: (query: RecallQuery) => Promise<unknown[][]>,
 ): Promise<RecallRows> {
   const rows: RecallRows = { contacts: [], rejections: [] };
-  const queries = recallQueries(rowHashes, rows);
+  const queries = recallQueries(rowHashes, near, rows);
   for (let next = queries.next(); !next.done; next = queries.next(await run(next.value)));
   return rows;
 }
@@ -263,9 +337,10 @@ export async function readRecallAsync(
 /** The {@link Recollection} of a recall's rows (both stores and the reader thread build it here). */
 export function recollection(rows: RecallRows): Recollection {
   const rejections = new Map<string, RememberedRejection>();
-  for (const [rowHash, status, code, message, e164] of rows.rejections) {
+  for (const [rowHash, status, code, message, e164, rowSeq] of rows.rejections) {
     const entry: RememberedRejection = { status, code, message };
     if (e164 !== null) entry.e164 = e164;
+    if (rowSeq !== null) entry.rowSeq = rowSeq;
     rejections.set(rowHash, entry);
   }
   return { contacts: recalledContacts(rows.contacts), rejections };
@@ -292,25 +367,41 @@ export const LOOKUP_SQL = `SELECT e164, payload_hash, contact_id, run_id, status
  * The contacts of source row fingerprints: {@link StateStore.recall}. INDEXED BY: without
  * statistics the planner would walk the account's whole primary key instead.
  */
-export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note
+export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq
   FROM contacts INDEXED BY contacts_by_row_hash
   WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
 
+/** The contacts remembered in a window of positions, in position order ({@link SeqWindow}). */
+export const RECALL_WINDOW_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq
+  FROM contacts INDEXED BY contacts_by_row_seq
+  WHERE account = ? AND row_seq BETWEEN ? AND ? ORDER BY row_seq LIMIT ?`;
+
 /** The remembered rejections of source row fingerprints: {@link StateStore.recall}. */
-export const RECALL_REJECTED_SQL = `SELECT row_hash, status, code, message, e164 FROM rejected_rows
+export const RECALL_REJECTED_SQL = `SELECT row_hash, status, code, message, e164, row_seq FROM rejected_rows
   WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
 
-/** The two prepared statements of a SQLite recall, on the main connection or the reader's. */
+/** The rejections remembered in a window of positions, in position order. */
+export const RECALL_REJECTED_WINDOW_SQL = `SELECT row_hash, status, code, message, e164, row_seq
+  FROM rejected_rows INDEXED BY rejected_rows_by_row_seq
+  WHERE account = ? AND row_seq BETWEEN ? AND ? ORDER BY row_seq LIMIT ?`;
+
+type WindowParams = [account: string, from: number, to: number, limit: number];
+
+/** The prepared statements of a SQLite recall, on the main connection or the reader's. */
 export interface SqliteRecallStatements {
   contacts: BetterSqlite3.Statement<[string, string], RecallRow>;
   rejections: BetterSqlite3.Statement<[string, string], RejectionRow>;
+  contactsWindow: BetterSqlite3.Statement<WindowParams, RecallRow>;
+  rejectionsWindow: BetterSqlite3.Statement<WindowParams, RejectionRow>;
 }
 
-/** Prepares {@link RECALL_SQL} and {@link RECALL_REJECTED_SQL} on `db`, rows as arrays. */
+/** Prepares the recall statements ({@link RECALL_SQL} and its twins) on `db`, rows as arrays. */
 export function prepareRecall(db: BetterSqlite3.Database): SqliteRecallStatements {
   return {
     contacts: db.prepare<[string, string], RecallRow>(RECALL_SQL).raw(true),
     rejections: db.prepare<[string, string], RejectionRow>(RECALL_REJECTED_SQL).raw(true),
+    contactsWindow: db.prepare<WindowParams, RecallRow>(RECALL_WINDOW_SQL).raw(true),
+    rejectionsWindow: db.prepare<WindowParams, RejectionRow>(RECALL_REJECTED_WINDOW_SQL).raw(true),
   };
 }
 
@@ -319,13 +410,24 @@ export function sqliteRecall(
   statements: SqliteRecallStatements,
   account: string,
   rowHashes: readonly string[],
+  near?: SeqWindow,
 ): RecallRows {
-  return readRecall(rowHashes, (query) =>
-    (query.table === 'contacts' ? statements.contacts : statements.rejections).all(
+  return readRecall(rowHashes, near, (query) => {
+    const contacts = query.table === 'contacts';
+    if ('window' in query) {
+      const { window, limit } = query;
+      return (contacts ? statements.contactsWindow : statements.rejectionsWindow).all(
+        account,
+        window.from,
+        window.to,
+        limit,
+      );
+    }
+    return (contacts ? statements.contacts : statements.rejections).all(
       account,
       JSON.stringify(query.rowHashes),
-    ),
-  );
+    );
+  });
 }
 
 /** The rows of a look-up by number on a SQLite connection: one statement per {@link LOOKUP_CHUNK}. */
@@ -351,6 +453,7 @@ export type RecallRow = [
   runId: string,
   status: AckedStatus,
   note: string | null,
+  rowSeq: number | null,
 ];
 
 /** One `contacts` row found by {@link StateStore.lookup}. */
@@ -396,8 +499,21 @@ export class StateStore {
   readonly #recall: SqliteRecallStatements;
   readonly #rememberRejections: (account: string, rows: readonly RejectedRow[]) => void;
   readonly #forgetRejections: BetterSqlite3.Statement<[string, string]>;
+  readonly #placeRows: (account: string, rows: PlacedRows) => void;
+  readonly #applyPlacedRows: (account: string) => number;
   readonly #upsertContact: BetterSqlite3.Statement<
-    [string, string, string, string | null, string, string, string, string | null, string | null]
+    [
+      string,
+      string,
+      string,
+      string | null,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      number | null,
+    ]
   >;
   readonly #recordBatch: (account: string, runId: string, rows: readonly AckedRow[]) => void;
   readonly #rekey: (account: string, rows: readonly RekeyedRow[]) => void;
@@ -420,24 +536,103 @@ export class StateStore {
 
     this.#lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
     this.#recall = prepareRecall(db);
-    const rememberRejection = db.prepare<[string, string, string, string, string, string | null, string]>(
-      `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+    const rememberRejection = db.prepare<
+      [string, string, string, string, string, string | null, string, number | null]
+    >(
+      `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account, row_hash) DO UPDATE SET
          status = excluded.status, code = excluded.code, message = excluded.message,
-         e164 = excluded.e164, recorded_at = excluded.recorded_at`,
+         e164 = excluded.e164, recorded_at = excluded.recorded_at, row_seq = excluded.row_seq`,
     );
     this.#rememberRejections = db.transaction((account: string, rows: readonly RejectedRow[]) => {
       const at = this.#now().toISOString();
-      for (const row of rows)
-        rememberRejection.run(account, row.rowHash, row.status, row.code, row.message, row.e164 ?? null, at);
+      for (const row of rows) {
+        rememberRejection.run(
+          account,
+          row.rowHash,
+          row.status,
+          row.code,
+          row.message,
+          row.e164 ?? null,
+          at,
+          row.rowSeq ?? null,
+        );
+      }
+    });
+    // Positions found this session wait in temporary tables (this connection's own), appended
+    // as found, until applyPlacedRows writes them in one pass in key order.
+    db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS placed_contacts (
+        account TEXT NOT NULL, e164 TEXT NOT NULL, row_hash TEXT NOT NULL, row_seq INTEGER NOT NULL
+      );
+      CREATE TEMP TABLE IF NOT EXISTS placed_rejections (
+        account TEXT NOT NULL, row_hash TEXT NOT NULL, row_seq INTEGER NOT NULL
+      );
+    `);
+    const placeContact = db.prepare<[string, string, string, number]>(
+      `INSERT INTO temp.placed_contacts (account, e164, row_hash, row_seq) VALUES (?, ?, ?, ?)`,
+    );
+    const placeRejection = db.prepare<[string, string, number]>(
+      `INSERT INTO temp.placed_rejections (account, row_hash, row_seq) VALUES (?, ?, ?)`,
+    );
+    this.#placeRows = db.transaction((account: string, rows: PlacedRows) => {
+      for (const row of rows.contacts) placeContact.run(account, row.e164, row.rowHash, row.rowSeq);
+      for (const row of rows.rejections) placeRejection.run(account, row.rowHash, row.rowSeq);
+    });
+    const placedCount = db
+      .prepare<[string, string], number>(
+        `SELECT (SELECT count(*) FROM temp.placed_contacts WHERE account = ?)
+              + (SELECT count(*) FROM temp.placed_rejections WHERE account = ?)`,
+      )
+      .pluck(true);
+    // In key order, so that the table's pages are visited once each. The row's fingerprint must
+    // still be the one it was found by (a row recorded since has its own position); a row noted
+    // twice gets one of its positions.
+    const applyContacts = db.prepare<[string, string]>(
+      `UPDATE contacts SET row_seq = p.row_seq
+       FROM (SELECT e164, row_hash, row_seq FROM temp.placed_contacts WHERE account = ? ORDER BY e164) AS p
+       WHERE contacts.account = ? AND contacts.e164 = p.e164
+         AND contacts.row_hash = p.row_hash AND contacts.row_seq IS NULL`,
+    );
+    const applyRejections = db.prepare<[string, string]>(
+      `UPDATE rejected_rows SET row_seq = p.row_seq
+       FROM (SELECT row_hash, row_seq FROM temp.placed_rejections WHERE account = ? ORDER BY row_hash) AS p
+       WHERE rejected_rows.account = ? AND rejected_rows.row_hash = p.row_hash
+         AND rejected_rows.row_seq IS NULL`,
+    );
+    const clearPlaced = db.prepare<[string]>(`DELETE FROM temp.placed_contacts WHERE account = ?`);
+    const clearPlacedRejections = db.prepare<[string]>(
+      `DELETE FROM temp.placed_rejections WHERE account = ?`,
+    );
+    this.#applyPlacedRows = db.transaction((account: string): number => {
+      const count = placedCount.get(account, account) ?? 0;
+      if (count === 0) return 0;
+      // Many positions at once (the first run after positions came): update the tables without
+      // their position indexes and build those again, one sort, instead of moving an index entry
+      // per row at random (measured at 1M rows: minutes, and gigabytes of WAL).
+      const rebuild = count >= REBUILD_INDEXES_AT_ROWS;
+      if (rebuild)
+        db.exec(
+          'DROP INDEX contacts_by_row_seq; DROP INDEX contacts_by_row_hash; DROP INDEX rejected_rows_by_row_seq',
+        );
+      applyContacts.run(account, account);
+      applyRejections.run(account, account);
+      if (rebuild) {
+        db.exec(
+          `${POSITION_INDEXES.contactsByRowSeq}; ${POSITION_INDEXES.contactsByRowHash}; ${POSITION_INDEXES.rejectedRowsByRowSeq}`,
+        );
+      }
+      clearPlaced.run(account);
+      clearPlacedRejections.run(account);
+      return count;
     });
     this.#forgetRejections = db.prepare(`DELETE FROM rejected_rows WHERE account = ? AND recorded_at < ?`);
     // row_hash and note are always overwritten: a payload recorded without its row (e.g. by
     // reconcile --fix) must not be recalled for the row recorded before it.
     this.#upsertContact = db.prepare(
-      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account, e164) DO UPDATE SET
          payload_hash = excluded.payload_hash,
          contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
@@ -445,14 +640,22 @@ export class StateStore {
          status       = excluded.status,
          updated_at   = excluded.updated_at,
          row_hash     = excluded.row_hash,
-         note         = excluded.note`,
+         note         = excluded.note,
+         row_seq      = excluded.row_seq`,
     );
-    const rekeyContact = db.prepare<[string | null, string | null, string, string, string]>(
-      `UPDATE contacts SET row_hash = ?, note = ? WHERE account = ? AND e164 = ? AND payload_hash = ?`,
+    const rekeyContact = db.prepare<[string | null, string | null, number | null, string, string, string]>(
+      `UPDATE contacts SET row_hash = ?, note = ?, row_seq = ? WHERE account = ? AND e164 = ? AND payload_hash = ?`,
     );
     this.#rekey = db.transaction((account: string, rows: readonly RekeyedRow[]) => {
       for (const row of rows)
-        rekeyContact.run(row.rowHash, row.note ?? null, account, row.e164, row.payloadHash);
+        rekeyContact.run(
+          row.rowHash,
+          row.note ?? null,
+          row.rowSeq ?? null,
+          account,
+          row.e164,
+          row.payloadHash,
+        );
     });
     this.#recordBatch = db.transaction((account: string, runId: string, rows: readonly AckedRow[]) => {
       const at = this.#now().toISOString();
@@ -467,6 +670,7 @@ export class StateStore {
           at,
           row.rowHash ?? null,
           row.note ?? null,
+          row.rowSeq ?? null,
         );
       }
     });
@@ -599,10 +803,28 @@ export class StateStore {
    * for them (see {@link AckedRow.rowHash}) and the rows rejected under them (see
    * {@link rememberRejections}), keyed by fingerprint; unknown ones are absent. A fingerprint held by
    * two numbers (which a deterministic normalisation never produces) is treated as unknown.
-   * One statement per 500 fingerprints, and one for those of them no contact has.
+   * With `near`, the rows remembered at those positions are read first, in two range scans; then
+   * one statement per 500 fingerprints not found there, and one for those of them no contact has.
    */
-  recall(account: string, rowHashes: readonly string[]): Recollection {
-    return recollection(sqliteRecall(this.#recall, account, rowHashes));
+  recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Recollection {
+    return recollection(sqliteRecall(this.#recall, account, rowHashes, near));
+  }
+
+  /**
+   * Notes the positions a run found rows remembered without one at (see {@link PlacedRows}); they
+   * are written by {@link applyPlacedRows}. The first position noted for a row wins.
+   */
+  placeRows(account: string, rows: PlacedRows): void {
+    if (rows.contacts.length === 0 && rows.rejections.length === 0) return;
+    this.#placeRows(account, rows);
+  }
+
+  /**
+   * Writes the positions noted by {@link placeRows}, in one transaction; returns how many were
+   * noted. A row that has a position by now, or whose fingerprint changed, is left alone.
+   */
+  applyPlacedRows(account: string): number {
+    return this.#applyPlacedRows(account);
   }
 
   /**

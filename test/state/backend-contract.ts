@@ -209,6 +209,104 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
     });
   });
 
+  describe(`${name}: row positions (issue 16)`, () => {
+    /** Contacts 0..count-1, row `row-i` recorded at position `at(i)`. */
+    async function recordAt(
+      store: StateBackend,
+      count: number,
+      at: (i: number) => number | undefined,
+    ): Promise<void> {
+      await store.startRun(run('r1'));
+      const rows: AckedRow[] = [];
+      for (let i = 0; i < count; i++) {
+        const row: AckedRow = { e164: e164(i), payloadHash: `h${i}`, status: 'created', rowHash: `row-${i}` };
+        const seq = at(i);
+        if (seq !== undefined) row.rowSeq = seq;
+        rows.push(row);
+      }
+      await store.recordBatch(ACCOUNT, 'r1', rows);
+    }
+
+    test('a recall with a window finds the rows recorded there and, by fingerprint, those recorded elsewhere', async () => {
+      const store = await open();
+      // row-0..99 at positions 0..99; row-100..109 far away; row-110 without a position.
+      await recordAt(store, 111, (i) => (i < 100 ? i : i < 110 ? 5_000 + i : undefined));
+      await store.rememberRejections(ACCOUNT, [
+        { rowHash: 'rej-near', status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 50 },
+        { rowHash: 'rej-far', status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 90_000 },
+        { rowHash: 'rej-none', status: 'invalid', code: 'PHONE_INVALID', message: 'bad' },
+      ]);
+      const asked = ['row-10', 'row-99', 'row-105', 'row-110', 'rej-near', 'rej-far', 'rej-none', 'unknown'];
+      const other = await again();
+      for (const near of [{ from: 0, to: 60 }, undefined]) {
+        const known = await other.recall(ACCOUNT, asked, near);
+        expect([...known.contacts.keys()].sort()).toEqual(['row-10', 'row-105', 'row-110', 'row-99']);
+        expect(known.contacts.get('row-10')).toMatchObject({ e164: e164(10), rowSeq: 10 });
+        expect(known.contacts.get('row-105')).toMatchObject({ e164: e164(105), rowSeq: 5_105 });
+        expect(known.contacts.get('row-110')?.rowSeq).toBeUndefined();
+        expect([...known.rejections.keys()].sort()).toEqual(['rej-far', 'rej-near', 'rej-none']);
+        expect(known.rejections.get('rej-near')).toMatchObject({ code: 'PHONE_INVALID', rowSeq: 50 });
+        expect(known.rejections.get('rej-none')?.rowSeq).toBeUndefined();
+      }
+      // Only what was asked for is answered, whatever else the window holds.
+      const one = await other.recall(ACCOUNT, ['row-3'], { from: 0, to: 99 });
+      expect([...one.contacts.keys()]).toEqual(['row-3']);
+      expect(one.rejections.size).toBe(0);
+    });
+
+    test('a window crowded with other rows at the same positions still finds every row asked for', async () => {
+      const store = await open();
+      // Twenty other exports recorded rows at the same positions 0..49 (1 000 rows in the range).
+      await recordAt(store, 1_000, (i) => i % 50);
+      const asked = Array.from({ length: 50 }, (_, i) => `row-${i * 20}`);
+      const known = await store.recall(ACCOUNT, asked, { from: 0, to: 49 });
+      expect(known.contacts.size).toBe(50);
+      for (let i = 0; i < 50; i++) expect(known.contacts.get(`row-${i * 20}`)?.e164).toBe(e164(i * 20));
+    });
+
+    test('positions noted for rows without one are written, once, and never move a row that has one', async () => {
+      const store = await open();
+      await recordAt(store, 4, (i) => (i === 0 ? 7 : undefined));
+      await store.rememberRejections(ACCOUNT, [
+        { rowHash: 'rej-a', status: 'invalid', code: 'PHONE_INVALID', message: 'bad' },
+      ]);
+      await store.placeRows(ACCOUNT, {
+        contacts: [
+          { e164: e164(0), rowHash: 'row-0', rowSeq: 100 }, // has a position: kept
+          { e164: e164(1), rowHash: 'row-1', rowSeq: 101 },
+          { e164: e164(2), rowHash: 'not-its-row-any-more', rowSeq: 102 }, // fingerprint changed: left alone
+        ],
+        rejections: [{ rowHash: 'rej-a', rowSeq: 103 }],
+      });
+      expect(await store.applyPlacedRows('another-account')).toBe(0);
+      await store.applyPlacedRows(ACCOUNT);
+      const known = await store.recall(ACCOUNT, ['row-0', 'row-1', 'row-2', 'row-3', 'rej-a']);
+      expect(known.contacts.get('row-0')?.rowSeq).toBe(7);
+      expect(known.contacts.get('row-1')?.rowSeq).toBe(101);
+      expect(known.contacts.get('row-2')?.rowSeq).toBeUndefined();
+      expect(known.contacts.get('row-3')?.rowSeq).toBeUndefined();
+      expect(known.rejections.get('rej-a')?.rowSeq).toBe(103);
+      // Nothing is left to write, and a window now finds the placed rows.
+      expect(await store.applyPlacedRows(ACCOUNT)).toBe(0);
+      const near = await store.recall(ACCOUNT, ['row-1', 'rej-a'], { from: 101, to: 103 });
+      expect(near.contacts.get('row-1')?.rowSeq).toBe(101);
+      expect(near.rejections.get('rej-a')?.rowSeq).toBe(103);
+    });
+
+    test('recording a row again moves it to its new position', async () => {
+      const store = await open();
+      await recordAt(store, 2, (i) => i);
+      await store.recordBatch(ACCOUNT, 'r1', [
+        { e164: e164(0), payloadHash: 'h0b', status: 'updated', rowHash: 'row-0b', rowSeq: 40 },
+      ]);
+      await store.rekey(ACCOUNT, [{ e164: e164(1), payloadHash: 'h1', rowHash: 'row-1b', rowSeq: 41 }]);
+      const known = await store.recall(ACCOUNT, ['row-0', 'row-0b', 'row-1', 'row-1b'], { from: 39, to: 42 });
+      expect([...known.contacts.keys()].sort()).toEqual(['row-0b', 'row-1b']);
+      expect(known.contacts.get('row-0b')?.rowSeq).toBe(40);
+      expect(known.contacts.get('row-1b')?.rowSeq).toBe(41);
+    });
+  });
+
   describe(`${name}: runs and resume`, () => {
     test('a run is started, read back, and finished once with its counts', async () => {
       const store = await open();

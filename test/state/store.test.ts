@@ -490,4 +490,63 @@ describe('account pace (issue 18)', () => {
       after.close();
     }
   });
+
+  test('a v5 database keeps its fingerprints: they are recalled by fingerprint, then placed in bulk', () => {
+    mkdirSync(dirname(dbPath), { recursive: true });
+    const db = raw(dbPath);
+    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
+    db.transaction(() => {
+      for (const step of MIGRATIONS.filter((migration) => migration.version <= 5)) step.up(db);
+    })();
+    db.prepare(
+      `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
+                VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
+    ).run();
+    // More rows than are placed one by one: the bulk path drops and builds the indexes again.
+    const count = 60_000;
+    const insert = db.prepare(
+      `INSERT INTO contacts (account, e164, payload_hash, run_id, status, updated_at, row_hash)
+                VALUES (?, ?, 'h', 'r1', 'created', '2026-01-01T00:00:00Z', ?)`,
+    );
+    db.transaction(() => {
+      for (let i = 0; i < count; i++) insert.run(ACCOUNT, e164(i), `row-${i}`);
+    })();
+    db.prepare(
+      `INSERT INTO rejected_rows (account, row_hash, status, code, message, recorded_at)
+                VALUES (?, 'rej-1', 'invalid', 'PHONE_INVALID', 'bad', '2026-01-01T00:00:00Z')`,
+    ).run(ACCOUNT);
+    db.pragma('user_version = 5');
+    db.close();
+
+    const store = openStore();
+    const hashes = Array.from({ length: count }, (_, i) => `row-${i}`);
+    const before = store.recall(ACCOUNT, [...hashes, 'rej-1'], { from: 0, to: count });
+    expect(before.contacts.size).toBe(count);
+    expect(before.rejections.get('rej-1')).toEqual({
+      status: 'invalid',
+      code: 'PHONE_INVALID',
+      message: 'bad',
+    });
+    expect(before.contacts.get('row-5')?.rowSeq).toBeUndefined();
+    store.placeRows(ACCOUNT, {
+      contacts: hashes.map((rowHash, i) => ({ e164: e164(i), rowHash, rowSeq: count - i })),
+      rejections: [{ rowHash: 'rej-1', rowSeq: 0 }],
+    });
+    expect(store.applyPlacedRows(ACCOUNT)).toBe(count + 1);
+    const after = store.recall(ACCOUNT, ['row-5', 'rej-1'], { from: 0, to: count });
+    expect(after.contacts.get('row-5')).toMatchObject({ e164: e164(5), rowSeq: count - 5 });
+    expect(after.rejections.get('rej-1')?.rowSeq).toBe(0);
+    store.close();
+    const check = raw(dbPath);
+    try {
+      const indexes = check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index'").pluck().all();
+      expect(indexes).toEqual(
+        expect.arrayContaining(['contacts_by_row_seq', 'contacts_by_row_hash', 'rejected_rows_by_row_seq']),
+      );
+      expect(check.prepare('SELECT count(*) FROM contacts WHERE row_seq IS NULL').pluck().get()).toBe(0);
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      check.close();
+    }
+  });
 });
