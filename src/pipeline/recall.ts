@@ -109,6 +109,8 @@ export interface RecallStats {
   recalled: number;
   /** Rows recognised as rejected before (invalid, or blocked by the source). */
   rejectionsRecalled: number;
+  /** Of both, the rows found in the range scan around their position (see `SeqWindow`). */
+  inPlace: number;
 }
 
 /**
@@ -245,6 +247,7 @@ async function resolveChunk(
   const { stats } = options;
   const placed: PlacedRows = { contacts: [], rejections: [] };
   const offsets = new Offsets();
+  const inPlace = (rowSeq: number): boolean => rowSeq >= near.from && rowSeq <= near.to;
   const resolved = chunk.map((draft, index): Draft | Recalled | Rejected => {
     const hash = hashes[index] as string;
     if (hash === '') return draft;
@@ -254,14 +257,20 @@ async function resolveChunk(
       if (stats) stats.recalled++;
       if (recalled.rowSeq === undefined)
         placed.contacts.push({ e164: recalled.e164, rowHash: hash, rowSeq: seq });
-      else offsets.add(recalled.rowSeq - seq);
+      else {
+        offsets.add(recalled.rowSeq - seq);
+        if (stats && inPlace(recalled.rowSeq)) stats.inPlace++;
+      }
       return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
     }
     const rejection = known.rejections.get(hash);
     if (rejection === undefined) return fingerprinted(draft, hash);
     if (stats) stats.rejectionsRecalled++;
     if (rejection.rowSeq === undefined) placed.rejections.push({ rowHash: hash, rowSeq: seq });
-    else offsets.add(rejection.rowSeq - seq);
+    else {
+      offsets.add(rejection.rowSeq - seq);
+      if (stats && inPlace(rejection.rowSeq)) stats.inPlace++;
+    }
     return rejectedAgain(draft, rejection);
   });
   const offset = offsets.common();

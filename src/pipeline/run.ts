@@ -203,6 +203,7 @@ export async function runImport(
         ? {
             recalledRows: pipeline.recallStats.recalled,
             recalledRejections: pipeline.recallStats.rejectionsRecalled,
+            recalledInPlace: pipeline.recallStats.inPlace,
           }
         : {}),
       settings: redactSettings({ ...settings, api }),
@@ -233,7 +234,7 @@ export async function runImport(
 /** Drives the stages for one run and settles every row in the report. */
 class ImportPipeline {
   /** Rows the state store recognised (issue 16). */
-  readonly recallStats: RecallStats = { recalled: 0, rejectionsRecalled: 0 };
+  readonly recallStats: RecallStats = { recalled: 0, rejectionsRecalled: 0, inPlace: 0 };
   private readonly preflight: PreflightCollector;
   private readonly chain: SourceChain<Recalled>;
 

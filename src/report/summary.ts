@@ -32,6 +32,8 @@ export interface SummaryMeta {
   recalledRows?: number;
   /** Rows settled as rejected before (invalid or blocked), by their fingerprint; with a state store. */
   recalledRejections?: number;
+  /** Of those two, the rows found where they stood when recorded (a range scan, not a look-up each). */
+  recalledInPlace?: number;
   /** The exit code the CLI will use (see `exitCodeFor`); finish replaces it by 1 when the books do not balance. */
   exitCode: number;
   /** The run's effective settings, shown in report.html. Must already be redacted: no secrets. */
@@ -58,6 +60,8 @@ export interface RunSummary {
   recalledRows?: number;
   /** Additive to CONTRACT §5: rows a re-run knew were rejected before and did not normalise again. */
   recalledRejections?: number;
+  /** Additive to CONTRACT §5: of the recalled rows, those found by their position in the source. */
+  recalledInPlace?: number;
   exitCode: number;
   /** Set on an aborted run: the counts cover only the rows that finished. */
   partial?: boolean;
@@ -115,6 +119,7 @@ export function buildSummary(input: {
     },
     ...(meta.recalledRows === undefined ? {} : { recalledRows: meta.recalledRows }),
     ...(meta.recalledRejections === undefined ? {} : { recalledRejections: meta.recalledRejections }),
+    ...(meta.recalledInPlace === undefined ? {} : { recalledInPlace: meta.recalledInPlace }),
     exitCode,
   };
   if (input.abortReason !== undefined) {

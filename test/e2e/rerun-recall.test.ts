@@ -275,6 +275,77 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
     expect(upgraded.counts.unchanged).toBe(VALID);
     expect((await run(source)).recalledRows).toBe(VALID);
   });
+
+  /** `count` valid GB rows, numbered from `start`, each with its own number. */
+  function manyRows(start: number, count: number): string[] {
+    return Array.from(
+      { length: count },
+      (_, i) => `Row,${start + i},07400 ${String(100_000 + start + i)},,GB,,`,
+    );
+  }
+
+  async function positions(): Promise<Map<string, number | null>> {
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'state.db'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT e164, row_seq FROM contacts').raw(true).all() as Array<
+        [string, number | null]
+      >;
+      return new Map(rows);
+    } finally {
+      db.close();
+    }
+  }
+
+  test('rows that moved in the export are still recalled; rows kept from before positions get theirs', async () => {
+    const original = manyRows(0, 3_000);
+    await run(await writeSource(original));
+    const recorded = await positions();
+    expect(recorded.get('+447400100000')).toBe(0);
+    expect(recorded.get('+447400102999')).toBe(2_999);
+
+    // 1 500 new rows at the top and 500 deleted from the middle: every old row moved, by +1 500
+    // and then by +1 000, farther than a window reaches around a chunk.
+    const moved = [...manyRows(5_000, 1_500), ...original.slice(0, 1_000), ...original.slice(1_500)];
+    const rerun = await run(await writeSource(moved));
+    expect(rerun.counts).toMatchObject({
+      rows: 4_000,
+      created: 1_500,
+      updated: 0,
+      unchanged: 2_500,
+      invalid: 0,
+    });
+    expect(rerun.recalledRows).toBe(2_500);
+    // Every row moved farther than a window reaches: found where they stood only because the
+    // windows follow each shift (but for the chunks asked for before the shift was seen). Were
+    // they not followed, none would be.
+    expect(rerun.recalledInPlace).toBeGreaterThan(2_500 / 2);
+    // The recalled rows keep the positions they were recorded at; the new rows have theirs.
+    const after = await positions();
+    expect(after.get('+447400102999')).toBe(2_999);
+    expect(after.get('+447400105000')).toBe(0);
+    const report = await readCsv(path.join(rerun.reportPath, 'rows.csv'));
+    expect(report.filter((row) => row.status === 'unchanged')).toHaveLength(2_500);
+
+    // As a state from before positions were kept: every row is still recalled, by fingerprint,
+    // and gets the position it was found at.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'state.db'));
+    db.exec('UPDATE contacts SET row_seq = NULL');
+    db.close();
+    const writes = contactWrites();
+    const upgraded = await run(await writeSource(moved));
+    expect(upgraded.recalledRows).toBe(4_000);
+    expect(upgraded.recalledInPlace).toBe(0);
+    expect(upgraded.counts).toMatchObject({ unchanged: 4_000, created: 0, updated: 0 });
+    const placed = await positions();
+    // Only the 500 rows no longer in the export are left without one.
+    expect([...placed.values()].filter((seq) => seq === null)).toHaveLength(500);
+    expect(placed.get('+447400105000')).toBe(0);
+    expect(placed.get('+447400102999')).toBe(3_999);
+    expect(contactWrites()).toBe(writes);
+    expect((await run(await writeSource(moved))).recalledInPlace).toBe(4_000);
+  });
 });
 
 describe('the fingerprint', () => {
