@@ -254,6 +254,19 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(one.rejections.size).toBe(0);
     });
 
+    test('a large recall (a SQLite store answers it on its reader thread) reads its window too', async () => {
+      const store = await open();
+      await recordAt(store, 6_000, (i) => i);
+      const other = await again();
+      const asked = Array.from({ length: 6_000 }, (_, i) => `row-${i}`);
+      const known = await other.recall(ACCOUNT, asked, { from: 0, to: 5_999 });
+      expect(known.contacts.size).toBe(6_000);
+      expect(known.contacts.get('row-5999')).toMatchObject({ e164: e164(5_999), rowSeq: 5_999 });
+      // And once more, now that the reader runs.
+      const again2 = await other.recall(ACCOUNT, asked.slice(0, 10), { from: 0, to: 9 });
+      expect(again2.contacts.get('row-9')?.rowSeq).toBe(9);
+    });
+
     test('a window crowded with other rows at the same positions still finds every row asked for', async () => {
       const store = await open();
       // Twenty other exports recorded rows at the same positions 0..49 (1 000 rows in the range).
