@@ -174,6 +174,8 @@ export const MIGRATIONS: readonly Migration[] = [
         -- Still covering for the look-up by fingerprint, which now also reads the position.
         DROP INDEX contacts_by_row_hash;
         ${POSITION_INDEXES.contactsByRowHash};
+        -- Forgetting old rejections after each run reads only those (it scanned them all).
+        CREATE INDEX rejected_rows_by_recorded_at ON rejected_rows (account, recorded_at);
       `);
     },
   },

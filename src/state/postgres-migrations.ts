@@ -125,6 +125,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX rejected_rows_by_row_seq ON rejected_rows (account, row_seq)
         INCLUDE (row_hash, status, code, message, e164)
         WHERE row_seq IS NOT NULL;
+      CREATE INDEX rejected_rows_by_recorded_at ON rejected_rows (account, recorded_at);
     `,
   },
 ];
