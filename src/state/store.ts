@@ -30,6 +30,15 @@ const CACHE_SIZE_KIB = 8_192;
 const MMAP_SIZE_BYTES = 0;
 
 /**
+ * Pages of WAL (4 KiB each) after which a commit checkpoints it into the database file (SQLite's
+ * default: 1 000). An acknowledged batch rewrites pages at random in the table and its three
+ * covering indexes; checkpointing every 40 MB rather than every 4 MB writes a page changed by
+ * several batches once, with fewer syncs. Measured on a 1M-row nightly (8,561 rows recorded in
+ * 101 batches): the recording went from 2.5 s to 1.4 s and the run from 19–20 s to 18 s.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
+/**
  * Numbers per look-up statement. Measured: 500 and 2 000 perform alike (the B-tree seeks
  * dominate), and 500 keeps each JSON argument small.
  */
@@ -37,8 +46,9 @@ export const LOOKUP_CHUNK = 500;
 
 /**
  * Positions to write at once from which {@link StateStore.applyPlacedRows} builds the position
- * indexes again rather than updating them row by row. Measured on a 1M-contact state: updating
- * in place cost ~90 µs a row; dropping and building the three indexes costs ~4 s in all.
+ * indexes again rather than updating them row by row. Measured on a 1M-contact state (the first
+ * run after an upgrade): moving index entries row by row cost ~90 µs a row, over 90 s; updating
+ * in key order without the indexes and building them again took 9–15 s.
  */
 const REBUILD_INDEXES_AT_ROWS = 50_000;
 
@@ -759,6 +769,7 @@ export class StateStore {
       db.pragma('foreign_keys = ON');
       db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
       db.pragma(`mmap_size = ${MMAP_SIZE_BYTES}`);
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       migrate(db, path, now);
       return new StateStore(path, db, now);
     } catch (error) {
