@@ -37,6 +37,24 @@ function raw(path: string): Database.Database {
   return new Database(path);
 }
 
+/**
+ * A state database as an earlier version left it: the migration steps up to `version`, and one
+ * completed run `r1`. The caller fills it, sets `user_version` and closes it.
+ */
+function stateAtStep(version: number): Database.Database {
+  mkdirSync(dirname(dbPath), { recursive: true });
+  const db = raw(dbPath);
+  db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
+  db.transaction(() => {
+    for (const step of MIGRATIONS.filter((migration) => migration.version <= version)) step.up(db);
+  })();
+  db.prepare(
+    `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
+              VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
+  ).run();
+  return db;
+}
+
 const ACCOUNT = 'acct-1';
 
 function e164(n: number): string {
@@ -431,15 +449,7 @@ describe('account pace (issue 18)', () => {
   });
 
   test('a v1 database gains the pace table and keeps its contacts', () => {
-    const first = MIGRATIONS[0]!;
-    mkdirSync(dirname(dbPath), { recursive: true });
-    const db = raw(dbPath);
-    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
-    db.transaction(() => first.up(db))();
-    db.prepare(
-      `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
-                VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
-    ).run();
+    const db = stateAtStep(1);
     db.prepare(
       `INSERT INTO contacts (account, e164, payload_hash, run_id, status, updated_at)
                 VALUES (?, '+15551234567', 'h', 'r1', 'created', '2026-01-01T00:00:00Z')`,
@@ -453,16 +463,7 @@ describe('account pace (issue 18)', () => {
   });
 
   test('a v2 database loses the unused reconcile spill table and keeps its contacts and pace', () => {
-    mkdirSync(dirname(dbPath), { recursive: true });
-    const db = raw(dbPath);
-    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
-    db.transaction(() => {
-      for (const step of MIGRATIONS.filter((migration) => migration.version <= 2)) step.up(db);
-    })();
-    db.prepare(
-      `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
-                VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
-    ).run();
+    const db = stateAtStep(2);
     db.prepare(
       `INSERT INTO contacts (account, e164, payload_hash, run_id, status, updated_at)
                 VALUES (?, '+15551234567', 'h', 'r1', 'created', '2026-01-01T00:00:00Z')`,
@@ -492,16 +493,7 @@ describe('account pace (issue 18)', () => {
   });
 
   test('a v5 database keeps its fingerprints: they are recalled by fingerprint, then placed in bulk', () => {
-    mkdirSync(dirname(dbPath), { recursive: true });
-    const db = raw(dbPath);
-    db.pragma(`application_id = ${STATE_APPLICATION_ID}`);
-    db.transaction(() => {
-      for (const step of MIGRATIONS.filter((migration) => migration.version <= 5)) step.up(db);
-    })();
-    db.prepare(
-      `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, pid)
-                VALUES ('r1', 'import', 'k', 's', 'o', '2026-01-01T00:00:00Z', 'completed', 1)`,
-    ).run();
+    const db = stateAtStep(5);
     // More rows than are placed one by one: the bulk path drops and builds the indexes again.
     const count = 60_000;
     const insert = db.prepare(
