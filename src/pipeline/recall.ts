@@ -247,7 +247,16 @@ async function resolveChunk(
   const { stats } = options;
   const placed: PlacedRows = { contacts: [], rejections: [] };
   const offsets = new Offsets();
-  const inPlace = (rowSeq: number): boolean => rowSeq >= near.from && rowSeq <= near.to;
+  /**
+   * Follows a recalled row (contact or rejection) now at `seq` that was recorded at `rowSeq`;
+   * false when it was recorded without a position (the caller places it).
+   */
+  const followed = (rowSeq: number | undefined, seq: number): boolean => {
+    if (rowSeq === undefined) return false;
+    offsets.add(rowSeq - seq);
+    if (stats && rowSeq >= near.from && rowSeq <= near.to) stats.inPlace++;
+    return true;
+  };
   const resolved = chunk.map((draft, index): Draft | Recalled | Rejected => {
     const hash = hashes[index] as string;
     if (hash === '') return draft;
@@ -255,22 +264,14 @@ async function resolveChunk(
     const recalled = known.contacts.get(hash);
     if (recalled !== undefined) {
       if (stats) stats.recalled++;
-      if (recalled.rowSeq === undefined)
+      if (!followed(recalled.rowSeq, seq))
         placed.contacts.push({ e164: recalled.e164, rowHash: hash, rowSeq: seq });
-      else {
-        offsets.add(recalled.rowSeq - seq);
-        if (stats && inPlace(recalled.rowSeq)) stats.inPlace++;
-      }
       return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
     }
     const rejection = known.rejections.get(hash);
     if (rejection === undefined) return fingerprinted(draft, hash);
     if (stats) stats.rejectionsRecalled++;
-    if (rejection.rowSeq === undefined) placed.rejections.push({ rowHash: hash, rowSeq: seq });
-    else {
-      offsets.add(rejection.rowSeq - seq);
-      if (stats && inPlace(rejection.rowSeq)) stats.inPlace++;
-    }
+    if (!followed(rejection.rowSeq, seq)) placed.rejections.push({ rowHash: hash, rowSeq: seq });
     return rejectedAgain(draft, rejection);
   });
   const offset = offsets.common();
