@@ -117,6 +117,17 @@ describe('RunReport ordering', () => {
       ]);
       expect(rows.slice(1).map((row) => row[0])).toEqual(all.map((item) => String(item.ref.line)));
       expect(rows.slice(1).map((row) => row[1])).toEqual(all.map((item) => item.status));
+      expect(rows.slice(1).map((row) => row[6])).toEqual(all.map((item) => item.contactId ?? ''));
+      // Rows held back for an earlier seq keep only their line, except the rejected ones, whose
+      // source values rejected.csv lists, in seq order too.
+      const rejected = await readCsv(join(report.dir, 'rejected.csv'));
+      const expected = all.filter((item) =>
+        ['invalid', 'duplicate', 'failed', 'blocked'].includes(item.status),
+      );
+      expect(expected.length).toBeGreaterThan(50);
+      expect(rejected.slice(1)).toEqual(
+        expected.map((item) => [item.raw['phone'], item.raw['name'], item.code, item.message]),
+      );
       expect(summary.counts.rows).toBe(500);
       expect(checkInvariants(summary.counts)).toEqual([]);
     },
