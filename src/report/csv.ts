@@ -42,8 +42,9 @@ export function spreadsheetSafe(value: string): string {
 
 /**
  * A report CSV file written record by record. Records written in one event-loop turn (or each
- * {@link RECORDS_PER_FORMAT}) are formatted together and handed to a {@link FileSink}, so every
- * write reaching the file holds whole records and a crash leaves complete lines behind.
+ * {@link RECORDS_PER_FORMAT}) are formatted together and handed to a {@link FileSink}, which
+ * gathers them into large writes; every write reaching the file holds whole records and a crash
+ * leaves complete lines behind.
  */
 export class CsvFile {
   private pending: (readonly string[])[] = [];
@@ -75,7 +76,7 @@ export class CsvFile {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        this.flush();
+        this.format();
       });
     }
   }
@@ -93,7 +94,7 @@ export class CsvFile {
 
   /** Resolves once the file's buffer has drained (at once if it need not). */
   async drain(): Promise<void> {
-    this.flush();
+    this.format();
     await this.file.drain();
   }
 

@@ -278,8 +278,6 @@ export class RunReport {
 
   /** Resolves when the files' write buffers have drained: a producer that records fast may await it for backpressure. */
   async drain(): Promise<void> {
-    this.rows.flush();
-    this.rejected.file.flush();
     await Promise.all([this.rows.drain(), this.rejected.file.drain()]);
   }
 

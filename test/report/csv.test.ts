@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 
 import { CsvFile, cellText, formatReportCsv } from '../../src/report/csv.js';
 import { spreadsheetSafe } from '../../src/report/index.js';
@@ -88,6 +89,8 @@ const EXPECTED_BYTES =
   'line,status\nplain,,"a,b","say ""hi""","""","two\nlines","crlf\r\nhere","cr\ronly", lead,trail ,\u00a0nbsp,tab\tin,=SUM(A1),+447700900123,-5,@x,\tcmd,"\rcr",O\'Brien,Zoë 日本 😀,a|b,;semi;\n' +
   'plain,,"a,b","say ""hi""","""","two\nlines","crlf\r\nhere","cr\ronly", lead,trail ,\u00a0nbsp,tab\tin,\'=SUM(A1),\'+447700900123,\'-5,\'@x,\'\tcmd,"\'\rcr",O\'Brien,Zoë 日本 😀,a|b,;semi;\n';
 
+const realWrite = fs.write;
+
 describe('report CSV bytes', () => {
   test('are exactly those of the hand-written writer before csv-stringify (LF, quotes only where needed, no BOM)', () => {
     const text = formatReportCsv([['line', 'status'], AWKWARD, AWKWARD.map(spreadsheetSafe)]);
@@ -112,6 +115,48 @@ describe('report CSV bytes', () => {
       expect(await readFile(path, 'utf8')).toBe(EXPECTED_BYTES + tail);
       expect(() => file.write(['late'])).toThrow(/write after close/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('CsvFile reaches the file without being closed, in few large writes of whole records', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sakari-csv-'));
+    const writes: number[] = [];
+    const spy = vi.spyOn(fs, 'write').mockImplementation(((...args: unknown[]) => {
+      writes.push((args[1] as Buffer).length);
+      return (realWrite as (...a: unknown[]) => void)(...args);
+    }) as typeof fs.write);
+    try {
+      const path = join(dir, 'out.csv');
+      const file = await CsvFile.create(path, 0o600);
+      file.write(['first', 'record']);
+      // A record written alone is on disk soon, though the file stays open.
+      await vi.waitFor(async () => expect(await readFile(path, 'utf8')).toBe('first,record\n'), {
+        timeout: 2_000,
+        interval: 10,
+      });
+      // 20,000 records written the way a run writes them, a few per event-loop turn.
+      let expected = 'first,record\n';
+      for (let i = 0; i < 20_000; i++) {
+        file.write([String(i), 'unchanged', '', '', `07700 9${String(i).padStart(5, '0')}`]);
+        expected += `${i},unchanged,,,07700 9${String(i).padStart(5, '0')}\n`;
+        if (i % 4 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await vi.waitFor(async () => expect(await readFile(path, 'utf8')).toBe(expected), {
+        timeout: 5_000,
+        interval: 20,
+      });
+      // ~760 KB in a handful of writes, not one per turn (5,000 turns).
+      expect(writes.length).toBeLessThan(50);
+      const text = await readFile(path, 'utf8');
+      let offset = 0;
+      for (const size of writes) {
+        offset += size;
+        expect(text[offset - 1]).toBe('\n');
+      }
+      await file.close();
+    } finally {
+      spy.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
   });
