@@ -34,6 +34,19 @@ export function readFailure(error: unknown, file: string): SourceError {
 }
 
 /**
+ * The bytes of `source` in pieces of at most `size` (views, not copies): a file is read in large
+ * reads, each a job for libuv's thread pool whose wake-up costs the main thread more than the
+ * read, while the stages work on small pieces so that the rows in flight stay few (see
+ * `READ_CHUNK_BYTES`).
+ */
+export async function* slices(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    if (chunk.length <= size) yield chunk;
+    else for (let at = 0; at < chunk.length; at += size) yield chunk.subarray(at, at + size);
+  }
+}
+
+/**
  * Passes the stored bytes through while hashing them; calls `onDigest` with the hex SHA-256 once
  * the source has been read to its end. Read errors become `SOURCE_UNREADABLE`.
  */

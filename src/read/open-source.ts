@@ -10,7 +10,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 
 import type { SourceRow } from '../types.js';
 import { flatten } from '../chunks.js';
-import { decodeText, gunzipBytes, hashBytes, PeekableChunks, readFailure } from './byte-stream.js';
+import { decodeText, gunzipBytes, hashBytes, PeekableChunks, readFailure, slices } from './byte-stream.js';
 import type { ReaderContext } from './context.js';
 import { readCsv } from './csv.js';
 import {
@@ -48,6 +48,12 @@ import {
 export const READ_CHUNK_BYTES = 16 * 1024;
 
 /**
+ * The size of a read from a file, handed on in {@link READ_CHUNK_BYTES} pieces. A 1M-row CSV
+ * (66 MB) read 16 KB at a time made 4,100 reads and spent 0.32 s of the main thread starting them.
+ */
+const FILE_READ_BYTES = 256 * 1024;
+
+/**
  * How far format sniffing looks for the first non-blank character (and the end of that line)
  * before giving up and calling the source CSV.
  */
@@ -80,14 +86,17 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
     input = options.stdin ?? process.stdin;
   } else {
     handle = await openFile(path);
-    input = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+    input = handle.createReadStream({ highWaterMark: FILE_READ_BYTES });
   }
 
   const info: SourceInfo = { path, format: 'csv', compressed: false, encoding: 'utf8', records: 0 };
   const stored = new PeekableChunks(
-    hashBytes(input, path, (sha256) => {
-      info.sha256 = sha256;
-    }),
+    slices(
+      hashBytes(input, path, (sha256) => {
+        info.sha256 = sha256;
+      }),
+      READ_CHUNK_BYTES,
+    ),
   );
   let head: Buffer;
   try {
@@ -179,7 +188,7 @@ function readText(
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
+    for await (const chunk of createReadStream(path, { highWaterMark: FILE_READ_BYTES })) {
       hash.update(chunk as Buffer);
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
@@ -226,4 +226,37 @@ test('a 200k-row CSV streams: what has been read stays a bounded distance ahead 
   // The source is 12.8 MB; the readers hold a few 64 KB chunks of it at a time.
   expect(produced).toBe(header.length + total * rowBytes);
   expect(maxAhead).toBeLessThan(1_000_000);
+});
+
+describe('a file larger than one read', () => {
+  test.each(['utf8', 'utf16le'] as const)(
+    'in %s: characters split across reads and pieces come out whole, with the file’s sha256',
+    async (encoding) => {
+      // Rows of odd byte lengths with 2-, 3- and 4-byte characters: over 2 MB, the 256 KiB reads
+      // and their 16 KiB pieces end inside characters many times.
+      const names = ['Zoë', 'Łukasz', '李小龍', 'Ana 😀', 'Ñandú'];
+      let text = '\uFEFFname,mobile\n';
+      const rows = 80_000;
+      for (let i = 0; i < rows; i++)
+        text += `${names[i % names.length]} ${i},+1555${String(i).padStart(7, '0')}\n`;
+      const bytes = Buffer.from(text, encoding);
+      expect(bytes.length).toBeGreaterThan(2_000_000);
+      const path = tmp.path(`big-${encoding}.csv`);
+      await writeFile(path, bytes);
+
+      const { rows: read, info } = await readAll(path);
+      expect(read).toHaveLength(rows);
+      for (const i of [0, 1, 4, 777, 12_345, 79_999]) {
+        expect(read[i]?.raw).toEqual({
+          name: `${names[i % names.length]} ${i}`,
+          mobile: `+1555${String(i).padStart(7, '0')}`,
+        });
+        expect(read[i]?.ref.line).toBe(i + 2);
+      }
+      expect(read.every((row, i) => row.raw['name'] === `${names[i % names.length]} ${i}`)).toBe(true);
+      expect(info.replacementChars).toBe(0);
+      expect(info.sha256).toBe(sha256(bytes));
+      expect(await sha256File(path)).toBe(sha256(bytes));
+    },
+  );
 });

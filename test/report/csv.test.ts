@@ -90,6 +90,7 @@ const EXPECTED_BYTES =
   'plain,,"a,b","say ""hi""","""","two\nlines","crlf\r\nhere","cr\ronly", lead,trail ,\u00a0nbsp,tab\tin,\'=SUM(A1),\'+447700900123,\'-5,\'@x,\'\tcmd,"\'\rcr",O\'Brien,Zoë 日本 😀,a|b,;semi;\n';
 
 const realWrite = fs.write;
+const realWritev = fs.writev;
 
 describe('report CSV bytes', () => {
   test('are exactly those of the hand-written writer before csv-stringify (LF, quotes only where needed, no BOM)', () => {
@@ -121,11 +122,18 @@ describe('report CSV bytes', () => {
 
   test('CsvFile reaches the file without being closed, in few large writes of whole records', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sakari-csv-'));
+    // The size of every write reaching the file (fs.write, or fs.writev for corked pieces).
     const writes: number[] = [];
-    const spy = vi.spyOn(fs, 'write').mockImplementation(((...args: unknown[]) => {
-      writes.push((args[1] as Buffer).length);
-      return (realWrite as (...a: unknown[]) => void)(...args);
-    }) as typeof fs.write);
+    const spies = [
+      vi.spyOn(fs, 'write').mockImplementation(((...args: unknown[]) => {
+        writes.push((args[1] as Buffer).length);
+        return (realWrite as (...a: unknown[]) => void)(...args);
+      }) as typeof fs.write),
+      vi.spyOn(fs, 'writev').mockImplementation(((...args: unknown[]) => {
+        writes.push((args[1] as Buffer[]).reduce((sum, buffer) => sum + buffer.length, 0));
+        return (realWritev as (...a: unknown[]) => void)(...args);
+      }) as typeof fs.writev),
+    ];
     try {
       const path = join(dir, 'out.csv');
       const file = await CsvFile.create(path, 0o600);
@@ -146,17 +154,18 @@ describe('report CSV bytes', () => {
         timeout: 5_000,
         interval: 20,
       });
-      // ~760 KB in a handful of writes, not one per turn (5,000 turns).
+      // ~760 KB in a handful of writes, not one per turn (5,000 turns), each ending a record.
       expect(writes.length).toBeLessThan(50);
-      const text = await readFile(path, 'utf8');
+      const bytes = await readFile(path);
+      expect(writes.reduce((sum, size) => sum + size, 0)).toBe(bytes.length);
       let offset = 0;
       for (const size of writes) {
         offset += size;
-        expect(text[offset - 1]).toBe('\n');
+        expect(bytes[offset - 1]).toBe(0x0a);
       }
       await file.close();
     } finally {
-      spy.mockRestore();
+      for (const spy of spies) spy.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
   });
