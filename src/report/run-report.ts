@@ -7,6 +7,7 @@ import { CsvFile, spreadsheetSafe } from './csv.js';
 import { ErrorCodeTally } from './error-codes.js';
 import { renderReportHtml } from './html.js';
 import { REJECTED_FILE, RejectedLedger } from './rejected.js';
+import { ReorderBuffer } from './reorder.js';
 import { newRunId } from './run-id.js';
 import { buildSummary, writeFileAtomic, type RunSummary, type SummaryMeta } from './summary.js';
 import { Timeline, type TimelinePoint } from './timeline.js';
@@ -184,9 +185,8 @@ export class RunReport {
   private readonly liveCounts: Counts = emptyCounts();
   private readonly errorCodes = new ErrorCodeTally();
   private readonly timeline = new Timeline();
-  /** Rows waiting for an earlier seq, by seq (see {@link Held}). */
-  private readonly waiting = new Map<number, Held>();
-  private nextSeq = 0;
+  /** Rows waiting for an earlier seq (see {@link Held}); its `next` is the seq rows.csv writes next. */
+  private readonly waiting = new ReorderBuffer<Held>();
   private readonly recordProblems: string[] = [];
   private unlistedRecordProblems = 0;
   private closed = false;
@@ -248,18 +248,19 @@ export class RunReport {
       this.problem(`outcome for ${where} (seq ${seq}) has unknown status ${JSON.stringify(outcome.status)}`);
       return;
     }
-    if (seq < this.nextSeq || this.waiting.has(seq)) {
+    if (seq < this.waiting.next || this.waiting.has(seq)) {
       this.problem(`seq ${seq} (${where}) recorded more than once; the later outcome was ignored`);
       return;
     }
     countOutcome(this.liveCounts, outcome.status);
     if (REJECTED_STATUSES.has(outcome.status)) this.errorCodes.add(outcome);
-    if (seq === this.nextSeq) {
+    if (seq === this.waiting.next) {
       this.write(rowsLine(outcome), rejectedOf(outcome));
-      this.nextSeq += 1;
-      this.flushContiguous();
+      this.waiting.advance();
+      for (let next = this.waiting.shift(); next; next = this.waiting.shift())
+        this.write(next.line, next.rejected);
     } else {
-      this.waiting.set(seq, { line: rowsLine(outcome), rejected: rejectedOf(outcome) });
+      this.waiting.put(seq, { line: rowsLine(outcome), rejected: rejectedOf(outcome) });
     }
   }
 
@@ -312,26 +313,15 @@ export class RunReport {
     if (rejected) this.rejected.append(rejected);
   }
 
-  private flushContiguous(): void {
-    for (let next = this.waiting.get(this.nextSeq); next; next = this.waiting.get(this.nextSeq)) {
-      this.waiting.delete(this.nextSeq);
-      this.write(next.line, next.rejected);
-      this.nextSeq += 1;
-    }
-  }
-
   /** Writes every held-back outcome in seq order and returns the seq ranges that were never recorded. */
   private flushAll(): Array<[number, number]> {
     const gaps: Array<[number, number]> = [];
-    const seqs = [...this.waiting.keys()].sort((a, b) => a - b);
-    for (const seq of seqs) {
-      const row = this.waiting.get(seq);
-      if (!row) continue;
-      if (seq > this.nextSeq) gaps.push([this.nextSeq, seq - 1]);
+    let expected = this.waiting.next;
+    for (const [seq, row] of this.waiting.takeAll()) {
+      if (seq > expected) gaps.push([expected, seq - 1]);
       this.write(row.line, row.rejected);
-      this.nextSeq = seq + 1;
+      expected = seq + 1;
     }
-    this.waiting.clear();
     return gaps;
   }
 

@@ -15,7 +15,7 @@ import {
   type SummaryMeta,
 } from '../../src/report/index.js';
 import { emptyApiStats, type RowOutcome, type RowStatus } from '../../src/types.js';
-import { seededRandom } from '../../src/sandbox/prng.js';
+import { shuffled } from '../helpers.js';
 
 let reportDir: string;
 
@@ -70,17 +70,6 @@ async function readCsv(path: string): Promise<string[][]> {
 
 async function readSummary(report: RunReport): Promise<RunSummary> {
   return JSON.parse(await readFile(join(report.dir, 'summary.json'), 'utf8')) as RunSummary;
-}
-
-/** A deterministic shuffle (mulberry32), so a failure is reproducible. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const random = seededRandom(seed);
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
 }
 
 const STATUS_CYCLE: RowStatus[] = [
