@@ -74,10 +74,12 @@ export class FileSink {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.encode();
-    if (this.pieces.length === 0 || this.failure || this.stream.destroyed) return;
     const { stream, pieces } = this;
+    if (pieces.length === 0) return;
     this.pieces = [];
     this.piecesBytes = 0;
+    // After a write error nothing more reaches the file (close() reports the error).
+    if (this.failure || stream.destroyed) return;
     if (pieces.length === 1) stream.write(pieces[0]);
     else {
       // Corked, the pieces go to the file in one vectored write.

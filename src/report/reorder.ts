@@ -14,7 +14,7 @@ const MAX_SLOTS = 1 << 20;
  * rehashing and deleting their seqs.
  */
 export class ReorderBuffer<T> {
-  #slots: Array<T | undefined> = new Array<T | undefined>(INITIAL_SLOTS);
+  #slots: Array<T | undefined> = emptySlots(INITIAL_SLOTS);
   #mask = INITIAL_SLOTS - 1;
   #next: number;
   /** Items held in the ring. */
@@ -111,7 +111,7 @@ export class ReorderBuffer<T> {
   #grow(needed: number): void {
     let length = this.#slots.length * 2;
     while (length < needed) length *= 2;
-    const slots = new Array<T | undefined>(length);
+    const slots = emptySlots<T>(length);
     const mask = length - 1;
     for (let seq = this.#next; seq < this.#next + this.#slots.length; seq++) {
       const item = this.#slots[seq & this.#mask];
@@ -120,4 +120,14 @@ export class ReorderBuffer<T> {
     this.#slots = slots;
     this.#mask = mask;
   }
+}
+
+/**
+ * `length` empty slots in an array V8 keeps in fast (packed) mode: `new Array(n)` of more than
+ * ~100,000 elements starts out as a dictionary.
+ */
+function emptySlots<T>(length: number): Array<T | undefined> {
+  const slots: Array<T | undefined> = [];
+  for (let index = 0; index < length; index++) slots.push(undefined);
+  return slots;
 }
