@@ -20,7 +20,9 @@
  *   sandbox allowing more than `--rate`. About three minutes.
  *
  * Options: --rows N (default 1,000,000), --rate R (default 20), --xlsx-rows X (default 200,000),
- * --sandbox-rows S (default 200,000), --only ceiling,csv-parse,dry-run,nightly,rerun,rate,xlsx,sandbox,pace.
+ * --sandbox-rows S (default 200,000), --only ceiling,csv-parse,dry-run,nightly,rerun,rate,xlsx,sandbox,pace,
+ * --repeat K (default 1): the ceiling, the dry run and the two re-runs are each measured K times and
+ * their median printed with the range (peak RSS: the highest), for a machine whose speed wanders.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -44,6 +46,28 @@ interface Measurement {
   rowsPerSecond: number;
   peakRssMb: number;
   extra?: Record<string, number | string>;
+  /** Set by {@link median}: how many runs, and the fastest and slowest in seconds. */
+  runs?: { count: number; fastest: number; slowest: number };
+}
+
+/**
+ * The run of median time among `count` runs of `measure` (given the run's index), with the range of
+ * their times and the highest peak RSS of them (the memory target is a ceiling).
+ */
+function median(count: number, measure: (index: number) => Measurement): Measurement {
+  const all = Array.from({ length: count }, (_, index) => measure(index));
+  const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
+  if (count === 1) return middle;
+  return {
+    ...middle,
+    peakRssMb: Math.max(...all.map((m) => m.peakRssMb)),
+    runs: {
+      count,
+      fastest: (sorted[0] as Measurement).seconds,
+      slowest: (sorted.at(-1) as Measurement).seconds,
+    },
+  };
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -337,6 +361,9 @@ async function mainBench(): Promise<void> {
   const xlsxRows = Number(flag('xlsx-rows', '200000'));
   const sandboxRows = Number(flag('sandbox-rows', '200000'));
   const only = new Set(flag('only', 'ceiling,csv-parse,dry-run,nightly,rate,xlsx,sandbox,pace').split(','));
+  const repeat = Number(flag('repeat', '1'));
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new Error(`--repeat: expected a whole number >= 1, got ${repeat}`);
   const work = await mkdtemp(path.join(os.tmpdir(), 'sakari-bench-'));
   try {
     const big = path.join(work, `contacts-${rows}.csv`);
@@ -349,13 +376,16 @@ async function mainBench(): Promise<void> {
     }
     if (only.has('rate')) await generateContactsCsv(rateFile, rate * 5 * 12, 7); // about 12 s of traffic at batch size 5
     const fmt = (m: Measurement): string =>
-      `${Math.round(m.rowsPerSecond).toLocaleString('en')} rows/s, ${m.rows.toLocaleString('en')} rows in ${m.seconds.toFixed(1)} s, peak RSS ${m.peakRssMb} MB`;
+      `${Math.round(m.rowsPerSecond).toLocaleString('en')} rows/s, ${m.rows.toLocaleString('en')} rows in ${m.seconds.toFixed(1)} s` +
+      (m.runs
+        ? ` (median of ${m.runs.count}: ${m.runs.fastest.toFixed(1)}–${m.runs.slowest.toFixed(1)} s), highest peak RSS ${m.peakRssMb} MB`
+        : `, peak RSS ${m.peakRssMb} MB`);
     console.log(
       `sakari-sync benchmark · node ${process.version} · ${os.availableParallelism()} cores · ${os.cpus()[0]?.model ?? ''}`,
     );
     let ceilingResult: Measurement | undefined;
     if (only.has('ceiling')) {
-      ceilingResult = runChild('ceiling', big, work, rate);
+      ceilingResult = median(repeat, () => runChild('ceiling', big, work, rate));
       console.log(`ceiling (csv-parse + libphonenumber, 1 thread): ${fmt(ceilingResult)}`);
     }
     const vsCeiling = (m: Measurement): string =>
@@ -366,7 +396,7 @@ async function mainBench(): Promise<void> {
     }
     let dry: Measurement | undefined;
     if (only.has('dry-run')) {
-      dry = runChild('dry-run', big, work, rate);
+      dry = median(repeat, () => runChild('dry-run', big, work, rate));
       const drySmall = runChild('dry-run', small, work, rate);
       console.log(`dry-run import:                                 ${fmt(dry)}`);
       console.log(
@@ -390,10 +420,14 @@ async function mainBench(): Promise<void> {
         const [line] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
         const kind = `import@${line.trim()}`;
         const first = runChild(kind, big, work, rate);
-        const unchanged = runChild(kind, big, work, rate);
+        const unchanged = median(repeat, () => runChild(kind, big, work, rate));
         const changedFile = path.join(work, `contacts-${rows}-1pct.csv`);
         const changed = await changeEveryHundredth(big, changedFile);
-        const nightly = runChild(kind, changedFile, work, rate);
+        // Each nightly changes 1% of the rows the state last saw: the changed file, then the
+        // original again (the same rows changed back), and so on.
+        const nightly = median(repeat, (index) =>
+          runChild(kind, index % 2 === 0 ? changedFile : big, work, rate),
+        );
         const e = (m: Measurement, key: string): number => Number(m.extra?.[key] ?? 0);
         console.log(
           `first import (sandbox in another process):      ${fmt(first)}, peak RSS target <= 200 MB`,
