@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 
 import { BINARY_CHECK_CHARS, binaryVerdict, decoderLabel } from './detect.js';
@@ -51,7 +52,7 @@ export async function* slices(source: AsyncIterable<Buffer>, size: number): Asyn
       continue;
     }
     for (let at = 0; at < chunk.length; at += size) {
-      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (at > 0) await nextTurn();
       yield chunk.subarray(at, at + size);
     }
   }
