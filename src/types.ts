@@ -1,4 +1,4 @@
-import type { RecalledContact } from './state/store.js';
+import type { RecalledContact, RememberedRejection } from './state/store.js';
 /**
  * The domain types that flow through the pipeline
  * `read → map → normalise → validate → dedupe → batch → upsert → report`.
@@ -37,6 +37,27 @@ export interface SourceRow {
    * number has lost its leading 0; normalisation reads it in the row's country and says so.
    */
   numeric?: ReadonlySet<string>;
+  /**
+   * CSV read for an import with state: the fingerprint of the record's text (`pipeline/recall.ts`),
+   * the row's `rowHash`.
+   */
+  fingerprint?: string;
+  /** What the state store knew of that fingerprint, when the reader looked it up. */
+  known?: KnownRecord;
+  /**
+   * Set when the record was recognised by its fingerprint (`known.contact`) and not parsed: `raw`
+   * is empty, and this parses the record when its values are needed after all (a duplicate's
+   * rejected.csv line).
+   */
+  unparsed?: () => Record<string, unknown>;
+}
+
+/** What the state store knew of a source row's fingerprint (see `pipeline/recall.ts`). */
+export interface KnownRecord {
+  /** The contact Sakari acknowledged from a row with this fingerprint. */
+  contact?: RecalledContact;
+  /** How a row with this fingerprint was rejected before. */
+  rejection?: RememberedRejection;
 }
 
 /** The row codes are defined with their status and description in `codes.ts`. */
@@ -91,6 +112,8 @@ export interface Draft {
   note?: string;
   /** The row's fingerprint, set by `recallRows` when the run has a state store. */
   rowHash?: string;
+  /** What the state store knew of the fingerprint, when the reader looked it up ({@link SourceRow.known}). */
+  known?: KnownRecord;
 }
 
 /** What a source says about a row's SMS consent. */
@@ -196,6 +219,10 @@ export interface Recalled {
   raw: Record<string, unknown>;
   mobileInput: string;
   recalled: RecalledContact;
+  /** The row's fingerprint, under which the state knew it. */
+  rowHash?: string;
+  /** A CSV record recognised without being parsed ({@link SourceRow.unparsed}): its values, parsed now. */
+  unparsed?: () => Record<string, unknown>;
 }
 
 /** Ends a `switch` over an item's `kind` that handled every kind: a new kind fails to compile here. */

@@ -11,7 +11,7 @@ import { dedupeChunks } from './dedupe.js';
 import { mapFieldChunks, type MapOptions, type MappingStats } from './map-fields.js';
 import { normalisePhoneChunks } from './normalise-phone.js';
 import { guardPhoneColumnChunks } from './phone-columns.js';
-import { recallChunks, type RecallOptions } from './recall.js';
+import { recallChunks, RowRecall, type RecallOptions } from './recall.js';
 import { validateChunks } from './validate.js';
 
 /** The settings the chain reads. */
@@ -73,6 +73,9 @@ export function sourceContacts(
 ): SourceChain<Recalled> {
   const sources: SourceInfo[] = [];
   let rowsRead = 0;
+  // Shared by the CSV reader, which recognises records before parsing them, and the recall stage.
+  const rowRecall = recall?.store ? new RowRecall(recall, recall.store) : undefined;
+  const readerRecall = rowRecall?.forReader();
   const mapOptions: MapOptions = {
     mapping: settings.mapping,
     phoneColumns: settings.phoneColumns,
@@ -88,6 +91,7 @@ export function sourceContacts(
         delimiter: settings.delimiter,
         encoding: settings.encoding,
         seqStart: rowsRead,
+        recall: readerRecall,
       });
       const info = opened.info;
       sources.push(info);
@@ -107,7 +111,7 @@ export function sourceContacts(
   }
 
   const mapped = mapFieldChunks(readAll(), mapOptions);
-  const drafts = recall ? recallChunks(mapped, recall) : mapped;
+  const drafts = recall ? recallChunks(mapped, recall, rowRecall) : mapped;
   const phones = normalisePhoneChunks(drafts, {
     defaultCountry: settings.defaultCountry,
     requireMobile: settings.requireMobile,

@@ -128,6 +128,7 @@ async function checkContacts(
           rowHash,
           note,
           rowSeq: contact.ref.seq,
+          mobileInput: contact.mobileInput,
         });
       return settledOutcome(settledRow(contact), previous, options.resumeChain);
     }

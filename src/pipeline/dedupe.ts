@@ -67,7 +67,8 @@ export function dedupeChunks(
     return {
       kind: 'rejected',
       ref: item.ref,
-      raw: item.raw,
+      // A record recognised unparsed is parsed now: rejected.csv holds the row's values.
+      raw: item.kind === 'recalled' && item.unparsed ? item.unparsed() : item.raw,
       mobileInput: item.mobileInput,
       mobileE164: mobile,
       status: 'duplicate',

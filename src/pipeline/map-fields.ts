@@ -9,7 +9,7 @@
  * Cost per row matters (the pipeline's throughput target): the column plan is computed once per
  * header layout and reused while the records keep the same keys, which is every row of a CSV.
  */
-import type { AllFields, Draft, SourceRow } from '../types.js';
+import type { AllFields, Draft, Recalled, SourceRow } from '../types.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import {
   classifyHeader,
@@ -303,13 +303,43 @@ export function consentColumnsOf(headers: string[], options: MapOptions): string
  * - A reader error on the record is carried on as `Draft.error`; later stages reject the row.
  */
 export function mapFields(rows: AsyncIterable<SourceRow>, options: MapOptions): AsyncGenerator<Draft> {
-  return perRow((chunks) => mapFieldChunks(chunks, options), rows);
+  return perRow((chunks) => {
+    const mapper = new RowMapper(options);
+    return mapChunks(chunks, (row) => {
+      if (row.unparsed)
+        throw new Error(`${row.ref.file}:${row.ref.line} was left unparsed: map it with mapFieldChunks`);
+      return mapper.map(row);
+    });
+  }, rows);
 }
 
-/** {@link mapFields}, a chunk at a time (see `chunks.ts`). */
-export function mapFieldChunks(rows: Chunks<SourceRow>, options: MapOptions): AsyncGenerator<Draft[]> {
+/**
+ * {@link mapFields}, a chunk at a time (see `chunks.ts`). A CSV record the reader recognised and
+ * left unparsed (`SourceRow.unparsed`) becomes a {@link Recalled} row: it is not mapped again.
+ */
+export function mapFieldChunks(
+  rows: Chunks<SourceRow>,
+  options: MapOptions,
+): AsyncGenerator<Array<Draft | Recalled>> {
   const mapper = new RowMapper(options);
-  return mapChunks(rows, (row) => mapper.map(row));
+  return mapChunks(rows, (row): Draft | Recalled => (row.unparsed ? recalledRow(row) : mapper.map(row)));
+}
+
+/** A record recognised by its fingerprint and left unparsed, as the contact it was recognised as. */
+function recalledRow(row: SourceRow): Recalled {
+  const contact = row.known?.contact;
+  if (contact?.mobileInput === undefined)
+    throw new Error(`${row.ref.file}:${row.ref.line} was left unparsed without the contact it is`);
+  const recalled: AllFields<Recalled> = {
+    kind: 'recalled',
+    ref: row.ref,
+    raw: row.raw,
+    mobileInput: contact.mobileInput,
+    recalled: contact,
+    rowHash: row.fingerprint,
+    unparsed: row.unparsed,
+  };
+  return recalled;
 }
 
 /** Nothing chosen for this column in the current row. */
@@ -354,7 +384,9 @@ class RowMapper {
       mobileNumeric: undefined,
       consent: undefined,
       note: undefined,
-      rowHash: undefined,
+      // A CSV record's fingerprint and what the state knew of it, when the reader looked (recall.ts).
+      rowHash: row.fingerprint,
+      known: row.known,
     };
     const { headers, actions } = plan;
     const chosen = this.chosen;

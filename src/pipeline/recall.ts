@@ -10,13 +10,21 @@
  * recorded again, so a fingerprint found still stands for the payload Sakari has.
  */
 import { createRequire } from 'node:module';
-import type { PlacedRows, RememberedRejection, SeqWindow, StateBackend } from '../state/index.js';
+import type {
+  PlacedRows,
+  Recollection,
+  RememberedRejection,
+  SeqWindow,
+  StateBackend,
+} from '../state/index.js';
+import type { RecordRecall } from '../read/index.js';
+import { PHONE_GUARD_SAMPLE_ROWS } from './phone-columns.js';
 // The canonical form's tokens and digest, shared with the payload hash: structural characters in a
 // value are escaped, so two different rows never give the same form.
 import { digest, FIELD_END, ITEM_END, KEY_VALUE, optional, token } from '../state/payload-hash.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
-import type { AllFields, Draft, Recalled, Rejected, RowCode } from '../types.js';
+import type { AllFields, Draft, KnownRecord, Recalled, Rejected, RowCode } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { perRow, resolveAhead, type Chunks } from '../chunks.js';
 
@@ -25,7 +33,7 @@ import { perRow, resolveAhead, type Chunks } from '../chunks.js';
  * anything a row's outcome depends on that is neither an option marked `shapesNormalisation` in
  * `src/options.ts` nor the package versions, changes: every stored fingerprint then stops matching and every row is parsed again.
  */
-const RECALL_VERSION = 'r1';
+const RECALL_VERSION = 'r2';
 
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */
@@ -111,6 +119,8 @@ export interface RecallStats {
   rejectionsRecalled: number;
   /** Of both, the rows found in the range scan around their position (see `SeqWindow`). */
   inPlace: number;
+  /** Of the rows recalled, the CSV records the reader recognised and never parsed. */
+  unparsed: number;
 }
 
 /**
@@ -140,6 +150,107 @@ interface Drift {
 }
 
 /**
+ * The fingerprint function of a CSV source's records ({@link RecordRecall.fingerprinter}): a
+ * record's text under `key`, its header record's text and its delimiter. The record as written
+ * stands for its mapped row (mapping depends on nothing else: header, values, and the options in
+ * the key), so a record that is byte for byte the same is the same row; any other change, even
+ * in a column not mapped, makes it parse again.
+ */
+export function recordFingerprinter(
+  key: string,
+  header: string,
+  delimiter: string,
+): (record: string) => string {
+  const prefix =
+    digest(key + FIELD_END + 'csv' + FIELD_END + token(delimiter) + FIELD_END + header) + FIELD_END;
+  return (record) => digest(prefix + record);
+}
+
+/**
+ * A record the state knows as a contact Sakari has (acknowledged from a row with its fingerprint,
+ * not refused as opted out) is settled from the state without being parsed. Blocked numbers and
+ * remembered rejections are parsed: their report lines need the row's values.
+ */
+export function settlesUnparsed(known: KnownRecord): boolean {
+  const contact = known.contact;
+  return contact !== undefined && contact.status !== 'blocked' && contact.mobileInput !== undefined;
+}
+
+/**
+ * A run's recall: the state it asks, and how far its rows stand from where they were recorded
+ * (see `Drift`), shared by the CSV reader (which asks before parsing) and {@link recallChunks}.
+ */
+export class RowRecall {
+  private readonly drift: Drift = { offset: 0 };
+
+  constructor(
+    readonly options: RecallOptions,
+    private readonly store: StateBackend,
+  ) {}
+
+  /** What the CSV reader needs: the fingerprints, and, unless `--full`, the look-up. */
+  forReader(): RecordRecall {
+    const { key } = this.options;
+    return {
+      fingerprinter: (header, delimiter) => recordFingerprinter(key, header, delimiter),
+      parseFirst: PHONE_GUARD_SAMPLE_ROWS,
+      ahead: RECALL_AHEAD,
+      lookup: this.options.full
+        ? undefined
+        : (fingerprints, firstSeq) => this.lookupRecords(fingerprints, firstSeq),
+      settlesUnparsed,
+    };
+  }
+
+  /**
+   * What the state knows of fingerprints of rows standing at about `first`…`last`, read in a range
+   * scan around where they were recorded and then one by one.
+   */
+  async lookup(fingerprints: readonly string[], first: number, last: number): Promise<Recollection> {
+    const near: SeqWindow = {
+      from: first + this.drift.offset - WINDOW_MARGIN,
+      to: last + this.drift.offset + WINDOW_MARGIN,
+    };
+    const known = await this.store.recall(this.options.account, fingerprints, near);
+    const { stats } = this.options;
+    if (stats) {
+      const inPlace = (rowSeq: number | undefined): void => {
+        if (rowSeq !== undefined && rowSeq >= near.from && rowSeq <= near.to) stats.inPlace++;
+      };
+      for (const contact of known.contacts.values()) inPlace(contact.rowSeq);
+      for (const rejection of known.rejections.values()) inPlace(rejection.rowSeq);
+    }
+    return known;
+  }
+
+  /** Follows where the rows found stand now (see `Drift`). */
+  follow(offsets: Offsets): void {
+    const offset = offsets.common();
+    if (offset !== undefined) this.drift.offset = offset;
+  }
+
+  /** {@link RecordRecall.lookup}: records at `firstSeq` and after, in order. */
+  private async lookupRecords(
+    fingerprints: readonly string[],
+    firstSeq: number,
+  ): Promise<ReadonlyMap<string, KnownRecord>> {
+    const known = await this.lookup(fingerprints, firstSeq, firstSeq + fingerprints.length - 1);
+    const records = new Map<string, KnownRecord>();
+    const offsets = new Offsets();
+    fingerprints.forEach((fingerprint, index) => {
+      const contact = known.contacts.get(fingerprint);
+      const rejection = contact === undefined ? known.rejections.get(fingerprint) : undefined;
+      if (contact === undefined && rejection === undefined) return;
+      const rowSeq = (contact ?? rejection)?.rowSeq;
+      if (rowSeq !== undefined) offsets.add(rowSeq - (firstSeq + index));
+      records.set(fingerprint, contact === undefined ? { rejection } : { contact });
+    });
+    this.follow(offsets);
+    return records;
+  }
+}
+
+/**
  * Stage (between `mapFields` and `normalisePhones`): every row without a problem comes out as a new
  * draft carrying its fingerprint (`rowHash`, recorded with the contact once Sakari acknowledges
  * it); a row whose fingerprint the store knows becomes a {@link Recalled} row. Order is kept.
@@ -151,15 +262,19 @@ export function recallRows(
   return perRow((chunks) => recallChunks(chunks, options), drafts);
 }
 
-/** {@link recallRows}, a chunk at a time (see `chunks.ts`). */
+/**
+ * {@link recallRows}, a chunk at a time (see `chunks.ts`). `recall`: the run's {@link RowRecall}
+ * when the reader shares it (CSV records it recognised arrive as {@link Recalled} rows already).
+ */
 export function recallChunks(
-  drafts: Chunks<Draft>,
+  drafts: Chunks<Draft | Recalled>,
   options: RecallOptions,
+  recall?: RowRecall,
 ): AsyncIterable<Array<Draft | Recalled | Rejected>> {
   const { store } = options;
   if (!store) return drafts;
-  const drift: Drift = { offset: 0 };
-  return resolveAhead(drafts, RECALL_AHEAD, (chunk) => resolveChunk(chunk, store, options, drift));
+  const shared = recall ?? new RowRecall(options, store);
+  return resolveAhead(drafts, RECALL_AHEAD, (chunk) => resolveChunk(chunk, shared, options));
 }
 
 /**
@@ -205,77 +320,93 @@ function fingerprinted(draft: Draft, hash: string): Draft {
     consent: draft.consent,
     note: draft.note,
     rowHash: hash,
+    known: undefined,
   };
   return hashed;
 }
 
+/** Nothing looked up. */
+const NOTHING_RECALLED: Recollection = { contacts: new Map(), rejections: new Map() };
+
 /**
  * A chunk's rows in order: recognised rows as {@link Recalled}, the others as drafts with their
- * fingerprint. A draft in error has none (it is never recorded) and is passed on as it is.
+ * fingerprint. A draft in error has none (it is never recorded) and is passed on as it is. Rows the
+ * reader looked up already (`Draft.known`, or recognised unparsed) are not asked about again.
  */
 async function resolveChunk(
-  chunk: Draft[],
-  store: StateBackend,
+  chunk: Array<Draft | Recalled>,
+  recall: RowRecall,
   options: RecallOptions,
-  drift: Drift,
 ): Promise<Array<Draft | Recalled | Rejected>> {
-  // One fingerprint per row ('' for a row in error), so that a recalled row needs no new draft.
+  // One fingerprint per row ('' for a row in error or recalled already), so that a recalled row
+  // needs no new draft.
   const hashes: string[] = [];
   const asked: string[] = [];
   let first = Infinity;
   let last = -Infinity;
-  for (const draft of chunk) {
-    const hash = draft.error === undefined ? rowHash(draft, options.key) : '';
+  for (const item of chunk) {
+    const hash =
+      item.kind === 'recalled' || item.error !== undefined
+        ? ''
+        : (item.rowHash ?? rowHash(item, options.key));
     hashes.push(hash);
-    if (hash === '') continue;
+    if (hash === '' || (item.kind === 'draft' && item.known !== undefined)) continue;
     asked.push(hash);
-    const { seq } = draft.ref;
+    const { seq } = item.ref;
     if (seq < first) first = seq;
     if (seq > last) last = seq;
   }
-  if (options.full || asked.length === 0) {
-    return chunk.map((draft, index) => {
+  if (options.full) {
+    return chunk.map((item, index) => {
       const hash = hashes[index] as string;
-      return hash === '' ? draft : fingerprinted(draft, hash);
+      return hash === '' || item.kind === 'recalled' ? item : fingerprinted(item, hash);
     });
   }
-  const near: SeqWindow = {
-    from: first + drift.offset - WINDOW_MARGIN,
-    to: last + drift.offset + WINDOW_MARGIN,
-  };
-  const known = await store.recall(options.account, asked, near);
+  const known = asked.length === 0 ? NOTHING_RECALLED : await recall.lookup(asked, first, last);
   const { stats } = options;
   const placed: PlacedRows = { contacts: [], rejections: [] };
   const offsets = new Offsets();
-  /**
-   * Follows a recalled row (contact or rejection) now at `seq` that was recorded at `rowSeq`;
-   * false when it was recorded without a position (the caller places it).
-   */
-  const followed = (rowSeq: number | undefined, seq: number): boolean => {
-    if (rowSeq === undefined) return false;
-    offsets.add(rowSeq - seq);
-    if (stats && rowSeq >= near.from && rowSeq <= near.to) stats.inPlace++;
-    return true;
-  };
-  const resolved = chunk.map((draft, index): Draft | Recalled | Rejected => {
+  const resolved = chunk.map((item, index): Draft | Recalled | Rejected => {
+    const { seq } = item.ref;
+    if (item.kind === 'recalled') {
+      // Recognised by the reader, unparsed.
+      if (stats) {
+        stats.recalled++;
+        stats.unparsed++;
+      }
+      const { recalled } = item;
+      if (recalled.rowSeq === undefined && item.rowHash !== undefined)
+        placed.contacts.push({ e164: recalled.e164, rowHash: item.rowHash, rowSeq: seq });
+      return item;
+    }
     const hash = hashes[index] as string;
-    if (hash === '') return draft;
-    const { seq } = draft.ref;
-    const recalled = known.contacts.get(hash);
+    if (hash === '') return item;
+    const byReader = item.known;
+    const recalled = byReader ? byReader.contact : known.contacts.get(hash);
     if (recalled !== undefined) {
       if (stats) stats.recalled++;
-      if (!followed(recalled.rowSeq, seq))
+      if (recalled.rowSeq === undefined)
         placed.contacts.push({ e164: recalled.e164, rowHash: hash, rowSeq: seq });
-      return { kind: 'recalled', ref: draft.ref, raw: draft.raw, mobileInput: draft.mobileInput, recalled };
+      else if (!byReader) offsets.add(recalled.rowSeq - seq);
+      const row: AllFields<Recalled> = {
+        kind: 'recalled',
+        ref: item.ref,
+        raw: item.raw,
+        mobileInput: item.mobileInput,
+        recalled,
+        rowHash: hash,
+        unparsed: undefined,
+      };
+      return row;
     }
-    const rejection = known.rejections.get(hash);
-    if (rejection === undefined) return fingerprinted(draft, hash);
+    const rejection = byReader ? byReader.rejection : known.rejections.get(hash);
+    if (rejection === undefined) return fingerprinted(item, hash);
     if (stats) stats.rejectionsRecalled++;
-    if (!followed(rejection.rowSeq, seq)) placed.rejections.push({ rowHash: hash, rowSeq: seq });
-    return rejectedAgain(draft, rejection);
+    if (rejection.rowSeq === undefined) placed.rejections.push({ rowHash: hash, rowSeq: seq });
+    else if (!byReader) offsets.add(rejection.rowSeq - seq);
+    return rejectedAgain(item, rejection);
   });
-  const offset = offsets.common();
-  if (offset !== undefined) drift.offset = offset;
+  recall.follow(offsets);
   if (options.placeStore && (placed.contacts.length > 0 || placed.rejections.length > 0))
     await options.placeStore.placeRows(options.account, placed);
   return resolved;

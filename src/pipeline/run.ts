@@ -204,6 +204,7 @@ export async function runImport(
             recalledRows: pipeline.recallStats.recalled,
             recalledRejections: pipeline.recallStats.rejectionsRecalled,
             recalledInPlace: pipeline.recallStats.inPlace,
+            recalledUnparsed: pipeline.recallStats.unparsed,
           }
         : {}),
       settings: redactSettings({ ...settings, api }),
@@ -234,7 +235,7 @@ export async function runImport(
 /** Drives the stages for one run and settles every row in the report. */
 class ImportPipeline {
   /** Rows the state store recognised (issue 16). */
-  readonly recallStats: RecallStats = { recalled: 0, rejectionsRecalled: 0, inPlace: 0 };
+  readonly recallStats: RecallStats = { recalled: 0, rejectionsRecalled: 0, inPlace: 0, unparsed: 0 };
   private readonly preflight: PreflightCollector;
   private readonly chain: SourceChain<Recalled>;
 

@@ -85,6 +85,7 @@ async function recordAcknowledged(
         contactId: outcome.contactId,
         status: outcome.status,
         rowHash: contact.rowHash,
+        mobileInput: contact.mobileInput,
         note: contact.note,
         rowSeq: contact.ref.seq,
       });

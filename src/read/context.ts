@@ -1,6 +1,6 @@
 /** What the format readers share: the source being read and the numbering of its records. */
 
-import type { SourceRow } from '../types.js';
+import type { KnownRecord, SourceRow } from '../types.js';
 import type { SourceInfo } from './types.js';
 
 /**
@@ -44,6 +44,23 @@ export function makeRow(
     };
   }
   return error === undefined ? { ref, raw } : { ref, raw, error };
+}
+
+/**
+ * A CSV record with its fingerprint (see `RecordRecall`), numbered and counted: parsed (`raw`),
+ * or recognised and left unparsed (`unparsed`, `raw` empty).
+ */
+export function makeFingerprintedRow(
+  context: ReaderContext,
+  line: number,
+  raw: Record<string, unknown>,
+  fingerprint: string,
+  known: KnownRecord | undefined,
+  unparsed: (() => Record<string, unknown>) | undefined,
+): SourceRow {
+  context.info.records++;
+  const ref = { file: context.file, line, seq: context.nextSeq++ };
+  return { ref, raw, fingerprint, known, unparsed };
 }
 
 /** Far more than any contact record needs, and far below where recursive JSON.stringify overflows the stack (~5,000). */

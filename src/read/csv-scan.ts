@@ -24,8 +24,13 @@ export const MAX_SKIPPED_RECORD_CHARS = 32 * MAX_RECORD_CHARS;
 
 /** What the scan found, one item per source record (blank lines are not records), in order. */
 export type ScannedRecord =
-  /** A record handed to csv-parse; `hasNul` when it holds a NUL character. */
-  | { kind: 'record'; line: number; hasNul: boolean }
+  /**
+   * A record handed to csv-parse; `hasNul` when it holds a NUL character. `end`: where it ends in
+   * the text that {@link CsvScan.push} (or `finish`) returned with it, just after its line break.
+   * The records of one returned text cut it into consecutive pieces: a record's piece runs from
+   * the previous record's `end` (0 for the first) to its own, blank lines before it included.
+   */
+  | { kind: 'record'; line: number; hasNul: boolean; end: number }
   /** A record longer than {@link MAX_RECORD_CHARS}, skipped to its end; reading went on after it. */
   | { kind: 'oversized'; line: number }
   /**
@@ -66,6 +71,13 @@ export class CsvScan {
   private skipping = false;
   /** The text of the current record from earlier chunks, not yet handed to csv-parse. */
   private held = '';
+  /**
+   * Where chunk index 0 would stand in the text being returned by {@link push} (see
+   * `ScannedRecord.end`); kept up to date as pieces are handed over.
+   */
+  private base = 0;
+  /** The queue's length when the last {@link push} or {@link finish} started. */
+  private pushedFrom = 0;
 
   constructor(delimiter: string) {
     this.delimiter = delimiter.charCodeAt(0);
@@ -74,6 +86,19 @@ export class CsvScan {
   /** Entries the queue holds, taken ones not yet dropped included (bounded; see {@link next}). */
   get queueEntries(): number {
     return this.queue.length;
+  }
+
+  /** The next scanned record without taking it, if any. */
+  peek(): ScannedRecord | undefined {
+    return this.queue[this.queueHead];
+  }
+
+  /**
+   * The records found by the last {@link push} or {@link finish}, in order (before any is taken:
+   * call it right after the push).
+   */
+  pushed(): ScannedRecord[] {
+    return this.queue.slice(Math.max(this.pushedFrom, this.queueHead));
   }
 
   /** The next scanned record, if any. */
@@ -94,8 +119,12 @@ export class CsvScan {
 
   /** Scans a chunk; returns the text to hand to csv-parse now (whole records, possibly ''). */
   push(chunk: string): string {
+    this.pushedFrom = this.queue.length;
     if (this.gaveUp) return '';
     const out: string[] = [];
+    /** Characters of `out` so far. */
+    let outLength = 0;
+    this.base = this.held.length;
     /** Where the text not yet handed over (or skipped) starts in this chunk. */
     let pendingStart = 0;
     /** Just after the last record boundary seen in this chunk (-1: none yet). */
@@ -127,7 +156,8 @@ export class CsvScan {
             (crlf || nextCr > end) &&
             recordEnd - i <= MAX_RECORD_CHARS
           ) {
-            if (recordEnd > i) this.queue.push({ kind: 'record', line: this.line, hasNul: false });
+            if (recordEnd > i)
+              this.queue.push({ kind: 'record', line: this.line, hasNul: false, end: this.base + end + 1 });
             this.line++;
             lastCut = end + 1;
             i = end;
@@ -141,7 +171,8 @@ export class CsvScan {
         // CRLF is one line break: inside quotes the LF is text of the field, outside it ends nothing more.
         if (code === LF) {
           if (this.recordChars > 0) {
-            if (this.countChar()) this.handOverBefore(out, chunk, pendingStart, lastCut);
+            if (this.countChar())
+              outLength = this.handOverBefore(out, outLength, chunk, pendingStart, lastCut);
           } else if (!this.skipping) lastCut = i + 1;
           if (this.gaveUp) return this.giveUp(out);
           continue;
@@ -151,7 +182,7 @@ export class CsvScan {
         this.quotePending = false;
         if (code === QUOTE) {
           // A doubled quote: one quote character of the field.
-          if (this.countChar()) this.handOverBefore(out, chunk, pendingStart, lastCut);
+          if (this.countChar()) outLength = this.handOverBefore(out, outLength, chunk, pendingStart, lastCut);
           if (this.gaveUp) return this.giveUp(out);
           continue;
         }
@@ -170,10 +201,11 @@ export class CsvScan {
       } else if (code === LF || code === CR) {
         this.line++;
         if (code === CR) this.crPending = true;
-        if (this.recordChars > 0) this.endRecord();
+        if (this.recordChars > 0) this.endRecord(this.base + i + 1);
         if (this.skipping) {
           this.skipping = false;
           pendingStart = i + 1;
+          this.base = outLength - pendingStart;
         }
         lastCut = i + 1;
         continue;
@@ -185,7 +217,7 @@ export class CsvScan {
         this.fieldStarted = true;
         if (code === NUL) this.recordHasNul = true;
       }
-      if (this.countChar()) this.handOverBefore(out, chunk, pendingStart, lastCut);
+      if (this.countChar()) outLength = this.handOverBefore(out, outLength, chunk, pendingStart, lastCut);
       if (this.gaveUp) return this.giveUp(out);
     }
     if (this.skipping) return out.join('');
@@ -200,6 +232,7 @@ export class CsvScan {
 
   /** Ends the scan; returns the last text to hand to csv-parse (the last record, when unended). */
   finish(): string {
+    this.pushedFrom = this.queue.length;
     if (this.gaveUp) return '';
     if (this.quotePending) {
       this.quotePending = false;
@@ -216,7 +249,7 @@ export class CsvScan {
       this.recordChars = 0;
       return '';
     }
-    if (this.recordChars > 0) this.endRecord();
+    if (this.recordChars > 0) this.endRecord(this.held.length);
     const tail = this.held;
     this.held = '';
     return tail;
@@ -246,17 +279,33 @@ export class CsvScan {
     return false;
   }
 
-  /** A record became too long: hand over the whole records before it, drop what it had so far. */
-  private handOverBefore(out: string[], chunk: string, pendingStart: number, lastCut: number): void {
-    if (lastCut >= pendingStart) out.push(this.held + chunk.slice(pendingStart, lastCut));
+  /**
+   * A record became too long: hand over the whole records before it, drop what it had so far.
+   * Returns the characters handed over in this push so far.
+   */
+  private handOverBefore(
+    out: string[],
+    outLength: number,
+    chunk: string,
+    pendingStart: number,
+    lastCut: number,
+  ): number {
+    let length = outLength;
+    if (lastCut >= pendingStart) {
+      const piece = this.held + chunk.slice(pendingStart, lastCut);
+      out.push(piece);
+      length += piece.length;
+    }
     this.held = '';
+    return length;
   }
 
-  private endRecord(): void {
+  /** Ends the current record, `end` being where it ends in the text handed over (see `ScannedRecord`). */
+  private endRecord(end: number): void {
     this.queue.push(
       this.skipping
         ? { kind: 'oversized', line: this.recordLine }
-        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul },
+        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul, end },
     );
     this.recordChars = 0;
     this.recordHasNul = false;

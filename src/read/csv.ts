@@ -28,12 +28,21 @@
  */
 
 import { Parser, type CsvError, type Options } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 
-import { makeMalformedRow, makeRow, MAX_RECORD_CHARS, type ReaderContext, RowBatch } from './context.js';
+import {
+  makeFingerprintedRow,
+  makeMalformedRow,
+  makeRow,
+  MAX_RECORD_CHARS,
+  type ReaderContext,
+  RowBatch,
+} from './context.js';
 import { CsvScan, MAX_SKIPPED_RECORD_CHARS, type ScannedRecord } from './csv-scan.js';
 import { detectDelimiter } from './detect.js';
 import { SourceError, describeSource } from './errors.js';
-import type { SourceRow } from '../types.js';
+import type { RecordRecall } from './types.js';
+import type { KnownRecord, SourceRow } from '../types.js';
 
 /**
  * How much text the delimiter detection waits for before deciding: ten ordinary lines fit many
@@ -51,6 +60,7 @@ export async function* readCsv(
   text: AsyncIterable<string>,
   context: ReaderContext,
   delimiter?: string,
+  recall?: RecordRecall,
 ): AsyncGenerator<SourceRow[]> {
   const iterator = text[Symbol.asyncIterator]();
   const firstChunks: string[] = [];
@@ -68,10 +78,10 @@ export async function* readCsv(
   const fieldDelimiter = delimiter ?? detectDelimiter(firstChunks.join(''), ended);
   context.info.delimiter = fieldDelimiter;
 
-  const records = new CsvRecords(context, fieldDelimiter);
+  const records = new CsvRecords(context, fieldDelimiter, recall);
   try {
     for (const chunk of firstChunks) {
-      records.write(chunk);
+      await records.write(chunk);
       if (records.pending) yield records.take();
     }
     firstChunks.length = 0;
@@ -81,7 +91,7 @@ export async function* readCsv(
         if (next.done === true) break;
         // After a record with no end the rest is read only so that the hash covers the whole file.
         if (records.stopped) continue;
-        records.write(next.value);
+        await records.write(next.value);
         if (records.pending) yield records.take();
       }
     }
@@ -132,20 +142,27 @@ class CsvRecords {
   private protoIndex = -1;
   private failure: unknown;
   private truncation: SourceError | undefined;
+  /** With recall: what is known of each record the scan queued, in the scan's order. */
+  private readonly notes: RecordNote[] = [];
+  private notesHead = 0;
+  /** The note of the record {@link nextRecord} returned last. */
+  private note: RecordNote | undefined;
+  /** With recall, once the header is known: the fingerprint of a record's text. */
+  private fingerprint: ((record: string) => string) | undefined;
+  /** With recall: the texts scanned and asked about, not yet handed to csv-parse, in order. */
+  private readonly ahead: AheadText[] = [];
+  /** With recall: the records noted so far. */
+  private noted = 0;
 
   constructor(
     private readonly context: ReaderContext,
-    delimiter: string,
+    private readonly delimiter: string,
+    private readonly recall: RecordRecall | undefined,
   ) {
     this.scan = new CsvScan(delimiter);
     this.parser = new CapturingParser(
       {
-        delimiter,
-        record_delimiter: ['\r\n', '\n', '\r'],
-        bom: false, // the decoder already dropped it
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
+        ...parserOptions(delimiter),
         skip_records_with_error: true,
         // The scan hands over no record longer than MAX_RECORD_CHARS; this is only a backstop.
         max_record_size: 2 * MAX_RECORD_CHARS,
@@ -161,17 +178,22 @@ class CsvRecords {
     });
   }
 
-  write(chunk: string): void {
+  async write(chunk: string): Promise<void> {
     if (this.stopped) return;
     const text = this.scan.push(chunk);
-    if (text.length > 0) this.parser.write(text);
+    if (this.recall) {
+      this.ahead.push(this.ask(text));
+      await this.feedAhead(this.recall.ahead);
+    } else if (text.length > 0) this.parser.write(text);
     if (this.scan.gaveUp) this.stopped = true;
     this.throwIfFailed();
   }
 
   async end(): Promise<void> {
+    await this.feedAhead(0);
     if (this.failure === undefined) {
       const text = this.scan.finish();
+      if (this.recall) this.noteRecords(text);
       if (text.length > 0) this.parser.write(text);
       await new Promise<void>((resolve) => {
         this.parser.once('error', () => resolve());
@@ -179,9 +201,164 @@ class CsvRecords {
       });
     }
     this.throwIfFailed();
-    // Records skipped after the last one csv-parse emitted.
-    for (let next = this.scan.next(); next !== undefined; next = this.scan.next()) this.onScanned(next);
+    // Records skipped after the last one csv-parse emitted, and records recognised after it.
+    for (let next = this.scan.next(); next !== undefined; next = this.scan.next()) {
+      if (next.kind !== 'record') this.onScanned(next);
+      else if (this.recall) {
+        const note = this.takeNote();
+        if (note.recognised && this.failure === undefined) this.emitRecognised(next.line, note);
+      }
+    }
     this.throwIfFailed();
+  }
+
+  /**
+   * Notes the records of a text the scan handed over, with their fingerprints once the header is
+   * known, and past the first records of the source asks the state about them. The answer is
+   * awaited only when the text is to be parsed ({@link feedAhead}): the next chunks are read
+   * and asked about meanwhile.
+   */
+  private ask(text: string): AheadText {
+    const recall = this.recall as RecordRecall;
+    const notedBefore = this.noted;
+    const notes = this.noteRecords(text);
+    const ahead: AheadText = {
+      text,
+      notes,
+      answered: true,
+      known: undefined,
+      error: undefined,
+      done: ANSWERED,
+    };
+    const { lookup } = recall;
+    if (lookup === undefined || this.fingerprint === undefined || notedBefore <= recall.parseFirst)
+      return ahead;
+    const fingerprints: string[] = [];
+    for (const note of notes) if (note.fingerprint !== undefined) fingerprints.push(note.fingerprint);
+    if (fingerprints.length === 0) return ahead;
+    // Where the first of them stands: after the rows made so far and the records noted before.
+    const waiting = this.notes.length - this.notesHead - notes.length;
+    ahead.answered = false;
+    ahead.done = lookup(fingerprints, this.context.nextSeq + waiting).then(
+      (known) => {
+        ahead.known = known;
+        ahead.answered = true;
+      },
+      (error: unknown) => {
+        ahead.error = error;
+        ahead.answered = true;
+      },
+    );
+    return ahead;
+  }
+
+  /**
+   * Hands csv-parse the texts asked about, in order, once answered: without the records
+   * recognised, which are emitted in their place unparsed. Waits for answers while more than
+   * `keep` texts are waiting.
+   */
+  private async feedAhead(keep: number): Promise<void> {
+    for (let head = this.ahead[0]; head !== undefined; head = this.ahead[0]) {
+      if (!head.answered) {
+        if (this.ahead.length <= keep) return;
+        await head.done;
+      }
+      this.ahead.shift();
+      if (head.error !== undefined) throw head.error;
+      const text = head.known === undefined ? head.text : this.recognise(head, head.known);
+      if (text.length > 0) this.parser.write(text);
+      this.emitSettled();
+      this.throwIfFailed();
+    }
+  }
+
+  /** Marks the records the state recognised; returns the text of the others. */
+  private recognise(ahead: AheadText, known: ReadonlyMap<string, KnownRecord>): string {
+    const recall = this.recall as RecordRecall;
+    let recognised = false;
+    for (const note of ahead.notes) {
+      if (note.fingerprint === undefined) continue;
+      const found = known.get(note.fingerprint) ?? NOTHING_KNOWN;
+      note.known = found;
+      if (!note.hasNul && recall.settlesUnparsed(found)) note.recognised = recognised = true;
+    }
+    const { text } = ahead;
+    if (!recognised) return text;
+    let feed = '';
+    let end = 0;
+    for (const note of ahead.notes) {
+      end += note.piece.length;
+      if (!note.recognised) feed += note.piece;
+    }
+    // What follows the last record: nothing, or blank lines.
+    return end < text.length ? feed + text.slice(end) : feed;
+  }
+
+  /** Notes the records the scan found in `text` (see {@link RecordNote}), in order. */
+  private noteRecords(text: string): RecordNote[] {
+    const notes: RecordNote[] = [];
+    let start = 0;
+    for (const scanned of this.scan.pushed()) {
+      if (scanned.kind !== 'record') continue;
+      const piece = text.slice(start, scanned.end);
+      start = scanned.end;
+      const note: RecordNote = {
+        piece,
+        hasNul: scanned.hasNul,
+        fingerprint: this.fingerprint?.(recordText(piece)),
+        known: undefined,
+        recognised: false,
+      };
+      this.notes.push(note);
+      notes.push(note);
+    }
+    this.noted += notes.length;
+    return notes;
+  }
+
+  /** The note of the next record taken from the scan. */
+  private takeNote(): RecordNote {
+    const note = this.notes[this.notesHead++];
+    if (note === undefined) throw new Error('a CSV record was scanned without its note');
+    if (this.notesHead === this.notes.length) {
+      this.notes.length = 0;
+      this.notesHead = 0;
+    } else if (this.notesHead >= NOTES_COMPACT_AT && this.notesHead * 2 >= this.notes.length) {
+      this.notes.splice(0, this.notesHead);
+      this.notesHead = 0;
+    }
+    return note;
+  }
+
+  /**
+   * Emits the records at the front of the scan that need nothing from csv-parse (recognised ones,
+   * and oversized ones in their place), so that they are taken with the rows before them.
+   */
+  private emitSettled(): void {
+    for (let next = this.scan.peek(); next !== undefined; next = this.scan.peek()) {
+      if (this.failure !== undefined) return;
+      if (next.kind === 'record') {
+        const note = this.notes[this.notesHead];
+        if (note === undefined || !note.recognised) return;
+        this.scan.next();
+        this.emitRecognised(next.line, this.takeNote());
+      } else {
+        this.scan.next();
+        this.onScanned(next);
+      }
+    }
+  }
+
+  /** A recognised record's row: its fingerprint and contact, its values parsed only when asked for. */
+  private emitRecognised(line: number, note: RecordNote): void {
+    const text = recordText(note.piece);
+    const headers = this.headers as string[];
+    const { delimiter } = this;
+    this.batch.push(
+      makeFingerprintedRow(this.context, line, UNPARSED, note.fingerprint as string, note.known, () =>
+        parseRecord(text, headers, delimiter),
+      ),
+    );
   }
 
   /** Whether rows are waiting to be taken. */
@@ -216,8 +393,17 @@ class CsvRecords {
    */
   private nextRecord(): { line: number; hasNul: boolean } {
     for (let next = this.scan.next(); next !== undefined; next = this.scan.next()) {
-      if (next.kind === 'record') return next;
-      this.onScanned(next);
+      if (next.kind !== 'record') {
+        this.onScanned(next);
+        continue;
+      }
+      if (this.recall === undefined) return next;
+      const note = this.takeNote();
+      if (!note.recognised) {
+        this.note = note;
+        return next;
+      }
+      this.emitRecognised(next.line, note);
     }
     // The scan and csv-parse disagree on where records are: a bug, never a wrong line number.
     throw new Error('a CSV record was parsed that the scan did not see');
@@ -278,25 +464,23 @@ class CsvRecords {
       this.headers = uniqueHeaders(fields);
       this.protoIndex = this.headers.indexOf('__proto__');
       this.context.info.headers = this.headers;
+      const note = this.note;
+      if (this.recall && note)
+        this.fingerprint = this.recall.fingerprinter(recordText(note.piece), this.delimiter);
       return;
     }
     const expected = headers.length;
     const found = fields.length;
-    const count = found < expected ? found : expected;
-    const raw: Record<string, unknown> = {};
-    for (let i = 0; i < count; i++) raw[headers[i] as string] = fields[i];
-    if (this.protoIndex !== -1 && this.protoIndex < count) {
-      // A plain assignment to `__proto__` would be ignored; keep the column like any other.
-      Object.defineProperty(raw, '__proto__', {
-        value: fields[this.protoIndex],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
+    const raw = recordValues(headers, fields, this.protoIndex);
     const wellFormed = found === expected || (found > expected && allBlank(fields, expected));
     if (wellFormed && !hasNul) {
-      this.batch.push(makeRow(this.context, line, raw));
+      const note = this.note;
+      const fingerprint = this.fingerprint;
+      if (note === undefined || fingerprint === undefined) this.batch.push(makeRow(this.context, line, raw));
+      else {
+        const hash = note.fingerprint ?? fingerprint(recordText(note.piece));
+        this.batch.push(makeFingerprintedRow(this.context, line, raw, hash, note.known, undefined));
+      }
       return;
     }
     for (let i = expected; i < found; i++) raw[`_extra${i - expected + 1}`] = fields[i];
@@ -331,6 +515,97 @@ class CsvRecords {
     }
     this.batch.push(makeMalformedRow(this.context, line, {}, message));
   }
+}
+
+/** What the reader knows of a record the scan queued, when it reads with recall. */
+interface RecordNote {
+  /** The record's piece of the text the scan handed over (blank lines before it included). */
+  piece: string;
+  hasNul: boolean;
+  /** Its fingerprint; undefined until the header is known (computed when it is parsed). */
+  fingerprint: string | undefined;
+  /** What the state knew of the fingerprint, when it was asked. */
+  known: KnownRecord | undefined;
+  /** Recognised: not handed to csv-parse, emitted unparsed in its place. */
+  recognised: boolean;
+}
+
+/** A text the scan handed over while the state is asked about its records. */
+interface AheadText {
+  text: string;
+  notes: RecordNote[];
+  /** False while the state has not answered. */
+  answered: boolean;
+  /** The answer: what it knew of the records' fingerprints (undefined: not asked). */
+  known: ReadonlyMap<string, KnownRecord> | undefined;
+  /** The question failed: thrown when the text is due. */
+  error: unknown;
+  /** Settles once answered (never rejects). */
+  done: Promise<void>;
+}
+
+const ANSWERED: Promise<void> = Promise.resolve();
+
+/** Notes taken before they are dropped from the front of the list (amortised O(1)). */
+const NOTES_COMPACT_AT = 1024;
+
+/** Looked up, and nothing known. */
+const NOTHING_KNOWN: KnownRecord = Object.freeze({});
+
+/** The values of a record left unparsed: none until {@link SourceRow.unparsed} is called. */
+const UNPARSED: Record<string, unknown> = Object.freeze({});
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** csv-parse's options for records, whether streamed or parsed one at a time. */
+function parserOptions(delimiter: string): Options {
+  return {
+    delimiter,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    bom: false, // the decoder already dropped it
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+  };
+}
+
+/** A record's text without the line breaks around it (blank lines before it, its own line break). */
+function recordText(piece: string): string {
+  let from = 0;
+  let to = piece.length;
+  while (from < to && isLineBreak(piece.charCodeAt(from))) from++;
+  while (to > from && isLineBreak(piece.charCodeAt(to - 1))) to--;
+  return from === 0 && to === piece.length ? piece : piece.slice(from, to);
+}
+
+function isLineBreak(code: number): boolean {
+  return code === LF || code === CR;
+}
+
+/** A well-formed record's values under the header (as csv-parse would have given them). */
+function parseRecord(text: string, headers: string[], delimiter: string): Record<string, unknown> {
+  const records = parseSync(text, parserOptions(delimiter)) as string[][];
+  return recordValues(headers, records[0] ?? [], headers.indexOf('__proto__'));
+}
+
+/** The record's fields under the header's names (as many as both have). */
+function recordValues(headers: string[], fields: string[], protoIndex: number): Record<string, unknown> {
+  const expected = headers.length;
+  const found = fields.length;
+  const count = found < expected ? found : expected;
+  const raw: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) raw[headers[i] as string] = fields[i];
+  if (protoIndex !== -1 && protoIndex < count) {
+    // A plain assignment to `__proto__` would be ignored; keep the column like any other.
+    Object.defineProperty(raw, '__proto__', {
+      value: fields[protoIndex],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return raw;
 }
 
 /**

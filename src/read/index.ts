@@ -11,6 +11,7 @@ export {
   REQUESTED_ENCODINGS,
   type OpenedSource,
   type ReadOptions,
+  type RecordRecall,
   type RequestedEncoding,
   type SourceEncoding,
   type SourceFormat,

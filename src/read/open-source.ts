@@ -34,6 +34,7 @@ import {
   SOURCE_FORMATS,
   type OpenedSource,
   type ReadOptions,
+  type RecordRecall,
   type SourceFormat,
   type SourceInfo,
 } from './types.js';
@@ -142,7 +143,13 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
       const batches =
         info.format === 'xlsx'
           ? readXlsx(bytes, context, options.sheet)
-          : readText(decodeText(bytes, encoding, path, info), info.format, context, csvDelimiter);
+          : readText(
+              decodeText(bytes, encoding, path, info),
+              info.format,
+              context,
+              csvDelimiter,
+              options.recall,
+            );
       // The readers hand over a batch per chunk read: one async step per chunk, not per row.
       for await (const batch of batches) if (batch.length > 0) yield batch;
     } finally {
@@ -168,10 +175,11 @@ function readText(
   format: Exclude<SourceFormat, 'xlsx'>,
   context: ReaderContext,
   csvDelimiter: string | undefined,
+  recall: RecordRecall | undefined,
 ): AsyncGenerator<SourceRow[]> {
   switch (format) {
     case 'csv':
-      return readCsv(text, context, csvDelimiter);
+      return readCsv(text, context, csvDelimiter, recall);
     case 'json':
       return readJsonArray(text, context);
     case 'ndjson':

@@ -1,6 +1,6 @@
 /** The public option and result types of the source readers. */
 
-import type { SourceRow } from '../types.js';
+import type { KnownRecord, SourceRow } from '../types.js';
 
 /** The input formats (CONTRACT §3): text formats, an Excel workbook, a vCard address book. */
 export type SourceFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'vcf';
@@ -51,6 +51,33 @@ export interface ReadOptions {
   seqStart?: number;
   /** The stream read when the path is `-`. @default process.stdin */
   stdin?: NodeJS.ReadableStream;
+  /** CSV: fingerprint the records, and leave those the state recognises unparsed (issue 16). */
+  recall?: RecordRecall;
+}
+
+/**
+ * How a CSV reader fingerprints its records and asks what the state knows of them
+ * (`pipeline/recall.ts` makes it). A record recognised as a contact Sakari has is emitted
+ * unparsed (see `SourceRow.unparsed`); the others are parsed and carry their fingerprint and
+ * what was known of it.
+ */
+export interface RecordRecall {
+  /** The fingerprint function of a source's records, once its header record is known. */
+  fingerprinter(header: string, delimiter: string): (record: string) => string;
+  /**
+   * Records of a source parsed before any is left unparsed: the pre-flight and the phone-column
+   * guard look at a source's first rows.
+   */
+  parseFirst: number;
+  /** Chunks of records asked about while the first of them waits for its answer. */
+  ahead: number;
+  /**
+   * What the state knows of a chunk's fingerprints; `firstSeq`: about where the first of them
+   * stands in the run (the next ones follow it). Absent: records are only fingerprinted.
+   */
+  lookup?: (fingerprints: readonly string[], firstSeq: number) => Promise<ReadonlyMap<string, KnownRecord>>;
+  /** Whether a record known as this is settled without being parsed. */
+  settlesUnparsed(known: KnownRecord): boolean;
 }
 
 /** What is known about an opened source; fields fill in as it is read. */

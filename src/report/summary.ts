@@ -34,6 +34,8 @@ export interface SummaryMeta {
   recalledRejections?: number;
   /** Of those two, the rows found where they stood when recorded (a range scan, not a look-up each). */
   recalledInPlace?: number;
+  /** Of the recalled rows, the CSV records recognised by their text and never parsed. */
+  recalledUnparsed?: number;
   /** The exit code the CLI will use (see `exitCodeFor`); finish replaces it by 1 when the books do not balance. */
   exitCode: number;
   /** The run's effective settings, shown in report.html. Must already be redacted: no secrets. */
@@ -62,6 +64,8 @@ export interface RunSummary {
   recalledRejections?: number;
   /** Additive to CONTRACT §5: of the recalled rows, those found by their position in the source. */
   recalledInPlace?: number;
+  /** Additive to CONTRACT §5: of the recalled rows, the CSV records recognised by their text and never parsed. */
+  recalledUnparsed?: number;
   exitCode: number;
   /** Set on an aborted run: the counts cover only the rows that finished. */
   partial?: boolean;
@@ -120,6 +124,7 @@ export function buildSummary(input: {
     ...(meta.recalledRows === undefined ? {} : { recalledRows: meta.recalledRows }),
     ...(meta.recalledRejections === undefined ? {} : { recalledRejections: meta.recalledRejections }),
     ...(meta.recalledInPlace === undefined ? {} : { recalledInPlace: meta.recalledInPlace }),
+    ...(meta.recalledUnparsed === undefined ? {} : { recalledUnparsed: meta.recalledUnparsed }),
     exitCode,
   };
   if (input.abortReason !== undefined) {

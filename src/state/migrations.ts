@@ -21,19 +21,21 @@ export interface Migration {
 export const STATE_APPLICATION_ID = 0x534b5359;
 
 /**
- * The indexes that hold `row_seq` (step 6), as this build defines them: the state store drops and
- * builds them again around a bulk update of positions (`StateStore.applyPlacedRows`), which is far
- * cheaper than moving a million index entries one by one. Change them only with a new step.
+ * The indexes that hold `row_seq` (steps 6 and 7), as this build defines them: the state store
+ * drops and builds them again around a bulk update of positions (`StateStore.applyPlacedRows`),
+ * which is far cheaper than moving a million index entries one by one. Change them only with a
+ * new step. They cover the recall statements (`RECALL_SQL`, `RECALL_WINDOW_SQL`): a recall
+ * reads no table row.
  */
 export const POSITION_INDEXES = {
   contactsByRowSeq: `CREATE INDEX contacts_by_row_seq
-    ON contacts (account, row_seq, row_hash, e164, payload_hash, contact_id, run_id, status, note)
+    ON contacts (account, row_seq, row_hash, e164, payload_hash, contact_id, run_id, status, note, mobile_input)
     WHERE row_seq IS NOT NULL`,
   rejectedRowsByRowSeq: `CREATE INDEX rejected_rows_by_row_seq
     ON rejected_rows (account, row_seq, row_hash, status, code, message, e164)
     WHERE row_seq IS NOT NULL`,
   contactsByRowHash: `CREATE INDEX contacts_by_row_hash
-    ON contacts (account, row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq)`,
+    ON contacts (account, row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input)`,
 } as const;
 
 /** The schema, oldest step first. */
@@ -169,13 +171,33 @@ export const MIGRATIONS: readonly Migration[] = [
         -- still found by its fingerprint. NULL: recorded before positions were kept.
         ALTER TABLE contacts ADD COLUMN row_seq INTEGER;
         ALTER TABLE rejected_rows ADD COLUMN row_seq INTEGER;
-        ${POSITION_INDEXES.contactsByRowSeq};
+        CREATE INDEX contacts_by_row_seq
+          ON contacts (account, row_seq, row_hash, e164, payload_hash, contact_id, run_id, status, note)
+          WHERE row_seq IS NOT NULL;
         ${POSITION_INDEXES.rejectedRowsByRowSeq};
         -- Still covering for the look-up by fingerprint, which now also reads the position.
         DROP INDEX contacts_by_row_hash;
-        ${POSITION_INDEXES.contactsByRowHash};
+        CREATE INDEX contacts_by_row_hash
+          ON contacts (account, row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq);
         -- Forgetting old rejections after each run reads only those (it scanned them all).
         CREATE INDEX rejected_rows_by_recorded_at ON rejected_rows (account, recorded_at);
+      `);
+    },
+  },
+  {
+    version: 7,
+    name: 'the mobile as the source had it, next to the fingerprint (issue 16)',
+    up(db) {
+      db.exec(`
+        -- The row's mobile exactly as the source had it, written with row_hash and note: a CSV
+        -- record recognised by its text is reported from the state without being parsed. NULL:
+        -- recorded before this step, or without a fingerprint (such a row is parsed).
+        ALTER TABLE contacts ADD COLUMN mobile_input TEXT;
+        -- The recall statements read it: their indexes cover it.
+        DROP INDEX contacts_by_row_seq;
+        ${POSITION_INDEXES.contactsByRowSeq};
+        DROP INDEX contacts_by_row_hash;
+        ${POSITION_INDEXES.contactsByRowHash};
       `);
     },
   },

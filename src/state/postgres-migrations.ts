@@ -128,6 +128,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX rejected_rows_by_recorded_at ON rejected_rows (account, recorded_at);
     `,
   },
+  {
+    version: 5,
+    name: 'the mobile as the source had it, next to the fingerprint (issue 16)',
+    // As SQLite's step 7 (migrations.ts): written with row_hash and note; the range scan covers it.
+    sql: `
+      ALTER TABLE contacts ADD COLUMN mobile_input text;
+      DROP INDEX contacts_by_row_seq;
+      CREATE INDEX contacts_by_row_seq ON contacts (account, row_seq)
+        INCLUDE (row_hash, e164, payload_hash, contact_id, run_id, status, note, mobile_input)
+        WHERE row_seq IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

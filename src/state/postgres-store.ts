@@ -138,7 +138,7 @@ export class PostgresStateStore implements StateBackend {
     const rows = await readRecallAsync(rowHashes, near, async (query) => {
       const columns =
         query.table === 'contacts'
-          ? 'row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq'
+          ? 'row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input'
           : 'row_hash, status, code, message, e164, row_seq';
       const { rows: found } = await this.#pool.query<unknown[]>(
         'window' in query
@@ -228,9 +228,10 @@ export class PostgresStateStore implements StateBackend {
   async rekey(account: string, rows: readonly RekeyedRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.#pool.query(
-      `UPDATE ${PG_SCHEMA}.contacts AS c SET row_hash = t.row_hash, note = t.note, row_seq = t.row_seq
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-         AS t (e164, payload_hash, row_hash, note, row_seq)
+      `UPDATE ${PG_SCHEMA}.contacts AS c
+       SET row_hash = t.row_hash, note = t.note, row_seq = t.row_seq, mobile_input = t.mobile_input
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+         AS t (e164, payload_hash, row_hash, note, row_seq, mobile_input)
        WHERE c.account = $1 AND c.e164 = t.e164 AND c.payload_hash = t.payload_hash`,
       [
         account,
@@ -239,6 +240,7 @@ export class PostgresStateStore implements StateBackend {
         rows.map((row) => row.rowHash),
         rows.map((row) => row.note ?? null),
         rows.map((row) => row.rowSeq ?? null),
+        rows.map((row) => row.mobileInput ?? null),
       ],
     );
   }
@@ -251,10 +253,11 @@ export class PostgresStateStore implements StateBackend {
     for (const row of rows) byNumber.set(row.e164, row);
     const unique = [...byNumber.values()];
     await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq)
-       SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note, t.row_seq
-       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[])
-         AS t (e164, payload_hash, contact_id, status, row_hash, note, row_seq)
+      `INSERT INTO ${PG_SCHEMA}.contacts
+         (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq, mobile_input)
+       SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note, t.row_seq, t.mobile_input
+       FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])
+         AS t (e164, payload_hash, contact_id, status, row_hash, note, row_seq, mobile_input)
        ON CONFLICT (account, e164) DO UPDATE SET
          payload_hash = excluded.payload_hash,
          contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
@@ -263,7 +266,8 @@ export class PostgresStateStore implements StateBackend {
          updated_at   = excluded.updated_at,
          row_hash     = excluded.row_hash,
          note         = excluded.note,
-         row_seq      = excluded.row_seq`,
+         row_seq      = excluded.row_seq,
+         mobile_input = excluded.mobile_input`,
       [
         account,
         runId,
@@ -275,6 +279,7 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.rowHash ?? null),
         unique.map((row) => row.note ?? null),
         unique.map((row) => row.rowSeq ?? null),
+        unique.map((row) => (row.rowHash === undefined ? null : (row.mobileInput ?? null))),
       ],
     );
   }

@@ -83,6 +83,8 @@ export interface RekeyedRow {
   note?: string;
   /** The row's position in this run's sources (see {@link AckedRow.rowSeq}). */
   rowSeq?: number;
+  /** The row's mobile as the source had it (see {@link AckedRow.mobileInput}). */
+  mobileInput?: string;
 }
 
 /** One row of a batch as Sakari acknowledged it. */
@@ -100,6 +102,12 @@ export interface AckedRow {
   /** The row's notes as reported (how its number was read), kept for the report of a recalled row. */
   note?: string;
   /**
+   * The row's mobile exactly as the source had it, kept with its fingerprint (written and
+   * overwritten together): a later run that recognises a CSV record by its text reports it with
+   * this, without parsing the record.
+   */
+  mobileInput?: string;
+  /**
    * The row's position in the run's sources (`ref.seq`): a later run of the same export reads the
    * fingerprints remembered around each position in one range scan ({@link SeqWindow}).
    */
@@ -112,6 +120,11 @@ export interface RecalledContact extends KnownContact {
   note?: string;
   /** Where the row stood when it was recorded ({@link AckedRow.rowSeq}); absent when not kept. */
   rowSeq?: number;
+  /**
+   * The row's mobile as the source had it ({@link AckedRow.mobileInput}): a CSV record recognised
+   * by its text is reported with it, unparsed. Absent for rows recorded before state version 7.
+   */
+  mobileInput?: string;
 }
 
 /** How a remembered rejected row was reported: `invalid`, or `blocked` by the source itself. */
@@ -232,11 +245,12 @@ export type RunRow = {
 export function recalledContacts(rows: Iterable<RecallRow>): Map<string, RecalledContact> {
   const recalled = new Map<string, RecalledContact>();
   const ambiguous = new Set<string>();
-  for (const [rowHash, e164, payloadHash, contactId, runId, status, note, rowSeq] of rows) {
+  for (const [rowHash, e164, payloadHash, contactId, runId, status, note, rowSeq, mobileInput] of rows) {
     const entry: RecalledContact = { e164, payloadHash, runId, status };
     if (contactId !== null) entry.contactId = contactId;
     if (note !== null) entry.note = note;
     if (rowSeq !== null) entry.rowSeq = rowSeq;
+    if (mobileInput !== null) entry.mobileInput = mobileInput;
     if (recalled.has(rowHash)) ambiguous.add(rowHash);
     recalled.set(rowHash, entry);
   }
@@ -377,12 +391,12 @@ export const LOOKUP_SQL = `SELECT e164, payload_hash, contact_id, run_id, status
  * The contacts of source row fingerprints: {@link StateStore.recall}. INDEXED BY: without
  * statistics the planner would walk the account's whole primary key instead.
  */
-export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq
+export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input
   FROM contacts INDEXED BY contacts_by_row_hash
   WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
 
 /** The contacts remembered in a window of positions, in position order ({@link SeqWindow}). */
-export const RECALL_WINDOW_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq
+export const RECALL_WINDOW_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input
   FROM contacts INDEXED BY contacts_by_row_seq
   WHERE account = ? AND row_seq BETWEEN ? AND ? ORDER BY row_seq LIMIT ?`;
 
@@ -464,6 +478,7 @@ export type RecallRow = [
   status: AckedStatus,
   note: string | null,
   rowSeq: number | null,
+  mobileInput: string | null,
 ];
 
 /** One `contacts` row found by {@link StateStore.lookup}. */
@@ -523,6 +538,7 @@ export class StateStore {
       string | null,
       string | null,
       number | null,
+      string | null,
     ]
   >;
   readonly #recordBatch: (account: string, runId: string, rows: readonly AckedRow[]) => void;
@@ -638,11 +654,11 @@ export class StateStore {
       return count;
     });
     this.#forgetRejections = db.prepare(`DELETE FROM rejected_rows WHERE account = ? AND recorded_at < ?`);
-    // row_hash and note are always overwritten: a payload recorded without its row (e.g. by
-    // reconcile --fix) must not be recalled for the row recorded before it.
+    // row_hash, note and mobile_input are always overwritten: a payload recorded without its row
+    // (e.g. by reconcile --fix) must not be recalled for the row recorded before it.
     this.#upsertContact = db.prepare(
-      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq, mobile_input)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (account, e164) DO UPDATE SET
          payload_hash = excluded.payload_hash,
          contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
@@ -651,10 +667,14 @@ export class StateStore {
          updated_at   = excluded.updated_at,
          row_hash     = excluded.row_hash,
          note         = excluded.note,
-         row_seq      = excluded.row_seq`,
+         row_seq      = excluded.row_seq,
+         mobile_input = excluded.mobile_input`,
     );
-    const rekeyContact = db.prepare<[string | null, string | null, number | null, string, string, string]>(
-      `UPDATE contacts SET row_hash = ?, note = ?, row_seq = ? WHERE account = ? AND e164 = ? AND payload_hash = ?`,
+    const rekeyContact = db.prepare<
+      [string | null, string | null, number | null, string | null, string, string, string]
+    >(
+      `UPDATE contacts SET row_hash = ?, note = ?, row_seq = ?, mobile_input = ?
+       WHERE account = ? AND e164 = ? AND payload_hash = ?`,
     );
     this.#rekey = db.transaction((account: string, rows: readonly RekeyedRow[]) => {
       for (const row of rows)
@@ -662,6 +682,7 @@ export class StateStore {
           row.rowHash,
           row.note ?? null,
           row.rowSeq ?? null,
+          row.mobileInput ?? null,
           account,
           row.e164,
           row.payloadHash,
@@ -681,6 +702,7 @@ export class StateStore {
           row.rowHash ?? null,
           row.note ?? null,
           row.rowSeq ?? null,
+          row.rowHash === undefined ? null : (row.mobileInput ?? null),
         );
       }
     });

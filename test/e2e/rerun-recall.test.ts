@@ -346,6 +346,122 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
     expect(contactWrites()).toBe(writes);
     expect((await run(await writeSource(moved))).recalledInPlace).toBe(4_000);
   });
+
+  describe('CSV records recognised by their text are not parsed at all', () => {
+    /**
+     * 1,000 rows (several chunks of text: the first chunks of a source are always parsed): quoted
+     * fields, a field with a line break, an invalid number, CRLF line ends.
+     */
+    const EXPORT_ROWS = 1_000;
+    function exportRows(): string[] {
+      return Array.from({ length: EXPORT_ROWS }, (_, i) => {
+        if (i === 120) return 'Bad,Number,12,bad@example.com,GB,,';
+        const note = i === 150 ? '"two\r\nlines"' : `"plan, ${i % 3}"`;
+        return `"Row ${i}",Last,"07400 ${String(100_000 + i)}",r${i}@example.com,GB,tag${i % 5},${note}`;
+      });
+    }
+
+    async function writeCrlf(rows: string[], header = HEADER): Promise<string> {
+      const file = path.join(dir, 'export.csv');
+      await writeFile(file, `${header}\r\n${rows.join('\r\n')}\r\n`);
+      return file;
+    }
+
+    test('an unchanged re-run settles them from the state and reports them as the parsed run did', async () => {
+      const rows = exportRows();
+      const source = await writeCrlf(rows);
+      const first = await run(source);
+      expect(first.counts).toMatchObject({ rows: 1_000, created: 999, invalid: 1 });
+      expect(first.recalledUnparsed).toBe(0);
+      const writes = contactWrites();
+
+      const second = await run(source);
+      expect(second.counts).toMatchObject({ rows: 1_000, unchanged: 999, invalid: 1 });
+      expect(second.recalledRows).toBe(999);
+      // The source's first rows are always parsed (the pre-flight and the phone-column guard).
+      expect(second.recalledUnparsed).toBeGreaterThan(EXPORT_ROWS / 2);
+      expect(second.recalledRejections).toBe(1);
+      expect(contactWrites()).toBe(writes);
+      const columns = (row: Record<string, string>): string[] => [
+        row.line as string,
+        row.status === 'created' ? 'unchanged' : (row.status as string),
+        row.code as string,
+        row.message as string,
+        row.mobile_input as string,
+        row.mobile_e164 as string,
+        row.contact_id as string,
+      ];
+      const before = await readCsv(path.join(first.reportPath, 'rows.csv'));
+      const after = await readCsv(path.join(second.reportPath, 'rows.csv'));
+      expect(after.map(columns)).toEqual(before.map(columns));
+      // The row after the one with a line break inside quotes keeps its physical line.
+      expect(after[151]).toMatchObject({ line: '154', mobile_input: '07400 100151', status: 'unchanged' });
+      expect(await readFile(path.join(second.reportPath, 'rejected.csv'), 'utf8')).toBe(
+        await readFile(path.join(first.reportPath, 'rejected.csv'), 'utf8'),
+      );
+    });
+
+    test('a record changed in any byte is parsed again: sent when its payload changed, re-keyed when not', async () => {
+      const rows = exportRows();
+      const source = await writeCrlf(rows);
+      await run(source, { mapping: { plan: null } });
+      const writes = contactWrites();
+      const changed = [...rows];
+      // A column the mapping drops: parsed again, found unchanged, not sent.
+      changed[700] = '"Row 700",Last,"07400 100700",r700@example.com,GB,tag0,"plan, changed"';
+      // Quoting only: the same values, parsed again, unchanged.
+      changed[701] = 'Row 701,Last,07400 100701,r701@example.com,GB,tag1,"plan, 2"';
+      // The email: sent.
+      changed[702] = '"Row 702",Last,"07400 100702",new702@example.com,GB,tag2,"plan, 0"';
+      await writeCrlf(changed);
+      const second = await run(source, { mapping: { plan: null } });
+      expect(second.counts).toMatchObject({ unchanged: 998, updated: 1, invalid: 1 });
+      expect(contactWrites()).toBe(writes + 1);
+      expect(second.recalledRows).toBe(996);
+      const row = sandbox.contacts(ACCOUNT).find((contact) => contact.mobile.number === '+447400100702');
+      expect(row?.email).toBe('new702@example.com');
+      // Re-keyed and recorded: the next run recognises them too.
+      const third = await run(source, { mapping: { plan: null } });
+      expect(third.recalledRows).toBe(999);
+      expect(third.recalledUnparsed).toBe((second.recalledUnparsed ?? 0) + 3);
+    });
+
+    test('a new header, delimiter or option makes every record parse again', async () => {
+      const rows = exportRows();
+      const source = await writeCrlf(rows);
+      await run(source);
+      expect((await run(source)).recalledUnparsed).toBeGreaterThan(EXPORT_ROWS / 2);
+      expect((await run(source, { defaultCountry: 'IE' })).recalledRows).toBe(0);
+      await writeCrlf(rows, HEADER.replace('first_name', 'First Name'));
+      const renamed = await run(source);
+      expect(renamed.recalledRows).toBe(0);
+      expect(renamed.counts).toMatchObject({ unchanged: 999, invalid: 1 });
+    });
+
+    test('a recognised record that turns out a duplicate gets its values into rejected.csv', async () => {
+      const rows = exportRows();
+      const source = await writeCrlf(rows);
+      await run(source);
+      // A new row before row 650 with its number: it is the one kept, row 650 the duplicate.
+      const changed = [
+        ...rows.slice(0, 640),
+        'New,Person,+447400100650,new@example.com,GB,,',
+        ...rows.slice(640),
+      ];
+      await writeCrlf(changed);
+      const second = await run(source);
+      expect(second.counts).toMatchObject({ rows: 1_001, updated: 1, duplicate: 1, unchanged: 998 });
+      const rejected = await readCsv(path.join(second.reportPath, 'rejected.csv'));
+      expect(rejected).toContainEqual(
+        expect.objectContaining({
+          first_name: 'Row 650',
+          mobile: '07400 100650',
+          plan: 'plan, 2',
+          error_code: 'DUPLICATE',
+        }),
+      );
+    });
+  });
 });
 
 describe('the fingerprint', () => {
