@@ -306,6 +306,48 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(near.rejections.get('rej-a')?.rowSeq).toBe(103);
     });
 
+    test('the mobile as the source had it is kept with the fingerprint, written and cleared with it', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      await store.recordBatch(ACCOUNT, 'r1', [
+        {
+          e164: e164(1),
+          payloadHash: 'h1',
+          status: 'created',
+          rowHash: 'row-1',
+          mobileInput: '07400 1',
+          rowSeq: 5,
+        },
+        { e164: e164(2), payloadHash: 'h2', status: 'created', rowHash: 'row-2', mobileInput: '07400 2' },
+        { e164: e164(3), payloadHash: 'h3', status: 'created', rowHash: 'row-3' },
+      ]);
+      const other = await again();
+      // Found by fingerprint and in a window: both carry it.
+      const byHash = await other.recall(ACCOUNT, ['row-1', 'row-2', 'row-3']);
+      expect(byHash.contacts.get('row-1')?.mobileInput).toBe('07400 1');
+      expect(byHash.contacts.get('row-2')?.mobileInput).toBe('07400 2');
+      expect(byHash.contacts.get('row-3')).not.toHaveProperty('mobileInput');
+      const inWindow = await other.recall(ACCOUNT, ['row-1'], { from: 0, to: 10 });
+      expect(inWindow.contacts.get('row-1')?.mobileInput).toBe('07400 1');
+      // Re-keyed: the new one. Recorded again without a fingerprint: neither is left.
+      await store.rekey(ACCOUNT, [
+        { e164: e164(2), payloadHash: 'h2', rowHash: 'row-2b', mobileInput: '+44 7400 2', rowSeq: 7 },
+      ]);
+      await store.recordBatch(ACCOUNT, 'r1', [
+        {
+          e164: e164(1),
+          payloadHash: 'h1b',
+          status: 'updated',
+          mobileInput: 'ignored without a fingerprint',
+        },
+      ]);
+      const later = await other.recall(ACCOUNT, ['row-1', 'row-2', 'row-2b']);
+      expect([...later.contacts.keys()]).toEqual(['row-2b']);
+      expect(later.contacts.get('row-2b')?.mobileInput).toBe('+44 7400 2');
+      const byNumber = await other.lookup(ACCOUNT, [e164(1)]);
+      expect(byNumber.get(e164(1))).not.toHaveProperty('rowHash');
+    });
+
     test('recording a row again moves it to its new position', async () => {
       const store = await open();
       await recordAt(store, 2, (i) => i);

@@ -12,6 +12,7 @@ import {
   type RunRecord,
 } from '../../src/state/index.js';
 import { MIGRATIONS, STATE_APPLICATION_ID } from '../../src/state/migrations.js';
+import { RECALL_SQL, RECALL_WINDOW_SQL } from '../../src/state/store.js';
 
 let dir: string;
 let dbPath: string;
@@ -536,6 +537,56 @@ describe('account pace (issue 18)', () => {
         expect.arrayContaining(['contacts_by_row_seq', 'contacts_by_row_hash', 'rejected_rows_by_row_seq']),
       );
       expect(check.prepare('SELECT count(*) FROM contacts WHERE row_seq IS NULL').pluck().get()).toBe(0);
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      check.close();
+    }
+  });
+  test('a v6 database gains the mobile input column: old rows recall without it, new ones with it, from covering indexes', () => {
+    const db = stateAtStep(6);
+    db.prepare(
+      `INSERT INTO contacts (account, e164, payload_hash, run_id, status, updated_at, row_hash, note, row_seq)
+                VALUES (?, ?, 'h', 'r1', 'created', '2026-01-01T00:00:00Z', 'row-old', 'a note', 3)`,
+    ).run(ACCOUNT, e164(1));
+    db.pragma('user_version = 6');
+    db.close();
+
+    const store = openStore();
+    const old = store.recall(ACCOUNT, ['row-old'], { from: 0, to: 10 });
+    expect(old.contacts.get('row-old')).toEqual({
+      e164: e164(1),
+      payloadHash: 'h',
+      runId: 'r1',
+      status: 'created',
+      note: 'a note',
+      rowSeq: 3,
+    });
+    store.startRun(run('r2'));
+    store.recordBatch(ACCOUNT, 'r2', [
+      {
+        e164: e164(2),
+        payloadHash: 'h2',
+        status: 'created',
+        rowHash: 'row-new',
+        mobileInput: '(555) 2',
+        rowSeq: 4,
+      },
+    ]);
+    expect(store.recall(ACCOUNT, ['row-new']).contacts.get('row-new')?.mobileInput).toBe('(555) 2');
+    store.close();
+    const check = raw(dbPath);
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      // A recall reads no table row: both of its statements are answered from an index.
+      for (const [sql, params] of [
+        [RECALL_SQL, [ACCOUNT, '["row-new"]']],
+        [RECALL_WINDOW_SQL, [ACCOUNT, 0, 10, 100]],
+      ] as const) {
+        const plan = check.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>;
+        expect(plan.map((step) => step.detail).join('; ')).toMatch(
+          /USING COVERING INDEX contacts_by_row_(hash|seq)/,
+        );
+      }
       expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     } finally {
       check.close();
