@@ -13,6 +13,7 @@
  */
 
 import { MAX_RECORD_CHARS } from './context.js';
+import { Fifo } from './fifo.js';
 
 /**
  * How far past its start an oversized record is skipped in search of its end. A record this
@@ -40,9 +41,6 @@ export type ScannedRecord =
    */
   | { kind: 'unbounded'; line: number; insideQuotes: boolean; reachedEnd: boolean };
 
-/** Records taken from the queue before they are dropped from its front (amortised O(1)). */
-const QUEUE_COMPACT_AT = 1024;
-
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -52,8 +50,8 @@ const NUL = 0x00;
 export class CsvScan {
   /** Set once a record without an end was found: nothing more is handed to csv-parse. */
   gaveUp = false;
-  private readonly queue: ScannedRecord[] = [];
-  private queueHead = 0;
+  /** csv-parse may keep the last record of a write until the next one: it need not run empty. */
+  private readonly queue = new Fifo<ScannedRecord>();
   private readonly delimiter: number;
   /** The physical line at the scan position (1-based). */
   private line = 1;
@@ -76,50 +74,39 @@ export class CsvScan {
    * `ScannedRecord.end`); kept up to date as pieces are handed over.
    */
   private base = 0;
-  /** The queue's length when the last {@link push} or {@link finish} started. */
+  /** The queue's position when the last {@link push} or {@link finish} started. */
   private pushedFrom = 0;
 
   constructor(delimiter: string) {
     this.delimiter = delimiter.charCodeAt(0);
   }
 
-  /** Entries the queue holds, taken ones not yet dropped included (bounded; see {@link next}). */
+  /** Entries the queue holds, taken ones not yet dropped included (bounded; see `Fifo`). */
   get queueEntries(): number {
-    return this.queue.length;
+    return this.queue.held;
   }
 
   /** The next scanned record without taking it, if any. */
   peek(): ScannedRecord | undefined {
-    return this.queue[this.queueHead];
+    return this.queue.peek();
   }
 
   /**
-   * The records found by the last {@link push} or {@link finish}, in order (before any is taken:
-   * call it right after the push).
+   * The records found by the last {@link push} or {@link finish}, in order, those taken since
+   * excepted (call it right after the push).
    */
   pushed(): ScannedRecord[] {
-    return this.queue.slice(Math.max(this.pushedFrom, this.queueHead));
+    return this.queue.since(this.pushedFrom);
   }
 
   /** The next scanned record, if any. */
   next(): ScannedRecord | undefined {
-    if (this.queueHead >= this.queue.length) return undefined;
-    const record = this.queue[this.queueHead++] as ScannedRecord;
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
-    } else if (this.queueHead >= QUEUE_COMPACT_AT && this.queueHead * 2 >= this.queue.length) {
-      // csv-parse may keep the last record of a write until the next one, so the queue need not
-      // ever run empty: drop the records taken, or it holds one entry per record of the file.
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-    return record;
+    return this.queue.shift();
   }
 
   /** Scans a chunk; returns the text to hand to csv-parse now (whole records, possibly ''). */
   push(chunk: string): string {
-    this.pushedFrom = this.queue.length;
+    this.pushedFrom = this.queue.pushed;
     if (this.gaveUp) return '';
     const out: string[] = [];
     /** Characters of `out` so far. */
@@ -232,7 +219,7 @@ export class CsvScan {
 
   /** Ends the scan; returns the last text to hand to csv-parse (the last record, when unended). */
   finish(): string {
-    this.pushedFrom = this.queue.length;
+    this.pushedFrom = this.queue.pushed;
     if (this.gaveUp) return '';
     if (this.quotePending) {
       this.quotePending = false;

@@ -40,6 +40,7 @@ import {
 } from './context.js';
 import { CsvScan, MAX_SKIPPED_RECORD_CHARS, type ScannedRecord } from './csv-scan.js';
 import { detectDelimiter } from './detect.js';
+import { Fifo } from './fifo.js';
 import { SourceError, describeSource } from './errors.js';
 import type { RecordRecall } from './types.js';
 import type { KnownRecord, SourceRow } from '../types.js';
@@ -143,8 +144,7 @@ class CsvRecords {
   private failure: unknown;
   private truncation: SourceError | undefined;
   /** With recall: what is known of each record the scan queued, in the scan's order. */
-  private readonly notes: RecordNote[] = [];
-  private notesHead = 0;
+  private readonly notes = new Fifo<RecordNote>();
   /** The note of the record {@link nextRecord} returned last. */
   private note: RecordNote | undefined;
   /** With recall, once the header is known: the fingerprint of a record's text. */
@@ -237,7 +237,7 @@ class CsvRecords {
     for (const note of notes) if (note.fingerprint !== undefined) fingerprints.push(note.fingerprint);
     if (fingerprints.length === 0) return ahead;
     // Where the first of them stands: after the rows made so far and the records noted before.
-    const waiting = this.notes.length - this.notesHead - notes.length;
+    const waiting = this.notes.size - notes.length;
     ahead.answered = false;
     ahead.done = lookup(fingerprints, this.context.nextSeq + waiting).then(
       (known) => {
@@ -318,15 +318,8 @@ class CsvRecords {
 
   /** The note of the next record taken from the scan. */
   private takeNote(): RecordNote {
-    const note = this.notes[this.notesHead++];
+    const note = this.notes.shift();
     if (note === undefined) throw new Error('a CSV record was scanned without its note');
-    if (this.notesHead === this.notes.length) {
-      this.notes.length = 0;
-      this.notesHead = 0;
-    } else if (this.notesHead >= NOTES_COMPACT_AT && this.notesHead * 2 >= this.notes.length) {
-      this.notes.splice(0, this.notesHead);
-      this.notesHead = 0;
-    }
     return note;
   }
 
@@ -338,7 +331,7 @@ class CsvRecords {
     for (let next = this.scan.peek(); next !== undefined; next = this.scan.peek()) {
       if (this.failure !== undefined) return;
       if (next.kind === 'record') {
-        const note = this.notes[this.notesHead];
+        const note = this.notes.peek();
         if (note === undefined || !note.recognised) return;
         this.scan.next();
         this.emitRecognised(next.line, this.takeNote());
@@ -545,9 +538,6 @@ interface AheadText {
 }
 
 const ANSWERED: Promise<void> = Promise.resolve();
-
-/** Notes taken before they are dropped from the front of the list (amortised O(1)). */
-const NOTES_COMPACT_AT = 1024;
 
 /** Looked up, and nothing known. */
 const NOTHING_KNOWN: KnownRecord = Object.freeze({});
