@@ -56,7 +56,7 @@ export interface StateBackend {
   rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void>;
   /** See {@link StateStore.forgetRejections}. */
   forgetRejections(account: string, before: Date): Promise<number>;
-  /** See {@link StateStore.rekey}. */
+  /** See {@link StateStore.rekey}: written at the latest by {@link StateBackend.applyPlacedRows}. */
   rekey(account: string, rows: readonly RekeyedRow[]): Promise<void>;
   /** See {@link StateStore.recordBatch}: all rows of the batch or none. */
   recordBatch(account: string, runId: string, rows: readonly AckedRow[]): Promise<void>;

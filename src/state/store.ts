@@ -595,6 +595,10 @@ export class StateStore {
       CREATE TEMP TABLE IF NOT EXISTS placed_rejections (
         account TEXT NOT NULL, row_hash TEXT NOT NULL, row_seq INTEGER NOT NULL
       );
+      CREATE TEMP TABLE IF NOT EXISTS rekeyed_contacts (
+        account TEXT NOT NULL, e164 TEXT NOT NULL, payload_hash TEXT NOT NULL, row_hash TEXT NOT NULL,
+        note TEXT, row_seq INTEGER, mobile_input TEXT
+      );
     `);
     const placeContact = db.prepare<[string, string, string, number]>(
       `INSERT INTO temp.placed_contacts (account, e164, row_hash, row_seq) VALUES (?, ?, ?, ?)`,
@@ -607,9 +611,10 @@ export class StateStore {
       for (const row of rows.rejections) placeRejection.run(account, row.rowHash, row.rowSeq);
     });
     const placedCount = db
-      .prepare<[string, string], number>(
+      .prepare<[string, string, string], number>(
         `SELECT (SELECT count(*) FROM temp.placed_contacts WHERE account = ?)
-              + (SELECT count(*) FROM temp.placed_rejections WHERE account = ?)`,
+              + (SELECT count(*) FROM temp.placed_rejections WHERE account = ?)
+              + (SELECT count(*) FROM temp.rekeyed_contacts WHERE account = ?)`,
       )
       .pluck(true);
     // In key order, so that the table's pages are visited once each. The row's fingerprint must
@@ -627,21 +632,32 @@ export class StateStore {
        WHERE rejected_rows.account = ? AND rejected_rows.row_hash = p.row_hash
          AND rejected_rows.row_seq IS NULL`,
     );
+    // The same in key order for re-keyed numbers, each only while its payload is the one it was
+    // found unchanged against.
+    const applyRekeyed = db.prepare<[string, string]>(
+      `UPDATE contacts SET row_hash = r.row_hash, note = r.note, row_seq = r.row_seq, mobile_input = r.mobile_input
+       FROM (SELECT e164, payload_hash, row_hash, note, row_seq, mobile_input FROM temp.rekeyed_contacts
+             WHERE account = ? ORDER BY e164) AS r
+       WHERE contacts.account = ? AND contacts.e164 = r.e164 AND contacts.payload_hash = r.payload_hash`,
+    );
+    const clearRekeyed = db.prepare<[string]>(`DELETE FROM temp.rekeyed_contacts WHERE account = ?`);
     const clearPlaced = db.prepare<[string]>(`DELETE FROM temp.placed_contacts WHERE account = ?`);
     const clearPlacedRejections = db.prepare<[string]>(
       `DELETE FROM temp.placed_rejections WHERE account = ?`,
     );
     this.#applyPlacedRows = db.transaction((account: string): number => {
-      const count = placedCount.get(account, account) ?? 0;
+      const count = placedCount.get(account, account, account) ?? 0;
       if (count === 0) return 0;
-      // Many positions at once (the first run after positions came): update the tables without
-      // their position indexes and build those again, one sort, instead of moving an index entry
-      // per row at random (measured at 1M rows: minutes, and gigabytes of WAL).
+      // Many rows at once (the first run after positions came, or after an option or version
+      // changed every fingerprint): update the tables without their position indexes and build
+      // those again, one sort, instead of moving index entries per row at random (measured at 1M
+      // rows: minutes, and gigabytes of WAL).
       const rebuild = count >= REBUILD_INDEXES_AT_ROWS;
       if (rebuild)
         db.exec(
           'DROP INDEX contacts_by_row_seq; DROP INDEX contacts_by_row_hash; DROP INDEX rejected_rows_by_row_seq',
         );
+      applyRekeyed.run(account, account);
       applyContacts.run(account, account);
       applyRejections.run(account, account);
       if (rebuild) {
@@ -649,6 +665,7 @@ export class StateStore {
           `${POSITION_INDEXES.contactsByRowSeq}; ${POSITION_INDEXES.contactsByRowHash}; ${POSITION_INDEXES.rejectedRowsByRowSeq}`,
         );
       }
+      clearRekeyed.run(account);
       clearPlaced.run(account);
       clearPlacedRejections.run(account);
       return count;
@@ -671,21 +688,21 @@ export class StateStore {
          mobile_input = excluded.mobile_input`,
     );
     const rekeyContact = db.prepare<
-      [string | null, string | null, number | null, string | null, string, string, string]
+      [string, string, string, string, string | null, number | null, string | null]
     >(
-      `UPDATE contacts SET row_hash = ?, note = ?, row_seq = ?, mobile_input = ?
-       WHERE account = ? AND e164 = ? AND payload_hash = ?`,
+      `INSERT INTO temp.rekeyed_contacts (account, e164, payload_hash, row_hash, note, row_seq, mobile_input)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.#rekey = db.transaction((account: string, rows: readonly RekeyedRow[]) => {
       for (const row of rows)
         rekeyContact.run(
+          account,
+          row.e164,
+          row.payloadHash,
           row.rowHash,
           row.note ?? null,
           row.rowSeq ?? null,
           row.mobileInput ?? null,
-          account,
-          row.e164,
-          row.payloadHash,
         );
     });
     this.#recordBatch = db.transaction((account: string, runId: string, rows: readonly AckedRow[]) => {
@@ -823,8 +840,10 @@ export class StateStore {
   }
 
   /**
-   * Brings the fingerprints of numbers found unchanged up to date (see {@link RekeyedRow}), in one
-   * transaction. A number whose payload hash is no longer the one given is left alone.
+   * Notes fingerprints of numbers found unchanged to bring up to date (see {@link RekeyedRow});
+   * they are written by {@link applyPlacedRows}, in key order (after an option change that is
+   * every row of an account: row by row at random, 1M rows took minutes). A number whose payload
+   * hash is by then no longer the one given is left alone.
    */
   rekey(account: string, rows: readonly RekeyedRow[]): void {
     if (rows.length === 0) return;
@@ -853,8 +872,9 @@ export class StateStore {
   }
 
   /**
-   * Writes the positions noted by {@link placeRows}, in one transaction; returns how many were
-   * noted. A row that has a position by now, or whose fingerprint changed, is left alone.
+   * Writes the fingerprints noted by {@link rekey} and the positions noted by {@link placeRows},
+   * in one transaction; returns how many rows were noted. A re-keyed number whose payload changed
+   * since, and a placed row that has a position by now or whose fingerprint changed, are left alone.
    */
   applyPlacedRows(account: string): number {
     return this.#applyPlacedRows(account);

@@ -333,6 +333,8 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       await store.rekey(ACCOUNT, [
         { e164: e164(2), payloadHash: 'h2', rowHash: 'row-2b', mobileInput: '+44 7400 2', rowSeq: 7 },
       ]);
+      // Written at the latest when the run's noted rows are applied.
+      await store.applyPlacedRows(ACCOUNT);
       await store.recordBatch(ACCOUNT, 'r1', [
         {
           e164: e164(1),
@@ -348,6 +350,51 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(byNumber.get(e164(1))).not.toHaveProperty('rowHash');
     });
 
+    test('re-keyed numbers are written when the run applies its noted rows, unless their payload changed since', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      // More than are written row by row: the bulk path drops and builds the indexes again.
+      const count = 60_000;
+      for (let start = 0; start < count; start += 5_000) {
+        await store.recordBatch(
+          ACCOUNT,
+          'r1',
+          Array.from({ length: 5_000 }, (_, i) => ({
+            e164: e164(start + i),
+            payloadHash: `h${start + i}`,
+            status: 'created' as const,
+            rowHash: `old-${start + i}`,
+            rowSeq: start + i,
+          })),
+        );
+      }
+      await store.rekey(
+        ACCOUNT,
+        Array.from({ length: count }, (_, i) => ({
+          e164: e164(i),
+          payloadHash: `h${i}`,
+          rowHash: `new-${i}`,
+          mobileInput: `0${i}`,
+          rowSeq: i,
+        })),
+      );
+      // Sent again with another payload before the run ended: its re-key no longer stands.
+      await store.recordBatch(ACCOUNT, 'r1', [
+        { e164: e164(7), payloadHash: 'h7-changed', status: 'updated', rowHash: 'sent-7', rowSeq: 7 },
+      ]);
+      await store.applyPlacedRows(ACCOUNT);
+      const other = await again();
+      const known = await other.recall(ACCOUNT, ['new-5', 'new-59999', 'old-5', 'new-7', 'sent-7'], {
+        from: 0,
+        to: 10,
+      });
+      expect([...known.contacts.keys()].sort()).toEqual(['new-5', 'new-59999', 'sent-7']);
+      expect(known.contacts.get('new-59999')).toMatchObject({ e164: e164(59_999), mobileInput: '059999' });
+      // Applied once: nothing is left to apply.
+      await store.applyPlacedRows(ACCOUNT);
+      expect((await other.recall(ACCOUNT, ['new-5'])).contacts.get('new-5')?.rowSeq).toBe(5);
+    });
+
     test('recording a row again moves it to its new position', async () => {
       const store = await open();
       await recordAt(store, 2, (i) => i);
@@ -355,6 +402,7 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
         { e164: e164(0), payloadHash: 'h0b', status: 'updated', rowHash: 'row-0b', rowSeq: 40 },
       ]);
       await store.rekey(ACCOUNT, [{ e164: e164(1), payloadHash: 'h1', rowHash: 'row-1b', rowSeq: 41 }]);
+      await store.applyPlacedRows(ACCOUNT);
       const known = await store.recall(ACCOUNT, ['row-0', 'row-0b', 'row-1', 'row-1b'], { from: 39, to: 42 });
       expect([...known.contacts.keys()].sort()).toEqual(['row-0b', 'row-1b']);
       expect(known.contacts.get('row-0b')?.rowSeq).toBe(40);
