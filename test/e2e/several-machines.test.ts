@@ -118,6 +118,39 @@ describe('several machines on one PostgreSQL state', () => {
     expect(summary).not.toContain(server.password);
   });
 
+  test('another machine re-running the export recognises its records from the PostgreSQL state without parsing them', async () => {
+    const account = 'acc-recall';
+    sandbox = await startSandbox({});
+    const csv = contactsCsv(2_000);
+    const [first, second] = await Promise.all(['m1', 'm2'].map((name) => machine(name, csv)));
+    const env = { SAKARI_SYNC_STATE: stateUrl };
+    const imported = await runCli(importArgs(account, ['--json']), { cwd: first, env });
+    expect(imported.code, imported.stderr).toBe(0);
+    const rerun = await runCli(importArgs(account, ['--json']), { cwd: second, env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const result = JSON.parse(rerun.stdout) as { counts: Record<string, number>; reportPath: string };
+    expect(result.counts).toMatchObject({ rows: 2_000, unchanged: 2_000, created: 0, updated: 0 });
+    const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8')) as {
+      recalledRows: number;
+      recalledUnparsed: number;
+    };
+    expect(summary.recalledRows).toBe(2_000);
+    // The source's first rows are always parsed; the others are settled from the state.
+    expect(summary.recalledUnparsed).toBeGreaterThan(1_000);
+    expect(Object.values(sandbox.stats().writesPerMobile[account] ?? {}).reduce((a, b) => a + b, 0)).toBe(
+      2_000,
+    );
+    const columns = (row: Record<string, string>): string[] => [
+      row.line as string,
+      row.mobile_input as string,
+      row.mobile_e164 as string,
+      row.contact_id as string,
+    ];
+    const before = await readCsv(path.join(JSON.parse(imported.stdout).reportPath as string, 'rows.csv'));
+    const after = await readCsv(path.join(result.reportPath, 'rows.csv'));
+    expect(after.map(columns)).toEqual(before.map(columns));
+  });
+
   test('a run SIGKILLed at 40% on one machine is completed from another, no contact written more than twice', async () => {
     const account = 'acc-kill';
     const total = 300;
