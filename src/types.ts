@@ -110,7 +110,10 @@ export interface Draft {
   consent?: SmsConsent;
   /** What the row's report line should say about how it was read (fallback column, several numbers). */
   note?: string;
-  /** The row's fingerprint, set by `recallRows` when the run has a state store. */
+  /**
+   * The row's fingerprint when the run has a state store: a CSV record's from the reader
+   * ({@link SourceRow.fingerprint}), any other row's set by `recallRows`.
+   */
   rowHash?: string;
   /** What the state store knew of the fingerprint, when the reader looked it up ({@link SourceRow.known}). */
   known?: KnownRecord;

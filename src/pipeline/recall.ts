@@ -1,13 +1,16 @@
 /**
- * The re-run stage (issue 16): a mapped row that is exactly the row behind what Sakari last
- * acknowledged for its number, under the same options that shape normalisation, is recognised by
- * its fingerprint and settled without parsing its phone again.
+ * The re-run stage (issue 16): a row that is exactly the row behind what Sakari last acknowledged
+ * for its number, under the same options that shape normalisation, is recognised by its
+ * fingerprint and settled without parsing its phone again.
  *
- * The fingerprint ({@link rowHash}) covers every mapped value of the row and a key of everything
- * else its outcome depends on ({@link recallKey}: the normalisation options and the versions of
- * sakari-sync and libphonenumber-js). The state store keeps it next to the E.164 and payload hash
- * the row produced (`contacts.row_hash`), and overwrites it whenever that number's payload is
- * recorded again, so a fingerprint found still stands for the payload Sakari has.
+ * A CSV row's fingerprint is its record's text ({@link recordFingerprinter}); the CSV reader asks
+ * about it before csv-parse sees the record, and a record recognised as a contact Sakari has is
+ * never parsed at all ({@link RowRecall.forReader}). Any other row's fingerprint ({@link rowHash})
+ * covers every mapped value. Both include a key of everything else the outcome depends on
+ * ({@link recallKey}: the normalisation options and the versions of sakari-sync and
+ * libphonenumber-js). The state store keeps it next to the E.164, payload hash and mobile input the
+ * row produced (`contacts.row_hash`), and overwrites it whenever that number's payload is recorded
+ * again, so a fingerprint found still stands for the payload Sakari has.
  */
 import { createRequire } from 'node:module';
 import type {
