@@ -1,6 +1,6 @@
 /** What the format readers share: the source being read and the numbering of its records. */
 
-import type { KnownRecord, SourceRow } from '../types.js';
+import type { KnownRecord, SourceRef, SourceRow } from '../types.js';
 import type { SourceInfo } from './types.js';
 
 /**
@@ -23,6 +23,12 @@ export interface ReaderContext {
   nextSeq: number;
 }
 
+/** The place of the source's next record: counts it and gives it the next `seq`. */
+function nextRef(context: ReaderContext, line: number): SourceRef {
+  context.info.records++;
+  return { file: context.file, line, seq: context.nextSeq++ };
+}
+
 /** A record of the source, numbered and counted. */
 export function makeRow(
   context: ReaderContext,
@@ -30,8 +36,7 @@ export function makeRow(
   raw: Record<string, unknown>,
   error?: SourceRow['error'],
 ): SourceRow {
-  context.info.records++;
-  const ref = { file: context.file, line, seq: context.nextSeq++ };
+  const ref = nextRef(context, line);
   if (error === undefined && nestedDeeperThan(raw, MAX_NESTING_DEPTH)) {
     // Later stages stringify nested values recursively; a record this deep would overflow the stack.
     return {
@@ -58,9 +63,7 @@ export function makeFingerprintedRow(
   known: KnownRecord | undefined,
   unparsed: (() => Record<string, unknown>) | undefined,
 ): SourceRow {
-  context.info.records++;
-  const ref = { file: context.file, line, seq: context.nextSeq++ };
-  return { ref, raw, fingerprint, known, unparsed };
+  return { ref: nextRef(context, line), raw, fingerprint, known, unparsed };
 }
 
 /** Far more than any contact record needs, and far below where recursive JSON.stringify overflows the stack (~5,000). */
