@@ -344,12 +344,13 @@ class CsvRecords {
 
   /** A recognised record's row: its fingerprint and contact, its values parsed only when asked for. */
   private emitRecognised(line: number, note: RecordNote): void {
-    const text = recordText(note.piece);
+    const { piece } = note;
     const headers = this.headers as string[];
     const { delimiter } = this;
+    // The record's text is cut out only when its values are asked for (rarely: a duplicate).
     this.batch.push(
       makeFingerprintedRow(this.context, line, UNPARSED, note.fingerprint as string, note.known, () =>
-        parseRecord(text, headers, delimiter),
+        parseRecord(recordText(piece), headers, delimiter),
       ),
     );
   }
