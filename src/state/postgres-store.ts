@@ -21,6 +21,7 @@ import {
   type RunRow,
   type SeqWindow,
   type StateStoreOptions,
+  storedMobileInput,
 } from './store.js';
 
 /**
@@ -279,7 +280,7 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.rowHash ?? null),
         unique.map((row) => row.note ?? null),
         unique.map((row) => row.rowSeq ?? null),
-        unique.map((row) => (row.rowHash === undefined ? null : (row.mobileInput ?? null))),
+        unique.map(storedMobileInput),
       ],
     );
   }

@@ -468,6 +468,14 @@ export function sqliteLookup(
   return rows;
 }
 
+/**
+ * The `mobile_input` to store with an acknowledged row: its mobile as the source had it only
+ * beside a fingerprint, which it belongs to (both stores write it through this).
+ */
+export function storedMobileInput(row: AckedRow): string | null {
+  return row.rowHash === undefined ? null : (row.mobileInput ?? null);
+}
+
 /** One `contacts` row found by {@link StateStore.recall}. */
 export type RecallRow = [
   rowHash: string,
@@ -719,7 +727,7 @@ export class StateStore {
           row.rowHash ?? null,
           row.note ?? null,
           row.rowSeq ?? null,
-          row.rowHash === undefined ? null : (row.mobileInput ?? null),
+          storedMobileInput(row),
         );
       }
     });
