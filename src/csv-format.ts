@@ -1,7 +1,8 @@
 /**
- * CSV writing: the one module that imports csv-stringify (the sibling of csv-parse, which
- * `read/csv.ts` alone imports). The report files and the Sakari upload body each name their
- * dialect here and get a formatter; neither writes quotes or line breaks by hand.
+ * CSV writing: the one module that imports csv-stringify (the sibling of csv-parse, which reads
+ * sources in `read/csv.ts` and rejected.csv's own lines back in `report/rejected.ts`). The report
+ * files and the Sakari upload body each name their dialect here and get a formatter; neither
+ * writes quotes or line breaks by hand.
  */
 import { Stringifier, type Options } from 'csv-stringify';
 

@@ -1,37 +1,45 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
+
+import { parse } from 'csv-parse';
 
 import type { RowOutcome } from '../types.js';
-import { CsvFile, cellText, spreadsheetSafe } from './csv.js';
+import { cellText, formatReportCsv, spreadsheetSafe } from './csv.js';
 import { FileSink } from './file-sink.js';
 
-/** The file rejected rows are appended to during the run. */
-export const REJECTED_PARTIAL_FILE = 'rejected.partial.ndjson';
+/** The file rejected rows are appended to during the run, as rejected.csv's lines without its header. */
+export const REJECTED_PARTIAL_FILE = 'rejected.partial.csv';
 /** The file built from it at the end. */
 export const REJECTED_FILE = 'rejected.csv';
 /** The columns added after the original ones. */
 export const REJECTED_EXTRA_COLUMNS = ['error_code', 'error_message'] as const;
 
-/** What one line of the partial file holds. */
-interface RejectedLine {
-  raw: Record<string, unknown>;
-  code: string;
-  message: string;
+/** Lines of the partial file written while the columns were the first `columns` of the final ones. */
+interface Segment {
+  columns: number;
+  lines: number;
 }
 
 /**
  * rejected.csv: the original columns of every invalid, duplicate, blocked and failed row plus
  * `error_code,error_message`, so a user can fix the rows and feed the file back.
  *
- * The columns are only known at the end (sources differ: CSV headers, JSON keys), so rows are
- * appended as NDJSON during the run and converted in one streaming pass at the end: the
- * header is the union of the rows' keys in first-seen order, gathered while appending.
+ * The columns are only known at the end (sources differ: CSV headers, JSON keys): the header is
+ * the union of the rows' keys in first-seen order. Rows are appended during the run as the CSV
+ * lines they will be, under the columns known so far; a row with a key not seen before adds a
+ * column and starts a new segment of the partial file. At the end the header is written and the
+ * lines follow it: copied as they are where they have every column (a source's rows all have the
+ * same keys, so usually the whole file), read back with csv-parse and given the empty cells of
+ * the columns added after them otherwise. Appending NDJSON and converting every line at the end
+ * instead cost a 1M-row re-run with 144k rejected rows 0.5 s of its main thread.
  */
 export class RejectedLedger {
-  /** Union of the rows' keys, in first-seen order (as many as the sources have columns). */
-  private readonly keys = new Set<string>();
+  /** Union of the rows' keys, in first-seen order, without the extra columns. */
+  private readonly columns: string[] = [];
+  private readonly known = new Set<string>(REJECTED_EXTRA_COLUMNS);
+  private readonly segments: Segment[] = [];
 
   private constructor(
     private readonly dir: string,
@@ -50,19 +58,25 @@ export class RejectedLedger {
 
   /** Appends one row. Call in source order: rejected.csv keeps the order of the appends. */
   append(outcome: RowOutcome): void {
-    for (const key of Object.keys(outcome.raw)) this.keys.add(key);
-    const line: RejectedLine = { raw: outcome.raw, code: outcome.code ?? '', message: outcome.message ?? '' };
-    let json: string;
-    try {
-      json = JSON.stringify(line);
-    } catch {
-      // A raw value JSON cannot hold (circular, BigInt): keep the row with its values as text.
-      const raw = Object.fromEntries(
-        Object.entries(outcome.raw).map(([key, value]) => [key, cellText(value)]),
-      );
-      json = JSON.stringify({ ...line, raw });
+    const { raw } = outcome;
+    // A fed-back rejected.csv already has error_code/error_message columns: those are replaced
+    // by this run's values rather than repeated.
+    for (const key in raw) {
+      if (!Object.hasOwn(raw, key) || this.known.has(key)) continue;
+      this.known.add(key);
+      this.columns.push(key);
     }
-    this.sink.write(`${json}\n`);
+    const { columns, segments } = this;
+    let segment = segments.at(-1);
+    if (segment === undefined || segment.columns !== columns.length) {
+      segment = { columns: columns.length, lines: 0 };
+      segments.push(segment);
+    }
+    segment.lines++;
+    const cells: string[] = [];
+    for (const key of columns) cells.push(Object.hasOwn(raw, key) ? spreadsheetSafe(cellText(raw[key])) : '');
+    cells.push(spreadsheetSafe(outcome.code ?? ''), spreadsheetSafe(outcome.message ?? ''));
+    this.sink.write(formatReportCsv([cells]));
   }
 
   /**
@@ -72,38 +86,33 @@ export class RejectedLedger {
   async finalize(mode: number): Promise<void> {
     await this.sink.close();
     const partialPath = join(this.dir, REJECTED_PARTIAL_FILE);
-    const extra = new Set<string>(REJECTED_EXTRA_COLUMNS);
-
-    // A fed-back rejected.csv already has error_code/error_message columns: those are replaced
-    // by this run's values rather than repeated.
-    const columns = [...this.keys].filter((key) => !extra.has(key));
-
-    const out = await CsvFile.create(join(this.dir, REJECTED_FILE), mode);
-    try {
-      out.write([...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]);
-      for await (const line of readLines(partialPath)) {
-        const cells = columns.map((key) =>
-          Object.hasOwn(line.raw, key) ? spreadsheetSafe(cellText(line.raw[key])) : '',
-        );
-        out.write([...cells, spreadsheetSafe(line.code), spreadsheetSafe(line.message)]);
-        if (out.needsDrain) await out.drain();
+    const { columns, segments } = this;
+    const header = formatReportCsv([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
+    async function* text(): AsyncGenerator<string | Buffer> {
+      yield header;
+      if (segments.every((segment) => segment.columns === columns.length)) {
+        yield* createReadStream(partialPath) as AsyncIterable<Buffer>;
+        return;
       }
-    } finally {
-      await out.close();
+      // Some lines were written before a column was added: each gets its empty cell.
+      const parser = parse({ relax_column_count: true });
+      const reading = pipeline(createReadStream(partialPath), parser);
+      let at = 0;
+      let left = segments[0]?.lines ?? 0;
+      for await (const record of parser as AsyncIterable<string[]>) {
+        while (left === 0 && at < segments.length - 1) left = (segments[++at] as Segment).lines;
+        const segment = segments[at];
+        if (segment === undefined || left === 0)
+          throw new Error(`${partialPath}: more lines than rows were appended`);
+        left--;
+        const cells = record.slice(0, segment.columns);
+        for (let added = segment.columns; added < columns.length; added++) cells.push('');
+        cells.push(...record.slice(segment.columns));
+        yield formatReportCsv([cells]);
+      }
+      await reading;
     }
+    await pipeline(text, createWriteStream(join(this.dir, REJECTED_FILE), { flags: 'wx', mode }));
     await unlink(partialPath);
-  }
-}
-
-async function* readLines(path: string): AsyncGenerator<RejectedLine> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const text of lines) {
-    if (text === '') continue;
-    const parsed = JSON.parse(text) as Partial<RejectedLine>;
-    yield {
-      raw: parsed.raw !== null && typeof parsed.raw === 'object' ? parsed.raw : {},
-      code: typeof parsed.code === 'string' ? parsed.code : '',
-      message: typeof parsed.message === 'string' ? parsed.message : '',
-    };
   }
 }

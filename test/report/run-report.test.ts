@@ -14,6 +14,7 @@ import {
   type RunSummary,
   type SummaryMeta,
 } from '../../src/report/index.js';
+import { REJECTED_PARTIAL_FILE } from '../../src/report/rejected.js';
 import { emptyApiStats, type RowOutcome, type RowStatus } from '../../src/types.js';
 import { shuffled } from '../helpers.js';
 
@@ -344,7 +345,37 @@ describe('RunReport files', () => {
       ["'+15550000003", '', '', 'd@x.io', '{"a":1}', '', 'HTTP_400', 'bad'],
       ['', '', '', '', '', '555', 'CONT-010', 'problem 4'],
     ]);
-    expect(await readdir(report.dir)).not.toContain('rejected.partial.ndjson');
+    expect(await readdir(report.dir)).not.toContain(REJECTED_PARTIAL_FILE);
+  });
+
+  test('rejected.csv keeps quotes, commas and line breaks, whether copied as written or padded with a column added later', async () => {
+    const awkward = 'x, "y"\r\nz';
+    const report = await open();
+    // Same keys throughout: the lines are copied as they were appended.
+    report.record(outcome(0, 'invalid', { raw: { a: awkward, b: '-1' }, code: 'C1', message: 'm, "1"' }));
+    report.record(outcome(1, 'invalid', { raw: { b: 'q\nr', a: '' }, code: 'C2', message: 'm2' }));
+    await report.finish(meta());
+    expect(await readCsv(join(report.dir, 'rejected.csv'))).toEqual([
+      ['a', 'b', 'error_code', 'error_message'],
+      [awkward, "'-1", 'C1', 'm, "1"'],
+      ['', 'q\nr', 'C2', 'm2'],
+    ]);
+
+    // A key first seen on a later row: the lines before it are read back and get its cell.
+    const again = await open('20261122T210502Z-3f9b');
+    again.record(outcome(0, 'invalid', { raw: { a: awkward }, code: 'C1', message: 'one\ntwo' }));
+    again.record(outcome(1, 'invalid', { raw: { a: 'p', c: '=3' }, code: 'C2', message: 'm2' }));
+    again.record(outcome(2, 'invalid', { raw: { c: 'c2' }, code: 'C3', message: '' }));
+    again.record(outcome(3, 'invalid', { raw: { d: 'd3' }, code: 'C4', message: 'm4' }));
+    await again.finish(meta());
+    expect(await readCsv(join(again.dir, 'rejected.csv'))).toEqual([
+      ['a', 'c', 'd', 'error_code', 'error_message'],
+      [awkward, '', '', 'C1', 'one\ntwo'],
+      ['p', "'=3", '', 'C2', 'm2'],
+      ['', 'c2', '', 'C3', ''],
+      ['', '', 'd3', 'C4', 'm4'],
+    ]);
+    expect(await readdir(again.dir)).not.toContain(REJECTED_PARTIAL_FILE);
   });
 
   test('rejected.csv has only its own columns when nothing was rejected', async () => {
