@@ -69,25 +69,37 @@ class FieldWriter extends Stringifier {
 }
 
 /**
+ * One field of a dialect as written: as it is, or quoted by csv-stringify (its quotes doubled) when
+ * it holds the delimiter, a quote, CR or LF, or matches `alsoQuote`. How a field is written does
+ * not depend on the fields around it, so a writer that knows its record's shape (rows.csv) joins
+ * fields written here with commas and ends the record with the dialect's `eol`.
+ */
+export function csvFieldFormatter(dialect: CsvDialect): (field: string) => string {
+  const writer = new FieldWriter(stringifyOptions(dialect), dialect.eol);
+  const { alsoQuote } = dialect;
+  return (field) =>
+    QUOTE_OR_BREAK.test(field) ||
+    field.includes(',') ||
+    (alsoQuote !== undefined && field.search(alsoQuote) !== -1)
+      ? writer.field(field)
+      : field;
+}
+
+/**
  * The formatter of a dialect.
  *
  * A record none of whose fields needs quotes (no comma, quote, CR or LF, not matched by
  * `alsoQuote`) is joined here: csv-stringify would write exactly those characters, and it
  * allocates about ten objects per field to find that out (a third of everything a 300k-row re-run
  * allocated went there). Such a record is recognised on its joined text: no quote or line break,
- * and no comma but those that join it. In any other record, the fields that need quotes are
- * written by csv-stringify, one at a time, and joined with the others: how a field is written does
- * not depend on the fields around it. Formatting whole records instead made csv-stringify a
+ * and no comma but those that join it. In any other record, each field is written by
+ * {@link csvFieldFormatter}. Formatting whole records with csv-stringify instead made it a
  * quarter of everything an unchanged 1M-row re-run allocated (its rejected rows' messages are
  * quoted). A test holds the output to csv-stringify's own on random records.
  */
 export function csvFormatter(dialect: CsvDialect): CsvFormatter {
-  const writer = new FieldWriter(stringifyOptions(dialect), dialect.eol);
+  const field = csvFieldFormatter(dialect);
   const { eol, alsoQuote } = dialect;
-  const needsQuotes = (field: string): boolean =>
-    QUOTE_OR_BREAK.test(field) ||
-    field.includes(',') ||
-    (alsoQuote !== undefined && field.search(alsoQuote) !== -1);
   /** The record's line when no field needs quotes, else undefined. */
   const plainLine = (record: readonly string[]): string | undefined => {
     const line = record.join(',');
@@ -96,7 +108,7 @@ export function csvFormatter(dialect: CsvDialect): CsvFormatter {
     for (let at = line.indexOf(','); at !== -1; at = line.indexOf(',', at + 1)) commas++;
     if (commas > record.length - 1 && commas > 0) return undefined;
     if (alsoQuote !== undefined)
-      for (const field of record) if (field.search(alsoQuote) !== -1) return undefined;
+      for (const value of record) if (value.search(alsoQuote) !== -1) return undefined;
     return line;
   };
   return (records) => {
@@ -106,9 +118,8 @@ export function csvFormatter(dialect: CsvDialect): CsvFormatter {
       if (line === undefined) {
         line = '';
         for (let index = 0; index < record.length; index++) {
-          const field = record[index] as string;
           if (index > 0) line += ',';
-          line += needsQuotes(field) ? writer.field(field) : field;
+          line += field(record[index] as string);
         }
       }
       text += line + eol;

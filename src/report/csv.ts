@@ -3,7 +3,7 @@
  * dialect, the spreadsheet (formula injection) safety rule, and {@link CsvFile}, which gathers
  * records and formats them with csv-stringify many at a time.
  */
-import { csvFormatter } from '../csv-format.js';
+import { csvFieldFormatter, csvFormatter } from '../csv-format.js';
 import { FileSink } from './file-sink.js';
 
 /** Characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula. */
@@ -18,6 +18,12 @@ export const CSV_EOL = '\n';
  * otherwise changed: apply {@link spreadsheetSafe} to the free-text ones first.
  */
 export const formatReportCsv = csvFormatter({ eol: CSV_EOL });
+
+/**
+ * One report field as {@link formatReportCsv} writes it, for a writer that joins a record's fields
+ * itself (rows.csv, whose shape is fixed).
+ */
+export const formatReportField = csvFieldFormatter({ eol: CSV_EOL });
 
 /**
  * Records gathered before they are formatted in one csv-stringify call (its sync API normalises
@@ -79,6 +85,16 @@ export class CsvFile {
         this.format();
       });
     }
+  }
+
+  /**
+   * Appends one record already formatted (its fields by {@link formatReportField}, joined with
+   * commas, ended with {@link CSV_EOL}), after the records written before it.
+   */
+  writeLine(line: string): void {
+    if (this.closed) throw new Error(`${this.file.path}: write after close`);
+    this.format();
+    this.file.write(line);
   }
 
   /** Formats the gathered records and hands them to the file now. */
