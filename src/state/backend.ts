@@ -154,7 +154,8 @@ const READER_AFTER_KEYS = 5_000;
 
 /**
  * The SQLite {@link StateStore} behind the asynchronous interface: each call is its synchronous
- * one, except the reads of a large run (recall and look-up), which a reader thread answers.
+ * one, except the reads of a large run (recall and look-up), which a reader thread answers, and
+ * its batches, which that thread records once it is started.
  */
 export class SqliteBackend implements StateBackend {
   readonly kind = 'sqlite';
@@ -195,8 +196,12 @@ export class SqliteBackend implements StateBackend {
   async rekey(account: string, rows: readonly RekeyedRow[]): Promise<void> {
     this.store.rekey(account, rows);
   }
+  /** Recorded by the state thread once a large run has started it, else here. */
   async recordBatch(account: string, runId: string, rows: readonly AckedRow[]): Promise<void> {
-    this.store.recordBatch(account, runId, rows);
+    if (rows.length === 0) return;
+    const reader = this.#reader;
+    if (reader) await reader.recordBatch(account, runId, rows, this.store.clock().toISOString());
+    else this.store.recordBatch(account, runId, rows);
   }
   async startRun(run: Omit<RunRecord, 'status' | 'finishedAt'>): Promise<void> {
     this.store.startRun(run);

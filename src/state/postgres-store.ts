@@ -3,6 +3,7 @@ import type { HeldRunLock, LockRequest, StateBackend } from './backend.js';
 import { redactStateLocation } from './backend.js';
 import { StateStoreError } from './errors.js';
 import { PgRunLock } from './pg-lock.js';
+import { InFlight } from './in-flight.js';
 import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
 import {
   LOOKUP_CHUNK,
@@ -53,6 +54,8 @@ export class PostgresStateStore implements StateBackend {
   readonly #pool: pg.Pool;
   readonly #now: () => Date;
   #closed = false;
+  /** Batches being recorded (see close). */
+  readonly #recording = new InFlight();
 
   private constructor(connectionString: string, pool: pg.Pool, now: () => Date) {
     this.#connectionString = connectionString;
@@ -253,8 +256,10 @@ export class PostgresStateStore implements StateBackend {
     const byNumber = new Map<string, AckedRow>();
     for (const row of rows) byNumber.set(row.e164, row);
     const unique = [...byNumber.values()];
-    await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.contacts
+    // Closing the pool waits for it (see close).
+    await this.#recording.track(
+      this.#pool.query(
+        `INSERT INTO ${PG_SCHEMA}.contacts
          (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq, mobile_input)
        SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note, t.row_seq, t.mobile_input
        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])
@@ -269,19 +274,20 @@ export class PostgresStateStore implements StateBackend {
          note         = excluded.note,
          row_seq      = excluded.row_seq,
          mobile_input = excluded.mobile_input`,
-      [
-        account,
-        runId,
-        this.#now().toISOString(),
-        unique.map((row) => row.e164),
-        unique.map((row) => row.payloadHash),
-        unique.map((row) => row.contactId ?? null),
-        unique.map((row) => row.status),
-        unique.map((row) => row.rowHash ?? null),
-        unique.map((row) => row.note ?? null),
-        unique.map((row) => row.rowSeq ?? null),
-        unique.map(storedMobileInput),
-      ],
+        [
+          account,
+          runId,
+          this.#now().toISOString(),
+          unique.map((row) => row.e164),
+          unique.map((row) => row.payloadHash),
+          unique.map((row) => row.contactId ?? null),
+          unique.map((row) => row.status),
+          unique.map((row) => row.rowHash ?? null),
+          unique.map((row) => row.note ?? null),
+          unique.map((row) => row.rowSeq ?? null),
+          unique.map(storedMobileInput),
+        ],
+      ),
     );
   }
 
@@ -406,9 +412,11 @@ export class PostgresStateStore implements StateBackend {
     });
   }
 
+  /** Closes the pool once the batches being recorded are committed (or failed). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#recording.settled();
     await this.#pool.end();
   }
 }

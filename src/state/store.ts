@@ -13,12 +13,6 @@ const STATE_DIR_MODE = 0o700;
 const STATE_FILE_MODE = 0o600;
 
 /**
- * How long a statement waits for another process's write lock before failing with SQLITE_BUSY.
- * Writes are single small transactions, so a few seconds only passes when something is stuck.
- */
-const BUSY_TIMEOUT_MS = 10_000;
-
-/**
  * Page cache per connection. A 1M-contact account is ~130 MB of table, read from the OS's file
  * cache when not here. Measured on a 1M-row unchanged re-run: 64 MB of cache and a 256 MB memory
  * map cost 130 MB of peak RSS (every mapped page read counts) for no gain in run time over 8 MB
@@ -370,6 +364,79 @@ export function recollection(rows: RecallRows): Recollection {
   return { contacts: recalledContacts(rows.contacts), rejections };
 }
 
+/**
+ * How long a statement waits for another connection's write lock (another process's, or the state
+ * thread's) before failing with SQLITE_BUSY. Writes are single small transactions, so a few
+ * seconds only passes when something is stuck.
+ */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * The settings of every connection that writes the state (the store's, and the state thread's,
+ * see `sqlite-reader.ts`); the WAL journal mode is the database file's own, set by the store.
+ */
+export function configureConnection(db: BetterSqlite3.Database): void {
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
+  db.pragma(`mmap_size = ${MMAP_SIZE_BYTES}`);
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+}
+
+/** {@link StateStore.recordBatch} on a connection, the rows stamped `at` (ISO 8601). */
+export type RecordBatch = (account: string, runId: string, rows: readonly AckedRow[], at: string) => void;
+
+/** Prepares {@link StateStore.recordBatch}'s transaction on `db` (the store's, or the state thread's). */
+export function prepareRecordBatch(db: BetterSqlite3.Database): RecordBatch {
+  // row_hash, note and mobile_input are always overwritten: a payload recorded without its row
+  // (e.g. by reconcile --fix) must not be recalled for the row recorded before it.
+  const upsert = db.prepare<
+    [
+      string,
+      string,
+      string,
+      string | null,
+      string,
+      string,
+      string,
+      string | null,
+      string | null,
+      number | null,
+      string | null,
+    ]
+  >(
+    `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq, mobile_input)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (account, e164) DO UPDATE SET
+       payload_hash = excluded.payload_hash,
+       contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
+       run_id       = excluded.run_id,
+       status       = excluded.status,
+       updated_at   = excluded.updated_at,
+       row_hash     = excluded.row_hash,
+       note         = excluded.note,
+       row_seq      = excluded.row_seq,
+       mobile_input = excluded.mobile_input`,
+  );
+  return db.transaction((account: string, runId: string, rows: readonly AckedRow[], at: string) => {
+    for (const row of rows) {
+      upsert.run(
+        account,
+        row.e164,
+        row.payloadHash,
+        row.contactId ?? null,
+        runId,
+        row.status,
+        at,
+        row.rowHash ?? null,
+        row.note ?? null,
+        row.rowSeq ?? null,
+        storedMobileInput(row),
+      );
+    }
+  });
+}
+
 /** The contacts found by a look-up by number, keyed by E.164 (both stores and the reader thread). */
 export function knownContacts(rows: Iterable<ContactRow>): Map<string, KnownContact> {
   const known = new Map<string, KnownContact>();
@@ -534,22 +601,7 @@ export class StateStore {
   readonly #forgetRejections: BetterSqlite3.Statement<[string, string]>;
   readonly #placeRows: (account: string, rows: PlacedRows) => void;
   readonly #applyPlacedRows: (account: string) => number;
-  readonly #upsertContact: BetterSqlite3.Statement<
-    [
-      string,
-      string,
-      string,
-      string | null,
-      string,
-      string,
-      string,
-      string | null,
-      string | null,
-      number | null,
-      string | null,
-    ]
-  >;
-  readonly #recordBatch: (account: string, runId: string, rows: readonly AckedRow[]) => void;
+  readonly #recordBatch: RecordBatch;
   readonly #rekey: (account: string, rows: readonly RekeyedRow[]) => void;
   readonly #insertRun: BetterSqlite3.Statement<
     [string, string, string, string, string, string, string | null, number]
@@ -679,22 +731,6 @@ export class StateStore {
       return count;
     });
     this.#forgetRejections = db.prepare(`DELETE FROM rejected_rows WHERE account = ? AND recorded_at < ?`);
-    // row_hash, note and mobile_input are always overwritten: a payload recorded without its row
-    // (e.g. by reconcile --fix) must not be recalled for the row recorded before it.
-    this.#upsertContact = db.prepare(
-      `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq, mobile_input)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (account, e164) DO UPDATE SET
-         payload_hash = excluded.payload_hash,
-         contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
-         run_id       = excluded.run_id,
-         status       = excluded.status,
-         updated_at   = excluded.updated_at,
-         row_hash     = excluded.row_hash,
-         note         = excluded.note,
-         row_seq      = excluded.row_seq,
-         mobile_input = excluded.mobile_input`,
-    );
     const rekeyContact = db.prepare<
       [string, string, string, string, string | null, number | null, string | null]
     >(
@@ -713,24 +749,7 @@ export class StateStore {
           row.mobileInput ?? null,
         );
     });
-    this.#recordBatch = db.transaction((account: string, runId: string, rows: readonly AckedRow[]) => {
-      const at = this.#now().toISOString();
-      for (const row of rows) {
-        this.#upsertContact.run(
-          account,
-          row.e164,
-          row.payloadHash,
-          row.contactId ?? null,
-          runId,
-          row.status,
-          at,
-          row.rowHash ?? null,
-          row.note ?? null,
-          row.rowSeq ?? null,
-          storedMobileInput(row),
-        );
-      }
-    });
+    this.#recordBatch = prepareRecordBatch(db);
 
     this.#insertRun = db.prepare(
       `INSERT INTO runs (id, command, job_key, source_sha256, options_hash, started_at, status, resumed_from, pid)
@@ -812,11 +831,7 @@ export class StateStore {
 
     try {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
-      db.pragma(`mmap_size = ${MMAP_SIZE_BYTES}`);
-      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      configureConnection(db);
       migrate(db, path, now);
       return new StateStore(path, db, now);
     } catch (error) {
@@ -905,6 +920,11 @@ export class StateStore {
     return this.#forgetRejections.run(account, before.toISOString()).changes;
   }
 
+  /** The store's clock (the time it stamps what it records). */
+  get clock(): () => Date {
+    return this.#now;
+  }
+
   /**
    * Records what Sakari acknowledged for one batch, in one transaction: all rows or none. A row
    * already known is overwritten, except that a missing `contactId` keeps the known one. Record
@@ -915,7 +935,7 @@ export class StateStore {
    */
   recordBatch(account: string, runId: string, rows: readonly AckedRow[]): void {
     if (rows.length === 0) return;
-    this.#recordBatch(account, runId, rows);
+    this.#recordBatch(account, runId, rows, this.#now().toISOString());
   }
 
   /**

@@ -267,6 +267,56 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(again2.contacts.get('row-9')?.rowSeq).toBe(9);
     });
 
+    test('batches recorded once a large run has read (a SQLite store records them on its reader thread) are committed when the call returns, whole or not at all', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      // As many keys as a large run reads (a SQLite store starts its reader thread).
+      await store.recall(
+        ACCOUNT,
+        Array.from({ length: 6_000 }, (_, i) => `row-${i}`),
+      );
+      const acked = (i: number, status: AckedRow['status'] = 'created'): AckedRow => ({
+        e164: e164(i),
+        payloadHash: `h${i}`,
+        status,
+        rowHash: `row-${i}`,
+        rowSeq: i,
+        mobileInput: `555 ${i}`,
+      });
+      await Promise.all([
+        store.recordBatch(ACCOUNT, 'r1', [acked(0), acked(1)]),
+        store.recordBatch(ACCOUNT, 'r1', [acked(2)]),
+      ]);
+      const other = await again();
+      const known = await other.lookup(ACCOUNT, [e164(0), e164(1), e164(2)]);
+      expect(known.size).toBe(3);
+      expect(known.get(e164(2))).toMatchObject({
+        payloadHash: 'h2',
+        runId: 'r1',
+        status: 'created',
+        rowHash: 'row-2',
+      });
+      const recalled = await other.recall(ACCOUNT, ['row-1']);
+      expect(recalled.contacts.get('row-1')).toMatchObject({
+        e164: e164(1),
+        rowSeq: 1,
+        mobileInput: '555 1',
+      });
+
+      // A batch of a run never started breaks a constraint: none of it is recorded.
+      await expect(store.recordBatch(ACCOUNT, 'no-such-run', [acked(3), acked(4)])).rejects.toThrow();
+      expect((await other.lookup(ACCOUNT, [e164(3), e164(4)])).size).toBe(0);
+      // The store goes on recording after a refused batch.
+      await store.recordBatch(ACCOUNT, 'r1', [acked(5, 'updated')]);
+      expect((await other.lookup(ACCOUNT, [e164(5)])).get(e164(5))?.status).toBe('updated');
+
+      // Closing the store waits for a batch being recorded.
+      const last = store.recordBatch(ACCOUNT, 'r1', [acked(6)]);
+      await store.close();
+      await last;
+      expect((await other.lookup(ACCOUNT, [e164(6)])).get(e164(6))?.payloadHash).toBe('h6');
+    });
+
     test('a window crowded with other rows at the same positions still finds every row asked for', async () => {
       const store = await open();
       // Twenty other exports recorded rows at the same positions 0..49 (1 000 rows in the range).
