@@ -174,9 +174,12 @@ function settledRow(contact: Contact): SettledRow {
   };
 }
 
+/** What a row is settled against: the state's record of its number (by number, or by fingerprint). */
+type Settling = Pick<KnownContact, 'status' | 'runId' | 'contactId'>;
+
 function settledOutcome(
   contact: SettledRow,
-  previous: KnownContact,
+  previous: Settling,
   resumeChain: ReadonlySet<string>,
 ): RowOutcome {
   if (previous.status === 'blocked') {
@@ -204,7 +207,7 @@ function settledOutcome(
 /** The outcome of a row settled from what the store knew (built for every row a re-run recognises). */
 function settled(
   contact: SettledRow,
-  previous: KnownContact,
+  previous: Settling,
   status: RowOutcome['status'],
   code: string | undefined,
   message: string | undefined,

@@ -7,6 +7,8 @@ import { InFlight } from './in-flight.js';
 import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
 import {
   LOOKUP_CHUNK,
+  RECALL_CONTACT_COLUMNS,
+  RECALL_REJECTION_COLUMNS,
   readRecallAsync,
   recollection,
   toRunRecord,
@@ -39,6 +41,10 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 const RUN_COLUMNS =
   'id, command, job_key, source_sha256, options_hash, started_at, finished_at, status, counts, resumed_from, pid';
+
+/** Where `row_seq` stands in a recalled contact's and rejection's columns. */
+const CONTACT_SEQ_AT = RECALL_CONTACT_COLUMNS.split(', ').indexOf('row_seq');
+const REJECTION_SEQ_AT = RECALL_REJECTION_COLUMNS.split(', ').indexOf('row_seq');
 
 /**
  * The state of sakari-sync in PostgreSQL (`--state postgres://...`, CONTRACT §8): the same
@@ -140,10 +146,7 @@ export class PostgresStateStore implements StateBackend {
 
   async recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection> {
     const rows = await readRecallAsync(rowHashes, near, async (query) => {
-      const columns =
-        query.table === 'contacts'
-          ? 'row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input'
-          : 'row_hash, status, code, message, e164, row_seq';
+      const columns = query.table === 'contacts' ? RECALL_CONTACT_COLUMNS : RECALL_REJECTION_COLUMNS;
       const { rows: found } = await this.#pool.query<unknown[]>(
         'window' in query
           ? {
@@ -160,7 +163,7 @@ export class PostgresStateStore implements StateBackend {
             },
       );
       // bigint comes back as text: positions are far below 2^53.
-      const seqAt = query.table === 'contacts' ? 7 : 5;
+      const seqAt = query.table === 'contacts' ? CONTACT_SEQ_AT : REJECTION_SEQ_AT;
       for (const row of found) if (row[seqAt] !== null) row[seqAt] = Number(row[seqAt]);
       return found;
     });

@@ -109,7 +109,7 @@ export interface AckedRow {
 }
 
 /** What {@link StateStore.recall} knows of a source row fingerprint: its contact, and the row's notes. */
-export interface RecalledContact extends KnownContact {
+export interface RecalledContact extends Omit<KnownContact, 'payloadHash'> {
   e164: string;
   note?: string;
   /** Where the row stood when it was recorded ({@link AckedRow.rowSeq}); absent when not kept. */
@@ -239,8 +239,8 @@ export type RunRow = {
 export function recalledContacts(rows: Iterable<RecallRow>): Map<string, RecalledContact> {
   const recalled = new Map<string, RecalledContact>();
   const ambiguous = new Set<string>();
-  for (const [rowHash, e164, payloadHash, contactId, runId, status, note, rowSeq, mobileInput] of rows) {
-    const entry: RecalledContact = { e164, payloadHash, runId, status };
+  for (const [rowHash, e164, contactId, runId, status, note, rowSeq, mobileInput] of rows) {
+    const entry: RecalledContact = { e164, runId, status };
     if (contactId !== null) entry.contactId = contactId;
     if (note !== null) entry.note = note;
     if (rowSeq !== null) entry.rowSeq = rowSeq;
@@ -455,24 +455,34 @@ export const LOOKUP_SQL = `SELECT e164, payload_hash, contact_id, run_id, status
   WHERE account = ? AND e164 IN (SELECT value FROM json_each(?))`;
 
 /**
+ * The columns of a contact a recall reads, as a {@link RecallRow} (both stores select them). Not
+ * its payload hash: the fingerprint found stands for the payload (see `pipeline/recall.ts`).
+ */
+export const RECALL_CONTACT_COLUMNS =
+  'row_hash, e164, contact_id, run_id, status, note, row_seq, mobile_input';
+
+/** The columns of a remembered rejection a recall reads, as a {@link RejectionRow}. */
+export const RECALL_REJECTION_COLUMNS = 'row_hash, status, code, message, e164, row_seq';
+
+/**
  * The contacts of source row fingerprints: {@link StateStore.recall}. INDEXED BY: without
  * statistics the planner would walk the account's whole primary key instead.
  */
-export const RECALL_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input
+export const RECALL_SQL = `SELECT ${RECALL_CONTACT_COLUMNS}
   FROM contacts INDEXED BY contacts_by_row_hash
   WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
 
 /** The contacts remembered in a window of positions, in position order ({@link SeqWindow}). */
-export const RECALL_WINDOW_SQL = `SELECT row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input
+export const RECALL_WINDOW_SQL = `SELECT ${RECALL_CONTACT_COLUMNS}
   FROM contacts INDEXED BY contacts_by_row_seq
   WHERE account = ? AND row_seq BETWEEN ? AND ? ORDER BY row_seq LIMIT ?`;
 
 /** The remembered rejections of source row fingerprints: {@link StateStore.recall}. */
-export const RECALL_REJECTED_SQL = `SELECT row_hash, status, code, message, e164, row_seq FROM rejected_rows
+export const RECALL_REJECTED_SQL = `SELECT ${RECALL_REJECTION_COLUMNS} FROM rejected_rows
   WHERE account = ? AND row_hash IN (SELECT value FROM json_each(?))`;
 
 /** The rejections remembered in a window of positions, in position order. */
-export const RECALL_REJECTED_WINDOW_SQL = `SELECT row_hash, status, code, message, e164, row_seq
+export const RECALL_REJECTED_WINDOW_SQL = `SELECT ${RECALL_REJECTION_COLUMNS}
   FROM rejected_rows INDEXED BY rejected_rows_by_row_seq
   WHERE account = ? AND row_seq BETWEEN ? AND ? ORDER BY row_seq LIMIT ?`;
 
@@ -543,11 +553,10 @@ export function storedMobileInput(row: AckedRow): string | null {
   return row.rowHash === undefined ? null : (row.mobileInput ?? null);
 }
 
-/** One `contacts` row found by {@link StateStore.recall}. */
+/** One `contacts` row found by {@link StateStore.recall} ({@link RECALL_CONTACT_COLUMNS}). */
 export type RecallRow = [
   rowHash: string,
   e164: string,
-  payloadHash: string,
   contactId: string | null,
   runId: string,
   status: AckedStatus,

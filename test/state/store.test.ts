@@ -555,7 +555,6 @@ describe('account pace (issue 18)', () => {
     const old = store.recall(ACCOUNT, ['row-old'], { from: 0, to: 10 });
     expect(old.contacts.get('row-old')).toEqual({
       e164: e164(1),
-      payloadHash: 'h',
       runId: 'r1',
       status: 'created',
       note: 'a note',
