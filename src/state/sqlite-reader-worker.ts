@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { Fifo } from '../read/fifo.js';
 import type { ReaderRequest, ReaderResponse, ReaderWorkerData, SqliteReader } from './sqlite-reader.js';
 import {
   BUSY_TIMEOUT_MS,
@@ -27,7 +28,7 @@ const lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
 const recall = prepareRecall(db);
 const recordBatch = prepareRecordBatch(db);
 
-port.on('message', (request: ReaderRequest) => {
+function answer(request: ReaderRequest): void {
   let response: ReaderResponse;
   try {
     switch (request.op) {
@@ -49,6 +50,38 @@ port.on('message', (request: ReaderRequest) => {
     response = { id: request.id, failure: error instanceof Error ? error.message : String(error) };
   }
   port.postMessage(response);
+}
+
+/**
+ * Requests waiting, reads apart from batches to record. Reads go first: the pipeline waits for
+ * them, while a batch's rows are settled already. A batch of a 1M-row nightly re-run takes 10–20
+ * ms to record; answered in arrival order, the reads queued behind them kept the CSV reader
+ * waiting 3.3 s in all (1.5 s with nothing recorded). Batches are recorded in arrival order. No
+ * read depends on a batch recorded in the same run (a row recalled for a number recorded by the
+ * run is a duplicate, found by number after the recall).
+ */
+const reads = new Fifo<ReaderRequest>();
+const batches = new Fifo<ReaderRequest>();
+let scheduled = false;
+
+/** Answers every read waiting, then records one batch, then lets new requests in. */
+function work(): void {
+  scheduled = false;
+  for (let read = reads.shift(); read !== undefined; read = reads.shift()) answer(read);
+  const batch = batches.shift();
+  if (batch !== undefined) answer(batch);
+  if (batches.size > 0) schedule();
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(work);
+}
+
+port.on('message', (request: ReaderRequest) => {
+  (request.op === 'record' ? batches : reads).push(request);
+  schedule();
 });
 
 /** For TSDoc links only. */
