@@ -112,7 +112,10 @@ export async function* normalisePhoneChunks(
         addChunk(scheduler, chunk);
         chunk = [];
       }
-      while (scheduler !== undefined && scheduler.length >= scheduler.capacity) {
+      // Chunks whose numbers are parsed already go on at once (a re-run's, whose rows were
+      // recalled or rejected before: parsed here, see PhoneChunkScheduler): held until the queue
+      // is full, their rows waited in memory for nothing (5,120 rows on a 2-core machine).
+      while (scheduler !== undefined && (scheduler.length >= scheduler.capacity || scheduler.oldestReady)) {
         const { items, results } = await scheduler.takeOldest();
         yield settleChunk(items, results);
       }

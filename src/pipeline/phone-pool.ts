@@ -231,6 +231,11 @@ export class PhoneChunkScheduler<T> {
     return this.queue.length;
   }
 
+  /** Whether the oldest chunk has its results: {@link takeOldest} returns it at once. */
+  get oldestReady(): boolean {
+    return this.queue[0]?.results !== undefined;
+  }
+
   /** Adds a chunk; it goes to a worker now if one has room. */
   add(items: T, inputs: string[], countries: string[], numeric: number[] = []): void {
     this.queue.push({ items, inputs, countries, numeric });

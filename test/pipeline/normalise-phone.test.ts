@@ -3,7 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { normalisePhone, normalisePhones, type PhoneOptions } from '../../src/pipeline/normalise-phone.js';
+import {
+  normalisePhone,
+  normalisePhoneChunks,
+  normalisePhones,
+  type PhoneOptions,
+} from '../../src/pipeline/normalise-phone.js';
 import { PhoneWorkerPool } from '../../src/pipeline/phone-pool.js';
 import { resolveCountry } from '../../src/pipeline/phone-country.js';
 import type { Contact, Draft, Rejected, RowCode } from '../../src/types.js';
@@ -344,6 +349,30 @@ describe('normalisePhones stage', () => {
     expect(out).toHaveLength(drafts.length);
     expect(out.map((item) => item.ref.line)).toEqual(drafts.map((item) => item.ref.line));
     expect(out).toEqual(expectedFor(drafts, options));
+  });
+
+  test("chunks with nothing left to parse (a re-run's rows, recalled or rejected before) go on without waiting for more input", async () => {
+    const rows = mixedDrafts(25).map((item): Draft => ({
+      ...item,
+      error: { code: 'RECORD_MALFORMED', message: 'bad record' },
+    }));
+    let release = (): void => undefined;
+    const more = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* source(): AsyncGenerator<Draft[]> {
+      yield rows.slice(0, 10);
+      yield rows.slice(10, 20);
+      await more; // the source has nothing more to give for now
+      yield rows.slice(20);
+    }
+    const out = normalisePhoneChunks(source(), { workers: 1, chunkSize: 10 });
+    // Both chunks come out while the source waits (not once ten chunks have gathered).
+    const first = [await out.next(), await out.next()].flatMap((next) => (next.done ? [] : next.value));
+    expect(first.map((item) => item.ref.line)).toEqual(rows.slice(0, 20).map((item) => item.ref.line));
+    release();
+    const rest = (await collect(out)).flat();
+    expect(rest.map((item) => item.ref.line)).toEqual(rows.slice(20).map((item) => item.ref.line));
   });
 
   test('stopping early stops the workers; a later run works', async () => {
