@@ -53,7 +53,10 @@ export async function* mapChunks<T, U>(chunks: Chunks<T>, step: (item: T) => U):
  * Chunked, overlapped resolution for the stages that ask the state store about rows: `resolve`
  * starts for each chunk as it comes, and a chunk's answer is awaited only once `ahead` more chunks
  * have been asked for, so the store (a reader thread, a database server) works while the main
- * thread goes on reading and mapping. Results come out in order.
+ * thread goes on reading and mapping. A chunk resolved at once (`resolve` returned an array: it had
+ * nothing to ask) goes on at once when no chunk before it waits: held back, a re-run's rows, nearly
+ * all recognised already, waited in memory long enough to outlive the young generation. Results
+ * come out in order.
  */
 export async function* resolveAhead<T, U>(
   chunks: Chunks<T>,
@@ -65,6 +68,7 @@ export async function* resolveAhead<T, U>(
     for await (const chunk of chunks) {
       inFlight.push(resolve(chunk));
       if (inFlight.length >= ahead) yield await (inFlight.shift() as Promise<U[]> | U[]);
+      while (inFlight.length > 0 && !(inFlight[0] instanceof Promise)) yield inFlight.shift() as U[];
     }
     while (inFlight.length > 0) yield await (inFlight.shift() as Promise<U[]> | U[]);
   } finally {

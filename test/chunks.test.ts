@@ -42,6 +42,37 @@ describe('chunks', () => {
     expect(most).toBe(3);
   });
 
+  test('resolveAhead hands on a chunk resolved at once as soon as no chunk before it waits', async () => {
+    let release = (): void => undefined;
+    const more = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* source(): AsyncGenerator<number[]> {
+      yield [0, 1];
+      yield [2, 3];
+      await more; // nothing more to read for now
+      yield [4, 5];
+      yield [6, 7];
+    }
+    let asked = 0;
+    // The chunk at 4 asks the store; the others have nothing to ask (an array at once).
+    const resolve = (chunk: number[]): number[] | Promise<number[]> => {
+      if (chunk[0] !== 4) return chunk.map((n) => -n);
+      asked++;
+      return new Promise((done) => setTimeout(() => done(chunk.map((n) => -n)), 5));
+    };
+    const out = resolveAhead(source(), 4, resolve);
+    // Far fewer than 4 chunks came, yet the first two come out while the source waits.
+    expect((await out.next()).value).toEqual([-0, -1]);
+    expect((await out.next()).value).toEqual([-2, -3]);
+    release();
+    expect(await collect(out)).toEqual([
+      [-4, -5],
+      [-6, -7],
+    ]);
+    expect(asked).toBe(1);
+  });
+
   test('a consumer that stops early leaves no unhandled rejection behind', async () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown): void => {

@@ -336,11 +336,11 @@ const NOTHING_RECALLED: Recollection = { contacts: new Map(), rejections: new Ma
  * fingerprint. A draft in error has none (it is never recorded) and is passed on as it is. Rows the
  * reader looked up already (`Draft.known`, or recognised unparsed) are not asked about again.
  */
-async function resolveChunk(
+function resolveChunk(
   chunk: Array<Draft | Recalled>,
   recall: RowRecall,
   options: RecallOptions,
-): Promise<Array<Draft | Recalled | Rejected>> {
+): Array<Draft | Recalled | Rejected> | Promise<Array<Draft | Recalled | Rejected>> {
   // One fingerprint per row ('' for a row in error or recalled already), so that a recalled row
   // needs no new draft.
   const hashes: string[] = [];
@@ -365,7 +365,21 @@ async function resolveChunk(
       return hash === '' || item.kind === 'recalled' ? item : fingerprinted(item, hash);
     });
   }
-  const known = asked.length === 0 ? NOTHING_RECALLED : await recall.lookup(asked, first, last);
+  // Nothing to ask (the reader asked already): settled now, so the chunk goes on at once.
+  if (asked.length === 0) return settleChunk(chunk, hashes, NOTHING_RECALLED, recall, options);
+  return recall
+    .lookup(asked, first, last)
+    .then((known) => settleChunk(chunk, hashes, known, recall, options));
+}
+
+/** The chunk's rows settled with what the state knew of its fingerprints (see {@link resolveChunk}). */
+function settleChunk(
+  chunk: Array<Draft | Recalled>,
+  hashes: readonly string[],
+  known: Recollection,
+  recall: RowRecall,
+  options: RecallOptions,
+): Array<Draft | Recalled | Rejected> | Promise<Array<Draft | Recalled | Rejected>> {
   const { stats } = options;
   const placed: PlacedRows = { contacts: [], rejections: [] };
   const offsets = new Offsets();
@@ -411,7 +425,7 @@ async function resolveChunk(
   });
   recall.follow(offsets);
   if (options.placeStore && (placed.contacts.length > 0 || placed.rejections.length > 0))
-    await options.placeStore.placeRows(options.account, placed);
+    return options.placeStore.placeRows(options.account, placed).then(() => resolved);
   return resolved;
 }
 
