@@ -9,6 +9,7 @@ import {
   LOOKUP_CHUNK,
   RECALL_CONTACT_COLUMNS,
   RECALL_REJECTION_COLUMNS,
+  UPSERT_CONTACT_SET,
   readRecallAsync,
   recollection,
   toRunRecord,
@@ -267,16 +268,7 @@ export class PostgresStateStore implements StateBackend {
        SELECT $1, t.e164, t.payload_hash, t.contact_id, $2, t.status, $3, t.row_hash, t.note, t.row_seq, t.mobile_input
        FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[])
          AS t (e164, payload_hash, contact_id, status, row_hash, note, row_seq, mobile_input)
-       ON CONFLICT (account, e164) DO UPDATE SET
-         payload_hash = excluded.payload_hash,
-         contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
-         run_id       = excluded.run_id,
-         status       = excluded.status,
-         updated_at   = excluded.updated_at,
-         row_hash     = excluded.row_hash,
-         note         = excluded.note,
-         row_seq      = excluded.row_seq,
-         mobile_input = excluded.mobile_input`,
+       ON CONFLICT (account, e164) DO UPDATE SET ${UPSERT_CONTACT_SET}`,
         [
           account,
           runId,

@@ -383,13 +383,28 @@ export function configureConnection(db: BetterSqlite3.Database): void {
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
 }
 
+/**
+ * What recording a contact Sakari acknowledged changes in a row the state has for its number (both
+ * stores, SQLite and PostgreSQL, write it so). A missing contact id keeps the known one. row_hash,
+ * note and mobile_input are always overwritten: a payload recorded without its row (e.g. by
+ * reconcile --fix) must not be recalled for the row recorded before it.
+ */
+export const UPSERT_CONTACT_SET = `
+  payload_hash = excluded.payload_hash,
+  contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
+  run_id       = excluded.run_id,
+  status       = excluded.status,
+  updated_at   = excluded.updated_at,
+  row_hash     = excluded.row_hash,
+  note         = excluded.note,
+  row_seq      = excluded.row_seq,
+  mobile_input = excluded.mobile_input`;
+
 /** {@link StateStore.recordBatch} on a connection, the rows stamped `at` (ISO 8601). */
 export type RecordBatch = (account: string, runId: string, rows: readonly AckedRow[], at: string) => void;
 
 /** Prepares {@link StateStore.recordBatch}'s transaction on `db` (the store's, or the state thread's). */
 export function prepareRecordBatch(db: BetterSqlite3.Database): RecordBatch {
-  // row_hash, note and mobile_input are always overwritten: a payload recorded without its row
-  // (e.g. by reconcile --fix) must not be recalled for the row recorded before it.
   const upsert = db.prepare<
     [
       string,
@@ -407,16 +422,7 @@ export function prepareRecordBatch(db: BetterSqlite3.Database): RecordBatch {
   >(
     `INSERT INTO contacts (account, e164, payload_hash, contact_id, run_id, status, updated_at, row_hash, note, row_seq, mobile_input)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (account, e164) DO UPDATE SET
-       payload_hash = excluded.payload_hash,
-       contact_id   = coalesce(excluded.contact_id, contacts.contact_id),
-       run_id       = excluded.run_id,
-       status       = excluded.status,
-       updated_at   = excluded.updated_at,
-       row_hash     = excluded.row_hash,
-       note         = excluded.note,
-       row_seq      = excluded.row_seq,
-       mobile_input = excluded.mobile_input`,
+     ON CONFLICT (account, e164) DO UPDATE SET ${UPSERT_CONTACT_SET}`,
   );
   return db.transaction((account: string, runId: string, rows: readonly AckedRow[], at: string) => {
     for (const row of rows) {
