@@ -58,9 +58,10 @@ interface Pending {
 }
 
 /**
- * A connection to the state database at `path`, in a worker thread. Calls may overlap and are
- * answered in order; a read resolves with what was committed when its statement ran, a batch
- * once it is committed. An idle reader does not keep the process alive;
+ * A connection to the state database at `path`, in a worker thread. Calls may overlap: reads are
+ * answered in order, ahead of the batches waiting to be recorded, and batches are recorded in
+ * order. A read resolves with what was committed when its statement ran, a batch once it is
+ * committed. An idle reader does not keep the process alive;
  * {@link SqliteReader.close} must be called when done, and waits for the batches being recorded.
  */
 export class SqliteReader {
