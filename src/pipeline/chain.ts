@@ -28,7 +28,8 @@ export type ChainSettings = Pick<
   | 'requireMobile'
   | 'requireSmsConsent'
   | 'workers'
->;
+> &
+  Partial<Pick<ImportSettings, 'dryRun'>>;
 
 /** What a caller may watch as the sources are read (the import's pre-flight). */
 export interface ChainObserver {
@@ -116,6 +117,10 @@ export function sourceContacts(
     defaultCountry: settings.defaultCountry,
     requireMobile: settings.requireMobile,
     workers: settings.workers,
+    // A dry run sends nothing: its own work bounds it from the first row, so its workers start at
+    // once. A run that sends is paced by Sakari; its workers start only once parsing holds its
+    // main thread back (see PhoneChunkScheduler).
+    ...(settings.dryRun === true ? { startWorkers: () => true } : {}),
   });
   const valid = validateChunks(phones, { requireSmsConsent: settings.requireSmsConsent });
   const chunks = dedupeChunks(valid);

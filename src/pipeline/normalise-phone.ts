@@ -35,6 +35,11 @@ export interface NormalisePhonesOptions extends PhoneOptions {
    * @default PHONE_CHUNK_SIZE
    */
   chunkSize?: number;
+  /**
+   * Whether the workers start now, asked before each chunk worth a worker while none has (default:
+   * once parsing takes a large share of the main thread, see `PhoneChunkScheduler`). Tests only.
+   */
+  startWorkers?: () => boolean;
 }
 
 /**
@@ -59,9 +64,9 @@ export const PHONE_CHUNK_SIZE = 512;
  *
  * With `workers > 0` the numbers are parsed by a pool of worker threads, in chunks of
  * `chunkSize` rows with several chunks in flight ({@link PhoneChunkScheduler}); the pool starts
- * only once a full chunk holds enough numbers to be worth a worker, so small inputs and re-runs
- * whose rows are recalled never pay for thread start-up. Closing the generator early (break,
- * error downstream) stops the workers.
+ * only once parsing holds the main thread back and a full chunk holds enough numbers to be worth a
+ * worker, so small inputs, runs that wait for Sakari and re-runs whose rows are recalled never pay
+ * for a thread. Closing the generator early (break, error downstream) stops the workers.
  *
  * @throws Error when a worker thread fails (a run-level failure, not a row problem).
  */
@@ -108,7 +113,11 @@ export async function* normalisePhoneChunks(
       for (const draft of incoming) {
         chunk.push(draft);
         if (chunk.length < chunkSize) continue;
-        scheduler ??= new PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>(workers, phoneOptions);
+        scheduler ??= new PhoneChunkScheduler<Array<Draft | Recalled | Rejected>>(
+          workers,
+          phoneOptions,
+          options.startWorkers,
+        );
         addChunk(scheduler, chunk);
         chunk = [];
       }

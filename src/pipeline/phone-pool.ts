@@ -4,6 +4,7 @@
  * hands the results back in source order, and lets the main thread parse a chunk itself rather
  * than sit idle waiting for a worker.
  */
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../worker-entry.js';
 import { normaliseChunk, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
@@ -191,34 +192,102 @@ const CHUNKS_SENT_PER_WORKER = 8;
 const CHUNKS_HELD_BACK = 2;
 
 /**
+ * Chunks parsed on the main thread before the workers may start: the first rows of a run are
+ * parsed by code V8 has not optimised yet, several times slower than later ones, while an import
+ * reads ahead at full speed to fill its first batches. Measured at the start of a 1M-row first
+ * import: parsing took ~50% of the main thread in the first 250 ms, 15–30% from the first
+ * ~8,000 rows on.
+ */
+const WARM_UP_CHUNKS = 16;
+/** The window over which {@link PARSE_SHARE} is measured, after the warm-up. */
+const PARSE_WINDOW_MS = 500;
+/**
+ * The share of the main thread's time spent parsing numbers over a window from which the workers
+ * start. A worker's isolate and heap cost ~30–40 MB of RSS (a 300k-row first import peaked at 221
+ * MB with it, 188 MB without, at the same speed): worth it only when parsing holds the run back.
+ * Measured on a 1M-row dry run (bound by the main thread): 50–56% in every window; on a 1M-row
+ * first import (bound by Sakari's pace): 6–38% in 250 ms windows after the warm-up, so its main
+ * thread parses the numbers in the time it would otherwise wait.
+ */
+const PARSE_SHARE = 0.4;
+
+/**
+ * How much of the main thread's time goes to parsing numbers: {@link ParseLoad.heavy} once, after
+ * a warm-up of `warmUpChunks`, parsing took at least `share` of a whole window of `windowMs`
+ * (a window that ends lighter starts a new one).
+ */
+export class ParseLoad {
+  #chunks = 0;
+  #windowStart = 0;
+  #parsedMs = 0;
+
+  constructor(
+    private readonly windowMs: number = PARSE_WINDOW_MS,
+    private readonly share: number = PARSE_SHARE,
+    private readonly warmUpChunks: number = WARM_UP_CHUNKS,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Notes a chunk parsed on this thread just now, in `ms`. */
+  add(ms: number): void {
+    if (++this.#chunks <= this.warmUpChunks) this.#windowStart = this.now();
+    else this.#parsedMs += ms;
+  }
+
+  /** Whether parsing took at least the share of the last whole window. */
+  get heavy(): boolean {
+    if (this.#chunks <= this.warmUpChunks) return false;
+    const now = this.now();
+    const elapsed = now - this.#windowStart;
+    if (elapsed < this.windowMs) return false;
+    if (this.#parsedMs >= elapsed * this.share) return true;
+    this.#windowStart = now;
+    this.#parsedMs = 0;
+    return false;
+  }
+}
+
+/**
  * Schedules chunks of numbers over a {@link PhoneWorkerPool} and hands the results back in the
  * order the chunks were added. Earliest chunks go to the workers; when the caller needs the
  * oldest chunk and it is not back yet, the main thread parses the newest chunk not yet sent
  * instead of idling, so the main thread and the workers share the parsing when the workers are
  * the bottleneck, and the main thread never parses when it has its own work.
  *
- * The pool starts with the first chunk worth sending (see {@link PARSE_HERE_BELOW}): a re-run
- * whose rows are nearly all recalled never starts a thread. {@link PhoneChunkScheduler.close}
- * must be called when done.
+ * The pool starts only once parsing takes a large share of the main thread (see
+ * {@link PARSE_SHARE}) and a chunk is worth sending (see {@link PARSE_HERE_BELOW}); until then
+ * each chunk is parsed on this thread as it is added. A run waiting for Sakari, or a re-run whose
+ * rows are nearly all recalled, never starts a thread. {@link PhoneChunkScheduler.close} must be called when done.
  */
 export class PhoneChunkScheduler<T> {
   private readonly queue: Array<PhoneChunk<T>> = [];
   private readonly maxSent: number;
   private sent = 0;
   private pool: PhoneWorkerPool | undefined;
+  private readonly load = new ParseLoad();
+  private readonly startWorkers: () => boolean;
 
   /** How many chunks {@link PhoneChunkScheduler.add} accepts before {@link PhoneChunkScheduler.takeOldest} must be called. */
   readonly capacity: number;
 
   /**
    * @param workers worker threads of the pool, once it starts (≥ 1, checked by {@link PhoneWorkerPool})
+   * @param startWorkers asked before each chunk worth a worker while none has started; `true`
+   * starts the pool. Default: once parsing is {@link ParseLoad.heavy}. Tests pass `() => true`.
    */
   constructor(
     private readonly workers: number,
     private readonly options: PhoneOptions,
+    startWorkers?: () => boolean,
   ) {
+    this.startWorkers = startWorkers ?? (() => this.load.heavy);
     this.maxSent = workers * CHUNKS_SENT_PER_WORKER;
     this.capacity = this.maxSent + CHUNKS_HELD_BACK;
+  }
+
+  /** Whether the workers have started. */
+  get started(): boolean {
+    return this.pool !== undefined;
   }
 
   /** Stops the pool's workers, if it started. */
@@ -273,7 +342,9 @@ export class PhoneChunkScheduler<T> {
   }
 
   private runHere(chunk: PhoneChunk<T>): void {
+    const started = performance.now();
     chunk.results = normaliseChunk(chunk.inputs, chunk.countries, this.options, new Set(chunk.numeric));
+    this.load.add(performance.now() - started);
   }
 
   /** Sends the earliest unsent chunks while workers have room. */
@@ -282,7 +353,9 @@ export class PhoneChunkScheduler<T> {
       if (chunk.sent !== undefined || chunk.results !== undefined) continue;
       // Little to parse (a re-run's chunk: its rows recalled or rejected already): parsing it here
       // costs less than a round trip to a worker.
-      if (chunk.inputs.length < PARSE_HERE_BELOW) {
+      // Parsing is a small part of the main thread's work (a run waiting for Sakari): a thread
+      // would cost memory for nothing.
+      if (chunk.inputs.length < PARSE_HERE_BELOW || (this.pool === undefined && !this.startWorkers())) {
         this.runHere(chunk);
         continue;
       }

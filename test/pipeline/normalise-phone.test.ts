@@ -9,7 +9,7 @@ import {
   normalisePhones,
   type PhoneOptions,
 } from '../../src/pipeline/normalise-phone.js';
-import { PhoneWorkerPool } from '../../src/pipeline/phone-pool.js';
+import { ParseLoad, PhoneChunkScheduler, PhoneWorkerPool } from '../../src/pipeline/phone-pool.js';
 import { resolveCountry } from '../../src/pipeline/phone-country.js';
 import type { Contact, Draft, Rejected, RowCode } from '../../src/types.js';
 import { collect, compileSources, from } from '../helpers.js';
@@ -345,7 +345,9 @@ describe('normalisePhones stage', () => {
   test('worker threads: same results as inline, in source order across chunk boundaries', async () => {
     const drafts = mixedDrafts(1000);
     const options = { defaultCountry: 'US', requireMobile: true };
-    const out = await collect(normalisePhones(from(drafts), { ...options, workers: 2, chunkSize: 37 }));
+    const out = await collect(
+      normalisePhones(from(drafts), { ...options, workers: 2, chunkSize: 37, startWorkers: () => true }),
+    );
     expect(out).toHaveLength(drafts.length);
     expect(out.map((item) => item.ref.line)).toEqual(drafts.map((item) => item.ref.line));
     expect(out).toEqual(expectedFor(drafts, options));
@@ -378,11 +380,76 @@ describe('normalisePhones stage', () => {
   test('stopping early stops the workers; a later run works', async () => {
     const drafts = mixedDrafts(500);
     const seen: number[] = [];
-    for await (const item of normalisePhones(from(drafts), { workers: 1, chunkSize: 50 })) {
+    for await (const item of normalisePhones(from(drafts), {
+      workers: 1,
+      chunkSize: 50,
+      startWorkers: () => true,
+    })) {
       seen.push(item.ref.line);
       if (seen.length === 120) break;
     }
     expect(seen).toEqual(drafts.slice(0, 120).map((item) => item.ref.line));
+  });
+
+  test('the workers start only once the main thread is busy; until then chunks are parsed as they come', async () => {
+    let busy = false;
+    const scheduler = new PhoneChunkScheduler<number>(1, { defaultCountry: 'GB' }, () => busy);
+    const chunkOf = (count: number): string[] => Array.from({ length: count }, () => '07400 123456');
+    try {
+      for (let index = 0; index < 3; index++) {
+        scheduler.add(
+          index,
+          chunkOf(64),
+          Array.from({ length: 64 }, () => ''),
+        );
+        // Parsed here at once: nothing is held for a worker that is not there.
+        expect(scheduler.oldestReady).toBe(true);
+        const taken = await scheduler.takeOldest();
+        expect(taken.items).toBe(index);
+        expect(taken.results.e164).toEqual(Array.from({ length: 64 }, () => '+447400123456'));
+      }
+      expect(scheduler.started).toBe(false);
+      busy = true;
+      scheduler.add(
+        3,
+        chunkOf(64),
+        Array.from({ length: 64 }, () => ''),
+      );
+      expect(scheduler.started).toBe(true);
+      const taken = await scheduler.takeOldest();
+      expect(taken.items).toBe(3);
+      expect(taken.results.e164).toEqual(Array.from({ length: 64 }, () => '+447400123456'));
+    } finally {
+      await scheduler.close();
+    }
+  });
+
+  test('parsing counts as heavy after the warm-up, over a whole window where it took the share', () => {
+    let now = 0;
+    const load = new ParseLoad(500, 0.4, 2, () => now);
+    // Warm-up: the first chunks do not count, however slow.
+    load.add(300);
+    now = 300;
+    load.add(300);
+    now = 600;
+    expect(load.heavy).toBe(false);
+    // A window where parsing took 30% of the time: light, and a new window starts.
+    for (let index = 0; index < 5; index++) {
+      now += 100;
+      load.add(30);
+    }
+    expect(load.heavy).toBe(false);
+    // Half a window at 60% is not yet a window.
+    for (let index = 0; index < 2; index++) {
+      now += 100;
+      load.add(60);
+    }
+    expect(load.heavy).toBe(false);
+    for (let index = 0; index < 3; index++) {
+      now += 100;
+      load.add(60);
+    }
+    expect(load.heavy).toBe(true);
   });
 
   test('a failing worker fails the run instead of losing rows', async () => {
@@ -429,7 +496,7 @@ describe('compiled worker (as in dist/)', () => {
        const drafts = JSON.parse(readFileSync(new URL('./drafts.json', import.meta.url), 'utf8'));
        async function* source() { yield* drafts; }
        const out = [];
-       for await (const item of normalisePhones(source(), { defaultCountry: 'GB', workers: 2, chunkSize: 64 })) out.push(item);
+       for await (const item of normalisePhones(source(), { defaultCountry: 'GB', workers: 2, chunkSize: 64, startWorkers: () => true })) out.push(item);
        process.stdout.write(JSON.stringify(out));`,
     );
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(dir, 'driver.js')], {
