@@ -324,7 +324,8 @@ export const OPTIONS = {
   workers: {
     type: 'number',
     flag: 'workers',
-    describe: 'phone-parsing worker threads (0: parse on the main thread)',
+    describe:
+      'phone-parsing worker threads, started once parsing holds the main thread back (0: parse on the main thread)',
     default: DEFAULT_PHONE_WORKERS,
     defaultLabel: 'cores - 1',
     integer: { min: 0, max: MAX_WORKERS },
