@@ -204,7 +204,8 @@ const PARSE_WINDOW_MS = 500;
 /**
  * The share of the main thread's time spent parsing numbers over a window from which the workers
  * start. A worker's isolate and heap cost ~30–40 MB of RSS (a 300k-row first import peaked at 221
- * MB with it, 188 MB without, at the same speed): worth it only when parsing holds the run back.
+ * MB with it, 188 MB without, at the same speed; 1M rows: 248 MB, 217 MB once the worker waited
+ * for this share): worth it only when parsing holds the run back.
  * Measured on a 1M-row dry run (bound by the main thread): 50–56% in every window; on a 1M-row
  * first import (bound by Sakari's pace): 6–38% in 250 ms windows after the warm-up, so its main
  * thread parses the numbers in the time it would otherwise wait.
@@ -257,7 +258,8 @@ export class ParseLoad {
  * The pool starts only once parsing takes a large share of the main thread (see
  * {@link PARSE_SHARE}) and a chunk is worth sending (see {@link PARSE_HERE_BELOW}); until then
  * each chunk is parsed on this thread as it is added. A run waiting for Sakari, or a re-run whose
- * rows are nearly all recalled, never starts a thread. {@link PhoneChunkScheduler.close} must be called when done.
+ * rows are nearly all recalled, never starts a thread. {@link PhoneChunkScheduler.close} must be
+ * called when done.
  */
 export class PhoneChunkScheduler<T> {
   private readonly queue: Array<PhoneChunk<T>> = [];
@@ -352,9 +354,8 @@ export class PhoneChunkScheduler<T> {
     for (const chunk of this.queue) {
       if (chunk.sent !== undefined || chunk.results !== undefined) continue;
       // Little to parse (a re-run's chunk: its rows recalled or rejected already): parsing it here
-      // costs less than a round trip to a worker.
-      // Parsing is a small part of the main thread's work (a run waiting for Sakari): a thread
-      // would cost memory for nothing.
+      // costs less than a round trip to a worker. No worker yet and parsing a small part of this
+      // thread's work (a run waiting for Sakari): starting one would cost memory for nothing.
       if (chunk.inputs.length < PARSE_HERE_BELOW || (this.pool === undefined && !this.startWorkers())) {
         this.runHere(chunk);
         continue;

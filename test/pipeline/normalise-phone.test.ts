@@ -391,7 +391,7 @@ describe('normalisePhones stage', () => {
     expect(seen).toEqual(drafts.slice(0, 120).map((item) => item.ref.line));
   });
 
-  test('the workers start only once the main thread is busy; until then chunks are parsed as they come', async () => {
+  test('the workers start only when asked to (parsing holds the main thread back); until then chunks are parsed as they come', async () => {
     let busy = false;
     const scheduler = new PhoneChunkScheduler<number>(1, { defaultCountry: 'GB' }, () => busy);
     const chunkOf = (count: number): string[] => Array.from({ length: count }, () => '07400 123456');
