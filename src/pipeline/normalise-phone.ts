@@ -37,7 +37,8 @@ export interface NormalisePhonesOptions extends PhoneOptions {
   chunkSize?: number;
   /**
    * Whether the workers start now, asked before each chunk worth a worker while none has (default:
-   * once parsing takes a large share of the main thread, see `PhoneChunkScheduler`). Tests only.
+   * once parsing takes a large share of the main thread, see `PhoneChunkScheduler`). A dry run
+   * (`chain.ts`) and tests of the workers start them at once.
    */
   startWorkers?: () => boolean;
 }

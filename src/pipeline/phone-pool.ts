@@ -207,8 +207,8 @@ const PARSE_WINDOW_MS = 500;
  * MB with it, 188 MB without, at the same speed; 1M rows: 248 MB, 217 MB once the worker waited
  * for this share): worth it only when parsing holds the run back.
  * Measured on a 1M-row dry run (bound by the main thread): 50–56% in every window; on a 1M-row
- * first import (bound by Sakari's pace): 6–38% in 250 ms windows after the warm-up, so its main
- * thread parses the numbers in the time it would otherwise wait.
+ * first import (bound by Sakari's pace): 6–43% in 250 ms windows after the warm-up, at most ~32%
+ * over 500 ms, so its main thread parses the numbers in the time it would otherwise wait.
  */
 const PARSE_SHARE = 0.4;
 
