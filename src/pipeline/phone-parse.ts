@@ -3,17 +3,10 @@
  * `PHONE_*` code. Used on the main thread and in the phone workers; the `normalisePhones` stage
  * lives in `normalise-phone.ts`.
  */
-import {
-  ParseError,
-  getCountryCallingCode,
-  parsePhoneNumberWithError,
-  validatePhoneNumberLength,
-  type CountryCode,
-  type PhoneNumber,
-} from 'libphonenumber-js/max';
+import { ParseError, getCountryCallingCode, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
 import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
-import { numberType, type NumberCheck } from './phone-type.js';
+import { lengthProblem, numberType, parseNumber, type NumberCheck } from './phone-type.js';
 
 /** Options of {@link normalisePhone}. */
 export interface PhoneOptions {
@@ -239,12 +232,14 @@ type ParseAttempt = ({ ok: true } & ParsedNumber) | { ok: false; error: RowError
 
 function parse(text: string, country: ResolvedCountry | undefined, input: string): ParseAttempt {
   try {
-    const number =
+    const number = parseNumber(
+      text,
       country === undefined
-        ? parsePhoneNumberWithError(text)
+        ? undefined
         : country.iso !== undefined
-          ? parsePhoneNumberWithError(text, country.iso)
-          : parsePhoneNumberWithError(text, { defaultCallingCode: country.callingCode });
+          ? country.iso
+          : { defaultCallingCode: country.callingCode },
+    );
     return { ok: true, number, check: numberType(number) };
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
@@ -288,7 +283,7 @@ function invalidNumber(
       : country?.iso !== undefined && getCountryCallingCode(country.iso) === number.countryCallingCode
         ? ` for ${country.iso}`
         : ` for +${number.countryCallingCode}`;
-  switch (validatePhoneNumberLength(number.number)) {
+  switch (lengthProblem(number.number)) {
     case 'TOO_SHORT':
       return failure('PHONE_TOO_SHORT', input, `too short${where}`);
     case 'TOO_LONG':

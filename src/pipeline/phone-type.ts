@@ -1,18 +1,157 @@
 /**
- * A parsed number's type and validity, computed once per number with patterns compiled once.
+ * Parsing a number, and its type and validity, with each numbering plan's patterns compiled once.
  *
  * Mirrors libphonenumber-js 1.13.16: `getNumberType()` (source/helpers/getNumberType.js, what
- * `PhoneNumber.getType()` calls) and `isValidNumber()` (source/isValid.js, what
- * `PhoneNumber.isValid()` calls), over the same numbering plans of the same (max) metadata. The
- * library builds `new RegExp('^(?:' + pattern + ')$')` on every check (helpers/matchesEntirely.js),
- * and with max metadata `isValid()` is itself a `getNumberType()`: validating and typing one number
- * compiled up to a dozen long patterns, most of the time spent parsing a phone column. Here each
- * numbering plan's patterns are compiled the first time a number of that plan is checked.
+ * `PhoneNumber.getType()` calls), `isValidNumber()` (source/isValid.js, what
+ * `PhoneNumber.isValid()` calls) and `getCountryByNationalNumber()` (what `parse()` calls to pick
+ * the country of a number whose calling code several countries share: +1, +44, +7, +61...), over
+ * the same numbering plans of the same (max) metadata. The library builds
+ * `new RegExp('^(?:' + pattern + ')$')` on every check (helpers/matchesEntirely.js), and with max
+ * metadata `isValid()` is itself a `getNumberType()`: validating and typing one number compiled up
+ * to a dozen long patterns, and picking the country of a +1 number up to a dozen more per country
+ * tried; together most of the time spent parsing a phone column. Here each numbering plan's
+ * patterns are compiled the first time a number of that plan is checked.
  *
- * test/pipeline/phone-type.test.ts compares {@link numberType} with `getType()` and `isValid()` over
- * a large varied corpus (zero differences allowed): re-run it when libphonenumber-js is upgraded.
+ * test/pipeline/phone-type.test.ts compares {@link numberType} with `getType()` and `isValid()`,
+ * and {@link parseNumber} with `parsePhoneNumberWithError()`, over a large varied corpus (zero
+ * differences allowed): re-run it when libphonenumber-js is upgraded.
  */
-import { Metadata, type NumberType, type PhoneNumber } from 'libphonenumber-js/max';
+import { parsePhoneNumberWithError as parseWithMetadata, type MetadataJson } from 'libphonenumber-js/core';
+import {
+  Metadata,
+  ParseError,
+  parsePhoneNumberWithError,
+  type CountryCode,
+  type NumberType,
+  type PhoneNumber,
+} from 'libphonenumber-js/max';
+import maxMetadata from 'libphonenumber-js/max/metadata';
+
+/**
+ * The max metadata with each shared calling code's countries cut to its main one: the library
+ * then takes that country without `getCountryByNationalNumber()`, and {@link parseNumber} picks
+ * the right one with compiled patterns. Everything else (the plans, the calling codes) is the same.
+ */
+const MAIN_COUNTRY_ONLY: MetadataJson = {
+  ...maxMetadata,
+  country_calling_codes: Object.fromEntries(
+    Object.entries(maxMetadata.country_calling_codes).map(([code, countries]) => [
+      code,
+      countries.slice(0, 1),
+    ]),
+  ),
+};
+
+/** A calling code several countries share (+1, +44, +7, +61...): its countries, main first. */
+interface SharedCallingCode {
+  readonly countries: readonly string[];
+  /**
+   * Lengths of a national number whose length check (`checkNumberLength()`) passes in some of the
+   * countries and not in others. Stripping a national prefix is undone when what is left fails
+   * that check in the country `getCountryByCallingCode()` picks, which {@link MAIN_COUNTRY_ONLY}
+   * makes the main country: a number that may have been decided by it is parsed by the library.
+   */
+  readonly undecidedLengths: ReadonlySet<number>;
+}
+
+/** The longest national number the library parses (`MAX_LENGTH_FOR_NSN`). */
+const MAX_NATIONAL_LENGTH = 17;
+
+let sharedCallingCodes: Map<string, SharedCallingCode> | undefined;
+
+function sharedCallingCode(code: string): SharedCallingCode | undefined {
+  sharedCallingCodes ??= new Map(
+    Object.entries(maxMetadata.country_calling_codes)
+      .filter(([, countries]) => countries.length > 1)
+      .map(([code, countries]) => [code, { countries, undecidedLengths: undecidedLengths(countries) }]),
+  );
+  return sharedCallingCodes.get(code);
+}
+
+function undecidedLengths(countries: readonly string[]): Set<number> {
+  const plans = countries.map((country) => compiledPlan(country));
+  const undecided = new Set<number>();
+  for (let length = 0; length <= MAX_NATIONAL_LENGTH; length++) {
+    const passes = plans.map((plan) => {
+      const check = lengthCheck(plan, length);
+      return check !== 'TOO_SHORT' && check !== 'INVALID_LENGTH';
+    });
+    if (passes.some((pass) => pass !== passes[0])) undecided.add(length);
+  }
+  return undecided;
+}
+
+/** What `checkNumberLength()` says of a national number of `length` digits in a plan. */
+type LengthCheck = 'IS_POSSIBLE' | 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_LENGTH';
+
+/** `checkNumberLength()` (helpers/checkNumberLength.js) without a type: the plan's possible lengths. */
+function lengthCheck(plan: CompiledPlan, length: number): LengthCheck {
+  const possible = plan.possibleLengths;
+  if (possible === undefined) return 'IS_POSSIBLE';
+  const shortest = possible[0] as number;
+  if (length === shortest) return 'IS_POSSIBLE';
+  if (length < shortest) return 'TOO_SHORT';
+  if (length > (possible[possible.length - 1] as number)) return 'TOO_LONG';
+  return possible.includes(length) ? 'IS_POSSIBLE' : 'INVALID_LENGTH';
+}
+
+/** How `parse()` read the calling code (an internal property of the library's numbers). */
+interface CallingCodeSource {
+  /** `undefined` when the number was read as a national one of the default country or calling code. */
+  __countryCallingCodeSource?: string;
+}
+
+type ParseOptions = CountryCode | { defaultCallingCode?: string; extract?: false };
+
+/**
+ * `parsePhoneNumberWithError()` of `libphonenumber-js/max` (same arguments, same number, same
+ * `ParseError`s), with the country of a shared calling code picked as the library picks it, by
+ * {@link countryAmong}: the first of those countries the national number belongs to; when none,
+ * the default country for a number read as national, else no country. A number whose national
+ * prefix may have been kept or stripped by a length check of another country than the library's
+ * (see {@link SharedCallingCode.undecidedLengths}) is parsed again by the library itself.
+ */
+export function parseNumber(text: string, options?: ParseOptions): PhoneNumber {
+  const number =
+    options === undefined
+      ? parseWithMetadata(text, MAIN_COUNTRY_ONLY)
+      : parseWithMetadata(text, options, MAIN_COUNTRY_ONLY);
+  const shared = sharedCallingCode(number.countryCallingCode);
+  if (shared === undefined) return number;
+  const national = number.nationalNumber;
+  const readAsNational = (number as CallingCodeSource).__countryCallingCodeSource === undefined;
+  const defaultCountry = readAsNational && typeof options === 'string' ? options : undefined;
+  // The plan the library had selected when it looked for a national prefix to strip.
+  const selected = compiledPlan(defaultCountry ?? (shared.countries[0] as string));
+  if (
+    shared.undecidedLengths.has(national.length) ||
+    (selected.nationalPrefix !== undefined && selected.nationalPrefix.test(national))
+  ) {
+    return options === undefined ? parsePhoneNumberWithError(text) : parsePhoneNumberWithError(text, options);
+  }
+  number.country = (countryAmong(shared.countries, national) ?? defaultCountry) as CountryCode | undefined;
+  return number;
+}
+
+/**
+ * `validatePhoneNumberLength()` of `libphonenumber-js/max` for an E.164 number (a parsed number's
+ * `number`): `undefined` when its length is possible, else the library's reason (`TOO_SHORT`,
+ * `TOO_LONG`, `INVALID_LENGTH`, or the `ParseError` of parsing it again).
+ */
+export function lengthProblem(e164: string): string | undefined {
+  let number: PhoneNumber;
+  try {
+    number = parseNumber(e164, { extract: false });
+  } catch (error) {
+    if (error instanceof ParseError) return error.message;
+    throw error;
+  }
+  const check = lengthCheck(
+    compiledPlan(number.country || number.countryCallingCode),
+    number.nationalNumber.length,
+  );
+  return check === 'IS_POSSIBLE' ? undefined : check;
+}
 
 /** What one check of a parsed number says: its type (`undefined` when none matched) and validity. */
 export interface NumberCheck {
@@ -38,6 +177,21 @@ export function numberType(number: PhoneNumber): NumberCheck {
 }
 
 const INVALID: NumberCheck = { type: undefined, valid: false };
+
+/**
+ * The country of `countries` (which share one calling code, main country first) that a national
+ * number belongs to, as the library's `getCountryByNationalNumber()` picks it: the first whose
+ * leading digits start the number, or, for a plan without leading digits, whose types it matches.
+ */
+export function countryAmong(countries: readonly string[], national: string): string | undefined {
+  for (const country of countries) {
+    const plan = compiledPlan(country);
+    if (plan.leadingDigits !== undefined) {
+      if (national && national.search(plan.leadingDigits) === 0) return country;
+    } else if (typeIn(plan, national || '') !== undefined) return country;
+  }
+  return undefined;
+}
 
 /** `getNumberType()`'s steps, with the plan's compiled patterns. */
 function typeIn(plan: CompiledPlan, national: string): NumberType {
@@ -88,6 +242,12 @@ interface CompiledPlan {
   readonly mobileRemoved: boolean;
   /** The non-fixed-line types that can match, in {@link NON_FIXED_LINE_TYPES} order. */
   readonly others: ReadonlyArray<readonly [NumberType, CompiledType]>;
+  /** The plan's leading-digits pattern (about 20% of the plans have one), unanchored as the library searches it. */
+  readonly leadingDigits: RegExp | undefined;
+  /** What the library strips as a national prefix (`national_prefix_for_parsing`), at the start. */
+  readonly nationalPrefix: RegExp | undefined;
+  /** The plan's possible lengths of a national number, shortest first. */
+  readonly possibleLengths: readonly number[] | undefined;
 }
 
 /** The parts of the library's `Metadata` read here (its type declarations omit them). */
@@ -95,6 +255,9 @@ interface NumberingPlans {
   selectNumberingPlan(countryOrCallingCode: string): void;
   hasTypes(): boolean;
   nationalNumberPattern(): string;
+  leadingDigits(): string | undefined;
+  nationalPrefixForParsing(): string | undefined;
+  possibleLengths(): number[] | undefined;
   type(type: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
 }
 
@@ -127,6 +290,8 @@ function compilePlan(plan: NumberingPlans): CompiledPlan {
     if (compiled) others.push([type, compiled]);
   }
   const mobileDefinition = plan.type('MOBILE');
+  const leadingDigits = plan.leadingDigits();
+  const nationalPrefix = plan.nationalPrefixForParsing();
   return {
     hasTypes: plan.hasTypes(),
     national: entirely(plan.nationalNumberPattern()),
@@ -134,6 +299,9 @@ function compilePlan(plan: NumberingPlans): CompiledPlan {
     mobile: compileType('MOBILE'),
     mobileRemoved: mobileDefinition !== undefined && mobileDefinition.pattern() === '',
     others,
+    leadingDigits: leadingDigits ? new RegExp(leadingDigits) : undefined,
+    nationalPrefix: nationalPrefix ? new RegExp(`^(?:${nationalPrefix})`) : undefined,
+    possibleLengths: plan.possibleLengths() || undefined,
   };
 }
 

@@ -1,7 +1,9 @@
 /**
- * numberType() mirrors libphonenumber-js's getType() and isValid() with compiled patterns: over a
- * large varied corpus (the bench generator's numbers, and generated digit strings in every
- * numbering plan, valid and invalid) it must give exactly the library's answers.
+ * numberType() mirrors libphonenumber-js's getType() and isValid() with compiled patterns, and
+ * parseNumber() its parsePhoneNumberWithError() (the country of a shared calling code picked with
+ * compiled patterns): over a large varied corpus (the bench generator's numbers, and generated
+ * digit strings in every numbering plan, valid and invalid, written in every form the parser
+ * reads) they must give exactly the library's answers.
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +14,10 @@ import {
   getCountryCallingCode,
   getExampleNumber,
   Metadata,
+  ParseError,
   parsePhoneNumberFromString,
+  parsePhoneNumberWithError,
+  validatePhoneNumberLength,
   type CountryCode,
   type NumberType,
   type PhoneNumber,
@@ -21,7 +26,7 @@ import metadata from 'libphonenumber-js/max/metadata';
 import examples from 'libphonenumber-js/mobile/examples';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateContactsCsv } from '../../tools/bench/generate.js';
-import { numberType } from '../../src/pipeline/phone-type.js';
+import { countryAmong, lengthProblem, numberType, parseNumber } from '../../src/pipeline/phone-type.js';
 import { FUZZ_SEED } from '../fuzz/helpers.js';
 import { tempDir } from '../helpers.js';
 
@@ -212,5 +217,175 @@ describe('numberType', () => {
       expect(numberType(example), iso).toEqual({ type: example.getType(), valid: example.isValid() });
       expect(example.isValid(), iso).toBe(example.getType() !== undefined);
     }
+  });
+});
+
+/** A parse's outcome as text: every field a caller reads, or the library's reason. */
+function parsed(parse: () => PhoneNumber): string {
+  try {
+    const number = parse();
+    return JSON.stringify([
+      number.number,
+      number.country,
+      number.countryCallingCode,
+      number.nationalNumber,
+      number.ext,
+      number.carrierCode,
+    ]);
+  } catch (error) {
+    if (error instanceof ParseError) return `ParseError ${error.message}`;
+    throw error;
+  }
+}
+
+/** The calling codes several countries share, with those countries (main first). */
+const SHARED: ReadonlyArray<readonly [string, readonly string[]]> = Object.entries(
+  metadata.country_calling_codes,
+).filter(([, countries]) => countries.length > 1);
+
+describe('parseNumber', () => {
+  let dir = '';
+  let cleanup: () => Promise<void> = async () => {};
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('sakari-parse-number-'));
+  });
+  afterAll(() => cleanup());
+
+  /** Compares parseNumber with the library for one text and default; tallies what it covered. */
+  function checker(): {
+    check: (text: string, options?: CountryCode | { defaultCallingCode: string }) => void;
+    differences: string[];
+    seen: Map<string, number>;
+  } {
+    const differences: string[] = [];
+    const seen = new Map<string, number>();
+    const tally = (key: string): void => void seen.set(key, (seen.get(key) ?? 0) + 1);
+    return {
+      differences,
+      seen,
+      check(text, options) {
+        const expected = parsed(() =>
+          options === undefined ? parsePhoneNumberWithError(text) : parsePhoneNumberWithError(text, options),
+        );
+        const actual = parsed(() => parseNumber(text, options));
+        if (actual !== expected)
+          differences.push(`${JSON.stringify(text)} ${JSON.stringify(options)}: ${actual} ≠ ${expected}`);
+        if (expected.startsWith('ParseError')) return tally('error');
+        // The length check of the number parsed, as the phone stage asks it of invalid numbers.
+        const e164 = (JSON.parse(expected) as [string])[0];
+        const length = [lengthProblem(e164), validatePhoneNumberLength(e164)];
+        if (length[0] !== length[1]) differences.push(`length of ${e164}: ${length[0]} ≠ ${length[1]}`);
+        if (length[1] !== undefined) tally(`length: ${length[1]}`);
+        // JSON writes an absent country as null.
+        const [, country, code, national] = JSON.parse(expected) as [string, string | null, string, string];
+        const countries = SHARED.find(([shared]) => shared === code)?.[1];
+        if (countries === undefined) return tally('one country');
+        if (country === null) return tally('shared: no country');
+        if (countryAmong(countries, national) === undefined) return tally('shared: the default country');
+        tally(country === countries[0] ? 'shared: main country' : 'shared: another country');
+      },
+    };
+  }
+
+  test("the bench generator's numbers, with their rows' countries: the library's number for every one", async () => {
+    const file = path.join(dir, 'contacts.csv');
+    await generateContactsCsv(file, 20_000, 11);
+    const rows = parseCsv(await readFile(file, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    const { check, differences, seen } = checker();
+    for (const row of rows) {
+      const country = (row['country'] || undefined) as CountryCode | undefined;
+      check(row['mobile'] ?? '', country);
+      check(row['mobile'] ?? '');
+    }
+    expect(differences.slice(0, 20)).toEqual([]);
+    for (const kind of ['one country', 'shared: main country', 'error'])
+      expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(100);
+  });
+
+  test('numbers of every country sharing a calling code, in every form: no difference', () => {
+    const { check, differences, seen } = checker();
+    const plans = new Metadata() as unknown as {
+      selectNumberingPlan(key: string): void;
+      type(type: string): { pattern(): string } | undefined;
+    };
+    /** Per shared code: each of its countries' type patterns, to generate numbers of each. */
+    const patterns: Array<{ code: string; countries: readonly string[]; pattern: RegExp }> = [];
+    for (const [code, countries] of SHARED) {
+      for (const country of countries) {
+        plans.selectNumberingPlan(country);
+        for (const type of TYPES) {
+          const source = plans.type(type)?.pattern();
+          if (source) patterns.push({ code, countries, pattern: new RegExp(`^(?:${source})$`) });
+        }
+      }
+    }
+    expect(patterns.length).toBeGreaterThan(100);
+    const digits = fc.oneof(
+      fc
+        .constantFrom(...patterns)
+        .chain(({ code, countries, pattern }) =>
+          fc.tuple(
+            fc.constant(code),
+            fc.constantFrom(...countries),
+            fc.stringMatching(pattern),
+            fc.option(DIGIT, { nil: '' }),
+          ),
+        )
+        .map(([code, country, national, extra]) => [code, country, national + extra] as const),
+      fc
+        .constantFrom(...SHARED)
+        .chain(([code, countries]) =>
+          fc.tuple(
+            fc.constant(code),
+            fc.constantFrom(...countries),
+            fc.string({ unit: DIGIT, minLength: 1, maxLength: 16 }),
+          ),
+        ),
+    );
+    // How people write them: national (with or without the trunk 0), international with +, 00 or
+    // the code alone, spaced, with an extension; read with a country of the group, another one,
+    // the calling code, or nothing.
+    const written = fc.constantFrom(
+      (code: string, national: string) => national,
+      (code: string, national: string) => `0${national}`,
+      (code: string, national: string) => `+${code}${national}`,
+      (code: string, national: string) => `+${code} (0)${national}`,
+      (code: string, national: string) => `00${code}${national}`,
+      (code: string, national: string) => `011 ${code} ${national}`,
+      (code: string, national: string) => `${code}${national}`,
+      (code: string, national: string) => `+${code} ${national.slice(0, 3)} ${national.slice(3)}`,
+      (code: string, national: string) => `+${code}${national} ext. 12`,
+    );
+    const read = fc.constantFrom('group', 'other', 'code', 'none');
+    fc.assert(
+      fc.property(
+        digits,
+        written,
+        read,
+        fc.constantFrom(...COUNTRIES),
+        ([code, country, national], write, how, other) => {
+          const text = write(code, national);
+          if (how === 'group') check(text, country as CountryCode);
+          else if (how === 'other') check(text, other);
+          else if (how === 'code') check(text, { defaultCallingCode: code });
+          else check(text);
+        },
+      ),
+      { seed: FUZZ_SEED, numRuns: 60_000 },
+    );
+    expect(differences.slice(0, 20)).toEqual([]);
+    // The corpus reaches each way the country of a shared calling code is decided.
+    for (const kind of [
+      'shared: main country',
+      'shared: another country',
+      'shared: no country',
+      'shared: the default country',
+      'one country',
+      'error',
+      'length: TOO_SHORT',
+      'length: TOO_LONG',
+      'length: INVALID_LENGTH',
+    ])
+      expect(seen.get(kind) ?? 0, kind).toBeGreaterThan(50);
   });
 });
