@@ -39,15 +39,15 @@ interface PendingRequest {
   reject: (error: Error) => void;
 }
 
+/** Young-generation size of a phone worker, in MB (V8's default is larger than this workload needs). */
+const WORKER_YOUNG_GENERATION_MB = 8;
+
 /**
  * Worker threads parsing phone numbers. Chunks go to the least busy worker; each
  * {@link PhoneWorkerPool.normalise} call resolves with that chunk's results. Idle workers do not
  * keep the process alive. A worker that crashes fails every pending and later call (a run-level
  * failure); {@link PhoneWorkerPool.close} must be called when done.
  */
-/** Young-generation size of a phone worker, in MB (V8's default is larger than this workload needs). */
-const WORKER_YOUNG_GENERATION_MB = 8;
-
 export class PhoneWorkerPool {
   private readonly slots: PoolWorker[] = [];
   private readonly pending = new Map<number, PendingRequest>();

@@ -22,6 +22,15 @@ import {
   type SeqWindow,
 } from './store.js';
 
+/**
+ * Young-generation size of the state thread, in MB. What it allocates (the rows of an answer, a
+ * batch to record) is garbage once the request is answered: 2 MB instead of 8 lowered the peak RSS
+ * of a 1M-row unchanged re-run from 191 to 182 MB (medians of three alternating runs) and of a 1%
+ * nightly from 195 to 183–184 MB, at the same speed; a 300k-row first import, which records every
+ * row, was unchanged (190–193 MB).
+ */
+const STATE_THREAD_YOUNG_GENERATION_MB = 2;
+
 /** `workerData` of the reader thread. */
 export interface ReaderWorkerData {
   path: string;
@@ -80,7 +89,7 @@ export class SqliteReader {
       workerData,
       execArgv: entry.execArgv,
       name: 'sakari-sync state reader',
-      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      resourceLimits: { maxYoungGenerationSizeMb: STATE_THREAD_YOUNG_GENERATION_MB },
     });
     this.worker.unref();
     this.worker.on('message', (response: ReaderResponse) => this.answer(response));
