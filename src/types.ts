@@ -60,6 +60,21 @@ export interface KnownRecord {
   rejection?: RememberedRejection;
 }
 
+/**
+ * What the state knows of CSV records found by their text (`StateBackend.recallRecords`), in the
+ * order asked.
+ */
+export interface RecordRecollection {
+  /**
+   * Each record's fingerprint (`recordFingerprint` in `state/payload-hash.ts`); left out for a
+   * record found as a contact remembered at a position, which a re-run settles without it (a
+   * caller that needs it after all computes it).
+   */
+  fingerprints: Array<string | undefined>;
+  /** What the state knew of each record's fingerprint; undefined: nothing. */
+  known: Array<KnownRecord | undefined>;
+}
+
 /** The row codes are defined with their status and description in `codes.ts`. */
 export { ROW_CODES, type RowCode } from './codes.js';
 

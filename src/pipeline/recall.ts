@@ -4,8 +4,9 @@
  * fingerprint and settled without parsing its phone again.
  *
  * A CSV row's fingerprint is its record's text ({@link recordFingerprinter}); the CSV reader asks
- * about it before csv-parse sees the record, and a record recognised as a contact Sakari has is
- * never parsed at all ({@link RowRecall.forReader}). Any other row's fingerprint ({@link rowHash})
+ * about it before csv-parse sees the record (handing over the texts: the state's side, a large
+ * SQLite run's state thread, fingerprints them), and a record recognised as a contact Sakari has
+ * is never parsed at all ({@link RowRecall.forReader}). Any other row's fingerprint ({@link rowHash})
  * covers every mapped value. Both include a key of everything else the outcome depends on
  * ({@link recallKey}: the normalisation options and the versions of sakari-sync and
  * libphonenumber-js). The state store keeps it next to the E.164, payload hash and mobile input the
@@ -20,14 +21,30 @@ import type {
   SeqWindow,
   StateBackend,
 } from '../state/index.js';
-import type { RecordRecall } from '../read/index.js';
+import type { RecordFingerprinter, RecordRecall } from '../read/index.js';
 import { PHONE_GUARD_SAMPLE_ROWS } from './phone-columns.js';
 // The canonical form's tokens and digest, shared with the payload hash: structural characters in a
 // value are escaped, so two different rows never give the same form.
-import { digest, FIELD_END, ITEM_END, KEY_VALUE, optional, token } from '../state/payload-hash.js';
+import {
+  digest,
+  FIELD_END,
+  ITEM_END,
+  KEY_VALUE,
+  optional,
+  recordFingerprint,
+  token,
+} from '../state/payload-hash.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
-import type { AllFields, Draft, KnownRecord, Recalled, Rejected, RowCode } from '../types.js';
+import type {
+  AllFields,
+  Draft,
+  KnownRecord,
+  Recalled,
+  RecordRecollection,
+  Rejected,
+  RowCode,
+} from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { perRow, resolveAhead, type Chunks } from '../chunks.js';
 
@@ -159,14 +176,10 @@ interface Drift {
  * the key), so a record that is byte for byte the same is the same row; any other change, even
  * in a column not mapped, makes it parse again.
  */
-export function recordFingerprinter(
-  key: string,
-  header: string,
-  delimiter: string,
-): (record: string) => string {
+export function recordFingerprinter(key: string, header: string, delimiter: string): RecordFingerprinter {
   const prefix =
     digest(key + FIELD_END + 'csv' + FIELD_END + token(delimiter) + FIELD_END + header) + FIELD_END;
-  return (record) => digest(prefix + record);
+  return { prefix, of: (record) => recordFingerprint(prefix, record) };
 }
 
 /**
@@ -200,7 +213,7 @@ export class RowRecall {
       ahead: RECALL_AHEAD,
       lookup: this.options.full
         ? undefined
-        : (fingerprints, firstSeq) => this.lookupRecords(fingerprints, firstSeq),
+        : (records, fingerprinter, firstSeq) => this.lookupRecords(records, fingerprinter, firstSeq),
       settlesUnparsed,
     };
   }
@@ -210,20 +223,25 @@ export class RowRecall {
    * scan around where they were recorded and then one by one.
    */
   async lookup(fingerprints: readonly string[], first: number, last: number): Promise<Recollection> {
-    const near: SeqWindow = {
+    const near = this.window(first, last);
+    const known = await this.store.recall(this.options.account, fingerprints, near);
+    for (const contact of known.contacts.values()) this.countInPlace(contact.rowSeq, near);
+    for (const rejection of known.rejections.values()) this.countInPlace(rejection.rowSeq, near);
+    return known;
+  }
+
+  /** The positions a recall of rows standing at `first`…`last` scans (see `SeqWindow`). */
+  private window(first: number, last: number): SeqWindow {
+    return {
       from: first + this.drift.offset - WINDOW_MARGIN,
       to: last + this.drift.offset + WINDOW_MARGIN,
     };
-    const known = await this.store.recall(this.options.account, fingerprints, near);
+  }
+
+  /** Counts a row found at `rowSeq` as found in the range scan `near`, when it was. */
+  private countInPlace(rowSeq: number | undefined, near: SeqWindow): void {
     const { stats } = this.options;
-    if (stats) {
-      const inPlace = (rowSeq: number | undefined): void => {
-        if (rowSeq !== undefined && rowSeq >= near.from && rowSeq <= near.to) stats.inPlace++;
-      };
-      for (const contact of known.contacts.values()) inPlace(contact.rowSeq);
-      for (const rejection of known.rejections.values()) inPlace(rejection.rowSeq);
-    }
-    return known;
+    if (stats && rowSeq !== undefined && rowSeq >= near.from && rowSeq <= near.to) stats.inPlace++;
   }
 
   /** Follows where the rows found stand now (see `Drift`). */
@@ -232,24 +250,26 @@ export class RowRecall {
     if (offset !== undefined) this.drift.offset = offset;
   }
 
-  /** {@link RecordRecall.lookup}: records at `firstSeq` and after, in order. */
+  /**
+   * {@link RecordRecall.lookup}: records at `firstSeq` and after, in order, fingerprinted where
+   * the state is read (`StateBackend.recallRecords`).
+   */
   private async lookupRecords(
-    fingerprints: readonly string[],
+    records: readonly string[],
+    fingerprinter: RecordFingerprinter,
     firstSeq: number,
-  ): Promise<ReadonlyMap<string, KnownRecord>> {
-    const known = await this.lookup(fingerprints, firstSeq, firstSeq + fingerprints.length - 1);
-    const records = new Map<string, KnownRecord>();
+  ): Promise<RecordRecollection> {
+    const near = this.window(firstSeq, firstSeq + records.length - 1);
+    const answer = await this.store.recallRecords(this.options.account, fingerprinter.prefix, records, near);
     const offsets = new Offsets();
-    fingerprints.forEach((fingerprint, index) => {
-      const contact = known.contacts.get(fingerprint);
-      const rejection = contact === undefined ? known.rejections.get(fingerprint) : undefined;
-      if (contact === undefined && rejection === undefined) return;
-      const rowSeq = (contact ?? rejection)?.rowSeq;
-      if (rowSeq !== undefined) offsets.add(rowSeq - (firstSeq + index));
-      records.set(fingerprint, contact === undefined ? { rejection } : { contact });
+    answer.known.forEach((known, index) => {
+      const rowSeq = (known?.contact ?? known?.rejection)?.rowSeq;
+      if (rowSeq === undefined) return;
+      this.countInPlace(rowSeq, near);
+      offsets.add(rowSeq - (firstSeq + index));
     });
     this.follow(offsets);
-    return records;
+    return answer;
   }
 }
 

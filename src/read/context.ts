@@ -59,7 +59,7 @@ export function makeFingerprintedRow(
   context: ReaderContext,
   line: number,
   raw: Record<string, unknown>,
-  fingerprint: string,
+  fingerprint: string | undefined,
   known: KnownRecord | undefined,
   unparsed: (() => Record<string, unknown>) | undefined,
 ): SourceRow {

@@ -42,8 +42,8 @@ import { CsvScan, MAX_SKIPPED_RECORD_CHARS, type ScannedRecord } from './csv-sca
 import { detectDelimiter } from './detect.js';
 import { Fifo } from './fifo.js';
 import { SourceError, describeSource } from './errors.js';
-import type { RecordRecall } from './types.js';
-import type { KnownRecord, SourceRow } from '../types.js';
+import type { RecordFingerprinter, RecordRecall } from './types.js';
+import type { KnownRecord, RecordRecollection, SourceRow } from '../types.js';
 
 /**
  * How much text the delimiter detection waits for before deciding: ten ordinary lines fit many
@@ -147,8 +147,8 @@ class CsvRecords {
   private readonly notes = new Fifo<RecordNote>();
   /** The note of the record {@link nextRecord} returned last. */
   private note: RecordNote | undefined;
-  /** With recall, once the header is known: the fingerprint of a record's text. */
-  private fingerprint: ((record: string) => string) | undefined;
+  /** With recall, once the header is known: how a record's text is fingerprinted. */
+  private fingerprinter: RecordFingerprinter | undefined;
   /** With recall: the texts scanned and asked about, not yet handed to csv-parse, in order. */
   private readonly ahead: AheadText[] = [];
   /** With recall: the records noted so far. */
@@ -231,15 +231,16 @@ class CsvRecords {
       done: ANSWERED,
     };
     const { lookup } = recall;
-    if (lookup === undefined || this.fingerprint === undefined || notedBefore <= recall.parseFirst)
-      return ahead;
-    const fingerprints: string[] = [];
-    for (const note of notes) if (note.fingerprint !== undefined) fingerprints.push(note.fingerprint);
-    if (fingerprints.length === 0) return ahead;
+    const { fingerprinter } = this;
+    if (lookup === undefined || fingerprinter === undefined || notedBefore <= recall.parseFirst) return ahead;
+    if (notes.length === 0) return ahead;
+    // The records' texts: the state's side fingerprints them (the state thread's, beside this one).
+    const records: string[] = [];
+    for (const note of notes) records.push(recordText(note.piece));
     // Where the first of them stands: after the rows made so far and the records noted before.
     const waiting = this.notes.size - notes.length;
     ahead.answered = false;
-    ahead.done = lookup(fingerprints, this.context.nextSeq + waiting).then(
+    ahead.done = lookup(records, fingerprinter, this.context.nextSeq + waiting).then(
       (known) => {
         ahead.known = known;
         ahead.answered = true;
@@ -273,15 +274,15 @@ class CsvRecords {
   }
 
   /** Marks the records the state recognised; returns the text of the others. */
-  private recognise(ahead: AheadText, known: ReadonlyMap<string, KnownRecord>): string {
+  private recognise(ahead: AheadText, known: RecordRecollection): string {
     const recall = this.recall as RecordRecall;
     let recognised = false;
-    for (const note of ahead.notes) {
-      if (note.fingerprint === undefined) continue;
-      const found = known.get(note.fingerprint) ?? NOTHING_KNOWN;
+    ahead.notes.forEach((note, index) => {
+      note.fingerprint = known.fingerprints[index];
+      const found = known.known[index] ?? NOTHING_KNOWN;
       note.known = found;
       if (!note.hasNul && recall.settlesUnparsed(found)) note.recognised = recognised = true;
-    }
+    });
     const { text } = ahead;
     if (!recognised) return text;
     let feed = '';
@@ -305,7 +306,7 @@ class CsvRecords {
       const note: RecordNote = {
         piece,
         hasNul: scanned.hasNul,
-        fingerprint: this.fingerprint?.(recordText(piece)),
+        fingerprint: undefined,
         known: undefined,
         recognised: false,
       };
@@ -349,7 +350,7 @@ class CsvRecords {
     const { delimiter } = this;
     // The record's text is cut out only when its values are asked for (rarely: a duplicate).
     this.batch.push(
-      makeFingerprintedRow(this.context, line, UNPARSED, note.fingerprint as string, note.known, () =>
+      makeFingerprintedRow(this.context, line, UNPARSED, note.fingerprint, note.known, () =>
         parseRecord(recordText(piece), headers, delimiter),
       ),
     );
@@ -460,7 +461,7 @@ class CsvRecords {
       this.context.info.headers = this.headers;
       const note = this.note;
       if (this.recall && note)
-        this.fingerprint = this.recall.fingerprinter(recordText(note.piece), this.delimiter);
+        this.fingerprinter = this.recall.fingerprinter(recordText(note.piece), this.delimiter);
       return;
     }
     const expected = headers.length;
@@ -469,10 +470,11 @@ class CsvRecords {
     const wellFormed = found === expected || (found > expected && allBlank(fields, expected));
     if (wellFormed && !hasNul) {
       const note = this.note;
-      const fingerprint = this.fingerprint;
-      if (note === undefined || fingerprint === undefined) this.batch.push(makeRow(this.context, line, raw));
+      const { fingerprinter } = this;
+      if (note === undefined || fingerprinter === undefined)
+        this.batch.push(makeRow(this.context, line, raw));
       else {
-        const hash = note.fingerprint ?? fingerprint(recordText(note.piece));
+        const hash = note.fingerprint ?? fingerprinter.of(recordText(note.piece));
         this.batch.push(makeFingerprintedRow(this.context, line, raw, hash, note.known, undefined));
       }
       return;
@@ -516,7 +518,10 @@ interface RecordNote {
   /** The record's piece of the text the scan handed over (blank lines before it included). */
   piece: string;
   hasNul: boolean;
-  /** Its fingerprint; undefined until the header is known (computed when it is parsed). */
+  /**
+   * Its fingerprint, as the state's answer gave it; undefined when not asked or left out of the
+   * answer (computed when the record is parsed).
+   */
   fingerprint: string | undefined;
   /** What the state knew of the fingerprint, when it was asked. */
   known: KnownRecord | undefined;
@@ -530,8 +535,8 @@ interface AheadText {
   notes: RecordNote[];
   /** False while the state has not answered. */
   answered: boolean;
-  /** The answer: what it knew of the records' fingerprints (undefined: not asked). */
-  known: ReadonlyMap<string, KnownRecord> | undefined;
+  /** The answer: what it knew of the records, in order (undefined: not asked). */
+  known: RecordRecollection | undefined;
   /** The question failed: thrown when the text is due. */
   error: unknown;
   /** Settles once answered (never rejects). */

@@ -11,6 +11,7 @@ export {
   REQUESTED_ENCODINGS,
   type OpenedSource,
   type ReadOptions,
+  type RecordFingerprinter,
   type RecordRecall,
   type RequestedEncoding,
   type SourceEncoding,

@@ -1,6 +1,6 @@
 /** The public option and result types of the source readers. */
 
-import type { KnownRecord, SourceRow } from '../types.js';
+import type { KnownRecord, RecordRecollection, SourceRow } from '../types.js';
 
 /** The input formats (CONTRACT §3): text formats, an Excel workbook, a vCard address book. */
 export type SourceFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'vcf';
@@ -62,8 +62,8 @@ export interface ReadOptions {
  * what was known of it.
  */
 export interface RecordRecall {
-  /** The fingerprint function of a source's records, once its header record is known. */
-  fingerprinter(header: string, delimiter: string): (record: string) => string;
+  /** How a source's records are fingerprinted, once its header record is known. */
+  fingerprinter(header: string, delimiter: string): RecordFingerprinter;
   /**
    * Records of a source parsed before any is left unparsed: the pre-flight and the phone-column
    * guard look at a source's first rows.
@@ -72,12 +72,25 @@ export interface RecordRecall {
   /** Chunks of records asked about while the first of them waits for its answer. */
   ahead: number;
   /**
-   * What the state knows of a chunk's fingerprints; `firstSeq`: about where the first of them
-   * stands in the run (the next ones follow it). Absent: records are only fingerprinted.
+   * What the state knows of a chunk's records (their texts), fingerprinted by `fingerprinter`
+   * where the state is read; `firstSeq`: about where the first of them stands in the run (the
+   * next ones follow it). Absent: records are only fingerprinted.
    */
-  lookup?: (fingerprints: readonly string[], firstSeq: number) => Promise<ReadonlyMap<string, KnownRecord>>;
+  lookup?: (
+    records: readonly string[],
+    fingerprinter: RecordFingerprinter,
+    firstSeq: number,
+  ) => Promise<RecordRecollection>;
   /** Whether a record known as this is settled without being parsed. */
   settlesUnparsed(known: KnownRecord): boolean;
+}
+
+/** The fingerprints of one source's records (see {@link RecordRecall}). */
+export interface RecordFingerprinter {
+  /** The digest of everything besides a record's text that its fingerprint stands for. */
+  readonly prefix: string;
+  /** The fingerprint of a record's text. */
+  of(record: string): string;
 }
 
 /** What is known about an opened source; fields fill in as it is read. */

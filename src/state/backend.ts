@@ -13,12 +13,14 @@ import {
   type ProcessedFile,
   type PlacedRows,
   type Recollection,
+  recallRecordsBy,
   type RejectedRow,
   type RekeyedRow,
   type RunRecord,
   type SeqWindow,
   type StateStoreOptions,
 } from './store.js';
+import type { RecordRecollection } from '../types.js';
 
 /** A held run lock, whatever keeps it. */
 export interface HeldRunLock {
@@ -48,6 +50,17 @@ export interface StateBackend {
   lookup(account: string, e164s: readonly string[]): Promise<Map<string, KnownContact>>;
   /** See {@link StateStore.recall}. */
   recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection>;
+  /**
+   * {@link StateBackend.recall} of CSV records by their text: each fingerprinted
+   * (`recordFingerprint(prefix, record)`) where the state is read, a large SQLite run's on the
+   * state thread beside the pipeline. In the records' order.
+   */
+  recallRecords(
+    account: string,
+    prefix: string,
+    records: readonly string[],
+    near?: SeqWindow,
+  ): Promise<RecordRecollection>;
   /** See {@link StateStore.placeRows}: written at the latest by {@link StateBackend.applyPlacedRows}. */
   placeRows(account: string, rows: PlacedRows): Promise<void>;
   /** See {@link StateStore.applyPlacedRows}. */
@@ -174,6 +187,20 @@ export class SqliteBackend implements StateBackend {
   async recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection> {
     const reader = this.#readerFor(rowHashes.length);
     return reader ? reader.recall(account, rowHashes, near) : this.store.recall(account, rowHashes, near);
+  }
+  async recallRecords(
+    account: string,
+    prefix: string,
+    records: readonly string[],
+    near?: SeqWindow,
+  ): Promise<RecordRecollection> {
+    const reader = this.#readerFor(records.length);
+    if (reader) return reader.recallRecords(account, prefix, records, near);
+    return recallRecordsBy(
+      (fingerprints) => this.store.recallRows(account, fingerprints, near),
+      prefix,
+      records,
+    );
   }
   async placeRows(account: string, rows: PlacedRows): Promise<void> {
     this.store.placeRows(account, rows);

@@ -104,3 +104,12 @@ export function payloadHash(payload: ContactPayload): string {
 export function digest(form: string): string {
   return hash('sha256', form, 'base64url').slice(0, HASH_CHARS);
 }
+
+/**
+ * The fingerprint of a CSV record's text under `prefix`, the digest of what else the row depends
+ * on (`recordFingerprinter` in `pipeline/recall.ts` makes it): computed by the main thread, or by
+ * the state thread that looks the records up (see `StateBackend.recallRecords`), the same way.
+ */
+export function recordFingerprint(prefix: string, record: string): string {
+  return digest(prefix + record);
+}

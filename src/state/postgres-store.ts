@@ -11,6 +11,7 @@ import {
   RECALL_REJECTION_COLUMNS,
   UPSERT_CONTACT_SET,
   readRecallAsync,
+  recallRecordsBy,
   recollection,
   toRunRecord,
   type AckedRow,
@@ -18,6 +19,7 @@ import {
   type KnownContact,
   type PlacedRows,
   type ProcessedFile,
+  type RecallRows,
   type Recollection,
   type RejectedRow,
   type RekeyedRow,
@@ -27,6 +29,7 @@ import {
   type StateStoreOptions,
   storedMobileInput,
 } from './store.js';
+import type { RecordRecollection } from '../types.js';
 
 /**
  * Connections per process. A run uses one per batch in flight (`--concurrency`, default 2) plus
@@ -145,8 +148,22 @@ export class PostgresStateStore implements StateBackend {
     return known;
   }
 
+  async recallRecords(
+    account: string,
+    prefix: string,
+    records: readonly string[],
+    near?: SeqWindow,
+  ): Promise<RecordRecollection> {
+    return recallRecordsBy((fingerprints) => this.#recallRows(account, fingerprints, near), prefix, records);
+  }
+
   async recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<Recollection> {
-    const rows = await readRecallAsync(rowHashes, near, async (query) => {
+    return recollection(await this.#recallRows(account, rowHashes, near));
+  }
+
+  /** {@link recall}'s rows, as read. */
+  async #recallRows(account: string, rowHashes: readonly string[], near?: SeqWindow): Promise<RecallRows> {
+    return readRecallAsync(rowHashes, near, async (query) => {
       const columns = query.table === 'contacts' ? RECALL_CONTACT_COLUMNS : RECALL_REJECTION_COLUMNS;
       const { rows: found } = await this.#pool.query<unknown[]>(
         'window' in query
@@ -168,7 +185,6 @@ export class PostgresStateStore implements StateBackend {
       for (const row of found) if (row[seqAt] !== null) row[seqAt] = Number(row[seqAt]);
       return found;
     });
-    return recollection(rows);
   }
 
   /** Writes the positions at once (one set-based statement per table): nothing waits for {@link applyPlacedRows}. */

@@ -8,7 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Fifo } from '../read/fifo.js';
 import type { ReaderRequest, ReaderResponse, ReaderWorkerData, SqliteReader } from './sqlite-reader.js';
 import {
+  alignRecallRows,
   BUSY_TIMEOUT_MS,
+  fingerprintRecords,
   configureConnection,
   LOOKUP_SQL,
   prepareRecall,
@@ -38,6 +40,12 @@ function answer(request: ReaderRequest): void {
           rows: sqliteRecall(recall, request.account, request.keys, request.near),
         };
         break;
+      case 'recallRecords': {
+        const fingerprints = fingerprintRecords(request.prefix, request.records);
+        const rows = sqliteRecall(recall, request.account, fingerprints, request.near);
+        response = { id: request.id, rows: alignRecallRows(fingerprints, rows) };
+        break;
+      }
       case 'lookup':
         response = { id: request.id, rows: sqliteLookup(lookup, request.account, request.keys) };
         break;

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StateStoreError } from './errors.js';
 import { migrate, POSITION_INDEXES } from './migrations.js';
+import { recordFingerprint } from './payload-hash.js';
+import type { RecordRecollection } from '../types.js';
 
 /** Where the state lives unless `--state` says otherwise (CONTRACT §8). */
 export const DEFAULT_STATE_PATH = '.sakari-sync/state.db';
@@ -238,18 +240,42 @@ export type RunRow = {
  */
 export function recalledContacts(rows: Iterable<RecallRow>): Map<string, RecalledContact> {
   const recalled = new Map<string, RecalledContact>();
-  const ambiguous = new Set<string>();
-  for (const [rowHash, e164, contactId, runId, status, note, rowSeq, mobileInput] of rows) {
-    const entry: RecalledContact = { e164, runId, status };
-    if (contactId !== null) entry.contactId = contactId;
-    if (note !== null) entry.note = note;
-    if (rowSeq !== null) entry.rowSeq = rowSeq;
-    if (mobileInput !== null) entry.mobileInput = mobileInput;
-    if (recalled.has(rowHash)) ambiguous.add(rowHash);
-    recalled.set(rowHash, entry);
+  for (const [rowHash, row] of contactRowsByHash(rows)) {
+    const [, e164, contactId, runId, status, note, rowSeq, mobileInput] = row;
+    recalled.set(rowHash, recalledContact(e164, contactId, runId, status, note, rowSeq, mobileInput));
   }
-  for (const rowHash of ambiguous) recalled.delete(rowHash);
   return recalled;
+}
+
+/** A recall's contact rows by fingerprint, without the fingerprints two numbers hold (see {@link recalledContacts}). */
+function contactRowsByHash(rows: Iterable<RecallRow>): Map<string, RecallRow> {
+  const byHash = new Map<string, RecallRow>();
+  const ambiguous = new Set<string>();
+  for (const row of rows) {
+    const rowHash = row[0];
+    if (byHash.has(rowHash)) ambiguous.add(rowHash);
+    byHash.set(rowHash, row);
+  }
+  for (const rowHash of ambiguous) byHash.delete(rowHash);
+  return byHash;
+}
+
+/** A recalled contact from its columns ({@link RecallRow} without the fingerprint). */
+function recalledContact(
+  e164: string,
+  contactId: string | null,
+  runId: string,
+  status: AckedStatus,
+  note: string | null,
+  rowSeq: number | null,
+  mobileInput: string | null,
+): RecalledContact {
+  const entry: RecalledContact = { e164, runId, status };
+  if (contactId !== null) entry.contactId = contactId;
+  if (note !== null) entry.note = note;
+  if (rowSeq !== null) entry.rowSeq = rowSeq;
+  if (mobileInput !== null) entry.mobileInput = mobileInput;
+  return entry;
 }
 
 /** One `rejected_rows` row found by a recall. */
@@ -355,13 +381,120 @@ export async function readRecallAsync(
 /** The {@link Recollection} of a recall's rows (both stores and the reader thread build it here). */
 export function recollection(rows: RecallRows): Recollection {
   const rejections = new Map<string, RememberedRejection>();
-  for (const [rowHash, status, code, message, e164, rowSeq] of rows.rejections) {
-    const entry: RememberedRejection = { status, code, message };
-    if (e164 !== null) entry.e164 = e164;
-    if (rowSeq !== null) entry.rowSeq = rowSeq;
-    rejections.set(rowHash, entry);
-  }
+  for (const [rowHash, status, code, message, e164, rowSeq] of rows.rejections)
+    rejections.set(rowHash, rememberedRejection(status, code, message, e164, rowSeq));
   return { contacts: recalledContacts(rows.contacts), rejections };
+}
+
+/** A remembered rejection from its columns ({@link RejectionRow} without the fingerprint). */
+function rememberedRejection(
+  status: RejectedStatus,
+  code: string,
+  message: string,
+  e164: string | null,
+  rowSeq: number | null,
+): RememberedRejection {
+  const entry: RememberedRejection = { status, code, message };
+  if (e164 !== null) entry.e164 = e164;
+  if (rowSeq !== null) entry.rowSeq = rowSeq;
+  return entry;
+}
+
+/** The fingerprints of records under `prefix` ({@link recordFingerprint}). */
+export function fingerprintRecords(prefix: string, records: readonly string[]): string[] {
+  const fingerprints: string[] = [];
+  for (const record of records) fingerprints.push(recordFingerprint(prefix, record));
+  return fingerprints;
+}
+
+/**
+ * A {@link RecordRecollection} as flat rows, each with the index of its record: what the state
+ * thread sends (a structured clone writes every object's keys, and recreates every fingerprint).
+ */
+export interface RecordRecallRows {
+  /** Per record: its fingerprint, or null where the recollection leaves it out. */
+  fingerprints: Array<string | null>;
+  /** The records found as contacts: index, then {@link RecallRow}'s columns after the fingerprint. */
+  contacts: Array<
+    [
+      index: number,
+      e164: string,
+      contactId: string | null,
+      runId: string,
+      status: AckedStatus,
+      note: string | null,
+      rowSeq: number | null,
+      mobileInput: string | null,
+    ]
+  >;
+  /** The records found as rejections: index, then {@link RejectionRow}'s columns after the fingerprint. */
+  rejections: Array<
+    [
+      index: number,
+      status: RejectedStatus,
+      code: string,
+      message: string,
+      e164: string | null,
+      rowSeq: number | null,
+    ]
+  >;
+}
+
+/**
+ * The rows of a recall of `fingerprints` (a chunk's records', in order) record by record: each
+ * one's contact (see {@link recalledContacts} for one that two numbers hold), else its rejection.
+ * A record found as a contact at a position is sent without its fingerprint (see
+ * {@link RecordRecollection.fingerprints}).
+ */
+export function alignRecallRows(fingerprints: readonly string[], rows: RecallRows): RecordRecallRows {
+  const contacts = contactRowsByHash(rows.contacts);
+  const rejections = new Map<string, RejectionRow>();
+  for (const row of rows.rejections) rejections.set(row[0], row);
+  const aligned: RecordRecallRows = { fingerprints: [], contacts: [], rejections: [] };
+  fingerprints.forEach((fingerprint, index) => {
+    const contact = contacts.get(fingerprint);
+    if (contact !== undefined) {
+      const [, e164, contactId, runId, status, note, rowSeq, mobileInput] = contact;
+      aligned.contacts.push([index, e164, contactId, runId, status, note, rowSeq, mobileInput]);
+      aligned.fingerprints.push(rowSeq === null ? fingerprint : null);
+      return;
+    }
+    const rejection = rejections.get(fingerprint);
+    if (rejection !== undefined) {
+      const [, status, code, message, e164, rowSeq] = rejection;
+      aligned.rejections.push([index, status, code, message, e164, rowSeq]);
+    }
+    aligned.fingerprints.push(fingerprint);
+  });
+  return aligned;
+}
+
+/** The {@link RecordRecollection} of {@link alignRecallRows}' rows. */
+export function recordRecollection(rows: RecordRecallRows): RecordRecollection {
+  const fingerprints: Array<string | undefined> = [];
+  const known: RecordRecollection['known'] = [];
+  for (const fingerprint of rows.fingerprints) {
+    fingerprints.push(fingerprint ?? undefined);
+    known.push(undefined);
+  }
+  for (const [index, e164, contactId, runId, status, note, rowSeq, mobileInput] of rows.contacts)
+    known[index] = { contact: recalledContact(e164, contactId, runId, status, note, rowSeq, mobileInput) };
+  for (const [index, status, code, message, e164, rowSeq] of rows.rejections)
+    known[index] = { rejection: rememberedRejection(status, code, message, e164, rowSeq) };
+  return { fingerprints, known };
+}
+
+/**
+ * {@link StateBackend.recallRecords} on the thread that reads the state: the records are
+ * fingerprinted here and recalled with `recallRows` (a store's {@link readRecall}).
+ */
+export async function recallRecordsBy(
+  recallRows: (fingerprints: readonly string[]) => RecallRows | Promise<RecallRows>,
+  prefix: string,
+  records: readonly string[],
+): Promise<RecordRecollection> {
+  const fingerprints = fingerprintRecords(prefix, records);
+  return recordRecollection(alignRecallRows(fingerprints, await recallRows(fingerprints)));
 }
 
 /**
@@ -897,7 +1030,12 @@ export class StateStore {
    * one statement per 500 fingerprints not found there, and one for those of them no contact has.
    */
   recall(account: string, rowHashes: readonly string[], near?: SeqWindow): Recollection {
-    return recollection(sqliteRecall(this.#recall, account, rowHashes, near));
+    return recollection(this.recallRows(account, rowHashes, near));
+  }
+
+  /** {@link recall}'s rows, as read. */
+  recallRows(account: string, rowHashes: readonly string[], near?: SeqWindow): RecallRows {
+    return sqliteRecall(this.#recall, account, rowHashes, near);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   type RunRecord,
   type StateBackend,
 } from '../../src/state/index.js';
+import { recordFingerprint } from '../../src/state/payload-hash.js';
 
 export interface BackendFixture {
   /** A store on fresh, empty state. Called once per test; `again` opens the same state a second time. */
@@ -265,6 +266,94 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       // And once more, now that the reader runs.
       const again2 = await other.recall(ACCOUNT, asked.slice(0, 10), { from: 0, to: 9 });
       expect(again2.contacts.get('row-9')?.rowSeq).toBe(9);
+    });
+
+    test('CSV records are recalled by their text, in the order asked, alike on the main connection and (a large recall) on the reader thread', async () => {
+      const store = await open();
+      const prefix = 'header-digest\u0001';
+      const fingerprint = (record: string): string => recordFingerprint(prefix, record);
+      await store.startRun(run('r1'));
+      const rows: AckedRow[] = [];
+      // rec-0..5999 at positions 0..5999; rec-x without a position; rec-twice held by two numbers.
+      for (let i = 0; i < 6_000; i++)
+        rows.push({
+          e164: e164(i),
+          payloadHash: `h${i}`,
+          status: 'created',
+          rowHash: fingerprint(`rec-${i}`),
+          rowSeq: i,
+          mobileInput: `0${i}`,
+        });
+      rows.push({
+        e164: e164(7_000),
+        payloadHash: 'hx',
+        status: 'updated',
+        rowHash: fingerprint('rec-x'),
+        contactId: 'c-x',
+      });
+      rows.push({
+        e164: e164(7_001),
+        payloadHash: 'ht',
+        status: 'created',
+        rowHash: fingerprint('rec-twice'),
+        rowSeq: 9_000,
+      });
+      rows.push({
+        e164: e164(7_002),
+        payloadHash: 'ht',
+        status: 'created',
+        rowHash: fingerprint('rec-twice'),
+        rowSeq: 9_001,
+      });
+      await store.recordBatch(ACCOUNT, 'r1', rows);
+      await store.rememberRejections(ACCOUNT, [
+        { rowHash: fingerprint('bad'), status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 3 },
+        // A contact wins over a rejection of the same fingerprint.
+        { rowHash: fingerprint('rec-2'), status: 'invalid', code: 'PHONE_INVALID', message: 'old' },
+      ]);
+      const other = await again();
+      const asked = ['rec-1', 'rec-x', 'rec-twice', 'bad', 'new', 'rec-1', 'rec-2'];
+      const expectAnswer = (answer: Awaited<ReturnType<StateBackend['recallRecords']>>, at: number): void => {
+        // A contact at a position comes without its fingerprint; every other record with it.
+        expect(answer.fingerprints.slice(at, at + asked.length)).toEqual([
+          undefined,
+          fingerprint('rec-x'),
+          fingerprint('rec-twice'),
+          fingerprint('bad'),
+          fingerprint('new'),
+          undefined,
+          undefined,
+        ]);
+        const known = answer.known.slice(at, at + asked.length);
+        expect(known[0]).toEqual({
+          contact: { e164: e164(1), runId: 'r1', status: 'created', rowSeq: 1, mobileInput: '01' },
+        });
+        expect(known[1]).toEqual({
+          contact: { e164: e164(7_000), runId: 'r1', status: 'updated', contactId: 'c-x' },
+        });
+        expect(known[2]).toBeUndefined();
+        expect(known[3]).toEqual({
+          rejection: { status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 3 },
+        });
+        expect(known[4]).toBeUndefined();
+        expect(known[5]).toEqual(known[0]);
+        expect(known[6]?.contact?.e164).toBe(e164(2));
+      };
+      // Small: a SQLite store answers on its own connection.
+      const small = await other.recallRecords(ACCOUNT, prefix, asked, { from: 0, to: 10 });
+      expect(small.known).toHaveLength(asked.length);
+      expectAnswer(small, 0);
+      // Large: on its reader thread, which fingerprints the records itself.
+      const many = Array.from({ length: 6_000 }, (_, i) => `rec-${i}`);
+      const large = await other.recallRecords(ACCOUNT, prefix, [...many, ...asked], { from: 0, to: 6_010 });
+      expect(large.known).toHaveLength(6_000 + asked.length);
+      expect(large.known[5_999]?.contact).toMatchObject({ e164: e164(5_999), rowSeq: 5_999 });
+      expect(large.fingerprints.slice(0, 6_000).every((found) => found === undefined)).toBe(true);
+      expectAnswer(large, 6_000);
+      // Another prefix (another header, key or delimiter) recognises nothing.
+      const elsewhere = await other.recallRecords(ACCOUNT, 'other\u0001', asked);
+      expect(elsewhere.known.every((found) => found === undefined)).toBe(true);
+      expect(elsewhere.fingerprints).toEqual(asked.map((record) => recordFingerprint('other\u0001', record)));
     });
 
     test('batches recorded once a large run has read (a SQLite store records them on its reader thread) are committed when the call returns, whole or not at all', async () => {
