@@ -408,25 +408,29 @@ export function fingerprintRecords(prefix: string, records: readonly string[]): 
 }
 
 /**
- * A {@link RecordRecollection} as flat rows, each with the index of its record: what the state
- * thread sends (a structured clone writes every object's keys, and recreates every fingerprint).
+ * A {@link RecordRecollection} as the state thread sends it: the contacts found in columns, their
+ * run ids and statuses as indexes into `words`, and no fingerprint the main thread does not need.
+ * A structured clone writes every object's keys and makes every string anew: per row objects,
+ * or tuples, cost a 1M-row re-run's main thread about twice as much to receive.
  */
 export interface RecordRecallRows {
   /** Per record: its fingerprint, or null where the recollection leaves it out. */
   fingerprints: Array<string | null>;
-  /** The records found as contacts: index, then {@link RecallRow}'s columns after the fingerprint. */
-  contacts: Array<
-    [
-      index: number,
-      e164: string,
-      contactId: string | null,
-      runId: string,
-      status: AckedStatus,
-      note: string | null,
-      rowSeq: number | null,
-      mobileInput: string | null,
-    ]
-  >;
+  /** The run ids and statuses the contacts found have, each once. */
+  words: string[];
+  /** The records found as contacts, a column each: the record's index, then {@link RecallRow}'s columns. */
+  contacts: {
+    index: number[];
+    e164: string[];
+    contactId: Array<string | null>;
+    /** Index into `words`. */
+    runId: number[];
+    /** Index into `words`. */
+    status: number[];
+    note: Array<string | null>;
+    rowSeq: Array<number | null>;
+    mobileInput: Array<string | null>;
+  };
   /** The records found as rejections: index, then {@link RejectionRow}'s columns after the fingerprint. */
   rejections: Array<
     [
@@ -450,12 +454,40 @@ export function alignRecallRows(fingerprints: readonly string[], rows: RecallRow
   const contacts = contactRowsByHash(rows.contacts);
   const rejections = new Map<string, RejectionRow>();
   for (const row of rows.rejections) rejections.set(row[0], row);
-  const aligned: RecordRecallRows = { fingerprints: [], contacts: [], rejections: [] };
+  const words = new Map<string, number>();
+  const word = (text: string): number => {
+    let at = words.get(text);
+    if (at === undefined) words.set(text, (at = words.size));
+    return at;
+  };
+  const aligned: RecordRecallRows = {
+    fingerprints: [],
+    words: [],
+    contacts: {
+      index: [],
+      e164: [],
+      contactId: [],
+      runId: [],
+      status: [],
+      note: [],
+      rowSeq: [],
+      mobileInput: [],
+    },
+    rejections: [],
+  };
+  const found = aligned.contacts;
   fingerprints.forEach((fingerprint, index) => {
     const contact = contacts.get(fingerprint);
     if (contact !== undefined) {
       const [, e164, contactId, runId, status, note, rowSeq, mobileInput] = contact;
-      aligned.contacts.push([index, e164, contactId, runId, status, note, rowSeq, mobileInput]);
+      found.index.push(index);
+      found.e164.push(e164);
+      found.contactId.push(contactId);
+      found.runId.push(word(runId));
+      found.status.push(word(status));
+      found.note.push(note);
+      found.rowSeq.push(rowSeq);
+      found.mobileInput.push(mobileInput);
       aligned.fingerprints.push(rowSeq === null ? fingerprint : null);
       return;
     }
@@ -466,6 +498,7 @@ export function alignRecallRows(fingerprints: readonly string[], rows: RecallRow
     }
     aligned.fingerprints.push(fingerprint);
   });
+  aligned.words = [...words.keys()];
   return aligned;
 }
 
@@ -477,8 +510,19 @@ export function recordRecollection(rows: RecordRecallRows): RecordRecollection {
     fingerprints.push(fingerprint ?? undefined);
     known.push(undefined);
   }
-  for (const [index, e164, contactId, runId, status, note, rowSeq, mobileInput] of rows.contacts)
-    known[index] = { contact: recalledContact(e164, contactId, runId, status, note, rowSeq, mobileInput) };
+  const { words, contacts } = rows;
+  contacts.index.forEach((index, at) => {
+    const contact = recalledContact(
+      contacts.e164[at] as string,
+      contacts.contactId[at] ?? null,
+      words[contacts.runId[at] as number] as string,
+      words[contacts.status[at] as number] as AckedStatus,
+      contacts.note[at] ?? null,
+      contacts.rowSeq[at] ?? null,
+      contacts.mobileInput[at] ?? null,
+    );
+    known[index] = { contact };
+  });
   for (const [index, status, code, message, e164, rowSeq] of rows.rejections)
     known[index] = { rejection: rememberedRejection(status, code, message, e164, rowSeq) };
   return { fingerprints, known };
