@@ -70,13 +70,15 @@ export type ReaderRequest =
       at: string;
     };
 
-/** Reader → main thread: the rows found (a look-up's, or a recall's), or why the reads failed. */
-export type ReaderResponse =
-  { id: number; rows: ContactRow[] | RecallRows | RecordRecallRows } | { id: number; failure: string };
+/** The rows of an answer: a look-up's, a recall's, or a recall of records'. */
+type ReaderRows = ContactRow[] | RecallRows | RecordRecallRows;
+
+/** Reader → main thread: the rows found, or why the reads failed. */
+export type ReaderResponse = { id: number; rows: ReaderRows } | { id: number; failure: string };
 
 interface Pending {
   op: ReaderRequest['op'];
-  resolve: (rows: ContactRow[] | RecallRows | RecordRecallRows) => void;
+  resolve: (rows: ReaderRows) => void;
   reject: (error: Error) => void;
 }
 
@@ -162,19 +164,17 @@ export class SqliteReader {
     account: string,
     keys: readonly string[],
     near?: SeqWindow,
-  ): Promise<ContactRow[] | RecallRows | RecordRecallRows> {
+  ): Promise<ReaderRows> {
     return this.send((id) =>
       near === undefined ? { id, op, account, keys } : { id, op, account, keys, near },
     );
   }
 
-  private send(
-    request: (id: number) => ReaderRequest,
-  ): Promise<ContactRow[] | RecallRows | RecordRecallRows> {
+  private send(request: (id: number) => ReaderRequest): Promise<ReaderRows> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('state reader is closed'));
     const id = this.nextId++;
-    return new Promise<ContactRow[] | RecallRows | RecordRecallRows>((resolve, reject) => {
+    return new Promise<ReaderRows>((resolve, reject) => {
       const message = request(id);
       this.pending.set(id, { op: message.op, resolve, reject });
       // A reader with work keeps the process alive: the run awaits its answer.
