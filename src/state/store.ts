@@ -15,12 +15,16 @@ const STATE_DIR_MODE = 0o700;
 const STATE_FILE_MODE = 0o600;
 
 /**
- * Page cache per connection. A 1M-contact account is ~130 MB of table, read from the OS's file
- * cache when not here. Measured on a 1M-row unchanged re-run: 64 MB of cache and a 256 MB memory
- * map cost 130 MB of peak RSS (every mapped page read counts) for no gain in run time over 8 MB
- * and no map (issue 16: ≤ 200 MB at 1M rows).
+ * Page cache per connection: SQLite's default, 2 MB. A 1M-contact account is ~500 MB of table
+ * and covering indexes, read from the OS's file cache when not here: a recall scans its pages
+ * once in order, and a recorded batch lands on pages at random, so no cache a run can afford
+ * holds what it reads again. Measured at 1M rows: 64 MB of cache and a 256 MB memory map cost
+ * 130 MB of peak RSS (every mapped page read counts) for no gain in run time; 8 MB instead of
+ * 2 MB on each of the two connections (the store's and the state thread's) cost 5–15 MB of peak
+ * RSS (a first import 209–214 vs 194 MB, alternating nightlies 194–197 vs 181–196 MB, unchanged
+ * re-runs 184–189 vs 180 MB) at the same speed (issue 16: ≤ 200 MB at 1M rows).
  */
-const CACHE_SIZE_KIB = 8_192;
+const CACHE_SIZE_KIB = 2_048;
 
 /** No memory-mapped reads: a mapped page read stays in the process's RSS. */
 const MMAP_SIZE_BYTES = 0;
