@@ -255,6 +255,71 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(one.rejections.size).toBe(0);
     });
 
+    test('recalls in a row whose windows overlap answer as fresh scans would, also once the state changed between them', async () => {
+      const store = await open();
+      await recordAt(store, 6_000, (i) => i);
+      // More rows at one position than a one-position scan reads (several exports in one account).
+      await store.recordBatch(
+        ACCOUNT,
+        'r1',
+        Array.from({ length: 6 }, (_, i) => ({
+          e164: e164(8_000 + i),
+          payloadHash: `hs${i}`,
+          status: 'created' as const,
+          rowHash: `shared-${i}`,
+          rowSeq: 7_000,
+        })),
+      );
+      await store.rememberRejections(ACCOUNT, [
+        { rowHash: 'rej-150', status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 150 },
+      ]);
+      const other = await again();
+      const everyRow = Array.from({ length: 6_000 }, (_, i) => `row-${i}`);
+      // As a run asks: chunks of 100 in order, 16 positions either side. First on the main
+      // connection, then on a SQLite store's reader thread (a large recall starts it).
+      for (const round of ['main connection', 'reader thread']) {
+        if (round === 'reader thread') await other.recall(ACCOUNT, everyRow, { from: 0, to: 5_999 });
+        for (let first = 0; first < 1_000; first += 100) {
+          const asked = everyRow.slice(first, first + 100);
+          const known = await other.recall(ACCOUNT, [...asked, 'rej-150'], {
+            from: first - 16,
+            to: first + 115,
+          });
+          expect(known.contacts.size, `${round}, from ${first}`).toBe(100);
+          expect(known.contacts.get(`row-${first}`)?.rowSeq).toBe(first);
+          expect(known.contacts.get(`row-${first + 99}`)?.rowSeq).toBe(first + 99);
+          expect(known.rejections.get('rej-150')?.rowSeq).toBe(150);
+        }
+        const shared = Array.from({ length: 6 }, (_, i) => `shared-${i}`);
+        for (const near of [
+          { from: 7_000, to: 7_000 },
+          { from: 7_000, to: 7_001 },
+          { from: 6_990, to: 7_010 },
+        ])
+          expect((await other.recall(ACCOUNT, shared, near)).contacts.size, `${round}, shared`).toBe(6);
+        // The same window again after another connection changed a row in it, then after this one did.
+        const at = round === 'main connection' ? 1_150 : 2_150;
+        const near = { from: at - 66, to: at + 65 };
+        expect((await other.recall(ACCOUNT, [`row-${at}`], near)).contacts.has(`row-${at}`)).toBe(true);
+        await store.recordBatch(ACCOUNT, 'r1', [
+          { e164: e164(at), payloadHash: 'changed', status: 'updated', rowHash: `row-${at}b`, rowSeq: at },
+        ]);
+        const changed = await other.recall(ACCOUNT, [`row-${at}`, `row-${at}b`], near);
+        expect([...changed.contacts.keys()], round).toEqual([`row-${at}b`]);
+        await other.recordBatch(ACCOUNT, 'r1', [
+          {
+            e164: e164(at + 10),
+            payloadHash: 'changed',
+            status: 'updated',
+            rowHash: `row-${at + 10}b`,
+            rowSeq: at + 10,
+          },
+        ]);
+        const own = await other.recall(ACCOUNT, [`row-${at + 10}`, `row-${at + 10}b`], near);
+        expect([...own.contacts.keys()], round).toEqual([`row-${at + 10}b`]);
+      }
+    });
+
     test('a large recall (a SQLite store answers it on its reader thread) reads its window too', async () => {
       const store = await open();
       await recordAt(store, 6_000, (i) => i);
