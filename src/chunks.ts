@@ -53,26 +53,49 @@ export async function* mapChunks<T, U>(chunks: Chunks<T>, step: (item: T) => U):
  * Chunked, overlapped resolution for the stages that ask the state store about rows: `resolve`
  * starts for each chunk as it comes, and a chunk's answer is awaited only once `ahead` more chunks
  * have been asked for, so the store (a reader thread, a database server) works while the main
- * thread goes on reading and mapping. A chunk resolved at once (`resolve` returned an array: it had
- * nothing to ask) goes on at once when no chunk before it waits: held back, a re-run's rows, nearly
- * all recognised already, waited in memory long enough to outlive the young generation. Results
- * come out in order.
+ * thread goes on reading and mapping. A chunk goes on as soon as it is resolved and no chunk before
+ * it waits: at once when `resolve` returned an array (it had nothing to ask), and when its answer
+ * has come by the time the next chunk arrives. Held back until `ahead` chunks were asked for, the
+ * rows of a re-run waited in memory long enough to outlive the young generation: on a 1M-row
+ * nightly, where nearly every chunk asks about a changed row or two, the rows behind those answers
+ * were most of what the main thread promoted. Results come out in order.
  */
 export async function* resolveAhead<T, U>(
   chunks: Chunks<T>,
   ahead: number,
   resolve: (chunk: T[]) => Promise<U[]> | U[],
 ): AsyncGenerator<U[]> {
-  const inFlight: Array<Promise<U[]> | U[]> = [];
+  const inFlight: Array<Resolving<U[]>> = [];
   try {
     for await (const chunk of chunks) {
-      inFlight.push(resolve(chunk));
-      if (inFlight.length >= ahead) yield await (inFlight.shift() as Promise<U[]> | U[]);
-      while (inFlight.length > 0 && !(inFlight[0] instanceof Promise)) yield inFlight.shift() as U[];
+      inFlight.push(resolving(resolve(chunk)));
+      if (inFlight.length >= ahead) yield await (inFlight.shift() as Resolving<U[]>).answer;
+      for (let head = inFlight[0]; head?.value !== undefined; head = inFlight[0]) {
+        inFlight.shift();
+        yield head.value;
+      }
     }
-    while (inFlight.length > 0) yield await (inFlight.shift() as Promise<U[]> | U[]);
+    while (inFlight.length > 0) yield await (inFlight.shift() as Resolving<U[]>).answer;
   } finally {
     // Stopped early: the answers still coming must not become unhandled rejections.
-    for (const pending of inFlight) if (pending instanceof Promise) pending.catch(() => undefined);
+    for (const pending of inFlight) pending.answer.catch(() => undefined);
   }
+}
+
+/** A chunk being resolved: its answer, and the answer itself once it has come. */
+interface Resolving<U> {
+  answer: Promise<U>;
+  value: U | undefined;
+}
+
+function resolving<U>(result: Promise<U> | U): Resolving<U> {
+  if (!(result instanceof Promise)) return { answer: Promise.resolve(result), value: result };
+  const entry: Resolving<U> = { answer: result, value: undefined };
+  result.then(
+    (value) => {
+      entry.value = value;
+    },
+    () => undefined,
+  );
+  return entry;
 }

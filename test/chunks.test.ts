@@ -73,6 +73,33 @@ describe('chunks', () => {
     expect(asked).toBe(1);
   });
 
+  test('resolveAhead hands on a chunk whose answer has come once the next chunk arrives, fewer than `ahead` in flight', async () => {
+    let release = (): void => undefined;
+    const more = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    async function* source(): AsyncGenerator<number[]> {
+      yield [0, 1];
+      // Read on for a while: the store answers about the first chunk meanwhile.
+      await new Promise((done) => setTimeout(done, 30));
+      yield [2, 3];
+      await more; // nothing more to read for now
+      yield [4, 5];
+    }
+    // Every chunk asks the store, which answers within a few milliseconds.
+    const resolve = (chunk: number[]): Promise<number[]> =>
+      new Promise((done) => setTimeout(() => done(chunk.map((n) => -n)), 2));
+    const out = resolveAhead(source(), 4, resolve);
+    const timeout = new Promise((done) => setTimeout(() => done('still held'), 1_000));
+    // Only two chunks came, yet the first, answered, goes on while the source waits.
+    expect(await Promise.race([out.next().then((next) => next.value), timeout])).toEqual([-0, -1]);
+    release();
+    expect(await collect(out)).toEqual([
+      [-2, -3],
+      [-4, -5],
+    ]);
+  });
+
   test('a consumer that stops early leaves no unhandled rejection behind', async () => {
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown): void => {
