@@ -98,6 +98,13 @@ export class CsvFile {
     this.file.write(line);
   }
 
+  /** Appends records already formatted, as UTF-8 bytes (see {@link FileSink.writeBytes}). */
+  writeBytes(bytes: Buffer): void {
+    if (this.closed) throw new Error(`${this.file.path}: write after close`);
+    this.format();
+    this.file.writeBytes(bytes);
+  }
+
   /** Formats the gathered records and hands them to the file now. */
   flush(): void {
     this.format();

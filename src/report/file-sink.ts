@@ -65,6 +65,23 @@ export class FileSink {
     if (this.closed) throw new Error(`${this.path}: write after close`);
     this.text += text;
     if (this.text.length >= PIECE_CHARS) this.encode();
+    this.gathered();
+  }
+
+  /**
+   * Appends bytes (UTF-8, whole lines) after the text written before them. They are written as
+   * they are, later: the caller must not change them.
+   */
+  writeBytes(bytes: Buffer): void {
+    if (this.closed) throw new Error(`${this.path}: write after close`);
+    this.encode();
+    this.pieces.push(bytes);
+    this.piecesBytes += bytes.length;
+    this.gathered();
+  }
+
+  /** Writes what gathered once it is large enough, else soon. */
+  private gathered(): void {
     if (this.piecesBytes >= COALESCE_BYTES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_DELAY_MS);
   }

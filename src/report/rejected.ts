@@ -66,17 +66,59 @@ export class RejectedLedger {
       this.known.add(key);
       this.columns.push(key);
     }
-    const { columns, segments } = this;
+    this.noteLine(this.columns.length);
+    this.sink.write(this.line(outcome));
+  }
+
+  /**
+   * The row's line under the columns known now, when it has no column not seen yet (else
+   * undefined: it must be appended with {@link append}, in its place, to add its columns in
+   * first-seen order). Written later with {@link appendFormatted} and {@link writeFormatted},
+   * with the {@link columnCount} of now: a column added meanwhile is left empty in it.
+   */
+  format(outcome: RowOutcome): string | undefined {
+    const { raw } = outcome;
+    for (const key in raw) if (Object.hasOwn(raw, key) && !this.known.has(key)) return undefined;
+    return this.line(outcome);
+  }
+
+  /** Columns known so far (without the extra ones). */
+  get columnCount(): number {
+    return this.columns.length;
+  }
+
+  /**
+   * Counts, in its place, a line of {@link format} made when `columns` columns were known; its
+   * text follows by {@link writeFormatted}, before anything else is appended.
+   */
+  appendFormatted(columns: number): void {
+    this.noteLine(columns);
+  }
+
+  /** Writes the lines of {@link appendFormatted} rows, in their order, as UTF-8 bytes. */
+  writeFormatted(bytes: Buffer): void {
+    this.sink.writeBytes(bytes);
+  }
+
+  /** Counts a line of `columns` columns in the segment it belongs to. */
+  private noteLine(columns: number): void {
+    const { segments } = this;
     let segment = segments.at(-1);
-    if (segment === undefined || segment.columns !== columns.length) {
-      segment = { columns: columns.length, lines: 0 };
+    if (segment === undefined || segment.columns !== columns) {
+      segment = { columns, lines: 0 };
       segments.push(segment);
     }
     segment.lines++;
+  }
+
+  /** The row's line: a cell for each column known, then its error code and message. */
+  private line(outcome: RowOutcome): string {
+    const { raw } = outcome;
     const cells: string[] = [];
-    for (const key of columns) cells.push(Object.hasOwn(raw, key) ? spreadsheetSafe(cellText(raw[key])) : '');
+    for (const key of this.columns)
+      cells.push(Object.hasOwn(raw, key) ? spreadsheetSafe(cellText(raw[key])) : '');
     cells.push(spreadsheetSafe(outcome.code ?? ''), spreadsheetSafe(outcome.message ?? ''));
-    this.sink.write(formatReportCsv([cells]));
+    return formatReportCsv([cells]);
   }
 
   /**

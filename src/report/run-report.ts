@@ -7,6 +7,7 @@ import { CSV_EOL, CsvFile, formatReportField, spreadsheetSafe } from './csv.js';
 import { ErrorCodeTally } from './error-codes.js';
 import { renderReportHtml } from './html.js';
 import { REJECTED_FILE, RejectedLedger } from './rejected.js';
+import { ByteQueue } from './byte-queue.js';
 import { ReorderBuffer } from './reorder.js';
 import { newRunId } from './run-id.js';
 import { buildSummary, writeFileAtomic, type RunSummary, type SummaryMeta } from './summary.js';
@@ -77,15 +78,16 @@ function e164Cell(value: string | undefined): string {
 }
 
 /**
- * A row as the report holds it until it is written: its rows.csv line, and the outcome itself only
- * when rejected.csv needs its source values. On a nightly re-run most rows are settled while a
- * batch before them is still out, so tens of thousands wait; a held line keeps none of the source
- * record (1M rows, 1% changed: peak heap 91 → 78 MB, peak RSS 207 → 197 MB).
+ * A row as the report holds it until it is written. Mostly a number: its lines wait as bytes in
+ * the report's queues (see `ByteQueue`), and the number is the column count of its rejected.csv
+ * line ({@link NOT_REJECTED}: none). A row recorded before rows already queued (a batch's, come
+ * back), or whose rejected.csv line adds a column, is held as its rows.csv line and, when
+ * rejected.csv lists it, its outcome: its line is written in its place, between queued ones.
  */
-interface Held {
-  line: string;
-  rejected: RowOutcome | undefined;
-}
+type Held = number | { line: string; rejected: RowOutcome | undefined };
+
+/** A queued row that rejected.csv does not list. */
+const NOT_REJECTED = -1;
 
 /** The outcome when rejected.csv lists its row. */
 function rejectedOf(outcome: RowOutcome): RowOutcome | undefined {
@@ -195,6 +197,12 @@ export class RunReport {
   private readonly timeline = new Timeline();
   /** Rows waiting for an earlier seq (see {@link Held}); its `next` is the seq rows.csv writes next. */
   private readonly waiting = new ReorderBuffer<Held>();
+  /** The rows.csv lines of the rows held as numbers, in seq order. */
+  private readonly queuedRows = new ByteQueue();
+  /** Their rejected.csv lines, in seq order. */
+  private readonly queuedRejected = new ByteQueue();
+  /** The seq of the last row queued: a row after it may be queued. */
+  private lastQueued = -1;
   private readonly recordProblems: string[] = [];
   private unlistedRecordProblems = 0;
   private closed = false;
@@ -265,12 +273,52 @@ export class RunReport {
     if (seq === this.waiting.next) {
       this.write(rowsLine(outcome), rejectedOf(outcome));
       this.waiting.advance();
-      for (let next = this.waiting.shift(); next; next = this.waiting.shift())
-        this.write(next.line, next.rejected);
+      for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift())
+        this.writeHeld(next);
+      this.writeQueued();
     } else {
-      this.waiting.put(seq, { line: rowsLine(outcome), rejected: rejectedOf(outcome) });
+      this.hold(seq, outcome);
     }
   }
+
+  /** Holds a row until the rows before it are written (see {@link Held}). */
+  private hold(seq: number, outcome: RowOutcome): void {
+    const line = rowsLine(outcome);
+    const rejected = rejectedOf(outcome);
+    if (seq > this.lastQueued) {
+      const rejectedLine = rejected === undefined ? undefined : this.rejected.format(rejected);
+      if (rejected === undefined || rejectedLine !== undefined) {
+        this.queuedRows.push(line);
+        if (rejectedLine !== undefined) this.queuedRejected.push(rejectedLine);
+        this.waiting.put(seq, rejectedLine === undefined ? NOT_REJECTED : this.rejected.columnCount);
+        this.lastQueued = seq;
+        return;
+      }
+    }
+    this.waiting.put(seq, { line, rejected });
+  }
+
+  /** Writes a held row in its place: a queued one's bytes join those handed to the files next. */
+  private writeHeld(held: Held): void {
+    if (typeof held !== 'number') {
+      this.writeQueued();
+      this.write(held.line, held.rejected);
+      return;
+    }
+    this.queuedRows.take(this.writeRows);
+    if (held === NOT_REJECTED) return;
+    this.queuedRejected.take(this.writeRejected);
+    this.rejected.appendFormatted(held);
+  }
+
+  /** Hands the bytes of the queued rows taken to the files. */
+  private writeQueued(): void {
+    this.queuedRows.hand(this.writeRows);
+    this.queuedRejected.hand(this.writeRejected);
+  }
+
+  private readonly writeRows = (bytes: Buffer): void => this.rows.writeBytes(bytes);
+  private readonly writeRejected = (bytes: Buffer): void => this.rejected.writeFormatted(bytes);
 
   /**
    * Adds a timeline sample for the throughput/throttling chart (call about once a second).
@@ -327,9 +375,10 @@ export class RunReport {
     let expected = this.waiting.next;
     for (const [seq, row] of this.waiting.takeAll()) {
       if (seq > expected) gaps.push([expected, seq - 1]);
-      this.write(row.line, row.rejected);
+      this.writeHeld(row);
       expected = seq + 1;
     }
+    this.writeQueued();
     return gaps;
   }
 

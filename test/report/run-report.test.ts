@@ -123,6 +123,64 @@ describe('RunReport ordering', () => {
     },
   );
 
+  test('a nightly: rows settled in order while batches are out, then the batches; lines and rejected rows as if written in order', async () => {
+    const report = await open();
+    const total = 30_000;
+    const all = Array.from({ length: total }, (_, seq) => {
+      // Every 50th row is sent (its outcome comes back later); every 7th rejected, some of them
+      // with a column no row before had (`extra`), and text beyond ASCII.
+      if (seq % 50 === 0) return outcome(seq, 'updated');
+      if (seq % 7 === 0)
+        return outcome(seq, 'invalid', {
+          raw: {
+            phone: `0770090${seq}`,
+            name: `Zoë ${seq} 😀 “quoted”, ${'é'.repeat(seq % 40)}`,
+            ...(seq % 1_000 === 504 ? { extra: `x${seq}` } : {}),
+          },
+          code: 'PHONE_INVALID',
+          message: `bad € ${seq}`,
+        });
+      return outcome(seq, 'unchanged');
+    });
+    const batch: RowOutcome[] = [];
+    for (const item of all) {
+      if (item.status !== 'updated') report.record(item);
+      else batch.push(item);
+      // A batch comes back after 500 more rows were read, its contacts in no particular order.
+      if (batch.length === 10 || item.ref.seq === total - 1) {
+        for (const sent of shuffled(batch, item.ref.seq)) report.record(sent);
+        batch.length = 0;
+      }
+    }
+    expect(report.waitingCount).toBe(0);
+    await report.finish(meta());
+
+    const rows = await readCsv(join(report.dir, 'rows.csv'));
+    expect(rows.slice(1)).toEqual(
+      all.map((item) => [
+        String(item.ref.line),
+        item.status,
+        item.code ?? '',
+        item.message ?? '',
+        item.mobileInput,
+        item.mobileE164 ?? '',
+        item.contactId ?? '',
+      ]),
+    );
+    const rejected = await readCsv(join(report.dir, 'rejected.csv'));
+    expect(rejected[0]).toEqual(['phone', 'name', 'extra', 'error_code', 'error_message']);
+    const expected = all.filter((item) => item.status === 'invalid');
+    expect(rejected.slice(1)).toEqual(
+      expected.map((item) => [
+        item.raw['phone'],
+        item.raw['name'],
+        (item.raw['extra'] as string | undefined) ?? '',
+        item.code,
+        item.message,
+      ]),
+    );
+  });
+
   test('rows are written as soon as the gap before them fills', async () => {
     const report = await open();
     report.record(outcome(2));
