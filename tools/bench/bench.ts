@@ -23,6 +23,8 @@
  * --sandbox-rows S (default 200,000), --only ceiling,csv-parse,dry-run,nightly,rerun,rate,xlsx,sandbox,pace,
  * --repeat K (default 1): the ceiling, the dry run and the two re-runs are each measured K times and
  * their median printed with the range (peak RSS: the highest), for a machine whose speed wanders.
+ * With the ceiling measured, each run of the dry run and of the two re-runs also comes right after
+ * a ceiling run of its own, and its ratio to that run is printed beside the ratio of the medians.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -48,6 +50,8 @@ interface Measurement {
   extra?: Record<string, number | string>;
   /** Set by {@link median}: how many runs, and the fastest and slowest in seconds. */
   runs?: { count: number; fastest: number; slowest: number };
+  /** Set by {@link besideCeiling}: each run's throughput over the ceiling run's just before it. */
+  ratios?: number[];
 }
 
 /**
@@ -68,6 +72,27 @@ function median(count: number, measure: (index: number) => Measurement): Measure
       slowest: (sorted.at(-1) as Measurement).seconds,
     },
   };
+}
+
+/**
+ * {@link median} of `count` runs of `measure`, each right after a ceiling run of its own when
+ * `ceilingRun` is given. This machine's speed wanders by tens of percent within minutes: a ratio
+ * to the ceiling measured minutes earlier moves with it, the ratio of each run to a ceiling run
+ * beside it much less.
+ */
+function besideCeiling(
+  count: number,
+  measure: (index: number) => Measurement,
+  ceilingRun: (() => Measurement) | undefined,
+): Measurement {
+  const ratios: number[] = [];
+  const result = median(count, (index) => {
+    const beside = ceilingRun?.();
+    const measured = measure(index);
+    if (beside) ratios.push(measured.rowsPerSecond / beside.rowsPerSecond);
+    return measured;
+  });
+  return ratios.length > 0 ? { ...result, ratios } : result;
 }
 
 const SELF = fileURLToPath(import.meta.url);
@@ -389,24 +414,30 @@ async function mainBench(): Promise<void> {
       ceilingResult = median(repeat, () => runChild('ceiling', big, work, rate));
       console.log(`ceiling (csv-parse + libphonenumber, 1 thread): ${fmt(ceilingResult)}`);
     }
-    const vsCeiling = (m: Measurement): string =>
-      ceilingResult ? `${(m.rowsPerSecond / ceilingResult.rowsPerSecond).toFixed(2)}x the ceiling` : '';
+    const vsCeiling = (m: Measurement): string => {
+      if (!ceilingResult) return '';
+      const overall = `${(m.rowsPerSecond / ceilingResult.rowsPerSecond).toFixed(2)}x the ceiling`;
+      if (!m.ratios) return overall;
+      const sorted = [...m.ratios].sort((a, b) => a - b);
+      const middle = sorted[Math.floor((sorted.length - 1) / 2)] as number;
+      const range = sorted.length > 1 ? `, ${sorted.map((ratio) => ratio.toFixed(2)).join('/')}` : '';
+      return `${overall} (${middle.toFixed(2)}x a ceiling run just before it${range})`;
+    };
+    // The re-runs and the dry run are each measured right after a ceiling run of their own.
+    const ceilingBeside = ceilingResult ? () => runChild('ceiling', big, work, rate) : undefined;
     if (only.has('csv-parse')) {
       const reading = runChild('csv-parse', big, work, rate);
       console.log(`csv-parse alone (columns: true):               ${fmt(reading)}, ${vsCeiling(reading)}`);
     }
     let dry: Measurement | undefined;
     if (only.has('dry-run')) {
-      dry = median(repeat, () => runChild('dry-run', big, work, rate));
+      dry = besideCeiling(repeat, () => runChild('dry-run', big, work, rate), ceilingBeside);
       const drySmall = runChild('dry-run', small, work, rate);
       console.log(`dry-run import:                                 ${fmt(dry)}`);
       console.log(
         `dry-run import (${drySmall.rows.toLocaleString('en')} rows):                ${fmt(drySmall)}`,
       );
-      if (ceilingResult)
-        console.log(
-          `  throughput vs ceiling: ${(dry.rowsPerSecond / ceilingResult.rowsPerSecond).toFixed(2)}x (target >= 1.4)`,
-        );
+      if (ceilingResult) console.log(`  throughput vs ceiling: ${vsCeiling(dry)} (target >= 1.4)`);
       console.log(
         `  peak RSS ${dry.peakRssMb} MB (target <= 200), ${(dry.peakRssMb / drySmall.peakRssMb).toFixed(2)}x the ${drySmall.rows.toLocaleString('en')}-row run`,
       );
@@ -421,13 +452,15 @@ async function mainBench(): Promise<void> {
         const [line] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
         const kind = `import@${line.trim()}`;
         const first = runChild(kind, big, work, rate);
-        const unchanged = median(repeat, () => runChild(kind, big, work, rate));
+        const unchanged = besideCeiling(repeat, () => runChild(kind, big, work, rate), ceilingBeside);
         const changedFile = path.join(work, `contacts-${rows}-1pct.csv`);
         const changed = await changeEveryHundredth(big, changedFile);
         // Each nightly changes 1% of the rows the state last saw: the changed file, then the
         // original again (the same rows changed back), and so on.
-        const nightly = median(repeat, (index) =>
-          runChild(kind, index % 2 === 0 ? changedFile : big, work, rate),
+        const nightly = besideCeiling(
+          repeat,
+          (index) => runChild(kind, index % 2 === 0 ? changedFile : big, work, rate),
+          ceilingBeside,
         );
         const e = (m: Measurement, key: string): number => Number(m.extra?.[key] ?? 0);
         console.log(
