@@ -2,12 +2,12 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ROW_STATUSES, type RowOutcome, type RowStatus } from '../types.js';
+import { ByteQueue } from './byte-queue.js';
 import { checkInvariants, countOutcome, emptyCounts, InvariantError, type Counts } from './counts.js';
 import { CSV_EOL, CsvFile, formatReportField, spreadsheetSafe } from './csv.js';
 import { ErrorCodeTally } from './error-codes.js';
 import { renderReportHtml } from './html.js';
 import { REJECTED_FILE, RejectedLedger } from './rejected.js';
-import { ByteQueue } from './byte-queue.js';
 import { ReorderBuffer } from './reorder.js';
 import { newRunId } from './run-id.js';
 import { buildSummary, writeFileAtomic, type RunSummary, type SummaryMeta } from './summary.js';
