@@ -61,7 +61,7 @@ interface Measurement {
 function median(count: number, measure: (index: number) => Measurement): Measurement {
   const all = Array.from({ length: count }, (_, index) => measure(index));
   const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)] as Measurement;
+  const middle = middleOf(sorted);
   if (count === 1) return middle;
   return {
     ...middle,
@@ -72,6 +72,11 @@ function median(count: number, measure: (index: number) => Measurement): Measure
       slowest: (sorted.at(-1) as Measurement).seconds,
     },
   };
+}
+
+/** The middle item of a sorted, non-empty list (the lower of the two middle ones of an even count). */
+function middleOf<T>(sorted: readonly T[]): T {
+  return sorted[Math.floor((sorted.length - 1) / 2)] as T;
 }
 
 /**
@@ -419,7 +424,7 @@ async function mainBench(): Promise<void> {
       const overall = `${(m.rowsPerSecond / ceilingResult.rowsPerSecond).toFixed(2)}x the ceiling`;
       if (!m.ratios) return overall;
       const sorted = [...m.ratios].sort((a, b) => a - b);
-      const middle = sorted[Math.floor((sorted.length - 1) / 2)] as number;
+      const middle = middleOf(sorted);
       const range = sorted.length > 1 ? `, ${sorted.map((ratio) => ratio.toFixed(2)).join('/')}` : '';
       return `${overall} (${middle.toFixed(2)}x a ceiling run just before it${range})`;
     };
