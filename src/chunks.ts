@@ -78,18 +78,19 @@ export async function* resolveAhead<T, U>(
     while (inFlight.length > 0) yield await (inFlight.shift() as Resolving<U[]>).answer;
   } finally {
     // Stopped early: the answers still coming must not become unhandled rejections.
-    for (const pending of inFlight) pending.answer.catch(() => undefined);
+    for (const pending of inFlight)
+      if (pending.answer instanceof Promise) pending.answer.catch(() => undefined);
   }
 }
 
-/** A chunk being resolved: its answer, and the answer itself once it has come. */
+/** A chunk being resolved: its answer (the value itself when it had nothing to ask), and the value once it has come. */
 interface Resolving<U> {
-  answer: Promise<U>;
+  answer: Promise<U> | U;
   value: U | undefined;
 }
 
 function resolving<U>(result: Promise<U> | U): Resolving<U> {
-  if (!(result instanceof Promise)) return { answer: Promise.resolve(result), value: result };
+  if (!(result instanceof Promise)) return { answer: result, value: result };
   const entry: Resolving<U> = { answer: result, value: undefined };
   result.then(
     (value) => {
