@@ -1,9 +1,9 @@
-/** Size of a block of queued bytes; a longer text gets a block of its own. */
-const BLOCK_BYTES = 256 * 1024;
+/** Size of a block of text encoded as it comes (here and in `FileSink`); a longer text gets a block of its own. */
+export const BLOCK_BYTES = 256 * 1024;
 /** Starting number of entries the queue can hold (a power of two); it doubles when full. */
 const INITIAL_ENTRIES = 1 << 10;
 /** The most bytes one UTF-16 code unit can take in UTF-8. */
-const MAX_UTF8_BYTES_PER_UNIT = 3;
+export const MAX_UTF8_BYTES_PER_UNIT = 3;
 
 /**
  * Texts waiting to be written, in order, kept as UTF-8 bytes outside the JavaScript heap: the

@@ -1,20 +1,15 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { BLOCK_BYTES, MAX_UTF8_BYTES_PER_UNIT } from './byte-queue.js';
 
 /**
- * Text gathered before it is handed to the stream at once: large enough that few writes are made,
- * small enough to lose little on a crash. Each stream write is a job for libuv's thread pool, and
- * waking a pool thread costs the main thread far more than the write itself when every core is
- * busy: a 1M-row re-run made 6,100 writes (most well under 64 KiB, one per event-loop turn) and
- * spent 0.74 s of its main thread in them.
+ * Bytes gathered before they are handed to the stream at once: large enough that few writes are
+ * made, small enough to lose little on a crash. Each stream write is a job for libuv's thread
+ * pool, and waking a pool thread costs the main thread far more than the write itself when every
+ * core is busy: a 1M-row re-run made 6,100 writes (most well under 64 KiB, one per event-loop
+ * turn) and spent 0.74 s of its main thread in them.
  */
 const COALESCE_BYTES = 256 * 1024;
-/**
- * Text is turned into bytes in pieces of about this many characters: a string built by
- * appending is a rope that must be flattened to be encoded, and one of 256 KiB lands in V8's
- * large-object space; encoding those took 1.2 s of a 1M-row re-run's main thread, pieces 0.2 s.
- */
-const PIECE_CHARS = 32 * 1024;
 /** How long gathered text may wait for more before it is written anyway. */
 const FLUSH_DELAY_MS = 20;
 
@@ -22,10 +17,18 @@ const FLUSH_DELAY_MS = 20;
  * An append-only text file written through a stream. Writes are coalesced into one stream write
  * of {@link COALESCE_BYTES}, or of what gathered in {@link FLUSH_DELAY_MS}, so every write
  * reaching the file holds whole lines and a crash leaves complete lines behind.
+ *
+ * Text is encoded into a block of bytes as it is written, line by line. Gathered as a string and
+ * encoded in pieces, every line was appended to a rope that had to be flattened (copied) before
+ * it could be encoded, and each piece's bytes were a buffer of their own: on an unchanged 1M-row
+ * re-run, a tenth of everything the main thread allocated.
  */
 export class FileSink {
-  /** Text not yet turned into bytes (less than {@link PIECE_CHARS}). */
-  private text = '';
+  /** The block text is encoded into (see `ByteQueue`'s); its bytes before `blockFill` are written or gathered. */
+  private block: Buffer | undefined;
+  /** Where the block's bytes not yet gathered into {@link pieces} start. */
+  private blockStart = 0;
+  private blockFill = 0;
   /** Bytes gathered for the next stream write. */
   private pieces: Buffer[] = [];
   private piecesBytes = 0;
@@ -63,8 +66,16 @@ export class FileSink {
   /** Appends text (whole lines). */
   write(text: string): void {
     if (this.closed) throw new Error(`${this.path}: write after close`);
-    this.text += text;
-    if (this.text.length >= PIECE_CHARS) this.encode();
+    const most = text.length * MAX_UTF8_BYTES_PER_UNIT;
+    let block = this.block;
+    if (block === undefined || this.blockFill + most > block.length) {
+      this.gather();
+      // The bytes gathered keep the old block alive until the stream has written them; it is
+      // never written again.
+      block = this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, most));
+      this.blockStart = this.blockFill = 0;
+    }
+    this.blockFill += block.write(text, this.blockFill);
     this.gathered();
   }
 
@@ -74,7 +85,7 @@ export class FileSink {
    */
   writeBytes(bytes: Buffer): void {
     if (this.closed) throw new Error(`${this.path}: write after close`);
-    this.encode();
+    this.gather();
     this.pieces.push(bytes);
     this.piecesBytes += bytes.length;
     this.gathered();
@@ -82,7 +93,7 @@ export class FileSink {
 
   /** Writes what gathered once it is large enough, else soon. */
   private gathered(): void {
-    if (this.piecesBytes >= COALESCE_BYTES) this.flush();
+    if (this.piecesBytes + this.blockFill - this.blockStart >= COALESCE_BYTES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_DELAY_MS);
   }
 
@@ -90,7 +101,7 @@ export class FileSink {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.encode();
+    this.gather();
     const { stream, pieces } = this;
     if (pieces.length === 0) return;
     this.pieces = [];
@@ -106,12 +117,13 @@ export class FileSink {
     }
   }
 
-  private encode(): void {
-    if (this.text === '') return;
-    const piece = Buffer.from(this.text, 'utf8');
-    this.text = '';
-    this.pieces.push(piece);
-    this.piecesBytes += piece.length;
+  /** Adds the block's bytes written since the last call to the pieces of the next stream write. */
+  private gather(): void {
+    const { block, blockStart, blockFill } = this;
+    if (block === undefined || blockFill === blockStart) return;
+    this.pieces.push(block.subarray(blockStart, blockFill));
+    this.piecesBytes += blockFill - blockStart;
+    this.blockStart = blockFill;
   }
 
   /** True while the stream holds more than its high-water mark. */

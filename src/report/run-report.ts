@@ -114,6 +114,11 @@ function rowsLine(outcome: RowOutcome): string {
   ].join(',');
 }
 
+/** Where a row came from, for a problem with its outcome (made only then: {@link RunReport.record} runs for every row). */
+function whereOf(outcome: RowOutcome): string {
+  return `${outcome.ref.file}:${outcome.ref.line}`;
+}
+
 function describeRanges(ranges: ReadonlyArray<readonly [number, number]>): string {
   const shown = ranges
     .slice(0, MAX_LISTED_GAPS)
@@ -255,17 +260,18 @@ export class RunReport {
     if (this.closed)
       throw new Error(`RunReport ${this.runId}: record() after finish/abort (seq ${outcome.ref.seq})`);
     const { seq } = outcome.ref;
-    const where = `${outcome.ref.file}:${outcome.ref.line}`;
     if (!Number.isSafeInteger(seq) || seq < 0) {
-      this.problem(`outcome for ${where} has seq ${String(seq)}, not a non-negative integer`);
+      this.problem(`outcome for ${whereOf(outcome)} has seq ${String(seq)}, not a non-negative integer`);
       return;
     }
     if (!KNOWN_STATUSES.has(outcome.status)) {
-      this.problem(`outcome for ${where} (seq ${seq}) has unknown status ${JSON.stringify(outcome.status)}`);
+      this.problem(
+        `outcome for ${whereOf(outcome)} (seq ${seq}) has unknown status ${JSON.stringify(outcome.status)}`,
+      );
       return;
     }
     if (seq < this.waiting.next || this.waiting.has(seq)) {
-      this.problem(`seq ${seq} (${where}) recorded more than once; the later outcome was ignored`);
+      this.problem(`seq ${seq} (${whereOf(outcome)}) recorded more than once; the later outcome was ignored`);
       return;
     }
     countOutcome(this.liveCounts, outcome.status);

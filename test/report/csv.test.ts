@@ -120,6 +120,44 @@ describe('report CSV bytes', () => {
     }
   });
 
+  test('CsvFile keeps lines, records and bytes in order across blocks, whatever their characters and length', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sakari-csv-'));
+    try {
+      const path = join(dir, 'out.csv');
+      const file = await CsvFile.create(path, 0o600);
+      let expected = '';
+      // Lines of 1-, 2-, 3- and 4-byte characters (an emoji is two UTF-16 units), enough of them to
+      // fill several 256 KiB blocks, lines longer than a block, records and bytes in between.
+      const samples = ['plain ascii', 'Zoë Müller', '東京 電話', '😀 party', '€'];
+      for (let i = 0; i < 30_000; i++) {
+        const line = `${i},${(samples[i % samples.length] as string).repeat(1 + (i % 7))}\n`;
+        file.writeLine(line);
+        expected += line;
+        if (i % 997 === 0) {
+          file.write([String(i), 'a,b']);
+          expected += `${i},"a,b"\n`;
+        }
+        if (i % 1_499 === 0) {
+          const bytes = `bytes ${i} ✓\n`;
+          file.writeBytes(Buffer.from(bytes, 'utf8'));
+          expected += bytes;
+        }
+        if (i === 12_000 || i === 25_000) {
+          const long = `${i},${'€'.repeat(100_000)}😀\n`;
+          file.writeLine(long);
+          expected += long;
+        }
+        if (i % 5_000 === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await file.close();
+      const written = await readFile(path);
+      expect(written.length).toBe(Buffer.byteLength(expected, 'utf8'));
+      expect(written.toString('utf8')).toBe(expected);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('CsvFile reaches the file without being closed, in few large writes of whole records', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sakari-csv-'));
     // The size of every write reaching the file (fs.write, or fs.writev for corked pieces).
