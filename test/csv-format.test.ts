@@ -55,6 +55,27 @@ describe('csvFormatter', () => {
     }
   });
 
+  test.each(DIALECTS)(
+    '%s: fields quoted again and again, long ones and more distinct ones than it remembers, as csv-stringify writes them',
+    (_, dialect) => {
+      const format = csvFormatter(dialect);
+      const random = seededRandom(7);
+      const messages = ['mobile "n/a": not a phone number', 'a, b', ' edge ', 'two\nlines', 'say "hi"'];
+      const long = `${'x, "y"\n'.repeat(100)}`;
+      const records: string[][] = [];
+      for (let i = 0; i < 3_000; i++) {
+        // Repeated messages, a long field (never remembered), and 2,500 distinct quoted fields.
+        const message = messages[i % messages.length] as string;
+        const distinct = `row ${i}, "${Math.floor(random() * 2_500)}"`;
+        records.push([String(i), message, i % 100 === 0 ? long : distinct, message.toUpperCase()]);
+      }
+      for (let from = 0; from < records.length; from += 500) {
+        const some = records.slice(from, from + 500);
+        expect(format(some)).toBe(stringify(some, stringifyOptions(dialect)));
+      }
+    },
+  );
+
   test('plain and quoted records keep their order; empty fields and records stay empty', () => {
     expect(formatReportCsv([['1', 'a'], ['2', 'b,c'], ['3', ''], [], ['4', 'say "hi"']])).toBe(
       '1,a\n2,"b,c"\n3,\n\n4,"say ""hi"""\n',
