@@ -122,6 +122,17 @@ describe('report CSV bytes', () => {
 
   test('CsvFile keeps lines, records and bytes in order across blocks, whatever their characters and length', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sakari-csv-'));
+    // The disk is slow: each write reaches the file 5 ms after it was asked for, so bytes handed to
+    // the stream are still waiting while the next lines are written (they must land elsewhere).
+    const later =
+      (real: unknown) =>
+      (...args: unknown[]): void => {
+        setTimeout(() => (real as (...a: unknown[]) => void)(...args), 5);
+      };
+    const spies = [
+      vi.spyOn(fs, 'write').mockImplementation(later(realWrite) as typeof fs.write),
+      vi.spyOn(fs, 'writev').mockImplementation(later(realWritev) as typeof fs.writev),
+    ];
     try {
       const path = join(dir, 'out.csv');
       const file = await CsvFile.create(path, 0o600);
@@ -154,6 +165,7 @@ describe('report CSV bytes', () => {
       expect(written.length).toBe(Buffer.byteLength(expected, 'utf8'));
       expect(written.toString('utf8')).toBe(expected);
     } finally {
+      for (const spy of spies) spy.mockRestore();
       await rm(dir, { recursive: true, force: true });
     }
   });
