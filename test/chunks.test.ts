@@ -11,6 +11,15 @@ async function* count(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) yield i;
 }
 
+/** A promise settled only once `open` is called (a source with nothing more to read for now). */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
 describe('chunks', () => {
   test('gather cuts at the size, keeps the rest as a last smaller chunk, and flatten undoes it', async () => {
     const chunks = await collect(gather(count(7), 3));
@@ -43,10 +52,7 @@ describe('chunks', () => {
   });
 
   test('resolveAhead hands on a chunk resolved at once as soon as no chunk before it waits', async () => {
-    let release = (): void => undefined;
-    const more = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { opened: more, open: release } = gate();
     async function* source(): AsyncGenerator<number[]> {
       yield [0, 1];
       yield [2, 3];
@@ -74,10 +80,7 @@ describe('chunks', () => {
   });
 
   test('resolveAhead hands on a chunk whose answer has come once the next chunk arrives, fewer than `ahead` in flight', async () => {
-    let release = (): void => undefined;
-    const more = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { opened: more, open: release } = gate();
     async function* source(): AsyncGenerator<number[]> {
       yield [0, 1];
       // Read on for a while: the store answers about the first chunk meanwhile.

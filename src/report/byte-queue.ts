@@ -1,9 +1,19 @@
-/** Size of a block of text encoded as it comes (here and in `FileSink`); a longer text gets a block of its own. */
-export const BLOCK_BYTES = 256 * 1024;
+/** Size of a block of text encoded as it comes; a longer text gets a block of its own. */
+const BLOCK_BYTES = 256 * 1024;
 /** Starting number of entries the queue can hold (a power of two); it doubles when full. */
 const INITIAL_ENTRIES = 1 << 10;
 /** The most bytes one UTF-16 code unit can take in UTF-8. */
-export const MAX_UTF8_BYTES_PER_UNIT = 3;
+const MAX_UTF8_BYTES_PER_UNIT = 3;
+
+/**
+ * The block to encode `text` into after `fill` bytes of `block` (absent: none yet): `block` itself
+ * when it has room, else a new one (here and in `FileSink`: text encoded into blocks as it comes).
+ */
+export function blockFor(block: Buffer | undefined, fill: number, text: string): Buffer {
+  const most = text.length * MAX_UTF8_BYTES_PER_UNIT;
+  if (block !== undefined && fill + most <= block.length) return block;
+  return Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, most));
+}
 
 /**
  * Texts waiting to be written, in order, kept as UTF-8 bytes outside the JavaScript heap: the
@@ -47,11 +57,9 @@ export class ByteQueue {
 
   /** Queues `text` after the texts pushed before it. */
   push(text: string): void {
-    const most = text.length * MAX_UTF8_BYTES_PER_UNIT;
-    const last = this.#blocks.length - 1;
-    let block = this.#blocks[last];
-    if (block === undefined || this.#fill + most > block.length) {
-      block = Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, most));
+    const last = this.#blocks.at(-1);
+    const block = blockFor(last, this.#fill, text);
+    if (block !== last) {
       this.#blocks.push(block);
       this.#fill = 0;
     }

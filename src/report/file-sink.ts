@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { BLOCK_BYTES, MAX_UTF8_BYTES_PER_UNIT } from './byte-queue.js';
+import { blockFor } from './byte-queue.js';
 
 /**
  * Bytes gathered before they are handed to the stream at once: large enough that few writes are
@@ -66,13 +66,12 @@ export class FileSink {
   /** Appends text (whole lines). */
   write(text: string): void {
     if (this.closed) throw new Error(`${this.path}: write after close`);
-    const most = text.length * MAX_UTF8_BYTES_PER_UNIT;
-    let block = this.block;
-    if (block === undefined || this.blockFill + most > block.length) {
+    const block = blockFor(this.block, this.blockFill, text);
+    if (block !== this.block) {
       this.gather();
       // The bytes gathered keep the old block alive until the stream has written them; it is
       // never written again.
-      block = this.block = Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, most));
+      this.block = block;
       this.blockStart = this.blockFill = 0;
     }
     this.blockFill += block.write(text, this.blockFill);

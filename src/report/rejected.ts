@@ -30,10 +30,10 @@ interface Segment {
  * the union of the rows' keys in first-seen order. Rows are appended during the run as the CSV
  * lines they will be, under the columns known so far; a row with a key not seen before adds a
  * column and starts a new segment of the partial file (so does a line formatted earlier, under
- * fewer columns: the report formats a held row's line when it holds it). At the end the header is written and the
- * lines follow it: copied as they are where they have every column (a source's rows all have the
- * same keys, so usually the whole file), read back with csv-parse and given the empty cells of
- * the columns added after them otherwise. Appending NDJSON and converting every line at the end
+ * fewer columns: the report formats a held row's line when it holds it). At the end the header is
+ * written and the lines follow it: copied as they are where they have every column (a source's
+ * rows all have the same keys, so usually the whole file), read back with csv-parse and given the
+ * empty cells of the columns added after them otherwise. Appending NDJSON and converting every line at the end
  * instead cost a 1M-row re-run with 144k rejected rows 0.5 s of its main thread.
  */
 export class RejectedLedger {
