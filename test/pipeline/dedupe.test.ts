@@ -84,6 +84,20 @@ describe('E164Index', () => {
     expect(index.size).toBe(count);
   });
 
+  test('holds no more than 1.5x the slots its keys need, at every size', () => {
+    // Doubling, 223,000 keys (just past 2^18 slots at 0.85 full) would take 2^19 slots.
+    const index = new E164Index();
+    const key = (i: number): number => e164Key(`+33${String(600_000_000 + i * 13)}`);
+    for (let i = 0; i < 223_000; i++) {
+      index.claim(key(i), 0, i + 2);
+      // Past the starting 4,096 slots.
+      if (i % 1_000 === 999 && i > 4_000)
+        expect(index.capacity).toBeLessThanOrEqual(Math.ceil((index.size / 0.85) * 1.5) + 1);
+    }
+    expect(index.capacity).toBeLessThanOrEqual(400_000);
+    expect(index.claim(key(222_999), 1, 1)).toEqual({ file: 0, line: 223_000 + 1 });
+  });
+
   test('a second file arriving after growth keeps the first file claims as file 0', () => {
     const index = new E164Index();
     const key = (i: number): number => e164Key(`+44${String(7_400_000_000 + i)}`);
