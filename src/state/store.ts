@@ -31,18 +31,29 @@ const MMAP_SIZE_BYTES = 0;
 
 /**
  * Pages of WAL (4 KiB each) after which a commit checkpoints it into the database file (SQLite's
- * default: 1 000). An acknowledged batch rewrites pages at random in the table and its covering
- * indexes (~4 pages a row, ~400 WAL pages a batch of a nightly); a checkpoint copies each page
- * once however often it was rewritten since the last, and syncs twice. Every 4 MB → every 40 MB:
- * a 1M-row nightly's recording went from 2.5 s to 1.4 s. Every 40 MB → every 200 MB: its
- * recording 1.1–1.5 s → 0.4–0.6 s, the reader waiting 0.6–0.9 s less for the state thread's
- * answers (which queue behind a batch whose commit checkpoints: 150–220 ms each, three or four a
- * nightly), for one checkpoint of ~0.55 s when the store closes; the run 0.5 s faster on average
- * in 14 alternating pairs (10 faster), no change in peak RSS. The WAL file is deleted when the
- * last connection closes; during a large run it takes up to 200 MB of disk beside the database
- * (a 1M-contact state is ~550 MB).
+ * default: 1 000): {@link WAL_CHECKPOINT_SHARE} of the database's pages when the connection opens,
+ * between these bounds ({@link walAutocheckpointPages}). An acknowledged batch rewrites pages at
+ * random in the table and its covering indexes (~4 pages a row, ~400 WAL pages a batch of a
+ * nightly); a checkpoint copies each page once however often it was rewritten since the last, and
+ * syncs twice. Every 4 MB → every 40 MB: a 1M-row nightly's recording went from 2.5 s to 1.4 s.
+ * Every 40 MB → every 200 MB: its recording 1.1–1.5 s → 0.4–0.6 s, the reader waiting 0.6–0.9 s
+ * less for the state thread's answers (which queue behind a batch whose commit checkpoints:
+ * 150–220 ms each, three or four a nightly), for one checkpoint of ~0.55 s when the store closes;
+ * the run 0.5 s faster on average in 14 alternating pairs (10 faster), no change in peak RSS. The
+ * WAL file is deleted when the last connection closes; until then (a run, or a `watch` process)
+ * it keeps the largest size it reached: up to 200 MB beside a 1M-contact state of ~550 MB, 40 MB
+ * beside a small one.
  */
-const WAL_AUTOCHECKPOINT_PAGES = 50_000;
+const WAL_AUTOCHECKPOINT_PAGES = { least: 10_000, most: 50_000 } as const;
+
+/** The WAL a large state may gather before a checkpoint, as a share of the database. */
+const WAL_CHECKPOINT_SHARE = 0.4;
+
+/** {@link WAL_AUTOCHECKPOINT_PAGES} for a database of `databasePages` pages. */
+export function walAutocheckpointPages(databasePages: number): number {
+  const { least, most } = WAL_AUTOCHECKPOINT_PAGES;
+  return Math.min(most, Math.max(least, Math.round(databasePages * WAL_CHECKPOINT_SHARE)));
+}
 
 /**
  * Numbers per look-up statement. Measured: 500 and 2 000 perform alike (the B-tree seeks
@@ -567,7 +578,8 @@ export function configureConnection(db: BetterSqlite3.Database): void {
   db.pragma('foreign_keys = ON');
   db.pragma(`cache_size = -${CACHE_SIZE_KIB}`);
   db.pragma(`mmap_size = ${MMAP_SIZE_BYTES}`);
-  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages(pages)}`);
 }
 
 /**

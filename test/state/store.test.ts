@@ -12,7 +12,7 @@ import {
   type RunRecord,
 } from '../../src/state/index.js';
 import { MIGRATIONS, STATE_APPLICATION_ID } from '../../src/state/migrations.js';
-import { RECALL_SQL, RECALL_WINDOW_SQL } from '../../src/state/store.js';
+import { configureConnection, RECALL_SQL, RECALL_WINDOW_SQL } from '../../src/state/store.js';
 
 let dir: string;
 let dbPath: string;
@@ -212,6 +212,31 @@ describe('StateStore.open and migrations', () => {
   it('fails clearly when the folder cannot be created', async () => {
     await writeFile(join(dir, 'a-file'), '');
     expectStateError(() => openStore(join(dir, 'a-file', 'state.db')), 'STATE_UNAVAILABLE', /a-file/);
+  });
+});
+
+describe('connection settings', () => {
+  test('the WAL is checkpointed after 40% of the database, at least 10,000 and at most 50,000 pages', () => {
+    // Pages of 512 bytes, so that a few tens of MB make a database of 40,000 and 130,000 pages.
+    const db = raw(join(dir, 'sized.db'));
+    try {
+      db.pragma('page_size = 512');
+      db.exec('CREATE TABLE filler (x BLOB)');
+      const checkpointAfter = (): number => {
+        configureConnection(db);
+        return db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      };
+      const pages = (): number => db.pragma('page_count', { simple: true }) as number;
+      expect(checkpointAfter()).toBe(10_000);
+      db.prepare('INSERT INTO filler VALUES (zeroblob(?))').run(20 * 1024 * 1024);
+      expect(pages()).toBeGreaterThan(40_000);
+      expect(checkpointAfter()).toBe(Math.round(pages() * 0.4));
+      db.prepare('INSERT INTO filler VALUES (zeroblob(?))').run(46 * 1024 * 1024);
+      expect(pages()).toBeGreaterThan(130_000);
+      expect(checkpointAfter()).toBe(50_000);
+    } finally {
+      db.close();
+    }
   });
 });
 
