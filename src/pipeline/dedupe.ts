@@ -177,7 +177,7 @@ export class E164Index {
   }
 }
 
-/** The home slot of `key` among `capacity`: its hash scaled to the range (no power of two needed). */
+/** The home slot of `key` among `capacity`: its hash scaled to the range (any capacity). */
 function slotOf(key: number, capacity: number): number {
   return Math.floor((hash(key) / 4294967296) * capacity);
 }

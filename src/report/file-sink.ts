@@ -24,7 +24,10 @@ const FLUSH_DELAY_MS = 20;
  * re-run, a tenth of everything the main thread allocated.
  */
 export class FileSink {
-  /** The block text is encoded into (see `ByteQueue`'s); its bytes before `blockFill` are written or gathered. */
+  /**
+   * The block text is encoded into (see `ByteQueue`'s); its bytes before `blockFill` are written
+   * or gathered.
+   */
   private block: Buffer | undefined;
   /** Where the block's bytes not yet gathered into {@link pieces} start. */
   private blockStart = 0;

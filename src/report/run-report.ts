@@ -114,7 +114,10 @@ function rowsLine(outcome: RowOutcome): string {
   ].join(',');
 }
 
-/** Where a row came from, for a problem with its outcome (made only then: {@link RunReport.record} runs for every row). */
+/**
+ * Where a row came from, for a problem with its outcome (made only then: {@link RunReport.record}
+ * runs for every row).
+ */
 function whereOf(outcome: RowOutcome): string {
   return `${outcome.ref.file}:${outcome.ref.line}`;
 }

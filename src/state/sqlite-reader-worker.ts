@@ -67,9 +67,9 @@ function answer(request: ReaderRequest): void {
  * 4–6 ms to record, and 150–590 ms when its commit checkpoints the WAL (`walAutocheckpointPages`:
  * every 200 MB of it in a 1M-contact state, which a 1% nightly no longer fills). Answered in
  * arrival order, the reader waited 3.3 s for look-ups in all, reads first 2.9–3.0 s (1.5 s in an
- * unchanged re-run, which records nothing). Batches are recorded in arrival order. No read depends on a
- * batch recorded in the same run (a row recalled for a number recorded by the run is a duplicate,
- * found by number after the recall).
+ * unchanged re-run, which records nothing). Batches are recorded in arrival order. No read
+ * depends on a batch recorded in the same run (a row recalled for a number recorded by the run is
+ * a duplicate, found by number after the recall).
  */
 const reads = new Fifo<ReaderRequest>();
 const batches = new Fifo<ReaderRequest>();

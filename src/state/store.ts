@@ -50,7 +50,7 @@ const WAL_AUTOCHECKPOINT_PAGES = { least: 10_000, most: 50_000 } as const;
 const WAL_CHECKPOINT_SHARE = 0.4;
 
 /** {@link WAL_AUTOCHECKPOINT_PAGES} for a database of `databasePages` pages. */
-export function walAutocheckpointPages(databasePages: number): number {
+function walAutocheckpointPages(databasePages: number): number {
   const { least, most } = WAL_AUTOCHECKPOINT_PAGES;
   return Math.min(most, Math.max(least, Math.round(databasePages * WAL_CHECKPOINT_SHARE)));
 }
