@@ -423,7 +423,14 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
       // Re-keyed and recorded: the next run recognises them too.
       const third = await run(source, { mapping: { plan: null } });
       expect(third.recalledRows).toBe(999);
-      expect(third.recalledUnparsed).toBe((second.recalledUnparsed ?? 0) + 3);
+      // As many left unparsed as by a state that only ever saw this export (the last record of a
+      // text chunk is sometimes parsed, see CsvRecords.recognise; the same ones for the same file).
+      const baseline = { mapping: { plan: null }, state: path.join(dir, 'baseline.db') };
+      await run(source, baseline);
+      const steady = await run(source, baseline);
+      expect(steady.recalledRows).toBe(999);
+      expect(third.recalledUnparsed).toBe(steady.recalledUnparsed);
+      expect(third.recalledUnparsed).toBeGreaterThan(second.recalledUnparsed ?? 0);
     });
 
     test('a new header, delimiter or option makes every record parse again', async () => {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, test } from 'vitest';
 
 import { MAX_SKIPPED_RECORD_CHARS } from '../../src/read/csv-scan.js';
-import { MAX_RECORD_CHARS, SourceError } from '../../src/read/index.js';
+import { MAX_RECORD_CHARS, openSource, SourceError, type RecordRecall } from '../../src/read/index.js';
 import type { SourceRow } from '../../src/types.js';
 import { binaryFiles, chunkedStream, linesAndRaw, readAll, useTempDir } from './helpers.js';
 
@@ -451,4 +451,53 @@ describe('hostile bytes cost one record, not the file', () => {
     },
     30_000,
   );
+});
+
+describe('records the state recognises (issue 16)', () => {
+  const tmp = useTempDir();
+
+  /** Every record is a contact the state knows, except the records whose first field is `new`. */
+  function recallAll(calls: { count: number }): RecordRecall {
+    return {
+      fingerprinter: (header) => ({ prefix: header, of: (record) => `${header}|${record}` }),
+      parseFirst: 50,
+      ahead: 2,
+      settlesUnparsed: (known) => known.contact !== undefined,
+      lookup: async (records) => {
+        calls.count++;
+        return {
+          fingerprints: records.map(() => undefined),
+          known: records.map((record) =>
+            record.startsWith('new,')
+              ? undefined
+              : { contact: { e164: '+447400123456', runId: 'r1', status: 'created', mobileInput: '07400' } },
+          ),
+        };
+      },
+    };
+  }
+
+  test('rows after a parsed record come out as the file is read, not at its end', async () => {
+    const lines = ['first,mobile'];
+    for (let i = 0; i < 40_000; i++) lines.push(`${i === 3_000 ? 'new' : 'known'},07400 ${100_000 + i}`);
+    const file = await tmp.write('recognised.csv', `${lines.join('\n')}\n`);
+    const calls = { count: 0 };
+    const { rows } = await openSource(file, { recall: recallAll(calls) });
+    /** How many look-ups had been made when row i came out. */
+    const askedBy: number[] = [];
+    const parsed: number[] = [];
+    for await (const row of rows) {
+      askedBy.push(calls.count);
+      if (!row.unparsed) parsed.push(row.ref.line);
+    }
+    expect(askedBy).toHaveLength(40_000);
+    const all = calls.count;
+    expect(all).toBeGreaterThan(10);
+    // The rows right after the parsed one came out long before the last look-up.
+    expect(askedBy[3_001]).toBeLessThan(all / 2);
+    expect(askedBy[20_000]).toBeLessThan(all);
+    // The one new record is parsed, and the last record of each look-up after it at most.
+    expect(parsed).toContain(3_002);
+    expect(parsed.filter((line) => line > 3_002).length).toBeLessThanOrEqual(all);
+  });
 });
