@@ -45,9 +45,9 @@ export interface SourceRow {
   /** What the state store knew of that fingerprint, when the reader looked it up. */
   known?: KnownRecord;
   /**
-   * Set when the record was recognised by its fingerprint (`known.contact`) and not parsed: `raw`
-   * is empty, and this parses the record when its values are needed after all (a duplicate's
-   * rejected.csv line).
+   * Set when the record was recognised by its fingerprint (`known`: a contact, or a rejection that
+   * kept the row's values, see `pipeline/recognised.ts`) and not parsed: `raw` is empty, and this
+   * parses the record when its values are needed after all (a duplicate's rejected.csv line).
    */
   unparsed?: () => Record<string, unknown>;
 }

@@ -9,7 +9,8 @@
  * Cost per row matters (the pipeline's throughput target): the column plan is computed once per
  * header layout and reused while the records keep the same keys, which is every row of a CSV.
  */
-import type { AllFields, Draft, Recalled, SourceRow } from '../types.js';
+import type { AllFields, Draft, Recalled, Rejected, SourceRow } from '../types.js';
+import { recognisedRow } from './recognised.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import {
   classifyHeader,
@@ -315,31 +316,17 @@ export function mapFields(rows: AsyncIterable<SourceRow>, options: MapOptions): 
 
 /**
  * {@link mapFields}, a chunk at a time (see `chunks.ts`). A CSV record the reader recognised and
- * left unparsed (`SourceRow.unparsed`) becomes a {@link Recalled} row: it is not mapped again.
+ * left unparsed (`SourceRow.unparsed`) becomes a {@link Recalled} row, or a {@link Rejected} one
+ * ({@link recognisedRow}): it is not mapped again.
  */
 export function mapFieldChunks(
   rows: Chunks<SourceRow>,
   options: MapOptions,
-): AsyncGenerator<Array<Draft | Recalled>> {
+): AsyncGenerator<Array<Draft | Recalled | Rejected>> {
   const mapper = new RowMapper(options);
-  return mapChunks(rows, (row): Draft | Recalled => (row.unparsed ? recalledRow(row) : mapper.map(row)));
-}
-
-/** A record recognised by its fingerprint and left unparsed, as the contact it was recognised as. */
-function recalledRow(row: SourceRow): Recalled {
-  const contact = row.known?.contact;
-  if (contact?.mobileInput === undefined)
-    throw new Error(`${row.ref.file}:${row.ref.line} was left unparsed without the contact it is`);
-  const recalled: AllFields<Recalled> = {
-    kind: 'recalled',
-    ref: row.ref,
-    raw: row.raw,
-    mobileInput: contact.mobileInput,
-    recalled: contact,
-    rowHash: row.fingerprint,
-    unparsed: row.unparsed,
-  };
-  return recalled;
+  return mapChunks(rows, (row): Draft | Recalled | Rejected =>
+    row.unparsed ? recognisedRow(row) : mapper.map(row),
+  );
 }
 
 /** Nothing chosen for this column in the current row. */

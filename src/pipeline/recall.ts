@@ -14,13 +14,7 @@
  * again, so a fingerprint found still stands for the payload Sakari has.
  */
 import { createRequire } from 'node:module';
-import type {
-  PlacedRows,
-  Recollection,
-  RememberedRejection,
-  SeqWindow,
-  StateBackend,
-} from '../state/index.js';
+import type { PlacedRows, Recollection, SeqWindow, StateBackend } from '../state/index.js';
 import type { RecordFingerprinter, RecordRecall } from '../read/index.js';
 import { PHONE_GUARD_SAMPLE_ROWS } from './phone-columns.js';
 // The canonical form's tokens and digest, shared with the payload hash: structural characters in a
@@ -36,17 +30,10 @@ import {
 } from '../state/payload-hash.js';
 import type { ImportSettings } from '../config.js';
 import { normalisationOptions } from '../options.js';
-import type {
-  AllFields,
-  Draft,
-  KnownRecord,
-  Recalled,
-  RecordRecollection,
-  Rejected,
-  RowCode,
-} from '../types.js';
+import type { AllFields, Draft, Recalled, RecordRecollection, Rejected } from '../types.js';
 import { SAKARI_SYNC_VERSION } from '../version.js';
 import { perRow, resolveAhead, type Chunks } from '../chunks.js';
+import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.js';
 
 /**
  * Version of the fingerprint's form and of what it includes. Bump it when the canonical form, or
@@ -139,7 +126,7 @@ export interface RecallStats {
   rejectionsRecalled: number;
   /** Of both, the rows found in the range scan around their position (see `SeqWindow`). */
   inPlace: number;
-  /** Of the rows recalled, the CSV records the reader recognised and never parsed. */
+  /** Of both, the CSV records the reader recognised and never parsed. */
   unparsed: number;
 }
 
@@ -185,16 +172,6 @@ export function recordFingerprinter(key: string, header: string, delimiter: stri
   const prefix =
     digest(key + FIELD_END + 'csv' + FIELD_END + token(delimiter) + FIELD_END + header) + FIELD_END;
   return { prefix, of: (record) => recordFingerprint(prefix, record) };
-}
-
-/**
- * A record the state knows as a contact Sakari has (acknowledged from a row with its fingerprint,
- * not refused as opted out) is settled from the state without being parsed. Blocked numbers and
- * remembered rejections are parsed: their report lines need the row's values.
- */
-export function settlesUnparsed(known: KnownRecord): boolean {
-  const contact = known.contact;
-  return contact !== undefined && contact.status !== 'blocked' && contact.mobileInput !== undefined;
 }
 
 /**
@@ -295,7 +272,7 @@ export function recallRows(
  * when the reader shares it (CSV records it recognised arrive as {@link Recalled} rows already).
  */
 export function recallChunks(
-  drafts: Chunks<Draft | Recalled>,
+  drafts: Chunks<Draft | Recalled | Rejected>,
   options: RecallOptions,
   recall?: RowRecall,
 ): AsyncIterable<Array<Draft | Recalled | Rejected>> {
@@ -362,7 +339,7 @@ const NOTHING_RECALLED: Recollection = { contacts: new Map(), rejections: new Ma
  * reader looked up already (`Draft.known`, or recognised unparsed) are not asked about again.
  */
 function resolveChunk(
-  chunk: Array<Draft | Recalled>,
+  chunk: Array<Draft | Recalled | Rejected>,
   recall: RowRecall,
   options: RecallOptions,
 ): Array<Draft | Recalled | Rejected> | Promise<Array<Draft | Recalled | Rejected>> {
@@ -374,9 +351,7 @@ function resolveChunk(
   let last = -Infinity;
   for (const item of chunk) {
     const hash =
-      item.kind === 'recalled' || item.error !== undefined
-        ? ''
-        : (item.rowHash ?? rowHash(item, options.key));
+      item.kind !== 'draft' || item.error !== undefined ? '' : (item.rowHash ?? rowHash(item, options.key));
     hashes.push(hash);
     if (hash === '' || (item.kind === 'draft' && item.known !== undefined)) continue;
     asked.push(hash);
@@ -387,7 +362,7 @@ function resolveChunk(
   if (options.full) {
     return chunk.map((item, index) => {
       const hash = hashes[index] as string;
-      return hash === '' || item.kind === 'recalled' ? item : fingerprinted(item, hash);
+      return item.kind !== 'draft' || hash === '' ? item : fingerprinted(item, hash);
     });
   }
   // Nothing to ask (the reader asked already): settled now, so the chunk goes on at once.
@@ -399,7 +374,7 @@ function resolveChunk(
 
 /** The chunk's rows settled with what the state knew of its fingerprints (see {@link resolveChunk}). */
 function settleChunk(
-  chunk: Array<Draft | Recalled>,
+  chunk: Array<Draft | Recalled | Rejected>,
   hashes: readonly string[],
   known: Recollection,
   recall: RowRecall,
@@ -419,6 +394,15 @@ function settleChunk(
       const { recalled } = item;
       if (recalled.rowSeq === undefined && item.rowHash !== undefined)
         placed.contacts.push({ e164: recalled.e164, rowHash: item.rowHash, rowSeq: seq });
+      return item;
+    }
+    if (item.kind === 'rejected') {
+      // Recognised by the reader as a remembered rejection, unparsed: the map stage made the row
+      // from the values the state kept. Those were remembered with the row's position.
+      if (stats) {
+        stats.rejectionsRecalled++;
+        stats.unparsed++;
+      }
       return item;
     }
     const hash = hashes[index] as string;
@@ -446,27 +430,13 @@ function settleChunk(
     if (stats) stats.rejectionsRecalled++;
     if (rejection.rowSeq === undefined) placed.rejections.push({ rowHash: hash, rowSeq: seq });
     else if (!byReader) offsets.add(rejection.rowSeq - seq);
-    return rejectedAgain(item, rejection);
+    // Remembered before rejections kept their values: remembered again with them, so that the
+    // next run leaves the record unparsed.
+    const again = rejection.sourceValues === undefined && rememberedValues(item.raw) !== undefined;
+    return rejectedAgain(item, rejection, again ? hash : undefined);
   });
   recall.follow(offsets);
   if (options.placeStore && (placed.contacts.length > 0 || placed.rejections.length > 0))
     return options.placeStore.placeRows(options.account, placed).then(() => resolved);
   return resolved;
-}
-
-/** A row rejected as before, for the same reason (and with its number, when that was fine). */
-function rejectedAgain(draft: Draft, rejection: RememberedRejection): Rejected {
-  const rejected: AllFields<Rejected> = {
-    kind: 'rejected',
-    ref: draft.ref,
-    raw: draft.raw,
-    mobileInput: draft.mobileInput,
-    mobileE164: rejection.e164,
-    status: rejection.status,
-    // Written by this version of sakari-sync (its version is in the fingerprint's key).
-    error: { code: rejection.code as RowCode, message: rejection.message },
-    // Remembered already: not recorded again.
-    rowHash: undefined,
-  };
-  return rejected;
 }

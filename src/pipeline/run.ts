@@ -20,6 +20,7 @@ import { emptyMappingStats } from './map-fields.js';
 import { joinNotes } from './normalise-phone.js';
 import { PreflightCollector, type PreflightInfo } from './preflight.js';
 import { recallKey, REJECTION_MEMORY_MS, type RecallStats } from './recall.js';
+import { rememberedValues } from './recognised.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
 
 /** What a caller can watch while a run goes. */
@@ -448,6 +449,12 @@ function rejectedRow(rejected: Rejected, rowHash: string): RejectedRow {
     rowSeq: rejected.ref.seq,
   };
   if (rejected.mobileE164 !== undefined) row.e164 = rejected.mobileE164;
+  // What a later run reports the row from when it recognises the record unparsed.
+  const values = rememberedValues(rejected.raw);
+  if (values !== undefined) {
+    row.mobileInput = rejected.mobileInput;
+    row.sourceValues = values;
+  }
   return row;
 }
 

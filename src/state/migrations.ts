@@ -32,7 +32,7 @@ export const POSITION_INDEXES = {
     ON contacts (account, row_seq, row_hash, e164, payload_hash, contact_id, run_id, status, note, mobile_input)
     WHERE row_seq IS NOT NULL`,
   rejectedRowsByRowSeq: `CREATE INDEX rejected_rows_by_row_seq
-    ON rejected_rows (account, row_seq, row_hash, status, code, message, e164)
+    ON rejected_rows (account, row_seq, row_hash, status, code, message, e164, mobile_input, source_values)
     WHERE row_seq IS NOT NULL`,
   contactsByRowHash: `CREATE INDEX contacts_by_row_hash
     ON contacts (account, row_hash, e164, payload_hash, contact_id, run_id, status, note, row_seq, mobile_input)`,
@@ -174,7 +174,9 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX contacts_by_row_seq
           ON contacts (account, row_seq, row_hash, e164, payload_hash, contact_id, run_id, status, note)
           WHERE row_seq IS NOT NULL;
-        ${POSITION_INDEXES.rejectedRowsByRowSeq};
+        CREATE INDEX rejected_rows_by_row_seq
+          ON rejected_rows (account, row_seq, row_hash, status, code, message, e164)
+          WHERE row_seq IS NOT NULL;
         -- Still covering for the look-up by fingerprint, which now also reads the position.
         DROP INDEX contacts_by_row_hash;
         CREATE INDEX contacts_by_row_hash
@@ -198,6 +200,23 @@ export const MIGRATIONS: readonly Migration[] = [
         ${POSITION_INDEXES.contactsByRowSeq};
         DROP INDEX contacts_by_row_hash;
         ${POSITION_INDEXES.contactsByRowHash};
+      `);
+    },
+  },
+  {
+    version: 8,
+    name: 'remembered rejections keep their source values (issue 16)',
+    up(db) {
+      db.exec(`
+        -- The rejected row's mobile as the source had it and its values as read (JSON), written
+        -- with the rejection: a CSV record recognised by its text is reported from the state
+        -- (rows.csv and rejected.csv lines) without being parsed. NULL: remembered before this
+        -- step, or values too long to keep (such a row is parsed, and remembered anew).
+        ALTER TABLE rejected_rows ADD COLUMN mobile_input TEXT;
+        ALTER TABLE rejected_rows ADD COLUMN source_values TEXT;
+        -- The range scan of a recall reads them: its index covers them.
+        DROP INDEX rejected_rows_by_row_seq;
+        ${POSITION_INDEXES.rejectedRowsByRowSeq};
       `);
     },
   },

@@ -140,6 +140,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         WHERE row_seq IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: 'remembered rejections keep their source values (issue 16)',
+    // As SQLite's step 8 (migrations.ts).
+    sql: `
+      ALTER TABLE rejected_rows ADD COLUMN mobile_input text;
+      ALTER TABLE rejected_rows ADD COLUMN source_values text;
+      DROP INDEX rejected_rows_by_row_seq;
+      CREATE INDEX rejected_rows_by_row_seq ON rejected_rows (account, row_seq)
+        INCLUDE (row_hash, status, code, message, e164, mobile_input, source_values)
+        WHERE row_seq IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -9,6 +9,7 @@ import {
   LOOKUP_CHUNK,
   RECALL_CONTACT_COLUMNS,
   RECALL_REJECTION_COLUMNS,
+  REMEMBER_REJECTION_SET,
   UPSERT_CONTACT_SET,
   readRecallAsync,
   recallRecordsBy,
@@ -221,13 +222,12 @@ export class PostgresStateStore implements StateBackend {
     // One statement may not touch a row twice: the last of a fingerprint wins, as in SQLite.
     const unique = [...new Map(rows.map((row) => [row.rowHash, row])).values()];
     await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq)
-       SELECT $1, t.row_hash, t.status, t.code, t.message, t.e164, $2, t.row_seq
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
-         AS t (row_hash, status, code, message, e164, row_seq)
-       ON CONFLICT (account, row_hash) DO UPDATE SET
-         status = excluded.status, code = excluded.code, message = excluded.message,
-         e164 = excluded.e164, recorded_at = excluded.recorded_at, row_seq = excluded.row_seq`,
+      `INSERT INTO ${PG_SCHEMA}.rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq,
+         mobile_input, source_values)
+       SELECT $1, t.row_hash, t.status, t.code, t.message, t.e164, $2, t.row_seq, t.mobile_input, t.source_values
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+         AS t (row_hash, status, code, message, e164, row_seq, mobile_input, source_values)
+       ON CONFLICT (account, row_hash) DO UPDATE SET ${REMEMBER_REJECTION_SET}`,
       [
         account,
         this.#now().toISOString(),
@@ -237,6 +237,8 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.message),
         unique.map((row) => row.e164 ?? null),
         unique.map((row) => row.rowSeq ?? null),
+        unique.map((row) => row.mobileInput ?? null),
+        unique.map((row) => row.sourceValues ?? null),
       ],
     );
   }

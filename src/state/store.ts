@@ -162,6 +162,14 @@ export interface RememberedRejection {
   e164?: string;
   /** Where the row stood when it was remembered ({@link AckedRow.rowSeq}); absent when not kept. */
   rowSeq?: number;
+  /** The row's mobile as the source had it (rows.csv's `mobile_input`), kept with `sourceValues`. */
+  mobileInput?: string;
+  /**
+   * The row's values as read (its `raw`, as JSON), kept when short enough (`rememberedValues` in
+   * `pipeline/recall.ts`): a CSV record recognised by its text is reported from them and
+   * `mobileInput` without being parsed. Absent: the row is parsed for its report lines.
+   */
+  sourceValues?: string;
 }
 
 /** A rejected row to remember: {@link StateStore.rememberRejections}. */
@@ -307,6 +315,8 @@ export type RejectionRow = [
   message: string,
   e164: string | null,
   rowSeq: number | null,
+  mobileInput: string | null,
+  sourceValues: string | null,
 ];
 
 /** The raw rows of a recall: acknowledged contacts, then rejections of the fingerprints they lack. */
@@ -402,8 +412,8 @@ export async function readRecallAsync(
 /** The {@link Recollection} of a recall's rows (both stores and the reader thread build it here). */
 export function recollection(rows: RecallRows): Recollection {
   const rejections = new Map<string, RememberedRejection>();
-  for (const [rowHash, status, code, message, e164, rowSeq] of rows.rejections)
-    rejections.set(rowHash, rememberedRejection(status, code, message, e164, rowSeq));
+  for (const [rowHash, ...columns] of rows.rejections)
+    rejections.set(rowHash, rememberedRejection(...columns));
   return { contacts: recalledContacts(rows.contacts), rejections };
 }
 
@@ -414,10 +424,14 @@ function rememberedRejection(
   message: string,
   e164: string | null,
   rowSeq: number | null,
+  mobileInput: string | null,
+  sourceValues: string | null,
 ): RememberedRejection {
   const entry: RememberedRejection = { status, code, message };
   if (e164 !== null) entry.e164 = e164;
   if (rowSeq !== null) entry.rowSeq = rowSeq;
+  if (mobileInput !== null) entry.mobileInput = mobileInput;
+  if (sourceValues !== null) entry.sourceValues = sourceValues;
   return entry;
 }
 
@@ -461,6 +475,8 @@ export interface RecordRecallRows {
       message: string,
       e164: string | null,
       rowSeq: number | null,
+      mobileInput: string | null,
+      sourceValues: string | null,
     ]
   >;
 }
@@ -514,8 +530,8 @@ export function alignRecallRows(fingerprints: readonly string[], rows: RecallRow
     }
     const rejection = rejections.get(fingerprint);
     if (rejection !== undefined) {
-      const [, status, code, message, e164, rowSeq] = rejection;
-      aligned.rejections.push([index, status, code, message, e164, rowSeq]);
+      const [, ...columns] = rejection;
+      aligned.rejections.push([index, ...columns]);
     }
     aligned.fingerprints.push(fingerprint);
   });
@@ -544,8 +560,8 @@ export function recordRecollection(rows: RecordRecallRows): RecordRecollection {
     );
     known[index] = { contact };
   });
-  for (const [index, status, code, message, e164, rowSeq] of rows.rejections)
-    known[index] = { rejection: rememberedRejection(status, code, message, e164, rowSeq) };
+  for (const [index, ...columns] of rows.rejections)
+    known[index] = { rejection: rememberedRejection(...columns) };
   return { fingerprints, known };
 }
 
@@ -598,6 +614,20 @@ export const UPSERT_CONTACT_SET = `
   note         = excluded.note,
   row_seq      = excluded.row_seq,
   mobile_input = excluded.mobile_input`;
+
+/**
+ * What remembering a rejected row again changes (both stores write it so): everything, the values
+ * included, so a remembered rejection always describes the row last parsed under its fingerprint.
+ */
+export const REMEMBER_REJECTION_SET = `
+  status        = excluded.status,
+  code          = excluded.code,
+  message       = excluded.message,
+  e164          = excluded.e164,
+  recorded_at   = excluded.recorded_at,
+  row_seq       = excluded.row_seq,
+  mobile_input  = excluded.mobile_input,
+  source_values = excluded.source_values`;
 
 /** {@link StateStore.recordBatch} on a connection, the rows stamped `at` (ISO 8601). */
 export type RecordBatch = (account: string, runId: string, rows: readonly AckedRow[], at: string) => void;
@@ -667,7 +697,8 @@ export const RECALL_CONTACT_COLUMNS =
   'row_hash, e164, contact_id, run_id, status, note, row_seq, mobile_input';
 
 /** The columns of a remembered rejection a recall reads, as a {@link RejectionRow}. */
-export const RECALL_REJECTION_COLUMNS = 'row_hash, status, code, message, e164, row_seq';
+export const RECALL_REJECTION_COLUMNS =
+  'row_hash, status, code, message, e164, row_seq, mobile_input, source_values';
 
 /**
  * The contacts of source row fingerprints: {@link StateStore.recall}. INDEXED BY: without
@@ -837,13 +868,23 @@ export class StateStore {
     this.#lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
     this.#recall = prepareRecall(db);
     const rememberRejection = db.prepare<
-      [string, string, string, string, string, string | null, string, number | null]
+      [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string | null,
+        string,
+        number | null,
+        string | null,
+        string | null,
+      ]
     >(
-      `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (account, row_hash) DO UPDATE SET
-         status = excluded.status, code = excluded.code, message = excluded.message,
-         e164 = excluded.e164, recorded_at = excluded.recorded_at, row_seq = excluded.row_seq`,
+      `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq,
+         mobile_input, source_values)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, row_hash) DO UPDATE SET ${REMEMBER_REJECTION_SET}`,
     );
     this.#rememberRejections = db.transaction((account: string, rows: readonly RejectedRow[]) => {
       const at = this.#now().toISOString();
@@ -857,6 +898,8 @@ export class StateStore {
           row.e164 ?? null,
           at,
           row.rowSeq ?? null,
+          row.mobileInput ?? null,
+          row.sourceValues ?? null,
         );
       }
     });

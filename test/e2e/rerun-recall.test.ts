@@ -11,6 +11,7 @@ import { recallKey, rowHash } from '../../src/pipeline/recall.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { resolveImportSettings, type ImportSettings } from '../../src/config.js';
 import type { Draft, ImportInput } from '../../src/index.js';
+import Database from 'better-sqlite3';
 import { readCsv, tempDir } from '../helpers.js';
 
 const ACCOUNT = 'acc-recall';
@@ -444,6 +445,59 @@ describe('re-runs recall unchanged rows instead of normalising them again (issue
       expect(renamed.recalledRows).toBe(0);
       expect(renamed.counts).toMatchObject({ unchanged: 999, invalid: 1 });
     });
+
+    test('a remembered rejection keeps the row: the record is reported from the state, not parsed', async () => {
+      const rows = exportRows();
+      // Rejected rows past the source's first rows, with values a report must write back as they
+      // were: a formula, quotes, a line break inside quotes.
+      rows[600] = '"=HYPERLINK(""x"")",Last,12,bad600@example.com,GB,,"two\r\nlines"';
+      rows[700] = '"Quote ""me""",Last,"07400 100700",not-an-email,GB,tag0,"plan, 1"';
+      rows[800] = '-Minus,Last,n/a,bad800@example.com,GB,,';
+      // Values too long to keep: parsed by every run.
+      rows[900] = `Long,Last,12,long@example.com,GB,,${'x'.repeat(5_000)}`;
+      const source = await writeCrlf(rows);
+      const first = await run(source);
+      expect(first.counts).toMatchObject({ rows: 1_000, created: 995, invalid: 5 });
+      const writes = contactWrites();
+
+      const second = await run(source);
+      expect(second.counts).toMatchObject({ rows: 1_000, unchanged: 995, invalid: 5 });
+      expect(second.recalledRejections).toBe(5);
+      await expectSameReports(first, second);
+
+      // Remembered without values (as before state schema 8): parsed, and remembered with them.
+      const state = new Database(path.join(dir, 'state.db'));
+      try {
+        const kept = state.prepare('SELECT count(*) FROM rejected_rows WHERE source_values IS NOT NULL');
+        expect(kept.pluck().get()).toBe(4);
+        state.prepare('UPDATE rejected_rows SET source_values = NULL, mobile_input = NULL').run();
+        const third = await run(source);
+        expect(third.recalledRejections).toBe(5);
+        // Rows 600, 700 and 800 are parsed (row 120 is among the first rows, always parsed).
+        expect(third.recalledUnparsed).toBeLessThan(second.recalledUnparsed ?? 0);
+        await expectSameReports(first, third);
+        expect(kept.pluck().get()).toBe(4);
+      } finally {
+        state.close();
+      }
+      const fourth = await run(source);
+      expect(fourth.recalledUnparsed).toBe(second.recalledUnparsed);
+      await expectSameReports(first, fourth);
+      expect(contactWrites()).toBe(writes);
+    });
+
+    /** rows.csv as the first run wrote it (created rows now unchanged), and rejected.csv byte for byte. */
+    async function expectSameReports(first: ImportResult, later: ImportResult): Promise<void> {
+      const rowsOf = async (result: ImportResult): Promise<string> =>
+        (await readFile(path.join(result.reportPath, 'rows.csv'), 'utf8')).replaceAll(
+          ',created,',
+          ',unchanged,',
+        );
+      expect(await rowsOf(later)).toBe(await rowsOf(first));
+      expect(await readFile(path.join(later.reportPath, 'rejected.csv'), 'utf8')).toBe(
+        await readFile(path.join(first.reportPath, 'rejected.csv'), 'utf8'),
+      );
+    }
 
     test('a recognised record that turns out a duplicate gets its values into rejected.csv', async () => {
       const rows = exportRows();

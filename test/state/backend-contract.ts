@@ -201,6 +201,33 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       await store.rememberRejections(ACCOUNT, []);
     });
 
+    test("a rejection keeps the row's mobile and values, in a look-up and in a range scan", async () => {
+      const store = await open();
+      const values = JSON.stringify({ name: 'Ada "A"', mobile: '=12', note: 'two\r\nlines' });
+      await store.rememberRejections(ACCOUNT, [
+        { ...rejection(0), rowSeq: 40, mobileInput: '=12', sourceValues: values },
+        { ...rejection(2), rowSeq: 41 },
+      ]);
+      const kept = {
+        status: 'invalid',
+        code: 'PHONE_INVALID',
+        message: 'number "0" is not valid',
+        rowSeq: 40,
+        mobileInput: '=12',
+        sourceValues: values,
+      };
+      for (const near of [undefined, { from: 30, to: 50 }]) {
+        const known = await store.recall(ACCOUNT, ['rej-0', 'rej-2'], near);
+        expect(known.rejections.get('rej-0')).toEqual(kept);
+        expect(known.rejections.get('rej-2')).not.toHaveProperty('sourceValues');
+      }
+      // Remembered again without them (too long to keep): gone, not left from before.
+      await store.rememberRejections(ACCOUNT, [{ ...rejection(0), rowSeq: 40 }]);
+      const again = (await store.recall(ACCOUNT, ['rej-0'], { from: 30, to: 50 })).rejections.get('rej-0');
+      expect(again).not.toHaveProperty('sourceValues');
+      expect(again).not.toHaveProperty('mobileInput');
+    });
+
     test('a rejection that breaks the schema records none of its batch', async () => {
       const store = await open();
       await expect(
@@ -372,7 +399,15 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       });
       await store.recordBatch(ACCOUNT, 'r1', rows);
       await store.rememberRejections(ACCOUNT, [
-        { rowHash: fingerprint('bad'), status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 3 },
+        {
+          rowHash: fingerprint('bad'),
+          status: 'invalid',
+          code: 'PHONE_INVALID',
+          message: 'bad',
+          rowSeq: 3,
+          mobileInput: '12',
+          sourceValues: '{"mobile":"12"}',
+        },
         // A contact wins over a rejection of the same fingerprint.
         { rowHash: fingerprint('rec-2'), status: 'invalid', code: 'PHONE_INVALID', message: 'old' },
       ]);
@@ -398,7 +433,14 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
         });
         expect(known[2]).toBeUndefined();
         expect(known[3]).toEqual({
-          rejection: { status: 'invalid', code: 'PHONE_INVALID', message: 'bad', rowSeq: 3 },
+          rejection: {
+            status: 'invalid',
+            code: 'PHONE_INVALID',
+            message: 'bad',
+            rowSeq: 3,
+            mobileInput: '12',
+            sourceValues: '{"mobile":"12"}',
+          },
         });
         expect(known[4]).toBeUndefined();
         expect(known[5]).toEqual(known[0]);
