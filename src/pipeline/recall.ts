@@ -5,8 +5,9 @@
  *
  * A CSV row's fingerprint is its record's text ({@link recordFingerprinter}); the CSV reader asks
  * about it before csv-parse sees the record (handing over the texts: the state's side, a large
- * SQLite run's state thread, fingerprints them), and a record recognised as a contact Sakari has
- * is never parsed at all ({@link RowRecall.forReader}). Any other row's fingerprint ({@link rowHash})
+ * SQLite run's state thread, fingerprints them), and a record recognised as a contact Sakari has,
+ * or as a rejection that kept the row's values, is never parsed at all ({@link RowRecall.forReader},
+ * `recognised.ts`). Any other row's fingerprint ({@link rowHash})
  * covers every mapped value. Both include a key of everything else the outcome depends on
  * ({@link recallKey}: the normalisation options and the versions of sakari-sync and
  * libphonenumber-js). The state store keeps it next to the E.164, payload hash and mobile input the
@@ -269,7 +270,8 @@ export function recallRows(
 
 /**
  * {@link recallRows}, a chunk at a time (see `chunks.ts`). `recall`: the run's {@link RowRecall}
- * when the reader shares it (CSV records it recognised arrive as {@link Recalled} rows already).
+ * when the reader shares it (CSV records it recognised arrive as {@link Recalled} or
+ * {@link Rejected} rows already).
  */
 export function recallChunks(
   drafts: Chunks<Draft | Recalled | Rejected>,

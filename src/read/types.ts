@@ -57,9 +57,9 @@ export interface ReadOptions {
 
 /**
  * How a CSV reader fingerprints its records and asks what the state knows of them
- * (`pipeline/recall.ts` makes it). A record recognised as a contact Sakari has is emitted
- * unparsed (see `SourceRow.unparsed`); the others are parsed and carry their fingerprint and
- * what was known of it.
+ * (`pipeline/recall.ts` makes it). A record {@link RecordRecall.settlesUnparsed} (a contact
+ * Sakari has, a rejection that kept the row's values) is emitted unparsed (see
+ * `SourceRow.unparsed`); the others are parsed and carry their fingerprint and what was known of it.
  */
 export interface RecordRecall {
   /** How a source's records are fingerprinted, once its header record is known. */
