@@ -242,7 +242,11 @@ export class RowRecall {
     fingerprinter: RecordFingerprinter,
     firstSeq: number,
   ): Promise<RecordRecollection> {
-    const near = this.window(firstSeq, firstSeq + records.length - 1);
+    // The records are rows one after another: `at` where the first was recorded if in place.
+    const near = {
+      ...this.window(firstSeq, firstSeq + records.length - 1),
+      at: firstSeq + this.drift.offset,
+    };
     const answer = await this.store.recallRecords(this.options.account, fingerprinter.prefix, records, near);
     const offsets = new Offsets();
     answer.known.forEach((known, index) => {

@@ -186,6 +186,16 @@ export interface RejectedRow extends RememberedRejection {
 export interface SeqWindow {
   from: number;
   to: number;
+  /**
+   * Where the first fingerprint asked was recorded if it stayed in place, when the fingerprints
+   * asked are rows one after another (a chunk of CSV records): the others follow it. When the
+   * range scan found at least half of them (the chunk is in place), a fingerprint it did not find
+   * whose place holds a row no fingerprint asked matched (the row there changed: a nightly
+   * export's edited rows) is not looked up one by one. It is most likely new; one that moved that
+   * far onto a changed row's place is parsed, and found unchanged. A chunk mostly not found is
+   * looked up one by one: the rows found tell the next windows where the export moved to.
+   */
+  at?: number;
 }
 
 /**
@@ -356,20 +366,34 @@ function* recallQueries(
   if (near !== undefined && rowHashes.length > 0) {
     const asked = new Set(rowHashes);
     const found = new Set<string>();
+    // Positions holding a row no fingerprint asked matched (see `SeqWindow.at`).
+    const unmatched = near.at === undefined ? undefined : new Set<number>();
     const limit = (near.to - near.from + 1) * WINDOW_ROWS_PER_POSITION;
     for (const row of (yield { table: 'contacts', window: near, limit }) as RecallRow[]) {
-      if (!asked.has(row[0])) continue;
+      if (!asked.has(row[0])) {
+        if (row[6] !== null) unmatched?.add(row[6]);
+        continue;
+      }
       rows.contacts.push(row);
       found.add(row[0]);
     }
     if (found.size < asked.size) {
       for (const row of (yield { table: 'rejected_rows', window: near, limit }) as RejectionRow[]) {
-        if (!asked.has(row[0]) || found.has(row[0])) continue;
+        if (!asked.has(row[0])) {
+          if (row[5] !== null) unmatched?.add(row[5]);
+          continue;
+        }
+        if (found.has(row[0])) continue;
         rows.rejections.push(row);
         found.add(row[0]);
       }
     }
-    wanted = found.size === 0 ? rowHashes : rowHashes.filter((hash) => !found.has(hash));
+    const at = near.at ?? 0;
+    const changed = found.size * 2 >= asked.size ? unmatched : undefined;
+    wanted =
+      found.size === 0
+        ? rowHashes
+        : rowHashes.filter((hash, index) => !found.has(hash) && !changed?.has(at + index));
   }
   for (let start = 0; start < wanted.length; start += LOOKUP_CHUNK) {
     const chunk = wanted.slice(start, start + LOOKUP_CHUNK);

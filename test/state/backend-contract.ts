@@ -463,6 +463,62 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(elsewhere.fingerprints).toEqual(asked.map((record) => recordFingerprint('other\u0001', record)));
     });
 
+    test('a record not found where its place holds a changed row is not looked up one by one', async () => {
+      const store = await open();
+      const prefix = 'header-digest\u0001';
+      const fingerprint = (record: string): string => recordFingerprint(prefix, record);
+      await store.startRun(run('r1'));
+      const rows: AckedRow[] = [];
+      for (let i = 0; i < 100; i++)
+        rows.push({
+          e164: e164(i),
+          payloadHash: `h${i}`,
+          status: 'created',
+          rowHash: fingerprint(`rec-${i}`),
+          rowSeq: i,
+          mobileInput: `0${i}`,
+        });
+      // A row recorded far away, asked about at position 13 (rec-13 changed) and at 21.
+      rows.push({
+        e164: e164(500),
+        payloadHash: 'hf',
+        status: 'created',
+        rowHash: fingerprint('far'),
+        rowSeq: 5_000,
+      });
+      await store.recordBatch(ACCOUNT, 'r1', rows);
+      const other = await again();
+      const asked = ['rec-10', 'new-11', 'rec-12', 'far'];
+      const inPlace = await other.recallRecords(ACCOUNT, prefix, asked, { from: 0, to: 40, at: 10 });
+      expect(inPlace.known.map((known) => known?.contact?.e164)).toEqual([
+        e164(10),
+        undefined,
+        e164(12),
+        undefined,
+      ]);
+      // Without the place of the records, or where the row in its place is one asked for: found.
+      const anywhere = await other.recallRecords(ACCOUNT, prefix, asked, { from: 0, to: 40 });
+      expect(anywhere.known[3]?.contact?.e164).toBe(e164(500));
+      const shifted = await other.recallRecords(ACCOUNT, prefix, ['rec-20', 'far', 'rec-21'], {
+        from: 0,
+        to: 40,
+        at: 20,
+      });
+      expect(shifted.known.map((known) => known?.contact?.e164)).toEqual([e164(20), e164(500), e164(21)]);
+      // A chunk mostly not found where it was asked (the export moved): looked up one by one.
+      const moved = await other.recallRecords(ACCOUNT, prefix, ['new-30', 'new-31', 'far', 'rec-33'], {
+        from: 0,
+        to: 40,
+        at: 30,
+      });
+      expect(moved.known.map((known) => known?.contact?.e164)).toEqual([
+        undefined,
+        undefined,
+        e164(500),
+        e164(33),
+      ]);
+    });
+
     test('batches recorded once a large run has read (a SQLite store records them on its reader thread) are committed when the call returns, whole or not at all', async () => {
       const store = await open();
       await store.startRun(run('r1'));
