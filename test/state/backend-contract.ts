@@ -360,22 +360,24 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect(again2.contacts.get('row-9')?.rowSeq).toBe(9);
     });
 
+    const prefix = 'header-digest\u0001';
+    const fingerprint = (record: string): string => recordFingerprint(prefix, record);
+    /** Contacts 0..count-1 acknowledged from the CSV records `rec-i`, recorded at position i. */
+    const recordRows = (count: number): AckedRow[] =>
+      Array.from({ length: count }, (_, i) => ({
+        e164: e164(i),
+        payloadHash: `h${i}`,
+        status: 'created',
+        rowHash: fingerprint(`rec-${i}`),
+        rowSeq: i,
+        mobileInput: `0${i}`,
+      }));
+
     test('CSV records are recalled by their text, in the order asked, alike on the main connection and (a large recall) on the reader thread', async () => {
       const store = await open();
-      const prefix = 'header-digest\u0001';
-      const fingerprint = (record: string): string => recordFingerprint(prefix, record);
       await store.startRun(run('r1'));
-      const rows: AckedRow[] = [];
       // rec-0..5999 at positions 0..5999; rec-x without a position; rec-twice held by two numbers.
-      for (let i = 0; i < 6_000; i++)
-        rows.push({
-          e164: e164(i),
-          payloadHash: `h${i}`,
-          status: 'created',
-          rowHash: fingerprint(`rec-${i}`),
-          rowSeq: i,
-          mobileInput: `0${i}`,
-        });
+      const rows = recordRows(6_000);
       rows.push({
         e164: e164(7_000),
         payloadHash: 'hx',
@@ -465,19 +467,8 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
 
     test('a record not found where its place holds a changed row is not looked up one by one', async () => {
       const store = await open();
-      const prefix = 'header-digest\u0001';
-      const fingerprint = (record: string): string => recordFingerprint(prefix, record);
       await store.startRun(run('r1'));
-      const rows: AckedRow[] = [];
-      for (let i = 0; i < 100; i++)
-        rows.push({
-          e164: e164(i),
-          payloadHash: `h${i}`,
-          status: 'created',
-          rowHash: fingerprint(`rec-${i}`),
-          rowSeq: i,
-          mobileInput: `0${i}`,
-        });
+      const rows = recordRows(100);
       // A row recorded far away, asked about at position 13 (rec-13 changed) and at 21.
       rows.push({
         e164: e164(500),
