@@ -166,7 +166,7 @@ export interface RememberedRejection {
   mobileInput?: string;
   /**
    * The row's values as read (its `raw`, as JSON), kept when short enough (`rememberedValues` in
-   * `pipeline/recall.ts`): a CSV record recognised by its text is reported from them and
+   * `pipeline/recognised.ts`): a CSV record recognised by its text is reported from them and
    * `mobileInput` without being parsed. Absent: the row is parsed for its report lines.
    */
   sourceValues?: string;
