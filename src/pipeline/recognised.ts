@@ -19,7 +19,7 @@ export const REMEMBERED_VALUES_MAX_CHARS = 4_096;
  * undefined (values of other types would not come back the same).
  */
 export function rememberedValues(raw: Record<string, unknown>): string | undefined {
-  for (const key in raw) if (typeof raw[key] !== 'string') return undefined;
+  if (!allText(raw)) return undefined;
   const json = JSON.stringify(raw);
   return json.length <= REMEMBERED_VALUES_MAX_CHARS ? json : undefined;
 }
@@ -37,8 +37,13 @@ function valuesFrom(json: string): Record<string, unknown> | undefined {
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) return undefined;
   const record = values as Record<string, unknown>;
-  for (const key in record) if (typeof record[key] !== 'string') return undefined;
-  return record;
+  return allText(record) ? record : undefined;
+}
+
+/** Whether every value of a row is text: the only values kept (they come back as they were). */
+function allText(values: Record<string, unknown>): boolean {
+  for (const key in values) if (typeof values[key] !== 'string') return false;
+  return true;
 }
 
 /**
