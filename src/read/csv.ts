@@ -277,19 +277,20 @@ class CsvRecords {
   private recognise(ahead: AheadText, known: RecordRecollection): string {
     const recall = this.recall as RecordRecall;
     let recognised = false;
+    let all = true;
     ahead.notes.forEach((note, index) => {
       note.fingerprint = known.fingerprints[index];
       const found = known.known[index] ?? NOTHING_KNOWN;
       note.known = found;
       if (!note.hasNul && recall.settlesUnparsed(found)) note.recognised = recognised = true;
+      else all = false;
     });
     // csv-parse keeps the last record it was given until more text comes (it looks past a line
     // break). When every record here is recognised and a record before them waits in csv-parse,
     // the last one here is parsed after all: the one waiting comes out, and the rows between go
     // on, instead of every row after it waiting (in memory) for the end of the file.
     const last = ahead.notes.at(-1);
-    if (last?.recognised && this.notes.peek()?.recognised === false && ahead.notes.every(isRecognised))
-      last.recognised = false;
+    if (last !== undefined && all && this.notes.peek()?.recognised === false) last.recognised = false;
     const { text } = ahead;
     if (!recognised) return text;
     let feed = '';
@@ -580,10 +581,6 @@ function recordText(piece: string): string {
   while (from < to && isLineBreak(piece.charCodeAt(from))) from++;
   while (to > from && isLineBreak(piece.charCodeAt(to - 1))) to--;
   return from === 0 && to === piece.length ? piece : piece.slice(from, to);
-}
-
-function isRecognised(note: RecordNote): boolean {
-  return note.recognised;
 }
 
 function isLineBreak(code: number): boolean {
