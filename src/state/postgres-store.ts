@@ -8,7 +8,9 @@ import { migratePostgres, PG_SCHEMA } from './postgres-migrations.js';
 import {
   LOOKUP_CHUNK,
   RECALL_CONTACT_COLUMNS,
+  RECALL_CONTACT_SEQ_AT,
   RECALL_REJECTION_COLUMNS,
+  RECALL_REJECTION_SEQ_AT,
   REMEMBER_REJECTION_SET,
   UPSERT_CONTACT_SET,
   readRecallAsync,
@@ -46,10 +48,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
 
 const RUN_COLUMNS =
   'id, command, job_key, source_sha256, options_hash, started_at, finished_at, status, counts, resumed_from, pid';
-
-/** Where `row_seq` stands in a recalled contact's and rejection's columns. */
-const CONTACT_SEQ_AT = RECALL_CONTACT_COLUMNS.split(', ').indexOf('row_seq');
-const REJECTION_SEQ_AT = RECALL_REJECTION_COLUMNS.split(', ').indexOf('row_seq');
 
 /**
  * The state of sakari-sync in PostgreSQL (`--state postgres://...`, CONTRACT §8): the same
@@ -182,7 +180,7 @@ export class PostgresStateStore implements StateBackend {
             },
       );
       // bigint comes back as text: positions are far below 2^53.
-      const seqAt = query.table === 'contacts' ? CONTACT_SEQ_AT : REJECTION_SEQ_AT;
+      const seqAt = query.table === 'contacts' ? RECALL_CONTACT_SEQ_AT : RECALL_REJECTION_SEQ_AT;
       for (const row of found) if (row[seqAt] !== null) row[seqAt] = Number(row[seqAt]);
       return found;
     });

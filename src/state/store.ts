@@ -371,7 +371,8 @@ function* recallQueries(
     const limit = (near.to - near.from + 1) * WINDOW_ROWS_PER_POSITION;
     for (const row of (yield { table: 'contacts', window: near, limit }) as RecallRow[]) {
       if (!asked.has(row[0])) {
-        if (row[6] !== null) unmatched?.add(row[6]);
+        const rowSeq = row[RECALL_CONTACT_SEQ_AT] as number | null;
+        if (rowSeq !== null) unmatched?.add(rowSeq);
         continue;
       }
       rows.contacts.push(row);
@@ -380,7 +381,8 @@ function* recallQueries(
     if (found.size < asked.size) {
       for (const row of (yield { table: 'rejected_rows', window: near, limit }) as RejectionRow[]) {
         if (!asked.has(row[0])) {
-          if (row[5] !== null) unmatched?.add(row[5]);
+          const rowSeq = row[RECALL_REJECTION_SEQ_AT] as number | null;
+          if (rowSeq !== null) unmatched?.add(rowSeq);
           continue;
         }
         if (found.has(row[0])) continue;
@@ -723,6 +725,10 @@ export const RECALL_CONTACT_COLUMNS =
 /** The columns of a remembered rejection a recall reads, as a {@link RejectionRow}. */
 export const RECALL_REJECTION_COLUMNS =
   'row_hash, status, code, message, e164, row_seq, mobile_input, source_values';
+
+/** Where `row_seq` stands in a recalled contact's ({@link RecallRow}) and rejection's columns. */
+export const RECALL_CONTACT_SEQ_AT = RECALL_CONTACT_COLUMNS.split(', ').indexOf('row_seq');
+export const RECALL_REJECTION_SEQ_AT = RECALL_REJECTION_COLUMNS.split(', ').indexOf('row_seq');
 
 /**
  * The contacts of source row fingerprints: {@link StateStore.recall}. INDEXED BY: without
