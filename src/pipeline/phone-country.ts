@@ -35,7 +35,33 @@ const COUNTRY_ALIASES: Readonly<Record<string, CountryCode>> = {
   uae: 'AE', are: 'AE', turkey: 'TR', turkiye: 'TR', tur: 'TR', 'ivory coast': 'CI', burma: 'MM',
   'hong kong': 'HK', macau: 'MO', macao: 'MO', palestine: 'PS', vatican: 'VA', 'holy see': 'VA',
   sgp: 'SG', nga: 'NG', ken: 'KE', egy: 'EG', isr: 'IL', sau: 'SA', 'saudi arabia': 'SA', phl: 'PH', idn: 'ID',
+  // ISO 3166's own short names, as country pick-lists and CRMs write them.
+  'korea, republic of': 'KR', 'korea, south': 'KR', "korea, democratic people's republic of": 'KP',
+  'korea, north': 'KP', 'viet nam': 'VN', 'iran, islamic republic of': 'IR', 'tanzania, united republic of': 'TZ',
+  'bolivia, plurinational state of': 'BO', 'venezuela, bolivarian republic of': 'VE', 'moldova, republic of': 'MD',
+  'taiwan, province of china': 'TW', 'congo, the democratic republic of the': 'CD',
+  'congo, democratic republic of the': 'CD', 'democratic republic of the congo': 'CD', 'republic of the congo': 'CG',
+  "lao people's democratic republic": 'LA', 'syrian arab republic': 'SY', 'micronesia, federated states of': 'FM',
+  'macedonia, the former yugoslav republic of': 'MK', 'palestine, state of': 'PS', 'virgin islands, british': 'VG',
+  'virgin islands, u.s.': 'VI', 'holy see (vatican city state)': 'VA', 'brunei darussalam': 'BN',
+  'cabo verde': 'CV', 'libyan arab jamahiriya': 'LY', 'saint martin (french part)': 'MF',
+  'sint maarten (dutch part)': 'SX', 'falkland islands (malvinas)': 'FK', 'bonaire, sint eustatius and saba': 'BQ',
+  swaziland: 'SZ', 'east timor': 'TL', 'saint helena, ascension and tristan da cunha': 'SH',
+  // Informal names in the languages of NAME_LANGUAGES that ICU does not give.
+  großbritannien: 'GB', grossbritannien: 'GB', 'estados unidos da america': 'US', eua: 'US', 'ee uu': 'US',
 };
+
+/**
+ * What people write in a country column to say "no country" ("N/A", "-", "unknown"): the row has
+ * no country, as if the cell were empty. Not "NA", Namibia's code.
+ */
+// prettier-ignore
+const NO_COUNTRY = new Set(['n/a', 'n a', '-', '--', '?', 'none', 'unknown', 'null', 'not specified', 'not set']);
+
+/** Whether a row's country value only says it has none (see {@link NO_COUNTRY}). */
+export function saysNoCountry(value: string): boolean {
+  return NO_COUNTRY.has(value.trim().toLowerCase());
+}
 
 /** Marks ignored when comparing names: "U.S.A." = "usa", "Côte d’Ivoire" = "cote divoire". */
 const NAME_PUNCTUATION = /[.'’()]/g;
@@ -54,17 +80,35 @@ function nameKey(name: string): string {
     .trim();
 }
 
+/**
+ * The languages whose country names are understood besides English (ICU's names, through
+ * `Intl.DisplayNames`): those of the exports people hand us (a German Outlook writes
+ * "Vereinigtes Königreich", a Spanish CRM "Estados Unidos"). A name that means two countries in
+ * two languages is left to English, else dropped.
+ */
+const NAME_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl'] as const;
+
 function buildNameTable(): Map<string, CountryCode> {
   const table = new Map<string, CountryCode>();
-  const english = new Intl.DisplayNames('en', { type: 'region', fallback: 'none' });
-  for (const iso of SUPPORTED) {
-    const name = english.of(iso);
-    if (!name) continue;
-    table.set(nameKey(name), iso);
-    // "Myanmar (Burma)", "Hong Kong SAR China": also the short form.
-    const bare = name.replace(/\s*\(.*\)\s*/, '');
-    if (bare !== name) table.set(nameKey(bare), iso);
+  const english = new Set<string>();
+  const ambiguous = new Set<string>();
+  for (const language of NAME_LANGUAGES) {
+    const names = new Intl.DisplayNames(language, { type: 'region', fallback: 'none' });
+    for (const iso of SUPPORTED) {
+      const name = names.of(iso);
+      if (!name) continue;
+      // "Myanmar (Burma)", "Hong Kong SAR China": also the short form.
+      const bare = name.replace(/\s*\(.*\)\s*/, '');
+      for (const key of new Set([nameKey(name), nameKey(bare)])) {
+        const known = table.get(key);
+        if (language === 'en') english.add(key);
+        else if (english.has(key)) continue;
+        else if (known !== undefined && known !== iso) ambiguous.add(key);
+        table.set(key, iso);
+      }
+    }
   }
+  for (const key of ambiguous) table.delete(key);
   for (const [alias, iso] of Object.entries(COUNTRY_ALIASES)) table.set(nameKey(alias), iso);
   return table;
 }

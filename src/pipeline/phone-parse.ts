@@ -5,7 +5,7 @@
  */
 import { ParseError, getCountryCallingCode, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
-import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
+import { contactCountry, resolveCountry, saysNoCountry, type ResolvedCountry } from './phone-country.js';
 import { lengthProblem, numberType, parseNumber, type NumberCheck } from './phone-type.js';
 
 /** Options of {@link normalisePhone}. */
@@ -96,18 +96,25 @@ export function normalisePhone(
   }
 
   let country: ResolvedCountry | undefined;
+  /** Said on success: the row's country was not recognised, and the number did not need it. */
+  let unneededCountry: string | undefined;
   const rowText = rowCountry?.trim();
-  if (rowText) {
+  if (rowText && !saysNoCountry(rowText)) {
     country = resolveCountry(rowText);
     if (!country) {
-      return {
-        ok: false,
-        error: {
-          code: 'PHONE_INVALID_COUNTRY',
-          field: 'country',
-          message: `country ${echo(rowText)}: not a recognised country (use an ISO code such as GB, or an English name)`,
-        },
-      };
+      // A "+44…" or "0044…" number carries its own country: an unrecognised free-text country
+      // ("Korea, Republic of", a typo) must not cost it; a national number cannot be read without one.
+      if (!INTERNATIONAL_FORM.test(text)) {
+        return {
+          ok: false,
+          error: {
+            code: 'PHONE_INVALID_COUNTRY',
+            field: 'country',
+            message: `country ${echo(rowText)}: not a recognised country (use an ISO code such as GB, or a country name)`,
+          },
+        };
+      }
+      unneededCountry = rowText;
     }
   } else if (options.defaultCountry) {
     country = resolveCountry(options.defaultCountry);
@@ -149,8 +156,14 @@ export function normalisePhone(
     if (international) return international;
   }
   if (!attempt.ok) return attempt;
-  return checkNumber(attempt, text, input, country, options);
+  const result = checkNumber(attempt, text, input, country, options);
+  if (!result.ok || unneededCountry === undefined) return result;
+  const note = `country ${echo(unneededCountry)} is not a recognised country; the number's own calling code was used`;
+  return { ...result, note: result.note === undefined ? note : `${result.note}; ${note}` };
 }
+
+/** A number written with its calling code: `+44…`, `0044…` (the ITU international prefix). */
+const INTERNATIONAL_FORM = /^(?:\+|00)\s*[1-9]/;
 
 /** Digits, and the spaces and punctuation people write between them: no `+`, no letters. */
 const DIGITS_ONLY = /^\d[\d\s().-]*$/;

@@ -93,7 +93,7 @@ describe('normalisePhone', () => {
     ['07400 123456 mobile', 'GB', undefined, 'PHONE_NOT_A_NUMBER'],
     ['07400 123456', undefined, undefined, 'PHONE_INVALID_COUNTRY'],
     ['07400 123456', 'Narnia', undefined, 'PHONE_INVALID_COUNTRY'],
-    ['+1 201 555 0123', 'Narnia', undefined, 'PHONE_INVALID_COUNTRY'],
+    ['07400 123456', 'Narnia', 'GB', 'PHONE_INVALID_COUNTRY'],
     ['07400 123456', undefined, 'XX', 'PHONE_INVALID_COUNTRY'],
     ['07400 123456', '999', undefined, 'PHONE_INVALID_COUNTRY'],
     ['+999 1234567', undefined, undefined, 'PHONE_INVALID_COUNTRY'],
@@ -167,6 +167,39 @@ describe('normalisePhone', () => {
     expect(!long.ok && long.error.message.length).toBeLessThan(80);
   });
 
+  test('a number with its calling code does not need a country the row names unrecognisably', () => {
+    const note = "the number's own calling code was used";
+    expect(normalisePhone('+1 201 555 0123', 'Narnia', {})).toEqual({
+      ok: true,
+      e164: '+12015550123',
+      country: 'US',
+      note: `country "Narnia" is not a recognised country; ${note}`,
+    });
+    expect(normalisePhone('0044 7400 123456', 'Ruritania', { defaultCountry: 'US' })).toMatchObject({
+      ok: true,
+      e164: '+447400123456',
+      note: expect.stringContaining('country "Ruritania"'),
+    });
+    // the number's own problem is what the row is told
+    expect(normalisePhone('+44 12', 'Narnia', {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_TOO_SHORT' },
+    });
+  });
+
+  test.each(['N/A', 'n/a', '-', 'unknown', ' None '])('a country of %j says the row has none', (value) => {
+    expect(normalisePhone('07400 123456', value, { defaultCountry: 'GB' })).toEqual({
+      ok: true,
+      e164: '+447400123456',
+      country: 'GB',
+    });
+    expect(normalisePhone('+1 201 555 0123', value, {})).toMatchObject({ ok: true, e164: '+12015550123' });
+    expect(normalisePhone('07400 123456', value, {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_INVALID_COUNTRY', field: 'mobile' },
+    });
+  });
+
   test('the payload country is the number’s, not the row’s', () => {
     expect(normalisePhone('+44 7400 123456', 'US', {})).toEqual({
       ok: true,
@@ -207,6 +240,33 @@ describe('resolveCountry', () => {
     ['Myanmar', 'MM'],
     ['Bosnia & Herzegovina', 'BA'],
     ['The Netherlands', 'NL'],
+    // ISO 3166 short names, as pick-lists write them
+    ['Korea, Republic of', 'KR'],
+    ["Korea, Democratic People's Republic of", 'KP'],
+    ['Viet Nam', 'VN'],
+    ['Iran, Islamic Republic of', 'IR'],
+    ['Tanzania, United Republic of', 'TZ'],
+    ['Congo, The Democratic Republic of the', 'CD'],
+    // the names German, French, Spanish, Italian, Portuguese and Dutch exports write
+    ['Vereinigtes Königreich', 'GB'],
+    ['Großbritannien', 'GB'],
+    ['Royaume-Uni', 'GB'],
+    ['Regno Unito', 'GB'],
+    ['Reino Unido', 'GB'],
+    ['Verenigd Koninkrijk', 'GB'],
+    ['Estados Unidos', 'US'],
+    ['États-Unis', 'US'],
+    ['Vereinigte Staaten', 'US'],
+    ['Frankreich', 'FR'],
+    ['Allemagne', 'DE'],
+    ['Germania', 'DE'],
+    ['Alemanha', 'DE'],
+    ['Duitsland', 'DE'],
+    ['Österreich', 'AT'],
+    ['Schweiz', 'CH'],
+    ['Türkei', 'TR'],
+    ['Países Bajos', 'NL'],
+    ['Afrique du Sud', 'ZA'],
   ])('%j → %s', (value, iso) => {
     expect(resolveCountry(value)).toEqual({ iso });
   });
