@@ -169,6 +169,12 @@ const INTERNATIONAL_FORM = /^(?:\+|00)\s*[1-9]/;
 const DIGITS_ONLY = /^\d[\d\s().-]*$/;
 /** An international number has at least 8 digits (country code + subscriber number), at most 15. */
 const INTERNATIONAL_DIGITS = /^[1-9]\d{7,14}$/;
+/** Digits of a North American number without its country code. */
+const NANP_DIGITS = 10;
+
+function callingCodeOf(country: ResolvedCountry): string {
+  return country.iso === undefined ? country.callingCode : getCountryCallingCode(country.iso);
+}
 
 function readAsInternational(
   text: string,
@@ -179,6 +185,11 @@ function readAsInternational(
   if (!DIGITS_ONLY.test(text)) return undefined;
   const digits = text.replace(/\D/g, '');
   if (!INTERNATIONAL_DIGITS.test(digits)) return undefined;
+  // Ten digits in the North American plan are a whole national number (area code, exchange,
+  // line): one that is not valid has a typo, and read as international it would be someone
+  // else's (278-234-5678 is a South African mobile).
+  if (digits.length === NANP_DIGITS && country !== undefined && callingCodeOf(country) === '1')
+    return undefined;
   const attempt = parse(`+${digits}`, undefined, input);
   if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
   const result = checkNumber(attempt, text, input, country, options);

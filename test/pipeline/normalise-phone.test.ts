@@ -200,6 +200,27 @@ describe('normalisePhone', () => {
     });
   });
 
+  test('a number not valid in its country is read as international, but never ten NANP digits', () => {
+    expect(normalisePhone('447911123456', 'US', {})).toMatchObject({
+      ok: true,
+      e164: '+447911123456',
+      note: expect.stringContaining('read as international'),
+    });
+    expect(normalisePhone('27823456789', 'US', {})).toMatchObject({ ok: true, e164: '+27823456789' });
+    // a US number with an unassigned area code is a typo, not the South African +27 82 345 678
+    for (const [input, country] of [
+      ['278-234-5678', 'US'],
+      ['2782345678', 'US'],
+      ['278 234 5678', 'CA'],
+      ['278.234.5678', '+1'],
+    ]) {
+      expect(normalisePhone(input as string, country, {})).toMatchObject({
+        ok: false,
+        error: { code: 'PHONE_INVALID' },
+      });
+    }
+  });
+
   test('the payload country is the number’s, not the row’s', () => {
     expect(normalisePhone('+44 7400 123456', 'US', {})).toEqual({
       ok: true,
