@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { ImportSettings } from './config.js';
 import { redactRedisUrl } from './limit/cluster.js';
 import { DEFAULT_PHONE_WORKERS } from './pipeline/normalise-phone.js';
-import { SOURCE_FORMATS } from './read/types.js';
+import { REQUESTED_ENCODINGS, SOURCE_FORMATS } from './read/types.js';
 import { DEFAULT_TIMEOUT_MS } from './sakari/client.js';
 import { DEFAULT_STATE_PATH, redactStateLocation } from './state/index.js';
 import { MERGE_STRATEGIES } from './types.js';
@@ -210,9 +210,9 @@ export const OPTIONS = {
   },
   encoding: {
     type: 'choice',
-    choices: ['latin1', 'windows-1252'],
+    choices: REQUESTED_ENCODINGS,
     flag: 'encoding',
-    describe: 'CSV encoding when not UTF-8/UTF-16',
+    describe: 'text encoding when not UTF-8/UTF-16 (detected: windows-1252 or Mac Roman when not UTF-8)',
     defaultLabel: 'utf-8',
     job: {},
     commands: PIPELINE,

@@ -14,6 +14,7 @@ const ENCODING_NAMES: Record<SourceEncoding, string> = {
   utf16be: 'UTF-16BE',
   latin1: 'latin1',
   'windows-1252': 'windows-1252',
+  macintosh: 'Mac Roman',
 };
 
 /**

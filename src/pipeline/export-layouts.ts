@@ -7,7 +7,7 @@
 /** One known export layout: every group must have at least one of its headers. */
 interface Layout {
   name: string;
-  /** Header keys (lower case, no spaces or punctuation); each inner list needs one match. */
+  /** Header keys (lower case, no accents, spaces or punctuation); each inner list needs one match. */
   all: ReadonlyArray<readonly string[]>;
   /** Case-sensitive headers, for vendors told apart by spelling (Brevo's `FIRSTNAME`). */
   exact?: readonly string[];
@@ -42,6 +42,34 @@ const LAYOUTS: readonly Layout[] = [
     all: [['emailaddress'], ['mobilephone', 'businessphone'], ['homephone', 'homephone2']],
   },
   { name: 'Thunderbird', all: [['primaryemail'], ['displayname', 'mobilenumber']] },
+  // Outlook and Thunderbird write their headers in the user's language: Open-Xchange's
+  // outlook2007.de_DE/nl_NL.properties, Roundcube's program/localization/*/csv2vcard.inc.
+  {
+    name: 'Outlook for Windows (German)',
+    all: [
+      ['emailadresse'],
+      ['mobiltelefon', 'telefongeschaftlich'],
+      ['landregionprivat', 'landregiongeschaftlich', 'kategorien', 'emailangezeigtername'],
+    ],
+  },
+  {
+    name: 'Outlook for Windows (Dutch)',
+    all: [['emailadres'], ['mobieletelefoon', 'telefoonopwerk'], ['landregiothuis', 'landregiowerk']],
+  },
+  { name: 'Outlook for Windows (French)', all: [['adressedemessagerie'], ['telmobile', 'telephonebureau']] },
+  {
+    name: 'Outlook for Windows (Italian)',
+    all: [['indirizzoemail'], ['telefonomobile', 'telefonodilavoro']],
+  },
+  { name: 'Outlook for Windows (Portuguese)', all: [['enderecodeemail'], ['celular', 'fonecomercial']] },
+  { name: 'Thunderbird (German)', all: [['primareemailadresse'], ['anzeigename', 'mobiltelnr']] },
+  { name: 'Thunderbird (French)', all: [['adresseelectroniqueprincipale'], ['nomaafficher', 'portable']] },
+  { name: 'Thunderbird (Italian)', all: [['emailprincipale'], ['nomevisualizzato', 'numerocellulare']] },
+  {
+    name: 'Thunderbird (Spanish)',
+    all: [['direcciondecorreoelectronicoprincipal'], ['nombreenpantalla', 'telefonomovil']],
+  },
+  { name: 'Thunderbird (Portuguese)', all: [['emailprimario'], ['mostrarnome']] },
   // Before HubSpot: Zoho also has `Record Id` and `Contact Owner`, but HubSpot has no mailing address.
   {
     name: 'Zoho CRM',
@@ -93,7 +121,11 @@ const LAYOUTS: readonly Layout[] = [
 ];
 
 function key(header: string): string {
-  return header.toLowerCase().replace(/[^a-z0-9]+/g, '');
+  return header
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
 }
 
 /**

@@ -3,15 +3,24 @@
  * (CONTRACT §3). Used by `map-fields` (which column feeds which field, in what order phones are
  * tried), by the pre-flight and by the no-phone-column stop.
  *
- * Headers are read as words, not as strings: `MobilePhone`, `Mobile Phone`, `mobile_phone` and
- * `Person - Phone - Mobile` all say the same thing. The rules, in the order they apply:
- * - camelCase is split, `E-mail` is `email`, Salesforce's custom suffix `__c` is dropped, and a
- *   leading person prefix (`Person -`, `Contact`, `Customer`…) is ignored;
+ * Headers are read as words, not as strings: `MobilePhone`, `Mobile Phone`, `mobile_phone`,
+ * `MOBILEPHONE` (Salesforce Data Loader) and `Person - Phone - Mobile` all say the same thing, and
+ * so do the headers Outlook and Thunderbird write in the user's language (`Mobiltelefon`,
+ * `Mobiele telefoon`, `Portable`, `Numero cellulare`, `Teléfono móvil`, `Celular`: the word lists
+ * below hold English, German, Dutch, French, Italian, Spanish and Portuguese words, taken from the
+ * real header sets of Open-Xchange's `outlook2007.*.properties` maps and Roundcube's
+ * `csv2vcard.inc` files). The rules, in the order they apply:
+ * - camelCase is split, `E-mail` is `email`, Salesforce's custom suffix `__c` is dropped, a word
+ *   run together from known words (`MOBILEPHONE`, `Handynummer`, `E-mailadres`) is split into them,
+ *   and a leading person prefix (`Person -`, `Contact`, `Customer`…) is ignored;
  * - a leading other-entity word (`Organization -`, `Account`, `Company`, `Deal -`, `Assistant`…)
- *   means the column is not about the person: never a name or an email; a phone of it ranks last;
- * - phones: any of `mobile cell sms phone telephone tel msisdn whatsapp landline`, unless a word
- *   says the column is about the phone rather than a number (`label type consent opt status
- *   extension country`…). Fax, pager, telex, ISDN and TTY columns are never used;
+ *   means the column is not about the person: never a name or an email; a phone of it ranks last,
+ *   as does a phone naming such an entity anywhere (`Telefon Assistent`, `Hoofdtelefoon bedrijf`);
+ * - phones: a mobile word (`mobile cell sms whatsapp iphone handy mobiel gsm portable cellulare
+ *   movil celular`…) or a phone word (`phone telephone tel msisdn landline telefon telefoon
+ *   telefono fone`…), unless a word says the column is about the phone rather than a number
+ *   (`label type consent opt status extension country`…). Fax, pager, telex, ISDN and TTY columns
+ *   are never used;
  * - label/value pairs (`Phone 1 - Label`/`Type` + `Phone 1 - Value`, same for e-mail) are one
  *   phone whose kind is the row's label;
  * - SMS consent: an SMS/text/mobile column that says opted out, unsubscribed or blacklisted (a
@@ -48,8 +57,17 @@ const PERSON_PREFIXES: ReadonlySet<string> = new Set([
   'recipient',
   'people',
 ]);
-/** A leading word that makes the column another entity's: the company's phone, the owner's name. */
+/**
+ * A leading word that makes the column another entity's: the company's phone, the owner's name.
+ * In a phone header it may stand anywhere (`Telefon Assistent`, `Telefon Firma`).
+ */
 const OTHER_ENTITIES: ReadonlySet<string> = new Set([
+  'assistent', // de, nl
+  'assistente', // it
+  'firma', // de (`Telefon Firma`: the company's main number)
+  'bedrijf', // nl (`Hoofdtelefoon bedrijf`)
+  'societe',
+  'empresa',
   'organization',
   'organisation',
   'org',
@@ -67,39 +85,52 @@ const OTHER_ENTITIES: ReadonlySet<string> = new Set([
   'partner',
 ]);
 
+// prettier-ignore
 const MOBILE_WORDS: ReadonlySet<string> = new Set([
-  'mobile',
-  'mobiles',
-  'cell',
-  'cellphone',
-  'cellular',
-  'sms',
-  'handy',
-  'mobil',
-  'whatsapp',
+  'mobile', 'mobiles', 'cell', 'cellphone', 'cellular', 'sms', 'whatsapp',
+  // A Google Contacts label of iOS-synced numbers; the vCard reader reads it as a mobile too.
+  'iphone',
+  'handy', 'mobil', 'mobilfunk', 'natel', // de (Natel: Switzerland)
+  'mobiel', 'mobiele', 'gsm', // nl, be
+  'portable', 'cellulaire', // fr (`Portable`, `Tél. mobile`)
+  'cellulare', // it
+  'movil', // es (`Teléfono móvil`)
+  'celular', 'telemovel', // pt
 ]);
+// prettier-ignore
 const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
-  'phone',
-  'phones',
-  'telephone',
-  'tel',
-  'msisdn',
-  'phonenumber',
-  'telefon',
-  'telefono',
-  'landline',
+  'phone', 'phones', 'telephone', 'tel', 'msisdn', 'phonenumber', 'landline',
+  'telefon', 'rufnummer', 'festnetz', // de (`Telefon`, `Tel. privat`, `Telefonnummer`)
+  'telefoon', // nl
+  'telefono', // it, es (`Teléfono`)
+  'telefone', 'fone', // pt (`Fone comercial`)
 ]);
+/** Words that make a phone a fixed line: it ranks after home, work and other phones. */
+// prettier-ignore
+const LANDLINE_WORDS: ReadonlySet<string> = new Set([
+  'landline', 'festnetz', 'vaste', 'vast', 'fixe', 'fisso', 'fijo', 'fixo',
+]);
+// prettier-ignore
 const NEVER_PHONE_WORDS: ReadonlySet<string> = new Set([
-  'fax',
-  'pager',
-  'telex',
-  'isdn',
-  'tty',
-  'tdd',
-  'beeper',
+  'fax', 'pager', 'telex', 'isdn', 'tty', 'tdd', 'beeper',
+  'telefax', 'piepser', 'texttelefon', 'horbehinderte', // de (`Telefon für Hörbehinderte`: TTY)
+  'semafoon', 'teksttelefoon', // nl
+  'telecopie', 'radiomessagerie', // fr (`Télécopie (bureau)`, `Récepteur de radiomessagerie`)
+  'cercapersone', // it
+  'buscapersonas', // es
 ]);
+/** The country words of a header (`Country/Region`, `Land/Region privat`, `Pays`, `País`). */
+// prettier-ignore
+const COUNTRY_WORDS: ReadonlySet<string> = new Set([
+  'country', 'land', 'pays', 'paese', 'nazione', 'pais',
+]);
+/** `Region` beside a country word (`Land/regio (thuis)`): the header is still the country's. */
+const COUNTRY_REGION_WORDS: ReadonlySet<string> = new Set(['region', 'regio', 'regione', 'regiao']);
 /** Words that make a phone-ish header about the phone, not a phone number. */
 const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
+  ...COUNTRY_WORDS,
+  'typ',
+  'tipo',
   'label',
   'type',
   'kind',
@@ -126,7 +157,6 @@ const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
   'valid',
   'validated',
   'carrier',
-  'country',
   'code',
   'timestamp',
   'date',
@@ -145,33 +175,65 @@ const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
   'updated',
 ]);
 /** Words a general phone header may carry and stay general (`Primary Phone`, `Phone Number 1`). */
+// prettier-ignore
 const GENERAL_QUALIFIERS: ReadonlySet<string> = new Set([
-  'number',
-  'no',
-  'nr',
-  'num',
-  'primary',
-  'main',
-  'value',
+  'number', 'no', 'nr', 'num', 'primary', 'main', 'value',
+  'nummer', 'haupt', // de (`Telefonnummer`, `Haupttelefon`)
+  'hoofd', // nl (`Hoofdtelefoon`)
+  'numero', 'principal', 'principale', 'primario', // fr, it, es, pt (`Téléphone principal`)
 ]);
-const HOME_WORDS: ReadonlySet<string> = new Set(['home', 'private', 'personal', 'residence']);
-const WORK_WORDS: ReadonlySet<string> = new Set(['work', 'business', 'office', 'direct', 'company']);
+/** Home, work and other words, of phones (`Telefon privat`), e-mails and countries (`Privat: Land`). */
+// prettier-ignore
+const HOME_WORDS: ReadonlySet<string> = new Set([
+  'home', 'private', 'personal', 'residence',
+  'privat', 'zuhause', // de
+  'thuis', 'huis', 'prive', // nl
+  'domicile', 'personnel', 'personnelle', 'particulier', // fr
+  'casa', 'residenza', 'personale', // it
+  'domicilio', 'residencia', // es
+  'pessoal', // pt
+]);
+// prettier-ignore
+const WORK_WORDS: ReadonlySet<string> = new Set([
+  'work', 'business', 'office', 'direct',
+  'geschaftlich', 'geschafts', 'dienstlich', 'dienst', 'buro', 'arbeit', // de
+  'werk', 'zakelijk', 'kantoor', // nl (`Telefoon op werk`)
+  'bureau', 'professionnel', 'professionnelle', 'travail', // fr (`Tél. professionnel`)
+  'lavoro', 'ufficio', // it
+  'trabajo', 'oficina', // es (`Teléfono (Trabajo)`)
+  'comercial', 'trabalho', // pt
+]);
+// prettier-ignore
+const OTHER_WORDS: ReadonlySet<string> = new Set([
+  'other', 'weitere', 'weiteres', 'weiterer', 'andere', 'anders', 'ander', 'autre', 'altro', 'altra',
+  'otro', 'otra', 'outro', 'outra',
+]);
+/** Car and radio phones: a phone's qualifier, known so that `Autotelefon` is read as `auto telefon`. */
+const VEHICLE_WORDS: ReadonlySet<string> = new Set(['car', 'auto', 'radio', 'voiture', 'carro']);
+/**
+ * Words that only join others (`Telefoon op werk`, `Téléphone de l'assistant(e)`, `País o región
+ * del trabajo`, `Weiteres/e Land/Region`): they do not qualify a phone, e-mail or country.
+ */
+// prettier-ignore
+const JOINING_WORDS: ReadonlySet<string> = new Set([
+  'of', 'op', 'voor', 'van', 'von', 'fur', 'des', 'de', 'du', 'la', 'le', 'di', 'del', 'dell', 'della',
+  'da', 'do', 'dos', 'das', 'o', 'ou', 'e', 'l', 'd', 'r', 's',
+]);
 
 /** Words `email` fields may carry besides the e-mail word itself. */
-const EMAIL_QUALIFIERS: ReadonlySet<string> = new Set(['address', 'value', 'primary', 'main', 'default']);
+// prettier-ignore
+const EMAIL_QUALIFIERS: ReadonlySet<string> = new Set([
+  'address', 'value', 'primary', 'main', 'default',
+  'adresse', 'primare', // de (`E-Mail-Adresse`, `Primäre E-Mail-Adresse`), fr (`Adresse de messagerie`)
+  'adres', 'primair', // nl (`E-mailadres`)
+  'principale', 'principal', 'indirizzo', // fr, it (`Indirizzo e-mail`), es
+  'direccion', 'endereco', 'primario', // es (`Dirección de correo electrónico principal`), pt
+]);
+/** Words of a second e-mail column, besides the home, work and other words. */
+// prettier-ignore
 const EMAIL_SECONDARY: ReadonlySet<string> = new Set([
-  'secondary',
-  'second',
-  'other',
-  'alternate',
-  'alternative',
-  'alt',
-  'additional',
-  'work',
-  'home',
-  'business',
-  'personal',
-  'private',
+  'secondary', 'second', 'alternate', 'alternative', 'alt', 'additional',
+  'sekundare', 'secundair', 'secondaire', 'secondaria', 'secundaria', 'secundario',
 ]);
 const EMAIL_NOT_ADDRESS: ReadonlySet<string> = new Set([
   ...NOT_A_NUMBER_WORDS,
@@ -190,26 +252,11 @@ const EMAIL_NOT_ADDRESS: ReadonlySet<string> = new Set([
   'all',
 ]);
 
+/** Words a country header may carry besides the home, work and other words. */
+// prettier-ignore
 const COUNTRY_QUALIFIERS: ReadonlySet<string> = new Set([
-  'mailing',
-  'home',
-  'business',
-  'work',
-  'other',
-  'address',
-  'default',
-  'billing',
-  'shipping',
-  'primary',
-  'region',
-  'code',
-  'iso',
-  'postal',
-  'personal',
-  'private',
-  'residence',
-  'office',
-  'value',
+  'mailing', 'address', 'default', 'billing', 'shipping', 'primary', 'code', 'iso', 'postal', 'value',
+  ...COUNTRY_REGION_WORDS,
 ]);
 
 /**
@@ -229,17 +276,38 @@ const EXACT: ReadonlyMap<string, readonly [KnownField, number]> = new Map([
   ['tags', ['tags', 0]], ['tag', ['tags', 1]], ['labels', ['tags', 2]], ['label', ['tags', 3]],
   ['categories', ['tags', 4]], ['category', ['tags', 5]], ['group membership', ['tags', 6]], ['groups', ['tags', 7]],
   ['cc', ['country', 50]],
+  // de, nl, fr, it, es, pt: Outlook's and Thunderbird's names (`Vorname`, `Nom à afficher`, `Kategorien`)
+  ['vorname', ['firstName', 0]], ['voornaam', ['firstName', 0]], ['prenom', ['firstName', 0]],
+  ['nome', ['firstName', 0]], ['nombre', ['firstName', 0]], ['primeiro nome', ['firstName', 0]],
+  ['nachname', ['lastName', 0]], ['achternaam', ['lastName', 0]], ['nom', ['lastName', 0]],
+  ['cognome', ['lastName', 0]], ['apellidos', ['lastName', 0]], ['apellido', ['lastName', 0]],
+  ['sobrenome', ['lastName', 0]], ['ultimo nome', ['lastName', 0]], ['familienname', ['lastName', 1]],
+  ['naam', ['name', 0]], ['vollstandiger name', ['name', 1]], ['volledige naam', ['name', 1]],
+  ['nom complet', ['name', 1]], ['nome completo', ['name', 1]], ['nombre completo', ['name', 1]],
+  ['anzeigename', ['name', 2]], ['weergavenaam', ['name', 2]], ['nom a afficher', ['name', 2]],
+  ['nome visualizzato', ['name', 2]], ['nombre en pantalla', ['name', 2]], ['mostrar nome', ['name', 2]],
+  ['kategorien', ['tags', 4]], ['categorien', ['tags', 4]], ['categorie', ['tags', 4]],
+  ['categorias', ['tags', 4]],
 ]);
 
 /** The e-mail words (`E-mail` is already `email` here). */
-const EMAIL_WORDS: ReadonlySet<string> = new Set(['email', 'mail']);
+// prettier-ignore
+const EMAIL_WORDS: ReadonlySet<string> = new Set([
+  'email', 'mail',
+  'courriel', 'messagerie', 'electronique', // fr (`Adresse de messagerie`, `Adresse électronique`)
+  'correo', 'electronico', 'eletronico', // es (`Correo electrónico`), pt
+]);
 
 /**
  * The words of a header: lower case, camelCase split, `E-mail` → `email`, accents and
- * punctuation removed, `__c` (Salesforce custom field) dropped.
+ * punctuation removed, `__c` (Salesforce custom field) dropped, a word run together from known
+ * words split into them ({@link splitRunTogether}).
  *
  * @example headerWords('Person - Phone - Mobile') // ['person', 'phone', 'mobile']
  * @example headerWords('MailingCountryCode') // ['mailing', 'country', 'code']
+ * @example headerWords('MAILINGCOUNTRYCODE') // ['mailing', 'country', 'code']
+ * @example headerWords('Mobil-Tel.-Nr.') // ['mobil', 'tel', 'nr']
+ * @example headerWords('Handynummer') // ['handy', 'nummer']
  */
 export function headerWords(header: string): string[] {
   const text = header
@@ -247,11 +315,16 @@ export function headerWords(header: string): string[] {
     .replace(/\p{M}/gu, '')
     .replace(/__c$/i, '')
     .replace(/\be[\s_-]?mail/gi, (match) => (match[0] === 'E' ? 'Email' : 'email'))
+    // Names whose inner capital is no word break: a `WhatsApp` or `iPhone` number is a mobile.
+    .replace(/(?<![a-z])(?:whats[\s_-]?app|iphone)/gi, (match) => match.replace(/[\s_-]/g, '').toLowerCase())
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .replace(/([a-z])([0-9])/gi, '$1 $2')
     .toLowerCase();
-  return text.split(/[^a-z0-9]+/).filter((word) => word !== '');
+  return text
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== '')
+    .flatMap(splitRunTogether);
 }
 
 /** The words once a leading person prefix is dropped, and whether another entity's prefix leads. */
@@ -286,7 +359,7 @@ export function classifyHeader(header: string): HeaderRole | undefined {
   const phoneRank = rankPhoneWords(words, otherEntity);
   if (phoneRank !== undefined) return { kind: 'field', field: 'mobile', rank: phoneRank };
 
-  if (otherEntity && !words.includes('country')) return undefined;
+  if (otherEntity && !words.some((word) => COUNTRY_WORDS.has(word))) return undefined;
 
   const exact = EXACT.get(joined);
   if (exact) return { kind: 'field', field: exact[0], rank: exact[1] };
@@ -339,6 +412,56 @@ const CONSENT_STATUS_WORDS: ReadonlySet<string> = new Set([
   'marketing',
 ]);
 
+/**
+ * Words of Salesforce API names that the rules read only as part of a phrase (`HasOptedOutOfMobile`,
+ * `DoNotSms`), known so that Data Loader's `HASOPTEDOUTOFMOBILE` splits like its API name.
+ */
+const SALESFORCE_PHRASE_WORDS: readonly string[] = ['has', 'of', 'out', 'do', 'not'];
+
+/**
+ * The words a run-together word may be split into: the words the rules look for. Not `no` (a
+ * `NOSMS` flag must not become a phone column), nor the joining words (`de`, `op`…) or the short
+ * words of names (`cc`, `en`), which would split words they do not make.
+ */
+// prettier-ignore
+const RUN_TOGETHER_PARTS: ReadonlySet<string> = new Set(
+  [
+    PERSON_PREFIXES, OTHER_ENTITIES, MOBILE_WORDS, GENERAL_PHONE_WORDS, LANDLINE_WORDS, NEVER_PHONE_WORDS,
+    NOT_A_NUMBER_WORDS, GENERAL_QUALIFIERS, HOME_WORDS, WORK_WORDS, OTHER_WORDS, VEHICLE_WORDS,
+    EMAIL_WORDS, EMAIL_QUALIFIERS, EMAIL_SECONDARY, EMAIL_NOT_ADDRESS, COUNTRY_WORDS, COUNTRY_QUALIFIERS,
+    SMS_CHANNEL, OPT_OUT_FLAG_WORDS, CONSENT_STATUS_WORDS, SALESFORCE_PHRASE_WORDS,
+    [...EXACT.keys()].flatMap((key) => key.split(' ')).filter((word) => word.length > 2),
+  ]
+    .flatMap((words) => [...words])
+    .filter((word) => word.length > 1 && word !== 'no'),
+);
+
+/**
+ * A word run together from known words, as those words (the fewest of them); any other word,
+ * and a known word, as itself. German and Dutch write compounds (`Mobiltelefon`, `Handynummer`,
+ * `E-mailadres`), and Salesforce Data Loader writes API names in one case (`MOBILEPHONE`,
+ * `mailingcountry`, `ET4AE5__HASOPTEDOUTOFMOBILE__C`), where camelCase no longer shows the words.
+ * A word with a part the rules do not know stays whole (`Bundesland`, `Hausnummer`).
+ *
+ * @example splitRunTogether('hasoptedoutofmobile') // ['has', 'optedout', 'of', 'mobile']
+ */
+function splitRunTogether(word: string): string[] {
+  if (word.length < 4 || RUN_TOGETHER_PARTS.has(word) || /\d/.test(word)) return [word];
+  // fewest[i]: the fewest known words that spell word.slice(0, i), when there are any.
+  const fewest: Array<string[] | undefined> = [[]];
+  for (let end = 2; end <= word.length; end++) {
+    for (let start = 0; start <= end - 2; start++) {
+      const before = fewest[start];
+      if (before === undefined) continue;
+      const part = word.slice(start, end);
+      if (!RUN_TOGETHER_PARTS.has(part)) continue;
+      const best = fewest[end];
+      if (best === undefined || before.length + 1 < best.length) fewest[end] = [...before, part];
+    }
+  }
+  return fewest[word.length] ?? [word];
+}
+
 function consentColumn(words: readonly string[]): HeaderRole | undefined {
   if (!words.some((word) => SMS_CHANNEL.has(word))) return undefined;
   if (words.some((word) => EMAIL_WORDS.has(word))) return undefined;
@@ -376,11 +499,12 @@ function rankPhoneKind(words: readonly string[], otherEntity: boolean): number {
       !MOBILE_WORDS.has(word) &&
       !GENERAL_PHONE_WORDS.has(word) &&
       !GENERAL_QUALIFIERS.has(word) &&
+      !JOINING_WORDS.has(word) &&
       !isNumberWord(word),
   );
   const sub = (qualifierRank: number): number => qualifierRank * 100 + Math.min(order, 99);
-  if (words.includes('landline')) return PHONE_TIER.other + sub(3);
-  if (otherEntity) return PHONE_TIER.other + sub(5);
+  if (words.some((word) => LANDLINE_WORDS.has(word))) return PHONE_TIER.other + sub(3);
+  if (otherEntity || qualifiers.some((word) => OTHER_ENTITIES.has(word))) return PHONE_TIER.other + sub(5);
   if (words.some((word) => MOBILE_WORDS.has(word))) {
     const whatsapp = words.includes('whatsapp') ? 1 : 0;
     return PHONE_TIER.mobile + sub(qualifiers.length === 0 ? whatsapp : 2 + whatsapp);
@@ -389,6 +513,22 @@ function rankPhoneKind(words: readonly string[], otherEntity: boolean): number {
   if (qualifiers.some((word) => HOME_WORDS.has(word))) return PHONE_TIER.other + sub(0);
   if (qualifiers.some((word) => WORK_WORDS.has(word))) return PHONE_TIER.other + sub(1);
   return PHONE_TIER.other + sub(2);
+}
+
+/**
+ * The rank a header has as a phone column, for naming the likeliest phone columns of a source
+ * where the header understanding found none (`phone-columns.ts`): a phone header's own rank;
+ * otherwise its words read as a phone's label (`Work Number` ranks as a work phone, `Nummer` as a
+ * general one). `undefined` for fax, pager and consent columns.
+ *
+ * @example rankPhoneCandidate('Work Number') // 2100: a work phone, after `Number` (1000)
+ */
+export function rankPhoneCandidate(header: string): number | undefined {
+  const role = classifyHeader(header);
+  if ((role?.kind === 'field' || role?.kind === 'pair-value') && role.field === 'mobile') return role.rank;
+  if (role?.kind === 'never-phone' || role?.kind === 'consent') return undefined;
+  const { words, otherEntity } = personWords(headerWords(header));
+  return rankPhoneKind([...words, 'phone'], otherEntity);
 }
 
 /**
@@ -408,25 +548,35 @@ function rankEmailWords(words: readonly string[]): number | undefined {
   let secondary = 0;
   let order = 0;
   for (const word of words) {
-    if (EMAIL_WORDS.has(word) || EMAIL_QUALIFIERS.has(word)) continue;
+    if (EMAIL_WORDS.has(word) || EMAIL_QUALIFIERS.has(word) || JOINING_WORDS.has(word)) continue;
     if (isNumberWord(word)) order = Number(word);
-    else if (EMAIL_SECONDARY.has(word)) secondary = 1;
+    else if (EMAIL_SECONDARY.has(word) || isHomeWorkOrOther(word)) secondary = 1;
     else return undefined;
   }
   if (words.length === 1 && words[0] === 'mail') return 5;
   return secondary * 100 + Math.min(order, 99);
 }
 
+const isHomeWorkOrOther = (word: string): boolean =>
+  HOME_WORDS.has(word) || WORK_WORDS.has(word) || OTHER_WORDS.has(word);
+
 function rankCountryWords(words: readonly string[]): number | undefined {
-  if (!words.includes('country')) return undefined;
-  if (!words.every((word) => word === 'country' || COUNTRY_QUALIFIERS.has(word) || isNumberWord(word)))
-    return undefined;
-  const has = (...list: string[]): boolean => list.some((word) => words.includes(word));
-  if (words.length === 1 || (words.length === 2 && has('code', 'region', 'iso'))) return 0;
-  if (has('mailing', 'home', 'personal', 'private', 'residence', 'primary')) return 10;
+  if (!words.some((word) => COUNTRY_WORDS.has(word))) return undefined;
+  const qualifiers = words.filter((word) => !COUNTRY_WORDS.has(word) && !JOINING_WORDS.has(word));
+  const known = (word: string): boolean =>
+    COUNTRY_QUALIFIERS.has(word) || isHomeWorkOrOther(word) || isNumberWord(word);
+  if (!qualifiers.every(known)) return undefined;
+  const has = (...list: string[]): boolean => list.some((word) => qualifiers.includes(word));
+  const hasOf = (set: ReadonlySet<string>): boolean => qualifiers.some((word) => set.has(word));
+  if (
+    qualifiers.length === 0 ||
+    (qualifiers.length === 1 && (has('code', 'iso') || hasOf(COUNTRY_REGION_WORDS)))
+  )
+    return 0;
+  if (has('mailing', 'primary') || hasOf(HOME_WORDS)) return 10;
   if (has('address', 'default', 'postal')) return 20;
   if (has('billing', 'shipping')) return 30;
-  if (has('business', 'work', 'office')) return 40;
+  if (hasOf(WORK_WORDS)) return 40;
   return 45;
 }
 

@@ -662,17 +662,29 @@ function nonEmptyText(value: unknown): string | undefined {
 
 /** Separators between tags in one text value: `|`, `;`, `,` and Google's ` ::: `. */
 const TAG_SEPARATORS = /[|;,]|:::/;
-/** Google's system labels and groups (`* myContacts`, `* starred`, `System Group: My Contacts`). */
+/** Google CSV's marked system labels: `* myContacts`, `* starred`, the older `System Group: My Contacts`. */
 const SYSTEM_LABEL = /^(?:\*|system group:)/i;
+/** Google's vCard export writes them bare, Android's as `My Contacts`; exact, so a user's `Starred` is kept. */
+const SYSTEM_GROUP_NAMES: ReadonlySet<string> = new Set(['myContacts', 'My Contacts', 'starred']);
+
+/**
+ * Whether a tag is one of Google's or Android's system groups, which every contact (or every
+ * starred one) is in: never a tag, whichever export (CSV `Labels`, vCard `CATEGORIES`) names it.
+ */
+function isSystemLabel(tag: string): boolean {
+  return SYSTEM_LABEL.test(tag) || SYSTEM_GROUP_NAMES.has(tag);
+}
 
 /**
  * Splits a tags value on `|`, `;`, `,` or ` ::: `; trims each tag, removes the quotes a list
- * may carry (Mailchimp's `"Customer","VIP"`), drops Google's system labels (`* myContacts`) and
+ * may carry (Mailchimp's `"Customer","VIP"`), drops Google's and Android's system groups
+ * (`* myContacts`, vCard `myContacts`, `starred`, `My Contacts`: {@link isSystemLabel}) and
  * empty and repeated tags, keeping the first occurrence's order.
  *
  * @example splitTags('vip; newsletter|vip, ') // ['vip', 'newsletter']
  * @example splitTags('"Customer","VIP"') // ['Customer', 'VIP']
  * @example splitTags('* myContacts ::: Friends') // ['Friends']
+ * @example splitTags('myContacts,starred,Customers') // ['Customers'] (a Google vCard's CATEGORIES)
  */
 export function splitTags(text: string): string[] {
   const tags: string[] = [];
@@ -706,7 +718,7 @@ function addTag(tags: string[], part: string): void {
   let tag = part.trim();
   const quoted = QUOTED.exec(tag);
   if (quoted) tag = (quoted[1] as string).trim();
-  if (SYSTEM_LABEL.test(tag)) return;
+  if (isSystemLabel(tag)) return;
   // Few tags per row: a linear scan is cheaper than allocating a Set.
   if (tag !== '' && !tags.includes(tag)) tags.push(tag);
 }

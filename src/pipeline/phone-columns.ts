@@ -6,10 +6,17 @@
  */
 import type { SourceRow } from '../types.js';
 import { perRow, type Chunks } from '../chunks.js';
+import { rankPhoneCandidate } from './header-roles.js';
 import { phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
 
 /** Rows of a source looked at to find the columns whose values look like phone numbers. */
 export const PHONE_GUARD_SAMPLE_ROWS = 50;
+/**
+ * Records of a source without a header row (JSON, NDJSON, vCard: each record has its own keys)
+ * looked at, at most, for one with a key that can hold a phone number before the run stops: an
+ * address book whose first few dozen cards have no TEL is common, a thousand in a row is not.
+ */
+export const KEYED_GUARD_ROWS = 1_000;
 /** Candidates named in the message, best first. */
 const MAX_CANDIDATES = 3;
 /** A value looks like a phone number: digits with the usual separators, 7 to 15 digits. */
@@ -44,13 +51,18 @@ function describe(source: string, headers: readonly string[], candidates: readon
 }
 
 /**
- * Columns whose values look like phone numbers in the sampled rows, the most phone-like first.
- * A column qualifies when at least half of its non-empty sampled values have 7–15 digits and
- * nothing but phone punctuation.
+ * Columns whose values look like phone numbers in the sampled rows, in the order phone columns
+ * are ranked (CONTRACT §3: mobile-like, then general, then home/work/other, by
+ * `rankPhoneCandidate`), so that the `--phone-columns` the stop suggests tries a mobile before a
+ * landline; the most phone-like values first among columns of one rank, then column order. A
+ * column qualifies when at least half of its non-empty sampled values have 7–15 digits and
+ * nothing but phone punctuation; a fax, pager or consent column never does.
  */
 export function suggestPhoneColumns(headers: readonly string[], rows: readonly SourceRow[]): string[] {
-  const scored: Array<{ header: string; share: number; index: number }> = [];
+  const scored: Array<{ header: string; rank: number; share: number; index: number }> = [];
   headers.forEach((header, index) => {
+    const rank = rankPhoneCandidate(header);
+    if (rank === undefined) return;
     let filled = 0;
     let phoneLike = 0;
     for (const row of rows) {
@@ -63,10 +75,10 @@ export function suggestPhoneColumns(headers: readonly string[], rows: readonly S
       if (PHONE_LIKE.test(first) && digits >= 7 && digits <= 15) phoneLike++;
     }
     const share = filled === 0 ? 0 : phoneLike / filled;
-    if (share >= 0.5) scored.push({ header, share, index });
+    if (share >= 0.5) scored.push({ header, rank, share, index });
   });
   return scored
-    .sort((a, b) => b.share - a.share || a.index - b.index)
+    .sort((a, b) => a.rank - b.rank || b.share - a.share || a.index - b.index)
     .slice(0, MAX_CANDIDATES)
     .map((entry) => entry.header);
 }
@@ -74,9 +86,10 @@ export function suggestPhoneColumns(headers: readonly string[], rows: readonly S
 /**
  * Passes a source's rows on unchanged, after checking, once its first rows are read, that a
  * source with a header row has a column that can hold a phone number (by the header
- * understanding, `--mapping` or `--phone-columns`).
+ * understanding, `--mapping` or `--phone-columns`); for a source without one (JSON records,
+ * vCards), that one of its first {@link KEYED_GUARD_ROWS} records has such a key.
  *
- * @param headers the source's header row once known (`undefined` for JSON records, not checked)
+ * @param headers the source's header row once known (`undefined` for keyed records)
  * @throws NoPhoneColumnError before yielding any row when there is none
  */
 export function guardPhoneColumns(
@@ -95,16 +108,31 @@ export async function* guardPhoneColumnChunks(
 ): AsyncGenerator<SourceRow[]> {
   const sample: SourceRow[] = [];
   let checked = false;
-  const check = (): void => {
-    checked = true;
+  /** Keys of the keyed records sampled, in order of first appearance. */
+  const keys = new Set<string>();
+  let keysSeen = 0;
+  /** Whether the rows sampled settle it (`true` also when they show no phone column: it throws). */
+  const check = (ended: boolean): boolean => {
     const headers = source.headers();
-    if (headers === undefined || headers.length === 0) return;
-    if (phoneColumnsOf(headers, options).length > 0) return;
-    throw new NoPhoneColumnError(
-      source.path,
-      headers,
-      suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)),
-    );
+    if (headers !== undefined) {
+      checked = true;
+      if (headers.length === 0 || phoneColumnsOf(headers, options).length > 0) return true;
+      throw new NoPhoneColumnError(
+        source.path,
+        headers,
+        suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)),
+      );
+    }
+    for (; keysSeen < sample.length; keysSeen++) {
+      const row = sample[keysSeen] as SourceRow;
+      // An unreadable record's keys are the reader's (`_raw`), not the source's.
+      if (row.error?.code !== 'RECORD_MALFORMED') for (const key of Object.keys(row.raw)) keys.add(key);
+    }
+    const seen = [...keys];
+    if (phoneColumnsOf(seen, options).length > 0 || (seen.length === 0 && ended)) return (checked = true);
+    if (!ended && sample.length < KEYED_GUARD_ROWS) return false;
+    checked = true;
+    throw new NoPhoneColumnError(source.path, seen, suggestPhoneColumns(seen, sample));
   };
   for await (const chunk of rows) {
     if (checked) {
@@ -112,12 +140,11 @@ export async function* guardPhoneColumnChunks(
       continue;
     }
     sample.push(...chunk);
-    if (sample.length < PHONE_GUARD_SAMPLE_ROWS) continue;
-    check();
+    if (sample.length < PHONE_GUARD_SAMPLE_ROWS || !check(false)) continue;
     yield sample.splice(0);
   }
   if (!checked) {
-    check();
+    check(true);
     if (sample.length > 0) yield sample;
   }
 }

@@ -8,7 +8,12 @@
  * how its columns map to contact fields, and what looks wrong in the rows seen so far, while the
  * user can still stop the run (Ctrl-C) before anything reached Sakari.
  */
-import type { SourceEncoding, SourceFormat, SourceInfo } from '../read/index.js';
+import {
+  REQUESTED_ENCODINGS,
+  type SourceEncoding,
+  type SourceFormat,
+  type SourceInfo,
+} from '../read/index.js';
 import type { RowOutcome, SourceRow } from '../types.js';
 import { recogniseLayout } from './export-layouts.js';
 import {
@@ -19,7 +24,6 @@ import {
   type MappedHeader,
   type MappingStats,
 } from './map-fields.js';
-import { PHONE_GUARD_SAMPLE_ROWS, suggestPhoneColumns } from './phone-columns.js';
 
 /**
  * JSON/NDJSON records have no header row: their keys are gathered from this many records per
@@ -38,10 +42,16 @@ export const MANY_INVALID_SHARE = 0.5;
 /** The warning codes of the pre-flight. Public: `--log-format json` consumers match on them. */
 export const PREFLIGHT_WARNING_CODES = [
   'NOT_UTF8',
-  'NO_MOBILE_COLUMN',
+  'ENCODING_GUESSED',
   'NO_COUNTRY',
   'PHONE_EXCEL_MANGLED',
   'RECORD_MALFORMED',
+  'TITLE_SKIPPED',
+  'FOOTER_SKIPPED',
+  'SHORT_RECORDS',
+  'SHEET_CHOSEN',
+  'GROUP_CARDS_SKIPPED',
+  'RECORDS_KEY',
   'MAPPING_UNUSED',
   'MANY_INVALID',
 ] as const;
@@ -85,6 +95,8 @@ export interface PreflightSource {
   consent: string[];
   /** U+FFFD replacement characters decoded so far (bytes not valid in the encoding). */
   replacementChars: number;
+  /** The bytes were not UTF-8 and no encoding was given: `encoding` is what they look like. */
+  encodingGuessed: boolean;
 }
 
 /** What the run will do, as known just before its first request. */
@@ -125,6 +137,7 @@ interface CodeExample {
   file: string;
   line: number;
   mobileInput: string;
+  message: string;
 }
 
 /** Per-source bookkeeping: the info object the reader keeps up to date, and JSON keys seen. */
@@ -132,8 +145,6 @@ interface TrackedSource {
   info: SourceInfo;
   keys: Set<string> | undefined;
   sampled: number;
-  /** The first rows, to name the likeliest phone columns when none is recognised. */
-  rows: SourceRow[];
 }
 
 /**
@@ -148,6 +159,8 @@ export class PreflightCollector {
   private readonly codesBySource = new Map<string, Map<string, number>>();
   private settled = 0;
   private done = false;
+  /** The reader notes the pre-flight told ({@link readerNotes}), by code and source: told once. */
+  private readonly toldNotes = new Set<string>();
 
   constructor(private readonly options: PreflightOptions) {}
 
@@ -159,7 +172,7 @@ export class PreflightCollector {
   /** A source has been opened; its `info` fills in (delimiter, headers…) as it is read. */
   addSource(info: SourceInfo): void {
     if (this.done) return;
-    const tracked: TrackedSource = { info, keys: undefined, sampled: 0, rows: [] };
+    const tracked: TrackedSource = { info, keys: undefined, sampled: 0 };
     this.sources.push(tracked);
     if (!this.bySource.has(info.path)) this.bySource.set(info.path, tracked);
   }
@@ -168,7 +181,6 @@ export class PreflightCollector {
   observeRow(row: SourceRow): void {
     if (this.done) return;
     const tracked = this.sources.at(-1);
-    if (tracked && tracked.rows.length < PHONE_GUARD_SAMPLE_ROWS) tracked.rows.push(row);
     if (!tracked || tracked.info.headers !== undefined || tracked.sampled >= PREFLIGHT_KEY_SAMPLE_ROWS)
       return;
     tracked.sampled++;
@@ -190,7 +202,12 @@ export class PreflightCollector {
     else {
       this.codes.set(outcome.code, {
         count: 1,
-        example: { file: outcome.ref.file, line: outcome.ref.line, mobileInput: outcome.mobileInput },
+        example: {
+          file: outcome.ref.file,
+          line: outcome.ref.line,
+          mobileInput: outcome.mobileInput,
+          message: outcome.message ?? '',
+        },
       });
     }
   }
@@ -240,6 +257,7 @@ export class PreflightCollector {
       headers,
       mapping: describeMapping(headers, mapOptions),
       replacementChars: info.replacementChars ?? 0,
+      encodingGuessed: info.encodingGuessed === true,
     };
   }
 
@@ -250,6 +268,17 @@ export class PreflightCollector {
     const count = (code: string, source: string): number => this.codesBySource.get(source)?.get(code) ?? 0;
 
     for (const source of sources) {
+      if (source.encodingGuessed) {
+        const name =
+          source.encoding === 'macintosh'
+            ? 'Mac Roman (Excel for Mac)'
+            : 'windows-1252 (Excel, Outlook on Windows)';
+        warnings.push({
+          code: 'ENCODING_GUESSED',
+          source: source.path,
+          message: `${where(source)}not valid UTF-8: read as ${name}; if accented names look wrong, give --encoding (${REQUESTED_ENCODINGS.join(', ')})`,
+        });
+      }
       if (source.replacementChars > 0 && source.encoding === 'utf8') {
         warnings.push({
           code: 'NOT_UTF8',
@@ -258,17 +287,8 @@ export class PreflightCollector {
         });
       }
       // A JSON source whose records were all unreadable has no keys: nothing to say about columns.
+      // (One with no column that can hold a phone has stopped the run: `guardPhoneColumns`.)
       if (source.headers.length === 0) continue;
-      if (source.phones.length === 0) {
-        const rows = this.sources.find((tracked) => tracked.info.path === source.path)?.rows ?? [];
-        const likely = suggestPhoneColumns(source.headers, rows);
-        const example = likely[0] ?? 'Cell #';
-        warnings.push({
-          code: 'NO_MOBILE_COLUMN',
-          source: source.path,
-          message: `${where(source)}no column maps to mobile (columns: ${source.headers.map(quote).join(', ')}): every row will be PHONE_MISSING; ${likely.length > 0 ? `likeliest: ${likely.map(quote).join(', ')}; ` : ''}name it with --phone-columns "${likely.join(',') || example}" or --mapping, e.g. {"${example}":"mobile"}`,
-        });
-      }
       // Evidence only: a file whose numbers all carry their + needs no country at all.
       const invalidCountry = count('PHONE_INVALID_COUNTRY', source.path);
       if (this.options.defaultCountry === undefined && invalidCountry > 0) {
@@ -285,6 +305,8 @@ export class PreflightCollector {
       }
     }
 
+    warnings.push(...this.untold(this.sources.map((tracked) => tracked.info)));
+
     const mangled = this.codes.get('PHONE_EXCEL_MANGLED');
     if (mangled) {
       const source = this.sourceOf(mangled.example.file, sources);
@@ -300,15 +322,20 @@ export class PreflightCollector {
     const malformed = this.codes.get('RECORD_MALFORMED');
     if (malformed) {
       const source = this.sourceOf(malformed.example.file, sources);
-      const hint =
-        source?.format === 'csv'
-          ? `check the delimiter (${source.delimiter === undefined ? 'not detected' : `detected ${describeDelimiter(source.delimiter)}`}; --delimiter overrides) and the quoting`
-          : 'check the file is valid JSON';
+      const { line, message: reason } = malformed.example;
+      // In a CSV, extra fields and stray quotes come from a wrong delimiter or broken quoting; a
+      // damaged or oversized record does not, and a short record is no longer malformed at all.
+      const csvLayout = source?.format === 'csv' && /fields, found|quote/.test(reason);
+      const hint = csvLayout
+        ? `check the delimiter (${source.delimiter === undefined ? 'not detected' : `detected ${describeDelimiter(source.delimiter)}`}; --delimiter overrides) and the quoting`
+        : source?.format === 'json' || source?.format === 'ndjson'
+          ? 'check the file is valid JSON'
+          : 'rows.csv gives the reason for each';
       warnings.push({
         code: 'RECORD_MALFORMED',
         source: source?.path,
         rows: malformed.count,
-        message: `${plural(malformed.count, 'record')} could not be read (e.g. line ${malformed.example.line}): ${hint}`,
+        message: `${plural(malformed.count, 'record')} could not be read (e.g. line ${line}${reason === '' ? '' : `: ${reason}`}): ${hint}`,
       });
     }
 
@@ -338,6 +365,23 @@ export class PreflightCollector {
     return warnings;
   }
 
+  /**
+   * The {@link readerNotes} of these sources not told yet, marked as told. The run tells those
+   * learnt after its pre-flight (a footer at the end of a long file) once it has read the sources.
+   */
+  untold(infos: readonly SourceInfo[]): PreflightWarning[] {
+    const notes: PreflightWarning[] = [];
+    for (const info of infos) {
+      for (const note of readerNotes(info)) {
+        const key = `${note.code}\u0000${info.path}`;
+        if (this.toldNotes.has(key)) continue;
+        this.toldNotes.add(key);
+        notes.push(note);
+      }
+    }
+    return notes;
+  }
+
   private sourceOf(file: string, sources: PreflightSource[]): PreflightSource | undefined {
     return sources.find((source) => source.path === file);
   }
@@ -351,6 +395,74 @@ export class PreflightCollector {
     const present = new Set(sources.flatMap((source) => source.headers.map(looseHeader)));
     return Object.keys(mapping).filter((header) => !present.has(looseHeader(header)));
   }
+}
+
+/** How much of a title line the pre-flight quotes. */
+const TITLE_QUOTE_CHARS = 60;
+
+/**
+ * What the reader left out of the rows or filled in, said once per source (naming it and the
+ * line): a title line above the header, a Salesforce report footer, records with fewer fields
+ * than the header, the sheet read among several, vCard group cards, the key of a JSON object
+ * whose array was read.
+ */
+function readerNotes(info: SourceInfo): PreflightWarning[] {
+  const { path, titleLine, footer, shortRecords, otherSheets, groupCards, recordsKey } = info;
+  const notes: PreflightWarning[] = [];
+  if (recordsKey !== undefined) {
+    notes.push({
+      code: 'RECORDS_KEY',
+      source: path,
+      message: `${path}: an object, not an array: read the records of its key ${JSON.stringify(recordsKey)} (an API response), skipped its other keys`,
+    });
+  }
+  if (info.sheet !== undefined && otherSheets !== undefined) {
+    notes.push({
+      code: 'SHEET_CHOSEN',
+      source: path,
+      message: `${path}: read sheet ${JSON.stringify(info.sheet)}; the workbook also has ${otherSheets} (--sheet NAME reads another)`,
+    });
+  }
+  if (groupCards !== undefined) {
+    // The source's hash is set once it has been read to its end.
+    const soFar = info.sha256 === undefined ? ' so far' : '';
+    notes.push({
+      code: 'GROUP_CARDS_SKIPPED',
+      source: path,
+      message: `${path}: skipped ${plural(groupCards.count, 'group card')}${soFar} (e.g. line ${groupCards.firstLine}): a group lists contacts, it is not one`,
+    });
+  }
+  if (titleLine !== undefined) {
+    const text =
+      titleLine.text.length > TITLE_QUOTE_CHARS
+        ? `${titleLine.text.slice(0, TITLE_QUOTE_CHARS)}…`
+        : titleLine.text;
+    notes.push({
+      code: 'TITLE_SKIPPED',
+      source: path,
+      message: `${path}: line ${titleLine.line} looks like a title, not the header: skipped it (${quote(text)}); the header is line ${titleLine.headerLine}`,
+    });
+  }
+  if (footer !== undefined) {
+    const lines = footer.from === footer.to ? `line ${footer.from}` : `lines ${footer.from}–${footer.to}`;
+    notes.push({
+      code: 'FOOTER_SKIPPED',
+      source: path,
+      message: `${path}: skipped the Salesforce report footer, ${lines}`,
+    });
+  }
+  if (shortRecords !== undefined) {
+    const { count, firstLine } = shortRecords;
+    // The source's hash is set once it has been read to its end.
+    const soFar = info.sha256 === undefined ? ' so far' : '';
+    notes.push({
+      code: 'SHORT_RECORDS',
+      source: path,
+      rows: count,
+      message: `${path}: ${plural(count, 'row')}${soFar} had fewer fields than the header (e.g. line ${firstLine}); the missing trailing fields were read as empty`,
+    });
+  }
+  return notes;
 }
 
 /** Header comparison as in map-fields: case, whitespace, `_` and `-` ignored. */

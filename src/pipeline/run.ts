@@ -380,6 +380,8 @@ class ImportPipeline {
       await Promise.all(inFlight);
       await remember();
       this.announce(hooks, 0);
+      // What the readers learnt after the pre-flight was told (a report footer at the end of a long file).
+      for (const note of this.preflight.untold(this.chain.sources)) hooks.onWarning?.(note.message);
     } catch (caught) {
       await Promise.allSettled(inFlight);
       error ??= caught;

@@ -9,7 +9,13 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGunzip } from 'node:zlib';
 
-import { BINARY_CHECK_CHARS, binaryVerdict, decoderLabel } from './detect.js';
+import {
+  BINARY_CHECK_CHARS,
+  binaryVerdict,
+  decoderLabel,
+  guessSingleByte,
+  UTF8_CHECK_BYTES,
+} from './detect.js';
 import { SourceError, describeSource } from './errors.js';
 import type { SourceEncoding, SourceInfo } from './types.js';
 
@@ -176,14 +182,20 @@ export async function* gunzipBytes(source: AsyncIterable<Buffer>, file: string):
  * encoding become U+FFFD (counted in `info.replacementChars`) rather than an error. Refuses
  * binary data (see {@link binaryVerdict}: a few NULs in a text file are the readers' business)
  * and a source with no non-blank character.
+ *
+ * With `guess` (no encoding was given), UTF-8 is checked on the first {@link UTF8_CHECK_BYTES}
+ * before any text is handed on: bytes that are not UTF-8 are read in the single-byte encoding
+ * they look like ({@link guessSingleByte}; `info.encoding` and `info.encodingGuessed` say which).
  */
 export async function* decodeText(
   source: AsyncIterable<Buffer>,
   encoding: SourceEncoding,
   file: string,
   info: SourceInfo,
+  guess = false,
 ): AsyncGenerator<string> {
-  const decoder = new TextDecoder(decoderLabel(encoding), { fatal: false });
+  if (guess && encoding === 'utf8') source = await guessedEncoding(source, info);
+  const decoder = new TextDecoder(decoderLabel(info.encoding), { fatal: false });
   info.replacementChars = 0;
   let head = '';
   let checked = false;
@@ -211,6 +223,55 @@ export async function* decodeText(
   if (!checked) checkText(tail, file);
   if (tail.length > 0) yield accept(tail);
   if (!sawContent) throw new SourceError('SOURCE_EMPTY', file, `${describeSource(file)} is empty`);
+}
+
+/**
+ * Sets `info.encoding` to what the first {@link UTF8_CHECK_BYTES} of `source` look like (UTF-8
+ * unless {@link guessSingleByte} says otherwise), and returns `source` whole: those bytes, held
+ * until decided, then the rest.
+ */
+async function guessedEncoding(
+  source: AsyncIterable<Buffer>,
+  info: SourceInfo,
+): Promise<AsyncIterable<Buffer>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const held: Buffer[] = [];
+  let bytes = 0;
+  let ended = false;
+  try {
+    while (bytes < UTF8_CHECK_BYTES) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        ended = true;
+        break;
+      }
+      held.push(next.value);
+      bytes += next.value.length;
+    }
+  } catch (error) {
+    // A read error is the reader's to report, after the bytes before it.
+    return (async function* () {
+      yield* held;
+      throw error;
+    })();
+  }
+  const guessed = guessSingleByte(Buffer.concat(held), ended);
+  if (guessed !== undefined) {
+    info.encoding = guessed;
+    info.encodingGuessed = true;
+  }
+  return (async function* () {
+    try {
+      yield* held.splice(0);
+      while (!ended) {
+        const next = await iterator.next();
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  })();
 }
 
 function checkText(head: string, file: string): void {

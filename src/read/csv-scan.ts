@@ -30,8 +30,9 @@ export type ScannedRecord =
    * the text that {@link CsvScan.push} (or `finish`) returned with it, just after its line break.
    * The records of one returned text cut it into consecutive pieces: a record's piece runs from
    * the previous record's `end` (0 for the first) to its own, blank lines before it included.
+   * `afterBlank` when an empty line stands between it and the record before it (or the start).
    */
-  | { kind: 'record'; line: number; hasNul: boolean; end: number }
+  | { kind: 'record'; line: number; hasNul: boolean; end: number; afterBlank: boolean }
   /** A record longer than {@link MAX_RECORD_CHARS}, skipped to its end; reading went on after it. */
   | { kind: 'oversized'; line: number }
   /**
@@ -54,10 +55,12 @@ export class CsvScan {
   private readonly queue = new Fifo<ScannedRecord>();
   private readonly delimiter: number;
   /** The physical line at the scan position (1-based). */
-  private line = 1;
+  private line: number;
   /** Characters of the current record so far; 0 between records. */
   private recordChars = 0;
-  private recordLine = 1;
+  private recordLine: number;
+  /** An empty line was seen since the last record (see `ScannedRecord.afterBlank`). */
+  private blankSeen = false;
   private recordHasNul = false;
   private quoting = false;
   /** A quote was seen inside a quoted field: the next character decides what it was. */
@@ -77,8 +80,11 @@ export class CsvScan {
   /** The queue's position when the last {@link push} or {@link finish} started. */
   private pushedFrom = 0;
 
-  constructor(delimiter: string) {
+  /** @param firstLine the line number of the text's first line (2 when a line before it was taken off) */
+  constructor(delimiter: string, firstLine = 1) {
     this.delimiter = delimiter.charCodeAt(0);
+    this.line = firstLine;
+    this.recordLine = firstLine;
   }
 
   /** Entries the queue holds, taken ones not yet dropped included (bounded; see `Fifo`). */
@@ -143,8 +149,17 @@ export class CsvScan {
             (crlf || nextCr > end) &&
             recordEnd - i <= MAX_RECORD_CHARS
           ) {
-            if (recordEnd > i)
-              this.queue.push({ kind: 'record', line: this.line, hasNul: false, end: this.base + end + 1 });
+            if (recordEnd > i) {
+              const afterBlank = this.blankSeen;
+              this.blankSeen = false;
+              this.queue.push({
+                kind: 'record',
+                line: this.line,
+                hasNul: false,
+                end: this.base + end + 1,
+                afterBlank,
+              });
+            } else this.blankSeen = true;
             this.line++;
             lastCut = end + 1;
             i = end;
@@ -189,6 +204,7 @@ export class CsvScan {
         this.line++;
         if (code === CR) this.crPending = true;
         if (this.recordChars > 0) this.endRecord(this.base + i + 1);
+        else this.blankSeen = true;
         if (this.skipping) {
           this.skipping = false;
           pendingStart = i + 1;
@@ -289,10 +305,12 @@ export class CsvScan {
 
   /** Ends the current record, `end` being where it ends in the text handed over (see `ScannedRecord`). */
   private endRecord(end: number): void {
+    const afterBlank = this.blankSeen;
+    this.blankSeen = false;
     this.queue.push(
       this.skipping
         ? { kind: 'oversized', line: this.recordLine }
-        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul, end },
+        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul, end, afterBlank },
     );
     this.recordChars = 0;
     this.recordHasNul = false;

@@ -129,7 +129,80 @@ export function decoderLabel(encoding: SourceEncoding): string {
       return 'latin1';
     case 'windows-1252':
       return 'windows-1252';
+    case 'macintosh':
+      return 'macintosh';
   }
+}
+
+/**
+ * How many leading bytes decide whether a source without a byte order mark is UTF-8 (held until
+ * decided): an export that is not (Outlook and Excel on Windows write windows-1252, Excel for
+ * Mac's "Comma Separated Values" Mac Roman) nearly always shows an accented name within its first
+ * few thousand rows.
+ */
+export const UTF8_CHECK_BYTES = 256 * 1024;
+
+/**
+ * The single-byte encoding `head` is in when it is not valid UTF-8 (an incomplete sequence cut
+ * off at its end counts only when `head` is the whole source), else `undefined`. windows-1252 unless the bytes read as Mac
+ * Roman make clearly more sense: a letter between letters of its own case (`M\x9Fller` is
+ * "Müller" in Mac Roman, "MŸller" in windows-1252; `M\xFCller` is "Müller" in windows-1252 and
+ * "M¸ller" in Mac Roman). Binary bytes (see {@link binaryVerdict}) are not guessed at.
+ */
+export function guessSingleByte(head: Uint8Array, whole = false): 'windows-1252' | 'macintosh' | undefined {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: !whole });
+    return undefined;
+  } catch {
+    // Binary bytes are no text in any encoding: read as UTF-8, they are refused as binary.
+    const start = new TextDecoder('utf-8').decode(head.subarray(0, 4 * BINARY_CHECK_CHARS));
+    if (binaryVerdict(start) !== 'text') return undefined;
+    const mac = plausibleLetters(head, MAC_ROMAN_HIGH);
+    return mac > plausibleLetters(head, WINDOWS_1252_HIGH) ? 'macintosh' : 'windows-1252';
+  }
+}
+
+/**
+ * Bytes 0x80–0xFF as `label` decodes them. Decoded as a stream: Node 20's one-shot decode of
+ * windows-1252 reads 0x80–0x9F as C1 controls instead of `€ ‚ … Š Ž ’ Ÿ` (see `vcard.ts`).
+ */
+function highHalf(label: string): string {
+  const decoder = new TextDecoder(label);
+  return (
+    decoder.decode(
+      Uint8Array.from({ length: 128 }, (_, index) => 128 + index),
+      { stream: true },
+    ) + decoder.decode()
+  );
+}
+const WINDOWS_1252_HIGH = highHalf('windows-1252');
+const MAC_ROMAN_HIGH = highHalf('macintosh');
+const LETTER = /\p{L}/u;
+
+/** How many bytes ≥ 0x80 of `bytes` decode (by `high`) to a letter that fits the ASCII letters beside it. */
+function plausibleLetters(bytes: Uint8Array, high: string): number {
+  const lower = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x61 && byte <= 0x7a;
+  const upper = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x41 && byte <= 0x5a;
+  let count = 0;
+  for (let at = 0; at < bytes.length; at++) {
+    const byte = bytes[at] as number;
+    if (byte < 0x80) continue;
+    const char = high[byte - 0x80] as string;
+    if (!LETTER.test(char)) continue;
+    const before = bytes[at - 1];
+    const after = bytes[at + 1];
+    const isLower = char !== char.toUpperCase();
+    if (
+      isLower
+        ? lower(before) || lower(after)
+        : // a capital within a word of capitals, or starting a word: not before a small letter mid-word
+          (upper(before) && !lower(after)) ||
+          (upper(after) && !lower(before)) ||
+          (!lower(before) && !upper(before) && lower(after))
+    )
+      count++;
+  }
+  return count;
 }
 
 /**
@@ -176,7 +249,9 @@ export function binaryVerdict(text: string): BinaryVerdict {
  * lines, and picks the first candidate (`,` then `;` then TAB then `|`) whose count is the same
  * non-zero number on every line. When none is consistent (a malformed line among the first),
  * it picks the candidate that appears in the header and matches the header's count on the most
- * lines. With no candidate at all (a one-column file) it returns `fallback`.
+ * lines. A first line with no candidate in it is a title above the header (`Customer list`)
+ * when the lines after it agree on one. With no candidate at all (a one-column file) it returns
+ * `fallback`.
  *
  * @param sample the start of the decoded text
  * @param complete whether `sample` is the whole file (else its last, partial line is ignored)
@@ -185,9 +260,11 @@ export function detectDelimiter(sample: string, complete: boolean, fallback = DE
   const lines = sampleLineCounts(sample, complete);
   if (lines.length === 0) return fallback;
   const header = lines[0] as number[];
-  for (let c = 0; c < DELIMITER_CANDIDATES.length; c++) {
-    const count = header[c] as number;
-    if (count > 0 && lines.every((counts) => counts[c] === count)) return DELIMITER_CANDIDATES[c] as string;
+  const consistent = consistentDelimiter(lines);
+  if (consistent !== undefined) return consistent;
+  if (lines.length > 1 && header.every((count) => count === 0)) {
+    const belowTitle = consistentDelimiter(lines.slice(1));
+    if (belowTitle !== undefined) return belowTitle;
   }
   let best = -1;
   let bestMatches = 0;
@@ -201,6 +278,16 @@ export function detectDelimiter(sample: string, complete: boolean, fallback = DE
     }
   }
   return best === -1 ? fallback : (DELIMITER_CANDIDATES[best] as string);
+}
+
+/** The first candidate whose count is the same non-zero number on every line, if any. */
+function consistentDelimiter(lines: number[][]): string | undefined {
+  const header = lines[0] as number[];
+  for (let c = 0; c < DELIMITER_CANDIDATES.length; c++) {
+    const count = header[c] as number;
+    if (count > 0 && lines.every((counts) => counts[c] === count)) return DELIMITER_CANDIDATES[c] as string;
+  }
+  return undefined;
 }
 
 /** Per non-blank line of the sample, the count of each candidate outside quotes. */
@@ -233,4 +320,32 @@ function sampleLineCounts(sample: string, complete: boolean): number[][] {
   }
   if (complete && result.length < DELIMITER_SAMPLE_LINES && !inQuotes) finishLine();
   return result;
+}
+
+/**
+ * Enough text to judge Excel's `sep=` line: `sep=;`, a CRLF, and one character more (to tell a CR
+ * ending from a CRLF split across chunks).
+ */
+export const SEPARATOR_LINE_LOOKAHEAD = 8;
+
+/**
+ * Excel's first line naming the delimiter (`sep=;`, `sep=,`, `sep=|`, `sep=` + TAB), written by
+ * files meant for Excel: the delimiter, and the length of the line with its line break. Give it
+ * the text's first {@link SEPARATOR_LINE_LOOKAHEAD} characters at least, or the whole text.
+ */
+export function separatorLine(text: string): { delimiter: string; length: number } | undefined {
+  const match = /^sep=([^\w\s"]|\t)(\r\n|\n|\r|$)/i.exec(text);
+  if (match === null) return undefined;
+  return { delimiter: match[1] as string, length: match[0].length };
+}
+
+/**
+ * Whether a field reads as a column name (or a title) rather than a value: not a phone number
+ * (six digits or more among `+ ( ) . - /` and spaces) and not an e-mail address. A record holding
+ * one is data, whatever its place.
+ */
+export function looksLikeLabel(text: string): boolean {
+  const value = text.trim();
+  const phoneLike = /^[\d\s+().\-/]+$/.test(value) && value.replace(/\D/g, '').length >= 6;
+  return !phoneLike && !/\S@\S+\.\S/.test(value);
 }

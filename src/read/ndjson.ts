@@ -1,5 +1,6 @@
 /**
- * The NDJSON reader: one JSON object per line. Blank lines are skipped; `ref.line` is the 1-based
+ * The NDJSON reader: one JSON object per line, its fields read by {@link flattenRecord} (API
+ * wrappers, nested objects, arrays of phones). Blank lines are skipped; `ref.line` is the 1-based
  * record index (the count of non-blank lines so far). A line that does not parse, or is not an
  * object, is a `RECORD_MALFORMED` row with `raw._raw` (the line, first 200 characters), and
  * reading goes on. So is a line with a NUL character in it (a damaged line in a text file), and
@@ -14,6 +15,7 @@ import {
   type ReaderContext,
   RowBatch,
 } from './context.js';
+import { flattenRecord } from './json-records.js';
 import type { SourceRow } from '../types.js';
 
 /** Reads NDJSON text into rows, handed over in batches (one per chunk of text), in source order. */
@@ -115,7 +117,8 @@ class NdjsonLines {
       return;
     }
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      this.batch.push(makeRow(this.context, index, value as Record<string, unknown>));
+      // Flattening goes a few levels deep at most; `makeRow` refuses a record nested too deep.
+      this.batch.push(makeRow(this.context, index, flattenRecord(value as Record<string, unknown>)));
       return;
     }
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;

@@ -144,7 +144,7 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
         info.format === 'xlsx'
           ? readXlsx(bytes, context, options.sheet)
           : readText(
-              decodeText(bytes, encoding, path, info),
+              decodeText(bytes, encoding, path, info, options.encoding === undefined),
               info.format,
               context,
               csvDelimiter,

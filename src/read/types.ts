@@ -9,13 +9,13 @@ export type SourceFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'vcf';
 export const SOURCE_FORMATS: readonly SourceFormat[] = ['csv', 'json', 'ndjson', 'xlsx', 'vcf'];
 
 /** The text encoding a source was decoded with. */
-export type SourceEncoding = 'utf8' | 'utf16le' | 'utf16be' | 'latin1' | 'windows-1252';
+export type SourceEncoding = 'utf8' | 'utf16le' | 'utf16be' | 'latin1' | 'windows-1252' | 'macintosh';
 
 /** The encodings a user may ask for; everything else is UTF-8 or decided by a byte order mark. */
-export type RequestedEncoding = 'latin1' | 'windows-1252';
+export type RequestedEncoding = 'latin1' | 'windows-1252' | 'macintosh';
 
 /** Every {@link RequestedEncoding}, for validating `--encoding`. */
-export const REQUESTED_ENCODINGS: readonly RequestedEncoding[] = ['latin1', 'windows-1252'];
+export const REQUESTED_ENCODINGS: readonly RequestedEncoding[] = ['latin1', 'windows-1252', 'macintosh'];
 
 /** How to read one source. Everything is optional: the defaults are detected from the file. */
 export interface ReadOptions {
@@ -105,8 +105,32 @@ export interface SourceInfo {
   delimiter?: string;
   /** xlsx: the name of the sheet read, once found. */
   sheet?: string;
+  /**
+   * xlsx: the workbook's other sheets when it has several (`"Lists" (hidden)`, `"Chart1" (chart)`),
+   * listed for the pre-flight, which names the sheet read and how to read another.
+   */
+  otherSheets?: string;
+  /** vCard: the group cards skipped (a group lists contacts, it is not one): how many, the first one's line. */
+  groupCards?: { count: number; firstLine: number };
+  /**
+   * JSON: the key of the top-level object whose array was read as the records (`results`,
+   * `data`, `customers`: an API response), once found; absent for a top-level array.
+   */
+  recordsKey?: string;
   /** CSV: the header row, once read, made unique (`Phone`, `Phone_2`); blank names become `_column3`. */
   headers?: string[];
+  /**
+   * CSV and xlsx: a title above the header (a line of one field), skipped (the pre-flight says so):
+   * its line, its text (the first 200 characters, as `_raw` keeps) and the header's line.
+   */
+  titleLine?: { line: number; text: string; headerLine: number };
+  /** CSV: the Salesforce report footer skipped after the data: the lines of its first and last records. */
+  footer?: { from: number; to: number };
+  /**
+   * CSV: records with fewer fields than the header (Excel drops trailing empty cells), read with
+   * the missing trailing fields empty: how many so far, and the first one's line.
+   */
+  shortRecords?: { count: number; firstLine: number };
   /** Hex SHA-256 of the bytes as stored (before gunzip); set once the stream has been fully read. */
   sha256?: string;
   /** Records emitted so far (malformed ones included). */
@@ -117,6 +141,11 @@ export interface SourceInfo {
    * file: worth a warning that suggests `--encoding`.
    */
   replacementChars?: number;
+  /**
+   * Set when the bytes were not valid UTF-8, no encoding was given, and the source is read in the
+   * single-byte encoding its bytes look like (see `guessSingleByte`): the pre-flight says so.
+   */
+  encodingGuessed?: boolean;
 }
 
 /** An opened source: what is known about it, and its records. */

@@ -20,12 +20,18 @@
  * `Home Fax`, `Business Fax`, `Other Fax`, `Pager`; `Categories` (comma-separated);
  * `Country/Region` (country of the preferred, else first, ADR that has one); `Organization`,
  * `Department` (ORG), `Title`, `Nickname`, `Note`, `Birthday`. Several numbers of one kind are
- * joined with ` ::: `, preferred first. Only fields the card has are keys.
+ * joined with ` ::: `, preferred first. Only fields the card has are keys, except that a card
+ * with a number has all five voice keys (`Mobile Phone` … `Other Phone`), empty where it has no
+ * such number, so that the mapping ranks every card against the same phone columns.
  *
  * Rows a user meets: `ref.line` is the line of the card's `BEGIN:VCARD`; a card without any TEL
  * is `PHONE_MISSING`; a card that cannot be parsed, is longer than {@link MAX_RECORD_CHARS}, or
- * has no `END:VCARD` before the file ends is `RECORD_MALFORMED`. Text outside cards is ignored; a
- * file without any card is `SOURCE_EMPTY`.
+ * has no `END:VCARD` before the next `BEGIN:VCARD` or the end of the file is `RECORD_MALFORMED`,
+ * and the cards after it are read. A `BEGIN:VCARD` inside a card is a nested card only right
+ * after an `AGENT` property (vCard 2.1); `END:VCARD` and the next `BEGIN:VCARD` on one line
+ * (files joined without a final line break) are two lines. Group cards
+ * (`X-ADDRESSBOOKSERVER-KIND:group`, `KIND:group`) are not contacts: they are skipped. Text
+ * outside cards is ignored; a file without any card is `SOURCE_EMPTY`.
  */
 
 import ICAL from 'ical.js';
@@ -49,6 +55,9 @@ export const MULTI_VALUE_SEPARATOR = ' ::: ';
 
 /** The start of a property line: `[group.]NAME` followed by `;` or `:`. */
 const PROPERTY_START = /^(?:([A-Za-z0-9-]+)\.)?([A-Za-z0-9-]+)[;:]/;
+
+/** `END:VCARD` with more on its line (files joined without a final line break); group 1: the rest. */
+const GLUED_END = /^end:vcard\s*(\S.*)$/i;
 
 /**
  * Reads vCard text into one row per card, handed over in batches (the cards completed by one
@@ -107,6 +116,8 @@ interface OpenCard {
   softBreak: boolean;
   /** Nested cards (2.1 AGENT) being skipped. */
   depth: number;
+  /** The last property line was an AGENT (2.1 writes its card on the lines after it). */
+  afterAgent: boolean;
 }
 
 /** Collects lines into cards and turns each finished card into a row. */
@@ -131,22 +142,42 @@ class CardSplitter {
       this.dropUntilLineEnd = false;
       return;
     }
-    const card = this.card;
     const trimmed = text.trim();
-    if (card === undefined) {
-      if (/^begin:vcard$/i.test(trimmed)) this.open(lineNumber);
+    const glued = GLUED_END.exec(trimmed);
+    if (glued !== null) {
+      // Files joined without a final line break (`cat a.vcf b.vcf`): `END:VCARDBEGIN:VCARD`.
+      this.line('END:VCARD', lineNumber);
+      this.line(glued[1] as string, lineNumber);
       return;
     }
+    const card = this.card;
     if (/^begin:vcard$/i.test(trimmed)) {
-      card.depth++;
+      if (card === undefined) this.open(lineNumber);
+      else if (card.afterAgent) {
+        // A 2.1 AGENT's card, nested in this one: skipped.
+        card.depth++;
+        card.afterAgent = false;
+      } else {
+        // Not an AGENT's card: the open card lost its END:VCARD, and this line starts the next one.
+        this.unterminated(card, `before the next BEGIN:VCARD (line ${lineNumber})`);
+        this.open(lineNumber);
+      }
       return;
     }
+    if (card === undefined) return;
     if (/^end:vcard$/i.test(trimmed)) {
+      card.afterAgent = false;
       if (card.depth > 0) card.depth--;
       else this.close(card);
       return;
     }
-    if (card.depth > 0 || trimmed === '') return;
+    if (trimmed === '') return;
+    if (card.depth > 0) {
+      // Inside a nested card only an AGENT matters: it may nest one more.
+      const nested = PROPERTY_START.exec(text);
+      if (nested !== null) card.afterAgent = (nested[2] as string).toUpperCase() === 'AGENT';
+      return;
+    }
     if (card.softBreak) {
       // Quoted-printable soft line break: this line continues the value.
       this.appendToLast(card, text.replace(/^[ \t]+/, ''));
@@ -161,9 +192,17 @@ class CardSplitter {
       // Not a property: a 2.1 base64 block without indentation, or debris. Never a field.
       return;
     }
-    card.skipping = SKIPPED_PROPERTIES.has((property[2] as string).toUpperCase());
+    const name = (property[2] as string).toUpperCase();
+    card.afterAgent = name === 'AGENT';
+    card.skipping = SKIPPED_PROPERTIES.has(name);
     card.softBreak = false;
     if (card.skipping) return;
+    if (card.afterAgent && /^begin:vcard$/i.test(text.slice(valueStart(text) + 1).trim())) {
+      // `AGENT:BEGIN:VCARD`: the agent's card starts on the AGENT line itself.
+      card.depth++;
+      card.afterAgent = false;
+      return;
+    }
     this.push(card, text);
   }
 
@@ -183,21 +222,33 @@ class CardSplitter {
 
   end(): void {
     const card = this.card;
-    if (card === undefined) return;
+    if (card !== undefined) this.unterminated(card, 'before the end of the file');
+  }
+
+  /** A card whose END:VCARD never came (`where`: what came instead) is a malformed row. */
+  private unterminated(card: OpenCard, where: string): void {
     this.card = undefined;
     this.batch.push(
       makeMalformedRow(
         this.context,
         card.beginLine,
         { _raw: excerpt(card.lines.join('\n')) },
-        `the card starting at line ${card.beginLine} has no END:VCARD before the end of the file`,
+        `the card starting at line ${card.beginLine} has no END:VCARD ${where}`,
       ),
     );
   }
 
   private open(lineNumber: number): void {
     this.sawCard = true;
-    this.card = { beginLine: lineNumber, lines: [], chars: 0, skipping: false, softBreak: false, depth: 0 };
+    this.card = {
+      beginLine: lineNumber,
+      lines: [],
+      chars: 0,
+      skipping: false,
+      softBreak: false,
+      depth: 0,
+      afterAgent: false,
+    };
   }
 
   private push(card: OpenCard, text: string): void {
@@ -246,6 +297,13 @@ class CardSplitter {
       );
       return;
     }
+    // A contact group (its members are other cards), not a contact: the pre-flight counts them.
+    if (isGroupCard(properties)) {
+      const { info } = this.context;
+      if (info.groupCards === undefined) info.groupCards = { count: 1, firstLine: card.beginLine };
+      else info.groupCards.count++;
+      return;
+    }
     const raw = cardRecord(properties);
     const hasPhone = properties.some((property) => property.name === 'tel' && telText(property) !== '');
     this.batch.push(
@@ -258,6 +316,15 @@ class CardSplitter {
           }),
     );
   }
+}
+
+/** Apple's `X-ADDRESSBOOKSERVER-KIND:group` (iCloud, macOS, CardDAV) or vCard 4.0's `KIND:group`. */
+function isGroupCard(properties: readonly CardProperty[]): boolean {
+  return properties.some(
+    (property) =>
+      (property.name === 'kind' || property.name === 'x-addressbookserver-kind') &&
+      textOf(property.values[0])?.trim().toLowerCase() === 'group',
+  );
 }
 
 function isQuotedPrintable(line: string): boolean {
@@ -294,6 +361,10 @@ export function parseCard(lines: readonly string[]): CardProperty[] {
   for (const line of lines) {
     const rewritten = rewriteLine(line);
     if (rewritten === undefined) continue;
+    if (/^(?:[A-Za-z0-9-]+\.)?(?:begin|end)[;:]/i.test(rewritten)) {
+      // ical.js would take it for the start or end of a component and lose its place (a TypeError).
+      throw new Error(`"${excerpt(line)}" is not a property: BEGIN and END only start and end a card`);
+    }
     if (/^version:/i.test(rewritten)) {
       version = rewritten.slice(8).trim();
       // ical.js knows 3.0 and 4.0; 2.1 after the rewrite reads as 3.0.
@@ -402,8 +473,11 @@ export function decodeQuotedPrintable(value: string, charset = 'utf-8'): string 
   return decoder.decode(Uint8Array.from(bytes), { stream: true }) + decoder.decode();
 }
 
-/** The kinds of phone numbers, as Outlook names their columns, in the order they are written. */
-const PHONE_KEYS = [
+/**
+ * The kinds of phone numbers, as Outlook names their columns, in the order they are written: the
+ * keys the vCard reader and the JSON reader (phone arrays, `json-records.ts`) write numbers under.
+ */
+export const PHONE_KEYS = [
   'Mobile Phone',
   'Phone',
   'Home Phone',
@@ -414,7 +488,15 @@ const PHONE_KEYS = [
   'Other Fax',
   'Pager',
 ] as const;
-type PhoneKey = (typeof PHONE_KEYS)[number];
+export type PhoneKey = (typeof PHONE_KEYS)[number];
+/** The kinds a mobile may come from: present, maybe empty, on every card (record) with a number. */
+export const VOICE_KEYS: ReadonlySet<PhoneKey> = new Set([
+  'Mobile Phone',
+  'Phone',
+  'Home Phone',
+  'Business Phone',
+  'Other Phone',
+]);
 
 /** The Outlook-style record of a parsed card. */
 export function cardRecord(properties: readonly CardProperty[]): Record<string, string> {
@@ -459,6 +541,10 @@ export function cardRecord(properties: readonly CardProperty[]): Record<string, 
   for (const key of PHONE_KEYS) {
     const list = phones.get(key);
     if (list) set(key, byPreference(list).join(MULTI_VALUE_SEPARATOR));
+    // A card with a number has each voice column, empty where it has no such number, as every
+    // row of an Outlook export has them: the mapping then ranks every card against the same
+    // columns, so a card with only a home or work number says its mobile came from that column.
+    else if (phones.size > 0 && VOICE_KEYS.has(key)) record[key] = '';
   }
 
   const emails = byPreference(

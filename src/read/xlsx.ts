@@ -1,12 +1,19 @@
 /**
  * The Excel reader: an `.xlsx` workbook streamed row by row with exceljs' streaming
  * `WorkbookReader`, one {@link SourceRow} per non-empty row of one sheet. Rules a user sees:
- * - The first sheet of the workbook (its tab order), or the one named by `--sheet` (case and
- *   surrounding spaces ignored). Other sheets are not read. A `--sheet` that does not exist is a
- *   `SOURCE_FORMAT` error listing the sheets there are.
+ * - The first visible worksheet in tab order (hidden sheets and chart sheets are skipped), or the
+ *   one named by `--sheet` (case and surrounding spaces ignored; a hidden one too). Other sheets
+ *   are not read. Sheets are known by their real names however the workbook points at their parts
+ *   (openpyxl and pandas write absolute targets; see xlsx-sheets.ts). A `--sheet` that does not
+ *   exist, or is a chart, is a `SOURCE_FORMAT` error listing the sheets there are; an empty sheet
+ *   read is `SOURCE_EMPTY`, naming the other sheets and suggesting `--sheet`.
  * - The first non-empty row is the header, made unique like a CSV header (`Phone`, `Phone_2`;
  *   a blank header cell at column C becomes `_column3`). A value in a column right of the
- *   header's last one is kept under `_column<N>`.
+ *   header's last one is kept under `_column<N>`. A title above the header is skipped: up to
+ *   {@link MAX_TITLE_ROWS} rows of one text cell each (often merged across the columns), followed
+ *   by a row of two or more text cells, none a number, phone number or e-mail address: that row
+ *   is the header, and `SourceInfo.titleLine` says so for the pre-flight. A one-column sheet
+ *   keeps its first row as its header.
  * - Cells become text as Excel shows them, without its rounding: a number is its exact digits
  *   (`4155550132`, never `4.16E+09` or `4155550132.0`); a formula cell is its cached result; a
  *   date is ISO text (`1990-02-01`, or `1990-02-01T09:30:00.000Z` when it has a time); TRUE/FALSE
@@ -28,9 +35,22 @@
 
 import { Readable } from 'node:stream';
 
-import { makeRow, type ReaderContext } from './context.js';
+import { excerpt, makeRow, type ReaderContext } from './context.js';
 import { uniqueHeaders } from './csv.js';
+import { looksLikeLabel } from './detect.js';
 import { SourceError, describeSource } from './errors.js';
+import {
+  chooseSheet,
+  listSheets,
+  sheetKey,
+  workbookSheets,
+  worksheetPart,
+  type SheetChoice,
+  type WorkbookRelationship,
+  type WorkbookSheet,
+  type WorkbookSheetEntry,
+} from './xlsx-sheets.js';
+import type { SourceInfo } from './types.js';
 import type { SourceRow } from '../types.js';
 
 /** Rows handed over at once: one async step per this many rows instead of one per row. */
@@ -38,7 +58,11 @@ export const XLSX_BATCH_ROWS = 500;
 
 /** The parts of exceljs' streaming reader we use that its typings leave out. */
 interface WorkbookReaderState {
-  model?: { sheets?: Array<{ name?: string }> };
+  /** `xl/workbook.xml`, parsed. */
+  model?: { sheets?: WorkbookSheetEntry[] };
+  /** `xl/_rels/workbook.xml.rels`, parsed. */
+  workbookRels?: WorkbookRelationship[];
+  on(event: 'entry', listener: (entry: { type?: string; id?: unknown }) => void): unknown;
 }
 
 /**
@@ -143,12 +167,28 @@ export async function* readXlsx(
     // Styles tell dates from numbers.
     styles: 'cache',
     hyperlinks: 'ignore',
-    entries: 'ignore',
+    // `{type: 'worksheet', id: N}` comes just before the worksheet of part `xl/worksheets/sheetN.xml`:
+    // how we know which tab a worksheet is (see xlsx-sheets.ts).
+    entries: 'emit',
   });
   const state = reader as unknown as WorkbookReaderState;
+  let partNumber: string | undefined;
+  state.on('entry', (entry) => {
+    if (entry.type === 'worksheet') partNumber = String(entry.id);
+  });
+  // workbook.xml and its rels, as exceljs parsed them: complete before the first worksheet comes,
+  // as exceljs parks every worksheet until the whole zip is read (shared strings in `emit` mode).
+  let choice: SheetChoice | undefined;
+  let sheets: WorkbookSheet[] = [];
+  const choose = (): SheetChoice => {
+    if (choice !== undefined) return choice;
+    sheets = workbookSheets(state.model?.sheets ?? [], state.workbookRels);
+    return (choice = chooseSheet(sheets, sheet, name));
+  };
   const strings = new SharedStrings();
   const events = reader.parse() as AsyncIterator<WorkbookEvent>;
-  let found = false;
+  let found: WorkbookSheet | undefined;
+  let worksheetsSeen = 0;
   try {
     for (;;) {
       const next = await raceInput(events.next()).catch((error: unknown) => {
@@ -162,8 +202,17 @@ export async function* readXlsx(
       }
       if (event.eventType !== 'worksheet') continue;
       const worksheet = event.value;
-      const wanted = sheet ?? state.model?.sheets?.[0]?.name;
-      if (found || !sameSheetName(worksheet.name, wanted)) {
+      worksheetsSeen++;
+      const part = partNumber === undefined ? undefined : worksheetPart(partNumber);
+      partNumber = undefined;
+      const chosen = choose();
+      const wanted = 'sheet' in chosen ? chosen.sheet : undefined;
+      const isWanted =
+        wanted !== undefined &&
+        (wanted.part === undefined || part === undefined
+          ? sheetKey(worksheet.name ?? '') === sheetKey(wanted.name)
+          : wanted.part === part);
+      if (found !== undefined || !isWanted) {
         // A sheet exceljs parked in a temporary file is read through a file stream that may still
         // be opening; exceljs deletes the file as soon as we move on, so the late open fails with
         // ENOENT on a stream nobody listens to any more: an uncaught exception without this.
@@ -171,8 +220,10 @@ export async function* readXlsx(
         worksheet.iterator?.destroy?.();
         continue;
       }
-      found = true;
-      context.info.sheet = worksheet.name ?? wanted;
+      found = wanted;
+      context.info.sheet = wanted.name;
+      const others = sheets.filter((other) => other !== wanted);
+      if (others.length > 0) context.info.otherSheets = listSheets(others);
       yield* readSheet(worksheet, context, strings, raceInput);
     }
   } finally {
@@ -180,23 +231,58 @@ export async function* readXlsx(
     // Not awaited: after a failure exceljs may be parked on the destroyed input for good.
     events.return?.(undefined).catch(() => undefined);
   }
-  if (!found) {
-    const names = (state.model?.sheets ?? []).map((s) => JSON.stringify(s.name ?? ''));
+  if (found === undefined) {
+    const chosen = choose();
     throw new SourceError(
       'SOURCE_FORMAT',
       context.file,
-      sheet === undefined
-        ? `${name}: the workbook has no worksheet`
-        : `${name}: no sheet named ${JSON.stringify(sheet)}; the workbook has ${names.join(', ') || 'none'}`,
+      sheets.length === 0 && worksheetsSeen > 0
+        ? `${name}: the workbook lists no sheet (xl/workbook.xml is missing or empty), though it holds ` +
+            `${worksheetsSeen} worksheet part${worksheetsSeen === 1 ? '' : 's'}; the file may be damaged: re-save it in Excel`
+        : 'problem' in chosen
+          ? chosen.problem
+          : // Listed in workbook.xml, but exceljs handed out no part of that name.
+            `${name}: sheet ${JSON.stringify(chosen.sheet.name)} is listed in the workbook, but its part ` +
+            `(${chosen.sheet.part ?? 'none'}) is missing or not named as Excel names it (xl/worksheets/sheet<N>.xml); ` +
+            `re-save the workbook in Excel`,
     );
   }
   if (context.info.headers === undefined) {
     throw new SourceError(
       'SOURCE_EMPTY',
       context.file,
-      `${name}: sheet ${JSON.stringify(context.info.sheet ?? '')} has no header row`,
+      emptySheetMessage(name, found, sheets, sheet === undefined),
     );
   }
+}
+
+/** An empty sheet read, named with the other sheets there are and how to read one of them. */
+function emptySheetMessage(
+  source: string,
+  read: WorkbookSheet,
+  sheets: readonly WorkbookSheet[],
+  byDefault: boolean,
+): string {
+  const others = sheets.filter((other) => other !== read);
+  const message = `${source}: sheet ${JSON.stringify(read.name)}${byDefault && others.length > 0 ? ' (the first visible one)' : ''} is empty (no header row)`;
+  const worksheets = others.filter((other) => other.kind === 'worksheet');
+  const suggested = worksheets.find((other) => !other.hidden) ?? worksheets[0];
+  if (suggested === undefined)
+    return others.length > 0 ? `${message}; the workbook also has ${listSheets(others)}` : message;
+  return `${message}; the workbook also has ${listSheets(others)}: name the sheet to read with --sheet, e.g. --sheet ${JSON.stringify(suggested.name)}`;
+}
+
+/**
+ * Rows of one non-empty text cell above the header (a report's title, often merged across the
+ * columns; a "filtered by" line) are a title when the row after them has at least two non-empty
+ * text cells. At most this many: they are held until the header is known.
+ */
+export const MAX_TITLE_ROWS = 3;
+
+/** A non-empty row kept while the header is being found. */
+interface HeldRow {
+  number: number;
+  cells: CellText[];
 }
 
 async function* readSheet(
@@ -206,6 +292,8 @@ async function* readSheet(
   raceInput: <T>(promise: Promise<T>) => Promise<T>,
 ): AsyncGenerator<SourceRow[]> {
   let headers: string[] | undefined;
+  // Title-like rows seen before the header: a title, or a one-column sheet's header and first rows.
+  let held: HeldRow[] = [];
   let batch: SourceRow[] = [];
   const rows = worksheet[Symbol.asyncIterator]();
   for (;;) {
@@ -217,30 +305,83 @@ async function* readSheet(
     const cells = rowCells(row, strings, context.file);
     if (cells.every((cell) => cell.text.trim() === '')) continue;
     if (headers === undefined) {
-      headers = uniqueHeaders(cells.map((cell) => cell.text));
-      context.info.headers = headers;
-      continue;
+      if (held.length < MAX_TITLE_ROWS && isTitleLine(cells)) {
+        held.push({ number: row.number, cells });
+        continue;
+      }
+      if (held.length > 0 && looksLikeHeader(cells)) {
+        context.info.titleLine = titleLine(held, row.number);
+        held = [];
+        headers = takeHeader(context, cells);
+        continue;
+      }
+      // No title: the first non-empty row is the header; rows held after it are data rows.
+      const [first, ...after] = held;
+      held = [];
+      headers = takeHeader(context, (first ?? { cells }).cells);
+      for (const line of after) batch.push(sheetRow(context, headers, line.number, line.cells));
+      if (first === undefined) continue;
     }
-    const raw: Record<string, unknown> = {};
-    const numeric = new Set<string>();
-    const width = Math.max(headers.length, cells.length);
-    for (let i = 0; i < width; i++) {
-      const cell = cells[i];
-      const text = cell?.text ?? '';
-      // Right of the header: keep a value, drop an empty cell.
-      const key = headers[i] ?? (text === '' ? undefined : `_column${i + 1}`);
-      if (key === undefined) continue;
-      defineKey(raw, key, text);
-      if (cell?.numeric === true) numeric.add(key);
-    }
-    const made = makeRow(context, row.number, raw);
-    batch.push(numeric.size > 0 && made.error === undefined ? { ...made, numeric } : made);
+    batch.push(sheetRow(context, headers, row.number, cells));
     if (batch.length >= XLSX_BATCH_ROWS) {
       yield batch;
       batch = [];
     }
   }
+  // Only rows of one cell: a one-column sheet, its header first.
+  const [first, ...after] = held;
+  if (headers === undefined && first !== undefined) {
+    headers = takeHeader(context, first.cells);
+    for (const line of after) batch.push(sheetRow(context, headers, line.number, line.cells));
+  }
   if (batch.length > 0) yield batch;
+}
+
+function takeHeader(context: ReaderContext, cells: CellText[]): string[] {
+  const headers = uniqueHeaders(cells.map((cell) => cell.text));
+  context.info.headers = headers;
+  return headers;
+}
+
+/** A data row under the header, numbered as the sheet numbers it. */
+function sheetRow(context: ReaderContext, headers: string[], number: number, cells: CellText[]): SourceRow {
+  const raw: Record<string, unknown> = {};
+  const numeric = new Set<string>();
+  const width = Math.max(headers.length, cells.length);
+  for (let i = 0; i < width; i++) {
+    const cell = cells[i];
+    const text = cell?.text ?? '';
+    // Right of the header: keep a value, drop an empty cell.
+    const key = headers[i] ?? (text === '' ? undefined : `_column${i + 1}`);
+    if (key === undefined) continue;
+    defineKey(raw, key, text);
+    if (cell?.numeric === true) numeric.add(key);
+  }
+  const made = makeRow(context, number, raw);
+  return numeric.size > 0 && made.error === undefined ? { ...made, numeric } : made;
+}
+
+/** One non-empty cell of text that is no phone number or e-mail address: a title, or a one-column header. */
+function isTitleLine(cells: CellText[]): boolean {
+  const filled = cells.filter((cell) => cell.text.trim() !== '');
+  return filled.length === 1 && isLabel(filled[0] as CellText);
+}
+
+/** Two or more non-empty cells, all text that is no phone number or e-mail address: a header row. */
+function looksLikeHeader(cells: CellText[]): boolean {
+  const filled = cells.filter((cell) => cell.text.trim() !== '');
+  return filled.length >= 2 && filled.every(isLabel);
+}
+
+/** Text a header or title may be: not a number cell, and a label as a CSV reads one ({@link looksLikeLabel}). */
+function isLabel(cell: CellText): boolean {
+  return !cell.numeric && looksLikeLabel(cell.text);
+}
+
+/** The title rows skipped above the header, for the pre-flight: several rows' texts are joined. */
+function titleLine(titles: HeldRow[], headerLine: number): NonNullable<SourceInfo['titleLine']> {
+  const texts = titles.map((title) => title.cells.find((cell) => cell.text.trim() !== '')?.text.trim() ?? '');
+  return { line: (titles[0] as HeldRow).number, text: excerpt(texts.join(' / ')), headerLine };
 }
 
 /** A cell as text, and whether the sheet stored it as a number. */
@@ -339,11 +480,6 @@ function excelSerialToDate(serial: number): Date {
 function isDateFormat(format: string | undefined): boolean {
   if (format === undefined) return false;
   return /[ymdhsb]/i.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
-}
-
-function sameSheetName(actual: string | undefined, wanted: string | undefined): boolean {
-  if (wanted === undefined || actual === undefined) return wanted === undefined;
-  return actual.trim().toLowerCase() === wanted.trim().toLowerCase();
 }
 
 /** Sets a key, `__proto__` included (a plain assignment to it would be ignored). */

@@ -144,7 +144,7 @@ describe('CLI output (non-TTY)', () => {
     );
   });
 
-  test('pre-flight warns when the bytes are not UTF-8 and suggests --encoding', async () => {
+  test('bytes that are not UTF-8 are read as windows-1252, and the pre-flight says so', async () => {
     const source = path.join(dir, 'latin1.csv');
     await writeFile(
       source,
@@ -152,7 +152,10 @@ describe('CLI output (non-TTY)', () => {
     );
     const run = await runCli(['import', source, '--dry-run', '--no-state', '--report-dir', dir]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/warning: 2 byte sequences are not valid UTF-8 .*try --encoding windows-1252/);
+    expect(run.stderr).toContain('latin1.csv: CSV, delimiter ",", windows-1252, 2 columns');
+    expect(run.stderr).toMatch(/warning: not valid UTF-8: read as windows-1252 .*give --encoding/);
+    expect(run.stderr).not.toContain('byte sequences are not valid UTF-8');
+    // Said outright, the encoding is no guess: nothing to warn about.
     const fixed = await runCli([
       'import',
       source,

@@ -2,6 +2,7 @@
  * The pre-flight (src/pipeline/preflight.ts, printed by src/cli/preflight.ts), observed through a
  * real import: real files in a temp dir, the real pipeline, the sandbox over HTTP where it matters.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -62,15 +63,16 @@ describe('pre-flight info', () => {
     expect(source?.mapping).toEqual([
       { header: 'Cell #', field: 'mobile' },
       { header: 'First Name', field: 'firstName' },
-      { header: 'Land', field: 'attributes.Land' },
+      // `Land` is German for country (CONTRACT §3: Outlook's and spreadsheets' localised headers).
+      { header: 'Land', field: 'country' },
       { header: 'Notes', field: null },
       { header: 'Kunde', field: 'attributes.customerId' },
     ]);
-    // No country column and no default country, but the only number has its +: nothing to warn about.
+    // A country column, and the only number has its +: nothing to warn about.
     expect(codesOf(info)).toEqual([]);
     const text = formatPreflight(info);
-    expect(text).toContain('fields: Cell # → mobile · First Name → firstName');
-    expect(text).toContain('attributes: Land, Kunde → customerId');
+    expect(text).toContain('fields: Cell # → mobile · First Name → firstName · Land → country');
+    expect(text).toContain('attributes: Kunde → customerId');
     expect(text).toContain('dropped: Notes');
   });
 
@@ -115,23 +117,46 @@ describe('pre-flight info', () => {
       'bytes that are not UTF-8',
       { 'a.csv': Buffer.from('phone,name\n+12015550123,Jos\xe9\n', 'latin1') },
       {},
-      'NOT_UTF8',
-      /^1 byte sequence is not valid UTF-8 .*try --encoding windows-1252$/,
+      'ENCODING_GUESSED',
+      /^not valid UTF-8: read as windows-1252 \(Excel, Outlook on Windows\); .*--encoding \(latin1, windows-1252, macintosh\)$/,
     ],
     [
-      // A CSV without one stops the run (test/pipeline/real-exports.test.ts); JSON records only warn.
-      'no column maps to mobile',
-      { 'a.json': '[{"Kontakt":"+491512345678","Vorname":"Lea"}]' },
+      'a workbook with several sheets: the one read, and the others',
+      { 'a.xlsx': readFileSync(new URL('../fixtures/xlsx/exceljs-excel-chart-sheet.xlsx', import.meta.url)) },
+      // (its columns hold no phone numbers: name one, or the run stops before the pre-flight)
+      { defaultCountry: 'US', phoneColumns: ['Bears'] },
+      'SHEET_CHOSEN',
+      /^.*a\.xlsx: read sheet "Sheet1"; the workbook also has "Chart1" \(chart\) \(--sheet NAME reads another\)$/,
+    ],
+    [
+      'a JSON API response: the records of its array key',
+      {
+        'a.json': JSON.stringify({
+          results: [{ id: '1', properties: { phone: '+447911123456' } }],
+          paging: {},
+        }),
+      },
       {},
-      'NO_MOBILE_COLUMN',
-      /^no column maps to mobile \(columns: 'Kontakt', 'Vorname'\).*likeliest: 'Kontakt'.*--mapping, e\.g\. \{"Kontakt":"mobile"\}$/,
+      'RECORDS_KEY',
+      /^.*a\.json: an object, not an array: read the records of its key "results" \(an API response\), skipped its other keys$/,
+    ],
+    [
+      'vCard group cards',
+      {
+        'a.vcf':
+          'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nTEL;TYPE=CELL:+447911123456\r\nEND:VCARD\r\n' +
+          'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Family\r\nX-ADDRESSBOOKSERVER-KIND:group\r\nEND:VCARD\r\n',
+      },
+      {},
+      'GROUP_CARDS_SKIPPED',
+      /^.*a\.vcf: skipped 1 group card \(e\.g\. line 6\): a group lists contacts, it is not one$/,
     ],
     [
       'malformed records, with the delimiter in use',
       { 'a.csv': 'phone,name,country\n+12015550123,Ann,US\n+12015550147,"Bob,US\n' },
       {},
       'RECORD_MALFORMED',
-      /^1 record could not be read \(e\.g\. line 3\): check the delimiter \(detected ","; --delimiter overrides\)/,
+      /^1 record could not be read \(e\.g\. line 3: unclosed quote starting at line 3\): check the delimiter \(detected ","; --delimiter overrides\)/,
     ],
     [
       'a mapping rule for a header that is not there',

@@ -62,8 +62,9 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-test('there is one fixture per export layout of issue 14', () => {
-  expect(fixtures.map((f) => f.name)).toHaveLength(15);
+test('there is one fixture per export layout of issue 14, and the localised and Data Loader ones', () => {
+  // 15 of issue 14, plus German and Dutch Outlook and an upper-case Salesforce Data Loader export.
+  expect(fixtures.map((f) => f.name)).toHaveLength(18);
 });
 
 describe.each(fixtures)('$expected.tool ($name)', ({ file, expected }) => {

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -126,6 +127,86 @@ describe('sakari-sync import of Excel workbooks and vCard files (the real CLI ag
     expect(elodie).toMatchObject({ firstName: 'Élodie', lastName: 'Müller', email: 'elodie@example.fr' });
     const priya = contacts.find((c) => c.mobile.number === '+447911123456');
     expect(priya).toMatchObject({ firstName: 'Priya', lastName: 'Patel', email: 'priya@work.example' });
-    expect(priya?.tags.map((t) => t.tag)).toEqual(['myContacts', 'Customers']);
+    // Google's system group myContacts is no tag, as in Google's CSV export.
+    expect(priya?.tags.map((t) => t.tag)).toEqual(['Customers']);
+  });
+
+  test('vCard files as they come: a card without END:VCARD, files joined without a line break, group cards, system groups, only a home or work number', async () => {
+    const fixtures = fileURLToPath(new URL('../fixtures/vcard/', import.meta.url));
+    /** Imports one fixture; its rows.csv lines as `line status code mobile_e164 | message`, and stderr. */
+    async function importFixture(name: string, country: string): Promise<{ rows: string[]; stderr: string }> {
+      const run = await runCli([
+        'import',
+        path.join(fixtures, name),
+        ...sandboxFlags(sandbox.url, ACCOUNT),
+        '--report-dir',
+        path.join(dir, 'reports'),
+        '--no-state',
+        '--default-country',
+        country,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const rows = await readCsv(path.join(reportPathOf(run), 'rows.csv'));
+      return {
+        rows: rows.map((row) => `${row.line} ${row.status} ${row.code} ${row.mobile_e164} | ${row.message}`),
+        stderr: run.stderr,
+      };
+    }
+    const tagsOf = (number: string): string[] | undefined =>
+      sandbox
+        .contacts(ACCOUNT)
+        .find((c) => c.mobile.number === number)
+        ?.tags.map((t) => t.tag);
+
+    // Every card is in the report: the broken ones as one malformed row each, the AGENT cards nested.
+    const broken = await importFixture('missing-end.vcf', 'GB');
+    expect(broken.rows).toEqual([
+      '1 created  +447911123401 | ',
+      '6 invalid RECORD_MALFORMED  | the card starting at line 6 has no END:VCARD before the next BEGIN:VCARD (line 10)',
+      '10 created  +447911123403 | ',
+      '22 created  +447911123404 | ',
+      '31 invalid RECORD_MALFORMED  | the card starting at line 31 has no END:VCARD before the next BEGIN:VCARD (line 39)',
+      '39 created  +447911123406 | ',
+    ]);
+    expect(broken.stderr).toMatch(
+      /warning: 2 records could not be read \(e\.g\. line 6\b.*rows\.csv gives the reason for each/,
+    );
+    expect(broken.stderr).not.toMatch(/JSON/);
+
+    expect((await importFixture('concatenated.vcf', 'GB')).rows).toEqual([
+      '1 created  +447911123411 | ',
+      '5 created  +447911123412 | ',
+      '9 created  +447911123413 | ',
+    ]);
+
+    // The group cards (lines 9 and 25) are no rows; the pre-flight counts both fallbacks.
+    const groups = await importFixture('groups-and-labels.vcf', 'GB');
+    expect(groups.rows).toEqual([
+      '1 created  +447911123640 | ',
+      "18 created  +442079460050 | mobile from column 'Home Phone'",
+      "31 created  +442079460051 | mobile from column 'Business Phone'",
+    ]);
+    expect(groups.stderr).toMatch(/fallback: 2 rows so far took the mobile from a later phone column/);
+    expect(tagsOf('+447911123640')).toEqual(['Customers']);
+    expect(tagsOf('+442079460050')).toEqual([]);
+    expect(tagsOf('+442079460051')).toEqual(['Starred', 'Suppliers']);
+
+    // A real Outlook export (ez-vcard) without a CELL number.
+    expect((await importFixture('ez-vcard-John_Doe_MS_OUTLOOK.vcf', 'US')).rows).toEqual([
+      "1 created  +19056661234 | mobile from column 'Home Phone'",
+    ]);
+    expect(stored()).toEqual({
+      '+447911123401': 'Ann',
+      '+447911123403': 'Carl',
+      '+447911123404': 'Dora',
+      '+447911123406': 'Fay',
+      '+447911123411': 'Hal',
+      '+447911123412': 'Ida',
+      '+447911123413': 'Jon',
+      '+447911123640': 'Priya',
+      '+442079460050': 'Daniel',
+      '+442079460051': 'Grace',
+      '+19056661234': 'John',
+    });
   });
 });

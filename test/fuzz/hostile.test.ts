@@ -107,16 +107,20 @@ describe('100 000 columns', () => {
   const columns = 100_000;
   const header = ['mobile', ...Array.from({ length: columns - 1 }, (_, i) => `c${i}`)].join(',');
   const row = ['+16465550101', ...Array.from({ length: columns - 1 }, (_, i) => `v${i}`)].join(',');
-  const text = `${header}\n${row}\n+16465550102\n`;
+  const long = `${row.replace('+16465550101', '+16465550103')},extra`;
+  const text = `${header}\n${row}\n+16465550102\n${long}\n`;
 
   test(
-    'the reader keeps every column, and a short record is malformed',
+    'the reader keeps every column, fills a short record with empty fields, and a long record is malformed',
     async () => {
       const read = await readSource(await files.write('csv', text));
       checkRead(read);
       expect(read.info.headers).toHaveLength(columns);
       expect(Object.keys(read.rows[0]?.raw ?? {})).toHaveLength(columns);
-      expect(read.rows[1]?.error?.message).toMatch(/expected 100000 fields, found 1/);
+      expect(read.rows[1]?.error).toBeUndefined();
+      expect(Object.keys(read.rows[1]?.raw ?? {})).toHaveLength(columns);
+      expect(read.info.shortRecords).toEqual({ count: 1, firstLine: 3 });
+      expect(read.rows[2]?.error?.message).toMatch(/expected 100000 fields, found 100001/);
     },
     BIG_INPUT_TIMEOUT_MS,
   );
@@ -125,7 +129,7 @@ describe('100 000 columns', () => {
     'the whole pipeline finishes, every record accounted for',
     async () => {
       const { result } = await dryRun(await files.write('csv', text));
-      expect(result?.counts).toMatchObject({ rows: 2, valid: 1, invalid: 1 });
+      expect(result?.counts).toMatchObject({ rows: 3, valid: 2, invalid: 1 });
     },
     BIG_INPUT_TIMEOUT_MS,
   );

@@ -4,7 +4,14 @@
  */
 import { describe, expect, test } from 'vitest';
 import { recogniseLayout } from '../../src/pipeline/export-layouts.js';
-import { classifyHeader, readConsent } from '../../src/pipeline/header-roles.js';
+import {
+  classifyHeader,
+  headerWords,
+  PHONE_TIER,
+  rankPhoneCandidate,
+  rankPhoneLabel,
+  readConsent,
+} from '../../src/pipeline/header-roles.js';
 import { describeMapping, phoneColumnsOf, resolveHeader, splitTags } from '../../src/pipeline/map-fields.js';
 
 describe('header recognition in real exports', () => {
@@ -254,6 +261,429 @@ describe('layout recognition', () => {
     [['Person - Name', 'Person - Phone - Mobile', 'Person - Email - Work'], 'Pipedrive'],
     [['EMAIL', 'FIRSTNAME', 'LASTNAME', 'SMS'], 'Brevo'],
     [['phone', 'name'], undefined],
+  ])('%j → %s', (headers, layout) => {
+    expect(recogniseLayout(headers)).toBe(layout);
+  });
+});
+
+/**
+ * Outlook and Thunderbird write their CSV headers in the user's language. Every header below is a
+ * real one: Open-Xchange's importCSV/outlook2007.de_DE.properties and .nl_NL.properties, the full
+ * German Outlook header of bytemine's exporter, and Roundcube's program/localization/{de_DE,
+ * fr_FR,it_IT,es_ES,pt_BR}/csv2vcard.inc ("the known results when exporting CSV contacts from
+ * Outlook in various languages"), Outlook's and Thunderbird's names alike.
+ */
+describe('localised Outlook and Thunderbird headers', () => {
+  test.each([
+    // German: Outlook
+    ['Vorname', 'firstName'],
+    ['Nachname', 'lastName'],
+    ['E-Mail-Adresse', 'email'],
+    ['E-Mail 2: Adresse', 'email'],
+    ['Mobiltelefon', 'mobile'],
+    ['Telefon geschäftlich', 'mobile'],
+    ['Telefon privat', 'mobile'],
+    ['Haupttelefon', 'mobile'],
+    ['Autotelefon', 'mobile'],
+    ['Land/Region privat', 'country'],
+    ['Land/Region geschäftlich', 'country'],
+    ['Weiteres/e Land/Region', 'country'],
+    ['Land geschäftlich', 'country'],
+    ['Kategorien', 'tags'],
+    // German: Thunderbird, and spreadsheets
+    ['Primäre E-Mail-Adresse', 'email'],
+    ['Sekundäre E-Mail-Adresse', 'email'],
+    ['Anzeigename', 'name'],
+    ['Mobil-Tel.-Nr.', 'mobile'],
+    ['Tel. dienstlich', 'mobile'],
+    ['Tel. privat', 'mobile'],
+    ['Privat: Land', 'country'],
+    ['Dienstlich: Land', 'country'],
+    ['Handy', 'mobile'],
+    ['Handynummer', 'mobile'],
+    ['Mobilnummer', 'mobile'],
+    ['Telefon', 'mobile'],
+    ['Telefonnummer', 'mobile'],
+    ['E-Mail', 'email'],
+    ['Land', 'country'],
+    // Dutch
+    ['Voornaam', 'firstName'],
+    ['Achternaam', 'lastName'],
+    ['E-mailadres', 'email'],
+    ['E-mailadres 2', 'email'],
+    ['Mobiele telefoon', 'mobile'],
+    ['Telefoon op werk', 'mobile'],
+    ['Telefoon thuis', 'mobile'],
+    ['Hoofdtelefoon', 'mobile'],
+    ['Land/regio (thuis)', 'country'],
+    ['GSM', 'mobile'],
+    ['Mobiel', 'mobile'],
+    // French
+    ['Prénom', 'firstName'],
+    ['Nom', 'lastName'],
+    ['Nom à afficher', 'name'],
+    ['Adresse de messagerie', 'email'],
+    ['Adresse électronique principale', 'email'],
+    ['Adresse électronique secondaire', 'email'],
+    ['Adresse e-mail', 'email'],
+    ['Portable', 'mobile'],
+    ['Tél. mobile', 'mobile'],
+    ['Téléphone mobile', 'mobile'],
+    ['Tél. professionnel', 'mobile'],
+    ['Téléphone (bureau)', 'mobile'],
+    ['Téléphone (domicile)', 'mobile'],
+    ['Téléphone', 'mobile'],
+    ['Pays/Région (domicile)', 'country'],
+    ['Pays', 'country'],
+    // Italian
+    ['Nome', 'firstName'],
+    ['Cognome', 'lastName'],
+    ['Nome visualizzato', 'name'],
+    ['Email principale', 'email'],
+    ['Email secondaria', 'email'],
+    ['Indirizzo E-mail', 'email'],
+    ['Numero cellulare', 'mobile'],
+    ['Cellulare', 'mobile'],
+    ['Telefono Mobile', 'mobile'],
+    ['Telefono lavoro', 'mobile'],
+    ['Telefono di casa', 'mobile'],
+    ['Nazione di residenza', 'country'],
+    ['Nazione/Regione di casa', 'country'],
+    ['Paese', 'country'],
+    // Spanish
+    ['Nombre', 'firstName'],
+    ['Apellidos', 'lastName'],
+    ['Nombre en pantalla', 'name'],
+    ['Dirección de correo electrónico principal', 'email'],
+    ['Correo electrónico', 'email'],
+    ['Teléfono móvil', 'mobile'],
+    ['Móvil', 'mobile'],
+    ['Teléfono (Trabajo)', 'mobile'],
+    ['Teléfono del trabajo', 'mobile'],
+    ['Teléfono principal', 'mobile'],
+    ['País de residencia', 'country'],
+    ['País (Trabajo)', 'country'],
+    ['País o región del domicilio', 'country'],
+    // Portuguese (Brazil; Portugal's Telemóvel)
+    ['Primeiro nome', 'firstName'],
+    ['Último nome', 'lastName'],
+    ['Endereço de E-mail', 'email'],
+    ['E-mail primário', 'email'],
+    ['Celular', 'mobile'],
+    ['Telemóvel', 'mobile'],
+    ['Fone comercial', 'mobile'],
+    ['Fone de casa', 'mobile'],
+    ['Região/País de casa', 'country'],
+    // Not the person's field: state, another person, about the address rather than an address
+    ['Bundesland/Kanton privat', undefined],
+    ['Region geschäftlich', undefined],
+    ['Weitere Vornamen', undefined],
+    ['Name Assistent', undefined],
+    ['Firma', undefined],
+    ['Privat', undefined],
+    ['Rückmeldung', undefined],
+    ['E-Mail-Typ', undefined],
+    ['E-Mail: Angezeigter Name', undefined],
+    ['E-mailtype', undefined],
+    ['Weergavenaam voor e-mail', undefined],
+    ['E-mail, weergegeven naam 2', undefined],
+    ['Middelste naam', undefined],
+    ['Segundo nombre', undefined],
+    ['Nome do meio', undefined],
+    ['Hausnummer', undefined],
+  ])('%j → %s', (header, field) => {
+    expect(resolveHeader(header)).toBe(field);
+  });
+
+  test.each([
+    'Fax geschäftlich',
+    'Fax privat',
+    'Weiteres Fax',
+    'Fax-Nummer',
+    'Telefax',
+    'Pager-Nummer',
+    'Telefon für Hörbehinderte',
+    'Fax op werk',
+    'Teksttelefoon',
+    'Télécopie (bureau)',
+    'Récepteur de radiomessagerie',
+    'Numero fax',
+    'Numero cercapersone',
+    'Buscapersonas',
+    'Número de Fax',
+    'Número do Pager',
+  ])('%j is a fax, pager or TTY: never a phone', (header) => {
+    expect(classifyHeader(header)).toEqual({ kind: 'never-phone' });
+  });
+
+  test.each([
+    [
+      'Outlook, German (every phone and fax of the export, in its column order)',
+      [
+        'Telefon Assistent',
+        'Fax geschäftlich',
+        'Telefon geschäftlich',
+        'Telefon geschäftlich 2',
+        'Rückmeldung',
+        'Autotelefon',
+        'Telefon Firma',
+        'Fax privat',
+        'Telefon privat',
+        'Telefon privat 2',
+        'ISDN',
+        'Mobiltelefon',
+        'Weiteres Fax',
+        'Weiteres Telefon',
+        'Pager',
+        'Haupttelefon',
+        'Mobiltelefon 2',
+        'Telefon für Hörbehinderte',
+        'Telex',
+      ],
+      [
+        'Mobiltelefon',
+        'Mobiltelefon 2',
+        'Haupttelefon',
+        'Telefon privat',
+        'Telefon privat 2',
+        'Telefon geschäftlich',
+        'Telefon geschäftlich 2',
+        'Autotelefon',
+        'Weiteres Telefon',
+        'Telefon Assistent',
+        'Telefon Firma',
+      ],
+    ],
+    [
+      'Outlook, Dutch',
+      [
+        'Telefoon assistent',
+        'Fax op werk',
+        'Telefoon op werk',
+        'Autotelefoon',
+        'Hoofdtelefoon bedrijf',
+        'Telefoon thuis',
+        'Mobiele telefoon',
+        'Andere telefoon',
+        'Pager',
+        'Hoofdtelefoon',
+        'Teksttelefoon',
+      ],
+      [
+        'Mobiele telefoon',
+        'Hoofdtelefoon',
+        'Telefoon thuis',
+        'Telefoon op werk',
+        'Autotelefoon',
+        'Andere telefoon',
+        'Telefoon assistent',
+        'Hoofdtelefoon bedrijf',
+      ],
+    ],
+    [
+      'Thunderbird, German',
+      ['Tel. dienstlich', 'Tel. privat', 'Fax-Nummer', 'Pager-Nummer', 'Mobil-Tel.-Nr.'],
+      ['Mobil-Tel.-Nr.', 'Tel. privat', 'Tel. dienstlich'],
+    ],
+    [
+      'Thunderbird, French',
+      ['Tél. professionnel', 'Fax', 'Pager', 'Portable'],
+      ['Portable', 'Tél. professionnel'],
+    ],
+    [
+      'Thunderbird, Italian',
+      ['Telefono lavoro', 'Telefono di casa', 'Numero fax', 'Numero Pager', 'Numero cellulare'],
+      ['Numero cellulare', 'Telefono di casa', 'Telefono lavoro'],
+    ],
+    [
+      'Thunderbird, Spanish',
+      ['Teléfono (Trabajo)', 'Fax', 'Buscapersonas', 'Teléfono móvil'],
+      ['Teléfono móvil', 'Teléfono (Trabajo)'],
+    ],
+    [
+      'Outlook, French',
+      [
+        'Téléphone (bureau)',
+        'Télécopie (bureau)',
+        'Téléphone (domicile)',
+        'Tél. mobile',
+        'Téléphone principal',
+      ],
+      ['Tél. mobile', 'Téléphone principal', 'Téléphone (domicile)', 'Téléphone (bureau)'],
+    ],
+    [
+      'Outlook, Brazilian Portuguese',
+      ['Fone comercial', 'Fone de casa', 'Celular', 'Fax comercial', 'Fone Primario'],
+      ['Celular', 'Fone Primario', 'Fone de casa', 'Fone comercial'],
+    ],
+    [
+      'a German spreadsheet',
+      ['Vorname', 'Nachname', 'Telefonnummer', 'Handynummer', 'E-Mail', 'Land'],
+      ['Handynummer', 'Telefonnummer'],
+    ],
+  ])('%s', (_tool, headers, order) => {
+    expect(phoneColumnsOf(headers, {})).toEqual(order);
+  });
+
+  test('a country column, a landline and a mobile rank as their English twins do', () => {
+    const twins: Array<[string, string]> = [
+      ['Mobiltelefon', 'Mobile Phone'],
+      ['Handy', 'Mobile'],
+      ['Mobiele telefoon', 'Mobile Phone'],
+      ['Telefonnummer', 'Phone Number'],
+      ['Haupttelefon', 'Primary Phone'],
+      ['Telefon privat', 'Home Phone'],
+      ['Telefoon thuis 2', 'Home Phone 2'],
+      ['Telefon geschäftlich', 'Business Phone'],
+      ['Telefoon op werk 2', 'Business Phone 2'],
+      ['Weiteres Telefon', 'Other Phone'],
+      ['Autotelefon', 'Car Phone'],
+      ['Festnetz', 'Landline'],
+      ['Land/Region privat', 'Home Country/Region'],
+      ['Land/Region geschäftlich', 'Business Country/Region'],
+      ['Pays', 'Country'],
+    ];
+    for (const [localised, english] of twins) {
+      expect(classifyHeader(english)).toBeDefined();
+      expect(classifyHeader(localised), `${localised} as ${english}`).toEqual(classifyHeader(english));
+    }
+  });
+});
+
+/**
+ * Salesforce Data Loader writes extraction headers in upper case (up to v60, and with
+ * sfdc.extraction.allCapsHeaders=true since v63) or lower case (v62): camelCase no longer shows
+ * the words, and each header must still mean what its API name means.
+ */
+describe('Salesforce Data Loader headers in one case', () => {
+  test.each([
+    ['MobilePhone', { kind: 'field', field: 'mobile', rank: 0 }],
+    ['Phone', { kind: 'field', field: 'mobile', rank: 1000 }],
+    ['HomePhone', { kind: 'field', field: 'mobile', rank: 2000 }],
+    ['OtherPhone', { kind: 'field', field: 'mobile', rank: 2200 }],
+    ['AssistantPhone', { kind: 'field', field: 'mobile', rank: 2500 }],
+    ['Fax', { kind: 'never-phone' }],
+    ['FirstName', { kind: 'field', field: 'firstName', rank: 0 }],
+    ['LastName', { kind: 'field', field: 'lastName', rank: 0 }],
+    ['Email', { kind: 'field', field: 'email', rank: 0 }],
+    ['MailingCountry', { kind: 'field', field: 'country', rank: 10 }],
+    ['MailingCountryCode', { kind: 'field', field: 'country', rank: 10 }],
+    ['OtherCountry', { kind: 'field', field: 'country', rank: 45 }],
+    ['PersonMobilePhone', { kind: 'field', field: 'mobile', rank: 0 }],
+    ['et4ae5__HasOptedOutOfMobile__c', { kind: 'consent', consent: 'opt-out-flag' }],
+    ['HasOptedOutOfEmail', undefined],
+    ['HasOptedOutOfFax', { kind: 'never-phone' }],
+    ['DoNotCall', undefined],
+    ['AccountId', undefined],
+    ['AssistantName', undefined],
+    ['MailingCity', undefined],
+  ])('%s, %s in upper and in lower case: %j', (api, role) => {
+    expect(classifyHeader(api)).toEqual(role);
+    expect(classifyHeader(api.toUpperCase())).toEqual(role);
+    expect(classifyHeader(api.toLowerCase())).toEqual(role);
+  });
+
+  test('the phone order of an upper-case export is the API-named one', () => {
+    const api = ['Phone', 'Fax', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone'];
+    const upper = api.map((header) => header.toUpperCase());
+    expect(phoneColumnsOf(upper, {})).toEqual([
+      'MOBILEPHONE',
+      'PHONE',
+      'HOMEPHONE',
+      'OTHERPHONE',
+      'ASSISTANTPHONE',
+    ]);
+  });
+
+  test.each([
+    ['MOBILEPHONE', ['mobile', 'phone']],
+    ['mailingcountrycode', ['mailing', 'country', 'code']],
+    ['ET4AE5__HASOPTEDOUTOFMOBILE__C', ['et', '4', 'ae', '5', 'has', 'optedout', 'of', 'mobile']],
+    ['Mobiltelefon', ['mobil', 'telefon']],
+    ['E-mailadres', ['email', 'adres']],
+    // A word with a part the rules do not know stays whole: a state is no country.
+    ['Bundesland', ['bundesland']],
+    ['Hausnummer', ['hausnummer']],
+    // `no` is not split off: a NOSMS flag is no phone column.
+    ['NOSMS', ['nosms']],
+  ])('words of %j: %j', (header, words) => {
+    expect(headerWords(header)).toEqual(words);
+  });
+});
+
+describe('phone labels and messenger columns', () => {
+  test.each([
+    'iPhone',
+    'Mobile',
+    '* Mobile',
+    'Cell',
+    'Handy',
+    'Portable',
+    'Celular',
+    'Mobiel',
+    'Work Mobile',
+  ])('a Google Contacts label %j ranks as a mobile, before Main, Work and Home', (label) => {
+    const rank = rankPhoneLabel(label, 2) ?? Infinity;
+    expect(rank).toBeLessThan(PHONE_TIER.general);
+    for (const other of ['Main', 'Work', 'Home', 'Other', 'Google Voice'])
+      expect(rank).toBeLessThan(rankPhoneLabel(other, 1) ?? -Infinity);
+  });
+
+  test.each(['Fax', 'Work Fax', 'Pager', 'Telefax'])('a label %j is never used', (label) => {
+    expect(rankPhoneLabel(label, 1)).toBeUndefined();
+  });
+
+  test('WhatsApp is mobile-like: after the mobile, before a general phone (HubSpot all properties)', () => {
+    expect(phoneColumnsOf(['Phone Number', 'WhatsApp Phone Number', 'Mobile Phone Number'], {})).toEqual([
+      'Mobile Phone Number',
+      'WhatsApp Phone Number',
+      'Phone Number',
+    ]);
+    expect(classifyHeader('WhatsApp Phone Number')).toEqual(classifyHeader('WhatsApp'));
+    expect(classifyHeader('WhatsApp')).toEqual({
+      kind: 'field',
+      field: 'mobile',
+      rank: PHONE_TIER.mobile + 100,
+    });
+  });
+});
+
+describe('the rank of a column the stop suggests', () => {
+  test.each([
+    ['Mobiltelefon', 'Number'],
+    ['Number', 'Home Number'],
+    ['Nummer', 'Zuhause'],
+    ['Home Number', 'Work Number'],
+    ['Zuhause', 'Büro'],
+    ['Work Number', 'Assistant Number'],
+  ])('%j before %j', (better, worse) => {
+    expect(rankPhoneCandidate(better) ?? Infinity).toBeLessThan(rankPhoneCandidate(worse) ?? -Infinity);
+  });
+
+  test.each(['Fax', 'Pager-Nummer', 'SMS_BLACKLISTED'])('%j is never suggested', (header) => {
+    expect(rankPhoneCandidate(header)).toBeUndefined();
+  });
+});
+
+describe('localised layout recognition', () => {
+  test.each([
+    [
+      ['Vorname', 'Nachname', 'E-Mail-Adresse', 'Telefon geschäftlich', 'Mobiltelefon', 'Land/Region privat'],
+      'Outlook for Windows (German)',
+    ],
+    [
+      ['Voornaam', 'Achternaam', 'Telefoon op werk', 'Mobiele telefoon', 'Land/regio (thuis)', 'E-mailadres'],
+      'Outlook for Windows (Dutch)',
+    ],
+    [['Prénom', 'Nom', 'Adresse de messagerie', 'Tél. mobile'], 'Outlook for Windows (French)'],
+    [['Vorname', 'Anzeigename', 'Primäre E-Mail-Adresse', 'Mobil-Tel.-Nr.'], 'Thunderbird (German)'],
+    [['Prénom', 'Nom à afficher', 'Adresse électronique principale', 'Portable'], 'Thunderbird (French)'],
+    [['Nome', 'Nome visualizzato', 'Email principale', 'Numero cellulare'], 'Thunderbird (Italian)'],
+    [
+      ['Nombre', 'Nombre en pantalla', 'Dirección de correo electrónico principal', 'Teléfono móvil'],
+      'Thunderbird (Spanish)',
+    ],
+    [['ID', 'FIRSTNAME', 'LASTNAME', 'MOBILEPHONE', 'MAILINGCOUNTRY', 'EMAIL'], 'Salesforce (API names)'],
   ])('%j → %s', (headers, layout) => {
     expect(recogniseLayout(headers)).toBe(layout);
   });

@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, test } from 'vitest';
 import {
   describeMapping,
+  emptyMappingStats,
   mapFields,
   parseFieldMapping,
   resolveHeader,
@@ -9,6 +12,7 @@ import {
   type KnownField,
   type MapOptions,
 } from '../../src/pipeline/map-fields.js';
+import { openSource } from '../../src/read/index.js';
 import type { Draft, SourceRow } from '../../src/types.js';
 import { from } from '../helpers.js';
 
@@ -153,6 +157,13 @@ describe('mapFields', () => {
     ['  solo  ', ['solo']],
     ['', []],
     [' | ; , ', []],
+    // Google's and Android's system groups, as their CSV and vCard exports write them: never tags.
+    ['* myContacts ::: * starred ::: Friends', ['Friends']],
+    ['System Group: My Contacts', []],
+    ['myContacts,starred,Customers', ['Customers']],
+    ['My Contacts', []],
+    // …but a user's own tag that only looks alike is kept.
+    ['Starred, My contacts, myContactsVIP', ['Starred', 'My contacts', 'myContactsVIP']],
   ])('tags %j → %j', async (text, tags) => {
     expect(splitTags(text)).toEqual(tags);
     expect((await mapOne({ tags: text })).tags).toEqual(tags);
@@ -373,5 +384,69 @@ describe('feeding rejected.csv back', () => {
     ))
       drafts.push(draft);
     expect(drafts[0]?.attributes).toEqual({ Company: 'Acme' });
+  });
+});
+
+describe('vCard cards through the mapping (real files: test/fixtures/vcard/README.md)', () => {
+  async function mapVcard(
+    name: string,
+  ): Promise<{ drafts: Draft[]; stats: ReturnType<typeof emptyMappingStats> }> {
+    const { rows } = await openSource(fileURLToPath(new URL(`../fixtures/vcard/${name}`, import.meta.url)));
+    const stats = emptyMappingStats();
+    const drafts: Draft[] = [];
+    for await (const draft of mapFields(rows, { stats })) drafts.push(draft);
+    return { drafts, stats };
+  }
+
+  test('a card whose only number is HOME or WORK says its mobile came from that column and counts as a fallback, as a CSV row does', async () => {
+    const { drafts, stats } = await mapVcard('groups-and-labels.vcf');
+    expect(
+      drafts.map((draft) => [draft.ref.line, draft.mobileInput, draft.mobileColumn, draft.note, draft.tags]),
+    ).toEqual([
+      [1, '+44 7911 123640', 'Mobile Phone', undefined, ['Customers']],
+      [18, '020 7946 0050', 'Home Phone', "mobile from column 'Home Phone'", []],
+      [
+        31,
+        '+44-20-7946-0051',
+        'Business Phone',
+        "mobile from column 'Business Phone'",
+        ['Starred', 'Suppliers'],
+      ],
+    ]);
+    expect(stats.rows).toBe(3);
+    expect(stats.fallbackRows).toBe(2);
+    expect(Object.fromEntries(stats.mobileColumns)).toEqual({
+      'Mobile Phone': 1,
+      'Home Phone': 1,
+      'Business Phone': 1,
+    });
+    // The same card as a row of an Outlook CSV export: the same note.
+    const csv = await mapOne({ Name: 'Daniel Okafor', 'Mobile Phone': '', 'Home Phone': '020 7946 0050' });
+    expect(csv.note).toBe(drafts[1]?.note);
+  });
+
+  test('real Outlook 2.1 export: the HOME number (before WORK) is the mobile, and the note says so', async () => {
+    const { drafts, stats } = await mapVcard('ez-vcard-John_Doe_MS_OUTLOOK.vcf');
+    expect(drafts.map((draft) => [draft.ref.line, draft.mobileInput, draft.note])).toEqual([
+      [1, '(905) 666-1234', "mobile from column 'Home Phone'"],
+    ]);
+    expect(drafts[0]?.attributes['Business Phone']).toBe('(905) 555-1234');
+    expect(stats.fallbackRows).toBe(1);
+  });
+
+  test("real Android 2.1 export: Android's system group `My Contacts` is no tag", async () => {
+    const { drafts } = await mapVcard('ez-vcard-John_Doe_ANDROID.vcf');
+    expect(drafts.map((draft) => [draft.ref.line, draft.tags])).toEqual([
+      [1, []],
+      [6, []],
+      [11, []],
+      [18, []],
+      [36, []],
+      [71, []],
+    ]);
+    // Card 36 has no CATEGORIES; card 71's is swallowed by its quoted-printable ORG (audit-vx #17).
+    expect(
+      drafts.filter((draft) => draft.raw.Categories === 'My Contacts').map((draft) => draft.ref.line),
+    ).toEqual([1, 6, 11, 18]);
   });
 });

@@ -5,13 +5,15 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { ImportInput } from '../../src/config.js';
 import { mapFields, type MapOptions } from '../../src/pipeline/map-fields.js';
 import { normalisePhones } from '../../src/pipeline/normalise-phone.js';
 import { NoPhoneColumnError } from '../../src/pipeline/phone-columns.js';
 import { importContacts, RunAbortedError } from '../../src/pipeline/run.js';
 import { validateContacts, type ValidateOptions } from '../../src/pipeline/validate.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { Contact, Rejected, SourceRow } from '../../src/types.js';
-import { from, tempDir } from '../helpers.js';
+import { from, readCsv, ROOT, tempDir } from '../helpers.js';
 
 interface RowOptions extends MapOptions, ValidateOptions {
   defaultCountry?: string;
@@ -293,6 +295,84 @@ describe('no column can hold a phone number', () => {
     );
   });
 
+  async function stopMessage(file: string, content: string, input: Partial<ImportInput> = {}) {
+    await writeFile(path.join(dir, file), content);
+    const error = await importContacts({
+      sources: [path.join(dir, file)],
+      dryRun: true,
+      state: false,
+      workers: 0,
+      reportDir: path.join(dir, 'reports'),
+      ...input,
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(RunAbortedError);
+    expect((error as RunAbortedError).cause).toBeInstanceOf(NoPhoneColumnError);
+    return (error as RunAbortedError).message;
+  }
+
+  test('JSON records and vCards with no key that can hold a phone stop the run too (exit 2)', async () => {
+    expect(
+      await stopMessage(
+        'api.json',
+        JSON.stringify([{ name: 'Ann', email: 'ann@example.com' }, { name: 'Bo' }]),
+      ),
+    ).toContain("no column can hold a phone number, nothing was sent (columns: 'name', 'email')");
+    const card = (name: string, tel = ''): string =>
+      `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:${name}\r\nEMAIL:${name}@example.com\r\n${tel}END:VCARD\r\n`;
+    expect(await stopMessage('list.vcf', card('ann') + card('bo'))).toContain(
+      "columns: 'Name', 'E-mail Address'",
+    );
+  });
+
+  test('a keyed source whose first records have no phone is read on: one later record with one is enough', async () => {
+    const card = (name: string, tel = ''): string =>
+      `BEGIN:VCARD\r\nVERSION:3.0\r\nFN:${name}\r\nEMAIL:${name}@example.com\r\n${tel}END:VCARD\r\n`;
+    const cards = Array.from({ length: 300 }, (_, index) => card(`c${index}`)).join('');
+    const file = path.join(dir, 'address-book.vcf');
+    await writeFile(file, cards + card('zoe', 'TEL;TYPE=CELL:+44 7911 123456\r\n'));
+    const result = await importContacts({
+      sources: [file],
+      dryRun: true,
+      state: false,
+      workers: 0,
+      reportDir: path.join(dir, 'reports'),
+    });
+    expect(result.counts).toMatchObject({ rows: 301, valid: 1, invalid: 300 });
+  });
+
+  test('the suggested columns come in the phone ranking: general, then home, then work (not column order)', async () => {
+    const message = await stopMessage(
+      'export.csv',
+      'Name,Work Number,Home Number,Number\nAnn,+44 20 7946 0000,+44 20 7946 0001,+44 7911 123456\n',
+    );
+    expect(message).toContain(
+      `likeliest: 'Number', 'Home Number', 'Work Number'. Use --phone-columns "Number,Home Number,Work Number"`,
+    );
+  });
+
+  test('the same in German: Nummer, Zuhause, Büro', async () => {
+    const message = await stopMessage(
+      'kontakte.csv',
+      'Kontakt;Büro;Zuhause;Nummer\nLea;030 1234567;030 7654321;0151 23456789\n',
+    );
+    expect(message).toContain(`Use --phone-columns "Nummer,Zuhause,Büro"`);
+  });
+
+  test('--phone-columns naming no column of a Dutch Outlook export: the mobile is suggested first, fax never', async () => {
+    const message = await stopMessage(
+      'outlook.csv',
+      'Voornaam,Telefoon op werk,Fax op werk,Telefoon thuis,Mobiele telefoon\n' +
+        'Sanne,020 123 4567,020 123 4568,020 765 4321,06 12345678\n',
+      { phoneColumns: 'Handy' },
+    );
+    expect(message).toContain(
+      `Use --phone-columns "Mobiele telefoon,Telefoon thuis,Telefoon op werk", or --mapping map.json holding {"Mobiele telefoon":"mobile"}`,
+    );
+  });
+
   test('--phone-columns naming a column lets it run', async () => {
     const file = path.join(dir, 'export.csv');
     await writeFile(file, 'Kontakt,Nummer\nLea,+44 7911 123456\n');
@@ -305,5 +385,223 @@ describe('no column can hold a phone number', () => {
       reportDir: path.join(dir, 'reports'),
     });
     expect(result.counts).toMatchObject({ rows: 1, valid: 1 });
+  });
+});
+
+/**
+ * Exports written in the user's language, and Salesforce Data Loader's one-case headers: real files
+ * (test/fixtures/exports, and small ones written here from the real header names) through a whole
+ * run into the sandbox. What Sakari holds says which number, name and e-mail each row gave.
+ */
+describe('localised and Data Loader exports, imported into the sandbox', () => {
+  const ACCOUNT = 'acc-localised';
+  const EXPORTS = path.join(ROOT, 'test', 'fixtures', 'exports');
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let sandbox: Sandbox;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir('sakari-localised-'));
+    sandbox = await startSandbox({});
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    await cleanup();
+  });
+
+  /** Imports a file into the sandbox; its rows.csv as [line, status, code, E.164], and what Sakari holds by mobile. */
+  async function importFile(
+    file: string | { name: string; content: string | Buffer },
+    input: Partial<ImportInput>,
+  ) {
+    const source = typeof file === 'string' ? path.join(EXPORTS, file) : path.join(dir, file.name);
+    if (typeof file !== 'string') await writeFile(source, file.content);
+    const result = await importContacts({
+      sources: [source],
+      state: false,
+      workers: 0,
+      apiUrl: sandbox.url,
+      account: ACCOUNT,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      reportDir: path.join(dir, 'reports'),
+      ...input,
+    });
+    const rows = (await readCsv(path.join(result.reportPath, 'rows.csv'))).map((row) => [
+      Number(row.line),
+      row.status,
+      row.code,
+      row.mobile_e164,
+    ]);
+    const stored = new Map(
+      sandbox.contacts(ACCOUNT).map((c) => [c.mobile.number, [c.firstName, c.lastName, c.email]]),
+    );
+    return { rows, stored };
+  }
+
+  test('German Outlook (windows-1252): the mobile, not the switchboard; names and e-mails mapped', async () => {
+    const { rows, stored } = await importFile('outlook-de.csv', {
+      defaultCountry: 'DE',
+      encoding: 'windows-1252',
+    });
+    expect(rows).toEqual([
+      [2, 'created', '', '+491712345678'],
+      [3, 'created', '', '+4915123456789'],
+      [4, 'created', '', '+491609876543'],
+      [5, 'created', '', '+491723456789'],
+      [6, 'invalid', 'PHONE_MISSING', ''],
+      [7, 'created', '', '+436641234567'],
+      [8, 'created', '', '+49892345678'],
+      [9, 'created', '', '+49211987654'],
+      [10, 'invalid', 'PHONE_MISSING', ''],
+      [11, 'created', '', '+41441234567'],
+    ]);
+    expect(Object.fromEntries(stored)).toEqual({
+      '+491712345678': ['Max', 'Müller', 'max.mueller@mueller-mb.de'],
+      '+4915123456789': ['Anna', 'Schmidt', 'anna.schmidt@web.de'],
+      '+491609876543': ['Jürgen', 'Weiß', 'j.weiss@gmx.de'],
+      '+491723456789': ['Sabine', 'Koch', 's.koch@koch-partner.de'],
+      '+436641234567': ['Thomas', 'Becker', 't.becker@aon.at'],
+      '+49892345678': ['Claudia', 'Wolf', 'c.wolf@wolf-it.de'],
+      // No E-Mail-Adresse: the second address is the e-mail.
+      '+49211987654': ['Ralf', 'Braun', 'ralf.braun@t-online.de'],
+      '+41441234567': ['Urs', 'Meier', 'urs.meier@bluewin.ch'],
+    });
+  });
+
+  test('Dutch Outlook: Mobiele telefoon first, Land/regio (thuis) as the country', async () => {
+    const { rows, stored } = await importFile('outlook-nl.csv', { defaultCountry: 'NL' });
+    expect(rows.map(([, status, , e164]) => [status, e164])).toEqual([
+      ['created', '+31612345678'],
+      ['created', '+31687654321'],
+      ['created', '+31107654321'],
+      ['created', '+32470123456'],
+      ['invalid', ''],
+      ['created', '+31203334455'],
+    ]);
+    expect(stored.get('+31612345678')).toEqual(['Sanne', 'de Vries', 'sanne@vriesbv.nl']);
+    expect(stored.get('+32470123456')).toEqual(['Lucas', 'Peeters', 'lucas.peeters@telenet.be']);
+    expect(stored.get('+31203334455')).toEqual(['Bram', 'de Boer', 'bram@deboer.nl']);
+  });
+
+  test('Salesforce Data Loader, upper case: MOBILEPHONE first, MAILINGCOUNTRY read, the SMS opt-out blocks', async () => {
+    const { rows, stored } = await importFile('salesforce-dataloader.csv', { defaultCountry: 'US' });
+    expect(rows).toEqual([
+      [2, 'created', '', '+16465550199'],
+      [3, 'created', '', '+14155552671'],
+      [4, 'created', '', '+447911123456'],
+      [5, 'invalid', 'PHONE_MISSING', ''],
+      [6, 'created', '', '+4915123456789'],
+      [7, 'created', '', '+13125550178'],
+      [8, 'created', '', '+441612345678'],
+      [9, 'blocked', 'SOURCE_OPTED_OUT', '+12125551847'],
+      [10, 'created', '', '+16465550142'],
+    ]);
+    expect(stored.has('+12125551847')).toBe(false);
+    expect(stored.get('+16465550199')).toEqual(['Andy', 'Young', 'a_young@dickenson.com']);
+    expect(stored.get('+447911123456')).toEqual(['Lauren', 'Ripley', 'lauren.ripley@example.co.uk']);
+  });
+
+  test('Salesforce Data Loader v62, lower case: the same decisions, the opt-out too', async () => {
+    const { rows, stored } = await importFile(
+      {
+        name: 'extract.csv',
+        content:
+          '"id","firstname","lastname","phone","mobilephone","mailingcountry","email","et4ae5__hasoptedoutofmobile__c"\n' +
+          '"0038d00000AbCdEAAV","Andy","Young","(336) 222-7000","(646) 555-0199","United States","a_young@dickenson.com","false"\n' +
+          '"0038d00000AbCdFAAV","Pat","Stumuller","415.555.2671","","United States","pat@pyramid.net","true"\n' +
+          '"0038d00000AbCdGAAV","Lauren","Ripley","","07911 123456","United Kingdom","lauren@example.co.uk","false"\n',
+      },
+      { defaultCountry: 'US' },
+    );
+    expect(rows).toEqual([
+      [2, 'created', '', '+16465550199'],
+      [3, 'blocked', 'SOURCE_OPTED_OUT', '+14155552671'],
+      [4, 'created', '', '+447911123456'],
+    ]);
+    expect([...stored.keys()].sort()).toEqual(['+16465550199', '+447911123456']);
+    expect(stored.get('+16465550199')).toEqual(['Andy', 'Young', 'a_young@dickenson.com']);
+  });
+
+  test.each([
+    [
+      'Thunderbird, German',
+      'Vorname,Nachname,Anzeigename,Spitzname,Primäre E-Mail-Adresse,Sekundäre E-Mail-Adresse,Messenger-Name,' +
+        'Tel. dienstlich,Tel. privat,Fax-Nummer,Pager-Nummer,Mobil-Tel.-Nr.,Privat: Adresse,Privat: Ort,Privat: Land,Notizen,\n' +
+        'Jana,Krüger,Jana Krüger,,jana.krueger@posteo.de,,,0341 1234567,,,,0151 23456789,,Leipzig,Deutschland,,\n' +
+        'Iris,Vos,Iris Vos,,iris.vos@ziggo.nl,,,,,,,06 12345678,,Utrecht,Niederlande,,\n',
+      'DE',
+      [
+        ['+4915123456789', 'Jana', 'Krüger', 'jana.krueger@posteo.de'],
+        ['+31612345678', 'Iris', 'Vos', 'iris.vos@ziggo.nl'],
+      ],
+    ],
+    [
+      'Thunderbird, French',
+      'Prénom,Nom,Nom à afficher,Surnom,Adresse électronique principale,Adresse électronique secondaire,' +
+        'Tél. professionnel,Fax,Pager,Portable,Région,Notes\n' +
+        'Camille,Dubois,Camille Dubois,,camille.dubois@orange.fr,,01 42 68 53 00,,,06 12 34 56 78,France,\n' +
+        'Marc,Petit,Marc Petit,,marc.petit@laposte.net,,+33 1 40 20 50 50,,,,,\n',
+      'FR',
+      [
+        ['+33612345678', 'Camille', 'Dubois', 'camille.dubois@orange.fr'],
+        ['+33140205050', 'Marc', 'Petit', 'marc.petit@laposte.net'],
+      ],
+    ],
+    [
+      'Thunderbird, Italian',
+      'Nome,Cognome,Nome visualizzato,Soprannome,Email principale,Email secondaria,Telefono lavoro,' +
+        'Telefono di casa,Numero fax,Numero Pager,Numero cellulare,Nazione di residenza,Note\n' +
+        'Giulia,Rossi,Giulia Rossi,,giulia.rossi@libero.it,,02 1234 5678,,,,333 123 4567,Italia,\n' +
+        'Luca,Verdi,Luca Verdi,,luca.verdi@tin.it,,,06 9876 5432,,,,Italia,\n',
+      'IT',
+      [
+        ['+393331234567', 'Giulia', 'Rossi', 'giulia.rossi@libero.it'],
+        ['+390698765432', 'Luca', 'Verdi', 'luca.verdi@tin.it'],
+      ],
+    ],
+    [
+      'Thunderbird, Spanish',
+      'Nombre,Apellidos,Nombre en pantalla,Apodo,Dirección de correo electrónico principal,' +
+        'Dirección de correo electrónico secundaria,Teléfono (Trabajo),Particular,Fax,Buscapersonas,Teléfono móvil,País de residencia\n' +
+        'Lucía,García,Lucía García,,lucia.garcia@telefonica.es,,91 123 45 67,,,,612 34 56 78,España\n' +
+        'Javier,López,Javier López,,javier.lopez@gmail.com,,+34 91 765 43 21,,,,,España\n',
+      'ES',
+      [
+        ['+34612345678', 'Lucía', 'García', 'lucia.garcia@telefonica.es'],
+        ['+34917654321', 'Javier', 'López', 'javier.lopez@gmail.com'],
+      ],
+    ],
+  ])(
+    '%s: the mobile first, else the office line; names and e-mails mapped',
+    async (_tool, content, country, expected) => {
+      const { rows, stored } = await importFile(
+        { name: 'thunderbird.csv', content },
+        { defaultCountry: country },
+      );
+      expect(rows.map(([, status, , e164]) => [status, e164])).toEqual(
+        expected.map(([e164]) => ['created', e164]),
+      );
+      expect(Object.fromEntries(stored)).toEqual(
+        Object.fromEntries(expected.map(([e164, ...fields]) => [e164, fields])),
+      );
+    },
+  );
+
+  test('Google Contacts: a number labelled iPhone is the mobile, ahead of the Work one', async () => {
+    const { rows } = await importFile(
+      {
+        name: 'google.csv',
+        content:
+          '\ufeffFirst Name,Last Name,Labels,E-mail 1 - Label,E-mail 1 - Value,Phone 1 - Label,Phone 1 - Value,Phone 2 - Label,Phone 2 - Value\n' +
+          'Sophie,Turner,* myContacts,,,Work,+1 212-555-1847,iPhone,+1 646-555-0199\n' +
+          'Gus,Hale,* myContacts,,,Work,+1 212-555-1848,Portable,+1 646-555-0198\n',
+      },
+      { defaultCountry: 'US' },
+    );
+    expect(rows).toEqual([
+      [2, 'created', '', '+16465550199'],
+      [3, 'created', '', '+16465550198'],
+    ]);
   });
 });

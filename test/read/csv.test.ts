@@ -27,12 +27,12 @@ describe('delimiter detection', () => {
   });
 
   test('a malformed record among the first lines does not defeat detection', async () => {
-    const file = await tmp.write('delimiter-malformed.csv', 'a;b;c\n1;2;3\n4;5\n6;7;8\n9;10;11\n');
+    const file = await tmp.write('delimiter-malformed.csv', 'a;b;c\n1;2;3\n4;5;6;7\n6;7;8\n9;10;11\n');
     const { info, rows } = await readAll(file);
     expect(info.delimiter).toBe(';');
     expect(rows.map((row) => row.error?.message)).toEqual([
       undefined,
-      'expected 3 fields, found 2',
+      'expected 3 fields, found 4',
       undefined,
       undefined,
     ]);
@@ -101,6 +101,47 @@ describe('encodings', () => {
     expect(rows[0]?.raw).toEqual({ name: 'René', price: '€5' });
   });
 
+  test.each([
+    [
+      'windows-1252',
+      Buffer.from('Vorname;Nachname\nJürgen;Weiß\n€;Zoë\n', 'latin1'),
+      ['Jürgen', 'Weiß'],
+      'windows-1252',
+    ],
+    [
+      'macintosh',
+      Buffer.from([
+        ...Buffer.from('Vorname;Nachname\nJ'),
+        0x9f,
+        ...Buffer.from('rgen;Wei'),
+        0xa7,
+        ...Buffer.from('\nM;M'),
+        0x9f,
+        0x0a,
+      ]),
+      ['Jürgen', 'Weiß'],
+      'macintosh',
+    ],
+  ] as const)(
+    'bytes that are not UTF-8 are read as %s, without --encoding',
+    async (label, bytes, first, encoding) => {
+      const { info, rows } = await readAll(await tmp.write(`enc-guess-${label}.csv`, bytes));
+      expect(info).toMatchObject({ encoding, encodingGuessed: true, replacementChars: 0 });
+      expect(rows[0]?.raw).toEqual({ Vorname: first[0], Nachname: first[1] });
+    },
+  );
+
+  test('a file valid as UTF-8 in its first 256 KiB is read as UTF-8; later bad bytes are counted', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`name\n${'Zoë\n'.repeat(80_000)}`, 'utf8'),
+      Buffer.from('Ren\xe9\n', 'latin1'),
+    ]);
+    const { info, rows } = await readAll(await tmp.write('enc-late.csv', bytes));
+    expect(info).toMatchObject({ encoding: 'utf8', replacementChars: 1 });
+    expect(info.encodingGuessed).toBeUndefined();
+    expect(rows.at(-1)?.raw).toEqual({ name: 'Ren\uFFFD' });
+  });
+
   test('a BOM wins over --encoding', async () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name\nZoë\n', 'utf8')]);
     const { info, rows } = await readAll(await tmp.write('enc-bom-wins.csv', bytes), { encoding: 'latin1' });
@@ -108,12 +149,12 @@ describe('encodings', () => {
     expect(rows[0]?.raw).toEqual({ name: 'Zoë' });
   });
 
-  test('latin1 bytes read as UTF-8 become U+FFFD and are counted, not a crash', async () => {
+  test('latin1 bytes are read as windows-1252, not as U+FFFD', async () => {
     const bytes = Buffer.from('name,city\nJosé,Málaga\n', 'latin1');
     const { info, rows, error } = await readAll(await tmp.write('enc-wrong.csv', bytes));
     expect(error).toBeUndefined();
-    expect(rows[0]?.raw).toEqual({ name: 'Jos\uFFFD', city: 'M\uFFFDlaga' });
-    expect(info.replacementChars).toBe(2);
+    expect(rows[0]?.raw).toEqual({ name: 'José', city: 'Málaga' });
+    expect(info).toMatchObject({ encoding: 'windows-1252', encodingGuessed: true, replacementChars: 0 });
   });
 
   test.each([
@@ -183,16 +224,14 @@ describe('ref.line is the physical line where the record starts', () => {
 });
 
 describe('malformed records are rows, not crashes', () => {
-  test('wrong field count', async () => {
+  test('wrong field count: more non-blank fields is malformed, fewer are read as empty', async () => {
     const text = 'name,phone,email\nAnn,1\nBob,2,b@x.io,extra,more\nCy,3,c@x.io,\nDi,4,d@x.io\n';
-    const { rows, error } = await readAll(await tmp.write('malformed-count.csv', text));
+    const { info, rows, error } = await readAll(await tmp.write('malformed-count.csv', text));
     expect(error).toBeUndefined();
+    expect(info.shortRecords).toEqual({ count: 1, firstLine: 2 });
     expect(rows).toEqual([
-      {
-        ref: expect.objectContaining({ line: 2 }),
-        raw: { name: 'Ann', phone: '1' },
-        error: { code: 'RECORD_MALFORMED', message: 'expected 3 fields, found 2' },
-      },
+      // Excel drops trailing empty cells: the missing fields are empty, not an error.
+      { ref: expect.objectContaining({ line: 2 }), raw: { name: 'Ann', phone: '1', email: '' } },
       {
         ref: expect.objectContaining({ line: 3 }),
         raw: { name: 'Bob', phone: '2', email: 'b@x.io', _extra1: 'extra', _extra2: 'more' },

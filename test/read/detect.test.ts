@@ -6,6 +6,7 @@ import {
   chooseEncoding,
   detectDelimiter,
   formatFromExtension,
+  guessSingleByte,
   hasGzipMagic,
   sniffFormat,
 } from '../../src/read/detect.js';
@@ -118,6 +119,67 @@ describe('encoding and binary checks', () => {
     [[...Buffer.from('a,b\n\u0000\u0000\u0000\u0000\u0000\u0000', 'utf8')], undefined, 'utf8', 0],
   ] as const)('%j with %s → %s', (bytes, requested, encoding, bomBytes) => {
     expect(chooseEncoding(Uint8Array.from(bytes), requested)).toEqual({ encoding, bomBytes });
+  });
+
+  test.each([
+    ['UTF-8', Buffer.from('name\nJürgen Weiß, Zoë\n', 'utf8'), undefined],
+    ['ASCII', Buffer.from('name\nAnn\n'), undefined],
+    // a multi-byte character cut off at the end of the bytes looked at is not a fault
+    ['UTF-8 cut mid-character', Buffer.from('name\nJürgen Weiß', 'utf8').subarray(0, -1), undefined],
+    [
+      'windows-1252 (Outlook DE)',
+      Buffer.from('Vorname,Nachname\nJürgen,Weiß\nZoë,Müller\n', 'latin1'),
+      'windows-1252',
+    ],
+    [
+      'windows-1252 with curly apostrophes',
+      Buffer.from([...Buffer.from('O'), 0x92, ...Buffer.from('Brien, Ren'), 0xe9, 0x0a]),
+      'windows-1252',
+    ],
+    // š (0x9A) and Ž (0x8E) are letters in windows-1252 too: a Czech name is no Mac Roman
+    [
+      'windows-1252, Czech',
+      Buffer.from([
+        ...Buffer.from('Ko'),
+        0x9a,
+        ...Buffer.from('ek,Jan\n'),
+        0x8e,
+        ...Buffer.from('ofie,Nov'),
+        0xe1,
+        ...Buffer.from('kov'),
+        0xe1,
+        0x0a,
+      ]),
+      'windows-1252',
+    ],
+    // Excel for Mac's "Comma Separated Values": ü is 0x9F, ë 0x91, é 0x8E in Mac Roman
+    [
+      'Mac Roman',
+      Buffer.from([
+        ...Buffer.from('J'),
+        0x9f,
+        ...Buffer.from('rgen,M'),
+        0x9f,
+        ...Buffer.from('ller\nZo'),
+        0x91,
+        ...Buffer.from(',L'),
+        0x8e,
+        ...Buffer.from('vesque\n'),
+      ]),
+      'macintosh',
+    ],
+    [
+      'Mac Roman capitals',
+      Buffer.from([...Buffer.from('M'), 0x86, ...Buffer.from('LLER,'), 0x83, ...Buffer.from('mile\n')]),
+      'macintosh',
+    ],
+  ] as const)('guessSingleByte: %s → %s', (_label, bytes, expected) => {
+    expect(guessSingleByte(bytes)).toBe(expected);
+  });
+
+  test('guessSingleByte: a sequence cut off at the end of the whole source is not UTF-8', () => {
+    const cut = Buffer.from('name\nJürgen Weiß', 'utf8').subarray(0, -1);
+    expect(guessSingleByte(cut, true)).toBe('windows-1252');
   });
 
   test.each([

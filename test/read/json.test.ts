@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 
-import { SourceError } from '../../src/read/index.js';
+import { UTF8_CHECK_BYTES } from '../../src/read/detect.js';
+import { openSource, SourceError } from '../../src/read/index.js';
 import { chunkedStream, readAll, useTempDir } from './helpers.js';
 
 const tmp = useTempDir();
@@ -81,7 +83,7 @@ describe('JSON array', () => {
   });
 
   test.each([
-    ['an object', '{"contacts": [{"a": 1}]}', /found an object/],
+    ['an object without records', '{"mobile": "+1", "name": "A"}', /found an object with keys 'mobile'/],
     ['a string', '"hello"', /found '"'/],
     ['a number', '12', /found '1'/],
   ])('a top-level value that is %s is SOURCE_FORMAT before any row', async (label, text, message) => {
@@ -110,5 +112,147 @@ describe('JSON array', () => {
     expect(stdin.info.format).toBe('json');
     expect(stdin.rows.map((row) => row.raw)).toEqual(expected);
     expect(stdin.rows.map((row) => row.ref.file)).toEqual(['-', '-']);
+  });
+});
+
+describe('JSON object holding the records (an API response)', () => {
+  test.each([
+    ['HubSpot', '{"results": [{"id": "1"}, {"id": "2"}], "paging": {"next": {"after": "3"}}}', 'results'],
+    ['Klaviyo', '{"data": [{"id": "1"}, {"id": "2"}], "links": {"self": "x", "next": null}}', 'data'],
+    ['Shopify', '{"customers": [{"id": 1}, {"id": 2}]}', 'customers'],
+    ['Pipedrive', '{"success": true, "data": [{"id": 1}, {"id": 2}], "additional_data": {"x": [1]}}', 'data'],
+    [
+      'Mailchimp',
+      '{"members": [{"id": "1"}, {"id": "2"}], "total_items": 2, "_links": [{"rel": "self"}]}',
+      'members',
+    ],
+    [
+      'counts, scalars and other arrays first',
+      '{"total": 2, "ids": [1, 2], "tags": [], "empty": {}, "people": [{"id": 1}, {"id": 2}]}',
+      'people',
+    ],
+  ])('%s: the first key holding an array of objects is read, and named', async (_, text, key) => {
+    const file = await tmp.write(`wrapped-${key}-${text.length}.json`, text);
+    const { info, rows, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(info.recordsKey).toBe(key);
+    expect(rows.map((row) => [row.ref.line, Object.keys(row.raw)])).toEqual([
+      [1, ['id']],
+      [2, ['id']],
+    ]);
+  });
+
+  test('the records are read like a top-level array: malformed elements, flattened records', async () => {
+    const text = JSON.stringify({
+      data: [
+        {
+          type: 'profile',
+          id: 'a',
+          attributes: { phone_number: '+447911123201', location: { country: 'GB' } },
+        },
+        42,
+        { mobile: { number: '07911 123202', country: 'GB' } },
+      ],
+      links: { next: null },
+    });
+    const { rows, error } = await readAll(await tmp.write('klaviyo-like.json', text));
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.raw, row.error?.code])).toEqual([
+      [1, { id: 'a', phone_number: '+447911123201', country: 'GB' }, undefined],
+      [2, { _raw: '42' }, 'RECORD_MALFORMED'],
+      [3, { mobile: { number: '07911 123202', country: 'GB' } }, undefined],
+    ]);
+  });
+
+  test("an array of a record's own field values is not taken for the records", async () => {
+    // A single Pipedrive person saved alone, and a single record of ours with {tag} tags.
+    for (const text of [
+      '{"name": "Pip", "phone": [{"label": "mobile", "value": "+447911123456", "primary": true}]}',
+      '{"mobile": "+447911123456", "tags": [{"tag": "vip"}], "contacts": [{"id": 1}]}',
+    ]) {
+      const { info, rows, error } = await readAll(await tmp.write(`field-array-${text.length}.json`, text));
+      if (text.includes('"contacts"')) {
+        expect(error).toBeUndefined();
+        expect(info.recordsKey).toBe('contacts');
+        expect(rows.map((row) => row.raw)).toEqual([{ id: 1 }]);
+      } else {
+        expect(rows).toEqual([]);
+        expect(error).toMatchObject({ code: 'SOURCE_FORMAT' });
+        expect((error as Error).message).toMatch(
+          /found an object with keys 'name' \(a text\), 'phone' \(an array\) and no array of records \(a single contact must be inside \[ \]\)$/,
+        );
+      }
+    }
+  });
+
+  test('an object whose only arrays are empty is a source with no records', async () => {
+    const { info, rows, error } = await readAll(
+      await tmp.write('no-results.json', '{"total": 0, "results": [], "paging": null}'),
+    );
+    expect(error).toBeUndefined();
+    expect(rows).toEqual([]);
+    expect(info.recordsKey).toBe('results');
+  });
+
+  test('an object without an array of records names its keys and says nothing of NDJSON', async () => {
+    const { rows, error } = await readAll(
+      await tmp.write('pipedrive-one.json', '{"success": true, "data": {"id": 1, "name": "Pip"}}'),
+    );
+    expect(rows).toEqual([]);
+    expect(error).toMatchObject({ code: 'SOURCE_FORMAT' });
+    const message = (error as Error).message;
+    expect(message).toContain(`found an object with keys 'success' (true), 'data' (an object)`);
+    expect(message).not.toMatch(/ndjson/i);
+  });
+
+  test('one object per line under a .json name: the message says NDJSON', async () => {
+    const { rows, error } = await readAll(
+      await tmp.write('lines.json', '{"mobile": "+1", "name": "A"}\n{"mobile": "+2", "name": "B"}\n'),
+    );
+    expect(rows).toEqual([]);
+    expect(error).toMatchObject({ code: 'SOURCE_FORMAT' });
+    expect((error as Error).message).toMatch(
+      /more than one JSON value at the top level \(one object per line is NDJSON/,
+    );
+  });
+
+  test('a syntax error inside the records, then after them', async () => {
+    const inside = await readAll(await tmp.write('bad-inside.json', '{"results": [{"a": 1}, {"a": oops}]}'));
+    expect(inside.rows.map((row) => row.raw)).toEqual([{ a: 1 }]);
+    expect(inside.error).toMatchObject({ code: 'SOURCE_FORMAT', line: 2 });
+    expect((inside.error as Error).message).toContain('invalid JSON at record 2 (after 1 complete records)');
+
+    const after = await readAll(
+      await tmp.write('bad-after.json', '{"results": [{"a": 1}, {"a": 2}], "paging": {"next": '),
+    );
+    expect(after.rows.map((row) => row.raw)).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(after.error).toMatchObject({ code: 'SOURCE_FORMAT' });
+    expect((after.error as Error).message).toContain("invalid JSON after the records of 'results' (2 read)");
+  });
+
+  test('the records stream: rows come out before the rest of the document has arrived', async () => {
+    let release: () => void = () => undefined;
+    const rest = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // More than the bytes held back to decide the encoding (UTF8_CHECK_BYTES), then the rest.
+    const record = (i: number): string => `{"id": ${i}, "note": "${'x'.repeat(40)}"}`;
+    const headCount = Math.ceil((2 * UTF8_CHECK_BYTES) / record(0).length);
+    const head = `{"total": ${headCount + 1000}, "results": [${Array.from({ length: headCount }, (_, i) => record(i)).join(',')},`;
+    const tail = `${Array.from({ length: 1000 }, (_, i) => record(headCount + i)).join(',')}], "paging": {}}`;
+    async function* stdin(): AsyncGenerator<Buffer> {
+      yield Buffer.from(head);
+      await rest;
+      yield Buffer.from(tail);
+    }
+    const { info, rows } = await openSource('-', { format: 'json', stdin: Readable.from(stdin()) });
+    const seen: number[] = [];
+    for await (const row of rows) {
+      seen.push(row.raw['id'] as number);
+      // The first rows arrive while the tail is still held back.
+      if (seen.length === 1) release();
+    }
+    expect(seen).toEqual(Array.from({ length: headCount + 1000 }, (_, i) => i));
+    expect(info.recordsKey).toBe('results');
   });
 });

@@ -115,6 +115,52 @@ describe('NDJSON', () => {
     },
   );
 
+  test('each line is read as a record: API wrappers, nested objects and phone arrays flattened', async () => {
+    const text = [
+      JSON.stringify({
+        type: 'profile',
+        id: '01H',
+        attributes: {
+          phone_number: '+447911123201',
+          location: { city: 'London', country: 'United Kingdom' },
+          subscriptions: { sms: { marketing: { consent: 'UNSUBSCRIBED', method: 'TEXT' } } },
+        },
+        links: { self: 'https://a.klaviyo.com/api/profiles/01H/' },
+      }),
+      JSON.stringify({
+        id: 5,
+        name: 'Pip',
+        phone: [{ label: 'mobile', value: '+44 7911 123500', primary: true }],
+      }),
+      JSON.stringify({
+        mobile: { number: '07911 123456', country: 'GB' },
+        tags: [{ tag: 'vip' }],
+        attributes: { x: 1 },
+      }),
+    ].join('\n');
+    const { rows, error } = await readAll(await tmp.write('api.ndjson', text));
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => row.raw)).toEqual([
+      {
+        id: '01H',
+        phone_number: '+447911123201',
+        'location.city': 'London',
+        country: 'United Kingdom',
+        'subscriptions.sms.marketing.consent': 'UNSUBSCRIBED',
+      },
+      {
+        id: 5,
+        name: 'Pip',
+        'Mobile Phone': '+44 7911 123500',
+        Phone: '',
+        'Home Phone': '',
+        'Business Phone': '',
+        'Other Phone': '',
+      },
+      { mobile: { number: '07911 123456', country: 'GB' }, tags: [{ tag: 'vip' }], attributes: { x: 1 } },
+    ]);
+  });
+
   test('only blank lines is SOURCE_EMPTY', async () => {
     const { error } = await readAll(await tmp.write('blank.ndjson', '\n\n  \n'));
     expect(error).toMatchObject({ code: 'SOURCE_EMPTY' });

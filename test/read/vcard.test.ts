@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, test } from 'vitest';
 
 import { SourceError } from '../../src/read/index.js';
@@ -6,6 +9,12 @@ import { chunkedStream, readAll, useTempDir } from './helpers.js';
 import { ANDROID_VCF, GOOGLE_VCF, IOS_VCF, crlf } from './vcard-samples.js';
 
 const tmp = useTempDir();
+
+/** Real and exporter-shaped address books: see test/fixtures/vcard/README.md. */
+const FIXTURES = fileURLToPath(new URL('../fixtures/vcard/', import.meta.url));
+
+/** The voice columns a card with a number has even where it has no such number: empty. */
+const VOICE = { 'Mobile Phone': '', Phone: '', 'Home Phone': '', 'Business Phone': '', 'Other Phone': '' };
 
 describe('vCard', () => {
   test('iOS 3.0: item groups and their labels, folded lines, photos skipped, line = BEGIN:VCARD', async () => {
@@ -16,6 +25,7 @@ describe('vCard', () => {
       [
         1,
         {
+          ...VOICE,
           Name: 'Johnny Appleseed',
           'First Name': 'Johnny',
           'Middle Name': 'Q',
@@ -32,6 +42,7 @@ describe('vCard', () => {
       [
         19,
         {
+          ...VOICE,
           Name: 'Ann Lee',
           'First Name': 'Ann',
           'Last Name': 'Lee',
@@ -42,6 +53,7 @@ describe('vCard', () => {
       [
         27,
         {
+          ...VOICE,
           Name: 'Front Office',
           'First Name': 'Front',
           'Last Name': 'Office',
@@ -60,6 +72,7 @@ describe('vCard', () => {
       [
         1,
         {
+          ...VOICE,
           Name: 'Élodie Müller',
           'First Name': 'Élodie',
           'Last Name': 'Müller',
@@ -70,7 +83,7 @@ describe('vCard', () => {
         },
         undefined,
       ],
-      [14, { 'First Name': 'Grand-mère', 'Home Phone': '0145678901' }, undefined],
+      [14, { ...VOICE, 'First Name': 'Grand-mère', 'Home Phone': '0145678901' }, undefined],
       [
         20,
         { 'First Name': 'Numero', 'Last Name': 'Sans', 'E-mail Address': 'numero@example.fr' },
@@ -86,6 +99,7 @@ describe('vCard', () => {
       [
         1,
         {
+          ...VOICE,
           Name: 'Priya Patel',
           'First Name': 'Priya',
           'Last Name': 'Patel',
@@ -101,6 +115,7 @@ describe('vCard', () => {
       [
         14,
         {
+          ...VOICE,
           Name: 'Jane Roe',
           'First Name': 'Jane',
           'Last Name': 'Roe',
@@ -150,6 +165,162 @@ describe('vCard', () => {
     expect(rows[2]?.error?.message).toBe(
       'the card starting at line 9 has no END:VCARD before the end of the file',
     );
+  });
+
+  test('a card without END:VCARD is one malformed row and every later card is read; 2.1 AGENT cards stay nested', async () => {
+    const { rows, error } = await readAll(`${FIXTURES}missing-end.vcf`);
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.ref.seq, row.raw, row.error])).toEqual([
+      [1, 0, { ...VOICE, Name: 'Ann Lee', 'Mobile Phone': '+44 7911 123401' }, undefined],
+      [
+        6,
+        1,
+        { _raw: 'VERSION:3.0\nFN:Ben Broken\nTEL;TYPE=CELL:+44 7911 123402' },
+        {
+          code: 'RECORD_MALFORMED',
+          message: 'the card starting at line 6 has no END:VCARD before the next BEGIN:VCARD (line 10)',
+        },
+      ],
+      // The AGENT's card (Alf, +44 7911 123499) is not a contact of its own, nor Carl's number.
+      [
+        10,
+        2,
+        {
+          ...VOICE,
+          'First Name': 'Carl',
+          'Last Name': 'Agent',
+          'Mobile Phone': '+44 7911 123403',
+          'E-mail Address': 'carl@example.com',
+        },
+        undefined,
+      ],
+      // `AGENT:BEGIN:VCARD`: Bea's card ends at line 28 and Dora's own number follows it.
+      [
+        22,
+        3,
+        { ...VOICE, 'First Name': 'Dora', 'Last Name': 'Inline', 'Mobile Phone': '+44 7911 123404' },
+        undefined,
+      ],
+      [
+        31,
+        4,
+        { _raw: 'VERSION:2.1\nN:Agent;Eli;;;\nTEL;CELL:+44 7911 123405\nAGENT:' },
+        {
+          code: 'RECORD_MALFORMED',
+          message: 'the card starting at line 31 has no END:VCARD before the next BEGIN:VCARD (line 39)',
+        },
+      ],
+      [39, 5, { ...VOICE, Name: 'Fay Last', 'Mobile Phone': '+44 7911 123406' }, undefined],
+    ]);
+  });
+
+  test('files joined without a final line break (END:VCARDBEGIN:VCARD, a BOM between) are split', async () => {
+    const file = `${FIXTURES}concatenated.vcf`;
+    const expected = [
+      [1, { ...VOICE, Name: 'Hal One', 'Mobile Phone': '+44 7911 123411' }, undefined],
+      [5, { ...VOICE, Name: 'Ida Two', 'Mobile Phone': '+44 7911 123412' }, undefined],
+      [9, { ...VOICE, Name: 'Jon Three', 'Mobile Phone': '+44 7911 123413' }, undefined],
+    ];
+    const whole = await readAll(file);
+    expect(whole.error).toBeUndefined();
+    expect(whole.rows.map((row) => [row.ref.line, row.raw, row.error])).toEqual(expected);
+    const piped = await readAll('-', { stdin: chunkedStream(await readFile(file), 5) });
+    expect(piped.rows.map((row) => [row.ref.line, row.raw, row.error])).toEqual(expected);
+  });
+
+  test('a BEGIN or END line inside a card that is no card boundary makes it malformed, with a message for people', async () => {
+    const text = crlf([
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      'FN:Kay Odd',
+      'TEL;TYPE=CELL:+44 7911 123421',
+      'END:VCALENDAR',
+      'END:VCARD',
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      'FN:Lou Fine',
+      'TEL;TYPE=CELL:+44 7911 123422',
+      'END:VCARD',
+    ]);
+    const { rows, error } = await readAll(await tmp.write('stray-begin.vcf', text));
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.error])).toEqual([
+      [
+        1,
+        {
+          code: 'RECORD_MALFORMED',
+          message:
+            'unreadable vCard: "END:VCALENDAR" is not a property: BEGIN and END only start and end a card',
+        },
+      ],
+      [7, undefined],
+    ]);
+    expect(rows[1]?.raw).toEqual({ ...VOICE, Name: 'Lou Fine', 'Mobile Phone': '+44 7911 123422' });
+  });
+
+  test('group cards (iCloud X-ADDRESSBOOKSERVER-KIND, 4.0 KIND) are skipped; categories are read as written', async () => {
+    const { info, rows, error } = await readAll(`${FIXTURES}groups-and-labels.vcf`);
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.ref.seq, row.raw, row.error])).toEqual([
+      [
+        1,
+        0,
+        {
+          ...VOICE,
+          Name: 'Priya Patel',
+          'First Name': 'Priya',
+          'Last Name': 'Patel',
+          'Mobile Phone': '+44 7911 123640',
+          'E-mail Address': 'priya@example.com',
+          Categories: 'myContacts,starred,Customers',
+        },
+        undefined,
+      ],
+      [
+        18,
+        1,
+        {
+          ...VOICE,
+          Name: 'Daniel Okafor',
+          'First Name': 'Daniel',
+          'Last Name': 'Okafor',
+          'Home Phone': '020 7946 0050',
+          Categories: 'My Contacts',
+        },
+        undefined,
+      ],
+      [
+        31,
+        2,
+        {
+          ...VOICE,
+          Name: 'Grace Kim',
+          'Business Phone': '+44-20-7946-0051',
+          Categories: 'Starred,Suppliers',
+        },
+        undefined,
+      ],
+    ]);
+    expect(info.records).toBe(3);
+    expect(info.groupCards).toEqual({ count: 2, firstLine: 9 });
+  });
+
+  test('real Outlook 2.1 export (ez-vcard): a WORK and a HOME number, no CELL; photo and QP labels skipped', async () => {
+    const { rows, error } = await readAll(`${FIXTURES}ez-vcard-John_Doe_MS_OUTLOOK.vcf`);
+    expect(error).toBeUndefined();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.ref.line).toBe(1);
+    expect(rows[0]?.error).toBeUndefined();
+    expect(rows[0]?.raw).toMatchObject({
+      ...VOICE,
+      Name: 'Mr. John Richter James Doe Sr.',
+      'First Name': 'John',
+      'Last Name': 'Doe',
+      'Home Phone': '(905) 666-1234',
+      'Business Phone': '(905) 555-1234',
+      'E-mail Address': 'john.doe@ibm.cm',
+      'Country/Region': 'United States of America',
+    });
   });
 
   test('a file without any card is SOURCE_EMPTY', async () => {

@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 import ExcelJS from 'exceljs';
 import { describe, expect, test } from 'vitest';
 
 import { SourceError } from '../../src/read/index.js';
+import { workbookPart } from '../../src/read/xlsx-sheets.js';
 import { SharedStrings, numberText } from '../../src/read/xlsx.js';
+import type { SourceRow } from '../../src/types.js';
 import { chunkedStream, readAll, useTempDir } from './helpers.js';
 
 const tmp = useTempDir();
@@ -216,5 +220,251 @@ describe('xlsx', () => {
     expect(strings.size).toBe(5000);
     expect(texts.every((text, i) => strings.get(i) === text)).toBe(true);
     expect([strings.get(-1), strings.get(5000), strings.get(1.5)]).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+/** Workbooks exceljs cannot write: see test/fixtures/xlsx/README.md. */
+const FIXTURES = fileURLToPath(new URL('../fixtures/xlsx/', import.meta.url));
+
+/** `[line, raw]` of each row. */
+function lines(rows: SourceRow[]): Array<[number, Record<string, unknown>]> {
+  return rows.map((row) => [row.ref.line, row.raw]);
+}
+
+describe('xlsx: which sheet', () => {
+  test('an openpyxl (pandas) workbook with absolute sheet targets is read under its real sheet name', async () => {
+    const file = path.join(FIXTURES, 'openpyxl-sheet.xlsx');
+    for (const sheet of [undefined, ' sheet ']) {
+      const { info, rows, error } = await readAll(file, { sheet });
+      expect(error).toBeUndefined();
+      expect(info.sheet).toBe('Sheet');
+      expect(info.headers).toEqual(['First Name', 'Last Name', 'Mobile', 'Email']);
+      expect(lines(rows)).toEqual([
+        [2, { 'First Name': 'Ann', 'Last Name': 'Lee', Mobile: '07911 123461', Email: 'ann@example.com' }],
+        [3, { 'First Name': 'Bob', 'Last Name': 'Marsh', Mobile: '447911123462', Email: 'bob@example.com' }],
+        [5, { 'First Name': 'Cy', 'Last Name': 'Dunn', Mobile: 'call me', Email: 'cy@example.com' }],
+      ]);
+      expect(rows.map((row) => [...(row.numeric ?? [])])).toEqual([[], ['Mobile'], []]);
+    }
+  });
+
+  test('openpyxl: a hidden first sheet is skipped, any sheet is read by name, a missing one lists them all', async () => {
+    const file = path.join(FIXTURES, 'openpyxl-contacts.xlsx');
+    const first = await readAll(file);
+    expect(first.error).toBeUndefined();
+    expect(first.info.sheet).toBe('Contacts');
+    expect(lines(first.rows)).toEqual([
+      [4, { 'First Name': 'Dee', 'Last Name': 'Ng', Mobile: '07911 123464', Country: 'GB' }],
+      [5, { 'First Name': 'Eve', 'Last Name': 'Park', Mobile: '+44 7911 123465', Country: 'GB' }],
+    ]);
+
+    const hidden = await readAll(file, { sheet: 'LISTS' });
+    expect(hidden.info.sheet).toBe('Lists');
+    expect(lines(hidden.rows)).toEqual([[2, { Country: 'United Kingdom', Code: 'GB' }]]);
+    const notes = await readAll(file, { sheet: 'Notes' });
+    expect(lines(notes.rows)).toEqual([[2, { Mobile: '07911 123466' }]]);
+
+    const missing = await readAll(file, { sheet: 'Leads' });
+    expect((missing.error as SourceError).code).toBe('SOURCE_FORMAT');
+    expect((missing.error as SourceError).message).toBe(
+      `${file}: no sheet named "Leads"; the workbook has "Lists" (hidden), "Contacts", "Notes"`,
+    );
+  });
+
+  test('a real openpyxl workbook whose first sheet is empty: the message names the other sheet; --sheet reads it', async () => {
+    const file = path.join(FIXTURES, 'exceljs-openpyxl-test-pr-1220.xlsx');
+    const first = await readAll(file);
+    expect(first.rows).toEqual([]);
+    expect((first.error as SourceError).code).toBe('SOURCE_EMPTY');
+    expect((first.error as SourceError).message).toBe(
+      `${file}: sheet "Sheet" (the first visible one) is empty (no header row); the workbook also has ` +
+        `"KA lijst": name the sheet to read with --sheet, e.g. --sheet "KA lijst"`,
+    );
+
+    const named = await readAll(file, { sheet: 'KA lijst' });
+    expect(named.error).toBeUndefined();
+    expect(named.info.sheet).toBe('KA lijst');
+    expect(named.info.headers?.slice(0, 3)).toEqual(['AP', 'APHeightUnit', 'DuctD']);
+    expect(named.rows).toHaveLength(340);
+    expect([named.rows[0]?.ref.line, named.rows.at(-1)?.ref.line]).toEqual([2, 341]);
+  });
+
+  test('a real Excel workbook whose first tab is a chart sheet: its worksheet is read; --sheet with the chart says what it is', async () => {
+    const file = path.join(FIXTURES, 'exceljs-excel-chart-sheet.xlsx');
+    const { info, rows, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(info.sheet).toBe('Sheet1');
+    expect(info.otherSheets).toBe('"Chart1" (chart)');
+    expect(info.headers).toEqual(['Month', 'Bears', 'Dolphins', 'Whales']);
+    expect(rows.map((row) => [row.ref.line, row.raw.Month])).toEqual([
+      [2, 'Jan'],
+      [3, 'Feb'],
+      [4, 'Mar'],
+      [5, 'Apr'],
+      [6, 'May'],
+      [7, 'Jun'],
+    ]);
+
+    const chart = await readAll(file, { sheet: 'chart1' });
+    expect((chart.error as SourceError).code).toBe('SOURCE_FORMAT');
+    expect((chart.error as SourceError).message).toBe(
+      `${file}: sheet "Chart1" is a chart sheet, not a table of rows; the workbook has "Sheet1"`,
+    );
+  });
+
+  test.each([
+    ['hidden', 'visible', 'B'],
+    ['veryHidden', 'visible', 'B'],
+    ['hidden', 'hidden', 'A'], // no visible worksheet (a chart sheet shows instead): the first one
+  ] as const)('a %s first sheet, a %s second: sheet %s is read', async (stateA, stateB, read) => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('A', { state: stateA }).addRows([['Mobile'], ['4155550101']]);
+    workbook.addWorksheet('B', { state: stateB }).addRows([['Mobile'], ['4155550102']]);
+    const file = tmp.path(`${stateA}-${stateB}.xlsx`);
+    await workbook.xlsx.writeFile(file);
+    const { info, rows, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(info.sheet).toBe(read);
+    expect(lines(rows)).toEqual([[2, { Mobile: { A: '4155550101', B: '4155550102' }[read] }]]);
+  });
+
+  test('an empty first sheet with data on the next: the message names both and suggests --sheet', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Sheet1');
+    workbook.addWorksheet('Sheet2').addRows([['Mobile'], ['4155550101']]);
+    const file = tmp.path('empty-first.xlsx');
+    await workbook.xlsx.writeFile(file);
+    const { rows, error } = await readAll(file);
+    expect(rows).toEqual([]);
+    expect((error as SourceError).code).toBe('SOURCE_EMPTY');
+    expect((error as SourceError).message).toBe(
+      `${file}: sheet "Sheet1" (the first visible one) is empty (no header row); the workbook also has ` +
+        `"Sheet2": name the sheet to read with --sheet, e.g. --sheet "Sheet2"`,
+    );
+  });
+});
+
+describe('xlsx: a title above the header', () => {
+  async function sheetOf(name: string, rows: unknown[][], merge?: string): Promise<string> {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Report');
+    rows.forEach((cells, index) => {
+      cells.forEach((value, column) => {
+        if (value !== null) sheet.getRow(index + 1).getCell(column + 1).value = value as ExcelJS.CellValue;
+      });
+    });
+    if (merge !== undefined) sheet.mergeCells(merge);
+    const file = tmp.path(name);
+    await workbook.xlsx.writeFile(file);
+    return file;
+  }
+
+  test('a merged title and an empty row above the header are skipped; rows keep their sheet numbers', async () => {
+    const file = await sheetOf(
+      'title.xlsx',
+      [
+        ['Customer contacts – exported 2024-05-01'],
+        [],
+        ['First Name', 'Mobile', 'Email'],
+        ['Ann', '07911 123461', 'ann@example.com'],
+        ['Bob', 447911123462, 'bob@example.com'],
+      ],
+      'A1:C1',
+    );
+    const { info, rows, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(info.headers).toEqual(['First Name', 'Mobile', 'Email']);
+    expect(info.titleLine).toEqual({
+      line: 1,
+      text: 'Customer contacts – exported 2024-05-01',
+      headerLine: 3,
+    });
+    expect(lines(rows)).toEqual([
+      [4, { 'First Name': 'Ann', Mobile: '07911 123461', Email: 'ann@example.com' }],
+      [5, { 'First Name': 'Bob', Mobile: '447911123462', Email: 'bob@example.com' }],
+    ]);
+  });
+
+  test('a title and a filter line (a report export) are skipped together; a long title is cut', async () => {
+    const long = `Contacts report ${'x'.repeat(300)}`;
+    const file = await sheetOf('report.xlsx', [
+      [null, long],
+      ['Filtered by: Owner = Me'],
+      [],
+      ['Name', 'Phone'],
+      ['Cy', '07911 123463'],
+    ]);
+    const { info, rows } = await readAll(file);
+    expect(info.titleLine).toEqual({
+      line: 1,
+      text: `${long} / Filtered by: Owner = Me`.slice(0, 200),
+      headerLine: 4,
+    });
+    expect(lines(rows)).toEqual([[5, { Name: 'Cy', Phone: '07911 123463' }]]);
+  });
+
+  test.each([
+    [
+      'a one-column sheet of phone numbers',
+      [['Mobile'], ['07911 123461'], [447911123462]],
+      ['Mobile'],
+      [
+        [2, { Mobile: '07911 123461' }],
+        [3, { Mobile: '447911123462' }],
+      ],
+    ],
+    [
+      'a one-column sheet of names, longer than the title rows held',
+      [['Name'], ['Ann'], ['Bob'], ['Cy'], ['Di']],
+      ['Name'],
+      [
+        [2, { Name: 'Ann' }],
+        [3, { Name: 'Bob' }],
+        [4, { Name: 'Cy' }],
+        [5, { Name: 'Di' }],
+      ],
+    ],
+    ['a header alone', [['Mobile']], ['Mobile'], []],
+    [
+      'one header cell over a row with a phone number and a note',
+      [['Mobile'], ['07911 123461', 'call after 6']],
+      ['Mobile'],
+      [[2, { Mobile: '07911 123461', _column2: 'call after 6' }]],
+    ],
+    [
+      'one header cell over a row with an e-mail address',
+      [['Name'], ['Ann', 'ann@example.com']],
+      ['Name'],
+      [[2, { Name: 'Ann', _column2: 'ann@example.com' }]],
+    ],
+    [
+      'one header cell over a row with a number cell',
+      [['Name'], ['Ann', 42]],
+      ['Name'],
+      [[2, { Name: 'Ann', _column2: '42' }]],
+    ],
+  ] as const)('no title in %s: the first row is the header', async (_, sheetRows, headers, expected) => {
+    const file = await sheetOf(`no-title-${headers[0]}-${sheetRows.length}-${expected.length}.xlsx`, [
+      ...sheetRows.map((cells) => [...cells]),
+    ]);
+    const { info, rows, error } = await readAll(file);
+    expect(error).toBeUndefined();
+    expect(info.titleLine).toBeUndefined();
+    expect(info.headers).toEqual(headers);
+    expect(lines(rows)).toEqual(expected);
+  });
+});
+
+describe('xlsx: sheet parts', () => {
+  test.each([
+    ['worksheets/sheet1.xml', 'xl/worksheets/sheet1.xml'], // Excel, LibreOffice, exceljs
+    ['/xl/worksheets/sheet1.xml', 'xl/worksheets/sheet1.xml'], // openpyxl, pandas
+    ['./worksheets/Sheet2.xml', 'xl/worksheets/sheet2.xml'],
+    ['../xl/worksheets/sheet3.xml', 'xl/worksheets/sheet3.xml'],
+    ['worksheets\\sheet4.xml', 'xl/worksheets/sheet4.xml'],
+    ['worksheets/sheet%205.xml', 'xl/worksheets/sheet 5.xml'],
+    ['chartsheets/sheet1.xml', 'xl/chartsheets/sheet1.xml'],
+  ])('the target %s is the part %s', (target, part) => {
+    expect(workbookPart(target)).toBe(part);
   });
 });
