@@ -150,6 +150,12 @@ export function normalisePhone(
   } else {
     attempt = parse(text, country, input);
   }
+  if (!(attempt.ok && attempt.check.valid) && rowText && country !== undefined) {
+    // "07911 123456" beside a Spanish postal address: not a number of the row's country, but
+    // written as the user's own (--default-country) numbers are, as a phone's address book keeps them.
+    const own = readInDefaultCountry(text, input, country, options);
+    if (own) return own;
+  }
   if (!(attempt.ok && attempt.check.valid)) {
     // "447911123456": not a number of the row's country, but a valid one read as international.
     const international = readAsInternational(text, input, country, options);
@@ -197,6 +203,28 @@ function readAsInternational(
   const where =
     country === undefined ? 'there is no country for it' : `not a valid number${countryLabel(country)}`;
   return { ...result, note: `mobile ${echo(input)} read as international (${result.e164}): ${where}` };
+}
+
+/**
+ * A national number (digits and punctuation, no `+` or `00`) that is not valid in the row's
+ * country `rowCountry` but is in `--default-country`: read there, and the row's message says so.
+ */
+function readInDefaultCountry(
+  text: string,
+  input: string,
+  rowCountry: ResolvedCountry,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  if (options.defaultCountry === undefined || !DIGITS_ONLY.test(text) || text.startsWith('00'))
+    return undefined;
+  const own = resolveCountry(options.defaultCountry);
+  if (own === undefined || callingCodeOf(own) === callingCodeOf(rowCountry)) return undefined;
+  const attempt = parse(text, own, input);
+  if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
+  const result = checkNumber(attempt, text, input, own, options);
+  if (!result.ok) return result;
+  const note = `mobile ${echo(input)} is not a valid number${countryLabel(rowCountry)} (the row's country): read${countryLabel(own).replace(' for', ' as')} (--default-country), ${result.e164}`;
+  return { ...result, note };
 }
 
 function leadingZeroRestored(

@@ -40,8 +40,11 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * Version of the fingerprint's form and of what it includes. Bump it when the canonical form, or
  * anything a row's outcome depends on that is neither an option marked `shapesNormalisation` in
  * `src/options.ts` nor the package versions, changes: every stored fingerprint then stops matching and every row is parsed again.
+ * r3: country names in six more languages, a `+` number no longer refused for its row's country,
+ * ten NANP digits never read as international, a number read in --default-country when not valid
+ * in the row's (phone-parse.ts).
  */
-const RECALL_VERSION = 'r2';
+const RECALL_VERSION = 'r3';
 
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */

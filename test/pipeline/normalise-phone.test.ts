@@ -221,6 +221,33 @@ describe('normalisePhone', () => {
     }
   });
 
+  test('a national number not valid in the row’s country is read in --default-country when valid there', () => {
+    // a UK phone's address book: the contact lives in Spain, the number is written as the owner dials it
+    expect(normalisePhone('07911 123560', 'ES', { defaultCountry: 'GB' })).toEqual({
+      ok: true,
+      e164: '+447911123560',
+      country: 'GB',
+      note: 'mobile "07911 123560" is not a valid number for ES (the row\'s country): read as GB (--default-country), +447911123560',
+    });
+    // valid in the row's country: the row's country decides
+    expect(normalisePhone('612 34 56 78', 'ES', { defaultCountry: 'GB' })).toEqual({
+      ok: true,
+      e164: '+34612345678',
+      country: 'ES',
+    });
+    // without a default country, or valid in neither, it stays invalid
+    expect(normalisePhone('07911 123560', 'ES', {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_TOO_LONG' },
+    });
+    expect(normalisePhone('0742 123', 'ES', { defaultCountry: 'GB' })).toMatchObject({ ok: false });
+    // one numbering plan (US and CA): nothing to read again
+    expect(normalisePhone('(278) 234-5678', 'CA', { defaultCountry: 'US' })).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_INVALID' },
+    });
+  });
+
   test('the payload country is the number’s, not the row’s', () => {
     expect(normalisePhone('+44 7400 123456', 'US', {})).toEqual({
       ok: true,
