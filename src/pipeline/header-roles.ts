@@ -462,10 +462,19 @@ function splitRunTogether(word: string): string[] {
   return fewest[word.length] ?? [word];
 }
 
+/** One-word flags saying not to text (`NOSMS`, as Data Loader writes `NoSms`). */
+const NO_TEXTING_WORDS: ReadonlySet<string> = new Set(['nosms', 'notext', 'notexts', 'nomms']);
+
 function consentColumn(words: readonly string[]): HeaderRole | undefined {
+  const text = ` ${words.join(' ')} `;
+  // `NoSms`, `No SMS`, `No texts`, `Don't text`: a flag (not `Mobile No`, the number)
+  if (
+    words.some((word) => NO_TEXTING_WORDS.has(word)) ||
+    / (?:no|dont|don t) (?:sms|texts?|texting|mms) /.test(text)
+  )
+    return { kind: 'consent', consent: 'opt-out-flag' };
   if (!words.some((word) => SMS_CHANNEL.has(word))) return undefined;
   if (words.some((word) => EMAIL_WORDS.has(word))) return undefined;
-  const text = ` ${words.join(' ')} `;
   const optOut =
     words.some((word) => OPT_OUT_FLAG_WORDS.has(word)) ||
     / opt(?:ed)? out /.test(text) ||

@@ -98,6 +98,13 @@ describe('header recognition in real exports', () => {
     ['SMS_BLACKLISTED', { kind: 'consent', consent: 'opt-out-flag' }],
     ['Mobile Opt Out', { kind: 'consent', consent: 'opt-out-flag' }],
     ['et4ae5__HasOptedOutOfMobile__c', { kind: 'consent', consent: 'opt-out-flag' }],
+    // a flag saying not to text, never a phone column
+    ['NoSms', { kind: 'consent', consent: 'opt-out-flag' }],
+    ['NOSMS', { kind: 'consent', consent: 'opt-out-flag' }],
+    ['No SMS', { kind: 'consent', consent: 'opt-out-flag' }],
+    ['No Texts', { kind: 'consent', consent: 'opt-out-flag' }],
+    ["Don't SMS", { kind: 'consent', consent: 'opt-out-flag' }],
+    ['Mobile No', { kind: 'field', field: 'mobile', rank: 0 }],
     ['SMS Marketing Consent', { kind: 'consent', consent: 'status' }],
     ['Accepts SMS Marketing', { kind: 'consent', consent: 'status' }],
     ['EMAIL_BLACKLISTED', undefined],

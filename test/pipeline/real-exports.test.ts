@@ -214,6 +214,10 @@ describe('SMS consent in the source', () => {
     [{ SMS: '+447911123456', SMS_BLACKLISTED: 'true' }, 'SOURCE_OPTED_OUT'],
     [{ 'Phone Number': '+447911123456', 'SMS Marketing Consent': 'UNSUBSCRIBED' }, 'SOURCE_OPTED_OUT'],
     [{ MobilePhone: '+447911123456', et4ae5__HasOptedOutOfMobile__c: '1' }, 'SOURCE_OPTED_OUT'],
+    // a "no texting" flag is consent, never a phone column to fall back on
+    [{ Mobile: '+447911123456', NoSms: 'true' }, 'SOURCE_OPTED_OUT'],
+    [{ Mobile: '+447911123456', NOSMS: 'Yes' }, 'SOURCE_OPTED_OUT'],
+    [{ Mobile: '+447911123456', "Don't text": 'x' }, 'SOURCE_OPTED_OUT'],
   ])('%j is blocked with %s, and the value stays an attribute', async (raw, code) => {
     const item = await one(raw);
     expect(item).toMatchObject({ status: 'blocked', mobileE164: '+447911123456', error: { code } });
