@@ -160,6 +160,11 @@ export function normalisePhone(
     // "447911123456": not a number of the row's country, but a valid one read as international.
     const international = readAsInternational(text, input, country, options);
     if (international) return international;
+  } else if (attempt.check.type === 'FIXED_LINE' && country !== undefined) {
+    // "4915123456789" with DE: a landline of Germany's open plan (+49 4915…), or the mobile
+    // +49 151… written without its +; an SMS tool takes the mobile.
+    const mobile = mobileWithOwnCallingCode(text, input, country, options);
+    if (mobile) return mobile;
   }
   if (!attempt.ok) return attempt;
   const result = checkNumber(attempt, text, input, country, options);
@@ -224,6 +229,30 @@ function readInDefaultCountry(
   const result = checkNumber(attempt, text, input, own, options);
   if (!result.ok) return result;
   const note = `mobile ${echo(input)} is not a valid number${countryLabel(rowCountry)} (the row's country): read${countryLabel(own).replace(' for', ' as')} (--default-country), ${result.e164}`;
+  return { ...result, note };
+}
+
+/**
+ * A national reading that is a fixed line, of digits that start with the country's own calling
+ * code and read as international are a mobile of that country: that mobile, and the row's
+ * message says so.
+ */
+function mobileWithOwnCallingCode(
+  text: string,
+  input: string,
+  country: ResolvedCountry,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  if (!DIGITS_ONLY.test(text)) return undefined;
+  const digits = text.replace(/\D/g, '');
+  const code = callingCodeOf(country);
+  if (!digits.startsWith(code) || !INTERNATIONAL_DIGITS.test(digits)) return undefined;
+  const attempt = parse(`+${digits}`, undefined, input);
+  if (!attempt.ok || !attempt.check.valid || attempt.check.type !== 'MOBILE' || attempt.number.ext)
+    return undefined;
+  const result = checkNumber(attempt, text, input, country, options);
+  if (!result.ok) return result;
+  const note = `mobile ${echo(input)} read as international (${result.e164}), a mobile, rather than as a landline${countryLabel(country).replace(' for', ' of')}`;
   return { ...result, note };
 }
 

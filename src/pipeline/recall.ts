@@ -42,7 +42,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * `src/options.ts` nor the package versions, changes: every stored fingerprint then stops matching and every row is parsed again.
  * r3: country names in six more languages, a `+` number no longer refused for its row's country,
  * ten NANP digits never read as international, a number read in --default-country when not valid
- * in the row's (phone-parse.ts).
+ * in the row's, digits with the country's own code read as its mobile rather than a landline
+ * (phone-parse.ts).
  */
 const RECALL_VERSION = 'r3';
 

@@ -221,6 +221,29 @@ describe('normalisePhone', () => {
     }
   });
 
+  test('digits starting with the country’s own code: a mobile of it, not a landline of an open plan', () => {
+    // Germany's plan makes +49 4915 123456789 a valid landline; the export meant +49 151 23456789
+    expect(normalisePhone('4915123456789', 'DE', {})).toEqual({
+      ok: true,
+      e164: '+4915123456789',
+      country: 'DE',
+      note: 'mobile "4915123456789" read as international (+4915123456789), a mobile, rather than as a landline of DE',
+    });
+    // written with its +, or a landline either way: as written
+    expect(normalisePhone('+49 4915 123456789', 'DE', {})).toMatchObject({ e164: '+494915123456789' });
+    expect(normalisePhone('030 1234567', 'DE', {})).toEqual({
+      ok: true,
+      e164: '+49301234567',
+      country: 'DE',
+    });
+    // a national reading that is a mobile stays (Italy: 390 612 3456 is a mobile, +39 06 is Rome)
+    expect(normalisePhone('3906123456', 'IT', {})).toEqual({
+      ok: true,
+      e164: '+393906123456',
+      country: 'IT',
+    });
+  });
+
   test('a national number not valid in the row’s country is read in --default-country when valid there', () => {
     // a UK phone's address book: the contact lives in Spain, the number is written as the owner dials it
     expect(normalisePhone('07911 123560', 'ES', { defaultCountry: 'GB' })).toEqual({
