@@ -609,10 +609,16 @@ function splitValues(text: string): string[] {
  * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value.
  */
 export function splitNumbers(text: string): string[] {
-  const parts = splitValues(text);
+  let parts = splitValues(text);
+  // `0151 23456789 / 030 1234567`, as German spreadsheets list two numbers (`030/1234567`,
+  // without spaces, is one: an area code and its number).
+  if (parts.length < 2 && text.includes(' / ')) parts = text.split(NUMBERS_SLASH).map((part) => part.trim());
   if (parts.length < 2) return parts;
   return parts.every((part) => countDigits(part) >= MIN_DIGITS_OF_A_NUMBER) ? parts : [text.trim()];
 }
+
+/** A slash with space on both sides, between two numbers in one phone cell. */
+const NUMBERS_SLASH = /\s+\/\s+/;
 
 function countDigits(text: string): number {
   let digits = 0;
@@ -623,8 +629,18 @@ function countDigits(text: string): number {
   return digits;
 }
 
-/** Sets an attribute; a column literally named `__proto__` is kept as data, not taken as the prototype. */
-export function setAttribute(attributes: Record<string, string>, name: string, text: string): void {
+/**
+ * A number a spreadsheet export marked as text with a leading `'` (Shopify's `'000123` customer
+ * ids and `'94103` zip codes, our own reports' `'+44…`): the `'` is no part of the value.
+ */
+const TEXT_MARKED_NUMBER = /^'[+\d][\d\s().+-]*$/;
+
+/**
+ * Sets an attribute (without a spreadsheet's text marker, see {@link TEXT_MARKED_NUMBER}); a
+ * column literally named `__proto__` is kept as data, not taken as the prototype.
+ */
+export function setAttribute(attributes: Record<string, string>, name: string, value: string): void {
+  const text = value.charCodeAt(0) === 39 /* ' */ && TEXT_MARKED_NUMBER.test(value) ? value.slice(1) : value;
   if (name === '__proto__')
     Object.defineProperty(attributes, name, {
       value: text,

@@ -183,6 +183,27 @@ describe('real exports without a mapping', () => {
     expect(item.payload.mobile).toBe('+447911123456');
   });
 
+  test("two numbers in one cell with ' / ' between them are two numbers; '030/1234567' is one", async () => {
+    const two = contact(await one({ Telefon: '0151 23456789 / 030 1234567' }, { defaultCountry: 'DE' }));
+    expect(two.payload.mobile).toBe('+4915123456789');
+    expect(two.note).toMatch(/holds 2 numbers/);
+    const single = contact(await one({ Telefon: '030/1234567' }, { defaultCountry: 'DE' }));
+    expect(single.payload.mobile).toBe('+49301234567');
+    expect(single.note).toBeUndefined();
+  });
+
+  test("Shopify's text markers: '000123 and '94103 are kept without their '; other text as written", async () => {
+    const item = contact(
+      await one({ Phone: "'+14155552671", 'Customer ID': "'000123", Zip: "'94103", Note: "'tis the season" }),
+    );
+    expect(item.payload.mobile).toBe('+14155552671');
+    expect(item.payload.attributes).toEqual({
+      'Customer ID': '000123',
+      Zip: '94103',
+      Note: "'tis the season",
+    });
+  });
+
   test('a decimal comma in an Excel float is not a list of numbers', async () => {
     const item = await one({ Mobile: '4,47911123456E+11' });
     expect(item).toMatchObject({ status: 'invalid', error: { code: 'PHONE_EXCEL_MANGLED' } });
