@@ -400,6 +400,15 @@ const OPT_OUT_FLAG_WORDS: ReadonlySet<string> = new Set([
   'optout',
   'optedout',
   'suppressed',
+  // de, fr, nl, it, pt: unsubscribed (`SMS abbestellt`, `SMS désabonné`, `SMS afgemeld`)
+  'abbestellt',
+  'abgemeldet',
+  'desabonne',
+  'desinscrit',
+  'afgemeld',
+  'uitgeschreven',
+  'disiscritto',
+  'descadastrado',
 ]);
 const CONSENT_STATUS_WORDS: ReadonlySet<string> = new Set([
   'consent',
@@ -467,10 +476,13 @@ const NO_TEXTING_WORDS: ReadonlySet<string> = new Set(['nosms', 'notext', 'notex
 
 function consentColumn(words: readonly string[]): HeaderRole | undefined {
   const text = ` ${words.join(' ')} `;
-  // `NoSms`, `No SMS`, `No texts`, `Don't text`: a flag (not `Mobile No`, the number)
+  // `NoSms`, `No SMS`, `No texts`, `Don't text`, `Keine SMS`, `Pas de SMS`, `Geen SMS`: a flag
+  // (not `Mobile No`, the number)
   if (
     words.some((word) => NO_TEXTING_WORDS.has(word)) ||
-    / (?:no|dont|don t) (?:sms|texts?|texting|mms) /.test(text)
+    / (?:no|dont|don t|keine|kein|geen|pas de|nessun|nessuno|ningun|ninguno|nenhum) (?:sms|texts?|texting|mms) /.test(
+      text,
+    )
   )
     return { kind: 'consent', consent: 'opt-out-flag' };
   if (!words.some((word) => SMS_CHANNEL.has(word))) return undefined;

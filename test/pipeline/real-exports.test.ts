@@ -239,6 +239,8 @@ describe('SMS consent in the source', () => {
     [{ Mobile: '+447911123456', NoSms: 'true' }, 'SOURCE_OPTED_OUT'],
     [{ Mobile: '+447911123456', NOSMS: 'Yes' }, 'SOURCE_OPTED_OUT'],
     [{ Mobile: '+447911123456', "Don't text": 'x' }, 'SOURCE_OPTED_OUT'],
+    [{ Mobiltelefon: '+447911123456', 'Keine SMS': 'ja' }, 'SOURCE_OPTED_OUT'],
+    [{ Portable: '+447911123456', 'SMS désabonné': 'oui' }, 'SOURCE_OPTED_OUT'],
   ])('%j is blocked with %s, and the value stays an attribute', async (raw, code) => {
     const item = await one(raw);
     expect(item).toMatchObject({ status: 'blocked', mobileE164: '+447911123456', error: { code } });
