@@ -1103,41 +1103,36 @@ export class StateStore {
       );
     }
 
-    let db: BetterSqlite3.Database;
-    try {
-      db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-    } catch (error) {
-      throw new StateStoreError(
-        'STATE_UNAVAILABLE',
-        `cannot open the state database ${path}: ${message(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-
-    try {
-      db.pragma('journal_mode = WAL');
-      configureConnection(db);
-      migrate(db, path, now);
-      return new StateStore(path, db, now);
-    } catch (error) {
-      db.close();
-      if (error instanceof StateStoreError) throw error;
-      if (isSqliteError(error, 'SQLITE_NOTADB')) {
+    const giveUpAt = Date.now() + BUSY_TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      let db: BetterSqlite3.Database;
+      try {
+        db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+      } catch (error) {
         throw new StateStoreError(
-          'STATE_NOT_OURS',
-          `${path} is not a SQLite database; point --state at a sakari-sync state database or a new file`,
-          { cause: error },
+          'STATE_UNAVAILABLE',
+          `cannot open the state database ${path}: ${message(error)}`,
+          {
+            cause: error,
+          },
         );
       }
-      throw new StateStoreError(
-        'STATE_UNAVAILABLE',
-        `cannot use the state database ${path}: ${message(error)}`,
-        {
-          cause: error,
-        },
-      );
+      try {
+        db.pragma('journal_mode = WAL');
+        configureConnection(db);
+        migrate(db, path, now);
+        return new StateStore(path, db, now);
+      } catch (error) {
+        db.close();
+        // Two runs opening a new state at once: switching it to WAL (or creating its schema) can
+        // fail at once with SQLITE_BUSY, without SQLite's busy wait; the other run is done in a
+        // moment, and this one then finds the run lock held (exit 4), not an unusable file.
+        if (isBusy(error) && Date.now() < giveUpAt) {
+          sleepSync(Math.min(OPEN_RETRY_MAX_MS, OPEN_RETRY_MS * attempt));
+          continue;
+        }
+        throw openFailure(error, path);
+      }
     }
   }
 
@@ -1360,6 +1355,43 @@ export function toRunRecord(row: RunRow): RunRecord {
 
 function isSqliteError(error: unknown, code: string): boolean {
   return error instanceof Database.SqliteError && error.code === code;
+}
+
+/** First wait, in ms, before opening a state again that another run is creating (it grows per try). */
+const OPEN_RETRY_MS = 25;
+/** Longest wait between two tries to open a state. */
+const OPEN_RETRY_MAX_MS = 250;
+
+/** SQLITE_BUSY and its extended codes (`SQLITE_BUSY_RECOVERY`, `SQLITE_BUSY_SNAPSHOT`…), and SQLITE_LOCKED. */
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof Database.SqliteError &&
+    (error.code.startsWith('SQLITE_BUSY') || error.code.startsWith('SQLITE_LOCKED'))
+  );
+}
+
+/** Blocks the thread for `ms` (opening the state is synchronous, and happens once per run). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The error of a state that could not be opened (see {@link StateStore.open}). */
+function openFailure(error: unknown, path: string): Error {
+  if (error instanceof StateStoreError) return error;
+  if (isSqliteError(error, 'SQLITE_NOTADB')) {
+    return new StateStoreError(
+      'STATE_NOT_OURS',
+      `${path} is not a SQLite database; point --state at a sakari-sync state database or a new file`,
+      { cause: error },
+    );
+  }
+  return new StateStoreError(
+    'STATE_UNAVAILABLE',
+    `cannot use the state database ${path}: ${message(error)}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function message(error: unknown): string {
