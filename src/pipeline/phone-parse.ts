@@ -193,9 +193,8 @@ function readAsInternational(
   country: ResolvedCountry | undefined,
   options: PhoneOptions,
 ): PhoneResult | undefined {
-  if (!DIGITS_ONLY.test(text)) return undefined;
-  const digits = text.replace(/\D/g, '');
-  if (!INTERNATIONAL_DIGITS.test(digits)) return undefined;
+  const digits = internationalDigits(text);
+  if (digits === undefined) return undefined;
   // Ten digits in the North American plan are a whole national number (area code, exchange,
   // line): one that is not valid has a typo, and read as international it would be someone
   // else's (278-234-5678 is a South African mobile).
@@ -203,11 +202,34 @@ function readAsInternational(
     return undefined;
   const attempt = parse(`+${digits}`, undefined, input);
   if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
-  const result = checkNumber(attempt, text, input, country, options);
-  if (!result.ok) return result;
   const where =
     country === undefined ? 'there is no country for it' : `not a valid number${countryLabel(country)}`;
-  return { ...result, note: `mobile ${echo(input)} read as international (${result.e164}): ${where}` };
+  return noted(attempt, text, input, country, options, (e164) => {
+    return `mobile ${echo(input)} read as international (${e164}): ${where}`;
+  });
+}
+
+/** The digits of `text` when it is digits and punctuation only, as many as an international number has. */
+function internationalDigits(text: string): string | undefined {
+  if (!DIGITS_ONLY.test(text)) return undefined;
+  const digits = text.replace(/\D/g, '');
+  return INTERNATIONAL_DIGITS.test(digits) ? digits : undefined;
+}
+
+/**
+ * A number read otherwise than as written, through the checks every number goes through
+ * ({@link checkNumber}); on success the row's message says how it was read (`note` of its E.164).
+ */
+function noted(
+  attempt: ParsedNumber,
+  text: string,
+  input: string,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+  note: (e164: string) => string,
+): PhoneResult {
+  const result = checkNumber(attempt, text, input, country, options);
+  return result.ok ? { ...result, note: note(result.e164) } : result;
 }
 
 /**
@@ -226,10 +248,9 @@ function readInDefaultCountry(
   if (own === undefined || callingCodeOf(own) === callingCodeOf(rowCountry)) return undefined;
   const attempt = parse(text, own, input);
   if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
-  const result = checkNumber(attempt, text, input, own, options);
-  if (!result.ok) return result;
-  const note = `mobile ${echo(input)} is not a valid number${countryLabel(rowCountry)} (the row's country): read${countryLabel(own).replace(' for', ' as')} (--default-country), ${result.e164}`;
-  return { ...result, note };
+  return noted(attempt, text, input, own, options, (e164) => {
+    return `mobile ${echo(input)} is not a valid number${countryLabel(rowCountry)} (the row's country): read${countryLabel(own).replace(' for', ' as')} (--default-country), ${e164}`;
+  });
 }
 
 /**
@@ -243,17 +264,14 @@ function mobileWithOwnCallingCode(
   country: ResolvedCountry,
   options: PhoneOptions,
 ): PhoneResult | undefined {
-  if (!DIGITS_ONLY.test(text)) return undefined;
-  const digits = text.replace(/\D/g, '');
-  const code = callingCodeOf(country);
-  if (!digits.startsWith(code) || !INTERNATIONAL_DIGITS.test(digits)) return undefined;
+  const digits = internationalDigits(text);
+  if (digits === undefined || !digits.startsWith(callingCodeOf(country))) return undefined;
   const attempt = parse(`+${digits}`, undefined, input);
   if (!attempt.ok || !attempt.check.valid || attempt.check.type !== 'MOBILE' || attempt.number.ext)
     return undefined;
-  const result = checkNumber(attempt, text, input, country, options);
-  if (!result.ok) return result;
-  const note = `mobile ${echo(input)} read as international (${result.e164}), a mobile, rather than as a landline${countryLabel(country).replace(' for', ' of')}`;
-  return { ...result, note };
+  return noted(attempt, text, input, country, options, (e164) => {
+    return `mobile ${echo(input)} read as international (${e164}), a mobile, rather than as a landline${countryLabel(country).replace(' for', ' of')}`;
+  });
 }
 
 function leadingZeroRestored(
@@ -263,14 +281,11 @@ function leadingZeroRestored(
   options: PhoneOptions,
 ): PhoneResult | undefined {
   const country: ResolvedCountry = { iso };
-  const note = (e164: string): string =>
-    `mobile ${echo(input)}: the leading 0 was missing (Excel stored it as a number); read as 0${text} (${e164})`;
   const withZero = parse(`0${text}`, country, input);
-  if (withZero.ok && withZero.check.valid) {
-    const result = checkNumber(withZero, text, input, country, options);
-    return result.ok ? { ...result, note: note(result.e164) } : result;
-  }
-  return undefined;
+  if (!withZero.ok || !withZero.check.valid) return undefined;
+  return noted(withZero, text, input, country, options, (e164) => {
+    return `mobile ${echo(input)}: the leading 0 was missing (Excel stored it as a number); read as 0${text} (${e164})`;
+  });
 }
 
 /** The checks every parsed number goes through: extension, letters, validity, fixed line. */

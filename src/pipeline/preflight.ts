@@ -409,6 +409,8 @@ const TITLE_QUOTE_CHARS = 60;
 function readerNotes(info: SourceInfo): PreflightWarning[] {
   const { path, titleLine, footer, shortRecords, otherSheets, groupCards, recordsKey } = info;
   const notes: PreflightWarning[] = [];
+  // Counts of a source not read to its end yet (its hash is set once it is) are "so far".
+  const soFar = info.sha256 === undefined ? ' so far' : '';
   if (recordsKey !== undefined) {
     notes.push({
       code: 'RECORDS_KEY',
@@ -424,8 +426,6 @@ function readerNotes(info: SourceInfo): PreflightWarning[] {
     });
   }
   if (groupCards !== undefined) {
-    // The source's hash is set once it has been read to its end.
-    const soFar = info.sha256 === undefined ? ' so far' : '';
     notes.push({
       code: 'GROUP_CARDS_SKIPPED',
       source: path,
@@ -453,8 +453,6 @@ function readerNotes(info: SourceInfo): PreflightWarning[] {
   }
   if (shortRecords !== undefined) {
     const { count, firstLine } = shortRecords;
-    // The source's hash is set once it has been read to its end.
-    const soFar = info.sha256 === undefined ? ' so far' : '';
     notes.push({
       code: 'SHORT_RECORDS',
       source: path,
