@@ -183,7 +183,17 @@ export interface Rejected {
    * rows, and for rejections the store already remembered.
    */
   rowHash?: string;
+  /**
+   * A `blocked` row whose number Sakari has anyway: a contact an earlier run sent (the state knows
+   * it), or an earlier row of this run with the same number that was kept. Nothing removes that
+   * contact; the row's report line says so (see `heldNumberNote`).
+   */
+  heldBy?: HeldBy;
 }
+
+/** Where a blocked row's number is held in Sakari: {@link Rejected.heldBy}. */
+export type HeldBy =
+  { by: 'state'; runId: string; contactId?: string } | { by: 'row'; file: string; line: number };
 
 export type RowStatus = 'created' | 'updated' | 'unchanged' | 'invalid' | 'duplicate' | 'blocked' | 'failed';
 

@@ -5,6 +5,7 @@ import { payloadHash } from '../state/index.js';
 import {
   unexpectedKind,
   type AllFields,
+  type HeldBy,
   type Recalled,
   type Contact,
   type Rejected,
@@ -59,29 +60,67 @@ export function checkStateChunks(
   return resolveAhead(items, LOOKUP_AHEAD, (chunk) => resolveChunk(chunk, options));
 }
 
-/** A chunk's rows in order: contacts checked against the store, the others settled already. */
+/**
+ * A chunk's rows in order: contacts checked against the store, the others settled already. The
+ * numbers of rows the source blocks are looked up too (in the same statement): one Sakari has
+ * from an earlier run is reported as such ({@link Rejected.heldBy}).
+ */
 function resolveChunk(
   chunk: Array<Contact | Rejected | Recalled>,
   options: CheckStateOptions,
 ): Promise<Array<PendingContact | Rejected | RowOutcome>> | Array<PendingContact | Rejected | RowOutcome> {
   const contacts: Contact[] = [];
-  for (const item of chunk) if (item.kind === 'contact') contacts.push(item);
-  const merge = (
-    checked: Array<PendingContact | RowOutcome>,
-  ): Array<PendingContact | Rejected | RowOutcome> => {
+  const blocked: string[] = [];
+  for (const item of chunk) {
+    if (item.kind === 'contact') contacts.push(item);
+    else if (item.kind === 'rejected' && item.status === 'blocked' && item.mobileE164 !== undefined)
+      blocked.push(item.mobileE164);
+  }
+  const merge = ({ checked, known }: CheckedChunk): Array<PendingContact | Rejected | RowOutcome> => {
     let next = 0;
     return chunk.map((item) =>
-      item.kind === 'contact' ? (checked[next++] as PendingContact | RowOutcome) : settle(item, options),
+      item.kind === 'contact'
+        ? (checked[next++] as PendingContact | RowOutcome)
+        : settle(item, options, known),
     );
   };
-  return contacts.length === 0 ? merge([]) : checkContacts(contacts, options).then(merge);
+  if (contacts.length === 0 && (blocked.length === 0 || !options.store)) return merge(NOTHING_CHECKED);
+  return checkContacts(contacts, blocked, options).then(merge);
 }
 
-/** A row that needs no look-up: rejected on the way, or recognised by its fingerprint. */
-function settle(item: Rejected | Recalled, options: CheckStateOptions): Rejected | RowOutcome {
+/** The contacts of a chunk checked, and what the store knew of the numbers looked up. */
+interface CheckedChunk {
+  checked: Array<PendingContact | RowOutcome>;
+  known: ReadonlyMap<string, KnownContact>;
+}
+
+const NOTHING_CHECKED: CheckedChunk = { checked: [], known: new Map() };
+
+/**
+ * A blocked row whose number Sakari has (created or updated by a run, per the store): nothing
+ * sakari-sync does removes it, so its report line says so. Refused numbers (CONT-010) are not held.
+ */
+function heldBlocked(rejected: Rejected, known: ReadonlyMap<string, KnownContact>): Rejected {
+  if (rejected.status !== 'blocked' || rejected.mobileE164 === undefined) return rejected;
+  const previous = known.get(rejected.mobileE164);
+  if (previous === undefined || previous.status === 'blocked') return rejected;
+  const heldBy: AllFields<HeldBy & { by: 'state' }> = {
+    by: 'state',
+    runId: previous.runId,
+    contactId: previous.contactId,
+  };
+  return { ...rejected, heldBy };
+}
+
+/** A row that needs no look-up of its own: rejected on the way, or recognised by its fingerprint. */
+function settle(
+  item: Rejected | Recalled,
+  options: CheckStateOptions,
+  known: ReadonlyMap<string, KnownContact>,
+): Rejected | RowOutcome {
   switch (item.kind) {
     case 'rejected':
-      return item;
+      return heldBlocked(item, known);
     case 'recalled': {
       // Recognised by its fingerprint: the payload Sakari has is this row's (see recall.ts).
       const { recalled } = item;
@@ -104,17 +143,18 @@ function settle(item: Rejected | Recalled, options: CheckStateOptions): Rejected
 
 async function checkContacts(
   chunk: Contact[],
+  blocked: readonly string[],
   options: CheckStateOptions,
-): Promise<Array<PendingContact | RowOutcome>> {
+): Promise<CheckedChunk> {
   const { store } = options;
   if (!store) {
     // No state: every row is sent and nothing is remembered, so there is no hash to compute.
-    return chunk.map((contact) => pending(contact, '', undefined));
+    return { checked: chunk.map((contact) => pending(contact, '', undefined)), known: NOTHING_CHECKED.known };
   }
-  const known = await store.lookup(
-    options.account,
-    chunk.map((contact) => contact.payload.mobile),
-  );
+  const known = await store.lookup(options.account, [
+    ...chunk.map((contact) => contact.payload.mobile),
+    ...blocked,
+  ]);
   const rekeyed: RekeyedRow[] = [];
   const resolved = chunk.map((contact) => {
     const hash = payloadHash(contact.payload);
@@ -135,7 +175,7 @@ async function checkContacts(
     return pending(contact, hash, previous);
   });
   if (rekeyed.length > 0 && options.rekeyStore) await options.rekeyStore.rekey(options.account, rekeyed);
-  return resolved;
+  return { checked: resolved, known };
 }
 
 /** The contact to send, with the payload hash to remember and what the store knew of its number. */

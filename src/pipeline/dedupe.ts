@@ -44,12 +44,15 @@ export function dedupeChunks(
   return mapChunks(items, (item): Contact | Rejected | Recalled => {
     let mobile: string;
     switch (item.kind) {
-      case 'rejected':
+      case 'rejected': {
         // A row the source itself blocks (SMS opt-out) claims its number like a kept row, so a later
         // row with the same number is a duplicate of it and is not sent either.
-        if (item.status === 'blocked' && item.mobileE164 !== undefined)
-          seen.claim(e164Key(item.mobileE164), fileOf(item.ref.file), item.ref.line);
-        return item;
+        if (item.status !== 'blocked' || item.mobileE164 === undefined) return item;
+        const first = seen.claim(e164Key(item.mobileE164), fileOf(item.ref.file), item.ref.line, true);
+        // An earlier row kept the number: it is sent (or Sakari has it), whatever this row says.
+        if (first === undefined || first.blocked) return item;
+        return { ...item, heldBy: { by: 'row', file: files[first.file] as string, line: first.line } };
+      }
       case 'recalled':
         // A recalled row claims its number as the contact it was recognised as.
         mobile = item.recalled.e164;
@@ -116,6 +119,17 @@ const MAX_LOAD = 0.85;
  */
 const GROWTH = 1.5;
 
+/** The row that claimed a number first: its file (index), line, and whether the source blocks it. */
+export interface Claimant {
+  file: number;
+  line: number;
+  blocked: boolean;
+}
+
+/** A claiming line's flag: the row is one the source blocks ({@link E164Index.claim}). */
+const BLOCKED_BIT = 0x80000000;
+const LINE_MASK = 0x7fffffff;
+
 /**
  * A set of E.164 keys, each with the (file, line) that claimed it first. Open addressing with
  * linear probing over typed arrays: 12 bytes a slot (16 with several files), no per-entry
@@ -139,21 +153,25 @@ export class E164Index {
   }
 
   /**
-   * Claims `key` for (file, line) if it is new.
+   * Claims `key` for (file, line) if it is new; `blocked`: the claiming row is one the source
+   * blocks (kept in the line's top bit: lines stay below 2^31).
    * @returns `undefined` when the key was new (now claimed), else who claimed it first.
    */
-  claim(key: number, file: number, line: number): { file: number; line: number } | undefined {
+  claim(key: number, file: number, line: number, blocked = false): Claimant | undefined {
     const { keys } = this;
     const capacity = keys.length;
     let slot = slotOf(key, capacity);
     for (;;) {
       const current = keys[slot] as number;
       if (current === 0) break;
-      if (current === key) return { file: this.files?.[slot] ?? 0, line: this.lines[slot] as number };
+      if (current === key) {
+        const stored = this.lines[slot] as number;
+        return { file: this.files?.[slot] ?? 0, line: stored & LINE_MASK, blocked: stored > LINE_MASK };
+      }
       if (++slot === capacity) slot = 0;
     }
     keys[slot] = key;
-    this.lines[slot] = line;
+    this.lines[slot] = blocked ? (line | BLOCKED_BIT) >>> 0 : line;
     if (file !== 0) (this.files ??= new Uint32Array(capacity))[slot] = file;
     if (++this.count > capacity * MAX_LOAD) this.grow();
     return undefined;

@@ -265,6 +265,7 @@ function rejectDraft(draft: Draft, error: RowError): Rejected {
     error: noted,
     // The number alone decides (under the fingerprint's key): remembered by its fingerprint.
     rowHash: draft.rowHash,
+    heldBy: undefined,
   };
   return rejected;
 }

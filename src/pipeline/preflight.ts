@@ -472,7 +472,7 @@ function quote(text: string): string {
   return `'${text}'`;
 }
 
-function plural(count: number, noun: string): string {
+export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 

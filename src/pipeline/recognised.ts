@@ -107,6 +107,8 @@ export function rejectedAgain(
     // Written by this version of sakari-sync (its version is in the fingerprint's key).
     error: { code: rejection.code as RowCode, message: rejection.message },
     rowHash,
+    // Where Sakari holds a blocked number is asked anew each run (check-state.ts).
+    heldBy: undefined,
   };
   return rejected;
 }

@@ -12,13 +12,20 @@ import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js'
 import type { ClientEvent } from '../sakari/events.js';
 import { openSession, type Connection } from '../session.js';
 import type { RejectedRow, StateBackend } from '../state/index.js';
-import { unexpectedKind, type ApiStats, type Recalled, type Rejected, type RowOutcome } from '../types.js';
+import {
+  unexpectedKind,
+  type ApiStats,
+  type HeldBy,
+  type Recalled,
+  type Rejected,
+  type RowOutcome,
+} from '../types.js';
 import { batchChunks, type Batch } from './batch.js';
 import { sourceContacts, type SourceChain } from './chain.js';
 import { checkStateChunks } from './check-state.js';
 import { emptyMappingStats } from './map-fields.js';
 import { joinNotes } from './normalise-phone.js';
-import { PreflightCollector, type PreflightInfo } from './preflight.js';
+import { plural, PreflightCollector, type PreflightInfo } from './preflight.js';
 import { recallKey, REJECTION_MEMORY_MS, type RecallStats } from './recall.js';
 import { rememberedValues } from './recognised.js';
 import { upsertBatch, type UpsertContext } from './upsert.js';
@@ -342,6 +349,7 @@ class ImportPipeline {
         }
       });
     let settledSinceDrain = 0;
+    const held: HeldRows = { rows: 0 };
     // New rejections of fingerprinted rows, remembered a thousand at a time (none in a dry run).
     const rememberStore = this.upsert.store;
     let rejections: RejectedRow[] = [];
@@ -364,6 +372,10 @@ class ImportPipeline {
             await report.drain();
           } else {
             const outcome = settledOutcome(item);
+            if (item.kind === 'rejected' && item.heldBy !== undefined) {
+              held.rows++;
+              held.example ??= outcome;
+            }
             this.preflight.observeOutcome(outcome);
             report.record(outcome);
             if (item.kind === 'rejected' && item.rowHash !== undefined && rememberStore)
@@ -382,6 +394,8 @@ class ImportPipeline {
       this.announce(hooks, 0);
       // What the readers learnt after the pre-flight was told (a report footer at the end of a long file).
       for (const note of this.preflight.untold(this.chain.sources)) hooks.onWarning?.(note.message);
+      const heldMessage = heldWarning(held);
+      if (heldMessage !== undefined) hooks.onWarning?.(heldMessage);
     } catch (caught) {
       await Promise.allSettled(inFlight);
       error ??= caught;
@@ -461,7 +475,8 @@ function rejectedRow(rejected: Rejected, rowHash: string): RejectedRow {
 }
 
 function rejectedOutcome(rejected: Rejected): RowOutcome {
-  return {
+  const { heldBy } = rejected;
+  const outcome: RowOutcome = {
     kind: 'outcome',
     ref: rejected.ref,
     raw: rejected.raw,
@@ -469,8 +484,43 @@ function rejectedOutcome(rejected: Rejected): RowOutcome {
     mobileE164: rejected.mobileE164,
     status: rejected.status,
     code: rejected.error.code,
-    message: rejected.error.message,
+    message:
+      heldBy === undefined
+        ? rejected.error.message
+        : joinNotes(rejected.error.message, heldNote(heldBy, rejected.ref.file)),
   };
+  if (heldBy?.by === 'state' && heldBy.contactId !== undefined) outcome.contactId = heldBy.contactId;
+  return outcome;
+}
+
+/**
+ * Why a blocked row's number is in Sakari all the same ({@link Rejected.heldBy}), for its report line:
+ * no run removes a contact, so the user has to.
+ */
+function heldNote(heldBy: HeldBy, file: string): string {
+  const where =
+    heldBy.by === 'state'
+      ? `Sakari already has this number${heldBy.contactId === undefined ? '' : ` as contact ${heldBy.contactId}`} (sent by run ${heldBy.runId})`
+      : `line ${heldBy.line}${heldBy.file === file ? '' : ` in ${heldBy.file}`} has the same number and is the row kept, so Sakari has it`;
+  return `${where}: sakari-sync does not remove contacts; remove it or opt it out in Sakari`;
+}
+
+/** The run's warning about blocked rows whose numbers Sakari holds ({@link heldNote}), or none. */
+function heldWarning(held: HeldRows): string | undefined {
+  const { example } = held;
+  if (example === undefined) return undefined;
+  const contact = example.contactId === undefined ? '' : `, contact ${example.contactId}`;
+  return (
+    `${plural(held.rows, 'row')} the source blocks (SMS opt-out or no consent) ${held.rows === 1 ? 'has a number' : 'have numbers'} ` +
+    `Sakari holds as a contact (e.g. line ${example.ref.line}: ${example.mobileE164 ?? example.mobileInput}${contact}): ` +
+    'sakari-sync does not remove contacts; remove them or opt them out in Sakari (rows.csv names each)'
+  );
+}
+
+/** Blocked rows whose numbers Sakari holds, counted for {@link heldWarning}. */
+interface HeldRows {
+  rows: number;
+  example?: RowOutcome;
 }
 
 /** Hashes of the sources before the run (stdin cannot be read twice: it never resumes). */

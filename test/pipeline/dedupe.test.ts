@@ -80,7 +80,7 @@ describe('E164Index', () => {
     expect(claimed).toBe(count);
     expect(index.size).toBe(count);
     for (let i = 0; i < count; i += 997)
-      expect(index.claim(key(i), 9, 1)).toEqual({ file: i % 3, line: i + 2 });
+      expect(index.claim(key(i), 9, 1)).toEqual({ file: i % 3, line: i + 2, blocked: false });
     expect(index.size).toBe(count);
   });
 
@@ -95,7 +95,7 @@ describe('E164Index', () => {
         expect(index.capacity).toBeLessThanOrEqual(Math.ceil((index.size / 0.85) * 1.5) + 1);
     }
     expect(index.capacity).toBeLessThanOrEqual(400_000);
-    expect(index.claim(key(222_999), 1, 1)).toEqual({ file: 0, line: 223_000 + 1 });
+    expect(index.claim(key(222_999), 1, 1)).toEqual({ file: 0, line: 223_000 + 1, blocked: false });
   });
 
   test('a second file arriving after growth keeps the first file claims as file 0', () => {
@@ -103,18 +103,27 @@ describe('E164Index', () => {
     const key = (i: number): number => e164Key(`+44${String(7_400_000_000 + i)}`);
     for (let i = 0; i < 10_000; i++) index.claim(key(i), 0, i + 2);
     for (let i = 10_000; i < 30_000; i++) index.claim(key(i), 1, i + 2);
-    expect(index.claim(key(5), 1, 99)).toEqual({ file: 0, line: 7 });
-    expect(index.claim(key(9_999), 1, 99)).toEqual({ file: 0, line: 10_001 });
-    expect(index.claim(key(12_000), 0, 99)).toEqual({ file: 1, line: 12_002 });
-    expect(index.claim(key(25_000), 0, 99)).toEqual({ file: 1, line: 25_002 });
+    expect(index.claim(key(5), 1, 99)).toEqual({ file: 0, line: 7, blocked: false });
+    expect(index.claim(key(9_999), 1, 99)).toEqual({ file: 0, line: 10_001, blocked: false });
+    expect(index.claim(key(12_000), 0, 99)).toEqual({ file: 1, line: 12_002, blocked: false });
+    expect(index.claim(key(25_000), 0, 99)).toEqual({ file: 1, line: 25_002, blocked: false });
     expect(index.size).toBe(30_000);
+  });
+
+  test('remembers, through growth, whether the row that claimed a number is one the source blocks', () => {
+    const index = new E164Index();
+    const key = (i: number): number => e164Key(`+44${String(7_500_000_000 + i)}`);
+    for (let i = 0; i < 20_000; i++) index.claim(key(i), 0, i + 2, i % 2 === 0);
+    expect(index.claim(key(10), 0, 1)).toEqual({ file: 0, line: 12, blocked: true });
+    expect(index.claim(key(11), 0, 1)).toEqual({ file: 0, line: 13, blocked: false });
+    expect(index.claim(key(19_998), 0, 1, true)).toEqual({ file: 0, line: 20_000, blocked: true });
   });
 
   test('15-digit keys stay distinct', () => {
     const index = new E164Index();
     expect(index.claim(e164Key('+999999999999999'), 0, 1)).toBeUndefined();
     expect(index.claim(e164Key('+999999999999998'), 0, 2)).toBeUndefined();
-    expect(index.claim(e164Key('+999999999999999'), 0, 3)).toEqual({ file: 0, line: 1 });
+    expect(index.claim(e164Key('+999999999999999'), 0, 3)).toEqual({ file: 0, line: 1, blocked: false });
   });
 
   test.each(['447400123456', '+', '+44abc', '+1234567890123456789'])('e164Key refuses %j', (value) => {
