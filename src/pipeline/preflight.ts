@@ -49,6 +49,7 @@ export const PREFLIGHT_WARNING_CODES = [
   'TITLE_SKIPPED',
   'FOOTER_SKIPPED',
   'SHORT_RECORDS',
+  'CUT_OFF',
   'SHEET_CHOSEN',
   'GROUP_CARDS_SKIPPED',
   'RECORDS_KEY',
@@ -320,7 +321,11 @@ export class PreflightCollector {
     }
 
     const malformed = this.codes.get('RECORD_MALFORMED');
-    if (malformed) {
+    // A cut-off last record alone is told by its reader note (CUT_OFF, above).
+    const cutOffOnly =
+      malformed?.count === 1 &&
+      this.bySource.get(malformed.example.file)?.info.cutOff?.line === malformed.example.line;
+    if (malformed && !cutOffOnly) {
       const source = this.sourceOf(malformed.example.file, sources);
       const { line, message: reason } = malformed.example;
       // In a CSV, extra fields and stray quotes come from a wrong delimiter or broken quoting; a
@@ -403,11 +408,11 @@ const TITLE_QUOTE_CHARS = 60;
 /**
  * What the reader left out of the rows or filled in, said once per source (naming it and the
  * line): a title line above the header, a Salesforce report footer, records with fewer fields
- * than the header, the sheet read among several, vCard group cards, the key of a JSON object
- * whose array was read.
+ * than the header, a last record the file ends inside (cut off), the sheet read among several,
+ * vCard group cards, the key of a JSON object whose array was read.
  */
 function readerNotes(info: SourceInfo): PreflightWarning[] {
-  const { path, titleLine, footer, shortRecords, otherSheets, groupCards, recordsKey } = info;
+  const { path, titleLine, footer, shortRecords, cutOff, otherSheets, groupCards, recordsKey } = info;
   const notes: PreflightWarning[] = [];
   // Counts of a source not read to its end yet (its hash is set once it is) are "so far".
   const soFar = info.sha256 === undefined ? ' so far' : '';
@@ -458,6 +463,14 @@ function readerNotes(info: SourceInfo): PreflightWarning[] {
       source: path,
       rows: count,
       message: `${path}: ${plural(count, 'row')}${soFar} had fewer fields than the header (e.g. line ${firstLine}); the missing trailing fields were read as empty`,
+    });
+  }
+  if (cutOff !== undefined) {
+    notes.push({
+      code: 'CUT_OFF',
+      source: path,
+      rows: 1,
+      message: `${path}: the file ends in the middle of its last record (line ${cutOff.line}: ${cutOff.fields} of ${cutOff.expected} fields, no line break): it looks cut off, so that row was not sent; export the file again`,
     });
   }
   return notes;

@@ -31,8 +31,16 @@ export type ScannedRecord =
    * The records of one returned text cut it into consecutive pieces: a record's piece runs from
    * the previous record's `end` (0 for the first) to its own, blank lines before it included.
    * `afterBlank` when an empty line stands between it and the record before it (or the start).
+   * `unterminated` when the text ends in it: the last record, with no line break after it.
    */
-  | { kind: 'record'; line: number; hasNul: boolean; end: number; afterBlank: boolean }
+  | {
+      kind: 'record';
+      line: number;
+      hasNul: boolean;
+      end: number;
+      afterBlank: boolean;
+      unterminated: boolean;
+    }
   /** A record longer than {@link MAX_RECORD_CHARS}, skipped to its end; reading went on after it. */
   | { kind: 'oversized'; line: number }
   /**
@@ -158,6 +166,7 @@ export class CsvScan {
                 hasNul: false,
                 end: this.base + end + 1,
                 afterBlank,
+                unterminated: false,
               });
             } else this.blankSeen = true;
             this.line++;
@@ -252,7 +261,8 @@ export class CsvScan {
       this.recordChars = 0;
       return '';
     }
-    if (this.recordChars > 0) this.endRecord(this.held.length);
+    // What is left is a record with no line break after it (a line break ends a record).
+    if (this.recordChars > 0) this.endRecord(this.held.length, true);
     const tail = this.held;
     this.held = '';
     return tail;
@@ -303,14 +313,17 @@ export class CsvScan {
     return length;
   }
 
-  /** Ends the current record, `end` being where it ends in the text handed over (see `ScannedRecord`). */
-  private endRecord(end: number): void {
+  /**
+   * Ends the current record, `end` being where it ends in the text handed over, `unterminated`
+   * when the text ended in it (see `ScannedRecord`).
+   */
+  private endRecord(end: number, unterminated = false): void {
     const afterBlank = this.blankSeen;
     this.blankSeen = false;
     this.queue.push(
       this.skipping
         ? { kind: 'oversized', line: this.recordLine }
-        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul, end, afterBlank },
+        : { kind: 'record', line: this.recordLine, hasNul: this.recordHasNul, end, afterBlank, unterminated },
     );
     this.recordChars = 0;
     this.recordHasNul = false;

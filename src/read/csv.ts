@@ -19,6 +19,11 @@
  *   delimiter) they are ignored; otherwise the row is `RECORD_MALFORMED` and keeps them as
  *   `_extra1`, `_extra2`… A record with fewer fields (Excel drops trailing empty cells) is read
  *   with the missing trailing fields empty, and counted in `info.shortRecords`.
+ * - Except the last record, when the file ends in it (no line break after it) and it has fewer
+ *   fields than the header has named columns: the file was cut off in the middle of it (an export
+ *   read before it was fully written, an interrupted transfer), so it is `RECORD_MALFORMED` ("the
+ *   file ends in the middle of the record at line N …") rather than padded and sent with a cut
+ *   value, and `info.cutOff` says so. A full last record without a line break is read as usual.
  * - A Salesforce report footer is not records: after the data, an empty line, then only records
  *   with one non-blank field (at most {@link MAX_FOOTER_RECORDS}) up to the end of the file, one
  *   of them a Salesforce footer line (`Grand Totals (5700 records)`, `Confidential Information -
@@ -178,6 +183,8 @@ class CsvRecords {
   private readonly batch = new RowBatch();
   private headers: string[] | undefined;
   private protoIndex = -1;
+  /** The header's fields up to its last non-blank name: a cut-off last record has fewer. */
+  private namedWidth = 0;
   private failure: unknown;
   private truncation: SourceError | undefined;
   /** With recall: what is known of each record the scan queued, in the scan's order. */
@@ -191,9 +198,9 @@ class CsvRecords {
   /** With recall: the records noted so far. */
   private noted = 0;
   /** The first record when it has one non-blank field: a title or the header, as the next one tells. */
-  private headerCandidate: HeldRecord | undefined;
+  private headerCandidate: ParsedRecord | undefined;
   /** One-field records after an empty line past the data: a report footer, if the file ends with them. */
-  private footer: HeldRecord[] | undefined;
+  private footer: ParsedRecord[] | undefined;
   /** A record of blank fields (`,,,`) was read since the last record: it counts as an empty line. */
   private blankRecordBefore = false;
 
@@ -507,7 +514,7 @@ class CsvRecords {
 
   private onRecord(fields: string[]): void {
     if (this.failure !== undefined) return;
-    const { line, hasNul, afterBlank } = this.nextRecord();
+    const { line, hasNul, afterBlank, unterminated } = this.nextRecord();
     const { note } = this;
     if (isBlankRecord(fields)) {
       this.blankRecordBefore = true;
@@ -515,21 +522,21 @@ class CsvRecords {
     }
     const blankBefore = afterBlank || this.blankRecordBefore;
     this.blankRecordBefore = false;
-    if (this.headers === undefined && this.onLeadingRecord(fields, line, hasNul, note)) return;
+    const record: ParsedRecord = { fields, line, hasNul, note, unterminated };
+    if (this.headers === undefined && this.onLeadingRecord(record)) return;
     // Only records after an empty line, and those after them, can be a footer: the rest go straight on.
     if (this.footer !== undefined || blankBefore) {
-      const held: HeldRecord = { fields, line, hasNul, note };
       if (this.footer === undefined) {
-        if (isFooterShaped(held)) {
-          this.footer = [held];
+        if (isFooterShaped(record)) {
+          this.footer = [record];
           return;
         }
-      } else if (isFooterShaped(held) && this.footer.length < MAX_FOOTER_RECORDS) {
-        this.footer.push(held);
+      } else if (isFooterShaped(record) && this.footer.length < MAX_FOOTER_RECORDS) {
+        this.footer.push(record);
         return;
       } else this.releaseFooter();
     }
-    this.onDataRecord(fields, line, hasNul, note);
+    this.onDataRecord(record);
   }
 
   /**
@@ -537,16 +544,12 @@ class CsvRecords {
    * field), then decided by the next one. Returns false when the record is data, after a held
    * record became the header.
    */
-  private onLeadingRecord(
-    fields: string[],
-    line: number,
-    hasNul: boolean,
-    note: RecordNote | undefined,
-  ): boolean {
+  private onLeadingRecord(record: ParsedRecord): boolean {
+    const { fields, line, hasNul, note } = record;
     const candidate = this.headerCandidate;
     if (candidate === undefined) {
       if (hasNul) this.failHeader('it contains NUL bytes (not a CSV text file?)', line);
-      else if (soleValue(fields) !== undefined) this.headerCandidate = { fields, line, hasNul, note };
+      else if (soleValue(fields) !== undefined) this.headerCandidate = record;
       else this.setHeader(fields, note);
       return true;
     }
@@ -574,6 +577,7 @@ class CsvRecords {
   private setHeader(fields: string[], note: RecordNote | undefined): void {
     this.headers = uniqueHeaders(fields);
     this.protoIndex = this.headers.indexOf('__proto__');
+    this.namedWidth = fields.findLastIndex((name) => name.trim() !== '') + 1;
     this.context.info.headers = this.headers;
     if (this.recall && note)
       this.fingerprinter = this.recall.fingerprinter(recordText(note.piece), this.delimiter);
@@ -583,7 +587,7 @@ class CsvRecords {
   private releaseFooter(): void {
     const held = this.footer ?? [];
     this.footer = undefined;
-    for (const { fields, line, hasNul, note } of held) this.onDataRecord(fields, line, hasNul, note);
+    for (const record of held) this.onDataRecord(record);
   }
 
   /** At the end of the file: the held records are a Salesforce report footer, or rows. */
@@ -595,17 +599,23 @@ class CsvRecords {
       return;
     }
     this.footer = undefined;
-    this.context.info.footer = { from: (held[0] as HeldRecord).line, to: (held.at(-1) as HeldRecord).line };
+    this.context.info.footer = {
+      from: (held[0] as ParsedRecord).line,
+      to: (held.at(-1) as ParsedRecord).line,
+    };
   }
 
-  private onDataRecord(fields: string[], line: number, hasNul: boolean, note: RecordNote | undefined): void {
+  private onDataRecord({ fields, line, hasNul, note, unterminated }: ParsedRecord): void {
     const headers = this.headers as string[];
     const expected = headers.length;
     const found = fields.length;
     const raw = recordValues(headers, fields, this.protoIndex);
     const wellFormed = found <= expected || fewerNonBlank(fields, expected, 1);
-    if (found < expected) this.countShortRecord(line);
-    if (wellFormed && !hasNul) {
+    // Short and the file ends in it: cut off, not a row Excel wrote without its trailing empty cells.
+    const cutOff = unterminated && found < this.namedWidth;
+    if (cutOff) this.context.info.cutOff = { line, fields: found, expected };
+    else if (found < expected) this.countShortRecord(line);
+    if (wellFormed && !hasNul && !cutOff) {
       const { fingerprinter } = this;
       if (note === undefined || fingerprinter === undefined)
         this.batch.push(makeRow(this.context, line, raw));
@@ -619,6 +629,12 @@ class CsvRecords {
     const problems: string[] = [];
     if (hasNul) problems.push('contains NUL bytes (damaged or binary data)');
     if (!wellFormed) problems.push(`expected ${expected} fields, found ${found}`);
+    if (cutOff) {
+      problems.push(
+        `the file ends in the middle of the record at line ${line} (${found} of ${expected} fields, ` +
+          `no line break after it): it looks cut off; export the file again`,
+      );
+    }
     this.batch.push(makeMalformedRow(this.context, line, raw, problems.join('; ')));
   }
 
@@ -672,12 +688,17 @@ interface RecordNote {
   recognised: boolean;
 }
 
-/** A record parsed and held back until a later one says what it is (a title, a footer line, or a row). */
-interface HeldRecord {
+/**
+ * A record csv-parse gave, with what the scan knew of it; held back when a later record must say
+ * what it is (a title, a footer line, or a row).
+ */
+interface ParsedRecord {
   fields: string[];
   line: number;
   hasNul: boolean;
   note: RecordNote | undefined;
+  /** The file ends in it, with no line break after it. */
+  unterminated: boolean;
 }
 
 /** A text the scan handed over while the state is asked about its records. */
@@ -806,7 +827,7 @@ function soleValue(fields: string[]): string | undefined {
 }
 
 /** Whether a record may be a footer line: one short non-blank field, no NUL. */
-function isFooterShaped({ fields, hasNul }: HeldRecord): boolean {
+function isFooterShaped({ fields, hasNul }: ParsedRecord): boolean {
   const value = soleValue(fields);
   return !hasNul && value !== undefined && value.length <= MAX_FOOTER_LINE_CHARS;
 }

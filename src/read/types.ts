@@ -131,6 +131,12 @@ export interface SourceInfo {
    * the missing trailing fields empty: how many so far, and the first one's line.
    */
   shortRecords?: { count: number; firstLine: number };
+  /**
+   * CSV: the file ends in the middle of its last record (no line break after it, fewer fields
+   * than the header has named columns): the file looks cut off, and that record is a
+   * `RECORD_MALFORMED` row, not a short record. Its line, its fields and the header's.
+   */
+  cutOff?: { line: number; fields: number; expected: number };
   /** Hex SHA-256 of the bytes as stored (before gunzip); set once the stream has been fully read. */
   sha256?: string;
   /** Records emitted so far (malformed ones included). */

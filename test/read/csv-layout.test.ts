@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 
 import { MAX_FOOTER_RECORDS } from '../../src/read/csv.js';
@@ -361,6 +362,207 @@ describe('records with fewer fields than the header', () => {
     expect(unparsed.length).toBeGreaterThan(1_000);
     for (const values of unparsed) expect(Object.keys(values)).toEqual(['name', 'mobile', 'note']);
     expect(unparsed).toContainEqual({ name: 'n2998', mobile: '07400 2998', note: '' });
+  });
+});
+
+describe('a file cut off in the middle of its last record', () => {
+  const HEADER = 'Record ID,First Name,Mobile,Lead Status,Marketing contact status';
+  const ROWS = [
+    '5000,Ethan,07500 409801,NEW,Marketing contact',
+    '5001,Noah,07500 409802,OPEN,Marketing contact',
+  ];
+  /** The third record, cut after "Market" (a cron job that read the export while it was written). */
+  const CUT = '5002,Ava,07500 409803,NEW,Market';
+  const CUT_SHORT = '5002,Ava,07500 409803,NE';
+  const cutMessage = (line: number, found: number, expected: number): string =>
+    `the file ends in the middle of the record at line ${line} (${found} of ${expected} fields, ` +
+    `no line break after it): it looks cut off; export the file again`;
+  const shape = (rows: SourceRow[]): unknown[] =>
+    rows.map((row) => [row.ref.line, row.raw['Mobile'], row.error?.code]);
+
+  test.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])(
+    '%s: the short last record with no line break is malformed, with its line; the rows before are read',
+    async (label, eol) => {
+      const text = [HEADER, ...ROWS, CUT_SHORT].join(eol);
+      const { info, rows, error } = await readBoth(`cut-${label}.csv`, text);
+      expect(error).toBeUndefined();
+      expect(shape(rows)).toEqual([
+        [2, '07500 409801', undefined],
+        [3, '07500 409802', undefined],
+        [4, '07500 409803', 'RECORD_MALFORMED'],
+      ]);
+      expect(rows[2]?.error?.message).toBe(cutMessage(4, 4, 5));
+      // Its fields are kept (rejected.csv shows them), the missing ones empty.
+      expect(rows[2]?.raw).toMatchObject({
+        'First Name': 'Ava',
+        'Lead Status': 'NE',
+        'Marketing contact status': '',
+      });
+      expect(info.cutOff).toEqual({ line: 4, fields: 4, expected: 5 });
+      // It was not read as a short row.
+      expect(info.shortRecords).toBeUndefined();
+      expect(info.records).toBe(3);
+    },
+  );
+
+  test.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])(
+    '%s: a short last record that ends with a line break is still read as a short row',
+    async (label, eol) => {
+      const text = [HEADER, ...ROWS, CUT_SHORT].join(eol) + eol;
+      const { info, rows } = await readBoth(`short-last-${label}.csv`, text);
+      expect(shape(rows)).toEqual([
+        [2, '07500 409801', undefined],
+        [3, '07500 409802', undefined],
+        [4, '07500 409803', undefined],
+      ]);
+      expect(rows[2]?.raw['Marketing contact status']).toBe('');
+      expect(info.shortRecords).toEqual({ count: 1, firstLine: 4 });
+      expect(info.cutOff).toBeUndefined();
+    },
+  );
+
+  test('a full last record with no line break is read as usual (a cut in its last field cannot be seen)', async () => {
+    const { info, rows } = await readBoth('full-last.csv', [HEADER, ...ROWS, CUT].join('\r\n'));
+    expect(errorsOf(rows)).toEqual([undefined, undefined, undefined]);
+    expect(rows[2]?.raw['Marketing contact status']).toBe('Market');
+    expect(info.cutOff).toBeUndefined();
+    expect(info.shortRecords).toBeUndefined();
+  });
+
+  test('short records before it keep their padding; only the last one is cut off', async () => {
+    const text = [HEADER, '4999,Mia,07500 409800', ...ROWS, '4998,Zoe,07500 409799,NEW', CUT_SHORT].join(
+      '\n',
+    );
+    const { info, rows } = await readBoth('cut-after-short.csv', text);
+    expect(errorsOf(rows)).toEqual([undefined, undefined, undefined, undefined, 'RECORD_MALFORMED']);
+    expect(info.shortRecords).toEqual({ count: 2, firstLine: 2 });
+    expect(info.cutOff).toEqual({ line: 6, fields: 4, expected: 5 });
+  });
+
+  test('line numbers count a sep= line, a title line, blank lines and line breaks inside quotes', async () => {
+    const text =
+      'sep=;\r\nContacts - exported 2024-03-01;;;;\r\n\r\n' +
+      `${HEADER.replaceAll(',', ';')}\r\n` +
+      '5000;"Ethan\r\nMorgan";07500 409801;NEW;Marketing contact\r\n\r\n' +
+      '5001;Noah;07500 409802;NEW;';
+    const { info, rows } = await readBoth('cut-sep-title.csv', text);
+    expect(info.titleLine).toMatchObject({ line: 2, headerLine: 4 });
+    // Cut right after a delimiter: the last field is there, empty; the record is whole as far as can be seen.
+    expect(shape(rows)).toEqual([
+      [5, '07500 409801', undefined],
+      [8, '07500 409802', undefined],
+    ]);
+    expect(info.cutOff).toBeUndefined();
+    // One character earlier, a field is missing.
+    const cut = await readBoth('cut-sep-title-2.csv', text.slice(0, -1));
+    expect(shape(cut.rows)).toEqual([
+      [5, '07500 409801', undefined],
+      [8, '07500 409802', 'RECORD_MALFORMED'],
+    ]);
+    expect(cut.rows[1]?.error?.message).toBe(cutMessage(8, 4, 5));
+  });
+
+  test('a cut record held back as a possible footer line is still cut off', async () => {
+    const { info, rows } = await readBoth('cut-after-blank.csv', `${HEADER}\n${ROWS[0]}\n\n5002`);
+    expect(shape(rows)).toEqual([
+      [2, '07500 409801', undefined],
+      [4, '', 'RECORD_MALFORMED'],
+    ]);
+    expect(info.footer).toBeUndefined();
+    expect(info.cutOff).toEqual({ line: 4, fields: 1, expected: 5 });
+  });
+
+  test('a Salesforce footer whose last line has no line break is still a footer, not a cut record', async () => {
+    const text =
+      `${HEADER}\n${ROWS.join('\n')}\n\n\n"Grand Totals (2 records)"\n\n` +
+      '"Confidential Information - Do Not Distribute"\n' +
+      '"Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved."';
+    const { info, rows } = await readBoth('sf-footer-no-eol.csv', text);
+    expect(errorsOf(rows)).toEqual([undefined, undefined]);
+    expect(info.footer).toEqual({ from: 6, to: 9 });
+    expect(info.cutOff).toBeUndefined();
+  });
+
+  test.each([
+    ['a one-column file', 'Mobile\n07500 409801\n07500 4098', ['07500 409801', '07500 4098']],
+    // The header's trailing delimiter names no column: a record without that field is whole.
+    ['a header with a trailing delimiter', 'Name,Mobile,\nAnn,07500 409801,\nBo,07500 409802', ['Ann', 'Bo']],
+    ['a last record of blank fields', `${HEADER}\n${ROWS[0]}\n,,`, ['5000']],
+  ])('%s: nothing to tell a cut from a whole record, read as usual', async (label, text, first) => {
+    const { info, rows } = await readBoth(`not-cut-${label.replace(/\W/g, '')}.csv`, text);
+    expect(rows.map((row) => Object.values(row.raw)[0])).toEqual(first);
+    expect(errorsOf(rows).every((code) => code === undefined)).toBe(true);
+    expect(info.cutOff).toBeUndefined();
+  });
+
+  test('a file holding only its header, without a line break, has no records and is not cut off', async () => {
+    const { info, rows, error } = await readBoth('header-only-no-eol.csv', HEADER);
+    expect(error).toBeUndefined();
+    expect(rows).toEqual([]);
+    expect(info.headers).toHaveLength(5);
+    expect(info.cutOff).toBeUndefined();
+  });
+
+  test('an unclosed quote in the cut record is still told as one', async () => {
+    const { info, rows } = await readBoth('cut-in-quote.csv', `${HEADER}\n${ROWS[0]}\n5002,"Ava`);
+    expect(rows[1]?.error).toEqual({
+      code: 'RECORD_MALFORMED',
+      message: 'unclosed quote starting at line 3',
+    });
+    expect(info.cutOff).toBeUndefined();
+  });
+
+  test.each([
+    ['UTF-8 with BOM', 'cut-bom.csv', (text: string) => Buffer.from(`\uFEFF${text}`, 'utf8')],
+    ['UTF-16LE with BOM', 'cut-utf16.csv', (text: string) => Buffer.from(`\uFEFF${text}`, 'utf16le')],
+    ['gzip', 'cut.csv.gz', (text: string) => gzipSync(Buffer.from(text, 'utf8'))],
+  ])('%s: the same', async (_label, name, encode) => {
+    const text = [HEADER, ...ROWS, CUT_SHORT].join('\r\n');
+    const { info, rows, error } = await readAll(await tmp.write(name, encode(text)));
+    expect(error).toBeUndefined();
+    expect(shape(rows)).toEqual([
+      [2, '07500 409801', undefined],
+      [3, '07500 409802', undefined],
+      [4, '07500 409803', 'RECORD_MALFORMED'],
+    ]);
+    expect(info.cutOff).toEqual({ line: 4, fields: 4, expected: 5 });
+  });
+
+  test('with recall: the rows before it are recognised, the cut record is parsed and malformed', async () => {
+    const recall: RecordRecall = {
+      fingerprinter: (header) => ({ prefix: header, of: (record) => `${header}|${record}` }),
+      parseFirst: 0,
+      ahead: 1,
+      settlesUnparsed: () => true,
+      lookup: async (records) => ({
+        fingerprints: records.map(() => undefined),
+        // The state knows every record, even one that reads like the cut one.
+        known: records.map(() => ({
+          contact: { e164: '+447500409803', runId: 'r1', status: 'created', mobileInput: '07500' },
+        })),
+      }),
+    };
+    const known = Array.from({ length: 3_000 }, (_, i) => `${6000 + i},Kim,07500 ${500_000 + i},NEW,Lead`);
+    const file = await tmp.write('cut-recall.csv', [HEADER, ...known, CUT_SHORT].join('\n'));
+    const { info, rows } = await openSource(file, { recall });
+    const read: SourceRow[] = [];
+    for await (const row of rows) read.push(row);
+    expect(read).toHaveLength(3_001);
+    expect(read.filter((row) => row.unparsed !== undefined).length).toBeGreaterThan(1_000);
+    expect(read.at(-1)).toMatchObject({
+      ref: { line: 3_002 },
+      error: { code: 'RECORD_MALFORMED', message: cutMessage(3_002, 4, 5) },
+    });
+    expect(read.at(-1)?.unparsed).toBeUndefined();
+    expect(info.cutOff).toEqual({ line: 3_002, fields: 4, expected: 5 });
   });
 });
 

@@ -84,6 +84,35 @@ describe('CsvScan record pieces', () => {
     expect(texts).toEqual(['a,b\n', 'c,d']);
   });
 
+  test.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ])(
+    '%s: only a last record with no line break after it is unterminated, whatever the chunks',
+    (_name, eol) => {
+      const body = ['h,p', 'plain,1', '"quoted\nfield",2', 'Robert "Bob",3'].join(eol);
+      for (const file of [body + eol, body, `${body}${eol}"cut`, `${body}${eol}"whole"`]) {
+        for (const size of [1, 3, file.length]) {
+          const scan = new CsvScan(',');
+          const flags: boolean[] = [];
+          const take = (): void => {
+            for (const record of scan.pushed()) if (record.kind === 'record') flags.push(record.unterminated);
+          };
+          for (let at = 0; at < file.length; at += size) {
+            scan.push(file.slice(at, at + size));
+            take();
+          }
+          scan.finish();
+          take();
+          const last = !file.endsWith(eol);
+          const count = file === body + eol || file === body ? 4 : 5;
+          expect(flags).toEqual([...Array<boolean>(count - 1).fill(false), last]);
+        }
+      }
+    },
+  );
+
   test('an oversized record is left out of the pieces, the records around it keep theirs', () => {
     const scan = new CsvScan(',');
     const texts: string[] = [];
