@@ -41,7 +41,7 @@ export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 export const OUTCOME_EXIT: Readonly<Record<RunOutcome, ExitCode>> = {
   /** Every valid row delivered or unchanged (reconcile: in sync). */
   completed: EXIT.ok,
-  /** Finished, but some rows failed, or with `--strict` were invalid (reconcile: missing or different). */
+  /** Finished, but some rows failed, or with `--strict` were invalid (reconcile: missing, different or opted out). */
   'rows-failed': EXIT.rowsFailed,
   /** A usage or configuration error, or an input that must be fixed first: not resumable. */
   config: EXIT.usage,

@@ -10,7 +10,7 @@ import type { ReconcileCounts, ReconcileSummary } from './types.js';
 /** Everything the page shows. */
 export interface ReconcileHtmlData {
   summary: ReconcileSummary;
-  /** A few rows of each status worth a look (different, missing, extra). */
+  /** A few rows of each status worth a look (opted_out, different, missing, extra). */
   examples: readonly ReconcileExample[];
   /** The attribute names that differ most, most frequent first. */
   attributes: ReadonlyArray<{ name: string; count: number }>;
@@ -22,8 +22,17 @@ const BARS: ReadonlyArray<{ key: keyof ReconcileCounts; colour: string; meaning:
   { key: 'matched', colour: '#2e7d32', meaning: 'in Sakari as the source says' },
   { key: 'different', colour: '#ef6c00', meaning: 'in Sakari with other values' },
   { key: 'missing', colour: '#c62828', meaning: 'in the source, not in Sakari' },
+  {
+    key: 'optedOut',
+    colour: '#b71c1c',
+    meaning: 'in Sakari, but the source blocks this row (SMS opt-out or no consent): opted_out lines',
+  },
   { key: 'extra', colour: '#78909c', meaning: 'in Sakari, not in the source' },
-  { key: 'invalid', colour: '#ad1457', meaning: 'source rows that failed validation (not compared)' },
+  {
+    key: 'invalid',
+    colour: '#ad1457',
+    meaning: 'source rows that failed validation or that the source blocks (not compared)',
+  },
   { key: 'duplicate', colour: '#6a1b9a', meaning: 'repeated source numbers (not compared)' },
 ];
 
@@ -35,12 +44,14 @@ function outcome(summary: ReconcileSummary): { text: string; tone: string } {
   if (summary.problems && summary.problems.length > 0)
     return { text: 'Counts do not add up (bug)', tone: 'bad' };
   if (summary.partial) return { text: 'Aborted: partial report', tone: 'bad' };
-  if (summary.exitCode === 0) return { text: 'In sync: nothing missing or different', tone: 'good' };
+  if (summary.exitCode === 0)
+    return { text: 'In sync: nothing missing, different or opted out', tone: 'good' };
   if (summary.exitCode === 3) {
-    const { missing, different } = summary.counts;
+    const { missing, different, optedOut } = summary.counts;
+    const held = optedOut > 0 ? `, ${formatNumber(optedOut)} opted out but in Sakari` : '';
     return {
-      text: `${formatNumber(missing)} missing, ${formatNumber(different)} different (exit 3)`,
-      tone: 'warn',
+      text: `${formatNumber(missing)} missing, ${formatNumber(different)} different${held} (exit 3)`,
+      tone: optedOut > 0 ? 'bad' : 'warn',
     };
   }
   return { text: `Exit code ${summary.exitCode}`, tone: 'bad' };
@@ -96,7 +107,7 @@ function renderChart(counts: ReconcileCounts): string {
   }).join('');
   const equations =
     `source ${formatNumber(counts.source)} = valid ${formatNumber(counts.valid)} + invalid ${formatNumber(counts.invalid)} + duplicate ${formatNumber(counts.duplicate)}` +
-    ` · valid = matched + missing + different · remote ${formatNumber(counts.remote)} = matched + different + extra`;
+    ` · valid = matched + missing + different · remote ${formatNumber(counts.remote)} = matched + different + optedOut + extra`;
   return (
     `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Reconciliation counts">${bars}</svg>` +
     `<p class="muted">${escapeHtml(equations)}</p>`
@@ -130,18 +141,18 @@ function renderFields(data: ReconcileHtmlData): string {
 }
 
 function renderExamples(examples: readonly ReconcileExample[]): string {
-  if (examples.length === 0) return '<p class="muted">Nothing missing, different or extra.</p>';
+  if (examples.length === 0) return '<p class="muted">Nothing missing, different, opted out or extra.</p>';
   const rows = examples
     .map(
       (example) =>
         `<tr><td>${escapeHtml(example.status)}</td><td><code>${escapeHtml(example.e164)}</code></td>` +
         `<td>${escapeHtml(example.where)}</td><td>${escapeHtml(example.fields)}</td>` +
         `<td><code>${escapeHtml(example.sourceValue)}</code></td><td><code>${escapeHtml(example.remoteValue)}</code></td>` +
-        `<td><code>${escapeHtml(example.contactId)}</code></td></tr>`,
+        `<td><code>${escapeHtml(example.contactId)}</code></td><td>${escapeHtml(example.message)}</td></tr>`,
     )
     .join('');
   return (
-    `<table><thead><tr><th>Status</th><th>Mobile</th><th>Line</th><th>Fields</th><th>Source</th><th>Sakari</th><th>Contact id</th></tr></thead>` +
+    `<table><thead><tr><th>Status</th><th>Mobile</th><th>Line</th><th>Fields</th><th>Source</th><th>Sakari</th><th>Contact id</th><th>Note</th></tr></thead>` +
     `<tbody>${rows}</tbody></table>`
   );
 }

@@ -3,7 +3,8 @@
  *
  * remote: list every contact (paged, under the account's limiter) → temporary SQLite index
  * source: read → map → normalise phones → validate → dedupe (the import's own stages)
- * compare:  by E.164, a chunk at a time → matched | missing | different, then unseen remote → extra
+ * compare:  by E.164, a chunk at a time → matched | missing | different, a blocked row Sakari holds →
+ *           opted_out, then unseen remote → extra
  * report:   reconcile.csv, summary.json, report.html (+ fix.ndjson and an import run with --fix)
  */
 import { stat } from 'node:fs/promises';
@@ -15,11 +16,31 @@ import { SourceError, type SourceInfo } from '../read/index.js';
 import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import type { ClientEventListener } from '../sakari/events.js';
 import { openSession, type Connection, type RunSession } from '../session.js';
-import { unexpectedKind, type ApiStats, type Contact, type Rejected } from '../types.js';
+import {
+  unexpectedKind,
+  type ApiStats,
+  type Contact,
+  type Rejected,
+  type RowCode,
+  type SourceRef,
+} from '../types.js';
 import { compareContact } from './compare.js';
-import { RemoteIndex } from './remote-index.js';
+import { RemoteIndex, type IndexedRemote } from './remote-index.js';
 import { FIX_FILE, ReconcileReport } from './report.js';
 import type { FixSummary, ReconcileCounts, ReconcileResult, ReconcileSummary } from './types.js';
+
+/** A row the source blocks (SMS opt-out, no consent) whose number is known: looked up like a contact. */
+type BlockedRow = Rejected & { status: 'blocked'; mobileE164: string };
+
+/** What a chunk of the comparison holds, in source order. */
+type CompareItem = Contact | BlockedRow;
+
+/** The first `opted_out` line, named in the run's warning. */
+interface OptedOutExample {
+  ref: SourceRef;
+  e164: string;
+  contactId: string;
+}
 
 /**
  * Source contacts looked up per SQLite transaction: one transaction per thousand lookups costs
@@ -82,15 +103,19 @@ export class ReconcileAbortedError extends Error {
  * temporary SQLite file, so memory stays flat for a million-contact account. The source goes
  * through the import's own stages (map, normalise, validate, dedupe); invalid and duplicate rows
  * are counted, not compared. Each valid contact is `matched`, `missing` or `different` (see
- * `compareContact` for the rules, which follow the merge strategy); remote contacts no source row
- * names are `extra`. Writes `reconcile.csv`, `summary.json` and `report.html` to
- * `<reportDir>/<runId>/`.
+ * `compareContact` for the rules, which follow the merge strategy). A row the source blocks (SMS
+ * opt-out, or no consent with `requireSmsConsent`) is counted as invalid; when Sakari holds its
+ * number anyway, that contact is `opted_out` (a contact that should not be there), not `extra`.
+ * Remote contacts no source row names are `extra`. Writes `reconcile.csv`, `summary.json` and
+ * `report.html` to `<reportDir>/<runId>/`.
  *
  * `fix: true` writes the missing and different contacts to `fix.ndjson` in that folder and imports
  * it with the same account, state, merge strategy and `full` (so the state store cannot skip a
- * contact it believes delivered); with `dryRun` the file is written but not imported. The exit
- * code describes the state before fixing (0 in sync, 3 something missing or different, or with
- * `strict` any invalid source row), unless the fix import aborted (its code, 1 or 2).
+ * contact it believes delivered); with `dryRun` the file is written but not imported. Nothing is
+ * ever removed: `opted_out` contacts are never written to `fix.ndjson`, and a warning says how many
+ * Sakari holds. The exit code describes the state before fixing (0 in sync, 3 something missing,
+ * different or opted out, or with `strict` any invalid source row), unless the fix import aborted
+ * (its code, 1 or 2).
  *
  * @example
  * ```ts
@@ -210,6 +235,7 @@ class Reconciliation {
   private apiStats: ApiStats | undefined;
   private phase: ReconcileProgress['phase'] = 'remote';
   private remoteListed = 0;
+  private optedOutExample: OptedOutExample | undefined;
   private readonly started = Date.now();
 
   constructor(
@@ -248,20 +274,22 @@ class Reconciliation {
       this.apiStats = this.session.apiStats();
 
       this.phase = 'source';
-      let chunk: Contact[] = [];
+      let chunk: CompareItem[] = [];
       for await (const item of this.sourceContacts()) {
         report.counts.source++;
         switch (item.kind) {
           case 'rejected':
-            // A row the source opted out of SMS is never sent: like an invalid row, it is not compared.
+            // A row the source blocks is never sent: like an invalid row its fields are not compared,
+            // but Sakari holding its number is worth a line (opted_out), so it is looked up.
             report.counts[item.status === 'blocked' ? 'invalid' : item.status]++;
-            continue;
+            if (!isBlockedRow(item)) continue;
+            break;
           case 'contact':
+            report.counts.valid++;
             break;
           default:
             unexpectedKind(item);
         }
-        report.counts.valid++;
         chunk.push(item);
         if (chunk.length >= COMPARE_CHUNK) {
           await this.compareChunk(index, chunk);
@@ -282,11 +310,29 @@ class Reconciliation {
     }
   }
 
-  private async compareChunk(index: RemoteIndex, chunk: readonly Contact[]): Promise<void> {
+  private async compareChunk(index: RemoteIndex, chunk: readonly CompareItem[]): Promise<void> {
     const { report, options } = this;
-    const found = index.lookup(chunk.map((contact) => contact.payload.mobile));
-    for (const contact of chunk) {
-      const { payload, ref } = contact;
+    const contacts: string[] = [];
+    const blocked: string[] = [];
+    for (const item of chunk) {
+      if (item.kind === 'contact') contacts.push(item.payload.mobile);
+      else blocked.push(item.mobileE164);
+    }
+    const found = index.lookup(contacts);
+    // After the contacts: a blocked row whose number a kept row already claimed (earlier in this
+    // chunk or before; dedupe.ts lets an opted-out row follow the row it repeats) gets no line,
+    // the kept row accounts for the contact; nor does a second blocked row with the same number.
+    const held = blocked.length === 0 ? undefined : index.lookupUnseen(blocked);
+    for (const item of chunk) {
+      if (item.kind === 'rejected') {
+        const remote = held?.get(item.mobileE164);
+        if (remote === undefined) continue;
+        // One line per contact: a later blocked row of this chunk with the same number gets none.
+        held?.delete(item.mobileE164);
+        this.optedOut(item.ref, item.error.code, remote);
+        continue;
+      }
+      const { payload, ref } = item;
       const remote = found.get(payload.mobile);
       if (remote === undefined) {
         report.missing(ref, payload);
@@ -304,12 +350,19 @@ class Reconciliation {
     await report.drain();
   }
 
+  private optedOut(ref: SourceRef, code: RowCode, remote: IndexedRemote): void {
+    this.report.optedOut(ref, code, remote);
+    this.optedOutExample ??= { ref, e164: remote.e164, contactId: remote.id };
+  }
+
   /**
-   * The import's stages up to dedupe, over every source in turn. Without `requireSmsConsent`, as
-   * reconcile has always compared: whether a row may be texted is the import's decision.
+   * The import's stages up to dedupe, over every source in turn, with the import's own
+   * `requireSmsConsent`: a row the import would never send is not `missing` (no import closes
+   * that gap, and `import --require-sms-consent --verify` would always exit 3), and it is
+   * `opted_out` when Sakari holds its number all the same.
    */
   private sourceContacts(): AsyncGenerator<Contact | Rejected> {
-    const chain = sourceContacts({ ...this.settings, requireSmsConsent: false });
+    const chain = sourceContacts(this.settings);
     this.sources = chain.sources;
     return chain.contacts;
   }
@@ -398,7 +451,10 @@ class Reconciliation {
       api: this.apiStats ?? this.session.apiStats(),
       exitCode,
     };
-    if (this.warnings.length > 0) summary.warnings = [...this.warnings];
+    const warnings = [...this.warnings];
+    const optedOut = optedOutWarning(this.report.counts.optedOut, this.optedOutExample, this.settings);
+    if (optedOut !== undefined) warnings.push(optedOut);
+    if (warnings.length > 0) summary.warnings = warnings;
     return summary;
   }
 
@@ -414,15 +470,41 @@ class Reconciliation {
   }
 }
 
+/** A row the source blocks whose number is known, so Sakari may hold it. */
+function isBlockedRow(item: Rejected): item is BlockedRow {
+  return item.status === 'blocked' && item.mobileE164 !== undefined;
+}
+
+/**
+ * The run's warning about `opted_out` contacts: reconcile (and `--fix`) never removes a contact,
+ * so only a person can. Worded like the import's note on the same rows (pipeline/run.ts).
+ */
+function optedOutWarning(
+  count: number,
+  example: OptedOutExample | undefined,
+  settings: Pick<ImportSettings, 'sources'>,
+): string | undefined {
+  if (count === 0 || example === undefined) return undefined;
+  const { ref } = example;
+  const where = settings.sources.length > 1 ? `${ref.file} line ${ref.line}` : `line ${ref.line}`;
+  return (
+    `${count} ${count === 1 ? 'contact in Sakari is a row' : 'contacts in Sakari are rows'} the source blocks ` +
+    `(SMS opt-out or no consent), e.g. ${where}: ${example.e164} (contact ${example.contactId}): ` +
+    `reconcile does not remove contacts; remove ${count === 1 ? 'it or opt it' : 'them or opt them'} out in Sakari ` +
+    `(reconcile.csv lists ${count === 1 ? 'it' : 'each'} as opted_out)`
+  );
+}
+
 /**
  * Checks that the books balance: `source = valid + invalid + duplicate`,
- * `valid = matched + missing + different`, `remote = matched + different + extra`.
+ * `valid = matched + missing + different`, `remote = matched + different + optedOut + extra`, and
+ * `optedOut <= invalid` (each `opted_out` line is a blocked source row, counted as invalid).
  *
  * @returns one message per violation; `[]` when they balance.
  */
 export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
   const problems: string[] = [];
-  const { source, valid, invalid, duplicate, matched, missing, different, extra, remote } = counts;
+  const { source, valid, invalid, duplicate, matched, missing, different, optedOut, extra, remote } = counts;
   if (source !== valid + invalid + duplicate) {
     problems.push(`source (${source}) != valid + invalid + duplicate (${valid} + ${invalid} + ${duplicate})`);
   }
@@ -431,20 +513,27 @@ export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
       `valid (${valid}) != matched + missing + different (${matched} + ${missing} + ${different})`,
     );
   }
-  if (remote !== matched + different + extra) {
-    problems.push(`remote (${remote}) != matched + different + extra (${matched} + ${different} + ${extra})`);
+  if (remote !== matched + different + optedOut + extra) {
+    problems.push(
+      `remote (${remote}) != matched + different + optedOut + extra (${matched} + ${different} + ${optedOut} + ${extra})`,
+    );
+  }
+  if (optedOut > invalid) {
+    problems.push(
+      `optedOut (${optedOut}) > invalid (${invalid}): every opted_out line is an invalid source row`,
+    );
   }
   return problems;
 }
 
 /**
  * What a finished reconciliation found: `aborted` when its books do not balance (a bug),
- * `rows-failed` when something is missing or different (or, with `strict`, a source row is
- * invalid), else `completed` (in sync).
+ * `rows-failed` when something is missing or different, or Sakari holds a contact the source
+ * blocks (or, with `strict`, a source row is invalid), else `completed` (in sync).
  */
 function reconcileOutcome(counts: ReconcileCounts, problems: readonly string[], strict: boolean): RunOutcome {
   if (problems.length > 0) return 'aborted';
-  if (counts.missing + counts.different > 0) return 'rows-failed';
+  if (counts.missing + counts.different + counts.optedOut > 0) return 'rows-failed';
   if (strict && counts.invalid > 0) return 'rows-failed';
   return 'completed';
 }
@@ -463,6 +552,9 @@ function fixSettings(settings: ImportSettings, fixPath: string): ImportSettings 
     dryRun: false,
     full: true,
     strict: false,
+    // Every row of fix.ndjson passed the consent check above with these settings, and its consent
+    // column, now under `attributes`, is not read back as one: checked again, each would be blocked.
+    requireSmsConsent: false,
   };
 }
 

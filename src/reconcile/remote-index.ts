@@ -38,6 +38,7 @@ interface RemoteRow {
   country: string | null;
   tags_json: string;
   attributes_json: string;
+  seen: 0 | 1;
 }
 
 /**
@@ -172,6 +173,26 @@ export class RemoteIndex {
         const row = this.get.get(e164);
         if (row === undefined) continue;
         if (!found.has(e164)) this.markSeen.run(row.seq);
+        found.set(e164, toIndexed(row));
+      }
+    })();
+    return found;
+  }
+
+  /**
+   * Looks up numbers that no lookup has found yet, and marks them seen, in one transaction: each
+   * number is found at most once over the life of the index. For rows that only matter when
+   * nothing else accounts for the contact (a row the source blocks, whose number an earlier
+   * source row may already have claimed).
+   * @returns the remote contact of each number found and not seen before.
+   */
+  lookupUnseen(e164s: readonly string[]): Map<string, IndexedRemote> {
+    const found = new Map<string, IndexedRemote>();
+    this.db.transaction(() => {
+      for (const e164 of e164s) {
+        const row = this.get.get(e164);
+        if (row === undefined || row.seen !== 0) continue;
+        this.markSeen.run(row.seq);
         found.set(e164, toIndexed(row));
       }
     })();

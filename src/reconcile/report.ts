@@ -1,6 +1,7 @@
 /**
  * The files of a reconciliation run in `<report-dir>/<run-id>/`: reconcile.csv (streamed, one line
- * per compared source contact in source order, then one per extra remote contact), summary.json,
+ * per compared source contact and per blocked source row Sakari holds, in source order, then one
+ * per extra remote contact), summary.json,
  * report.html and, with `--fix`, fix.ndjson (the payloads to send again).
  */
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { CsvFile, spreadsheetSafe } from '../report/csv.js';
 import { FileSink } from '../report/file-sink.js';
 import { reserveRunFolder, REPORT_FILE_MODE, SUMMARY_FILE, HTML_FILE } from '../report/index.js';
 import { writeFileAtomic } from '../report/summary.js';
-import type { ContactPayload, SourceRef } from '../types.js';
+import type { ContactPayload, RowCode, SourceRef } from '../types.js';
 import { COMPARED_FIELDS, type ComparedField, type ContactDifference } from './compare.js';
 import { renderReconcileHtml } from './html.js';
 import type { IndexedRemote } from './remote-index.js';
@@ -17,7 +18,10 @@ import type { ReconcileCounts, ReconcileStatus, ReconcileSummary } from './types
 export const RECONCILE_FILE = 'reconcile.csv';
 export const FIX_FILE = 'fix.ndjson';
 
-/** reconcile.csv columns. Public API. */
+/**
+ * reconcile.csv columns. Public API. `message` (last, so the columns before it keep their places)
+ * says in words what to do about a line; only `opted_out` lines have one.
+ */
 export const RECONCILE_COLUMNS = [
   'status',
   'mobile_e164',
@@ -26,7 +30,14 @@ export const RECONCILE_COLUMNS = [
   'source_value',
   'remote_value',
   'contact_id',
+  'message',
 ] as const;
+
+/** Why the source blocks a row, for an `opted_out` line, by the row's code (validate.ts `checkConsent`). */
+const BLOCKED_REASONS: Partial<Record<RowCode, string>> = {
+  SOURCE_OPTED_OUT: 'the source says this person opted out of SMS',
+  NO_SMS_CONSENT: 'the source records no SMS consent and --require-sms-consent is set',
+};
 
 /** Example rows kept per status for report.html. */
 export const MAX_EXAMPLES_PER_STATUS = 10;
@@ -51,6 +62,8 @@ export interface ReconcileExample {
   sourceValue: string;
   remoteValue: string;
   contactId: string;
+  /** The line's `message` (empty but for `opted_out`). */
+  message: string;
 }
 
 /** The run's report files while the comparison runs. */
@@ -63,6 +76,7 @@ export class ReconcileReport {
     matched: 0,
     missing: 0,
     different: 0,
+    optedOut: 0,
     extra: 0,
     remote: 0,
   };
@@ -77,6 +91,7 @@ export class ReconcileReport {
     matched: [],
     missing: [],
     different: [],
+    opted_out: [],
     extra: [],
   };
   private readonly attributeNames = new Map<string, number>();
@@ -135,6 +150,26 @@ export class ReconcileReport {
     );
   }
 
+  /**
+   * A remote contact whose number a source row has that the source blocks (`code`: SMS opt-out,
+   * or no consent). Reconcile does not remove it, so the line tells the user to.
+   */
+  optedOut(ref: SourceRef, code: RowCode, remote: IndexedRemote): void {
+    this.counts.optedOut++;
+    const reason = BLOCKED_REASONS[code] ?? 'the source blocks this row';
+    this.line(
+      'opted_out',
+      remote.e164,
+      ref,
+      '',
+      '',
+      compactJson(shownFields(remote)),
+      remote.id,
+      `${reason} (${code}), but Sakari holds this number as contact ${remote.id}: ` +
+        'reconcile does not remove contacts; remove it or opt it out in Sakari',
+    );
+  }
+
   /** A remote contact no source row names. */
   extra(remote: IndexedRemote): void {
     this.counts.extra++;
@@ -177,7 +212,12 @@ export class ReconcileReport {
     );
     const html = renderReconcileHtml({
       summary,
-      examples: [...this.examples.different, ...this.examples.missing, ...this.examples.extra],
+      examples: [
+        ...this.examples.opted_out,
+        ...this.examples.different,
+        ...this.examples.missing,
+        ...this.examples.extra,
+      ],
       attributes: this.topAttributes(),
       files: { summary: SUMMARY_FILE, csv: RECONCILE_FILE, fix: this.fixContacts > 0 ? FIX_FILE : undefined },
     });
@@ -192,6 +232,7 @@ export class ReconcileReport {
     sourceValue: string,
     remoteValue: string,
     contactId: string,
+    message = '',
   ): void {
     const cells = [
       status,
@@ -201,6 +242,7 @@ export class ReconcileReport {
       spreadsheetSafe(sourceValue),
       spreadsheetSafe(remoteValue),
       spreadsheetSafe(contactId),
+      spreadsheetSafe(message),
     ];
     this.csv.write(cells);
     const examples = this.examples[status];
@@ -213,6 +255,7 @@ export class ReconcileReport {
         sourceValue: clip(sourceValue),
         remoteValue: clip(remoteValue),
         contactId,
+        message: clip(message),
       });
     }
   }

@@ -3,22 +3,39 @@ import type { Counts, SourceInfo } from '../report/index.js';
 import type { ApiStats, MergeStrategy } from '../types.js';
 import type { ComparedField } from './compare.js';
 
-/** The status of one line of reconcile.csv. Public API: scripts match on these words. */
-export type ReconcileStatus = 'matched' | 'missing' | 'different' | 'extra';
+/**
+ * The status of one line of reconcile.csv. Public API: scripts match on these words.
+ *
+ * - `matched`: in Sakari, and Sakari holds what the source says.
+ * - `missing`: in the source, not in Sakari.
+ * - `different`: in both, but some field the source gives is not what Sakari holds.
+ * - `opted_out`: in Sakari, but the source blocks this row (SMS opt-out, or no consent with
+ *   `--require-sms-consent`): a contact that should not be there. Reconcile never removes it.
+ * - `extra`: in Sakari, not in the source.
+ */
+export type ReconcileStatus = 'matched' | 'missing' | 'different' | 'opted_out' | 'extra';
 
-/** Every {@link ReconcileStatus}, in report order. */
-export const RECONCILE_STATUSES: readonly ReconcileStatus[] = ['matched', 'missing', 'different', 'extra'];
+/** Every {@link ReconcileStatus}, in report order (source lines first, then the extra remote contacts). */
+export const RECONCILE_STATUSES: readonly ReconcileStatus[] = [
+  'matched',
+  'missing',
+  'different',
+  'opted_out',
+  'extra',
+];
 
 /**
  * summary.json `counts` of a reconciliation. Always
- * `source = valid + invalid + duplicate`, `valid = matched + missing + different` and
- * `remote = matched + different + extra`.
+ * `source = valid + invalid + duplicate`, `valid = matched + missing + different`,
+ * `remote = matched + different + optedOut + extra` and `optedOut <= invalid` (an `opted_out`
+ * line is a blocked source row, counted under `invalid` like every row the source blocks).
  */
 export interface ReconcileCounts {
   /** Every source record read. */
   source: number;
   /** Source rows that passed normalisation, validation and dedupe: the ones compared. */
   valid: number;
+  /** Source rows that failed normalisation or validation, including the rows the source blocks (SMS opt-out, no consent). */
   invalid: number;
   duplicate: number;
   /** In Sakari, and Sakari holds what the source says. */
@@ -27,13 +44,21 @@ export interface ReconcileCounts {
   missing: number;
   /** In both, but some field the source gives is not what Sakari holds. */
   different: number;
+  /**
+   * In Sakari, but the source blocks the row (SMS opt-out, or no consent with
+   * `--require-sms-consent`): `opted_out` lines. Each is also one of the `invalid` source rows.
+   */
+  optedOut: number;
   /** In Sakari, not in the source. */
   extra: number;
   /** Distinct E.164 numbers Sakari listed. */
   remote: number;
 }
 
-/** What `--fix` did: the missing and different contacts sent through the normal import. */
+/**
+ * What `--fix` did: the missing and different contacts sent through the normal import. It never
+ * removes anything: `opted_out` and `extra` contacts are left as they are.
+ */
 export interface FixSummary {
   /** The NDJSON file of the contacts to send, relative to the reconcile report folder. */
   file: string;
@@ -69,10 +94,17 @@ export interface ReconcileSummary {
   /** How many `different` rows name each field. */
   fields: Record<ComparedField, number>;
   api: ApiStats;
-  /** 0 nothing missing or different · 1 aborted or the books do not balance · 2 configuration/credentials · 3 something missing or different. */
+  /**
+   * 0 in sync (nothing missing, different or opted out) · 1 aborted or the books do not balance ·
+   * 2 configuration/credentials · 3 something missing or different, or Sakari holds a contact the
+   * source blocks (`optedOut`), or with `--strict` a source row is invalid.
+   */
   exitCode: number;
   fix?: FixSummary;
-  /** Things worth knowing that did not change the outcome (e.g. numbers Sakari listed twice). */
+  /**
+   * Things worth knowing beyond the counts (e.g. numbers Sakari listed twice, or contacts the
+   * source blocks that only a person can remove).
+   */
   warnings?: string[];
   /** Set when the run stopped early: the counts cover only what was compared. */
   partial?: boolean;

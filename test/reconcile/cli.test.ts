@@ -162,6 +162,45 @@ describe('reconcile command', () => {
     expect(stored.find((c) => c.mobile.number === e164(2))?.firstName).toBe('Bob');
   });
 
+  test('a contact the source opted out of: an opted_out count and a warning on stderr, exit 3', async () => {
+    const stateDir = path.join(dir, 'state');
+    const dataFile = path.join(stateDir, 'sandbox-data.db');
+    await seedDataFile(
+      dataFile,
+      [
+        { mobile: e164(1), country: 'GB', firstName: 'Ann', tags: [], attributes: {} },
+        { mobile: e164(2), country: 'GB', firstName: 'Bob', tags: [], attributes: {} },
+      ],
+      SANDBOX_ACCOUNT,
+    );
+    const source = path.join(dir, 'contacts.csv');
+    await writeFile(source, 'mobile,first name,sms opt out\n07400 100001,Ann,\n07400 100002,Bob,yes\n');
+    const args = [
+      'reconcile',
+      source,
+      '--sandbox',
+      '--default-country',
+      'GB',
+      '--workers',
+      '0',
+      '--state',
+      path.join(stateDir, 'state.db'),
+      '--report-dir',
+      path.join(dir, 'reports'),
+    ];
+    const run = await runCommand(args);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain('matched 1, missing 0, different 0, extra 0, opted_out 1');
+    expect(run.stderr).toMatch(
+      /warning: 1 contact in Sakari is a row the source blocks \(SMS opt-out or no consent\), e\.g\. line 3: \+447400100002 \(contact [^)]+\): reconcile does not remove contacts; remove it or opt it out in Sakari/,
+    );
+    const rows = await readCsv(path.join(lastLine(run.stdout), 'reconcile.csv'));
+    expect(rows.map((r) => `${r.status} ${r.mobile_e164} ${r.line}`)).toEqual([
+      `matched ${e164(1)} 2`,
+      `opted_out ${e164(2)} 3`,
+    ]);
+  });
+
   test('configuration problems exit 2', async () => {
     const source = path.join(dir, 'contacts.csv');
     await writeFile(source, SOURCE);

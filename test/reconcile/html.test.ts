@@ -14,6 +14,7 @@ const COUNTS: ReconcileCounts = {
   matched: 5,
   missing: 2,
   different: 3,
+  optedOut: 0,
   extra: 4,
   remote: 12,
 };
@@ -50,12 +51,13 @@ describe('renderReconcileHtml', () => {
           sourceValue: '{"firstName":"<img src=x onerror=alert(1)>"}',
           remoteValue: '{}',
           contactId: 'c"1',
+          message: '<i>note</i>',
         },
       ],
       attributes: [{ name: '<plan>', count: 1 }],
       files: { summary: 'summary.json', csv: 'reconcile.csv' },
     });
-    expect(html).not.toMatch(/<script|<img|<plan>|<b>/);
+    expect(html).not.toMatch(/<script|<img|<plan>|<b>|<i>/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(html).toContain('attributes.&lt;plan&gt;');
@@ -70,7 +72,8 @@ describe('renderReconcileHtml', () => {
       attributes: [],
       files: { summary: 's', csv: 'c', fix: 'fix.ndjson' },
     });
-    expect(html.match(/<rect /g)).toHaveLength(6);
+    expect(html.match(/<rect /g)).toHaveLength(7);
+    expect(html).toContain('<title>optedOut: 0:');
     expect(html).toContain('2 missing, 3 different (exit 3)');
     expect(html).toContain('href="fix.ndjson"');
     const inSync = renderReconcileHtml({
@@ -81,6 +84,31 @@ describe('renderReconcileHtml', () => {
     });
     expect(inSync).toContain('In sync');
   });
+
+  test('opted_out contacts show with their count, in the outcome and as examples with their note', () => {
+    const html = renderReconcileHtml({
+      summary: summary({ counts: { ...COUNTS, invalid: 2, source: 13, optedOut: 1, extra: 3 } }),
+      examples: [
+        {
+          status: 'opted_out',
+          e164: '+447400100002',
+          where: '3',
+          fields: '',
+          sourceValue: '',
+          remoteValue: '{"firstName":"Bob"}',
+          contactId: 'c2',
+          message: 'remove it or opt it out in Sakari',
+        },
+      ],
+      attributes: [],
+      files: { summary: 's', csv: 'c' },
+    });
+    expect(html).toContain('2 missing, 3 different, 1 opted out but in Sakari (exit 3)');
+    expect(html).toContain('<title>optedOut: 1:');
+    expect(html).toContain('remote 12 = matched + different + optedOut + extra');
+    expect(html).toContain('<td>opted_out</td>');
+    expect(html).toContain('remove it or opt it out in Sakari');
+  });
 });
 
 describe('checkReconcileInvariants', () => {
@@ -89,6 +117,9 @@ describe('checkReconcileInvariants', () => {
     ['source rows lost', { source: 13 }, /^source \(13\)/],
     ['a valid row not compared', { valid: 11, source: 13 }, /^valid \(11\)/],
     ['a remote contact not accounted for', { remote: 13 }, /^remote \(13\)/],
+    ['an opted_out contact counted on the remote side', { optedOut: 1, extra: 3 }, undefined],
+    ['an opted_out contact not counted on the remote side', { optedOut: 1 }, /^remote \(12\)/],
+    ['more opted_out lines than blocked rows', { optedOut: 2, extra: 2 }, /^optedOut \(2\) > invalid \(1\)/],
   ])('%s', (_name, change, problem) => {
     const problems = checkReconcileInvariants({ ...COUNTS, ...change });
     if (problem === undefined) expect(problems).toEqual([]);

@@ -131,6 +131,7 @@ describe('reconcile against the sandbox', () => {
       matched: 3,
       missing: 2,
       different: 4,
+      optedOut: 0,
       extra: 2,
       remote: 9,
     });
@@ -342,6 +343,192 @@ describe('reconcile against the sandbox', () => {
     const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ partial: true, exitCode: 1 });
     expect(summary.abortReason).toMatch(/404/);
+  });
+
+  /** The rows of reconcile.csv by status, E.164, line and contact id. */
+  async function lines(reportPath: string): Promise<string[]> {
+    const rows = await readCsv(path.join(reportPath, 'reconcile.csv'));
+    return rows.map((r) => `${r.status} ${r.mobile_e164} ${r.line} ${r.contact_id}`);
+  }
+
+  function idOf(n: number): string {
+    const id = sandbox?.contacts(ACCOUNT).find((c) => c.mobile.number === e164(n))?.id;
+    if (id === undefined) throw new Error(`no contact ${e164(n)}`);
+    return id;
+  }
+
+  test('a row the source opted out of whose number Sakari holds is opted_out (not extra), exits 3, and --fix leaves it alone', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, [
+      remote(1, { firstName: 'Ann' }),
+      remote(2, { firstName: 'Bob' }),
+      remote(5, { firstName: 'Eve' }),
+      remote(901, { firstName: 'Extra' }),
+    ]);
+    await writeFile(
+      path.join(dir, 'contacts.csv'),
+      [
+        'mobile,first name,sms opt out',
+        '07400 100001,Ann,', // 2: matched
+        '07400 100002,Bob,yes', // 3: opted out, in Sakari → opted_out
+        '07400 100003,Cy,yes', // 4: opted out, not in Sakari → counted, no line
+        '07400 100002,Bob again,yes', // 5: opted out again, same number → no second line
+        '07400 100004,Dee,', // 6: missing
+        '07400 100005,Eve,true', // 7: opted out, in Sakari → opted_out
+        '07400 100001,Ann,yes', // 8: opted out, but line 2 is the row kept for this number
+        '',
+      ].join('\n'),
+    );
+
+    const result = await reconcileContacts(input());
+    expect(result.counts).toEqual({
+      source: 7,
+      valid: 2,
+      invalid: 5,
+      duplicate: 0,
+      matched: 1,
+      missing: 1,
+      different: 0,
+      optedOut: 2,
+      extra: 1,
+      remote: 4,
+    });
+    expect(result.problems).toBeUndefined();
+    expect(result.exitCode).toBe(3);
+    expect(await lines(result.reportPath)).toEqual([
+      `matched ${e164(1)} 2 ${idOf(1)}`,
+      `opted_out ${e164(2)} 3 ${idOf(2)}`,
+      `missing ${e164(4)} 6 `,
+      `opted_out ${e164(5)} 7 ${idOf(5)}`,
+      `extra ${e164(901)}  ${idOf(901)}`,
+    ]);
+    const rows = await readCsv(path.join(result.reportPath, 'reconcile.csv'));
+    const bob = rows.find((r) => r.status === 'opted_out');
+    expect(bob?.message).toBe(
+      `the source says this person opted out of SMS (SOURCE_OPTED_OUT), but Sakari holds this number as contact ${idOf(2)}: ` +
+        'reconcile does not remove contacts; remove it or opt it out in Sakari',
+    );
+    expect(JSON.parse(bob?.remote_value ?? '')).toEqual({ firstName: 'Bob', country: 'GB' });
+    expect(rows.filter((r) => r.status !== 'opted_out').every((r) => r.message === '')).toBe(true);
+    expect(result.warnings).toEqual([
+      `2 contacts in Sakari are rows the source blocks (SMS opt-out or no consent), e.g. line 3: ${e164(2)} (contact ${idOf(2)}): ` +
+        'reconcile does not remove contacts; remove them or opt them out in Sakari (reconcile.csv lists each as opted_out)',
+    ]);
+    const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
+    expect(summary.counts.optedOut).toBe(2);
+    expect(summary.warnings).toEqual(result.warnings);
+    const html = await readFile(path.join(result.reportPath, 'report.html'), 'utf8');
+    expect(html).toContain('1 missing, 0 different, 2 opted out but in Sakari (exit 3)');
+    expect(html).toContain('<title>optedOut: 2:');
+    expect(html).toContain('remove it or opt it out in Sakari');
+
+    // --fix sends the missing contact only: nothing is removed and no opted-out row is sent.
+    const writesBefore = { ...sandbox.stats().writesPerMobile[ACCOUNT] };
+    const fixed = await reconcileContacts(input({ fix: true }));
+    expect(fixed.exitCode).toBe(3);
+    expect(fixed.fix).toMatchObject({ contacts: 1, exitCode: 0 });
+    expect(fixed.fix?.counts).toMatchObject({ rows: 1, created: 1, blocked: 0, failed: 0 });
+    const fixLines = (await readFile(path.join(fixed.reportPath, 'fix.ndjson'), 'utf8')).trim().split('\n');
+    expect(fixLines.map((line) => JSON.parse(line).mobile)).toEqual([e164(4)]);
+    expect(fixed.warnings).toEqual(result.warnings);
+    const writesAfter = sandbox.stats().writesPerMobile[ACCOUNT] ?? {};
+    for (const n of [1, 2, 3, 5]) expect(writesAfter[e164(n)]).toBe(writesBefore[e164(n)]);
+    expect(
+      sandbox
+        .contacts(ACCOUNT)
+        .map((c) => c.mobile.number)
+        .sort(),
+    ).toEqual([1, 2, 4, 5, 901].map(e164));
+
+    // Fixing cannot bring the account in sync: the opted-out contacts are still there.
+    const again = await reconcileContacts(input());
+    expect(again.counts).toMatchObject({ matched: 2, missing: 0, optedOut: 2, extra: 1, remote: 5 });
+    expect(again.exitCode).toBe(3);
+  });
+
+  test('a row the source opted out of whose number Sakari does not hold is counted, not listed, and does not change the exit code', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, [remote(1, { firstName: 'Ann' })]);
+    await writeFile(
+      path.join(dir, 'contacts.csv'),
+      'mobile,first name,sms opt out\n07400 100001,Ann,\n07400 100003,Cy,yes\n',
+    );
+    const result = await reconcileContacts(input());
+    expect(result.counts).toMatchObject({
+      source: 2,
+      valid: 1,
+      invalid: 1,
+      matched: 1,
+      optedOut: 0,
+      extra: 0,
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.warnings).toBeUndefined();
+    expect(await lines(result.reportPath)).toEqual([`matched ${e164(1)} 2 ${idOf(1)}`]);
+    const html = await readFile(path.join(result.reportPath, 'report.html'), 'utf8');
+    expect(html).toContain('In sync');
+  });
+
+  test('--require-sms-consent: a row without consent whose number Sakari holds is opted_out (NO_SMS_CONSENT); --fix sends the consenting rows', async () => {
+    sandbox = await startSandbox();
+    await seed(sandbox, [
+      remote(1, { firstName: 'Ann', attributes: { 'sms consent': 'granted' } }),
+      remote(2, { firstName: 'Bob' }),
+    ]);
+    await writeFile(
+      path.join(dir, 'contacts.csv'),
+      [
+        'mobile,first name,sms consent',
+        '07400 100001,Ann,granted', // matched
+        '07400 100002,Bob,', // no consent, in Sakari → opted_out
+        '07400 100003,Cy,', // no consent, not in Sakari → counted, no line
+        '07400 100004,Dee,subscribed', // missing
+        '',
+      ].join('\n'),
+    );
+
+    // Without the flag nothing is blocked, as before: Bob matches, Cy is missing.
+    const plain = await reconcileContacts(input());
+    expect(plain.counts).toMatchObject({ valid: 4, invalid: 0, matched: 2, missing: 2, optedOut: 0 });
+
+    const result = await reconcileContacts(input({ requireSmsConsent: true, fix: true }));
+    expect(result.counts).toEqual({
+      source: 4,
+      valid: 2,
+      invalid: 2,
+      duplicate: 0,
+      matched: 1,
+      missing: 1,
+      different: 0,
+      optedOut: 1,
+      extra: 0,
+      remote: 2,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(await lines(result.reportPath)).toEqual([
+      `matched ${e164(1)} 2 ${idOf(1)}`,
+      `opted_out ${e164(2)} 3 ${idOf(2)}`,
+      `missing ${e164(4)} 5 `,
+    ]);
+    const rows = await readCsv(path.join(result.reportPath, 'reconcile.csv'));
+    expect(rows[1]?.message).toMatch(
+      /^the source records no SMS consent and --require-sms-consent is set \(NO_SMS_CONSENT\), but Sakari holds this number as contact .+: reconcile does not remove contacts; remove it or opt it out in Sakari$/,
+    );
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^1 contact in Sakari is a row the source blocks \(SMS opt-out or no consent\), e\.g\. line 3: /,
+      ),
+    ]);
+    // The fix import sends Dee, whose consent reconcile checked, and neither Bob nor Cy.
+    expect(result.fix?.counts).toMatchObject({ rows: 1, created: 1, blocked: 0, failed: 0 });
+    const fixLines = (await readFile(path.join(result.reportPath, 'fix.ndjson'), 'utf8')).trim().split('\n');
+    expect(fixLines.map((line) => JSON.parse(line).mobile)).toEqual([e164(4)]);
+    expect(
+      sandbox
+        .contacts(ACCOUNT)
+        .map((c) => c.mobile.number)
+        .sort(),
+    ).toEqual([1, 2, 4].map(e164));
   });
 
   test('bad credentials exit 2 and a missing source fails before anything is listed', async () => {

@@ -85,6 +85,20 @@ describe('RemoteIndex', () => {
     await index.close();
   });
 
+  test('lookupUnseen finds each number once, and never one a lookup already found', async () => {
+    const index = await RemoteIndex.create(dir);
+    await index.load(listed([contact(1), contact(2), contact(3), contact(4)]));
+    index.lookup(['+447400100001']);
+    const first = index.lookupUnseen(['+447400100001', '+447400100002', '+447400100002', '+449999999999']);
+    expect([...first.keys()]).toEqual(['+447400100002']);
+    expect(first.get('+447400100002')).toMatchObject({ id: 'id-2', e164: '+447400100002' });
+    expect([...index.lookupUnseen(['+447400100002', '+447400100003']).keys()]).toEqual(['+447400100003']);
+    // lookup still finds what lookupUnseen marked; only the untouched contact is left unseen.
+    expect([...index.lookup(['+447400100003']).keys()]).toEqual(['+447400100003']);
+    expect([...index.unseen()].flat().map((r) => r.id)).toEqual(['id-4']);
+    await index.close();
+  });
+
   test('close deletes the temporary database, even twice', async () => {
     const index = await RemoteIndex.create(dir);
     await index.load(listed([contact(1)]));

@@ -33,7 +33,7 @@ export function importCommand(context: CliContext): CommandModule<object, Import
           type: 'boolean',
           default: false,
           describe:
-            'after the import, reconcile the source with Sakari; exit 3 if anything is missing or different',
+            'after the import, reconcile the source with Sakari; exit 3 if anything is missing, different or opted out',
         })
         .example('$0 import contacts.csv --sandbox --default-country US', 'try it without an account')
         .example(
@@ -50,7 +50,7 @@ export function importCommand(context: CliContext): CommandModule<object, Import
         const c = verified.counts;
         if (!args.quiet) {
           context.output.stderr(
-            `verify: ${c.matched} matched, ${c.missing} missing, ${c.different} different, ${c.extra} extra in Sakari · report ${verified.reportPath}\n`,
+            `verify: ${c.matched} matched, ${c.missing} missing, ${c.different} different, ${c.optedOut} opted out but in Sakari, ${c.extra} extra in Sakari · report ${verified.reportPath}\n`,
           );
         }
         context.exitCode = worseExitCode(context.exitCode, verified.exitCode);

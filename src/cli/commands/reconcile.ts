@@ -24,7 +24,7 @@ interface ReconcileArgs extends PipelineArgs, OutputArgs {
 export function reconcileCommand(context: CliContext): CommandModule<object, ReconcileArgs> {
   return {
     command: 'reconcile <source...>',
-    describe: 'compare a source with the contacts in Sakari: matched, missing, different, extra',
+    describe: 'compare a source with the contacts in Sakari: matched, missing, different, opted_out, extra',
     builder: (y) =>
       outputOptions(pipelineOptions(y))
         .positional('source', {
@@ -159,7 +159,8 @@ export function formatReconcileSummary(result: ReconcileResult): string {
   const c = result.counts;
   const lines = [
     `${result.runId}: ${c.source} source rows against ${c.remote} contacts in Sakari (${(result.durationMs / 1000).toFixed(1)} s)`,
-    `  matched ${c.matched}, missing ${c.missing}, different ${c.different}, extra ${c.extra}`,
+    // opted_out: in Sakari, but the source blocks the row (its warning below says what to do).
+    `  matched ${c.matched}, missing ${c.missing}, different ${c.different}, extra ${c.extra}, opted_out ${c.optedOut}`,
     `  not compared: invalid ${c.invalid}, duplicate ${c.duplicate}`,
   ];
   const fields = Object.entries(result.fields)
