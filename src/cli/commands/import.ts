@@ -50,7 +50,7 @@ export function importCommand(context: CliContext): CommandModule<object, Import
         const c = verified.counts;
         if (!args.quiet) {
           context.output.stderr(
-            `verify: ${c.matched} matched, ${c.missing} missing, ${c.different} different, ${c.optedOut} opted out but in Sakari, ${c.extra} extra in Sakari · report ${verified.reportPath}\n`,
+            `verify: ${c.matched} matched, ${c.missing} missing, ${c.different} different, ${c.extra} extra in Sakari, ${c.optedOut} opted out but in Sakari · report ${verified.reportPath}\n`,
           );
         }
         context.exitCode = worseExitCode(context.exitCode, verified.exitCode);
