@@ -10,6 +10,7 @@ import {
   StateStore,
   type AckedRow,
   type KnownContact,
+  type FileImportScope,
   type ProcessedFile,
   type PlacedRows,
   type Recollection,
@@ -84,9 +85,13 @@ export interface StateBackend {
   /** See {@link StateStore.resumeChain}. */
   resumeChain(runId: string): Promise<string[]>;
   /** See {@link StateStore.markFileProcessed}. */
-  markFileProcessed(sha256: string, info: { path: string; runId: string }): Promise<void>;
+  markFileProcessed(
+    sha256: string,
+    scope: FileImportScope,
+    info: { path: string; runId: string },
+  ): Promise<void>;
   /** See {@link StateStore.fileProcessed}. */
-  fileProcessed(sha256: string): Promise<ProcessedFile | undefined>;
+  fileProcessed(sha256: string, scope: FileImportScope): Promise<ProcessedFile | undefined>;
   /** The adaptive rate last remembered for `account` (requests/s), if any. */
   getPace(account: string): Promise<number | undefined>;
   /** Remembers the adaptive rate of `account`. */
@@ -249,11 +254,15 @@ export class SqliteBackend implements StateBackend {
   async resumeChain(runId: string): Promise<string[]> {
     return this.store.resumeChain(runId);
   }
-  async markFileProcessed(sha256: string, info: { path: string; runId: string }): Promise<void> {
-    this.store.markFileProcessed(sha256, info);
+  async markFileProcessed(
+    sha256: string,
+    scope: FileImportScope,
+    info: { path: string; runId: string },
+  ): Promise<void> {
+    this.store.markFileProcessed(sha256, scope, info);
   }
-  async fileProcessed(sha256: string): Promise<ProcessedFile | undefined> {
-    return this.store.fileProcessed(sha256);
+  async fileProcessed(sha256: string, scope: FileImportScope): Promise<ProcessedFile | undefined> {
+    return this.store.fileProcessed(sha256, scope);
   }
   async getPace(account: string): Promise<number | undefined> {
     return this.store.getPace(account);

@@ -9,6 +9,7 @@ export {
   StateStore,
   type AckedRow,
   type AckedStatus,
+  type FileImportScope,
   type KnownContact,
   type PlacedRows,
   type ProcessedFile,

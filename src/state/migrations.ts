@@ -220,6 +220,34 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 9,
+    name: 'watch: the latest file imported per account and options, not per content alone',
+    up(db) {
+      // The key of step 1 (the content alone) skipped a file for another account, after an option
+      // was fixed, and after a revert. SQLite cannot drop a primary key: the table is rebuilt.
+      db.exec(`
+        -- watch: the latest file imported successfully (not a dry run) per account and hash of
+        -- the options that shape what is sent. A file is skipped only when it has the content of
+        -- its scope's latest import. Rows of step 1 keep account and options_hash NULL: they match
+        -- no scope, so each such content is imported once more (its unchanged rows send nothing).
+        CREATE TABLE processed_files_by_scope (
+          account      TEXT CHECK (account IS NULL OR account <> ''),
+          options_hash TEXT CHECK (options_hash IS NULL OR options_hash <> ''),
+          sha256       TEXT NOT NULL,
+          path         TEXT NOT NULL,
+          run_id       TEXT NOT NULL,
+          at           TEXT NOT NULL
+        );
+        INSERT INTO processed_files_by_scope (account, options_hash, sha256, path, run_id, at)
+          SELECT NULL, NULL, sha256, path, run_id, at FROM processed_files;
+        DROP TABLE processed_files;
+        ALTER TABLE processed_files_by_scope RENAME TO processed_files;
+        -- One row per scope (NULLs are distinct: the rows of step 1 do not collide).
+        CREATE UNIQUE INDEX processed_files_by_scope ON processed_files (account, options_hash);
+      `);
+    },
+  },
 ];
 
 /** The schema version this build writes. */

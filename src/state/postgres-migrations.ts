@@ -153,6 +153,19 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         WHERE row_seq IS NOT NULL;
     `,
   },
+  {
+    version: 7,
+    name: 'watch: the latest file imported per account and options, not per content alone',
+    // As SQLite's step 9 (migrations.ts): one row per account and options hash, the scope's latest
+    // import; rows of step 1 keep both NULL and match no scope (imported once more, at no cost).
+    sql: `
+      ALTER TABLE processed_files DROP CONSTRAINT processed_files_pkey;
+      ALTER TABLE processed_files
+        ADD COLUMN account text CHECK (account IS NULL OR account <> ''),
+        ADD COLUMN options_hash text CHECK (options_hash IS NULL OR options_hash <> '');
+      CREATE UNIQUE INDEX processed_files_by_scope ON processed_files (account, options_hash);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -20,6 +20,7 @@ import {
   type AckedRow,
   type AckedStatus,
   type KnownContact,
+  type FileImportScope,
   type PlacedRows,
   type ProcessedFile,
   type RecallRows,
@@ -380,19 +381,26 @@ export class PostgresStateStore implements StateBackend {
     return rows.map((row) => row.id);
   }
 
-  async markFileProcessed(sha256: string, info: { path: string; runId: string }): Promise<void> {
-    // The first import of a content stays on record: that run is the one that delivered it.
+  async markFileProcessed(
+    sha256: string,
+    scope: FileImportScope,
+    info: { path: string; runId: string },
+  ): Promise<void> {
+    // One row per scope: its latest import (migration step 7).
     await this.#pool.query(
-      `INSERT INTO ${PG_SCHEMA}.processed_files (sha256, path, run_id, at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (sha256) DO NOTHING`,
-      [sha256, info.path, info.runId, this.#now().toISOString()],
+      `INSERT INTO ${PG_SCHEMA}.processed_files (account, options_hash, sha256, path, run_id, at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (account, options_hash) DO UPDATE SET
+         sha256 = excluded.sha256, path = excluded.path, run_id = excluded.run_id, at = excluded.at`,
+      [scope.account, scope.optionsHash, sha256, info.path, info.runId, this.#now().toISOString()],
     );
   }
 
-  async fileProcessed(sha256: string): Promise<ProcessedFile | undefined> {
+  async fileProcessed(sha256: string, scope: FileImportScope): Promise<ProcessedFile | undefined> {
     const { rows } = await this.#pool.query<ProcessedFile>(
-      `SELECT path, run_id AS "runId", at FROM ${PG_SCHEMA}.processed_files WHERE sha256 = $1`,
-      [sha256],
+      `SELECT path, run_id AS "runId", at FROM ${PG_SCHEMA}.processed_files
+       WHERE account = $1 AND options_hash = $2 AND sha256 = $3`,
+      [scope.account, scope.optionsHash, sha256],
     );
     const row = rows[0];
     return row === undefined ? undefined : { path: row.path, runId: row.runId, at: row.at };

@@ -243,7 +243,17 @@ export interface RunRecord {
   pid: number;
 }
 
-/** A file `watch` imported successfully. */
+/**
+ * What a file `watch` imports is for, besides its content: the account, and the hash of the options
+ * that shape what is sent (`resumeHash` of the watcher's settings without any content). The same
+ * content under another scope is another import.
+ */
+export interface FileImportScope {
+  account: string;
+  optionsHash: string;
+}
+
+/** A file `watch` imported successfully (a completed run, not a dry run). */
 export interface ProcessedFile {
   path: string;
   runId: string;
@@ -885,8 +895,8 @@ export class StateStore {
   readonly #getRun: BetterSqlite3.Statement<[string], RunRow>;
   readonly #latestRunOfJob: BetterSqlite3.Statement<[string], RunRow>;
   readonly #resumeChain: BetterSqlite3.Statement<[string, number], string>;
-  readonly #markFile: BetterSqlite3.Statement<[string, string, string, string]>;
-  readonly #getFile: BetterSqlite3.Statement<[string], ProcessedFile>;
+  readonly #markFile: BetterSqlite3.Statement<[string, string, string, string, string, string]>;
+  readonly #getFile: BetterSqlite3.Statement<[string, string, string], ProcessedFile>;
   readonly #getPace: BetterSqlite3.Statement<[string], number>;
   readonly #setPace: BetterSqlite3.Statement<[string, number, string]>;
 
@@ -1063,12 +1073,16 @@ export class StateStore {
       )
       .pluck(true);
 
-    // The first import of a content stays on record: that run is the one that delivered it.
+    // One row per scope: its latest import (migration step 9).
     this.#markFile = db.prepare(
-      `INSERT INTO processed_files (sha256, path, run_id, at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (sha256) DO NOTHING`,
+      `INSERT INTO processed_files (account, options_hash, sha256, path, run_id, at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account, options_hash) DO UPDATE SET
+         sha256 = excluded.sha256, path = excluded.path, run_id = excluded.run_id, at = excluded.at`,
     );
-    this.#getFile = db.prepare(`SELECT path, run_id AS runId, at FROM processed_files WHERE sha256 = ?`);
+    this.#getFile = db.prepare(
+      `SELECT path, run_id AS runId, at FROM processed_files
+       WHERE account = ? AND options_hash = ? AND sha256 = ?`,
+    );
 
     this.#getPace = db
       .prepare<[string], number>(`SELECT rate FROM account_pace WHERE account = ?`)
@@ -1302,14 +1316,29 @@ export class StateStore {
     return this.#resumeChain.all(runId, MAX_RESUME_CHAIN);
   }
 
-  /** Records that the file with this content was imported successfully. The first record of a content is kept. */
-  markFileProcessed(sha256: string, info: { path: string; runId: string }): void {
-    this.#markFile.run(sha256, info.path, info.runId, this.#now().toISOString());
+  /**
+   * Records that a file with this content was imported successfully for `scope` (a completed run,
+   * not a dry run): it is now the scope's latest import, in place of the one before.
+   */
+  markFileProcessed(sha256: string, scope: FileImportScope, info: { path: string; runId: string }): void {
+    this.#markFile.run(
+      scope.account,
+      scope.optionsHash,
+      sha256,
+      info.path,
+      info.runId,
+      this.#now().toISOString(),
+    );
   }
 
-  /** When and as which file this content was imported, if it was. */
-  fileProcessed(sha256: string): ProcessedFile | undefined {
-    const row = this.#getFile.get(sha256);
+  /**
+   * The import a file with this content would repeat: the latest file imported for `scope`, when it
+   * had this content. Undefined when the scope's latest import had other content (a revert, an
+   * inbox alternating between two files: importing it again is what brings Sakari back to it) or
+   * when there was none. Records made before the scope was kept (step 9) match no scope.
+   */
+  fileProcessed(sha256: string, scope: FileImportScope): ProcessedFile | undefined {
+    const row = this.#getFile.get(scope.account, scope.optionsHash, sha256);
     return row === undefined ? undefined : { path: row.path, runId: row.runId, at: row.at };
   }
 

@@ -2,7 +2,9 @@
  * `sakari-sync watch <dir>`: file drops. Files put in `<dir>/inbox` are taken once their size and
  * mtime have been stable for `settleMs`, claimed by an atomic rename into `processing/`, imported
  * one at a time in arrival order, and filed in `processed/` or `failed/` with their report in
- * `reports/`. A file whose content was already imported is not sent again.
+ * `reports/`. A file with the content of the latest file imported for the same account and options
+ * is not sent again. A file that changed while it was imported (its writer was not done) goes back
+ * to the inbox; a file the file system will not let us take stays there until it changes.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
@@ -14,8 +16,9 @@ import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '..
 import { sha256File, SourceError } from '../read/index.js';
 import { reserveRunFolder } from '../report/index.js';
 import { EXIT, exitCodeOf, outcomeOfExitCode, worseExitCode } from '../exit-codes.js';
+import { resumeHash } from '../options.js';
 import { openSession } from '../session.js';
-import { LockHeldError } from '../state/index.js';
+import { LockHeldError, type FileImportScope } from '../state/index.js';
 
 /** Long enough for an SFTP upload or a spreadsheet save to finish between two looks at the file. */
 export const DEFAULT_SETTLE_MS = 2_000;
@@ -37,7 +40,7 @@ export interface WatchOptions {
   once?: boolean;
   /** Stop (after the batch in flight) when this aborts; the file in progress stays in processing/. */
   signal?: AbortSignal;
-  /** One entry per file taken, per watcher error, and per idle heartbeat. */
+  /** One entry per file taken, per file that cannot be taken, per watcher error, and per idle heartbeat. */
   log?: (entry: WatchLogEntry) => void;
   /** Hooks passed to every import (progress, API events). */
   hooks?: Omit<RunHooks, 'signal'>;
@@ -57,19 +60,32 @@ export type WatchLogEntry =
       reportPath?: string;
       counts?: ImportResult['counts'];
       duplicateOf?: FileOutcome['duplicateOf'];
+      changed?: FileOutcome['changed'];
       error?: string;
     }
   | { event: 'watch.idle'; message: string; filesProcessed: number }
-  | { event: 'watch.error'; message: string; error: string; rescanMs: number };
+  | {
+      event: 'watch.error';
+      message: string;
+      error: string;
+      /** The inbox file the error is about (it stays there); absent for an error of the inbox's watcher. */
+      file?: string;
+      /** How often the inbox is rescanned meanwhile (an error of the inbox's watcher). */
+      rescanMs?: number;
+    };
 
 /** What happened to one dropped file. */
 export interface FileOutcome {
   file: string;
-  destination: 'processed' | 'failed' | 'processing';
+  /** `inbox`: it changed while it was imported, and went back to be imported again once it settles. */
+  destination: 'processed' | 'failed' | 'processing' | 'inbox';
   exitCode: number;
   reportPath?: string;
   result?: ImportResult;
-  duplicateOf?: { path: string; runId: string };
+  /** Skipped: the latest file imported for the same account and options had this content. */
+  duplicateOf?: { path: string; runId: string; at: string };
+  /** Its size and mtime when it was taken and after its import, when they differ. */
+  changed?: { before: FileSnapshot; after: FileSnapshot };
   error?: string;
   /** Another live watcher holds this file's lock: it is left to that watcher. */
   heldElsewhere?: boolean;
@@ -81,18 +97,34 @@ export interface WatchResult {
   exitCode: number;
 }
 
-interface Candidate {
+/** What a look at a file tells of its content without reading it. */
+export interface FileSnapshot {
   size: number;
   mtimeMs: number;
+}
+
+interface Candidate extends FileSnapshot {
   stableSince: number;
   firstSeen: number;
 }
 
 const FOLDERS = ['inbox', 'processing', 'processed', 'failed', 'reports'] as const;
 
-/** Names that are still being written or are not meant for us. */
+/** Names of files still being written, or not meant for us, by the program that makes them. */
+const IGNORED_NAMES: readonly RegExp[] = [
+  /^\./, // hidden files: LibreOffice's `.~lock.<name>#`, rsync's `.<name>.XXXXXX`
+  /^~\$/, // the owner file of a document open in Excel or Word: `~$contacts.xlsx`
+  /\.(part|tmp)$/i, // uploads in progress (curl, wget, FileZilla, many scripts)
+  /\.filepart$/i, // WinSCP uploads in progress
+  /\.crdownload$/i, // Chrome downloads in progress
+  /\.(partial|download)$/i, // Firefox and Safari downloads in progress
+  /~$/, // editor backups: `contacts.csv~`
+  /\.swp$/i, // vim swap files
+];
+
+/** Names that are still being written or are not meant for us: left in the inbox until renamed. */
 export function isIgnoredName(name: string): boolean {
-  return name.startsWith('.') || /\.(part|tmp)$/i.test(name);
+  return IGNORED_NAMES.some((pattern) => pattern.test(name));
 }
 
 /**
@@ -121,8 +153,14 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     onWarning: (reason) => options.hooks?.onWarning?.(reason),
   });
   const { store, connection } = session;
+  // What a file is imported for besides its content: the account, and the options that change what
+  // a run sends (the resume hash's, without any content). The same content for another account, or
+  // after an option was fixed, is another import.
+  const scope: FileImportScope = { account: base.account, optionsHash: resumeHash(base, []) };
   const result: WatchResult = { files: [], exitCode: EXIT.ok };
   const candidates = new Map<string, Candidate>();
+  // Files the file system would not let us take, as they were then: tried again once they change.
+  const refused = new Map<string, FileSnapshot>();
   let watcher: FSWatcher | undefined;
   let wake: (() => void) | undefined;
   const poke = (): void => wake?.();
@@ -149,13 +187,22 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     let processedCount = 0;
     for (;;) {
       if (options.signal?.aborted) break;
-      const ready = await scan(dirs.inbox, candidates, settleMs);
+      const ready = await scan(dirs.inbox, candidates, refused, settleMs);
       const next = ready[0];
       if (next) {
-        const claimed = await claim(dirs, next);
-        candidates.delete(next);
-        if (claimed) {
-          const outcome = await processClaimed(claimed, next);
+        candidates.delete(next.name);
+        const claim = await claimFile(dirs, next.name);
+        if (claim.kind === 'refused') {
+          // Held open elsewhere (an SMB share), or not ours to move: the others go on meanwhile.
+          refused.set(next.name, next.settled);
+          log({
+            event: 'watch.error',
+            message: `watch: cannot take ${next.name} from the inbox: ${claim.error}; it stays there and is tried again once its size or mtime changes`,
+            error: claim.error,
+            file: next.name,
+          });
+        } else if (claim.kind === 'claimed') {
+          const outcome = await processClaimed(claim.path, next.name, next.settled);
           processedCount++;
           lastActivity = Date.now();
           if (outcome.destination === 'processing') break;
@@ -206,34 +253,37 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     return false;
   }
 
-  async function processClaimed(claimed: string, name: string): Promise<FileOutcome> {
-    const outcome = await importFile(claimed, name);
+  /** Imports a file in processing/, taken from the inbox as `claimedAs` (unknown for a leftover). */
+  async function processClaimed(
+    claimed: string,
+    name: string,
+    claimedAs?: FileSnapshot,
+  ): Promise<FileOutcome> {
+    const outcome = await importFile(claimed, name, claimedAs);
     if (outcome.heldElsewhere) return outcome;
     result.files.push(outcome);
     // The worst file's code wins: failures over partial success over success.
     result.exitCode = worseExitCode(result.exitCode, outcome.exitCode);
     const c = outcome.result?.counts;
-    const counts = c
-      ? `${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.invalid} invalid, ${c.duplicate} duplicate, ${c.blocked} blocked, ${c.failed} failed`
-      : (outcome.error ??
-        (outcome.duplicateOf
-          ? `already imported as ${outcome.duplicateOf.path} (run ${outcome.duplicateOf.runId}): nothing sent`
-          : ''));
     log({
       event: 'watch.file',
-      message: `${name} → ${outcome.destination}/ (exit ${outcome.exitCode}) ${counts}${outcome.reportPath ? ` · report ${outcome.reportPath}` : ''}`,
+      message: `${name} → ${outcome.destination}/ (exit ${outcome.exitCode}) ${describeOutcome(outcome)}${outcome.reportPath ? ` · report ${outcome.reportPath}` : ''}`,
       file: name,
       destination: outcome.destination,
       exitCode: outcome.exitCode,
       reportPath: outcome.reportPath,
       counts: c,
       duplicateOf: outcome.duplicateOf,
+      changed: outcome.changed,
       error: outcome.error,
     });
     return outcome;
   }
 
-  async function importFile(claimed: string, name: string): Promise<FileOutcome> {
+  async function importFile(claimed: string, name: string, claimedAs?: FileSnapshot): Promise<FileOutcome> {
+    // The file as it was taken: if it differs after the import, its writer was not done with it.
+    const before = claimedAs ?? (await snapshotOf(claimed));
+    if (!before) return { file: name, destination: 'processing', exitCode: EXIT.ok, heldElsewhere: true };
     let sha: string;
     try {
       sha = await sha256File(claimed);
@@ -246,15 +296,22 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     if (!(await stillThere(claimed))) {
       return { file: name, destination: 'processing', exitCode: EXIT.ok, heldElsewhere: true };
     }
-    const previous = await store?.fileProcessed(sha);
+    const previous = await store?.fileProcessed(sha, scope);
     if (previous) {
+      const after = await changedSince(claimed, before);
+      if (after) return backToInbox(claimed, name, { before, after });
       const { runId, dir: reportPath } = await reserveRunFolder(dirs.reports);
       await writeJson(path.join(reportPath, 'summary.json'), {
         runId,
         command: 'watch',
         source: { path: name, sha256: sha },
         skipped: true,
-        reason: `same content as ${previous.path}, already imported by run ${previous.runId} at ${previous.at}; nothing was sent`,
+        reason:
+          `same content as ${previous.path}, the latest file imported for account ${scope.account} with the ` +
+          `same options (run ${previous.runId} at ${previous.at}); nothing was sent`,
+        duplicateOf: previous,
+        account: scope.account,
+        optionsHash: scope.optionsHash,
         exitCode: EXIT.ok,
       });
       await fileAway(claimed, dirs.processed, name);
@@ -274,8 +331,13 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         { ...options.hooks, signal: options.signal },
         { sourceSha256s: [sha], store, connection: connection ?? undefined },
       );
+      const after = await changedSince(claimed, before);
+      if (after) return backToInbox(claimed, name, { before, after }, imported);
       const ok = outcomeOfExitCode(imported.exitCode) === 'completed';
-      if (ok) await store?.markFileProcessed(sha, { path: name, runId: imported.runId });
+      // A dry run sent nothing: the file must still be imported for real.
+      if (ok && !settings.dryRun) {
+        await store?.markFileProcessed(sha, scope, { path: name, runId: imported.runId });
+      }
       await fileAway(claimed, ok ? dirs.processed : dirs.failed, name);
       return {
         file: name,
@@ -289,7 +351,10 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         return { file: name, destination: 'processing', exitCode: EXIT.ok, heldElsewhere: true };
       }
       if (error instanceof RunAbortedError && error.cause instanceof SourceError) {
-        // Unreadable part-way (binary, truncated gzip, broken JSON): its report says where and why.
+        // Unreadable part-way (binary, truncated gzip, broken JSON): its report says where and why,
+        // unless it was cut short by a writer still at work.
+        const after = await changedSince(claimed, before);
+        if (after) return backToInbox(claimed, name, { before, after }, error.result);
         await fileAway(claimed, dirs.failed, name);
         return {
           file: name,
@@ -316,6 +381,28 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
     }
   }
 
+  /**
+   * A file that changed while it was imported was taken before its writer was done (a pause longer
+   * than the settle time): it goes back to the inbox under its name, to be imported again once it
+   * settles (the rows this import sent are then `unchanged`). Never marked as imported.
+   */
+  async function backToInbox(
+    claimed: string,
+    name: string,
+    changed: NonNullable<FileOutcome['changed']>,
+    partial?: ImportResult,
+  ): Promise<FileOutcome> {
+    await fileAway(claimed, dirs.inbox, name);
+    return {
+      file: name,
+      destination: 'inbox',
+      exitCode: EXIT.ok,
+      reportPath: partial?.reportPath,
+      result: partial,
+      changed,
+    };
+  }
+
   async function fileFailed(claimed: string, name: string, error: unknown): Promise<FileOutcome> {
     const { runId, dir: reportPath } = await reserveRunFolder(dirs.reports);
     const message = error instanceof Error ? error.message : String(error);
@@ -335,11 +422,33 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
   }
 }
 
+/** The counts part of a file's log line. */
+function describeOutcome(outcome: FileOutcome): string {
+  if (outcome.changed) {
+    const { before, after } = outcome.changed;
+    return `changed while being imported (${before.size} → ${after.size} bytes, modified since it was taken): not filed, imported again once it settles`;
+  }
+  const c = outcome.result?.counts;
+  if (c) {
+    return `${c.rows} rows: ${c.created} created, ${c.updated} updated, ${c.unchanged} unchanged, ${c.invalid} invalid, ${c.duplicate} duplicate, ${c.blocked} blocked, ${c.failed} failed`;
+  }
+  if (outcome.error) return outcome.error;
+  if (outcome.duplicateOf) {
+    return `already imported as ${outcome.duplicateOf.path} (run ${outcome.duplicateOf.runId}), the latest import for this account and options: nothing sent`;
+  }
+  return '';
+}
+
 /**
- * Looks at the inbox and returns the names whose size and mtime have not changed for `settleMs`,
- * oldest first (arrival order).
+ * Looks at the inbox and returns the files whose size and mtime have not changed for `settleMs`,
+ * oldest first (arrival order). A file in `refused` is left out until its size or mtime changes.
  */
-async function scan(inbox: string, candidates: Map<string, Candidate>, settleMs: number): Promise<string[]> {
+async function scan(
+  inbox: string,
+  candidates: Map<string, Candidate>,
+  refused: Map<string, FileSnapshot>,
+  settleMs: number,
+): Promise<Array<{ name: string; settled: FileSnapshot }>> {
   const now = Date.now();
   const seen = new Set<string>();
   for (const entry of await readdir(inbox, { withFileTypes: true })) {
@@ -350,6 +459,11 @@ async function scan(inbox: string, candidates: Map<string, Candidate>, settleMs:
       info = await stat(path.join(inbox, entry.name));
     } catch {
       continue; // taken by another watcher between readdir and stat
+    }
+    const wasRefused = refused.get(entry.name);
+    if (wasRefused) {
+      if (!hasChanged(wasRefused, info)) continue;
+      refused.delete(entry.name);
     }
     const known = candidates.get(entry.name);
     if (!known || known.size !== info.size || known.mtimeMs !== info.mtimeMs) {
@@ -362,25 +476,58 @@ async function scan(inbox: string, candidates: Map<string, Candidate>, settleMs:
     }
   }
   for (const name of candidates.keys()) if (!seen.has(name)) candidates.delete(name);
+  for (const name of refused.keys()) if (!seen.has(name)) refused.delete(name);
   return [...candidates.entries()]
     .filter(([, c]) => now - c.stableSince >= settleMs)
     .sort(([an, a], [bn, b]) => a.firstSeen - b.firstSeen || an.localeCompare(bn))
-    .map(([name]) => name);
+    .map(([name, c]) => ({ name, settled: { size: c.size, mtimeMs: c.mtimeMs } }));
+}
+
+function hasChanged(before: FileSnapshot, now: FileSnapshot): boolean {
+  return before.size !== now.size || before.mtimeMs !== now.mtimeMs;
+}
+
+async function snapshotOf(file: string): Promise<FileSnapshot | undefined> {
+  try {
+    const { size, mtimeMs } = await stat(file);
+    return { size, mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file's snapshot now, when it differs from `before` (a writer still at work). */
+async function changedSince(file: string, before: FileSnapshot): Promise<FileSnapshot | undefined> {
+  const now = await snapshotOf(file);
+  return now && hasChanged(before, now) ? now : undefined;
 }
 
 const CLAIM_SEPARATOR = '--';
 
-/** Atomically moves a file from the inbox into processing/; null when another watcher took it first. */
-async function claim(dirs: Record<string, string>, name: string): Promise<string | null> {
+/**
+ * The rename errors that refuse one file rather than stop the watcher: held open on an SMB share
+ * (EBUSY, or EACCES/EPERM from a Windows server), immutable, or another user's in a sticky folder.
+ */
+const CLAIM_REFUSALS = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+type Claim = { kind: 'claimed'; path: string } | { kind: 'gone' } | { kind: 'refused'; error: string };
+
+/**
+ * Atomically moves a file from the inbox into processing/. `gone`: another watcher took it first;
+ * `refused`: the file system would not let us move it.
+ */
+async function claimFile(dirs: Record<string, string>, name: string): Promise<Claim> {
   const target = path.join(
     dirs.processing!,
     `${Date.now()}-${randomBytes(3).toString('hex')}${CLAIM_SEPARATOR}${name}`,
   );
   try {
     await rename(path.join(dirs.inbox!, name), target);
-    return target;
+    return { kind: 'claimed', path: target };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ENOENT') return { kind: 'gone' };
+    if (CLAIM_REFUSALS.has(code)) return { kind: 'refused', error: (error as Error).message };
     throw error;
   }
 }
@@ -391,7 +538,7 @@ function originalName(claimedName: string): string {
   return at >= 0 ? claimedName.slice(at + CLAIM_SEPARATOR.length) : claimedName;
 }
 
-/** Moves a claimed file to processed/ or failed/ under its original name (suffixed if taken). */
+/** Moves a claimed file to processed/, failed/ or back to the inbox under its original name (suffixed if taken). */
 async function fileAway(claimed: string, folder: string, name: string): Promise<void> {
   let target = path.join(folder, name);
   try {

@@ -744,13 +744,30 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
   });
 
   describe(`${name}: files watch imported`, () => {
-    test('the first import of a content stays on record, for every connection', async () => {
+    const scope = { account: ACCOUNT, optionsHash: 'opt-1' };
+
+    test('a content matches only the latest import of its account and options, for every connection', async () => {
       const store = await open();
-      expect(await store.fileProcessed('sha-x')).toBeUndefined();
-      await store.markFileProcessed('sha-x', { path: 'a.csv', runId: 'r1' });
-      await store.markFileProcessed('sha-x', { path: 'b.csv', runId: 'r2' });
+      expect(await store.fileProcessed('sha-x', scope)).toBeUndefined();
+      await store.markFileProcessed('sha-x', scope, { path: 'a.csv', runId: 'r1' });
+      await store.markFileProcessed('sha-x', scope, { path: 'b.csv', runId: 'r2' });
       const other = await again();
-      expect(await other.fileProcessed('sha-x')).toMatchObject({ path: 'a.csv', runId: 'r1' });
+      // The latest import of the content is the one on record.
+      expect(await other.fileProcessed('sha-x', scope)).toMatchObject({ path: 'b.csv', runId: 'r2' });
+      // Another account or other options: another import.
+      expect(await other.fileProcessed('sha-x', { ...scope, account: 'acct-2' })).toBeUndefined();
+      expect(await other.fileProcessed('sha-x', { ...scope, optionsHash: 'opt-2' })).toBeUndefined();
+
+      // Another content imported since: the first one is no longer the latest (a revert re-imports).
+      await other.markFileProcessed('sha-y', scope, { path: 'c.csv', runId: 'r3' });
+      expect(await store.fileProcessed('sha-x', scope)).toBeUndefined();
+      expect(await store.fileProcessed('sha-y', scope)).toMatchObject({ path: 'c.csv', runId: 'r3' });
+      // Each scope has its own latest import.
+      await store.markFileProcessed('sha-x', { ...scope, account: 'acct-2' }, { path: 'a.csv', runId: 'r4' });
+      expect(await store.fileProcessed('sha-y', scope)).toMatchObject({ runId: 'r3' });
+      expect(await store.fileProcessed('sha-x', { ...scope, account: 'acct-2' })).toMatchObject({
+        runId: 'r4',
+      });
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PG_SCHEMA_VERSION } from '../../src/state/postgres-migrations.js';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../../src/state/postgres-migrations.js';
 import {
   LockHeldError,
   openStateBackend,
@@ -75,6 +75,40 @@ describe('PostgreSQL state: schema and errors', () => {
     expect((error as StateStoreError).code).toBe('STATE_TOO_NEW');
     expect((error as StateStoreError).message).toContain('sakari:***@127.0.0.1');
     expect((error as StateStoreError).message).not.toContain(server.password);
+  });
+
+  test('a v6 schema keeps its processed files, which match no account and options: each is imported once more', async () => {
+    const url = await server.createDatabase();
+    // The schema as a version of step 6 left it, with two files it imported by content alone.
+    const steps = PG_MIGRATIONS.filter((step) => step.version <= 6);
+    await query(
+      url,
+      `CREATE SCHEMA sakari_sync;
+       SET search_path TO sakari_sync;
+       CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL);
+       ${steps.map((step) => step.sql).join(';\n')};
+       INSERT INTO schema_migrations SELECT v, 'step', 'x' FROM generate_series(1, 6) AS v;
+       INSERT INTO processed_files (sha256, path, run_id, at) VALUES
+         ('abc', 'a.csv', 'r1', '2026-01-01T00:00:00Z'), ('abd', 'b.csv', 'r1', '2026-01-02T00:00:00Z');`,
+    );
+    const scope = { account: 'acct-1', optionsHash: 'opt-1' };
+    const store = await openStateBackend(url);
+    try {
+      expect(await store.fileProcessed('abc', scope)).toBeUndefined();
+      await store.markFileProcessed('abc', scope, { path: 'a.csv', runId: 'r2' });
+      expect(await store.fileProcessed('abc', scope)).toMatchObject({ path: 'a.csv', runId: 'r2' });
+    } finally {
+      await store.close();
+    }
+    const rows = await query(
+      url,
+      'SELECT account, options_hash, sha256, run_id FROM sakari_sync.processed_files ORDER BY run_id, sha256',
+    );
+    expect(rows).toEqual([
+      { account: null, options_hash: null, sha256: 'abc', run_id: 'r1' },
+      { account: null, options_hash: null, sha256: 'abd', run_id: 'r1' },
+      { account: 'acct-1', options_hash: 'opt-1', sha256: 'abc', run_id: 'r2' },
+    ]);
   });
 
   test('a refused login or an unreachable server is STATE_UNAVAILABLE, never showing the password', async () => {

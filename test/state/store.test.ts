@@ -439,19 +439,57 @@ describe('runs', () => {
 });
 
 describe('processed files', () => {
-  it('remembers the first import of a content', () => {
+  const scope = { account: ACCOUNT, optionsHash: 'opt-1' };
+
+  it("remembers the latest import of each account and options, and matches only that import's content", () => {
     let clock = '2025-01-01T00:00:00.000Z';
     const store = openStore(dbPath, () => new Date(clock));
-    expect(store.fileProcessed('abc')).toBeUndefined();
-    store.markFileProcessed('abc', { path: 'inbox/a.csv', runId: 'r1' });
+    expect(store.fileProcessed('abc', scope)).toBeUndefined();
+    store.markFileProcessed('abc', scope, { path: 'inbox/a.csv', runId: 'r1' });
     clock = '2025-01-02T00:00:00.000Z';
-    store.markFileProcessed('abc', { path: 'inbox/copy-of-a.csv', runId: 'r2' });
-    expect(store.fileProcessed('abc')).toEqual({
-      path: 'inbox/a.csv',
-      runId: 'r1',
-      at: '2025-01-01T00:00:00.000Z',
+    store.markFileProcessed('abc', scope, { path: 'inbox/copy-of-a.csv', runId: 'r2' });
+    expect(store.fileProcessed('abc', scope)).toEqual({
+      path: 'inbox/copy-of-a.csv',
+      runId: 'r2',
+      at: '2025-01-02T00:00:00.000Z',
     });
-    expect(store.fileProcessed('abd')).toBeUndefined();
+    expect(store.fileProcessed('abd', scope)).toBeUndefined();
+    expect(store.fileProcessed('abc', { ...scope, optionsHash: 'opt-2' })).toBeUndefined();
+    store.markFileProcessed('abd', scope, { path: 'inbox/b.csv', runId: 'r3' });
+    expect(store.fileProcessed('abc', scope)).toBeUndefined();
+  });
+
+  test('a v8 database keeps its processed files, which match no account and options: each is imported once more', () => {
+    const db = stateAtStep(8);
+    db.prepare(
+      `INSERT INTO processed_files (sha256, path, run_id, at) VALUES ('abc', 'a.csv', 'r1', '2026-01-01T00:00:00Z')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO processed_files (sha256, path, run_id, at) VALUES ('abd', 'b.csv', 'r1', '2026-01-02T00:00:00Z')`,
+    ).run();
+    db.pragma('user_version = 8');
+    db.close();
+
+    const store = openStore();
+    expect(store.fileProcessed('abc', scope)).toBeUndefined();
+    store.markFileProcessed('abc', scope, { path: 'a.csv', runId: 'r2' });
+    expect(store.fileProcessed('abc', scope)).toMatchObject({ path: 'a.csv', runId: 'r2' });
+    store.close();
+    const check = raw(dbPath);
+    try {
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+      const rows = check
+        .prepare('SELECT account, options_hash, sha256, run_id FROM processed_files ORDER BY run_id, sha256')
+        .all();
+      expect(rows).toEqual([
+        { account: null, options_hash: null, sha256: 'abc', run_id: 'r1' },
+        { account: null, options_hash: null, sha256: 'abd', run_id: 'r1' },
+        { account: ACCOUNT, options_hash: 'opt-1', sha256: 'abc', run_id: 'r2' },
+      ]);
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      check.close();
+    }
   });
 });
 
