@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { watch, type FSWatcher } from 'chokidar';
 import type { ImportInput } from '../config.js';
 import { resolveImportSettings } from '../config.js';
@@ -331,7 +332,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         { ...options.hooks, signal: options.signal },
         { sourceSha256s: [sha], store, connection: connection ?? undefined },
       );
-      const after = await changedSince(claimed, before);
+      const after = await changedWithin(claimed, before, settleMs, options.signal);
       if (after) return backToInbox(claimed, name, { before, after }, imported);
       const ok = outcomeOfExitCode(imported.exitCode) === 'completed';
       // A dry run sent nothing: the file must still be imported for real.
@@ -353,7 +354,7 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
       if (error instanceof RunAbortedError && error.cause instanceof SourceError) {
         // Unreadable part-way (binary, truncated gzip, broken JSON): its report says where and why,
         // unless it was cut short by a writer still at work.
-        const after = await changedSince(claimed, before);
+        const after = await changedWithin(claimed, before, settleMs, options.signal);
         if (after) return backToInbox(claimed, name, { before, after }, error.result);
         await fileAway(claimed, dirs.failed, name);
         return {
@@ -500,6 +501,30 @@ async function snapshotOf(file: string): Promise<FileSnapshot | undefined> {
 async function changedSince(file: string, before: FileSnapshot): Promise<FileSnapshot | undefined> {
   const now = await snapshotOf(file);
   return now && hasChanged(before, now) ? now : undefined;
+}
+
+/** How often {@link changedWithin} looks at the file, at most. */
+const RECHECK_MS = 250;
+
+/**
+ * {@link changedSince}, over `settleMs` more after an import: a writer that paused longer than the
+ * settle time may go on only after a quick import has ended, and a file it still writes to must
+ * not be filed as done. The same stillness the file showed before it was taken, shown again after.
+ */
+async function changedWithin(
+  file: string,
+  before: FileSnapshot,
+  settleMs: number,
+  signal: AbortSignal | undefined,
+): Promise<FileSnapshot | undefined> {
+  const until = Date.now() + settleMs;
+  for (;;) {
+    const changed = await changedSince(file, before);
+    if (changed || signal?.aborted) return changed;
+    const left = until - Date.now();
+    if (left <= 0) return undefined;
+    await delay(Math.min(RECHECK_MS, left), undefined, { signal }).catch(() => undefined);
+  }
 }
 
 const CLAIM_SEPARATOR = '--';

@@ -280,6 +280,39 @@ describe('watch: file drops', () => {
     );
   });
 
+  test('a writer that goes on only after a quick import has ended is caught too: the file is not filed', async () => {
+    const file = path.join(inbox(), 'late.csv');
+    const writer = await open(file, 'w');
+    await writer.write(`mobile,first name\n${contactLines(0)}`);
+    let resumed = false;
+    try {
+      const result = await watchFolder(
+        options({
+          once: true,
+          settleMs: 1_000,
+          hooks: {
+            // The import's last progress: its rows are done. The producer goes on a moment later,
+            // after the import has ended, well within the settle time.
+            onProgress: (progress) => {
+              if (resumed || progress.rowsDone < 10) return;
+              resumed = true;
+              setTimeout(() => writeSync(writer.fd, contactLines(10)), 100);
+            },
+          },
+        }),
+      );
+      expect(resumed).toBe(true);
+      expect(result.files.map((f) => [f.file, f.destination])).toEqual([
+        ['late.csv', 'inbox'],
+        ['late.csv', 'processed'],
+      ]);
+      expect(result.files[1]!.result!.counts).toMatchObject({ rows: 20, unchanged: 10, created: 10 });
+    } finally {
+      await writer.close();
+    }
+    expect(sandbox.contacts(ACCOUNT)).toHaveLength(20);
+  });
+
   test.each([
     ['~$contacts.xlsx', true],
     ['upload.csv.filepart', true],
