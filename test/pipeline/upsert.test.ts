@@ -90,6 +90,70 @@ test('a batch refused as a whole is split until the refused row is isolated; the
   store.close();
 });
 
+test('a batch refused whole, and contact by contact the same way, is not halved down to every row', async () => {
+  // Every upload answers the same 400 (an account limit, a proxy's page): before, 64 rows took 127 uploads.
+  const upload = { pathIncludes: '/contacts' };
+  sandbox.inject(
+    ...Array.from({ length: 200 }, () => ({
+      kind: 'status' as const,
+      status: 400,
+      code: 'ACCT-LIMIT',
+      match: upload,
+    })),
+  );
+  const mobiles = Array.from({ length: 64 }, (_, i) => `+1646555${String(1000 + i)}`);
+  const outcomes = await upsertBatch(batchOf(mobiles), {
+    sink: client,
+    mergeStrategy: 'append',
+    store: null,
+    account: 'acc',
+    runId: 'run-1',
+  });
+  const uploads = sandbox
+    .stats()
+    .requestLog.filter((entry) => entry.method === 'POST' && entry.path.includes('/contacts')).length;
+  // 64 → 32 → … → 1, its sibling, then the next pair: four contacts refused alone, nothing stored.
+  expect(uploads).toBe(11);
+  expect(outcomes).toHaveLength(64);
+  expect(new Set(outcomes.map((o) => `${o.status} ${o.code}`))).toEqual(new Set(['failed ACCT-LIMIT']));
+  expect(outcomes.at(-1)?.message).toMatch(
+    /^Sakari refused the batch as a whole, and contacts tried alone the same way: .*; not tried alone$/,
+  );
+  expect(sandbox.contacts('acc')).toEqual([]);
+});
+
+test('rows refused for themselves are still isolated when several come first', async () => {
+  // 8 refused; [0–3] refused; [0,1] refused; 0 and 1 refused alone; [2,3] refused; 2 refused alone;
+  // then 3 is stored: three single refusals are not the batch's, and the rest are sent as they were.
+  const upload = { pathIncludes: '/contacts' };
+  sandbox.inject(
+    ...Array.from({ length: 7 }, () => ({
+      kind: 'status' as const,
+      status: 400,
+      code: 'CONT-001',
+      match: upload,
+    })),
+  );
+  const mobiles = Array.from({ length: 8 }, (_, i) => `+1646555${String(2000 + i)}`);
+  const outcomes = await upsertBatch(batchOf(mobiles), {
+    sink: client,
+    mergeStrategy: 'append',
+    store: null,
+    account: 'acc',
+    runId: 'run-1',
+  });
+  expect(outcomes.map((o) => o.status)).toEqual([
+    'failed',
+    'failed',
+    'failed',
+    'created',
+    'created',
+    'created',
+    'created',
+    'created',
+  ]);
+});
+
 test('a dry run sends nothing and reports what would be created or updated', async () => {
   const outcomes = await upsertBatch(batchOf(['+16465550001']), {
     sink: null,
