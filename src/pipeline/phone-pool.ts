@@ -211,22 +211,33 @@ const PARSE_WINDOW_MS = 500;
  * over 500 ms, so its main thread parses the numbers in the time it would otherwise wait.
  */
 const PARSE_SHARE = 0.4;
+/**
+ * Windows in a row over {@link PARSE_SHARE} before the workers start. Parsing is timed by the
+ * clock, and on a busy machine (the state thread recording every row, Sakari's simulator beside
+ * it) a chunk's parse also counts the time the main thread waited for a core: one window of a
+ * 1M-row first import crossed the share 94 s and 145 s in (two runs), started the worker, and
+ * the run peaked 20 MB higher for the rest of it (212–225 MB instead of 191–197). A dry run
+ * parses over half its time in every window, so it starts its workers a second later.
+ */
+const PARSE_WINDOWS = 3;
 
 /**
  * How much of the main thread's time goes to parsing numbers: {@link ParseLoad.heavy} once, after
- * a warm-up of `warmUpChunks`, parsing took at least `share` of a whole window of `windowMs`
- * (a window that ends lighter starts a new one).
+ * a warm-up of `warmUpChunks`, parsing took at least `share` of `windows` whole windows of
+ * `windowMs` in a row (a window that ends lighter starts the count again).
  */
 export class ParseLoad {
   #chunks = 0;
   #windowStart = 0;
   #parsedMs = 0;
+  #heavyWindows = 0;
 
   constructor(
     private readonly windowMs: number = PARSE_WINDOW_MS,
     private readonly share: number = PARSE_SHARE,
     private readonly warmUpChunks: number = WARM_UP_CHUNKS,
     private readonly now: () => number = () => performance.now(),
+    private readonly windows: number = PARSE_WINDOWS,
   ) {}
 
   /** Notes a chunk parsed on this thread just now, in `ms`. */
@@ -235,13 +246,14 @@ export class ParseLoad {
     else this.#parsedMs += ms;
   }
 
-  /** Whether parsing took at least the share of the last whole window. */
+  /** Whether parsing took at least the share of each of the last `windows` whole windows. */
   get heavy(): boolean {
     if (this.#chunks <= this.warmUpChunks) return false;
     const now = this.now();
     const elapsed = now - this.#windowStart;
     if (elapsed < this.windowMs) return false;
-    if (this.#parsedMs >= elapsed * this.share) return true;
+    this.#heavyWindows = this.#parsedMs >= elapsed * this.share ? this.#heavyWindows + 1 : 0;
+    if (this.#heavyWindows >= this.windows) return true;
     this.#windowStart = now;
     this.#parsedMs = 0;
     return false;

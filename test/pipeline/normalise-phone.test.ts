@@ -555,9 +555,9 @@ describe('normalisePhones stage', () => {
     }
   });
 
-  test('parsing counts as heavy after the warm-up, over a whole window where it took the share', () => {
+  test('parsing counts as heavy after the warm-up, over whole windows in a row where it took the share', () => {
     let now = 0;
-    const load = new ParseLoad(500, 0.4, 2, () => now);
+    const load = new ParseLoad(500, 0.4, 2, () => now, 2);
     // Warm-up: the first chunks do not count, however slow.
     load.add(300);
     now = 300;
@@ -580,7 +580,20 @@ describe('normalisePhones stage', () => {
       now += 100;
       load.add(60);
     }
-    expect(load.heavy).toBe(true);
+    // One heavy window is not enough: a light one after it starts the count again.
+    expect(load.heavy).toBe(false);
+    for (let index = 0; index < 5; index++) {
+      now += 100;
+      load.add(10);
+    }
+    expect(load.heavy).toBe(false);
+    for (let window = 0; window < 2; window++) {
+      for (let index = 0; index < 5; index++) {
+        now += 100;
+        load.add(60);
+      }
+      expect(load.heavy).toBe(window === 1);
+    }
   });
 
   test('a failing worker fails the run instead of losing rows', async () => {
