@@ -20,6 +20,8 @@ export const DEFAULT_CLIENT_SECRET = 'sandbox';
  * leaves; 100 ms covers loopback round trips with room to spare without hiding real violations.
  */
 export const DEFAULT_RETRY_AFTER_GRACE_MS = 100;
+/** The spec's largest `limit` for a page of contacts. */
+export const MAX_PAGE_SIZE = 100;
 
 /** Options after defaults and validation: what the server works with. */
 export interface NormalisedOptions {
@@ -42,6 +44,8 @@ export interface NormalisedOptions {
   retryAfterGraceMs: number;
   answerShape: UploadAnswerShape;
   pagination: PaginationShape;
+  /** 1..{@link MAX_PAGE_SIZE}. */
+  maxPageSize: number;
 }
 
 function check(condition: boolean, option: string, value: unknown, expected: string): void {
@@ -106,6 +110,7 @@ export function normaliseOptions(options: SandboxOptions = {}): NormalisedOption
     ),
     answerShape: 'full',
     pagination: 'totalCount',
+    maxPageSize: MAX_PAGE_SIZE,
   };
   return applyRuntimeOptions(base, options);
 }
@@ -146,5 +151,15 @@ export function applyRuntimeOptions(
     next.answerShape = oneOf('answerShape', patch.answerShape, UPLOAD_ANSWER_SHAPES);
   if (patch.pagination !== undefined)
     next.pagination = oneOf('pagination', patch.pagination, PAGINATION_SHAPES);
+  if (patch.maxPageSize !== undefined) {
+    const size = patch.maxPageSize;
+    check(
+      Number.isInteger(size) && size >= 1 && size <= MAX_PAGE_SIZE,
+      'maxPageSize',
+      size,
+      `an integer 1..${MAX_PAGE_SIZE}`,
+    );
+    next.maxPageSize = size;
+  }
   return next;
 }

@@ -16,7 +16,7 @@ import { TokenAuthority, type TokenRequest } from './auth.js';
 import { ContactStore, refusedContact, type RefusedContact } from './contacts.js';
 import { SANDBOX_ERROR_CODES, defaultCodeForStatus, defaultMessageForStatus } from './errors.js';
 import { FaultQueue, type RandomFault } from './faults.js';
-import { applyRuntimeOptions, normaliseOptions, type NormalisedOptions } from './options.js';
+import { MAX_PAGE_SIZE, applyRuntimeOptions, normaliseOptions, type NormalisedOptions } from './options.js';
 import { openContactDatabase } from './persistence.js';
 import { seededRandom } from './prng.js';
 import { contactInputOf, parseCsvContacts, parseJsonContact } from './request-body.js';
@@ -40,8 +40,7 @@ import {
 export const MAX_BODY_BYTES = 20 * 1024 * 1024;
 /** Page size of `GET .../contacts` without `limit`, as Sakari documents. */
 const DEFAULT_PAGE_LIMIT = 10;
-/** Largest page Sakari serves (`limit` maximum in its spec). */
-const MAX_PAGE_LIMIT = 100;
+
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** What to answer, decided before it is sent. */
@@ -514,12 +513,14 @@ class SandboxServer implements Sandbox {
   #list(exchange: Exchange, accountId: string): Reply {
     const offset = integerParam(exchange.query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
     if (!offset.ok) return errorReply(400, SANDBOX_ERROR_CODES.badRequest, offset.message);
-    const limit = integerParam(exchange.query, 'limit', DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_LIMIT);
-    if (!limit.ok) return errorReply(400, SANDBOX_ERROR_CODES.badRequest, limit.message);
+    const asked = integerParam(exchange.query, 'limit', DEFAULT_PAGE_LIMIT, 1, MAX_PAGE_SIZE);
+    if (!asked.ok) return errorReply(400, SANDBOX_ERROR_CODES.badRequest, asked.message);
+    // A capped page is served without a word, as a live API may; `pagination.limit` says the cap.
+    const limit = Math.min(asked.value, this.#options.maxPageSize);
     // An unencoded `+` in a query string reads as a space: trimming makes `mobile=+4477` work too.
     const mobile = exchange.query.get('mobile')?.trim() || undefined;
-    const page = this.#store.list(accountId, offset.value, limit.value, mobile);
-    const shaped = { ...page, offset: offset.value, limit: limit.value };
+    const page = this.#store.list(accountId, offset.value, limit, mobile);
+    const shaped = { ...page, offset: offset.value, limit };
     return { status: 200, body: shapeContactsPage(shaped, this.#options.pagination) };
   }
 

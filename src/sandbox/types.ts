@@ -60,17 +60,26 @@ export interface SandboxOptions {
   retryAfterGraceMs?: number;
   /**
    * How a CSV batch upsert is answered: `full` (every row named in `contacts[]`/`errors[]`),
-   * `counts-only`, `errors-without-mobile` (counts and `errors[]` naming no mobile) or `bare`
-   * (`{submitted}`). The contacts are written the same way whatever the shape.
+   * `counts-only`, `errors-without-mobile` (counts and `errors[]` naming no mobile), `bare`
+   * (`{submitted}`), or one of the odder shapes a live API may use (`refusals-in-contacts`,
+   * `refusals-unmarked`, `counts-as-text`, `contacts-array`, `flat-errors`; see
+   * `UPLOAD_ANSWER_SHAPES` in `answer-shape.ts`). The contacts are written the same way whatever the shape.
    * @default 'full'
    */
   answerShape?: UploadAnswerShape;
   /**
    * The `pagination` object of `GET .../contacts`: `totalCount` (the spec), `hasNext` (the live
-   * API's documentation) or `none` (no object).
+   * API's documentation), `none` (no object), or `totalCount-text` / `hasNext-text` (the value
+   * as a string).
    * @default 'totalCount'
    */
   pagination?: PaginationShape;
+  /**
+   * The largest page `GET .../contacts` serves, 1 to 100, whatever `limit` asks for (a live API
+   * may cap pages below the spec's 100): a client cannot take a short page for the last one.
+   * @default 100
+   */
+  maxPageSize?: number;
 }
 
 /** The options that can be changed while the sandbox runs ({@link Sandbox.setOptions}). */
@@ -86,6 +95,7 @@ export type SandboxRuntimeOptions = Partial<
     | 'tokenTtlSec'
     | 'answerShape'
     | 'pagination'
+    | 'maxPageSize'
   >
 >;
 

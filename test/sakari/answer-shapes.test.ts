@@ -109,14 +109,14 @@ describe.each(SHAPES)('answer shape %s', (shape) => {
   });
 });
 
-describe.each<PaginationShape>(['totalCount', 'hasNext', 'none'])('pagination %s', (shape) => {
-  test.each([
-    [0, 1],
-    [7, 1],
-    [200, 3],
-    [250, 3],
-  ])('%i contacts are listed in full, ending on what the answer says', async (count, pages) => {
-    const { sandbox, client } = await setup({ pagination: shape });
+const PAGINATIONS: PaginationShape[] = ['totalCount', 'hasNext', 'none', 'totalCount-text', 'hasNext-text'];
+
+describe.each(PAGINATIONS)('pagination %s', (shape) => {
+  /** Pages read: as many as hold contacts (at least one); without pagination one more, empty. */
+  const pagesFor = (count: number, pageSize: number): number =>
+    count === 0 ? 1 : Math.ceil(count / pageSize) + (shape === 'none' ? 1 : 0);
+
+  async function fill(client: SakariClient, count: number): Promise<void> {
     for (let from = 0; from < count; from += 100) {
       const size = Math.min(100, count - from);
       await client.upsertBatch(
@@ -124,12 +124,84 @@ describe.each<PaginationShape>(['totalCount', 'hasNext', 'none'])('pagination %s
         'append',
       );
     }
+  }
+
+  test.each([0, 7, 200, 250])(
+    '%i contacts are listed in full, ending on what the answer says',
+    async (count) => {
+      const { sandbox, client } = await setup({ pagination: shape });
+      await fill(client, count);
+      const listed: string[] = [];
+      for await (const contact of client.listContacts()) listed.push(contact.mobile.number);
+      expect(listed).toEqual(sandbox.contacts(ACCOUNT).map((c) => c.mobile.number));
+      expect(listed).toHaveLength(count);
+      expect(lookUps(sandbox)).toBe(pagesFor(count, 100));
+    },
+  );
+
+  test('a server serving pages of 30 where 100 were asked for is read to the end', async () => {
+    const { sandbox, client } = await setup({ pagination: shape, maxPageSize: 30 });
+    await fill(client, 75);
     const listed: string[] = [];
     for await (const contact of client.listContacts()) listed.push(contact.mobile.number);
+    // A short page is not the last one: without pagination only an empty page ends the listing.
     expect(listed).toEqual(sandbox.contacts(ACCOUNT).map((c) => c.mobile.number));
-    expect(listed).toHaveLength(count);
-    // Without a total or hasNext a full last page needs one more (empty) page to end.
-    const expected = count === 200 && shape !== 'none' ? pages - 1 : pages;
-    expect(lookUps(sandbox)).toBe(expected);
+    expect(lookUps(sandbox)).toBe(pagesFor(75, 30));
+  });
+});
+
+describe('answer shapes a live API may use (audit §1, §5, §12)', () => {
+  test('refusals-in-contacts: a refused row listed in contacts[] with its error is blocked, not stored', async () => {
+    const { sandbox, client } = await setup({ answerShape: 'refusals-in-contacts', blocked: [BLOCKED] });
+    const result = await client.upsertBatch([payload(7), payload(BLOCKED), payload(8)], 'append');
+    expect(summarise(sandbox, result.outcomes)).toEqual({
+      '+12025550007': 'created id',
+      [BLOCKED]: 'blocked CONT-010',
+      '+12025550008': 'created id',
+    });
+    expect(lookUps(sandbox)).toBe(0);
+  });
+
+  test('refusals-unmarked: counts below the rows named stored send every named row to a look-up', async () => {
+    const { sandbox, client } = await setup({ answerShape: 'refusals-unmarked', blocked: [BLOCKED] });
+    const result = await client.upsertBatch([payload(7), payload(BLOCKED), payload(8)], 'append');
+    // Sakari gave no reason for the refused row: failed, so the next run sends it again.
+    expect(summarise(sandbox, result.outcomes)).toEqual({
+      '+12025550007': 'created id',
+      [BLOCKED]: 'failed NO_RESULT',
+      '+12025550008': 'created id',
+    });
+    expect(lookUps(sandbox)).toBe(3);
+  });
+
+  test('counts-as-text: the counts decide without a look-up', async () => {
+    const { sandbox, client } = await setup({ answerShape: 'counts-as-text' });
+    const result = await client.upsertBatch([payload(5), payload(6)], 'append');
+    expect([...result.outcomes.values()].map((o) => o.status)).toEqual(['created', 'created']);
+    expect(result).toMatchObject({ submitted: 2, inserted: 2, updated: 0 });
+    expect(lookUps(sandbox)).toBe(0);
+  });
+
+  test('contacts-array: the stored and refused contacts are named, with their ids', async () => {
+    const { sandbox, client } = await setup({ answerShape: 'contacts-array', blocked: [BLOCKED] });
+    await client.upsertBatch([payload(1)], 'append');
+    const result = await client.upsertBatch([payload(1), payload(BLOCKED), payload(2)], 'append');
+    expect(summarise(sandbox, result.outcomes)).toEqual({
+      '+12025550001': 'updated id',
+      [BLOCKED]: 'blocked CONT-010',
+      '+12025550002': 'created id',
+    });
+    expect(lookUps(sandbox)).toBe(0);
+  });
+
+  test('flat-errors: a refusal as {mobile, error: "words", code} keeps its code and words', async () => {
+    const { sandbox, client } = await setup({ answerShape: 'flat-errors', blocked: [BLOCKED] });
+    const result = await client.upsertBatch([payload(7), payload(BLOCKED)], 'append');
+    expect(result.outcomes.get(BLOCKED)).toEqual({
+      status: 'blocked',
+      code: 'CONT-010',
+      message: 'Contact has requested no further communication',
+    });
+    expect(lookUps(sandbox)).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 /** The sandbox's answer shapes (CONTRACT §2: the spec makes no answer field required). */
 import { afterEach, describe, expect, test } from 'vitest';
+import type { PaginationShape } from '../../src/sandbox/answer-shape.js';
 import { CSV_HEADER, Sandboxes, call, contactsPath, token, upsertCsv, type Answer } from './helpers.js';
 
 const sandboxes = new Sandboxes();
@@ -43,21 +44,78 @@ describe('answerShape: the answer to a CSV batch upsert', () => {
     ]);
   });
 
+  test('refusals-in-contacts lists every row in contacts[], a refused one with its error and valid:false', async () => {
+    const sandbox = await sandboxes.start({ blocked: [BLOCKED], answerShape: 'refusals-in-contacts' });
+    const bearer = await token(sandbox);
+    const data = dataOf(await upsertCsv(sandbox, bearer, BATCH));
+    expect(data).toMatchObject({ submitted: 4, inserted: 2, updated: 0, success: 2, errors: [] });
+    const contacts = data['contacts'] as Array<Record<string, unknown>>;
+    expect(
+      contacts.map((c) => [(c['mobile'] as { number: string }).number, c['id'] !== undefined, c['valid']]),
+    ).toEqual([
+      ['+15005550001', true, undefined],
+      ['+15005550002', true, undefined],
+      [BLOCKED, false, false],
+      ['12', false, false],
+    ]);
+    expect(contacts[2]).toMatchObject({ error: { code: 'CONT-010' } });
+  });
+
+  test('refusals-unmarked lists a refused row in contacts[] as sent, without error or id', async () => {
+    const sandbox = await sandboxes.start({ blocked: [BLOCKED], answerShape: 'refusals-unmarked' });
+    const bearer = await token(sandbox);
+    const data = dataOf(await upsertCsv(sandbox, bearer, BATCH));
+    expect(data).toMatchObject({ inserted: 2, updated: 0, errors: [] });
+    expect((data['contacts'] as unknown[])[2]).toEqual({
+      mobile: { number: BLOCKED },
+      tags: [],
+      attributes: {},
+    });
+  });
+
+  test('counts-as-text, contacts-array and flat-errors', async () => {
+    const sandbox = await sandboxes.start({ blocked: [BLOCKED], answerShape: 'counts-as-text' });
+    const bearer = await token(sandbox);
+    expect(dataOf(await upsertCsv(sandbox, bearer, BATCH))).toEqual({
+      submitted: '4',
+      inserted: '2',
+      updated: '0',
+      success: '2',
+    });
+
+    sandbox.setOptions({ answerShape: 'contacts-array' });
+    const array = (await upsertCsv(sandbox, bearer, BATCH)).json as { data: Array<Record<string, unknown>> };
+    expect(
+      array.data.map((c) => [(c['mobile'] as { number: string }).number, c['error'] !== undefined]),
+    ).toEqual([
+      ['+15005550001', false],
+      ['+15005550002', false],
+      [BLOCKED, true],
+      ['12', true],
+    ]);
+
+    sandbox.setOptions({ answerShape: 'flat-errors' });
+    expect(dataOf(await upsertCsv(sandbox, bearer, BATCH))['errors']).toEqual([
+      { mobile: BLOCKED, error: 'Contact has requested no further communication', code: 'CONT-010' },
+      { mobile: '12', error: 'Invalid mobile number', code: 'CONT-001' },
+    ]);
+  });
+
   test('can be changed at run time; an unknown shape is refused naming the option', async () => {
     const sandbox = await sandboxes.start();
     const bearer = await token(sandbox);
     sandbox.setOptions({ answerShape: 'bare' });
     expect(dataOf(await upsertCsv(sandbox, bearer, BATCH))).toEqual({ submitted: 4 });
     expect(() => sandbox.setOptions({ answerShape: 'terse' as never })).toThrow(
-      /sandbox option answerShape: expected one of full, counts-only, errors-without-mobile, bare, got "terse"/,
+      /sandbox option answerShape: expected one of full, counts-only, errors-without-mobile, bare, refusals-in-contacts, refusals-unmarked, counts-as-text, contacts-array, flat-errors, got "terse"/,
     );
     await expect(sandboxes.start({ pagination: 'cursor' as never })).rejects.toThrow(/option pagination/);
   });
 });
 
 describe('pagination: the listing of contacts', () => {
-  async function listed(shape: 'totalCount' | 'hasNext' | 'none', query: string): Promise<Answer> {
-    const sandbox = await sandboxes.start({ pagination: shape });
+  async function listed(shape: PaginationShape, query: string, maxPageSize?: number): Promise<Answer> {
+    const sandbox = await sandboxes.start({ pagination: shape, ...(maxPageSize ? { maxPageSize } : {}) });
     const bearer = await token(sandbox);
     const rows = Array.from({ length: 5 }, (_, i) => `+1500555000${i},,,,,`);
     await upsertCsv(sandbox, bearer, [CSV_HEADER, ...rows].join('\n'));
@@ -70,11 +128,24 @@ describe('pagination: the listing of contacts', () => {
     ['hasNext', '?offset=3&limit=2', { offset: 3, limit: 2, hasNext: false }],
     ['hasNext', '?offset=2&limit=3', { offset: 2, limit: 3, hasNext: false }],
     ['none', '?offset=0&limit=2', undefined],
+    ['totalCount-text', '?offset=0&limit=2', { offset: 0, limit: 2, totalCount: '5' }],
+    ['hasNext-text', '?offset=0&limit=2', { offset: 0, limit: 2, hasNext: 'true' }],
+    ['hasNext-text', '?offset=3&limit=2', { offset: 3, limit: 2, hasNext: 'false' }],
   ] as const)('%s %s → %j', async (shape, query, pagination) => {
     const reply = await listed(shape, query);
     const body = reply.json as { data: unknown[]; pagination?: unknown };
     expect(body.pagination).toEqual(pagination);
     expect(body.data).toHaveLength(query.endsWith('limit=3') ? 3 : 2);
+  });
+
+  test('maxPageSize caps every page below the limit asked for, and says so in pagination.limit', async () => {
+    const reply = await listed('totalCount', '?offset=1&limit=100', 3);
+    const body = reply.json as { data: unknown[]; pagination?: unknown };
+    expect(body.data).toHaveLength(3);
+    expect(body.pagination).toEqual({ offset: 1, limit: 3, totalCount: 5 });
+    await expect(sandboxes.start({ maxPageSize: 101 })).rejects.toThrow(
+      /sandbox option maxPageSize: expected an integer 1..100, got 101/,
+    );
   });
 
   test('the mobile filter finds a number by its digits, with or without +', async () => {
