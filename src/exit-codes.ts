@@ -6,11 +6,11 @@
  * row there, and a test in test/cli/exit-codes.test.ts.
  */
 import { ConfigError } from './config.js';
-import { LimiterConnectionError } from './limit/index.js';
+import { LimiterConnectionError, MAX_RETRY_WAIT_MS, formatWait } from './limit/index.js';
 import { NoPhoneColumnError } from './pipeline/phone-columns.js';
 import { SourceError } from './read/index.js';
 import { InvariantError } from './report/index.js';
-import { SakariAuthError, SakariError } from './sakari/errors.js';
+import { SakariConfigError, SakariError } from './sakari/errors.js';
 import { LockHeldError, StateStoreError, type StateStoreErrorCode } from './state/index.js';
 
 /** CONTRACT §6. */
@@ -94,7 +94,7 @@ export interface ErrorExitRule {
 /**
  * Run-level failure → outcome (and so exit code), first matching row wins; anything unmatched is
  * `aborted` (an unexpected failure is worth one more try, and a resumed run repeats nothing
- * acknowledged).
+ * acknowledged), as a signal is: its `WaitInterruptedError` (a pause or backoff it cut short) too.
  */
 export const ERROR_EXIT_TABLE: readonly ErrorExitRule[] = (
   [
@@ -135,10 +135,14 @@ export const ERROR_EXIT_TABLE: readonly ErrorExitRule[] = (
       reason: 'configuration (--redis-url)',
     },
     {
-      failure: 'SakariAuthError (credentials refused)',
-      matches: (error) => error instanceof SakariAuthError,
+      // SakariAuthError is one: the credentials refused. The others: 403 (the credentials lack the
+      // rights, or a firewall blocks), 404 on the account's contacts (account id or API URL), no
+      // token endpoint at the API URL. Sakari answers them the same way however often it is asked.
+      failure:
+        'SakariConfigError (credentials refused; credentials without the rights (403); account not found (404); no token endpoint at --api-url)',
+      matches: (error) => error instanceof SakariConfigError,
       outcome: 'config',
-      reason: 'configuration (credentials)',
+      reason: 'configuration (credentials, their rights, account id or API URL)',
     },
     {
       failure: 'LockHeldError',
@@ -147,7 +151,7 @@ export const ERROR_EXIT_TABLE: readonly ErrorExitRule[] = (
       reason: 'another run holds the lock',
     },
     {
-      failure: 'SakariError (network gone, 5xx after the retries, other HTTP errors)',
+      failure: `SakariError (network gone, 5xx or timeouts after the retries, a Retry-After beyond ${formatWait(MAX_RETRY_WAIT_MS)}, other HTTP errors)`,
       matches: (error) => error instanceof SakariError,
       outcome: 'aborted',
       reason: 'resumable',

@@ -40,7 +40,13 @@ export type { PreflightInfo, PreflightWarning, PreflightSource } from './pipelin
 
 // Collaborators.
 export { SakariClient } from './sakari/client.js';
-export { SakariError, SakariHttpError, SakariTransportError, SakariAuthError } from './sakari/errors.js';
+export {
+  SakariError,
+  SakariHttpError,
+  SakariTransportError,
+  SakariAuthError,
+  SakariConfigError,
+} from './sakari/errors.js';
 export type { BatchResult, ContactOutcome, ContactSink, RemoteContact } from './sakari/types.js';
 export { AccountLimiter } from './limit/limiter.js';
 export { StateStore, RunLock, LockHeldError } from './state/index.js';

@@ -1,13 +1,17 @@
 /**
  * The one harness every long-running command runs in: SIGINT/SIGTERM abort the command's signal
- * (a second one forces the exit), and stderr is written through one secret guard, as text or, with
- * `--log-format json`, as one JSON object per line.
+ * and end every wait in progress (a second one forces the exit), and stderr is written through one
+ * secret guard, as text or, with `--log-format json`, as one JSON object per line.
  */
 import type { Logger } from 'pino';
+import { interruptWaits, resetWaitInterrupt } from '../limit/index.js';
 import { createJsonLogger, secretGuard, type LogFormat } from './log.js';
 import type { CliContext } from './main.js';
 
-/** The exit status of a process forced down by a second signal (128 + SIGINT), as shells report it. */
+/**
+ * The exit status of a process forced down by a second signal (128 + SIGINT), as shells report it.
+ * The first signal already ends every pause and backoff wait, so a second one is rarely needed.
+ */
 export const FORCED_EXIT = 130;
 
 /** The flags that shape stderr, common to the commands. */
@@ -42,6 +46,11 @@ export interface HarnessOptions {
 /**
  * Runs `body` with SIGINT/SIGTERM handlers installed for its duration, and the guarded stderr
  * writers. Resolves with what `body` resolves with.
+ *
+ * The first signal aborts `signal` and interrupts every wait of the process (`interruptWaits`):
+ * a `Retry-After` pause of a day, a retry's backoff. The requests in flight still finish and are
+ * recorded; what was waiting fails at once, so the run writes its report and exits 1 (CONTRACT
+ * §6, resumable) instead of sitting the pause out.
  */
 export async function runInHarness<T>(
   context: CliContext,
@@ -67,6 +76,7 @@ export async function runInHarness<T>(
     if (++signals > 1) process.exit(FORCED_EXIT);
     options.onSignal(signal, harness);
     controller.abort();
+    interruptWaits(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -75,5 +85,7 @@ export async function runInHarness<T>(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    // A command run after this one in the same process (tests, a host program) waits again.
+    resetWaitInterrupt();
   }
 }

@@ -15,7 +15,21 @@ export {
   redactRedisUrl,
 } from './cluster.js';
 export { createRunLimiter, type RunLimitSettings } from './run-limiter.js';
-export { DEFAULT_RETRY, backoffDelay, parseRetryAfter } from './retry.js';
+export {
+  DEFAULT_RETRY,
+  LONG_WAIT_NOTICE_MS,
+  MAX_RETRY_WAIT_MS,
+  backoffDelay,
+  formatInstant,
+  formatWait,
+  parseRetryAfter,
+} from './retry.js';
+export {
+  WaitInterruptedError,
+  interruptWaits,
+  resetWaitInterrupt,
+  waitInterruptSignal,
+} from './interrupt.js';
 export type { RetryPolicy } from './retry.js';
 export { AdaptivePace } from './pace.js';
 export type { PaceOptions, PacePoint, PaceSummary } from './pace.js';

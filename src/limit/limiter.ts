@@ -7,7 +7,9 @@
  */
 import Bottleneck from 'bottleneck';
 import { CLUSTER_JOB_EXPIRATION_MS, DEFAULT_CONNECT_TIMEOUT_MS, RedisLink, SlotTicket } from './cluster.js';
+import { WaitInterruptedError, waitInterruptSignal } from './interrupt.js';
 import { AdaptivePace, type PacePoint, type PaceSummary } from './pace.js';
+import { LONG_WAIT_NOTICE_MS, formatInstant, formatWait } from './retry.js';
 
 /** Sharing one account's rate limit with every process (on any machine) that uses the same Redis. */
 export interface RedisLimiterOptions {
@@ -42,6 +44,17 @@ export interface LimiterOptions {
   maxConcurrent: number;
   /** Share `rate` and `Retry-After` pauses with other processes through Redis (Bottleneck clustering). */
   redis?: RedisLimiterOptions;
+  /**
+   * Ends the waits in progress ({@link AccountLimiter.schedule} in a pause, {@link AccountLimiter.wait})
+   * when aborted. Whatever it is, the process-wide switch of `interrupt.ts` (flipped by the CLI on
+   * the first SIGINT/SIGTERM) is heard too.
+   */
+  interrupt?: AbortSignal;
+  /**
+   * Told, in words meant for the log, of every wait of {@link LONG_WAIT_NOTICE_MS} or more: how
+   * long and until when (a `Retry-After` pause, a long backoff).
+   */
+  onNotice?: (message: string) => void;
 }
 
 /**
@@ -61,17 +74,30 @@ export const FALLBACK_RATE_DIVISOR = 4;
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
-  /** Resolves after `ms` milliseconds. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves after `ms` milliseconds, or as soon as `signal` aborts (never rejects); the caller
+   * checks the signal. A clock may ignore `signal` if its sleeps do not really wait.
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /** setTimeout takes a signed 32-bit delay; longer ones fire at once. Longer sleeps are chunked. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** The wall clock. */
+/** The wall clock. A sleep cut short by its signal clears its timer: nothing keeps the process alive. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(MAX_TIMER_MS, Math.max(0, ms)))),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.min(MAX_TIMER_MS, Math.max(0, ms)));
+      signal?.addEventListener('abort', done, { once: true });
+    }),
 };
 
 /**
@@ -79,6 +105,12 @@ export const systemClock: Clock = {
  * so a long pause does not reorder the work (bottleneck: 0 is the highest priority, 5 the default).
  */
 const RESUMED_PRIORITY = 4;
+
+/**
+ * Long-wait notices of pauses ending within this much of one already announced are not repeated:
+ * the 429s of the requests in flight together ask for about the same pause.
+ */
+const NOTICE_TOLERANCE_MS = 1_000;
 
 /** Thrown by {@link AccountLimiter.schedule} once the limiter has been stopped. */
 export class LimiterStoppedError extends Error {
@@ -187,7 +219,13 @@ export class AccountLimiter {
   /** When the last job actually started (clock ms). */
   #lastStart = Number.NEGATIVE_INFINITY;
   #pausedUntil = 0;
+  /** The end of the last pause announced through `onNotice`. */
+  #noticedUntil = 0;
   #stopped = false;
+  /** Aborted by {@link stop}: pauses and waits in progress end at once. */
+  readonly #stopping = new AbortController();
+  readonly #interrupt: AbortSignal | undefined;
+  readonly #onNotice: ((message: string) => void) | undefined;
   #lateSlotsGivenUp = 0;
   readonly #pendingPauseWrites = new Set<Promise<void>>();
 
@@ -210,6 +248,8 @@ export class AccountLimiter {
         : new AdaptivePace({ ceiling: rate, start: options.startRate, fixed: options.fixedRate ?? false });
     this.#minTime = minTimeFor(this.#pace?.current ?? 0);
     this.#onFallback = redis?.onFallback;
+    this.#interrupt = options.interrupt;
+    this.#onNotice = options.onNotice;
     if (redis === undefined) {
       this.#gate = new Bottleneck({ minTime: this.#minTime, maxConcurrent });
       this.#ready = Promise.resolve();
@@ -301,7 +341,9 @@ export class AccountLimiter {
    * bursting.
    *
    * @returns what `fn` returns; rejects with what `fn` throws, a {@link LimiterStoppedError}
-   *   once {@link stop} has been called, or a LimiterConnectionError if Redis was unreachable at start.
+   *   once {@link stop} has been called, a {@link WaitInterruptedError} when an interrupt (a
+   *   signal) ends the pause it waits out, or a LimiterConnectionError if Redis was unreachable
+   *   at start.
    */
   async schedule<T>(fn: () => Promise<T>): Promise<T> {
     let priority: number | undefined;
@@ -342,13 +384,44 @@ export class AccountLimiter {
   }
 
   /**
+   * Waits `ms` outside the account's pause (a retry's backoff, the token endpoint's `Retry-After`),
+   * on the limiter's clock, announcing waits of {@link LONG_WAIT_NOTICE_MS} or more through
+   * `onNotice`. Even `ms` 0 checks the interrupt, so a retry loop that does not wait still stops.
+   *
+   * @param what - what comes after the wait, for the notice and the error (`retrying POST …`).
+   * @throws WaitInterruptedError when an interrupt (a signal) ends the wait, or ended waits
+   *   before it began; LimiterStoppedError once {@link stop} has been called.
+   */
+  async wait(ms: number, what: string): Promise<void> {
+    const until = this.#clock.now() + Math.max(0, ms);
+    if (ms >= LONG_WAIT_NOTICE_MS)
+      this.#notice(`waiting ${formatWait(ms)} before ${what}, until ${formatInstant(until)}`);
+    for (;;) {
+      const signal = this.#waitSignal();
+      if (signal.aborted) {
+        const left = until - this.#clock.now();
+        throw this.#waitEnded(
+          signal,
+          left > 0
+            ? `stopped waiting ${formatWait(left)} before ${what} (until ${formatInstant(until)})`
+            : `stopped before ${what}`,
+        );
+      }
+      const left = until - this.#clock.now();
+      if (left <= 0) return;
+      await this.#clock.sleep(left, signal);
+    }
+  }
+
+  /**
    * Stops accepting jobs and resolves once the jobs already started or queued have finished, then
    * closes the Redis connection (if any), so nothing keeps the process alive.
-   * Jobs waiting out a pause reject with {@link LimiterStoppedError} when their pause ends.
+   * Jobs waiting out a pause, and {@link wait}s, reject with {@link LimiterStoppedError} at once.
    */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stopping.abort();
     await this.#gate.stop({ dropWaitingJobs: false });
     await Promise.allSettled([...this.#pendingPauseWrites]);
     await this.#ownLink?.close();
@@ -437,7 +510,38 @@ export class AccountLimiter {
   }
 
   #extendLocalPause(epochMs: number): void {
-    if (epochMs > this.#pausedUntil) this.#pausedUntil = epochMs;
+    if (epochMs <= this.#pausedUntil) return;
+    this.#pausedUntil = epochMs;
+    const ms = epochMs - this.#clock.now();
+    if (ms >= LONG_WAIT_NOTICE_MS && epochMs > this.#noticedUntil + NOTICE_TOLERANCE_MS) {
+      this.#noticedUntil = epochMs;
+      this.#notice(
+        `Sakari asks to wait ${formatWait(ms)} (Retry-After): nothing is sent to this account until ${formatInstant(epochMs)}`,
+      );
+    }
+  }
+
+  #notice(message: string): void {
+    try {
+      this.#onNotice?.(message);
+    } catch {
+      // A logging bug must not break the limiter.
+    }
+  }
+
+  /** Aborted when waits must end: the limiter stopped, the given interrupt, the process-wide one. */
+  #waitSignal(): AbortSignal {
+    const signals = [this.#stopping.signal, waitInterruptSignal()];
+    if (this.#interrupt !== undefined) signals.push(this.#interrupt);
+    const aborted = signals.find((signal) => signal.aborted);
+    return aborted ?? AbortSignal.any(signals);
+  }
+
+  /** The error of a wait that `signal` ended: `what` says which wait, and what is left of it. */
+  #waitEnded(signal: AbortSignal, what: string): Error {
+    if (this.#stopping.signal.aborted) return new LimiterStoppedError();
+    const reason: unknown = signal.reason;
+    return new WaitInterruptedError(`${typeof reason === 'string' ? reason : 'interrupted'}: ${what}`);
   }
 
   /** Redis failed mid-run: from now on this process keeps to a conservative local limit. */
@@ -483,7 +587,16 @@ export class AccountLimiter {
   async #waitOutPause(): Promise<void> {
     // Loop: the pause may be extended while we sleep, and long sleeps are chunked by the clock.
     while (this.#isPaused()) {
-      await this.#clock.sleep(this.#pausedUntil - this.#clock.now());
+      const signal = this.#waitSignal();
+      if (signal.aborted) {
+        const left = formatWait(this.#pausedUntil - this.#clock.now());
+        const until = formatInstant(this.#pausedUntil);
+        throw this.#waitEnded(
+          signal,
+          `stopped waiting out Sakari's Retry-After pause (${left} left, until ${until})`,
+        );
+      }
+      await this.#clock.sleep(this.#pausedUntil - this.#clock.now(), signal);
     }
   }
 }

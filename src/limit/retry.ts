@@ -82,3 +82,49 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   }
   return undefined;
 }
+
+/**
+ * The longest wait a run accepts from a `Retry-After` (429), 15 minutes. Sakari limits how often
+ * its API is called (requests per second or minute): the pauses that pacing asks for last seconds,
+ * a minute at most. A longer one is a quota or a maintenance window, and sitting through it
+ * silently holds the job's lock and a cron slot for nothing; stopping instead (exit 1, resumable)
+ * with the time to come back lets the next scheduled run (typically hourly or nightly) resume
+ * after it. Longer pauses are refused by the client, not waited out.
+ */
+export const MAX_RETRY_WAIT_MS = 15 * 60_000;
+
+/**
+ * Waits at least this long are announced on the log with their end: the progress line (every 10 s)
+ * would otherwise show a run at a standstill for three lines or more without saying why.
+ */
+export const LONG_WAIT_NOTICE_MS = 30_000;
+
+/**
+ * A wait for people: `45 s`, `2 min 5 s`, `3 h 20 min`, `1 d 2 h` (rounded up to the second).
+ *
+ * @example formatWait(86_400_000) // '1 d'
+ */
+export function formatWait(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['min', 60],
+    ['s', 1],
+  ];
+  const index = units.findIndex(([, size]) => total >= size);
+  if (index === -1) return '0 s';
+  const [bigName, bigSize] = units[index]!;
+  const parts = [`${Math.floor(total / bigSize)} ${bigName}`];
+  const next = units[index + 1];
+  if (next !== undefined) {
+    const rest = Math.floor((total % bigSize) / next[1]);
+    if (rest > 0) parts.push(`${rest} ${next[0]}`);
+  }
+  return parts.join(' ');
+}
+
+/** An instant for people, in UTC to the second: `2026-12-07T08:15:00Z`. */
+export function formatInstant(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

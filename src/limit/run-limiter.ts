@@ -24,7 +24,9 @@ export interface RunLimitSettings {
  * Creates the account's limiter for a run and waits until it is ready: clustered through Redis
  * when `settings.redisUrl` is set, local otherwise.
  *
- * @param onFallback - told once, in words for the log, when Redis fails mid-run
+ * @param onWarning - told, in words for the log, what the operator should know mid-run: Redis
+ *   failing (once; the limit is then local), and every long wait (a `Retry-After` pause of 30 s or
+ *   more, how long and until when)
  * @throws LimiterConnectionError when the Redis URL is not a redis:// URL or Redis cannot be
  *   reached at start (a configuration error, CONTRACT §6 exit 2); the message never holds the
  *   URL's password.
@@ -32,7 +34,7 @@ export interface RunLimitSettings {
 export async function createRunLimiter(
   settings: RunLimitSettings,
   accountId: string,
-  onFallback?: (reason: string) => void,
+  onWarning?: (message: string) => void,
 ): Promise<AccountLimiter> {
   // Empty (e.g. `SAKARI_SYNC_REDIS_URL=`) means no Redis, as unset does.
   const redisUrl = settings.redisUrl || undefined;
@@ -49,6 +51,7 @@ export async function createRunLimiter(
     fixedRate: settings.fixedRate,
     startRate: settings.startRate,
     maxConcurrent: settings.concurrency,
-    redis: redisUrl !== undefined ? { url: redisUrl, accountId, onFallback } : undefined,
+    redis: redisUrl !== undefined ? { url: redisUrl, accountId, onFallback: onWarning } : undefined,
+    onNotice: onWarning,
   });
 }

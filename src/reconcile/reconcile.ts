@@ -489,7 +489,7 @@ function optedOutWarning(
   const where = settings.sources.length > 1 ? `${ref.file} line ${ref.line}` : `line ${ref.line}`;
   return (
     `${count} ${count === 1 ? 'contact in Sakari is a row' : 'contacts in Sakari are rows'} the source blocks ` +
-    `(SMS opt-out or no consent), e.g. ${where}: ${example.e164} (contact ${example.contactId}): ` +
+    `(SMS opt-out or no consent), e.g. ${where}: ${example.e164}${example.contactId === '' ? '' : ` (contact ${example.contactId})`}: ` +
     `reconcile does not remove contacts; remove ${count === 1 ? 'it or opt it' : 'them or opt them'} out in Sakari ` +
     `(reconcile.csv lists ${count === 1 ? 'it' : 'each'} as opted_out)`
   );

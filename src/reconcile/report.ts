@@ -165,7 +165,7 @@ export class ReconcileReport {
       '',
       compactJson(shownFields(remote)),
       remote.id,
-      `${reason} (${code}), but Sakari holds this number as contact ${remote.id}: ` +
+      `${reason} (${code}), but Sakari holds this number${remote.id === '' ? '' : ` as contact ${remote.id}`}: ` +
         'reconcile does not remove contacts; remove it or opt it out in Sakari',
     );
   }

@@ -11,6 +11,12 @@ export interface SakariErrorInit {
   method: string;
   /** Path below the API URL, without query string, e.g. `/v1/accounts/123/contacts`. */
   path: string;
+  /**
+   * The full URL requested (API base included, no query string), for the errors whose cure is a
+   * setting (the API URL, the account id): the message then shows it instead of `path`. It holds
+   * no secret (an API URL with credentials or a query string is refused at construction).
+   */
+  url?: string;
   /** HTTP status, when a response came back. */
   status?: number;
   /** The API's error code (e.g. `CONT-000`), when the response carried one. */
@@ -25,6 +31,8 @@ export interface SakariErrorInit {
   retryAfterMs?: number;
   /** How many times the request was sent before giving up. */
   attempts?: number;
+  /** What to do about it, said after everything else (e.g. which option to change). */
+  advice?: string;
   /** The underlying problem, reduced to a fresh Error holding only a code and a redacted message. */
   cause?: Error;
 }
@@ -35,7 +43,8 @@ function formatMessage(init: SakariErrorInit): string {
     .join(' ');
   const attempts =
     init.attempts !== undefined && init.attempts > 1 ? ` (gave up after ${init.attempts} attempts)` : '';
-  return `${init.method} ${init.path} → ${outcome}: ${init.detail}${attempts}`;
+  const advice = init.advice === undefined ? '' : `; ${init.advice}`;
+  return `${init.method} ${init.url ?? init.path} → ${outcome}: ${init.detail}${attempts}${advice}`;
 }
 
 /**
@@ -67,10 +76,10 @@ export class SakariError extends Error {
     this.attempts = init.attempts ?? 1;
   }
 
-  /** The same error, saying it was the last of `attempts` tries. */
-  withAttempts(attempts: number): this {
+  /** The same error, saying it was the last of `attempts` tries (and, when given, what to do about it). */
+  withAttempts(attempts: number, advice?: string): this {
     const Class = this.constructor as new (init: SakariErrorInit) => this;
-    return new Class({ ...this.#init, attempts });
+    return new Class({ ...this.#init, attempts, ...(advice === undefined ? {} : { advice }) });
   }
 
   /** A plain, secret-free summary (what `JSON.stringify` prints). */
@@ -121,8 +130,19 @@ export class SakariTransportError extends SakariError {
   }
 }
 
+/**
+ * Sakari says the run is set up wrong, so running it again changes nothing until someone fixes a
+ * setting (CONTRACT §6: exit 2): the credentials were refused ({@link SakariAuthError}), they lack
+ * the rights for the account (403, from Sakari or from a firewall in front of it), the account does
+ * not exist at this API URL (404 on its contacts), or there is no token endpoint at the API URL.
+ * Never retried. The message shows the full URL requested and says which setting to check.
+ */
+export class SakariConfigError extends SakariError {
+  override name = 'SakariConfigError';
+}
+
 /** The credentials were refused, or a fresh token was refused again. Never retried. */
-export class SakariAuthError extends SakariError {
+export class SakariAuthError extends SakariConfigError {
   override name = 'SakariAuthError';
 }
 
@@ -135,6 +155,24 @@ export function failureCode(error: SakariError): string {
   if (error.status !== undefined) return httpCode(error.status);
   if (error instanceof SakariTransportError) return error.code;
   return 'SAKARI_ERROR';
+}
+
+/** How much of an answer that carries no API error goes into an error message. */
+const BODY_EXCERPT_CHARS = 120;
+
+/**
+ * Words for an answer that carried no API error: an excerpt of its body, on one line. Give it a
+ * body already redacted: a secret straddling the cut would otherwise keep its first characters.
+ */
+export function describeBody(body: string, status: number): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  if (text === '') return `HTTP ${status} without a body`;
+  return text.length > BODY_EXCERPT_CHARS ? `${text.slice(0, BODY_EXCERPT_CHARS)}…` : text;
+}
+
+/** `text` without a leading UTF-8 byte order mark, which JSON.parse refuses (some servers send one). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 const REDACTED = '[redacted]';

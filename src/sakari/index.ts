@@ -7,6 +7,7 @@ export {
   SakariHttpError,
   SakariTransportError,
   SakariAuthError,
+  SakariConfigError,
   failureCode,
   type SakariErrorInit,
 } from './errors.js';

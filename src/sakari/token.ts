@@ -2,7 +2,7 @@
  * OAuth2 client-credentials tokens for the Sakari API (CONTRACT §2): fetched on first use,
  * cached, shared by concurrent callers, refreshed a little before they expire.
  */
-import { SakariAuthError, SakariHttpError } from './errors.js';
+import { SakariAuthError, SakariConfigError, SakariHttpError, describeBody, withoutBom } from './errors.js';
 import { apiErrorOf } from './response.js';
 import { parseRetryAfter } from '../limit/retry.js';
 import { headerValue, type HttpRequest, type HttpResponse } from './transport.js';
@@ -28,6 +28,8 @@ export interface TokenSourceOptions {
   onRefresh: () => void;
   /** Removes secrets from texts that go into errors. */
   redact: (text: string) => string;
+  /** The full URL of a path below the API URL, for the messages that must show where a request went. */
+  urlOf: (path: string) => string;
 }
 
 interface CachedToken {
@@ -53,16 +55,24 @@ export class TokenSource {
     return this.#issued;
   }
 
+  /** The cached token while it is fresh, else `undefined` (then {@link get} fetches one). */
+  fresh(): string | undefined {
+    const cached = this.#cached;
+    return cached !== undefined && this.#options.now() < cached.refreshAt ? cached.value : undefined;
+  }
+
   /**
    * A token to send now: the cached one while it is fresh, else a new one. Concurrent callers
-   * share one token request.
+   * share one token request. It is tried once: retrying is the caller's.
    *
-   * @throws SakariAuthError when the credentials are refused; SakariHttpError / SakariTransportError
-   *   (possibly retryable) when the token endpoint fails.
+   * @throws SakariAuthError when the credentials are refused; SakariConfigError when the API URL
+   *   has no token endpoint (404, 405, another 4xx, or an answer without a token);
+   *   SakariHttpError / SakariTransportError (retryable: 429, 408, 5xx, an unreadable answer, a
+   *   `success: false` answer) when the token endpoint fails.
    */
   async get(): Promise<string> {
-    const cached = this.#cached;
-    if (cached !== undefined && this.#options.now() < cached.refreshAt) return cached.value;
+    const cached = this.fresh();
+    if (cached !== undefined) return cached;
     this.#inFlight ??= this.#fetch().finally(() => {
       this.#inFlight = undefined;
     });
@@ -91,17 +101,38 @@ export class TokenSource {
       }),
     });
     const body = parseJson(response.body);
-    if (response.status >= 200 && response.status < 300) {
+    const { status } = response;
+    const facts = { method: 'POST', path: TOKEN_PATH, status } as const;
+    const apiError = body === INVALID_JSON ? {} : apiErrorOf(body);
+    const apiCode = apiError.code === undefined ? {} : { apiCode: apiError.code };
+    // The server's words, else an excerpt of what it sent (redacted before it is cut).
+    const said = (): string =>
+      apiError.message === undefined
+        ? describeBody(this.#options.redact(response.body), status)
+        : this.#options.redact(apiError.message);
+    if (status >= 200 && status < 300) {
+      if (body === INVALID_JSON) {
+        const detail =
+          response.body.trim() === ''
+            ? 'the token answer is empty'
+            : `the token answer is not valid JSON: ${said()}`;
+        throw this.#httpError(response, { detail, retryable: true });
+      }
       const token = readToken(body);
-      if (token === 'invalid-json') {
-        throw this.#httpError(response, { detail: 'the token answer is not valid JSON', retryable: true });
+      if (token === undefined && isObject(body) && body['success'] === false) {
+        // The server says it failed (e.g. "Service temporarily unavailable"): its problem, not the
+        // credentials'; they are refused with a 400, 401 or 403.
+        throw this.#httpError(response, {
+          detail: `the token request failed: ${said()}`,
+          retryable: true,
+          ...apiCode,
+        });
       }
       if (token === undefined) {
-        throw new SakariAuthError({
-          method: 'POST',
-          path: TOKEN_PATH,
-          status: response.status,
-          detail: 'the token answer carries no access_token',
+        throw new SakariConfigError({
+          ...facts,
+          url: this.#options.urlOf(TOKEN_PATH),
+          detail: `the answer carries no access_token (${said()}); check the API URL (--api-url: the API's base URL, e.g. https://api.sakari.io)`,
         });
       }
       if (this.#issued.size > 0) onRefresh();
@@ -111,23 +142,25 @@ export class TokenSource {
       this.#cached = { value: token.value, refreshAt: now() + ttlMs - margin };
       return token.value;
     }
-    const apiError = body === INVALID_JSON ? {} : apiErrorOf(body);
-    const detail = this.#options.redact(apiError.message ?? 'the token request was refused');
-    if (response.status === 400 || response.status === 401 || response.status === 403) {
+    if (status === 400 || status === 401 || status === 403) {
       throw new SakariAuthError({
-        method: 'POST',
-        path: TOKEN_PATH,
-        status: response.status,
-        ...(apiError.code === undefined ? {} : { apiCode: apiError.code }),
-        detail: `${detail} (check the client id and secret)`,
+        ...facts,
+        ...apiCode,
+        detail: `${this.#options.redact(apiError.message ?? 'the token request was refused')} (check the client id and secret)`,
       });
     }
-    const retryable = response.status === 429 || response.status === 408 || response.status >= 500;
-    throw this.#httpError(response, {
-      detail,
-      retryable,
-      ...(apiError.code === undefined ? {} : { apiCode: apiError.code }),
-    });
+    const retryable = status === 429 || status === 408 || status >= 500;
+    if (!retryable) {
+      // 404/405: nothing takes a token request at this URL; another 4xx: what answers there is not
+      // Sakari's token endpoint as this client knows it. Either way a re-run changes nothing.
+      throw new SakariConfigError({
+        ...facts,
+        ...apiCode,
+        url: this.#options.urlOf(TOKEN_PATH),
+        detail: `${said()}; no Sakari token endpoint answers at this URL: check the API URL (--api-url: the API's base URL, e.g. https://api.sakari.io, without /v1)`,
+      });
+    }
+    throw this.#httpError(response, { detail: `the token request failed: ${said()}`, retryable, ...apiCode });
   }
 
   #httpError(
@@ -152,16 +185,24 @@ const INVALID_JSON: unique symbol = Symbol('invalid JSON');
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(withoutBom(text)) as unknown;
   } catch {
     return INVALID_JSON;
   }
 }
 
-function readToken(body: unknown): { value: string; expiresInSec?: number } | 'invalid-json' | undefined {
-  if (body === INVALID_JSON) return 'invalid-json';
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { access_token: value, expires_in: expiresIn } = body as Record<string, unknown>;
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The token of an OAuth2 answer (`{access_token, expires_in}`), or of one in Sakari's usual
+ * envelope (`{success: true, data: {access_token, …}}`).
+ */
+function readToken(body: unknown): { value: string; expiresInSec?: number } | undefined {
+  if (!isObject(body)) return undefined;
+  const fields = body['access_token'] === undefined && isObject(body['data']) ? body['data'] : body;
+  const { access_token: value, expires_in: expiresIn } = fields;
   if (typeof value !== 'string' || value === '') return undefined;
   const seconds = typeof expiresIn === 'string' ? Number(expiresIn) : expiresIn;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0

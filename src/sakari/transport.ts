@@ -68,6 +68,11 @@ export class HttpTransport {
     });
   }
 
+  /** The full URL of `path` (API base included, no query string), as a message shows it. */
+  urlOf(path: string): string {
+    return this.#baseUrl + path;
+  }
+
   /**
    * Sends one request and returns whatever status came back.
    *
@@ -75,7 +80,7 @@ export class HttpTransport {
    * @throws SakariTransportError when no response came back (`retryable` for network hiccups and timeouts).
    */
   async send(request: HttpRequest, redact: (text: string) => string): Promise<HttpResponse> {
-    const url = new URL(this.#baseUrl + request.path);
+    const url = new URL(this.urlOf(request.path));
     for (const [name, value] of Object.entries(request.query ?? {})) url.searchParams.set(name, value);
     try {
       const response = await this.#got(url, {

@@ -22,7 +22,12 @@ import { LimiterConnectionError } from '../../src/limit/index.js';
 import { NoPhoneColumnError } from '../../src/pipeline/phone-columns.js';
 import { SourceError } from '../../src/read/index.js';
 import { InvariantError } from '../../src/report/index.js';
-import { SakariAuthError, SakariHttpError, SakariTransportError } from '../../src/sakari/errors.js';
+import {
+  SakariAuthError,
+  SakariConfigError,
+  SakariHttpError,
+  SakariTransportError,
+} from '../../src/sakari/errors.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import {
   LockHeldError,
@@ -44,6 +49,11 @@ const FAILURES: Array<[string, unknown, number]> = [
   ['no column can hold a phone', new NoPhoneColumnError('a.csv', ['Name', 'Notes'], []), EXIT.usage],
   ['Redis unreachable at start', new LimiterConnectionError('redis://h:6379', 'ECONNREFUSED'), EXIT.usage],
   ['credentials refused', new SakariAuthError({ ...request, status: 401 }), EXIT.usage],
+  [
+    'unknown account (404) or no rights (403)',
+    new SakariConfigError({ ...request, status: 404 }),
+    EXIT.usage,
+  ],
   ['lock held', new LockHeldError({ pid: 1, host: 'h', command: 'import', since: 'now' }, '/l'), EXIT.locked],
   ['network gone', new SakariTransportError({ ...request, code: 'ECONNREFUSED' }), EXIT.aborted],
   ['5xx after the retries', new SakariHttpError({ ...request, status: 503 }), EXIT.aborted],

@@ -311,7 +311,7 @@ describe('reconcile against the sandbox', () => {
     await expect(verifyAfterImport(dry)).rejects.toThrow(/dry run/);
   });
 
-  test('a listing that fails after retries writes a partial report and aborts with exit 1', async () => {
+  test('a listing refused for the account (404: a configuration error) writes a partial report and aborts with exit 2', async () => {
     sandbox = await startSandbox();
     await seed(sandbox, REMOTE);
     await writeFile(path.join(dir, 'contacts.csv'), SOURCE_CSV);
@@ -338,10 +338,10 @@ describe('reconcile against the sandbox', () => {
     expect(await readdir(tmp)).toEqual([]);
     expect(failure).toBeInstanceOf(ReconcileAbortedError);
     const result = (failure as ReconcileAbortedError).result;
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(2);
     expect(result.partial).toBe(true);
     const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ partial: true, exitCode: 1 });
+    expect(summary).toMatchObject({ partial: true, exitCode: 2 });
     expect(summary.abortReason).toMatch(/404/);
   });
 

@@ -486,16 +486,28 @@ describe('listContacts and single-contact calls', () => {
     expect(count).toBe(total);
   });
 
-  test('without totalCount, a short page ends the listing', async () => {
+  test('without pagination, an empty page ends the listing, not a short one (a server may cap pages)', async () => {
     const { server, client } = await setup({
       api: (r, res) => {
         const offset = Number(r.query.get('offset'));
-        json(res, 200, { data: offset === 0 ? [remote(0), remote(1)] : [remote(2)] });
+        json(res, 200, { data: offset === 0 ? [remote(0), remote(1)] : offset === 2 ? [remote(2)] : [] });
       },
     });
     const ids: string[] = [];
     for await (const c of client.listContacts({ pageSize: 2 })) ids.push(c.id);
     expect(ids).toEqual(['id-0', 'id-1', 'id-2']);
+    expect(server.apiRequests()).toHaveLength(3);
+  });
+
+  test('a server that ignores offset and gives no pagination stops the listing with a clear error', async () => {
+    const { server, client } = await setup({
+      api: (_r, res) => json(res, 200, { data: [remote(0), remote(1)] }),
+    });
+    const ids: string[] = [];
+    await expect(async () => {
+      for await (const c of client.listContacts({ pageSize: 5 })) ids.push(c.id);
+    }).rejects.toThrow(/answered offset 2 with the same contacts as the page before/);
+    expect(ids).toEqual(['id-0', 'id-1']);
     expect(server.apiRequests()).toHaveLength(2);
   });
 
