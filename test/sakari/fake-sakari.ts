@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { parse } from 'csv-parse/sync';
+import type { StoredContact } from '../../src/sandbox/types.js';
 
 export interface Received {
   method: string;
@@ -132,18 +133,8 @@ export async function startFakeSakari(options: FakeOptions): Promise<FakeSakari>
   };
 }
 
-/** A contact as the fake contacts API stores and echoes it (the spec's `Contact`). */
-export interface FakeContact {
-  id: string;
-  mobile: { number: string; country?: string };
-  firstName?: string;
-  lastName?: string;
-  email?: string;
-  tags: Array<{ tag: string }>;
-  attributes: Record<string, string>;
-  created: { at: string };
-  updated: { at: string };
-}
+/** A contact as the fake contacts API stores and echoes it (the spec's `Contact`, as the sandbox keeps it). */
+export type FakeContact = StoredContact;
 
 /** A refused row as the full answer lists it in `errors[]`. */
 export interface FakeRefusal {
