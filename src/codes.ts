@@ -93,6 +93,11 @@ const HTTP_CODE = /^HTTP_(\d{3})$/;
 /** The shape of Sakari's own error codes (`CONT-001`, `AUTH-002`). */
 const API_CODE = /^[A-Z]{2,8}-\d{3}$/;
 
+/** Whether `text` has the shape of a Sakari error code ({@link API_CODE}). */
+export function isApiCode(text: string): boolean {
+  return API_CODE.test(text);
+}
+
 /** The codes of Sakari's answers that reports explain. */
 const API_CODE_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   'CONT-001': 'Sakari: invalid mobile number.',
@@ -114,6 +119,6 @@ export function describeCode(code: string): string {
   if (known !== undefined) return known;
   const http = HTTP_CODE.exec(code);
   if (http) return `Sakari answered HTTP ${http[1]} for the batch; not retried.`;
-  if (API_CODE.test(code)) return 'Error code returned by the Sakari API.';
+  if (isApiCode(code)) return 'Error code returned by the Sakari API.';
   return '';
 }

@@ -4,7 +4,7 @@
  * (`"4"`, `"true"`) is read as the number or flag it spells. Pure functions, no I/O.
  */
 import { getCountryCallingCode, isSupportedCountry } from 'libphonenumber-js/max';
-import { BLOCKED_API_CODE, NO_RESULT_CODE, UNSPECIFIED_API_CODE } from '../codes.js';
+import { BLOCKED_API_CODE, isApiCode, NO_RESULT_CODE, UNSPECIFIED_API_CODE } from '../codes.js';
 import type { ContactPayload } from '../types.js';
 import type { BatchResult, ContactOutcome, RemoteContact } from './types.js';
 
@@ -152,12 +152,6 @@ interface Refusal {
   message: string;
 }
 
-/**
- * What an API code looks like (`CONT-010`, `GEN-400`): an `error` that is only a code is one. The
- * same shape as `API_CODE` in `codes.ts`, which does not export it.
- */
-const API_CODE = /^[A-Z]{2,8}-\d{3}$/;
-
 const REFUSED_WITHOUT_WORDS = 'refused by Sakari';
 
 /**
@@ -168,7 +162,7 @@ const REFUSED_WITHOUT_WORDS = 'refused by Sakari';
 function refusalOf(entry: unknown): Refusal {
   const error = field(entry, 'error');
   const text = typeof error === 'string' && error.trim() !== '' ? error.trim() : undefined;
-  const textIsCode = text !== undefined && API_CODE.test(text);
+  const textIsCode = text !== undefined && isApiCode(text);
   return {
     code:
       textField(error, 'code') ??
