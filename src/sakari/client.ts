@@ -123,6 +123,11 @@ interface RetryBudget {
   throttles: number;
 }
 
+/** A request's {@link RetryBudget} before its first attempt. */
+function emptyBudget(): RetryBudget {
+  return { attempts: 0, failures: 0, timeouts: 0, unreadable: 0, throttles: 0 };
+}
+
 /** Whose requests a 429 concerns: the account's (pause and pace shared by all) or the token endpoint's. */
 type RetryScope = 'account' | 'token';
 
@@ -410,7 +415,7 @@ export class SakariClient implements ContactSink {
 
   /** The retry loop: the only place in sakari-sync where a request is repeated. */
   async #call<T>(spec: CallSpec, read: (body: unknown) => T): Promise<T> {
-    const budget: RetryBudget = { attempts: 0, failures: 0, timeouts: 0, unreadable: 0, throttles: 0 };
+    const budget = emptyBudget();
     let reauthenticated = false;
     for (;;) {
       const result = await this.#attempt(spec, read, budget);
@@ -424,19 +429,25 @@ export class SakariClient implements ContactSink {
         this.#tokens.invalidate(result.refusedToken);
         continue;
       }
-      const delayMs = this.#retryDelay(spec, error, budget, 'account');
-      this.stats.retries++;
-      this.#emit({
-        type: 'retry',
-        method: spec.method,
-        path: spec.path,
-        attempt: budget.attempts + 1,
-        reason,
-        delayMs,
-      });
-      // Even a wait of 0 ends on an interrupt: after SIGTERM a failed request is not sent again.
-      await this.#limiter.wait(delayMs, `retrying ${spec.method} ${spec.path} (${reason})`);
+      await this.#waitToRetry(spec, budget, reason, this.#retryDelay(spec, error, budget, 'account'));
     }
+  }
+
+  /**
+   * Counts and announces the retry of `request` that the budget's last attempt calls for, then
+   * waits `delayMs` under the limiter. Even a wait of 0 ends on an interrupt: after SIGTERM a
+   * failed request is not sent again.
+   */
+  async #waitToRetry(
+    request: { method: string; path: string },
+    budget: RetryBudget,
+    reason: string,
+    delayMs: number,
+  ): Promise<void> {
+    this.stats.retries++;
+    const { method, path } = request;
+    this.#emit({ type: 'retry', method, path, attempt: budget.attempts + 1, reason, delayMs });
+    await this.#limiter.wait(delayMs, `retrying ${method} ${path} (${reason})`);
   }
 
   /**
@@ -520,7 +531,7 @@ export class SakariClient implements ContactSink {
   }
 
   async #fetchToken(): Promise<string> {
-    const budget: RetryBudget = { attempts: 0, failures: 0, timeouts: 0, unreadable: 0, throttles: 0 };
+    const budget = emptyBudget();
     const request = { method: 'POST', path: TOKEN_PATH } as const;
     for (;;) {
       try {
@@ -529,10 +540,7 @@ export class SakariClient implements ContactSink {
         budget.attempts++;
         if (!(error instanceof SakariError)) throw error;
         const delayMs = this.#retryDelay(request, error, budget, 'token');
-        const reason = reasonOf(error);
-        this.stats.retries++;
-        this.#emit({ type: 'retry', ...request, attempt: budget.attempts + 1, reason, delayMs });
-        await this.#limiter.wait(delayMs, `retrying ${request.method} ${request.path} (${reason})`);
+        await this.#waitToRetry(request, budget, reasonOf(error), delayMs);
       }
     }
   }
