@@ -10,7 +10,6 @@ import {
   backoffDelay,
   formatInstant,
   formatWait,
-  parseRetryAfter,
   type RetryPolicy,
 } from '../limit/retry.js';
 import { emptyApiStats, type ApiStats, type ContactPayload, type MergeStrategy } from '../types.js';
@@ -45,7 +44,8 @@ import {
 import { TOKEN_PATH, TokenSource } from './token.js';
 import {
   HttpTransport,
-  headerValue,
+  isRetryableStatus,
+  retryAfterOf,
   type HttpMethod,
   type HttpRequest,
   type HttpResponse,
@@ -154,7 +154,8 @@ type AttemptResult<T> =
  *   beyond {@link MAX_RETRY_WAIT_MS} is not sat through: the request fails, saying until when
  *   Sakari asks to wait. 429 without it: exponential backoff with full jitter;
  * - 5xx, 408, timeouts, dropped connections, unreadable 2xx answers: backoff, up to
- *   `retry.attempts` attempts in all (the upsert is idempotent by mobile number); but an upload
+ *   `retry.attempts` attempts in all (the upsert is idempotent by mobile number), and not before
+ *   a 5xx's `Retry-After` (the account pauses that long, its pace unchanged); but an upload
  *   answered 2xx is sent again at most once, and not for an empty answer (see {@link upsertBatch});
  * - 401: one new token, one repeat; 403, and 404 on the account's contacts: thrown at once as
  *   {@link SakariConfigError} (the credentials' rights, the account id or the API URL are wrong);
@@ -492,7 +493,16 @@ export class SakariClient implements ContactSink {
     if (budget.failures >= this.#retry.attempts) {
       throw error.withAttempts(budget.attempts, this.#timeoutAdvice(request, budget));
     }
-    return backoffDelay(budget.failures - 1, this.#retry);
+    const delayMs = backoffDelay(budget.failures - 1, this.#retry);
+    if (!(error instanceof SakariHttpError) || error.retryAfterMs === undefined) return delayMs;
+    // A server error that says when to come back (a 503 in maintenance, an overloaded gateway):
+    // not before then, and nothing else to this account meanwhile; the backoff still applies
+    // when it is longer. Not a rate limit: the pace is left as it is.
+    const { retryAfterMs } = error;
+    if (retryAfterMs > MAX_RETRY_WAIT_MS) throw tooLongWait(error, retryAfterMs, budget.attempts);
+    if (scope === 'token') return Math.max(delayMs, retryAfterMs);
+    this.#limiter.pauseUntil(Date.now() + retryAfterMs);
+    return delayMs;
   }
 
   /**
@@ -671,19 +681,16 @@ export class SakariClient implements ContactSink {
       const error = new SakariConfigError({ ...facts, ...apiCode, url, detail: `${detail}; ${check}` });
       return { ok: false, reason, error };
     }
-    if (status === 429) {
-      const retryAfterMs = parseRetryAfter(headerValue(response, 'retry-after'), Date.now());
-      const error = new SakariHttpError({
-        ...facts,
-        ...apiCode,
-        detail,
-        retryable: true,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      });
-      return { ok: false, reason, error };
-    }
-    const retryable = status >= 500 || status === 408;
-    return { ok: false, reason, error: new SakariHttpError({ ...facts, ...apiCode, detail, retryable }) };
+    const retryable = isRetryableStatus(status);
+    const retryAfterMs = retryAfterOf(response, Date.now());
+    const error = new SakariHttpError({
+      ...facts,
+      ...apiCode,
+      detail,
+      retryable,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+    return { ok: false, reason, error };
   }
 
   /** `read` applied to a 2xx answer's body; a reader's verdict on it becomes a failed attempt. */
@@ -769,7 +776,7 @@ const UNREADABLE_UPLOAD_REPEATS = 1;
 const TIMEOUT_CODE = 'ETIMEDOUT';
 
 /**
- * A 429 whose `Retry-After` is beyond {@link MAX_RETRY_WAIT_MS}: the request fails (retryable: the
+ * A 429 (or 5xx) whose `Retry-After` is beyond {@link MAX_RETRY_WAIT_MS}: the request fails (retryable: the
  * run aborts, resumable) with the time to come back, instead of a silent wait of hours.
  */
 function tooLongWait(error: SakariHttpError, retryAfterMs: number, attempts: number): SakariHttpError {

@@ -27,7 +27,7 @@ export interface SakariErrorInit {
   detail: string;
   /** Whether sending the same request again may succeed. */
   retryable?: boolean;
-  /** For a 429: how long the server asked us to wait (`Retry-After`), in ms. */
+  /** For a 429 or a 5xx: how long the server asked us to wait (`Retry-After`), in ms. */
   retryAfterMs?: number;
   /** How many times the request was sent before giving up. */
   attempts?: number;
@@ -101,7 +101,7 @@ export class SakariError extends Error {
 export class SakariHttpError extends SakariError {
   override name = 'SakariHttpError';
   declare readonly status: number;
-  /** For a 429: the wait the server asked for (`Retry-After`), in ms, when it gave one. */
+  /** For a 429 or a 5xx: the wait the server asked for (`Retry-After`), in ms, when it gave one. */
   readonly retryAfterMs: number | undefined;
 
   constructor(init: SakariErrorInit & { status: number }) {

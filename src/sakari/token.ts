@@ -4,8 +4,7 @@
  */
 import { SakariAuthError, SakariConfigError, SakariHttpError, describeBody, withoutBom } from './errors.js';
 import { apiErrorOf } from './response.js';
-import { parseRetryAfter } from '../limit/retry.js';
-import { headerValue, type HttpRequest, type HttpResponse } from './transport.js';
+import { isRetryableStatus, retryAfterOf, type HttpRequest, type HttpResponse } from './transport.js';
 
 /** Below `apiUrl`. */
 export const TOKEN_PATH = '/oauth2/token';
@@ -146,10 +145,11 @@ export class TokenSource {
       throw new SakariAuthError({
         ...facts,
         ...apiCode,
+        url: this.#options.urlOf(TOKEN_PATH),
         detail: `${this.#options.redact(apiError.message ?? 'the token request was refused')} (check the client id and secret)`,
       });
     }
-    const retryable = status === 429 || status === 408 || status >= 500;
+    const retryable = isRetryableStatus(status);
     if (!retryable) {
       // 404/405: nothing takes a token request at this URL; another 4xx: what answers there is not
       // Sakari's token endpoint as this client knows it. Either way a re-run changes nothing.
@@ -167,10 +167,7 @@ export class TokenSource {
     response: HttpResponse,
     facts: { detail: string; retryable: boolean; apiCode?: string },
   ): SakariHttpError {
-    const retryAfterMs =
-      response.status === 429
-        ? parseRetryAfter(headerValue(response, 'retry-after'), this.#options.now())
-        : undefined;
+    const retryAfterMs = retryAfterOf(response, this.#options.now());
     return new SakariHttpError({
       method: 'POST',
       path: TOKEN_PATH,

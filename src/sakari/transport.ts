@@ -7,6 +7,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import got, { type Got } from 'got';
+import { parseRetryAfter } from '../limit/retry.js';
 import { SakariTransportError } from './errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -122,4 +123,19 @@ function errorCode(error: unknown): string {
 export function headerValue(response: HttpResponse, name: string): string | undefined {
   const value = response.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Whether an answer with this status is worth sending the request again: 429, 408 and 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 408 || status >= 500;
+}
+
+/**
+ * How long a retryable answer asks to wait before the request is sent again (its `Retry-After`,
+ * seconds or an HTTP date, in ms from `nowMs`): a 429, and a 503 or a gateway's 5xx may say so
+ * (RFC 9110 §10.2.3). Undefined when it does not, or when the answer is not retryable.
+ */
+export function retryAfterOf(response: HttpResponse, nowMs: number): number | undefined {
+  if (!isRetryableStatus(response.status)) return undefined;
+  return parseRetryAfter(headerValue(response, 'retry-after'), nowMs);
 }

@@ -265,3 +265,66 @@ test('when every try timed out, the message says the batch may be stored and nam
   expect(error.message).toContain('so Sakari may have stored the batch anyway');
   expect(error.message).toContain('raise --timeout or lower --batch-size');
 });
+
+describe("a server error's Retry-After (503 in maintenance, an overloaded gateway)", () => {
+  test('the retry waits it out and the account sends nothing meanwhile; the pace is left as it is', async () => {
+    const { client, limiter, seen, events } = await setup((s, res, n) =>
+      s.path === '/oauth2/token'
+        ? send(res, 200, TOKEN_OK)
+        : n === 0
+          ? send(
+              res,
+              503,
+              { success: false, error: { code: 'SYS-503', message: 'maintenance' } },
+              { 'retry-after': '1' },
+            )
+          : send(res, 201, STORED),
+    );
+    // Backoff alone (retry: baseMs 1) would repeat at once.
+    const [first, second] = await Promise.all([
+      client.upsertBatch(batch, 'append'),
+      new Promise((resolve) => setTimeout(resolve, 300)).then(() =>
+        client.upsertBatch([{ mobile: '+15005550002', tags: [], attributes: {} }], 'append'),
+      ),
+    ]);
+    expect(first.outcomes.get('+15005550001')?.status).toBe('created');
+    expect(second.outcomes.get('+15005550002')?.status).toBe('created');
+    const uploads = seen.filter((s) => s.path !== '/oauth2/token');
+    expect(uploads).toHaveLength(3);
+    // The other batch, due 300 ms in, waited for the pause too.
+    for (const later of uploads.slice(1)) expect(later.at - uploads[0]!.at).toBeGreaterThanOrEqual(990);
+    expect(limiter.currentRate).toBe(10);
+    expect(client.stats).toMatchObject({ throttled: 0, retries: 1 });
+    expect(events.find((e) => e.type === 'retry')).toMatchObject({ reason: 'HTTP_503' });
+  });
+
+  test('on the token endpoint too, without pausing the account', async () => {
+    const { client, limiter, seen } = await setup((s, res, n) =>
+      s.path === '/oauth2/token'
+        ? n === 0
+          ? send(res, 503, 'down for maintenance', { 'retry-after': '1' })
+          : send(res, 200, TOKEN_OK)
+        : send(res, 201, STORED),
+    );
+    await client.upsertBatch(batch, 'append');
+    const [first, second] = tokenRequests(seen);
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(990);
+    expect(limiter.pausedUntil).toBe(0);
+  });
+
+  test('one beyond the wait limit fails at once, saying until when (exit 1, resumable)', async () => {
+    const { client, seen } = await setup((s, res) =>
+      s.path === '/oauth2/token'
+        ? send(res, 200, TOKEN_OK)
+        : send(res, 503, 'maintenance', { 'retry-after': new Date(Date.now() + 3 * 3600_000).toUTCString() }),
+    );
+    const started = Date.now();
+    const error = await failure(client.upsertBatch(batch, 'append'));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error.message).toMatch(
+      /→ 503: Sakari asks to wait (3 h|2 h 59 min) \(until .*\), longer than a run waits/,
+    );
+    expect(exitCodeOfError(error)).toBe(1);
+    expect(seen.filter((s) => s.path !== '/oauth2/token')).toHaveLength(1);
+  });
+});

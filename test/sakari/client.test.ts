@@ -417,7 +417,10 @@ describe('tokens', () => {
       .upsertBatch([contact('+15005550001')], 'append')
       .catch((e: unknown) => e)) as SakariAuthError;
     expect(error).toBeInstanceOf(SakariAuthError);
-    expect(error.message).toMatch(/^POST \/oauth2\/token → 401 AUTH-001: Invalid client credentials/);
+    // The full URL: a 401 from something else than Sakari's token endpoint shows where it came from.
+    expect(error.message).toMatch(
+      /^POST http:\/\/127\.0\.0\.1:\d+\/oauth2\/token → 401 AUTH-001: Invalid client credentials \(check the client id and secret\)$/,
+    );
     expect(server.received).toHaveLength(1);
   });
 
