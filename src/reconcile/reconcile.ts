@@ -256,7 +256,13 @@ class Reconciliation {
     const timer = setInterval(() => this.progress(), PROGRESS_INTERVAL_MS);
     timer.unref();
     try {
-      await index.load(this.connection.client.listContacts(), {
+      let withoutMobile = 0;
+      const listing = this.connection.client.listContacts({
+        onWithoutMobile: (count) => {
+          withoutMobile += count;
+        },
+      });
+      await index.load(listing, {
         signal: hooks.signal,
         onChunk: (listed) => {
           this.remoteListed = listed;
@@ -264,6 +270,11 @@ class Reconciliation {
       });
       this.remoteListed = index.listed;
       report.counts.remote = index.size;
+      if (withoutMobile > 0) {
+        this.warnings.push(
+          `Sakari listed ${withoutMobile} contact(s) without a mobile number: they are not compared (nor counted in remote or extra), since contacts are matched by number`,
+        );
+      }
       if (index.listed > index.size) {
         this.warnings.push(
           `Sakari listed ${index.listed - index.size} contact(s) more than once: the account changed while it was read, so some counts may be off; run reconcile again`,

@@ -344,8 +344,12 @@ export class SakariClient implements ContactSink {
    * `hasNext: false` when the answer gives it, else `totalCount`, else a short page.
    *
    * @param options.pageSize - contacts per request, 1 to 100. @default 100
+   * @param options.onWithoutMobile - told how many entries of a page were left out because they
+   *   have no mobile number (a contact kept for its email, say): nothing to compare them by.
    */
-  async *listContacts(options: { pageSize?: number } = {}): AsyncGenerator<RemoteContact> {
+  async *listContacts(
+    options: { pageSize?: number; onWithoutMobile?: (count: number) => void } = {},
+  ): AsyncGenerator<RemoteContact> {
     const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new RangeError(`pageSize: expected an integer from 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
@@ -372,6 +376,7 @@ export class SakariClient implements ContactSink {
         );
       }
       previous = numbers;
+      if (page.skipped > 0) options.onWithoutMobile?.(page.skipped);
       yield* page.contacts;
       // Entries left out (no mobile) take places in the listing too.
       offset += page.contacts.length + page.skipped;
@@ -787,7 +792,7 @@ function tooLongWait(error: SakariHttpError, retryAfterMs: number, attempts: num
     ...(error.apiCode === undefined ? {} : { apiCode: error.apiCode }),
     detail:
       `Sakari asks to wait ${formatWait(retryAfterMs)} (until ${formatInstant(Date.now() + retryAfterMs)}), ` +
-      `longer than a run waits (${formatWait(MAX_RETRY_WAIT_MS)}); run again after that`,
+      `longer than a run waits (${formatWait(MAX_RETRY_WAIT_MS)})`,
     retryable: true,
     retryAfterMs,
     attempts,

@@ -80,8 +80,9 @@ function idOf(contact: unknown): string | undefined {
 
 function mobileNumberOf(contact: unknown): string | undefined {
   const mobile = field(contact, 'mobile');
-  // The spec says {number, country}; tolerate a bare string too.
-  return typeof mobile === 'string' ? mobile : stringField(mobile, 'number');
+  // The spec says {number, country}; tolerate a bare string too. A blank one is no number.
+  const number = typeof mobile === 'string' ? mobile : stringField(mobile, 'number');
+  return number === undefined || number.trim() === '' ? undefined : number;
 }
 
 /**

@@ -172,7 +172,7 @@ describe('long waits', () => {
     const run = await runCli(args(url), { env, timeoutMs: 30_000 });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toMatch(
-      /Sakari asks to wait 1 d \(until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\).*run again after that/,
+      /run aborted: .*Sakari asks to wait 1 d \(until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\), longer than a run waits \(15 min\)(\s*\(gave up after \d+ attempts\))?; run the same command again to resume\n/,
     );
     const summary = JSON.parse(await readFile(path.join(reportPathOf(run), 'summary.json'), 'utf8'));
     expect(summary.exitCode).toBe(1);

@@ -3,6 +3,8 @@
  * in a temp dir, the real report files.
  */
 import { readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -547,5 +549,58 @@ describe('reconcile against the sandbox', () => {
       code: 'SOURCE_NOT_FOUND',
     });
     expect(sandbox.stats().requests).toBe(requests);
+  });
+});
+
+describe('a listing with contacts that have no mobile number', () => {
+  test('they are not compared, and a warning says how many', async () => {
+    const { dir, cleanup } = await tempDir();
+    // Sakari keeps contacts without a mobile (an email-only contact): they take places in the
+    // listing but cannot be matched by number.
+    const listing = [
+      { id: 'c1', mobile: { number: e164(1), country: 'GB' }, firstName: 'Ann' },
+      { id: 'c2', email: 'only-email@example.com', firstName: 'Bea' },
+      { id: 'c3', mobile: { number: '' }, firstName: 'Cat' },
+    ];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        res.writeHead(200, { 'content-type': 'application/json' });
+        if (url.pathname === '/oauth2/token') {
+          res.end(JSON.stringify({ access_token: 'tok', token_type: 'bearer' }));
+          return;
+        }
+        const offset = Number(url.searchParams.get('offset'));
+        const data = listing.slice(offset, offset + Number(url.searchParams.get('limit')));
+        res.end(JSON.stringify({ success: true, data, pagination: { offset, totalCount: listing.length } }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      await writeFile(path.join(dir, 'contacts.csv'), 'mobile,first name\n07400 100001,Ann\n');
+      const result = await reconcileContacts({
+        sources: [path.join(dir, 'contacts.csv')],
+        defaultCountry: 'GB',
+        apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        account: ACCOUNT,
+        clientId: 'id',
+        clientSecret: 'secret',
+        rate: 1000,
+        workers: 0,
+        reportDir: path.join(dir, 'reports'),
+        state: false,
+      });
+      const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
+      expect(summary.counts).toMatchObject({ remote: 1, matched: 1, extra: 0 });
+      expect(summary.warnings).toEqual([
+        'Sakari listed 2 contact(s) without a mobile number: they are not compared (nor counted in remote or extra), since contacts are matched by number',
+      ]);
+      expect(result.exitCode).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await cleanup();
+    }
   });
 });

@@ -185,7 +185,7 @@ describe('long waits', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(error).toBeInstanceOf(SakariHttpError);
     expect(error.message).toMatch(
-      /→ 429 RATE-001: Sakari asks to wait 1 d \(until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\), longer than a run waits \(15 min\); run again after that$/,
+      /→ 429 RATE-001: Sakari asks to wait 1 d \(until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\), longer than a run waits \(15 min\)$/,
     );
     expect(exitCodeOfError(error)).toBe(1);
     expect(limiter.pausedUntil).toBeLessThan(Date.now() + 60_000);
