@@ -324,8 +324,10 @@ export async function watchFolder(options: WatchOptions): Promise<WatchResult> {
         sources: [claimed],
         command: `watch ${name}`,
         reportDir: dirs.reports,
-        // One content, one job: a crash mid-file is resumed by whichever watcher picks it up again.
-        jobKey: `watch:${sha}`,
+        // One content for one account and options, one job: a crash mid-file is resumed by
+        // whichever watcher of that scope picks it up again, and a watcher of another account
+        // (or options) importing the same content meanwhile neither waits for it nor blocks it.
+        jobKey: `watch:${scope.account}:${scope.optionsHash}:${sha}`,
       });
       const imported = await runImport(
         settings,

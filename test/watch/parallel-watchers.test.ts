@@ -59,3 +59,38 @@ test('three watchers on one inbox with 30 files: every file is processed exactly
   expect(Object.keys(writes).sort()).toEqual(expected.sort());
   expect(Object.values(writes).every((n) => n === 1)).toBe(true);
 });
+
+test("two accounts' watchers sharing one state import the same content at the same moment: neither waits for the other", async () => {
+  // One export dropped for two accounts: the same bytes, two jobs (the run lock is per account
+  // and options, not per content alone).
+  const lines = ['mobile,first name'];
+  for (let r = 0; r < 400; r++) lines.push(`+1646556${String(r).padStart(4, '0')},Row${r}`);
+  const watchers = ['acc-east', 'acc-west'].map(async (account) => {
+    const drop = path.join(dir, account);
+    await mkdir(path.join(drop, 'inbox'), { recursive: true });
+    await writeFile(path.join(drop, 'inbox', 'export.csv'), `${lines.join('\n')}\n`);
+    return [
+      'watch',
+      drop,
+      '--once',
+      '--settle-ms',
+      '100',
+      ...sandboxFlags(sandbox.url, account),
+      '--batch-size',
+      '20',
+      '--state',
+      path.join(dir, 'state.db'),
+      '--workers',
+      '0',
+    ];
+  });
+  const runs = await Promise.all((await Promise.all(watchers)).map((args) => runCli(args)));
+  for (const run of runs) {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('export.csv → processed/');
+  }
+  for (const account of ['acc-east', 'acc-west']) {
+    expect(Object.keys(sandbox.stats().writesPerMobile[account] ?? {})).toHaveLength(400);
+    expect(await readdir(path.join(dir, account, 'processing'))).toEqual([]);
+  }
+});
