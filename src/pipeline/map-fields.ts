@@ -14,6 +14,7 @@ import { recognisedRow } from './recognised.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import {
   classifyHeader,
+  PHONE_TIER,
   rankPhoneLabel,
   readConsent,
   type ConsentColumnKind,
@@ -380,12 +381,14 @@ class RowMapper {
     chosen.fill(NOT_CHOSEN);
     let mobileColumn = -1;
     let mobileLabel: string | undefined;
+    let mobileRank = 0;
     for (const [field, indexes] of plan.candidates) {
       if (field === 'mobile') {
         const pick = this.pickPhone(raw, plan, indexes);
         if (pick) {
           mobileColumn = pick.index;
           mobileLabel = pick.label;
+          mobileRank = pick.rank;
           chosen[pick.index] = CHOSEN;
         }
         continue;
@@ -497,9 +500,13 @@ class RowMapper {
       if (row.numeric?.has(header)) draft.mobileNumeric = true;
       const first = plan.candidates.find(([field]) => field === 'mobile')?.[1][0];
       const fallback = first !== mobileColumn;
-      if (fallback) {
-        const why = mobileLabel ? ` (labelled ${JSON.stringify(mobileLabel)})` : '';
-        draft.note = addNote(`mobile from column '${header}'${why}`, draft.note);
+      // A row's only phone labelled home, work or landline (Google's `* Home` in `Phone 1`) is
+      // used, but it is likely no mobile: said even when it stands in the first phone column.
+      const landlineLabel = mobileLabel !== undefined && mobileRank >= PHONE_TIER.other;
+      if (fallback || landlineLabel) {
+        const label = mobileLabel ? ` (labelled ${JSON.stringify(mobileLabel)})` : '';
+        const doubt = landlineLabel ? ', which may not be a mobile' : '';
+        draft.note = addNote(`mobile from column '${header}'${label}${doubt}`, draft.note);
       }
       this.count(header, fallback);
     } else if (this.stats) this.stats.rows++;
@@ -522,8 +529,8 @@ class RowMapper {
     raw: Record<string, unknown>,
     plan: ColumnPlan,
     indexes: readonly number[],
-  ): { index: number; label?: string } | undefined {
-    let best: { index: number; label?: string } | undefined;
+  ): { index: number; label?: string; rank: number } | undefined {
+    let best: { index: number; label?: string; rank: number } | undefined;
     let bestRank = Infinity;
     for (const index of indexes) {
       const value = raw[plan.headers[index] as string];
@@ -541,7 +548,7 @@ class RowMapper {
       }
       // Candidates come in static rank order: a later one only wins with a better (label) rank.
       if (rank < bestRank) {
-        best = label === undefined ? { index } : { index, label };
+        best = label === undefined ? { index, rank } : { index, label, rank };
         bestRank = rank;
       }
     }

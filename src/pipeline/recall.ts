@@ -44,8 +44,10 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * ten NANP digits never read as international, a number read in --default-country when not valid
  * in the row's, digits with the country's own code read as its mobile rather than a landline
  * (phone-parse.ts).
+ * r4: a phone labelled home or work in a label/value pair says so in the row's note even in the
+ * first phone column (map-fields.ts).
  */
-const RECALL_VERSION = 'r3';
+const RECALL_VERSION = 'r4';
 
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */

@@ -119,6 +119,28 @@ describe('real exports without a mapping', () => {
     );
   });
 
+  test("Google Contacts: a row whose only number is labelled home or work says so, though it is in 'Phone 1'", async () => {
+    const [home, work, main, mobile] = await run(
+      [
+        { 'First Name': 'Ivy', 'Phone 1 - Label': '* Home', 'Phone 1 - Value': '212-555-0104' },
+        { 'First Name': 'Jo', 'Phone 1 - Label': 'Work', 'Phone 1 - Value': '212-555-0105' },
+        { 'First Name': 'Kim', 'Phone 1 - Label': 'Main', 'Phone 1 - Value': '212-555-0106' },
+        { 'First Name': 'Lu', 'Phone 1 - Label': '* Mobile', 'Phone 1 - Value': '917-555-0107' },
+      ],
+      { defaultCountry: 'US' },
+    );
+    expect(contact(home!).payload.mobile).toBe('+12125550104');
+    expect(contact(home!).note).toBe(
+      `mobile from column 'Phone 1 - Value' (labelled "* Home"), which may not be a mobile`,
+    );
+    expect(contact(work!).note).toBe(
+      `mobile from column 'Phone 1 - Value' (labelled "Work"), which may not be a mobile`,
+    );
+    // Neither a general label nor a mobile one casts doubt.
+    expect(contact(main!).note).toBeUndefined();
+    expect(contact(mobile!).note).toBeUndefined();
+  });
+
   test('a fax label is never the mobile, even when it is the only number', async () => {
     const item = await one({ 'Phone 1 - Type': 'Work Fax', 'Phone 1 - Value': '+44 20 7946 0001' });
     expect(item).toMatchObject({ status: 'invalid', error: { code: 'PHONE_MISSING' } });
