@@ -27,7 +27,7 @@ export async function tempDir(
 
 /** Parses a CSV report file into records keyed by header. */
 export async function readCsv(file: string): Promise<Record<string, string>[]> {
-  return parse(await readFile(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<
+  return parse(await readFile(file, 'utf8'), { bom: true, columns: true, skip_empty_lines: true }) as Record<
     string,
     string
   >[];

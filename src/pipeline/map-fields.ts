@@ -12,6 +12,7 @@
 import type { AllFields, Draft, Recalled, Rejected, SourceRow } from '../types.js';
 import { recognisedRow } from './recognised.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
+import { withoutSpreadsheetMarker } from '../report/csv.js';
 import {
   classifyHeader,
   PHONE_TIER,
@@ -406,8 +407,10 @@ class RowMapper {
     for (let index = 0; index < headers.length; index++) {
       const action = actions[index] as ColumnAction;
       const header = headers[index] as string;
-      const value = raw[header];
-      if (value === undefined || value === null) continue;
+      const cell = raw[header];
+      if (cell === undefined || cell === null) continue;
+      // rejected.csv protects free text from spreadsheets (`'-vip`): fed back, the value is the text.
+      const value = typeof cell === 'string' ? withoutSpreadsheetMarker(cell) : cell;
       switch (action.kind) {
         case 'drop':
           break;

@@ -45,7 +45,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * in the row's, digits with the country's own code read as its mobile rather than a landline
  * (phone-parse.ts).
  * r4: a phone labelled home or work in a label/value pair says so in the row's note even in the
- * first phone column (map-fields.ts).
+ * first phone column; a spreadsheet's `'` before `= + - @` is dropped from every value
+ * (map-fields.ts).
  */
 const RECALL_VERSION = 'r4';
 

@@ -48,6 +48,17 @@ export function spreadsheetSafe(value: string): string {
 }
 
 /**
+ * The inverse of {@link spreadsheetSafe}, for a value read back from a file (rejected.csv fixed
+ * and fed back, or an export protected the same way): a `'` before a formula trigger is dropped.
+ * Everything else is returned unchanged.
+ *
+ * @example withoutSpreadsheetMarker("'-vip") // "-vip"
+ */
+export function withoutSpreadsheetMarker(value: string): string {
+  return value.charCodeAt(0) === 39 /* ' */ && FORMULA_TRIGGERS.has(value.charAt(1)) ? value.slice(1) : value;
+}
+
+/**
  * A report CSV file written record by record. Records written in one event-loop turn (or each
  * {@link RECORDS_PER_FORMAT}) are formatted together and handed to a {@link FileSink}, which
  * gathers them into large writes; every write reaching the file holds whole records and a crash

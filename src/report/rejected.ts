@@ -13,6 +13,14 @@ import { FileSink } from './file-sink.js';
 export const REJECTED_PARTIAL_FILE = 'rejected.partial.csv';
 /** The file built from it at the end. */
 export const REJECTED_FILE = 'rejected.csv';
+/**
+ * rejected.csv starts with a UTF-8 byte order mark: it is the file users open in a spreadsheet to
+ * fix, and Excel reads a CSV without one in the machine's ANSI code page (`Jürgen` shows as
+ * `JÃ¼rgen`, and is saved back so). Fed back, the mark tells the reader it is UTF-8, even under
+ * the `--encoding windows-1252` the original run needed. (rows.csv, read by scripts, has none.)
+ */
+const UTF8_BOM = '\ufeff';
+
 /** The columns added after the original ones. */
 export const REJECTED_EXTRA_COLUMNS = ['error_code', 'error_message'] as const;
 
@@ -130,7 +138,8 @@ export class RejectedLedger {
     await this.sink.close();
     const partialPath = join(this.dir, REJECTED_PARTIAL_FILE);
     const { columns, segments } = this;
-    const header = formatReportCsv([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
+    const header =
+      UTF8_BOM + formatReportCsv([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
     async function* text(): AsyncGenerator<string | Buffer> {
       yield header;
       if (segments.every((segment) => segment.columns === columns.length)) {

@@ -279,6 +279,7 @@ describe('the whole pipeline on hostile CSV (dry run)', () => {
           }) as Record<string, string>[];
           expect(lines).toHaveLength(result.counts.rows);
           const rejected = parse(await readFile(path.join(result.reportPath, 'rejected.csv'), 'utf8'), {
+            bom: true,
             columns: true,
           }) as Record<string, string>[];
           for (const line of [...lines, ...rejected]) {

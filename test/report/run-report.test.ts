@@ -65,8 +65,9 @@ async function open(runId = '20261122T210501Z-3f9a'): Promise<RunReport> {
   return RunReport.open({ reportDir, runId, now: () => FINISHED_AT });
 }
 
+/** A report CSV's records; rejected.csv starts with a byte order mark (for spreadsheets). */
 async function readCsv(path: string): Promise<string[][]> {
-  return parse(await readFile(path, 'utf8')) as string[][];
+  return parse(await readFile(path, 'utf8'), { bom: true }) as string[][];
 }
 
 async function readSummary(report: RunReport): Promise<RunSummary> {
@@ -440,7 +441,8 @@ describe('RunReport files', () => {
     const report = await open();
     report.record(outcome(0));
     await report.finish(meta());
-    expect(await readFile(join(report.dir, 'rejected.csv'), 'utf8')).toBe('error_code,error_message\n');
+    expect(await readFile(join(report.dir, 'rejected.csv'), 'utf8')).toBe('\ufefferror_code,error_message\n');
+    expect((await readFile(join(report.dir, 'rows.csv'), 'utf8')).startsWith('line,')).toBe(true);
   });
 
   test('rows.csv is readable while the run is going: header and whole lines', async () => {
