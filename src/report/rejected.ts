@@ -138,8 +138,7 @@ export class RejectedLedger {
     await this.sink.close();
     const partialPath = join(this.dir, REJECTED_PARTIAL_FILE);
     const { columns, segments } = this;
-    const header =
-      UTF8_BOM + formatReportCsv([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
+    const header = UTF8_BOM + formatReportCsv([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
     async function* text(): AsyncGenerator<string | Buffer> {
       yield header;
       if (segments.every((segment) => segment.columns === columns.length)) {
