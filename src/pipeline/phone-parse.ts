@@ -351,6 +351,9 @@ function parseFailure(
   input: string,
 ): { ok: false; error: RowError } {
   const where = countryLabel(country);
+  // `bad0`, `x1`: a word with a digit in it is no number too short, it is no number.
+  if (reason !== 'INVALID_COUNTRY' && LETTER.test(text))
+    return failure('PHONE_NOT_A_NUMBER', input, 'contains letters: not a phone number');
   switch (reason) {
     case 'INVALID_COUNTRY':
       return text.startsWith('+')

@@ -46,7 +46,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * (phone-parse.ts).
  * r4: a phone labelled home or work in a label/value pair says so in the row's note even in the
  * first phone column; a spreadsheet's `'` before `= + - @` is dropped from every value
- * (map-fields.ts).
+ * (map-fields.ts); a value with letters that libphonenumber-js finds too short or too long is
+ * `PHONE_NOT_A_NUMBER` (phone-parse.ts).
  */
 const RECALL_VERSION = 'r4';
 
