@@ -27,9 +27,12 @@ export interface Connection {
 
 /** How much of the state a session opens. */
 export type StateNeed =
-  /** No state store (reconcile reads nothing from it). */
+  /** No state store (reconcile when there is no state file: it must not create one). */
   | 'none'
-  /** The store, without a lock (a watcher's look-ups of files already imported). */
+  /**
+   * The store, without a lock (a watcher's look-ups of files already imported, reconcile's of the
+   * numbers Sakari refused).
+   */
   | 'store'
   /** The store and the job's lock (every run that records a run). */
   | 'lock';

@@ -10,7 +10,7 @@ import type { ReconcileCounts, ReconcileSummary } from './types.js';
 /** Everything the page shows. */
 export interface ReconcileHtmlData {
   summary: ReconcileSummary;
-  /** A few rows of each status worth a look (opted_out, different, missing, extra). */
+  /** A few rows of each status worth a look (opted_out, different, missing, blocked, extra). */
   examples: readonly ReconcileExample[];
   /** The attribute names that differ most, most frequent first. */
   attributes: ReadonlyArray<{ name: string; count: number }>;
@@ -22,6 +22,12 @@ const BARS: ReadonlyArray<{ key: keyof ReconcileCounts; colour: string; meaning:
   { key: 'matched', colour: '#2e7d32', meaning: 'in Sakari as the source says' },
   { key: 'different', colour: '#ef6c00', meaning: 'in Sakari with other values' },
   { key: 'missing', colour: '#c62828', meaning: 'in the source, not in Sakari' },
+  {
+    key: 'blocked',
+    colour: '#8d6e63',
+    meaning:
+      'in the source, refused by Sakari (CONT-010: opted out at Sakari), as the state records: not sent',
+  },
   {
     key: 'optedOut',
     colour: '#b71c1c',
@@ -44,8 +50,11 @@ function outcome(summary: ReconcileSummary): { text: string; tone: string } {
   if (summary.problems && summary.problems.length > 0)
     return { text: 'Counts do not add up (bug)', tone: 'bad' };
   if (summary.partial) return { text: 'Aborted: partial report', tone: 'bad' };
-  if (summary.exitCode === 0)
-    return { text: 'In sync: nothing missing, different or opted out', tone: 'good' };
+  if (summary.exitCode === 0) {
+    const { blocked } = summary.counts;
+    const refused = blocked > 0 ? ` (${formatNumber(blocked)} blocked: Sakari refuses them)` : '';
+    return { text: `In sync: nothing missing, different or opted out${refused}`, tone: 'good' };
+  }
   if (summary.exitCode === 3) {
     const { missing, different, optedOut } = summary.counts;
     const held = optedOut > 0 ? `, ${formatNumber(optedOut)} opted out but in Sakari` : '';
@@ -107,7 +116,7 @@ function renderChart(counts: ReconcileCounts): string {
   }).join('');
   const equations =
     `source ${formatNumber(counts.source)} = valid ${formatNumber(counts.valid)} + invalid ${formatNumber(counts.invalid)} + duplicate ${formatNumber(counts.duplicate)}` +
-    ` · valid = matched + missing + different · remote ${formatNumber(counts.remote)} = matched + different + optedOut + extra`;
+    ` · valid = matched + missing + different + blocked · remote ${formatNumber(counts.remote)} = matched + different + optedOut + extra`;
   return (
     `<svg class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Reconciliation counts">${bars}</svg>` +
     `<p class="muted">${escapeHtml(equations)}</p>`
@@ -141,7 +150,8 @@ function renderFields(data: ReconcileHtmlData): string {
 }
 
 function renderExamples(examples: readonly ReconcileExample[]): string {
-  if (examples.length === 0) return '<p class="muted">Nothing missing, different, opted out or extra.</p>';
+  if (examples.length === 0)
+    return '<p class="muted">Nothing missing, different, blocked, opted out or extra.</p>';
   const rows = examples
     .map(
       (example) =>

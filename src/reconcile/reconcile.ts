@@ -3,11 +3,13 @@
  *
  * remote: list every contact (paged, under the account's limiter) → temporary SQLite index
  * source: read → map → normalise phones → validate → dedupe (the import's own stages)
- * compare:  by E.164, a chunk at a time → matched | missing | different, a blocked row Sakari holds →
- *           opted_out, then unseen remote → extra
+ * compare:  by E.164, a chunk at a time → matched | missing | different (a number Sakari refused,
+ *           as the state records: blocked), a source-blocked row Sakari holds → opted_out, then
+ *           unseen remote → extra
  * report:   reconcile.csv, summary.json, report.html (+ fix.ndjson and an import run with --fix)
  */
-import { stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import { BLOCKED_API_CODE } from '../codes.js';
 import { ConfigError, resolveImportSettings, type ImportInput, type ImportSettings } from '../config.js';
 import { exitCodeOf, exitCodeOfError, outcomeOfExitCode, type RunOutcome } from '../exit-codes.js';
 import { sourceContacts } from '../pipeline/chain.js';
@@ -15,7 +17,8 @@ import { RunAbortedError, runImport, type ImportResult, type RunHooks } from '..
 import { SourceError, type SourceInfo } from '../read/index.js';
 import { type SourceInfo as ReportSourceInfo } from '../report/index.js';
 import type { ClientEventListener } from '../sakari/events.js';
-import { openSession, type Connection, type RunSession } from '../session.js';
+import { openSession, type Connection, type RunSession, type StateNeed } from '../session.js';
+import { isPostgresUrl } from '../state/index.js';
 import {
   unexpectedKind,
   type ApiStats,
@@ -103,7 +106,9 @@ export class ReconcileAbortedError extends Error {
  * temporary SQLite file, so memory stays flat for a million-contact account. The source goes
  * through the import's own stages (map, normalise, validate, dedupe); invalid and duplicate rows
  * are counted, not compared. Each valid contact is `matched`, `missing` or `different` (see
- * `compareContact` for the rules, which follow the merge strategy). A row the source blocks (SMS
+ * `compareContact` for the rules, which follow the merge strategy), or `blocked` when Sakari does
+ * not hold it because it refused the number (`CONT-010`: opted out at Sakari), as the import's
+ * state records (see {@link stateNeed}): no import can close that gap. A row the source blocks (SMS
  * opt-out, or no consent with `requireSmsConsent`) is counted as invalid; when Sakari holds its
  * number anyway, that contact is `opted_out` (a contact that should not be there), not `extra`.
  * Remote contacts no source row names are `extra`. Writes `reconcile.csv`, `summary.json` and
@@ -113,9 +118,10 @@ export class ReconcileAbortedError extends Error {
  * it with the same account, state, merge strategy and `full` (so the state store cannot skip a
  * contact it believes delivered); with `dryRun` the file is written but not imported. Nothing is
  * ever removed: `opted_out` contacts are never written to `fix.ndjson`, and a warning says how many
- * Sakari holds. The exit code describes the state before fixing (0 in sync, 3 something missing,
- * different or opted out, or with `strict` any invalid source row), unless the fix import aborted
- * (its code, 1 or 2).
+ * Sakari holds; nor are `blocked` ones (Sakari would refuse them again). The exit code describes
+ * the state before fixing (0 in sync, `blocked` rows included, 3 something missing, different or
+ * opted out, or with `strict` any invalid source row), unless the fix import aborted (its code, 1
+ * or 2).
  *
  * @example
  * ```ts
@@ -183,7 +189,7 @@ export async function runReconcile(
   // Before the report folder exists: an unreachable Redis is a configuration error, not a run.
   const warnings: string[] = [];
   const session = await openSession(settings, {
-    state: 'none',
+    state: await stateNeed(settings.statePath),
     onApiEvent: hooks.onApiEvent,
     onWarning: (reason) => warnings.push(reason),
   });
@@ -330,6 +336,7 @@ class Reconciliation {
       else blocked.push(item.mobileE164);
     }
     const found = index.lookup(contacts);
+    const refused = await this.refusedBySakari(contacts.filter((e164) => !found.has(e164)));
     // After the contacts: a blocked row whose number a kept row already claimed (earlier in this
     // chunk or before; dedupe.ts lets an opted-out row follow the row it repeats) gets no line,
     // the kept row accounts for the contact; nor does a second blocked row with the same number.
@@ -346,6 +353,10 @@ class Reconciliation {
       const { payload, ref } = item;
       const remote = found.get(payload.mobile);
       if (remote === undefined) {
+        if (refused.has(payload.mobile)) {
+          report.blocked(ref, payload, BLOCKED_API_CODE);
+          continue;
+        }
         report.missing(ref, payload);
         if (options.fix) await report.addFix(payload);
         continue;
@@ -359,6 +370,19 @@ class Reconciliation {
       }
     }
     await report.drain();
+  }
+
+  /**
+   * Which of these numbers, none of which Sakari holds, the state records as refused by Sakari
+   * (`blocked`: the import sent them and Sakari answered `CONT-010`): one look-up per chunk. The
+   * state keeps no code with them: a contact is recorded `blocked` only for `CONT-010`
+   * (sakari/response.ts). Empty without a state.
+   */
+  private async refusedBySakari(e164s: readonly string[]): Promise<Set<string>> {
+    const store = this.session.store;
+    if (store === null || e164s.length === 0) return new Set();
+    const known = await store.lookup(this.settings.account, e164s);
+    return new Set([...known].filter(([, contact]) => contact.status === 'blocked').map(([e164]) => e164));
   }
 
   private optedOut(ref: SourceRef, code: RowCode, remote: IndexedRemote): void {
@@ -507,21 +531,41 @@ function optedOutWarning(
 }
 
 /**
+ * Whether a reconciliation reads the state store: only to tell the numbers Sakari refused
+ * (`blocked`) from the `missing` ones, without its lock (it records nothing). A SQLite file is
+ * read only when it exists, so that reconcile never leaves an empty state (or its folder) behind
+ * where none was; a PostgreSQL database is always read (opening it creates nothing but its schema).
+ */
+async function stateNeed(statePath: string | null): Promise<StateNeed> {
+  if (statePath === null) return 'none';
+  if (isPostgresUrl(statePath)) return 'store';
+  try {
+    await access(statePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'none';
+    // Anything else (no permission): the store's own error says what is wrong with the file.
+  }
+  return 'store';
+}
+
+/**
  * Checks that the books balance: `source = valid + invalid + duplicate`,
- * `valid = matched + missing + different`, `remote = matched + different + optedOut + extra`, and
+ * `valid = matched + missing + different + blocked`, `remote = matched + different + optedOut + extra`, and
  * `optedOut <= invalid` (each `opted_out` line is a blocked source row, counted as invalid).
  *
  * @returns one message per violation; `[]` when they balance.
  */
 export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
   const problems: string[] = [];
-  const { source, valid, invalid, duplicate, matched, missing, different, optedOut, extra, remote } = counts;
+  const { source, valid, invalid, duplicate, matched, missing, different, blocked, optedOut, extra, remote } =
+    counts;
   if (source !== valid + invalid + duplicate) {
     problems.push(`source (${source}) != valid + invalid + duplicate (${valid} + ${invalid} + ${duplicate})`);
   }
-  if (valid !== matched + missing + different) {
+  if (valid !== matched + missing + different + blocked) {
     problems.push(
-      `valid (${valid}) != matched + missing + different (${matched} + ${missing} + ${different})`,
+      `valid (${valid}) != matched + missing + different + blocked (${matched} + ${missing} + ${different} + ${blocked})`,
     );
   }
   if (remote !== matched + different + optedOut + extra) {
@@ -540,7 +584,8 @@ export function checkReconcileInvariants(counts: ReconcileCounts): string[] {
 /**
  * What a finished reconciliation found: `aborted` when its books do not balance (a bug),
  * `rows-failed` when something is missing or different, or Sakari holds a contact the source
- * blocks (or, with `strict`, a source row is invalid), else `completed` (in sync).
+ * blocks (or, with `strict`, a source row is invalid), else `completed` (in sync). A `blocked`
+ * row is in sync: Sakari refuses it, and no run of ours can change that.
  */
 function reconcileOutcome(counts: ReconcileCounts, problems: readonly string[], strict: boolean): RunOutcome {
   if (problems.length > 0) return 'aborted';

@@ -1,6 +1,6 @@
 /**
  * The files of a reconciliation run in `<report-dir>/<run-id>/`: reconcile.csv (streamed, one line
- * per compared source contact and per blocked source row Sakari holds, in source order, then one
+ * per compared source contact and per source-blocked row Sakari holds, in source order, then one
  * per extra remote contact), summary.json,
  * report.html and, with `--fix`, fix.ndjson (the payloads to send again).
  */
@@ -20,7 +20,8 @@ export const FIX_FILE = 'fix.ndjson';
 
 /**
  * reconcile.csv columns. Public API. `message` (last, so the columns before it keep their places)
- * says in words what to do about a line; only `opted_out` lines have one.
+ * says in words what to do about a line, with the code behind it; only `blocked` and `opted_out`
+ * lines have one.
  */
 export const RECONCILE_COLUMNS = [
   'status',
@@ -62,7 +63,7 @@ export interface ReconcileExample {
   sourceValue: string;
   remoteValue: string;
   contactId: string;
-  /** The line's `message` (empty but for `opted_out`). */
+  /** The line's `message` (empty but for `blocked` and `opted_out`). */
   message: string;
 }
 
@@ -76,6 +77,7 @@ export class ReconcileReport {
     matched: 0,
     missing: 0,
     different: 0,
+    blocked: 0,
     optedOut: 0,
     extra: 0,
     remote: 0,
@@ -91,6 +93,7 @@ export class ReconcileReport {
     matched: [],
     missing: [],
     different: [],
+    blocked: [],
     opted_out: [],
     extra: [],
   };
@@ -147,6 +150,26 @@ export class ReconcileReport {
       compactJson(difference.source),
       compactJson(difference.remote),
       remote.id,
+    );
+  }
+
+  /**
+   * A source contact Sakari does not hold because it refuses the number (`code`, `CONT-010`: the
+   * person opted out at Sakari), as an import recorded in the state. No import can store it, so
+   * its message says that nothing is to be done (a `missing` contact is one `--fix` sends).
+   */
+  blocked(ref: SourceRef, payload: ContactPayload, code: string): void {
+    this.counts.blocked++;
+    this.line(
+      'blocked',
+      payload.mobile,
+      ref,
+      '',
+      compactJson(shownFields(payload)),
+      '',
+      '',
+      `Sakari refuses this number (${code}: the person opted out at Sakari), as an import recorded in the state: ` +
+        'nothing to do, it is not sent again and --fix leaves it out',
     );
   }
 
@@ -216,6 +239,7 @@ export class ReconcileReport {
         ...this.examples.opted_out,
         ...this.examples.different,
         ...this.examples.missing,
+        ...this.examples.blocked,
         ...this.examples.extra,
       ],
       attributes: this.topAttributes(),

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import yargs from 'yargs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { importCommand } from '../../src/cli/commands/import.js';
 import { reconcileCommand } from '../../src/cli/commands/reconcile.js';
 import { exitCodeForError } from '../../src/cli/errors.js';
 import type { CliContext } from '../../src/cli/main.js';
@@ -50,7 +51,7 @@ async function seedDataFile(dataFile: string, contacts: ContactPayload[], accoun
   }
 }
 
-/** Runs the command module through yargs as main.ts does, capturing stdout and stderr. */
+/** Runs the command modules (reconcile, and import for `--verify`) through yargs as main.ts does, capturing stdout and stderr. */
 async function runCommand(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -61,6 +62,7 @@ async function runCommand(argv: string[]): Promise<{ code: number; stdout: strin
   try {
     await yargs(argv)
       .command(reconcileCommand(context))
+      .command(importCommand(context))
       .strict()
       .exitProcess(false)
       .fail((message, error) => {
@@ -130,7 +132,7 @@ describe('reconcile command', () => {
     const reportPath = lastLine(first.stdout);
     expect(first.stdout.trim().split('\n')).toHaveLength(1);
     expect(existsSync(path.join(reportPath, 'reconcile.csv'))).toBe(true);
-    expect(first.stderr).toContain('matched 1, missing 1, different 1, extra 1');
+    expect(first.stderr).toContain('matched 1, missing 1, different 1, blocked 0, extra 1');
     expect(first.stderr).toContain('different fields: firstName 1');
     expect(first.stderr).toContain('invalid 1');
     const rows = await readCsv(path.join(reportPath, 'reconcile.csv'));
@@ -190,7 +192,7 @@ describe('reconcile command', () => {
     ];
     const run = await runCommand(args);
     expect(run.code, run.stderr).toBe(3);
-    expect(run.stderr).toContain('matched 1, missing 0, different 0, extra 0, opted_out 1');
+    expect(run.stderr).toContain('matched 1, missing 0, different 0, blocked 0, extra 0, opted_out 1');
     expect(run.stderr).toMatch(
       /warning: 1 contact in Sakari is a row the source blocks \(SMS opt-out or no consent\), e\.g\. line 3: \+447400100002 \(contact [^)]+\): reconcile does not remove contacts; remove it or opt it out in Sakari/,
     );
@@ -199,6 +201,54 @@ describe('reconcile command', () => {
       `matched ${e164(1)} 2`,
       `opted_out ${e164(2)} 3`,
     ]);
+  });
+
+  test('a number Sakari refused on import (CONT-010): blocked with the import state, in sync (exit 0); missing without it (exit 3)', async () => {
+    const sandbox = await startSandbox({ blocked: [e164(2)] });
+    try {
+      const source = path.join(dir, 'contacts.csv');
+      await writeFile(source, 'mobile,first name\n07400 100001,Ann\n07400 100002,Bob\n');
+      const state = path.join(dir, 'state', 'state.db');
+      const common = [
+        source,
+        ...sandboxFlags(sandbox.url, 'acct-cli'),
+        '--default-country',
+        'GB',
+        '--workers',
+        '0',
+        '--report-dir',
+        path.join(dir, 'reports'),
+      ];
+
+      // import --verify: the import records the refusal, and the verification reads it.
+      const imported = await runCommand(['import', ...common, '--state', state, '--verify']);
+      expect(imported.code, imported.stderr).toBe(0);
+      const verifyReport = /^verify: .* · report (.+)$/m.exec(imported.stderr)?.[1] ?? '';
+      const verified = await readCsv(path.join(verifyReport, 'reconcile.csv'));
+      expect(verified.map((r) => `${r.status} ${r.mobile_e164}`)).toEqual([
+        `matched ${e164(1)}`,
+        `blocked ${e164(2)}`,
+      ]);
+
+      const run = await runCommand(['reconcile', ...common, '--state', state]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain('matched 1, missing 0, different 0, blocked 1, extra 0, opted_out 0');
+      expect(run.stderr).toContain(
+        'blocked: 1 number Sakari refuses (CONT-010: opted out at Sakari), as the state records: not sent, not missing',
+      );
+      const rows = await readCsv(path.join(lastLine(run.stdout), 'reconcile.csv'));
+      expect(rows[1]).toMatchObject({ status: 'blocked', mobile_e164: e164(2), line: '3' });
+      expect(rows[1]?.message).toContain('(CONT-010: the person opted out at Sakari)');
+
+      const stateless = await runCommand(['reconcile', ...common, '--no-state']);
+      expect(stateless.code, stateless.stderr).toBe(3);
+      expect(stateless.stderr).toContain(
+        'matched 1, missing 1, different 0, blocked 0, extra 0, opted_out 0',
+      );
+      expect(stateless.stderr).not.toContain('Sakari refuses');
+    } finally {
+      await sandbox.close();
+    }
   });
 
   test('configuration problems exit 2', async () => {

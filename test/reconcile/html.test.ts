@@ -14,6 +14,7 @@ const COUNTS: ReconcileCounts = {
   matched: 5,
   missing: 2,
   different: 3,
+  blocked: 0,
   optedOut: 0,
   extra: 4,
   remote: 12,
@@ -72,7 +73,7 @@ describe('renderReconcileHtml', () => {
       attributes: [],
       files: { summary: 's', csv: 'c', fix: 'fix.ndjson' },
     });
-    expect(html.match(/<rect /g)).toHaveLength(7);
+    expect(html.match(/<rect /g)).toHaveLength(8);
     expect(html).toContain('<title>optedOut: 0:');
     expect(html).toContain('2 missing, 3 different (exit 3)');
     expect(html).toContain('href="fix.ndjson"');
@@ -83,6 +84,36 @@ describe('renderReconcileHtml', () => {
       files: { summary: 's', csv: 'c' },
     });
     expect(inSync).toContain('In sync');
+  });
+
+  test('blocked rows (refused by Sakari) are in sync: counted in the books, the outcome and the examples', () => {
+    const html = renderReconcileHtml({
+      summary: summary({
+        exitCode: 0,
+        counts: { ...COUNTS, missing: 0, different: 0, blocked: 5 },
+      }),
+      examples: [
+        {
+          status: 'blocked',
+          e164: '+447400100003',
+          where: '4',
+          fields: '',
+          sourceValue: '{"firstName":"Cy"}',
+          remoteValue: '',
+          contactId: '',
+          message: 'Sakari refuses this number (CONT-010: the person opted out at Sakari)',
+        },
+      ],
+      attributes: [],
+      files: { summary: 's', csv: 'c' },
+    });
+    expect(html).toContain(
+      'In sync: nothing missing, different or opted out (5 blocked: Sakari refuses them)',
+    );
+    expect(html).toContain('<title>blocked: 5:');
+    expect(html).toContain('valid = matched + missing + different + blocked');
+    expect(html).toContain('<td>blocked</td>');
+    expect(html).toContain('Sakari refuses this number (CONT-010: the person opted out at Sakari)');
   });
 
   test('opted_out contacts show with their count, in the outcome and as examples with their note', () => {
@@ -116,6 +147,12 @@ describe('checkReconcileInvariants', () => {
     ['balanced', {}, undefined],
     ['source rows lost', { source: 13 }, /^source \(13\)/],
     ['a valid row not compared', { valid: 11, source: 13 }, /^valid \(11\)/],
+    ['a valid row refused by Sakari', { valid: 11, source: 13, blocked: 1 }, undefined],
+    [
+      'a blocked row counted besides its missing one',
+      { blocked: 1 },
+      /^valid \(10\) != matched \+ missing \+ different \+ blocked/,
+    ],
     ['a remote contact not accounted for', { remote: 13 }, /^remote \(13\)/],
     ['an opted_out contact counted on the remote side', { optedOut: 1, extra: 3 }, undefined],
     ['an opted_out contact not counted on the remote side', { optedOut: 1 }, /^remote \(12\)/],

@@ -2,7 +2,7 @@
  * reconcile against the real sandbox over HTTP on 127.0.0.1: seeded remote contacts, a source CSV
  * in a temp dir, the real report files.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +18,7 @@ import {
   type ReconcileInput,
 } from '../../src/reconcile/index.js';
 import { resolveImportSettings } from '../../src/config.js';
+import { importContacts } from '../../src/pipeline/run.js';
 import { SakariClient } from '../../src/sakari/client.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { ContactPayload } from '../../src/types.js';
@@ -133,6 +134,7 @@ describe('reconcile against the sandbox', () => {
       matched: 3,
       missing: 2,
       different: 4,
+      blocked: 0,
       optedOut: 0,
       extra: 2,
       remote: 9,
@@ -147,7 +149,8 @@ describe('reconcile against the sandbox', () => {
     });
     expect(result.exitCode).toBe(3);
     expect(result.command).toBe('reconcile');
-    expect(result.account).toBe(ACCOUNT);
+    // The account as the state knows it: with its API URL, which is not Sakari's own.
+    expect(result.account).toBe(`${ACCOUNT}@${sandbox!.url}`);
     expect(result.source.path).toBe(path.join(dir, 'contacts.csv'));
     expect(result.source.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.api.requests).toBeGreaterThanOrEqual(2); // token + one page
@@ -200,7 +203,8 @@ describe('reconcile against the sandbox', () => {
     const html = await readFile(path.join(result.reportPath, 'report.html'), 'utf8');
     expect(html).toContain('2 missing, 4 different');
     expect(html).toContain('Karl');
-    expect(html).not.toMatch(/<script|https?:\/\//);
+    // Self-contained: nothing to load (the account's API URL is shown as text).
+    expect(html).not.toMatch(/<script|(?:src|href)=["']?(?:https?:)?\/\//);
     expect((await readdir(result.reportPath)).sort()).toEqual([
       'reconcile.csv',
       'report.html',
@@ -391,6 +395,7 @@ describe('reconcile against the sandbox', () => {
       matched: 1,
       missing: 1,
       different: 0,
+      blocked: 0,
       optedOut: 2,
       extra: 1,
       remote: 4,
@@ -502,6 +507,7 @@ describe('reconcile against the sandbox', () => {
       matched: 1,
       missing: 1,
       different: 0,
+      blocked: 0,
       optedOut: 1,
       extra: 0,
       remote: 2,
@@ -549,6 +555,173 @@ describe('reconcile against the sandbox', () => {
       code: 'SOURCE_NOT_FOUND',
     });
     expect(sandbox.stats().requests).toBe(requests);
+  });
+});
+
+describe('a number Sakari refused on import (CONT-010: opted out at Sakari)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let sandbox: Sandbox | undefined;
+  const REFUSED = e164(3);
+  const MESSAGE =
+    'Sakari refuses this number (CONT-010: the person opted out at Sakari), as an import recorded in the state: ' +
+    'nothing to do, it is not sent again and --fix leaves it out';
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    sandbox = await startSandbox({ blocked: [REFUSED] });
+    await writeFile(
+      path.join(dir, 'contacts.csv'),
+      ['mobile,first name', '07400 100001,Ann', '07400 100002,Bob', '07400 100003,Cy', 'nope,Bad', ''].join(
+        '\n',
+      ),
+    );
+  });
+  afterEach(async () => {
+    await sandbox?.close();
+    sandbox = undefined;
+    await cleanup();
+  });
+
+  const statePath = (): string => path.join(dir, 'state', 'state.db');
+
+  function input(extra: Partial<ReconcileInput> = {}): ReconcileInput {
+    if (!sandbox) throw new Error('no sandbox');
+    return {
+      sources: [path.join(dir, 'contacts.csv')],
+      defaultCountry: 'GB',
+      apiUrl: sandbox.url,
+      account: ACCOUNT,
+      clientId: 'sandbox',
+      clientSecret: 'sandbox',
+      rate: 1000,
+      workers: 0,
+      reportDir: path.join(dir, 'reports'),
+      state: statePath(),
+      ...extra,
+    };
+  }
+
+  /** Imports the source with the state: Ann and Bob are created, Cy is refused and recorded blocked. */
+  async function importWithState(): Promise<void> {
+    const imported = await importContacts(input());
+    expect(imported.counts).toMatchObject({ created: 2, blocked: 1, invalid: 1 });
+    expect(imported.exitCode).toBe(0);
+  }
+
+  async function lines(reportPath: string): Promise<string[]> {
+    const rows = await readCsv(path.join(reportPath, 'reconcile.csv'));
+    return rows.map((r) => `${r.status} ${r.mobile_e164} ${r.line}`);
+  }
+
+  test('with the import state it is blocked, with its code, not missing: exit 0, and --fix does not send it', async () => {
+    await importWithState();
+
+    const result = await reconcileContacts(input());
+    expect(result.counts).toEqual({
+      source: 4,
+      valid: 3,
+      invalid: 1,
+      duplicate: 0,
+      matched: 2,
+      missing: 0,
+      different: 0,
+      blocked: 1,
+      optedOut: 0,
+      extra: 0,
+      remote: 2,
+    });
+    expect(result.problems).toBeUndefined();
+    expect(result.exitCode).toBe(0);
+    expect(await lines(result.reportPath)).toEqual([
+      `matched ${e164(1)} 2`,
+      `matched ${e164(2)} 3`,
+      `blocked ${REFUSED} 4`,
+    ]);
+    const rows = await readCsv(path.join(result.reportPath, 'reconcile.csv'));
+    expect(rows[2]).toEqual({
+      status: 'blocked',
+      mobile_e164: REFUSED,
+      line: '4',
+      fields: '',
+      source_value: '{"firstName":"Cy","country":"GB"}',
+      remote_value: '',
+      contact_id: '',
+      message: MESSAGE,
+    });
+    const summary = JSON.parse(await readFile(path.join(result.reportPath, 'summary.json'), 'utf8'));
+    expect(summary.counts.blocked).toBe(1);
+    expect(summary.exitCode).toBe(0);
+    const html = await readFile(path.join(result.reportPath, 'report.html'), 'utf8');
+    expect(html).toContain(
+      'In sync: nothing missing, different or opted out (1 blocked: Sakari refuses them)',
+    );
+    expect(html).toContain(MESSAGE);
+
+    // A new row is missing and --fix sends it; the refused number stays out of fix.ndjson.
+    await writeFile(path.join(dir, 'contacts.csv'), '07400 100004,Dee\n', { flag: 'a' });
+    const fixed = await reconcileContacts(input({ fix: true }));
+    expect(fixed.counts).toMatchObject({ valid: 4, matched: 2, missing: 1, blocked: 1, different: 0 });
+    expect(fixed.problems).toBeUndefined();
+    expect(fixed.exitCode).toBe(3); // the state before fixing: Dee was missing
+    expect(fixed.fix).toMatchObject({ contacts: 1, exitCode: 0 });
+    expect(fixed.fix?.counts).toMatchObject({ rows: 1, created: 1, blocked: 0, failed: 0 });
+    const fixLines = (await readFile(path.join(fixed.reportPath, 'fix.ndjson'), 'utf8')).trim().split('\n');
+    expect(fixLines.map((line) => JSON.parse(line).mobile)).toEqual([e164(4)]);
+
+    const again = await reconcileContacts(input({ fix: true }));
+    expect(again.counts).toMatchObject({ valid: 4, matched: 3, missing: 0, blocked: 1 });
+    expect(again.exitCode).toBe(0);
+    expect(again.fix).toEqual({ file: 'fix.ndjson', contacts: 0, dryRun: false });
+    expect(existsSync(path.join(again.reportPath, 'fix.ndjson'))).toBe(false);
+  });
+
+  test('without the state it is missing (exit 3), and reconcile creates no state file', async () => {
+    await importWithState();
+    const elsewhere = path.join(dir, 'elsewhere', 'state.db');
+
+    for (const state of [elsewhere, false] as const) {
+      const result = await reconcileContacts(input({ state }));
+      expect(result.counts).toMatchObject({ valid: 3, matched: 2, missing: 1, blocked: 0 });
+      expect(result.problems).toBeUndefined();
+      expect(result.exitCode).toBe(3);
+      expect(await lines(result.reportPath)).toEqual([
+        `matched ${e164(1)} 2`,
+        `matched ${e164(2)} 3`,
+        `missing ${REFUSED} 4`,
+      ]);
+    }
+    expect(existsSync(path.join(dir, 'elsewhere'))).toBe(false);
+  });
+
+  test('with no state file yet, reconcile does not create one', async () => {
+    const result = await reconcileContacts(input());
+    expect(result.counts).toMatchObject({ valid: 3, missing: 3, blocked: 0 });
+    expect(existsSync(path.join(dir, 'state'))).toBe(false);
+  });
+
+  test('a number Sakari holds is compared as usual, whatever the state says', async () => {
+    await importWithState();
+    // The person opts in again at Sakari, and Sakari comes to hold the number the state records as
+    // refused: it is compared like any contact (`different` here), not `blocked`.
+    sandbox?.setOptions({ blocked: [] });
+    await seed(sandbox as Sandbox, [remote(3, { firstName: 'Cyril' })]);
+    const result = await reconcileContacts(input());
+    expect(result.counts).toMatchObject({ valid: 3, matched: 2, different: 1, missing: 0, blocked: 0 });
+    expect(result.exitCode).toBe(3);
+    expect(await lines(result.reportPath)).toEqual([
+      `matched ${e164(1)} 2`,
+      `matched ${e164(2)} 3`,
+      `different ${REFUSED} 4`,
+    ]);
+  });
+
+  test('verifyAfterImport (import --verify) reads the import state: the refused number is blocked, exit 0', async () => {
+    await importWithState();
+    const result = await verifyAfterImport(await resolveImportSettings({ ...input(), command: 'import' }));
+    expect(result.counts).toMatchObject({ valid: 3, matched: 2, missing: 0, blocked: 1 });
+    expect(result.exitCode).toBe(0);
+    expect(await lines(result.reportPath)).toContain(`blocked ${REFUSED} 4`);
   });
 });
 

@@ -24,7 +24,8 @@ interface ReconcileArgs extends PipelineArgs, OutputArgs {
 export function reconcileCommand(context: CliContext): CommandModule<object, ReconcileArgs> {
   return {
     command: 'reconcile <source...>',
-    describe: 'compare a source with the contacts in Sakari: matched, missing, different, opted_out, extra',
+    describe:
+      'compare a source with the contacts in Sakari: matched, missing, different, blocked (Sakari refuses it), opted_out, extra',
     builder: (y) =>
       outputOptions(pipelineOptions(y))
         .positional('source', {
@@ -159,10 +160,16 @@ export function formatReconcileSummary(result: ReconcileResult): string {
   const c = result.counts;
   const lines = [
     `${result.runId}: ${c.source} source rows against ${c.remote} contacts in Sakari (${(result.durationMs / 1000).toFixed(1)} s)`,
+    // blocked: not in Sakari because Sakari refuses the number, as the state records (in sync).
     // opted_out: in Sakari, but the source blocks the row (its warning below says what to do).
-    `  matched ${c.matched}, missing ${c.missing}, different ${c.different}, extra ${c.extra}, opted_out ${c.optedOut}`,
+    `  matched ${c.matched}, missing ${c.missing}, different ${c.different}, blocked ${c.blocked}, extra ${c.extra}, opted_out ${c.optedOut}`,
     `  not compared: invalid ${c.invalid}, duplicate ${c.duplicate}`,
   ];
+  if (c.blocked > 0) {
+    lines.push(
+      `  blocked: ${c.blocked} ${c.blocked === 1 ? 'number' : 'numbers'} Sakari refuses (CONT-010: opted out at Sakari), as the state records: not sent, not missing`,
+    );
+  }
   const fields = Object.entries(result.fields)
     .filter(([, count]) => count > 0)
     .map(([field, count]) => `${field} ${count}`);
