@@ -12,6 +12,7 @@ import {
   type PlainSettings,
 } from './options.js';
 import type { FieldMapping } from './pipeline/map-fields.js';
+import { normaliseApiUrl } from './sakari/client.js';
 import { redactStateLocation, resolveStateLocation } from './state/index.js';
 
 export {
@@ -223,10 +224,35 @@ export async function resolveImportSettings(
     statePath,
     // Redacted: the key is stored in the state and shown to a second run; a password must not be.
     jobKey: input.jobKey ?? `import:${statePath === null ? 'stateless' : redactStateLocation(statePath)}`,
-    account: api?.accountId ?? account ?? 'default',
+    account: stateAccountKey(
+      api?.accountId ?? account ?? 'default',
+      sandbox ? 'sandbox' : (given('apiUrl') ?? OPTIONS.apiUrl.default),
+    ),
     redisUrl: input.redisUrl ?? env[OPTIONS.redisUrl.env] ?? undefined,
     api: dryRun ? null : api,
   };
+}
+
+/** What {@link stateAccountKey} appends for the embedded simulator (`--sandbox`). */
+const SANDBOX_STATE_SUFFIX = '@sandbox';
+
+/**
+ * The name the state store and the report know the run's account by. What the state remembers of
+ * an account (the payloads Sakari acknowledged, the pace) is true of one server: a `--sandbox`
+ * trial, or a run against another API URL (a standalone sandbox, a test server), must not make
+ * the next run against Sakari take rows for delivered that Sakari never received (with the real
+ * account id in the environment, a trial did exactly that). So: the account id alone for Sakari's
+ * own API, `<id>@sandbox` for the embedded simulator, `<id>@<API URL>` for any other URL.
+ */
+export function stateAccountKey(accountId: string, apiUrl: string): string {
+  if (apiUrl === 'sandbox') return `${accountId}${SANDBOX_STATE_SUFFIX}`;
+  let url = apiUrl;
+  try {
+    url = normaliseApiUrl(apiUrl).replace(/\/+$/, '');
+  } catch {
+    // Refused elsewhere with its own message.
+  }
+  return url === OPTIONS.apiUrl.default ? accountId : `${accountId}@${url}`;
 }
 
 async function loadMapping(

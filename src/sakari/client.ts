@@ -806,7 +806,7 @@ function tooLongWait(error: SakariHttpError, retryAfterMs: number, attempts: num
  * contacts path carries `/v1` itself. Kept, it gives `/v1/oauth2/token`, a 404; refusing it would
  * stop a cron job for a spelling whose intent is plain.
  */
-function normaliseApiUrl(value: unknown): string {
+export function normaliseApiUrl(value: unknown): string {
   let url: URL | undefined;
   if (typeof value === 'string') {
     try {

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { generateContactsCsv } from '../../tools/bench/generate.js';
+import { stateAccountKey } from '../../src/config.js';
 import type { PaceSummary } from '../../src/limit/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { StateStore } from '../../src/state/index.js';
@@ -63,7 +64,9 @@ describe('adaptive pace (the real CLI against a sandbox with a per-account limit
   function rememberedPace(): number | undefined {
     const store = StateStore.open(path.join(dir, 'state.db'));
     try {
-      return store.getPace(ACCOUNT);
+      // The state knows the account by its id and the API URL (config.ts stateAccountKey).
+      if (!sandbox) throw new Error('no sandbox');
+      return store.getPace(stateAccountKey(ACCOUNT, sandbox.url));
     } finally {
       store.close();
     }

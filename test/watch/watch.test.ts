@@ -154,7 +154,7 @@ describe('watch: file drops', () => {
     const summary = await readJson(path.join(result.files[0]!.reportPath!, 'summary.json'));
     expect(summary.reason).toMatch(
       new RegExp(
-        `^same content as monday\\.csv, the latest file imported for account ${ACCOUNT} with the same options \\(run ${first.files[0]!.result!.runId} at .+\\); nothing was sent$`,
+        `^same content as monday\\.csv, the latest file imported for account ${ACCOUNT}@http://127\\.0\\.0\\.1:\\d+ with the same options \\(run ${first.files[0]!.result!.runId} at .+\\); nothing was sent$`,
       ),
     );
     expect(lines.join('\n')).toMatch(
