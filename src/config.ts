@@ -12,8 +12,9 @@ import {
   type PlainSettings,
 } from './options.js';
 import type { FieldMapping } from './pipeline/map-fields.js';
+import { resolveCountry } from './pipeline/phone-country.js';
 import { normaliseApiUrl } from './sakari/client.js';
-import { redactStateLocation, resolveStateLocation } from './state/index.js';
+import { isPostgresUrl, redactStateLocation, resolveStateLocation } from './state/index.js';
 
 export {
   DEFAULT_API_URL,
@@ -91,6 +92,14 @@ export function parseCountry(
 ): CountryCode | undefined {
   const upper = value.trim().toUpperCase();
   if (COUNTRIES.has(upper)) return upper as CountryCode;
+  if (upper === '') {
+    // `--default-country "$COUNTRY"` with the variable unset: every national number would be refused.
+    problems.push(`${label}: empty; give an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)`);
+    return undefined;
+  }
+  // What a country column accepts is accepted here too: `UK`, `United Kingdom`, `Deutschland`.
+  const named = resolveCountry(value)?.iso;
+  if (named !== undefined) return named;
   problems.push(`${label}: "${value}" is not an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)`);
   return undefined;
 }
@@ -174,7 +183,8 @@ export async function resolveImportSettings(
   }
   const mapping = await loadMapping(input.mapping, problems);
   const phoneColumns = parsePhoneColumns(input.phoneColumns, problems);
-  const defaultCountry = input.defaultCountry ? parseCountry(input.defaultCountry, problems) : undefined;
+  const defaultCountry =
+    input.defaultCountry === undefined ? undefined : parseCountry(input.defaultCountry, problems);
   const { dryRun, sandbox, timeoutMs } = plain;
 
   // Flag > env > job file > default (CONTRACT §1).
@@ -206,10 +216,17 @@ export async function resolveImportSettings(
     problems.push(`credentials missing: ${missing.join(', ')} (or use --sandbox, or --dry-run)`);
   }
   // A postgres:// URL is kept as given; a file path is made absolute.
-  const statePath =
-    input.state === false
-      ? null
-      : resolveStateLocation(input.state ?? env[OPTIONS.state.env] ?? OPTIONS.state.default);
+  const stateInput =
+    input.state === false ? null : (input.state ?? env[OPTIONS.state.env] ?? OPTIONS.state.default);
+  const scheme = stateInput === null ? undefined : /^([a-z][a-z0-9+.-]*):\/\//i.exec(stateInput)?.[1];
+  if (scheme !== undefined && !isPostgresUrl(stateInput as string)) {
+    // `postgress://…` made a folder named `postgress:` holding a local SQLite state: every machine
+    // its own state and lock. Only the scheme is shown: the rest may hold a password.
+    problems.push(
+      `state: a ${scheme}:// URL is not a state location; give a file path, or a postgres:// or postgresql:// URL`,
+    );
+  }
+  const statePath = stateInput === null ? null : resolveStateLocation(stateInput);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...plain,

@@ -111,3 +111,40 @@ describe('the option table', () => {
     },
   );
 });
+
+describe('--default-country', () => {
+  const resolve = (defaultCountry: string) =>
+    resolveImportSettings({ sources: ['x.csv'], dryRun: true, state: false, defaultCountry });
+
+  test('takes what a country column takes: UK, United Kingdom and gb are GB', async () => {
+    for (const value of ['UK', 'United Kingdom', 'gb', ' GB ']) {
+      expect((await resolve(value)).defaultCountry, value).toBe('GB');
+    }
+  });
+
+  test('refuses an empty value (an unset variable) and an unknown one, naming the option', async () => {
+    await expect(resolve('')).rejects.toMatchObject({
+      problems: ['default-country: empty; give an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)'],
+    });
+    await expect(resolve('Narnia')).rejects.toMatchObject({
+      problems: ['default-country: "Narnia" is not an ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)'],
+    });
+  });
+});
+
+test('a --state URL that is not PostgreSQL (a typo) is refused, showing only its scheme', async () => {
+  for (const state of ['postgress://sakari:s3cret@db:5432/sakari', 'mysql://db/x', 'pg://db/x']) {
+    const error = await resolveImportSettings({ sources: ['x.csv'], dryRun: true, state }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error, state).toMatchObject({
+      problems: [
+        expect.stringMatching(/^state: a [a-z]+:\/\/ URL is not a state location; give a file path/),
+      ],
+    });
+    expect(JSON.stringify(error)).not.toContain('s3cret');
+  }
+  expect(
+    (await resolveImportSettings({ sources: ['x.csv'], dryRun: true, state: 'C:state.db' })).statePath,
+  ).toMatch(/state\.db$/);
+});

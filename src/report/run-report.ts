@@ -1,6 +1,7 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { ConfigError } from '../config.js';
 import { ROW_STATUSES, type RowOutcome, type RowStatus } from '../types.js';
 import { ByteQueue } from './byte-queue.js';
 import { checkInvariants, countOutcome, emptyCounts, InvariantError, type Counts } from './counts.js';
@@ -165,17 +166,38 @@ export async function reserveRunFolder(
   throw new Error(`no free run id in ${reportDir} after ${RESERVE_ATTEMPTS} attempts`);
 }
 
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Creates the run folder (mode 0700 whatever the umask); `undefined` when it exists already. */
 async function tryRunFolder(reportDir: string, runId: string): Promise<string | undefined> {
   if (!SAFE_RUN_ID.test(runId) || runId.includes('..')) {
     throw new RangeError(`invalid run id ${JSON.stringify(runId)}: expected a plain folder name`);
   }
-  await mkdir(reportDir, { recursive: true });
   const dir = join(reportDir, runId);
   try {
+    await mkdir(reportDir, { recursive: true });
     await mkdir(dir, { mode: REPORT_DIR_MODE });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await isFolder(reportDir))) return undefined;
+    // Nothing was sent: a setting to fix (exit 2), not a run to resume.
+    if (
+      code === 'EEXIST' ||
+      code === 'ENOTDIR' ||
+      code === 'EACCES' ||
+      code === 'EPERM' ||
+      code === 'EROFS'
+    ) {
+      throw new ConfigError([
+        `report-dir: cannot create a run folder in ${reportDir} (${code}): give --report-dir a folder this user can write`,
+      ]);
+    }
     throw error;
   }
   // mkdir's mode is filtered by the umask; make sure of it.

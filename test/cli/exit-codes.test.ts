@@ -133,6 +133,27 @@ describe('exit codes through the real CLI', () => {
 
   const reports = (): string[] => ['--report-dir', path.join(dir, 'reports')];
 
+  test("a --report-dir that cannot be a folder exits 2 naming the option, not 1 ('run again')", async () => {
+    const file = path.join(dir, 'reports-is-a-file');
+    await writeFile(file, '');
+    for (const reportDir of [file, path.join(file, 'sub')]) {
+      const run = await runCli([
+        'import',
+        source,
+        '--sandbox',
+        '--default-country',
+        'US',
+        '--report-dir',
+        reportDir,
+      ]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(
+        /report-dir: cannot create a run folder in .* \((EEXIST|ENOTDIR)\): give --report-dir a folder/,
+      );
+      expect(run.stderr).not.toMatch(/run the same command again/);
+    }
+  });
+
   test("a SQLite database of another application as --state exits 2, not 1 ('run again')", async () => {
     const state = path.join(dir, 'notes.db');
     const other = new Database(state);
