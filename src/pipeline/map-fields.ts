@@ -37,7 +37,8 @@ export const KNOWN_FIELDS: readonly KnownField[] = [
 
 /**
  * A user mapping (`--mapping file.json`, job `mapping:`): source header → what to do with it.
- * - a {@link KnownField} name (exact spelling, e.g. `"firstName"`): the column feeds that field;
+ * - a {@link KnownField} name (`"firstName"`; case, spaces, `_` and `-` ignored, so also
+ *   `"first_name"`): the column feeds that field;
  * - `null` (or `""`): the column is dropped;
  * - any other string: the column is kept as an attribute renamed to that string.
  *
@@ -115,7 +116,14 @@ const DROP: ColumnAction = { kind: 'drop' };
 /** The columns `rejected.csv` appends to the original ones (src/report). */
 const REJECTED_COLUMNS: ReadonlySet<string> = new Set(['error_code', 'error_message']);
 const MERGE_ATTRIBUTES: ColumnAction = { kind: 'merge-attributes' };
-const KNOWN_FIELD_SET: ReadonlySet<string> = new Set(KNOWN_FIELDS);
+/**
+ * The known fields by {@link headerKey}: a mapping's target is matched like a header, so
+ * `"firstname"`, `"first_name"` and `"e-mail"` feed their fields rather than becoming attributes
+ * under those names (the contacts lost their names and emails, and the emails went unchecked).
+ */
+const KNOWN_FIELD_BY_KEY: ReadonlyMap<string, KnownField> = new Map(
+  KNOWN_FIELDS.map((field) => [headerKey(field), field]),
+);
 
 /** Resolves headers to actions, caching per header; one per stage run. */
 class ColumnResolver {
@@ -136,9 +144,9 @@ class ColumnResolver {
     for (const header of Object.keys(mapping)) {
       const target = mapping[header];
       let action: ColumnAction;
+      const field = target ? KNOWN_FIELD_BY_KEY.get(headerKey(target)) : undefined;
       if (target === null || target === undefined || target === '') action = DROP;
-      else if (KNOWN_FIELD_SET.has(target))
-        action = { kind: 'field', field: target as KnownField, rank: MAPPING_RANK, labelled: false };
+      else if (field !== undefined) action = { kind: 'field', field, rank: MAPPING_RANK, labelled: false };
       else action = { kind: 'attribute', name: target };
       this.exact.set(header, action);
       const key = headerKey(header);

@@ -202,6 +202,28 @@ describe('mapFields', () => {
     expect(draft.attributes).toEqual({});
   });
 
+  test('--mapping targets name fields ignoring case, spaces, _ and -; other names are attributes', async () => {
+    const draft = await mapOne(
+      { Given: 'Ann', Family: 'Lee', Mail: 'ann@example.com', Cell: '07400 123456', Tier: 'gold' },
+      {
+        mapping: {
+          Given: 'firstname',
+          Family: 'last_name',
+          Mail: 'E-Mail',
+          Cell: 'MOBILE',
+          Tier: 'loyalty tier',
+        },
+      },
+    );
+    expect(draft).toMatchObject({
+      firstName: 'Ann',
+      lastName: 'Lee',
+      email: 'ann@example.com',
+      mobileInput: '07400 123456',
+      attributes: { 'loyalty tier': 'gold' },
+    });
+  });
+
   test('several columns for one field: the better alias wins, the other stays an attribute', async () => {
     const draft = await mapOne({ Phone: '020 7946 0958', Mobile: '07400 123456' });
     expect(draft.mobileInput).toBe('07400 123456');
