@@ -83,6 +83,16 @@ export interface PaceSummary {
   decreases: number;
 }
 
+/**
+ * Whether a run's pace says something about the server worth starting the next run from: it met
+ * a 429, or it started from a pace an earlier run learnt (below its ceiling). A run that only ever
+ * kept to its own `--rate` learnt nothing: remembered, a cautious `--rate 2` made the next run at
+ * `--rate 50` start at 2/s and take minutes to climb, though the server never refused anything.
+ */
+export function paceWorthRemembering(summary: PaceSummary): boolean {
+  return !summary.fixed && (summary.throttled > 0 || summary.start < summary.ceiling);
+}
+
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }

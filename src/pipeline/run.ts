@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { resolveImportSettings, redactSettings, type ImportInput, type ImportSettings } from '../config.js';
 import { exitCodeOf, outcomeOfError } from '../exit-codes.js';
 import type { AccountLimiter } from '../limit/index.js';
+import { paceWorthRemembering } from '../limit/pace.js';
 import { resumeHash } from '../options.js';
 import { sha256File, type SourceInfo } from '../read/index.js';
 import { RunReport, outcomeOfCounts, type RunSummary } from '../report/index.js';
@@ -200,8 +201,9 @@ export async function runImport(
     const ran = await pipeline.run(resumeChain, hooks, store, paceNow, () => session.apiStats());
     const apiStats = session.apiStats();
     const pace = limiter?.paceSummary();
-    // Only a run that sent something learnt a pace worth starting the next one from.
-    if (store && pace && !pace.fixed && apiStats.requests > 0)
+    // Only a run that sent something, and met the server's limit (or started from one), learnt a
+    // pace worth starting the next one from.
+    if (store && pace && paceWorthRemembering(pace) && apiStats.requests > 0)
       await store.setPace(settings.account, pace.next);
     const meta = {
       command: settings.command,

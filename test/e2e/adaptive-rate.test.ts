@@ -111,10 +111,21 @@ describe('adaptive pace (the real CLI against a sandbox with a per-account limit
     const adaptive = await importOnce(source, server, ['--rate', '25']);
     expect(adaptive.api.throttled).toBe(0);
     expect(adaptive.api.pace).toMatchObject({ ceiling: 25, start: 25, settled: 25, next: 25, decreases: 0 });
-    expect(rememberedPace()).toBe(25);
+    // Keeping to its own --rate, the run learnt nothing about the server: a later run with a
+    // higher --rate starts there, not at 25/s.
+    expect(rememberedPace()).toBeUndefined();
+    const higher = await importOnce(source, server, ['--rate', '40', '--full']);
+    expect(higher.api.pace).toMatchObject({ ceiling: 40, start: 40 });
 
+    // A pace an earlier run learnt is left alone by --fixed-rate.
+    const store = StateStore.open(path.join(dir, 'state.db'));
+    try {
+      store.setPace(stateAccountKey(ACCOUNT, server.url), 12);
+    } finally {
+      store.close();
+    }
     const fixed = await importOnce(source, server, ['--rate', '30', '--fixed-rate', '--full']);
     expect(fixed.api.pace).toMatchObject({ ceiling: 30, fixed: true, start: 30, settled: 30 });
-    expect(rememberedPace()).toBe(25);
+    expect(rememberedPace()).toBe(12);
   }, 120_000);
 });
