@@ -112,6 +112,9 @@ const RESUMED_PRIORITY = 4;
  */
 const NOTICE_TOLERANCE_MS = 1_000;
 
+/** What an interrupted request that was waiting for its turn at the pace says. */
+const NOT_SENT_WAITING = 'not sent: the request was waiting for its turn';
+
 /** Thrown by {@link AccountLimiter.schedule} once the limiter has been stopped. */
 export class LimiterStoppedError extends Error {
   override name = 'LimiterStoppedError';
@@ -347,15 +350,47 @@ export class AccountLimiter {
    */
   async schedule<T>(fn: () => Promise<T>): Promise<T> {
     let priority: number | undefined;
+    let started = false;
+    const tracked = (): Promise<T> => {
+      started = true;
+      return fn();
+    };
     for (;;) {
       if (this.#stopped) throw new LimiterStoppedError();
-      const job = (): Promise<T | typeof PAUSED> => this.#runInSlot(fn);
-      const result = await (priority === undefined
-        ? this.#gate.schedule(job)
-        : this.#gate.schedule({ priority }, job));
+      const job = (): Promise<T | typeof PAUSED> => this.#runInSlot(tracked);
+      const queued =
+        priority === undefined ? this.#gate.schedule(job) : this.#gate.schedule({ priority }, job);
+      const result = await this.#unlessInterruptedBeforeStart(queued, () => started);
       if (result !== PAUSED) return result;
       await this.#waitOutPause();
       priority = RESUMED_PRIORITY;
+    }
+  }
+
+  /**
+   * `queued`, or a {@link WaitInterruptedError} as soon as an interrupt comes while its request
+   * has not started: a request queued behind the pace (Bottleneck's `minTime`) is not sent after a
+   * signal, and the run does not wait for its turn to find that out. One that started is awaited.
+   */
+  async #unlessInterruptedBeforeStart<R>(queued: Promise<R>, started: () => boolean): Promise<R> {
+    const signal = this.#interruptSignal();
+    // The job, dispatched after an interrupt, fails without sending (#keepSpacing): nobody awaits it.
+    queued.catch(() => undefined);
+    let onAbort: (() => void) | undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        if (started()) return;
+        // In a pause it would have waited that out first: say so, as #waitOutPause does.
+        reject(this.#isPaused() ? this.#pauseEnded(signal) : this.#waitEnded(signal, NOT_SENT_WAITING));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    interrupted.catch(() => undefined);
+    try {
+      return await Promise.race([queued, interrupted]);
+    } finally {
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -417,12 +452,14 @@ export class AccountLimiter {
    * Stops accepting jobs and resolves once the jobs already started or queued have finished, then
    * closes the Redis connection (if any), so nothing keeps the process alive.
    * Jobs waiting out a pause, and {@link wait}s, reject with {@link LimiterStoppedError} at once.
+   * After an interrupt the jobs still queued for their turn are dropped (their callers were told
+   * at the interrupt): at a slow pace, waiting for their turns would keep the process for minutes.
    */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stopping.abort();
-    await this.#gate.stop({ dropWaitingJobs: false });
+    await this.#gate.stop({ dropWaitingJobs: this.#interruptSignal().aborted });
     await Promise.allSettled([...this.#pendingPauseWrites]);
     await this.#ownLink?.close();
   }
@@ -576,28 +613,53 @@ export class AccountLimiter {
    * that fires late followed by one that fires on time would start two jobs closer than minTime.
    * This guard measures the starts that really happened (in this process).
    */
+  /**
+   * Waits for this request's turn at the pace. An interrupt (a signal) ends the wait with a
+   * {@link WaitInterruptedError}, and so does one heard before: a request still waiting for its
+   * turn has not been sent, and "finish the requests in flight" is not "send the ones queued"
+   * (at a pace of a few per minute that sent more batches for minutes after SIGTERM).
+   */
   async #keepSpacing(): Promise<void> {
     for (;;) {
+      // A pause in force is waited out (and interrupted) by the caller, which says so.
+      if (this.#isPaused()) return;
+      const signal = this.#interruptSignal();
+      if (signal.aborted) throw this.#waitEnded(signal, NOT_SENT_WAITING);
       const wait = this.#lastStart + this.#minTime - this.#clock.now();
       if (wait <= 0) return;
-      await this.#clock.sleep(wait);
+      await this.#clock.sleep(wait, signal);
     }
+  }
+
+  /**
+   * Aborted when a signal interrupts the waits (the given interrupt, the process-wide one); unlike
+   * {@link #waitSignal}, not when the limiter stops: {@link stop} lets queued jobs run.
+   */
+  #interruptSignal(): AbortSignal {
+    const process = waitInterruptSignal();
+    const given = this.#interrupt;
+    // Without an interrupt of its own (the CLI's limiters), no signal is made per request.
+    if (given === undefined || process.aborted) return process;
+    return given.aborted ? given : AbortSignal.any([process, given]);
   }
 
   async #waitOutPause(): Promise<void> {
     // Loop: the pause may be extended while we sleep, and long sleeps are chunked by the clock.
     while (this.#isPaused()) {
       const signal = this.#waitSignal();
-      if (signal.aborted) {
-        const left = formatWait(this.#pausedUntil - this.#clock.now());
-        const until = formatInstant(this.#pausedUntil);
-        throw this.#waitEnded(
-          signal,
-          `stopped waiting out Sakari's Retry-After pause (${left} left, until ${until})`,
-        );
-      }
+      if (signal.aborted) throw this.#pauseEnded(signal);
       await this.#clock.sleep(this.#pausedUntil - this.#clock.now(), signal);
     }
+  }
+
+  /** The error of a request whose wait for the end of a pause `signal` ended. */
+  #pauseEnded(signal: AbortSignal): Error {
+    const left = formatWait(this.#pausedUntil - this.#clock.now());
+    const until = formatInstant(this.#pausedUntil);
+    return this.#waitEnded(
+      signal,
+      `stopped waiting out Sakari's Retry-After pause (${left} left, until ${until})`,
+    );
   }
 }
 

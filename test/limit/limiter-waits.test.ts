@@ -164,3 +164,42 @@ test.each([
 ])('formatWait(%i) is %s', (ms, text) => {
   expect(formatWait(ms)).toBe(text);
 });
+
+describe('requests waiting for their turn at the pace', () => {
+  test('an interrupt ends their wait: they are not sent; the one running finishes', async () => {
+    // 1 request a minute, fixed: the second and third wait a minute and two for their turn.
+    const slow = limiter({ rate: 1 / 60, fixedRate: true, maxConcurrent: 3 });
+    const ran: number[] = [];
+    const job = (n: number) => () =>
+      new Promise<number>((resolve) => {
+        ran.push(n);
+        setTimeout(() => resolve(n), 300);
+      });
+    const jobs = [1, 2, 3].map((n) => slow.schedule(job(n)));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const since = Date.now();
+    interruptWaits('SIGTERM');
+    const [first, second, third] = await Promise.allSettled(jobs);
+    expect(Date.now() - since).toBeLessThan(1_000);
+    expect(first).toEqual({ status: 'fulfilled', value: 1 });
+    for (const queued of [second, third]) {
+      expect(queued?.status).toBe('rejected');
+      const reason = (queued as PromiseRejectedResult).reason as Error;
+      expect(reason).toBeInstanceOf(WaitInterruptedError);
+      expect(reason.message).toBe('SIGTERM: not sent: the request was waiting for its turn');
+    }
+    expect(ran).toEqual([1]);
+    // Stopping after the interrupt does not wait for their turns either.
+    const stopping = Date.now();
+    await slow.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_000);
+    expect(ran).toEqual([1]);
+  });
+
+  test('stop() still lets them run', async () => {
+    const paced = limiter({ rate: 20, fixedRate: true, maxConcurrent: 3 });
+    const results = [1, 2, 3].map((n) => paced.schedule(async () => n));
+    await paced.stop();
+    expect(await Promise.all(results)).toEqual([1, 2, 3]);
+  });
+});
