@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { distance } from 'fastest-levenshtein';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import type { ImportInput } from '../config.js';
@@ -54,36 +55,52 @@ export function parseJob(
     };
   }
   const parsed = JobSchema.safeParse(data);
-  if (!parsed.success) {
-    return { errors: parsed.error.issues.flatMap((issue) => describeIssue(file, issue)), warnings: [] };
-  }
+  // Every problem at once (CONTRACT §7): the folder checks run on what the file says even when
+  // another setting has the wrong type.
+  const errors = parsed.success
+    ? []
+    : parsed.error.issues.flatMap((issue) => describeIssue(file, issue, data));
+  errors.push(...confinementErrors(file, data));
+  if (!parsed.success) return { errors, warnings: [] };
   const job = parsed.data;
-  const errors: string[] = [];
   const warnings: string[] = [];
-  if (job.watch) {
-    // A watcher moves and writes files unattended: it must stay inside the job file's folder.
-    const base = path.dirname(path.resolve(file));
-    const confined: Array<[string, string | undefined]> = [
-      ['watch.dir', job.watch.dir],
-      ['reportDir', job.reportDir],
-      // A PostgreSQL state is no folder to leave.
-      ['state', job.state !== undefined && isPostgresUrl(job.state) ? undefined : job.state],
-    ];
-    for (const [where, value] of confined) {
-      if (value !== undefined && !isInside(base, path.resolve(base, value))) {
-        errors.push(
-          `${file}: ${where}: "${value}" is outside the job file's folder (${base}); a watch job may not leave it`,
-        );
-      }
-    }
-  }
   for (const key of JOB_SAKARI_KEYS) {
     const value = job.sakari?.[key];
     if (value && typeof value === 'object' && env[value.env] === undefined) {
-      warnings.push(`${file}: sakari.${key}: environment variable ${value.env} is not set`);
+      // Not `clientSecret: <word>`: the log's secret guard would take the word for the secret.
+      warnings.push(`${file}: sakari.${key} names the environment variable ${value.env}, which is not set`);
     }
   }
   return { job, errors, warnings };
+}
+
+/** A watch job's folders outside the job file's folder: a watcher moves and writes files unattended. */
+function confinementErrors(file: string, data: unknown): string[] {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const record = (value: unknown): Record<string, unknown> | undefined =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  const job = record(data);
+  const watch = record(job?.watch);
+  if (!job || !watch) return [];
+  const base = path.dirname(path.resolve(file));
+  const state = text(job.state);
+  const confined: Array<[string, string | undefined]> = [
+    ['watch.dir', text(watch.dir)],
+    ['reportDir', text(job.reportDir)],
+    // A PostgreSQL state is no folder to leave.
+    ['state', state !== undefined && isPostgresUrl(state) ? undefined : state],
+  ];
+  const errors: string[] = [];
+  for (const [where, value] of confined) {
+    if (value !== undefined && !isInside(base, path.resolve(base, value))) {
+      errors.push(
+        `${file}: ${where}: "${value}" is outside the job file's folder (${base}); a watch job may not leave it`,
+      );
+    }
+  }
+  return errors;
 }
 
 function isInside(base: string, target: string): boolean {
@@ -91,11 +108,12 @@ function isInside(base: string, target: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-function describeIssue(file: string, issue: z.core.$ZodIssue): string[] {
+function describeIssue(file: string, issue: z.core.$ZodIssue, data: unknown): string[] {
   const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map(
-      (key) => `${file}: ${issue.path.length > 0 ? `${where}.` : ''}${key}: unknown setting`,
+      (key) =>
+        `${file}: ${issue.path.length > 0 ? `${where}.` : ''}${key}: unknown setting${issue.path.length === 0 ? unknownKeyHint(key) : ''}`,
     );
   }
   if (issue.path.at(-1) === 'clientSecret') {
@@ -103,7 +121,60 @@ function describeIssue(file: string, issue: z.core.$ZodIssue): string[] {
       `${file}: ${where}: secrets are given only by environment reference, e.g. {"env": "SAKARI_CLIENT_SECRET"}`,
     ];
   }
-  return [`${file}: ${where}: ${issue.message}`];
+  const hint = typeHint(issue.path, valueAt(data, issue.path));
+  return [`${file}: ${where}: ${hint ?? issue.message}`];
+}
+
+function valueAt(data: unknown, at: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of at) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** What the likeliest slips of a hand-written job file need, said instead of the schema's words. */
+function typeHint(at: readonly PropertyKey[], value: unknown): string | undefined {
+  const key = at.at(-1);
+  if (key === 'sources' && typeof value === 'string') {
+    return `expected a list of files, e.g. sources: [${JSON.stringify(value)}]`;
+  }
+  if (key === 'mapping' && typeof value === 'string') {
+    return 'a job file takes the mapping itself, e.g. mapping: {"Cell #": "mobile", "Notes": null}, not a file name';
+  }
+  if (at[0] === 'sakari' && typeof value === 'number') {
+    return `expected text: quote it (${JSON.stringify(String(value))}), or YAML reads it as a number`;
+  }
+  if (typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value)) {
+    return `expected true or false, got "${value}" (YAML 1.2 reads it as text)`;
+  }
+  return undefined;
+}
+
+/** The job-file spellings of flags users write by habit. */
+const FLAG_LIKE_KEYS: Readonly<Record<string, string>> = {
+  dryRun: 'a dry run is the --dry-run flag of `sakari-sync run`, not a job setting',
+  apiURL: 'did you mean sakari.apiUrl?',
+  apiUrl: 'the API URL goes in the sakari section: sakari.apiUrl',
+  account: 'the account goes in the sakari section: sakari.account',
+};
+
+function unknownKeyHint(key: string): string {
+  const hint = FLAG_LIKE_KEYS[key];
+  if (hint !== undefined) return ` (${hint})`;
+  const near = closestJobKey(key);
+  return near === undefined ? '' : ` (did you mean ${near}?)`;
+}
+
+/** The known top-level setting within two edits of `key` (case ignored), if any. */
+function closestJobKey(key: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of Object.keys(JobSchema.shape)) {
+    const edits = distance(key.toLowerCase(), name.toLowerCase());
+    if (edits <= 2 && (best === undefined || edits < best.distance)) best = { name, distance: edits };
+  }
+  return best?.name;
 }
 
 function jobToInput(job: JobFile, file: string, env: NodeJS.ProcessEnv): ImportInput {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { resolveImportSettings } from '../../src/config.js';
 import { loadJob, parseJob } from '../../src/job/load.js';
+import { redactSecrets } from '../../src/report/index.js';
 import { JOB_SCHEMA_PATH, jobSchemaText } from '../../src/job/write-schema.js';
 import { ROOT, runCli, tempDir, sandboxFlags } from '../helpers.js';
 
@@ -45,7 +46,7 @@ describe('job files', () => {
 
   test('unknown settings and bad YAML are named', () => {
     expect(parseJob('name: x\nsources: [a.csv]\nbatchsize: 5\n', 'j.yaml', {}).errors).toEqual([
-      'j.yaml: batchsize: unknown setting',
+      'j.yaml: batchsize: unknown setting (did you mean batchSize?)',
     ]);
     expect(parseJob('name: [unclosed', 'j.yaml', {}).errors[0]).toMatch(/^j\.yaml: not valid YAML/);
     expect(parseJob('{"name": ', 'j.json', {}).errors[0]).toMatch(/^j\.json: not valid JSON/);
@@ -81,6 +82,24 @@ describe('job files', () => {
       { ...env, SAKARI_ACCOUNT_ID: 'env-account' },
     );
     expect(flagWins.account).toBe('flag-account');
+  });
+
+  test('an unset environment variable a job names is warned about, and the warning survives the log guard', async () => {
+    const file = path.join(dir, 'job.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'crm',
+        sources: ['crm.csv'],
+        sakari: { clientSecret: { env: 'NOT_SET_HERE' } },
+      }),
+    );
+    const { warnings } = await loadJob(file, {});
+    expect(warnings).toEqual([
+      `${file}: sakari.clientSecret names the environment variable NOT_SET_HERE, which is not set`,
+    ]);
+    // The secret guard of every log line and report (`clientSecret: <value>`) leaves it whole.
+    expect(redactSecrets(warnings[0]!)).toBe(warnings[0]);
   });
 
   test('`sakari-sync run` with a bad job file exits 2 and lists every problem', async () => {
@@ -147,6 +166,50 @@ describe('job files with a watch section', () => {
       expect(sandbox.contacts('acc').map((c) => c.mobile.number)).toEqual(['+12015550123']);
     } finally {
       await sandbox.close();
+    }
+  });
+});
+
+describe('a hand-written job file with several slips', () => {
+  test('every problem is listed at once, each saying what to write', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const file = path.join(dir, 'drop.yaml');
+      await writeFile(
+        file,
+        [
+          'name: drop',
+          'sources: contacts.csv',
+          'batchSize: "1"',
+          'requireMobile: yes',
+          'mapping: map.json',
+          'mergeStratgy: core',
+          'dryRun: true',
+          'sakari:',
+          '  account: 12345',
+          'reportDir: /tmp/elsewhere',
+          'watch:',
+          '  dir: ../outside',
+          '',
+        ].join('\n'),
+      );
+      const { errors } = parseJob(await readFile(file, 'utf8'), file, {});
+      const said = errors.map((error) => error.slice(file.length + 2));
+      expect(said).toEqual(
+        expect.arrayContaining([
+          'sources: expected a list of files, e.g. sources: ["contacts.csv"]',
+          'requireMobile: expected true or false, got "yes" (YAML 1.2 reads it as text)',
+          'mapping: a job file takes the mapping itself, e.g. mapping: {"Cell #": "mobile", "Notes": null}, not a file name',
+          'mergeStratgy: unknown setting (did you mean mergeStrategy?)',
+          'dryRun: unknown setting (a dry run is the --dry-run flag of `sakari-sync run`, not a job setting)',
+          'sakari.account: expected text: quote it ("12345"), or YAML reads it as a number',
+          expect.stringMatching(/^watch\.dir: "\.\.\/outside" is outside the job file's folder/),
+          expect.stringMatching(/^reportDir: "\/tmp\/elsewhere" is outside the job file's folder/),
+        ]),
+      );
+      expect(said.some((line) => line.startsWith('batchSize: '))).toBe(true);
+    } finally {
+      await cleanup();
     }
   });
 });
