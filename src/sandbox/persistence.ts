@@ -16,6 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   copyFileSync,
   existsSync,
@@ -30,6 +31,9 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { StoredContact } from './types.js';
+
+/** The data file holds contacts: owner read/write only. */
+const DATA_FILE_MODE = 0o600;
 
 /** The database handle the contact store works with. */
 export type ContactDatabase = Database.Database;
@@ -133,6 +137,11 @@ export function openContactDatabase(file: string | undefined): ContactDatabase {
   if (holdsJson(file)) convertLegacyDataFile(file);
   let db: ContactDatabase;
   try {
+    // The contacts of a trial are contact data: owner only, like the state (SQLite gives its -wal
+    // and -shm the file's mode). Created so, never wider even for an instant; one left by an
+    // earlier version is narrowed.
+    closeSync(openSync(file, 'a', DATA_FILE_MODE));
+    chmodSync(file, DATA_FILE_MODE);
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     throw new Error(`sandbox data file ${file}: cannot open it: ${message(error)}`, { cause: error });

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,4 +199,19 @@ describe('listing', () => {
       store.close();
     }
   });
+});
+
+test('the data file (contacts) is readable by its owner only, and one left wider is narrowed', async () => {
+  const dataFile = join(folder, 'sandbox-data.db');
+  const previous = process.umask(0o022);
+  try {
+    const sandbox = await sandboxes.start({ dataFile });
+    await sandbox.close();
+    expect(statSync(dataFile).mode & 0o777).toBe(0o600);
+    chmodSync(dataFile, 0o644);
+    await (await sandboxes.start({ dataFile })).close();
+    expect(statSync(dataFile).mode & 0o777).toBe(0o600);
+  } finally {
+    process.umask(previous);
+  }
 });
