@@ -212,8 +212,9 @@ export const OPTIONS = {
     type: 'choice',
     choices: REQUESTED_ENCODINGS,
     flag: 'encoding',
-    describe: 'text encoding when not UTF-8/UTF-16 (detected: windows-1252 or Mac Roman when not UTF-8)',
-    defaultLabel: 'utf-8',
+    describe:
+      'text encoding when not UTF-8/UTF-16, which are read as such (detected: windows-1252 or Mac Roman when not UTF-8)',
+    defaultLabel: 'detected',
     job: {},
     commands: PIPELINE,
     resume: { at: 4 },

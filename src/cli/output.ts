@@ -39,8 +39,10 @@ export function formatSummary(result: ImportResult): string {
   }
   if (result.partial) {
     // Only an interrupted run (exit 1) resumes; bad credentials or an unreadable source (exit 2) do not.
-    const advice = result.exitCode === 1 ? '; run the same command again to resume' : '';
-    lines.push(`  run aborted${result.abortReason ? `: ${result.abortReason}` : ''}${advice}`);
+    const resumable = result.exitCode === 1;
+    const advice = resumable ? '; run the same command again to resume' : '';
+    const stopped = resumable ? 'run aborted' : 'run stopped';
+    lines.push(`  ${stopped}${result.abortReason ? `: ${result.abortReason}` : ''}${advice}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -235,7 +235,9 @@ export async function runImport(
       if (store && !settings.dryRun)
         await store.finishRun(runId, outcome === 'aborted' ? 'aborted' : 'failed', { ...summary.counts });
       const result = { ...summary, reportPath: report.dir };
-      throw new RunAbortedError(`run aborted: ${reason}`, result, { cause: ran.error });
+      // "Aborted" is the resumable stop of exit 1; a setting or source to fix stops the run.
+      const stopped = outcome === 'aborted' ? 'run aborted' : 'run stopped';
+      throw new RunAbortedError(`${stopped}: ${reason}`, result, { cause: ran.error });
     }
     const outcome = outcomeOfCounts(report.counts, { strict: settings.strict });
     const summary = await report.finish({ ...meta, exitCode: exitCodeOf(outcome) });
