@@ -7,7 +7,7 @@
 import type { SourceRow } from '../types.js';
 import { perRow, type Chunks } from '../chunks.js';
 import { rankPhoneCandidate } from './header-roles.js';
-import { phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
+import { headerKey, phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
 
 /** Rows of a source looked at to find the columns whose values look like phone numbers. */
 export const PHONE_GUARD_SAMPLE_ROWS = 50;
@@ -33,14 +33,43 @@ export class NoPhoneColumnError extends Error {
     readonly headers: readonly string[],
     /** The likeliest phone columns, best first (may be empty). */
     readonly candidates: readonly string[],
+    /** The `--phone-columns` given, if any. */
+    phoneColumns?: readonly string[],
   ) {
-    super(describe(source, headers, candidates));
+    super(describe(source, headers, candidates, phoneColumns));
   }
 }
 
-function describe(source: string, headers: readonly string[], candidates: readonly string[]): string {
+/** Delimiters a header read as one column may hold when `--delimiter` (or the detection) was wrong. */
+const DELIMITER_NAMES: ReadonlyArray<[string, string]> = [
+  [',', '","'],
+  [';', '";"'],
+  ['\t', 'TAB'],
+  ['|', '"|"'],
+];
+
+function describe(
+  source: string,
+  headers: readonly string[],
+  candidates: readonly string[],
+  phoneColumns: readonly string[] | undefined,
+): string {
   const seen = headers.map((header) => `'${header}'`).join(', ');
-  const head = `${source}: no column can hold a phone number, nothing was sent (columns: ${seen})`;
+  let head = `${source}: no column can hold a phone number, nothing was sent (columns: ${seen})`;
+  // What the user can see is wrong, before what to do about the columns.
+  if (phoneColumns !== undefined && phoneColumns.length > 0) {
+    const keys = new Set(headers.map(headerKey));
+    const unknown = phoneColumns.filter((column) => !keys.has(headerKey(column)));
+    if (unknown.length === phoneColumns.length) {
+      head += `; --phone-columns ${JSON.stringify(phoneColumns.join(','))} names no column of it`;
+    }
+  }
+  const only = headers.length === 1 ? headers[0] : undefined;
+  const inside =
+    only === undefined ? undefined : DELIMITER_NAMES.find(([delimiter]) => only.includes(delimiter));
+  if (inside !== undefined) {
+    head += `; its header was read as one column but holds ${inside[1]}: the file is likely ${inside[1]}-separated (check --delimiter)`;
+  }
   const best = candidates[0];
   if (best === undefined)
     return `${head}; name the phone column with --phone-columns "<header>", or --mapping map.json holding {"<header>":"mobile"}`;
@@ -121,6 +150,7 @@ export async function* guardPhoneColumnChunks(
         source.path,
         headers,
         suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)),
+        options.phoneColumns,
       );
     }
     for (; keysSeen < sample.length; keysSeen++) {
@@ -132,7 +162,7 @@ export async function* guardPhoneColumnChunks(
     if (phoneColumnsOf(seen, options).length > 0 || (seen.length === 0 && ended)) return (checked = true);
     if (!ended && sample.length < KEYED_GUARD_ROWS) return false;
     checked = true;
-    throw new NoPhoneColumnError(source.path, seen, suggestPhoneColumns(seen, sample));
+    throw new NoPhoneColumnError(source.path, seen, suggestPhoneColumns(seen, sample), options.phoneColumns);
   };
   for await (const chunk of rows) {
     if (checked) {

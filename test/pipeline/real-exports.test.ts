@@ -362,6 +362,17 @@ describe('no column can hold a phone number', () => {
     return (error as RunAbortedError).message;
   }
 
+  test('the message names what the user got wrong: a --phone-columns matching no column, a wrong --delimiter', async () => {
+    expect(
+      await stopMessage('c.csv', 'First Name,Contact\nAnn,2015550123\n', { phoneColumns: ['Mobile Phone'] }),
+    ).toContain(`(columns: 'First Name', 'Contact'); --phone-columns "Mobile Phone" names no column of it;`);
+    expect(
+      await stopMessage('d.csv', 'Name,Contact,Notes\nAnn,2015550123,x\n', { delimiter: ';' }),
+    ).toContain(
+      `(columns: 'Name,Contact,Notes'); its header was read as one column but holds ",": the file is likely ","-separated (check --delimiter)`,
+    );
+  });
+
   test('JSON records and vCards with no key that can hold a phone stop the run too (exit 2)', async () => {
     expect(
       await stopMessage(
