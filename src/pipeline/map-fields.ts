@@ -418,7 +418,10 @@ class RowMapper {
       const cell = raw[header];
       if (cell === undefined || cell === null) continue;
       // rejected.csv protects free text from spreadsheets (`'-vip`): fed back, the value is the text.
-      const value = typeof cell === 'string' ? withoutSpreadsheetMarker(cell) : cell;
+      const text = typeof cell === 'string' ? withoutSpreadsheetMarker(cell) : cell;
+      // A JSON source's rejected.csv writes its nested values as JSON text: fed back, the
+      // `{number, country}` mobile, the tag list and the attributes object are read as such.
+      const value = takesJson(action) ? jsonValue(text) : text;
       switch (action.kind) {
         case 'drop':
           break;
@@ -667,6 +670,29 @@ export function setAttribute(attributes: Record<string, string>, name: string, v
       configurable: true,
     });
   else attributes[name] = text;
+}
+
+/** Columns whose value a JSON record may hold as an object or a list. */
+function takesJson(action: ColumnAction): boolean {
+  return (
+    action.kind === 'merge-attributes' ||
+    (action.kind === 'field' && (action.field === 'mobile' || action.field === 'tags'))
+  );
+}
+
+/** A text cell that is a whole JSON object or list, parsed; anything else as it is. */
+function jsonValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  const first = text.charAt(0);
+  const last = text.charAt(text.length - 1);
+  if (!((first === '{' && last === '}') || (first === '[' && last === ']'))) return value;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? parsed : value;
+  } catch {
+    return value;
+  }
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -81,3 +81,32 @@ test('a windows-1252 export with values a spreadsheet would evaluate: fixed in r
     'Jürgen',
   );
 });
+
+test("an NDJSON API dump's rejected rows, fixed and fed back: the mobile object, tag list and attributes are read as such", async () => {
+  const source = path.join(dir, 'dump.ndjson');
+  await writeFile(
+    source,
+    [
+      { mobile: { number: '+1 201 555 0101', country: 'US' }, firstName: 'Ann', tags: ['vip'] },
+      {
+        mobile: { number: '12', country: 'US' },
+        firstName: 'Bo',
+        tags: [{ tag: 'lead' }, { tag: 'b2b' }],
+        attributes: { plan: 'gold', seats: 3 },
+      },
+    ]
+      .map((record) => JSON.stringify(record))
+      .join('\n'),
+  );
+  const first = await run(source);
+  const rejectedFile = path.join(first, 'rejected.csv');
+  const rejected = await readFile(rejectedFile, 'utf8');
+  expect(rejected).toContain('"{""number"":""12"",""country"":""US""}"');
+  await writeFile(rejectedFile, rejected.replace('""number"":""12""', '""number"":""+1 201 555 0102""'));
+  await run(rejectedFile);
+
+  const stored = sandbox.contacts(ACCOUNT).find((contact) => contact.mobile.number === '+12015550102');
+  expect(stored).toMatchObject({ firstName: 'Bo', attributes: { plan: 'gold', seats: '3' } });
+  expect(stored?.mobile.country).toBe('US');
+  expect(stored?.tags.map((tag) => tag.tag)).toEqual(['lead', 'b2b']);
+});
