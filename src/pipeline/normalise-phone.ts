@@ -17,6 +17,7 @@ import {
   type RowError,
 } from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
+import { emailProblem } from './validate.js';
 import { PhoneChunkScheduler } from './phone-pool.js';
 import { perRow, type Chunks } from '../chunks.js';
 
@@ -254,7 +255,13 @@ function toContact(
 
 /** A rejected row's message also says which column its number came from. */
 function rejectDraft(draft: Draft, error: RowError): Rejected {
-  const noted = draft.note === undefined ? error : { ...error, message: `${error.message} (${draft.note})` };
+  // Its other problem too: fixing rejected.csv then takes one round, not one per problem.
+  const also = emailProblem(draft.email);
+  const message = also === undefined ? error.message : `${error.message}; also ${also}`;
+  const noted =
+    draft.note === undefined && also === undefined
+      ? error
+      : { ...error, message: draft.note === undefined ? message : `${message} (${draft.note})` };
   const rejected: AllFields<Rejected> = {
     kind: 'rejected',
     ref: draft.ref,

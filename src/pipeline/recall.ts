@@ -47,7 +47,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * r4: a phone labelled home or work in a label/value pair says so in the row's note even in the
  * first phone column, a spreadsheet's `'` before `= + - @` is dropped from every value, a
  * mobile, tags or attributes cell holding a JSON object or list is read as one, and a mapping's
- * target is matched to a field like a header (map-fields.ts); a value with letters that
+ * target is matched to a field like a header (map-fields.ts); a row refused for its phone also
+ * names a malformed email; a value with letters that
  * libphonenumber-js finds too short or too long is `PHONE_NOT_A_NUMBER` (phone-parse.ts).
  */
 const RECALL_VERSION = 'r4';

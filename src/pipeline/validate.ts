@@ -138,11 +138,21 @@ function blocked(contact: Contact, code: 'SOURCE_OPTED_OUT' | 'NO_SMS_CONSENT', 
   };
 }
 
+/**
+ * What is wrong with a row's email, in the words of its `EMAIL_INVALID` message; `undefined` when
+ * it is fine or empty. Also said by a row rejected for its phone, so that one round of fixing
+ * rejected.csv fixes both.
+ */
+export function emailProblem(value: string | undefined): string | undefined {
+  if (cleanEmail(value) !== false) return undefined;
+  const shown = (value ?? '').trim();
+  return `email ${JSON.stringify(shown.length > MAX_ECHOED_EMAIL ? `${shown.slice(0, MAX_ECHOED_EMAIL)}…` : shown)}: not a valid email address`;
+}
+
 function validateContact(contact: Contact): Contact | Rejected {
   const payload = contact.payload;
   const email = cleanEmail(payload.email);
   if (email === false) {
-    const shown = (payload.email ?? '').trim();
     return {
       kind: 'rejected',
       ref: contact.ref,
@@ -153,7 +163,7 @@ function validateContact(contact: Contact): Contact | Rejected {
       error: {
         code: 'EMAIL_INVALID',
         field: 'email',
-        message: `email ${JSON.stringify(shown.length > MAX_ECHOED_EMAIL ? `${shown.slice(0, MAX_ECHOED_EMAIL)}…` : shown)}: not a valid email address`,
+        message: emailProblem(payload.email) as string,
       },
       rowHash: contact.rowHash,
     };

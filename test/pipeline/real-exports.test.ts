@@ -141,6 +141,29 @@ describe('real exports without a mapping', () => {
     expect(contact(mobile!).note).toBeUndefined();
   });
 
+  test('a row refused for its phone names its malformed email too: one round of fixing rejected.csv', async () => {
+    const [missing, both] = await run(
+      [
+        { mobile: '', email: 'cat@example', name: 'Cat' },
+        { mobile: 'n/a', email: 'dee@', name: 'Dee' },
+      ],
+      { defaultCountry: 'US' },
+    );
+    expect(missing).toMatchObject({
+      status: 'invalid',
+      error: {
+        code: 'PHONE_MISSING',
+        message: 'mobile is empty; also email "cat@example": not a valid email address',
+      },
+    });
+    expect(both).toMatchObject({
+      error: {
+        code: 'PHONE_NOT_A_NUMBER',
+        message: expect.stringMatching(/; also email "dee@": not a valid email address$/),
+      },
+    });
+  });
+
   test('a fax label is never the mobile, even when it is the only number', async () => {
     const item = await one({ 'Phone 1 - Type': 'Work Fax', 'Phone 1 - Value': '+44 20 7946 0001' });
     expect(item).toMatchObject({ status: 'invalid', error: { code: 'PHONE_MISSING' } });
