@@ -71,6 +71,32 @@ const REMOTE: ContactPayload[] = [
   remote(902, { lastName: 'Other' }),
 ];
 
+/**
+ * A reconciliation of `dir`'s contacts.csv with the account in `sandbox`, the state (the import's)
+ * in `dir`/state.
+ */
+function reconcileInput(
+  dir: string,
+  sandbox: Sandbox | undefined,
+  extra: Partial<ReconcileInput> = {},
+): ReconcileInput {
+  if (!sandbox) throw new Error('no sandbox');
+  return {
+    sources: [path.join(dir, 'contacts.csv')],
+    delimiter: ',',
+    defaultCountry: 'GB',
+    apiUrl: sandbox.url,
+    account: ACCOUNT,
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+    rate: 1000,
+    workers: 0,
+    reportDir: path.join(dir, 'reports'),
+    state: path.join(dir, 'state', 'state.db'),
+    ...extra,
+  };
+}
+
 /** The source: lines 2-4 matched, 5-6 missing, 7-10 different, 11 invalid, 12 a duplicate of line 2. */
 const SOURCE_CSV = [
   'mobile,first name,last name,email,tags,plan',
@@ -103,21 +129,7 @@ describe('reconcile against the sandbox', () => {
   });
 
   function input(extra: Partial<ReconcileInput> = {}): ReconcileInput {
-    if (!sandbox) throw new Error('no sandbox');
-    return {
-      sources: [path.join(dir, 'contacts.csv')],
-      delimiter: ',',
-      defaultCountry: 'GB',
-      apiUrl: sandbox.url,
-      account: ACCOUNT,
-      clientId: 'sandbox',
-      clientSecret: 'sandbox',
-      rate: 1000,
-      workers: 0,
-      reportDir: path.join(dir, 'reports'),
-      state: path.join(dir, 'state', 'state.db'),
-      ...extra,
-    };
+    return reconcileInput(dir, sandbox, extra);
   }
 
   test('reports exactly the matched, missing, different and extra contacts; --fix sends them; a second run is in sync', async () => {
@@ -583,23 +595,8 @@ describe('a number Sakari refused on import (CONT-010: opted out at Sakari)', ()
     await cleanup();
   });
 
-  const statePath = (): string => path.join(dir, 'state', 'state.db');
-
   function input(extra: Partial<ReconcileInput> = {}): ReconcileInput {
-    if (!sandbox) throw new Error('no sandbox');
-    return {
-      sources: [path.join(dir, 'contacts.csv')],
-      defaultCountry: 'GB',
-      apiUrl: sandbox.url,
-      account: ACCOUNT,
-      clientId: 'sandbox',
-      clientSecret: 'sandbox',
-      rate: 1000,
-      workers: 0,
-      reportDir: path.join(dir, 'reports'),
-      state: statePath(),
-      ...extra,
-    };
+    return reconcileInput(dir, sandbox, extra);
   }
 
   /** Imports the source with the state: Ann and Bob are created, Cy is refused and recorded blocked. */
