@@ -121,7 +121,7 @@ function describeIssue(file: string, issue: z.core.$ZodIssue, data: unknown): st
       `${file}: ${where}: secrets are given only by environment reference, e.g. {"env": "SAKARI_CLIENT_SECRET"}`,
     ];
   }
-  const hint = typeHint(issue.path, valueAt(data, issue.path));
+  const hint = typeHint(issue, valueAt(data, issue.path));
   return [`${file}: ${where}: ${hint ?? issue.message}`];
 }
 
@@ -135,18 +135,20 @@ function valueAt(data: unknown, at: readonly PropertyKey[]): unknown {
 }
 
 /** What the likeliest slips of a hand-written job file need, said instead of the schema's words. */
-function typeHint(at: readonly PropertyKey[], value: unknown): string | undefined {
+function typeHint(issue: z.core.$ZodIssue, value: unknown): string | undefined {
+  const at = issue.path;
   const key = at.at(-1);
+  const expected = issue.code === 'invalid_type' ? issue.expected : undefined;
   if (key === 'sources' && typeof value === 'string') {
     return `expected a list of files, e.g. sources: [${JSON.stringify(value)}]`;
   }
   if (key === 'mapping' && typeof value === 'string') {
     return 'a job file takes the mapping itself, e.g. mapping: {"Cell #": "mobile", "Notes": null}, not a file name';
   }
-  if (at[0] === 'sakari' && typeof value === 'number') {
+  if (at[0] === 'sakari' && typeof value === 'number' && expected !== 'number') {
     return `expected text: quote it (${JSON.stringify(String(value))}), or YAML reads it as a number`;
   }
-  if (typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value)) {
+  if (expected === 'boolean' && typeof value === 'string' && /^(yes|no|on|off|y|n)$/i.test(value)) {
     return `expected true or false, got "${value}" (YAML 1.2 reads it as text)`;
   }
   return undefined;

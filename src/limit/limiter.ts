@@ -612,12 +612,11 @@ export class AccountLimiter {
    * Bottleneck computes start times when a job is queued and releases it with setTimeout; a timer
    * that fires late followed by one that fires on time would start two jobs closer than minTime.
    * This guard measures the starts that really happened (in this process).
-   */
-  /**
-   * Waits for this request's turn at the pace. An interrupt (a signal) ends the wait with a
-   * {@link WaitInterruptedError}, and so does one heard before: a request still waiting for its
-   * turn has not been sent, and "finish the requests in flight" is not "send the ones queued"
-   * (at a pace of a few per minute that sent more batches for minutes after SIGTERM).
+   *
+   * An interrupt (a signal) ends the wait with a {@link WaitInterruptedError}, and so does one
+   * heard before: a request still waiting for its turn has not been sent, and "finish the requests
+   * in flight" is not "send the ones queued" (at a pace of a few per minute that sent more batches
+   * for minutes after SIGTERM).
    */
   async #keepSpacing(): Promise<void> {
     for (;;) {
