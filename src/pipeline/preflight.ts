@@ -54,6 +54,7 @@ export const PREFLIGHT_WARNING_CODES = [
   'GROUP_CARDS_SKIPPED',
   'RECORDS_KEY',
   'MAPPING_UNUSED',
+  'SHEET_UNUSED',
   'MANY_INVALID',
 ] as const;
 
@@ -132,6 +133,8 @@ export interface PreflightOptions {
   mappingStats?: MappingStats;
   /** ISO alpha-2; absent when the run has none. */
   defaultCountry?: string;
+  /** `--sheet`: a sheet of an Excel workbook. */
+  sheet?: string;
 }
 
 interface CodeExample {
@@ -341,6 +344,18 @@ export class PreflightCollector {
         source: source?.path,
         rows: malformed.count,
         message: `${plural(malformed.count, 'record')} could not be read (e.g. line ${line}${reason === '' ? '' : `: ${reason}`}): ${hint}`,
+      });
+    }
+
+    const { sheet } = this.options;
+    if (
+      sheet !== undefined &&
+      sources.length >= this.options.sourceCount &&
+      sources.every((source) => source.format !== 'xlsx')
+    ) {
+      warnings.push({
+        code: 'SHEET_UNUSED',
+        message: `--sheet ${JSON.stringify(sheet)} names a sheet of an Excel workbook, but no source is one: it does nothing`,
       });
     }
 

@@ -274,6 +274,7 @@ class ImportPipeline {
       phoneColumns: settings.phoneColumns,
       mappingStats,
       defaultCountry: settings.defaultCountry,
+      sheet: settings.sheet,
     });
     this.chain = sourceContacts(
       settings,

@@ -166,6 +166,13 @@ describe('pre-flight info', () => {
       /^--mapping names 'Cell #', but no column has that header/,
     ],
     [
+      '--sheet for a source that is no workbook',
+      { 'a.csv': 'phone,country\n+12015550123,US\n' },
+      { sheet: 'Contacts' },
+      'SHEET_UNUSED',
+      /^--sheet "Contacts" names a sheet of an Excel workbook, but no source is one: it does nothing$/,
+    ],
+    [
       'mostly invalid rows',
       { 'a.csv': `phone,country\n${Array.from({ length: 30 }, (_, i) => `12${i},US`).join('\n')}\n` },
       {},
