@@ -7,7 +7,9 @@
 import type { SourceRow } from '../types.js';
 import { perRow, type Chunks } from '../chunks.js';
 import { rankPhoneCandidate } from './header-roles.js';
+import { DELIMITER_NAMES } from '../options.js';
 import { headerKey, phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
+import { describeDelimiter } from './preflight.js';
 
 /** Rows of a source looked at to find the columns whose values look like phone numbers. */
 export const PHONE_GUARD_SAMPLE_ROWS = 50;
@@ -40,14 +42,6 @@ export class NoPhoneColumnError extends Error {
   }
 }
 
-/** Delimiters a header read as one column may hold when `--delimiter` (or the detection) was wrong. */
-const DELIMITER_NAMES: ReadonlyArray<[string, string]> = [
-  [',', '","'],
-  [';', '";"'],
-  ['\t', 'TAB'],
-  ['|', '"|"'],
-];
-
 function describe(
   source: string,
   headers: readonly string[],
@@ -59,16 +53,19 @@ function describe(
   // What the user can see is wrong, before what to do about the columns.
   if (phoneColumns !== undefined && phoneColumns.length > 0) {
     const keys = new Set(headers.map(headerKey));
-    const unknown = phoneColumns.filter((column) => !keys.has(headerKey(column)));
-    if (unknown.length === phoneColumns.length) {
+    if (phoneColumns.every((column) => !keys.has(headerKey(column)))) {
       head += `; --phone-columns ${JSON.stringify(phoneColumns.join(','))} names no column of it`;
     }
   }
+  // A header read as one column holding one of the delimiters `--delimiter` takes: the wrong one.
   const only = headers.length === 1 ? headers[0] : undefined;
   const inside =
-    only === undefined ? undefined : DELIMITER_NAMES.find(([delimiter]) => only.includes(delimiter));
+    only === undefined
+      ? undefined
+      : Object.values(DELIMITER_NAMES).find((delimiter) => only.includes(delimiter));
   if (inside !== undefined) {
-    head += `; its header was read as one column but holds ${inside[1]}: the file is likely ${inside[1]}-separated (check --delimiter)`;
+    const name = describeDelimiter(inside);
+    head += `; its header was read as one column but holds ${name}: the file is likely ${name}-separated (check --delimiter)`;
   }
   const best = candidates[0];
   if (best === undefined)

@@ -479,16 +479,12 @@ export class SakariClient implements ContactSink {
         ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       });
       if (budget.throttles > MAX_THROTTLED_RETRIES) throw error.withAttempts(budget.attempts);
-      if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_WAIT_MS) {
-        throw tooLongWait(error, retryAfterMs, budget.attempts);
-      }
-      if (scope === 'token') return retryAfterMs ?? backoffDelay(budget.throttles - 1, this.#retry);
-      let delayMs = 0;
-      // The limiter holds back every request to this account, this one included.
-      if (retryAfterMs !== undefined) this.#limiter.pauseUntil(Date.now() + retryAfterMs);
-      else delayMs = backoffDelay(budget.throttles - 1, this.#retry);
-      // After the pause (if any) is in force: the adaptive pace is lowered from there.
-      this.#limiter.throttled();
+      const delayMs =
+        retryAfterMs === undefined
+          ? backoffDelay(budget.throttles - 1, this.#retry)
+          : this.#honourRetryAfter(error, retryAfterMs, budget, scope, 0);
+      // After the pause (if any) is in force: the account's adaptive pace is lowered from there.
+      if (scope === 'account') this.#limiter.throttled();
       return delayMs;
     }
     if (!error.retryable) throw error.withAttempts(budget.attempts);
@@ -501,9 +497,24 @@ export class SakariClient implements ContactSink {
     const delayMs = backoffDelay(budget.failures - 1, this.#retry);
     if (!(error instanceof SakariHttpError) || error.retryAfterMs === undefined) return delayMs;
     // A server error that says when to come back (a 503 in maintenance, an overloaded gateway):
-    // not before then, and nothing else to this account meanwhile; the backoff still applies
-    // when it is longer. Not a rate limit: the pace is left as it is.
-    const { retryAfterMs } = error;
+    // not before then; the backoff still applies when it is longer. Not a rate limit: the pace
+    // is left as it is.
+    return this.#honourRetryAfter(error, error.retryAfterMs, budget, scope, delayMs);
+  }
+
+  /**
+   * Honours a `Retry-After` (a 429's or a 5xx's): beyond {@link MAX_RETRY_WAIT_MS} the request
+   * fails, saying until when; on the token endpoint it delays this request only; on the account
+   * the limiter holds back every request to it, this one included, that long. Returns this
+   * request's own delay: `delayMs`, or for a token request at least the wait asked for.
+   */
+  #honourRetryAfter(
+    error: SakariHttpError,
+    retryAfterMs: number,
+    budget: RetryBudget,
+    scope: RetryScope,
+    delayMs: number,
+  ): number {
     if (retryAfterMs > MAX_RETRY_WAIT_MS) throw tooLongWait(error, retryAfterMs, budget.attempts);
     if (scope === 'token') return Math.max(delayMs, retryAfterMs);
     this.#limiter.pauseUntil(Date.now() + retryAfterMs);
