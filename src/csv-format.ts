@@ -10,6 +10,8 @@ import { Stringifier, type Options } from 'csv-stringify';
 export interface CsvDialect {
   /** The record terminator, written after every record including the last. */
   readonly eol: '\n' | '\r\n';
+  /** The field delimiter. @default ',' */
+  readonly delimiter?: ',' | ';';
   /**
    * Fields matching this are quoted too. Fields holding the delimiter, a quote, CR or LF are
    * always quoted (RFC 4180 §2.6), and inner quotes doubled.
@@ -23,6 +25,7 @@ export type CsvFormatter = (records: readonly (readonly string[])[]) => string;
 /** csv-stringify's options for a dialect (what {@link csvFormatter} hands it). */
 export function stringifyOptions(dialect: CsvDialect): Options {
   return {
+    delimiter: dialect.delimiter ?? ',',
     record_delimiter: dialect.eol,
     // Quote any CR or LF, not only the record delimiter (csv-stringify stops doing so by default
     // once record_delimiter is set): a lone CR or LF would otherwise split the record.
@@ -72,16 +75,17 @@ class FieldWriter extends Stringifier {
  * One field of a dialect as written: as it is, or quoted by csv-stringify (its quotes doubled) when
  * it holds the delimiter, a quote, CR or LF, or matches `alsoQuote`. How a field is written does
  * not depend on the fields around it, so a writer that knows its record's shape (rows.csv) joins
- * fields written here with commas and ends the record with the dialect's `eol`.
+ * fields written here with the delimiter and ends the record with the dialect's `eol`.
  */
 export function csvFieldFormatter(dialect: CsvDialect): (field: string) => string {
   const writer = new FieldWriter(stringifyOptions(dialect), dialect.eol);
   const { alsoQuote } = dialect;
+  const delimiter = dialect.delimiter ?? ',';
   const written = new Map<string, string>();
   return (field) => {
     if (
       !QUOTE_OR_BREAK.test(field) &&
-      !field.includes(',') &&
+      !field.includes(delimiter) &&
       (alsoQuote === undefined || field.search(alsoQuote) === -1)
     )
       return field;
@@ -110,11 +114,11 @@ const MEMO_FIELD_CHARS = 256;
 /**
  * The formatter of a dialect.
  *
- * A record none of whose fields needs quotes (no comma, quote, CR or LF, not matched by
+ * A record none of whose fields needs quotes (no delimiter, quote, CR or LF, not matched by
  * `alsoQuote`) is joined here: csv-stringify would write exactly those characters, and it
  * allocates about ten objects per field to find that out (a third of everything a 300k-row re-run
  * allocated went there). Such a record is recognised on its joined text: no quote or line break,
- * and no comma but those that join it. In any other record, each field is written by
+ * and no delimiter but those that join it. In any other record, each field is written by
  * {@link csvFieldFormatter}. Formatting whole records with csv-stringify instead made it a
  * quarter of everything an unchanged 1M-row re-run allocated (its rejected rows' messages are
  * quoted). A test holds the output to csv-stringify's own on random records.
@@ -122,13 +126,14 @@ const MEMO_FIELD_CHARS = 256;
 export function csvFormatter(dialect: CsvDialect): CsvFormatter {
   const field = csvFieldFormatter(dialect);
   const { eol, alsoQuote } = dialect;
+  const delimiter = dialect.delimiter ?? ',';
   /** The record's line when no field needs quotes, else undefined. */
   const plainLine = (record: readonly string[]): string | undefined => {
-    const line = record.join(',');
+    const line = record.join(delimiter);
     if (QUOTE_OR_BREAK.test(line)) return undefined;
-    let commas = 0;
-    for (let at = line.indexOf(','); at !== -1; at = line.indexOf(',', at + 1)) commas++;
-    if (commas > record.length - 1 && commas > 0) return undefined;
+    let delimiters = 0;
+    for (let at = line.indexOf(delimiter); at !== -1; at = line.indexOf(delimiter, at + 1)) delimiters++;
+    if (delimiters > record.length - 1 && delimiters > 0) return undefined;
     if (alsoQuote !== undefined)
       for (const value of record) if (value.search(alsoQuote) !== -1) return undefined;
     return line;
@@ -140,7 +145,7 @@ export function csvFormatter(dialect: CsvDialect): CsvFormatter {
       if (line === undefined) {
         line = '';
         for (let index = 0; index < record.length; index++) {
-          if (index > 0) line += ',';
+          if (index > 0) line += delimiter;
           line += field(record[index] as string);
         }
       }

@@ -292,6 +292,8 @@ class ImportPipeline {
         placeStore: upsert.store,
       },
     );
+    // A rejected row comes from the source being read (the last opened), its delimiter known by then.
+    report.rejectedDelimiterFrom(() => this.chain.sources.at(-1)?.delimiter);
   }
 
   /** The sources opened so far, in source order. */

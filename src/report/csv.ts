@@ -3,7 +3,7 @@
  * dialect, the spreadsheet (formula injection) safety rule, and {@link CsvFile}, which gathers
  * records and formats them with csv-stringify many at a time.
  */
-import { csvFieldFormatter, csvFormatter } from '../csv-format.js';
+import { csvFieldFormatter, csvFormatter, type CsvFormatter } from '../csv-format.js';
 import { FileSink } from './file-sink.js';
 
 /** Characters that make Excel, LibreOffice or Google Sheets treat a cell as a formula. */
@@ -18,6 +18,28 @@ export const CSV_EOL = '\n';
  * otherwise changed: apply {@link spreadsheetSafe} to the free-text ones first.
  */
 export const formatReportCsv = csvFormatter({ eol: CSV_EOL });
+
+/** The delimiters rejected.csv may be written with ({@link rejectedDelimiterFor}). */
+export type RejectedDelimiter = ',' | ';';
+
+/**
+ * rejected.csv's delimiter for rows read from a source with `sourceDelimiter`: `;` for a
+ * `;`-separated source, else `,`. A `;` export comes from a spreadsheet or mail program set up
+ * for a language whose list separator is `;` (German, French, Dutch, Italian Excel and Outlook):
+ * that Excel opens a comma-separated rejected.csv with each line in one column. Other delimiters
+ * (tab, `|`) are not what a spreadsheet splits a `.csv` on: rejected.csv keeps commas.
+ */
+export function rejectedDelimiterFor(sourceDelimiter: string | undefined): RejectedDelimiter {
+  return sourceDelimiter === ';' ? ';' : ',';
+}
+
+/** Report records to CSV text as {@link formatReportCsv} writes them, with `;` as the delimiter. */
+const formatReportCsvSemicolon = csvFormatter({ eol: CSV_EOL, delimiter: ';' });
+
+/** {@link formatReportCsv}, or its `;` form. */
+export function reportCsvFormatter(delimiter: RejectedDelimiter): CsvFormatter {
+  return delimiter === ';' ? formatReportCsvSemicolon : formatReportCsv;
+}
 
 /**
  * One report field as {@link formatReportCsv} writes it, for a writer that joins a record's fields

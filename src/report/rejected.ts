@@ -6,7 +6,14 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 
 import type { RowOutcome } from '../types.js';
-import { cellText, formatReportCsv, spreadsheetSafe } from './csv.js';
+import type { CsvFormatter } from '../csv-format.js';
+import {
+  cellText,
+  rejectedDelimiterFor,
+  reportCsvFormatter,
+  spreadsheetSafe,
+  type RejectedDelimiter,
+} from './csv.js';
 import { FileSink } from './file-sink.js';
 
 /** The file rejected rows are appended to during the run, as rejected.csv's lines without its header. */
@@ -43,12 +50,20 @@ interface Segment {
  * rows all have the same keys, so usually the whole file), read back with csv-parse and given the
  * empty cells of the columns added after them otherwise. Appending NDJSON and converting every
  * line at the end instead cost a 1M-row re-run with 144k rejected rows 0.5 s of its main thread.
+ *
+ * The delimiter is the source's when that is `;` ({@link rejectedDelimiterFor}), decided when the
+ * first line is made (the source's delimiter is known by then) and kept for the whole file.
  */
 export class RejectedLedger {
   /** Union of the rows' keys, in first-seen order, without the extra columns. */
   private readonly columns: string[] = [];
   private readonly known = new Set<string>(REJECTED_EXTRA_COLUMNS);
   private readonly segments: Segment[] = [];
+  /** The delimiter of the source being read, when known (see {@link delimiterFrom}). */
+  private sourceDelimiter: () => string | undefined = () => undefined;
+  /** Set by the first line made: the file's delimiter. */
+  private delimiter: RejectedDelimiter | undefined;
+  private formatter: CsvFormatter | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -58,6 +73,23 @@ export class RejectedLedger {
   /** Creates the partial file in `dir`. */
   static async create(dir: string, mode: number): Promise<RejectedLedger> {
     return new RejectedLedger(dir, await FileSink.create(join(dir, REJECTED_PARTIAL_FILE), mode));
+  }
+
+  /**
+   * Where the delimiter of the source being read is found (e.g. its `SourceInfo`): asked once,
+   * when the first line is made. Without it, or when no source says, rejected.csv uses commas.
+   */
+  delimiterFrom(sourceDelimiter: () => string | undefined): void {
+    this.sourceDelimiter = sourceDelimiter;
+  }
+
+  /** The formatter of this file's lines, its delimiter decided on the first call. */
+  private lineFormatter(): CsvFormatter {
+    if (this.formatter === undefined) {
+      this.delimiter = rejectedDelimiterFor(this.sourceDelimiter());
+      this.formatter = reportCsvFormatter(this.delimiter);
+    }
+    return this.formatter;
   }
 
   /** The underlying partial file (for flushing and drain). */
@@ -127,7 +159,7 @@ export class RejectedLedger {
     for (const key of this.columns)
       cells.push(Object.hasOwn(raw, key) ? spreadsheetSafe(cellText(raw[key])) : '');
     cells.push(spreadsheetSafe(outcome.code ?? ''), spreadsheetSafe(outcome.message ?? ''));
-    return formatReportCsv([cells]);
+    return this.lineFormatter()([cells]);
   }
 
   /**
@@ -138,7 +170,9 @@ export class RejectedLedger {
     await this.sink.close();
     const partialPath = join(this.dir, REJECTED_PARTIAL_FILE);
     const { columns, segments } = this;
-    const header = UTF8_BOM + formatReportCsv([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
+    const format = this.lineFormatter();
+    const header = UTF8_BOM + format([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
+    const delimiter = this.delimiter;
     async function* text(): AsyncGenerator<string | Buffer> {
       yield header;
       if (segments.every((segment) => segment.columns === columns.length)) {
@@ -146,7 +180,7 @@ export class RejectedLedger {
         return;
       }
       // Some lines were written before a column was added: each gets its empty cell.
-      const parser = parse({ relax_column_count: true });
+      const parser = parse({ relax_column_count: true, delimiter });
       const reading = pipeline(createReadStream(partialPath), parser);
       let at = 0;
       let left = segments[0]?.lines ?? 0;
@@ -159,7 +193,7 @@ export class RejectedLedger {
         const cells = record.slice(0, segment.columns);
         for (let added = segment.columns; added < columns.length; added++) cells.push('');
         cells.push(...record.slice(segment.columns));
-        yield formatReportCsv([cells]);
+        yield format([cells]);
       }
       await reading;
     }

@@ -271,6 +271,14 @@ export class RunReport {
     return new RunReport(runId, dir, rows, rejected, options.now ?? (() => new Date()));
   }
 
+  /**
+   * Where rejected.csv finds the delimiter of the source being read: a `;` source's rejected rows
+   * are written with `;` (see `RejectedLedger.delimiterFrom`). Call before the first row is recorded.
+   */
+  rejectedDelimiterFrom(sourceDelimiter: () => string | undefined): void {
+    this.rejected.delimiterFrom(sourceDelimiter);
+  }
+
   /** Live counts of the rows recorded so far (a copy), for progress output. */
   get counts(): Counts {
     return { ...this.liveCounts };

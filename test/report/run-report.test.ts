@@ -437,6 +437,37 @@ describe('RunReport files', () => {
     expect(await readdir(again.dir)).not.toContain(REJECTED_PARTIAL_FILE);
   });
 
+  test("a `;` source's rejected.csv is `;`-separated: its cells with `;` quoted, commas not, a column added later padded", async () => {
+    const report = await open();
+    let asked = 0;
+    report.rejectedDelimiterFrom(() => {
+      asked++;
+      return ';';
+    });
+    report.record(outcome(0, 'invalid', { raw: { a: 'x; y', b: '12,50' }, code: 'C1', message: 'm; "1"' }));
+    report.record(outcome(1, 'invalid', { raw: { a: 'p', c: '=3' }, code: 'C2', message: 'a, b' }));
+    await report.finish(meta());
+    const text = await readFile(join(report.dir, 'rejected.csv'), 'utf8');
+    expect(text).toBe('\ufeffa;b;c;error_code;error_message\n"x; y";12,50;;C1;"m; ""1"""\np;;\'=3;C2;a, b\n');
+    expect(parse(text, { bom: true, delimiter: ';' })).toEqual([
+      ['a', 'b', 'c', 'error_code', 'error_message'],
+      ['x; y', '12,50', '', 'C1', 'm; "1"'],
+      ['p', '', "'=3", 'C2', 'a, b'],
+    ]);
+    // Decided once, at the first line: a later source's delimiter does not split the file.
+    expect(asked).toBe(1);
+  });
+
+  test('rejected.csv keeps commas for a source of another delimiter', async () => {
+    const report = await open();
+    report.rejectedDelimiterFrom(() => '\t');
+    report.record(outcome(0, 'invalid', { raw: { a: 'x;y' }, code: 'C1', message: 'm' }));
+    await report.finish(meta());
+    expect(await readFile(join(report.dir, 'rejected.csv'), 'utf8')).toBe(
+      '\ufeffa,error_code,error_message\nx;y,C1,m\n',
+    );
+  });
+
   test('rejected.csv has only its own columns when nothing was rejected', async () => {
     const report = await open();
     report.record(outcome(0));
