@@ -121,6 +121,12 @@ export interface Draft {
   mobileColumn?: string;
   /** The mobile's column held a number cell in a workbook ({@link SourceRow.numeric}). */
   mobileNumeric?: boolean;
+  /**
+   * The other numbers of the mobile's cell, after {@link mobileInput} (its first), when it held
+   * several (`91963411 ::: +919633927524`): `normalise-phone` takes the first that is a mobile,
+   * else the first valid one, and keeps the others as an attribute under {@link mobileColumn}.
+   */
+  mobileAlternates?: string[];
   /** SMS consent as the source's consent columns say: `opted-out` wins over `granted`. */
   consent?: SmsConsent;
   /** What the row's report line should say about how it was read (fallback column, several numbers). */

@@ -13,6 +13,8 @@ import type { AllFields, Draft, Recalled, Rejected, SourceRow } from '../types.j
 import { recognisedRow } from './recognised.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import { withoutSpreadsheetMarker } from '../report/csv.js';
+import { isPlaceholder } from './placeholder.js';
+import { cleanEmail } from './validate.js';
 import {
   classifyHeader,
   PHONE_TIER,
@@ -379,6 +381,7 @@ class RowMapper {
       error: row.error,
       mobileColumn: undefined,
       mobileNumeric: undefined,
+      mobileAlternates: undefined,
       consent: undefined,
       note: undefined,
       // A CSV record's fingerprint and what the state knew of it, when the reader looked (recall.ts).
@@ -402,9 +405,13 @@ class RowMapper {
         }
         continue;
       }
+      if (field === 'email') {
+        const index = pickEmail(raw, headers, indexes);
+        if (index !== undefined) chosen[index] = CHOSEN;
+        continue;
+      }
       for (const index of indexes) {
-        const value = raw[headers[index] as string];
-        if (isEmpty(value) || (field === 'email' && isExchangeAddress(value))) continue;
+        if (isEmpty(raw[headers[index] as string])) continue;
         chosen[index] = CHOSEN;
         break;
       }
@@ -467,13 +474,8 @@ class RowMapper {
                 const text = toText(value);
                 const numbers = splitNumbers(text);
                 draft.mobileInput = numbers[0] ?? text;
-                if (numbers.length > 1) {
-                  setAttribute(draft.attributes, header, numbers.slice(1).join(' ::: '));
-                  draft.note = addNote(
-                    draft.note,
-                    `column '${header}' holds ${numbers.length} numbers: the first is the mobile, the others are kept as an attribute`,
-                  );
-                }
+                // Which of them is the mobile is known once they are parsed (normalise-phone).
+                if (numbers.length > 1) draft.mobileAlternates = numbers.slice(1);
               }
               break;
             case 'tags':
@@ -491,8 +493,14 @@ class RowMapper {
             case 'email': {
               const text = toText(value);
               const emails = splitValues(text);
-              draft.email = nonEmptyText(emails[0] ?? text);
-              if (emails.length > 1) setAttribute(draft.attributes, header, emails.slice(1).join(' ::: '));
+              const at = emails.length > 1 ? emailAmong(emails) : 0;
+              draft.email = nonEmptyText(emails[at] ?? text);
+              if (emails.length > 1)
+                setAttribute(
+                  draft.attributes,
+                  header,
+                  emails.filter((_, index) => index !== at).join(' ::: '),
+                );
               break;
             }
             case 'country':
@@ -503,11 +511,8 @@ class RowMapper {
       }
     }
     if (mobileCountry !== undefined) draft.country = mobileCountry;
-    if (fullName !== undefined && (draft.firstName === undefined || draft.lastName === undefined)) {
-      const split = splitFullName(fullName);
-      if (draft.firstName === undefined) draft.firstName = split.firstName;
-      if (draft.lastName === undefined) draft.lastName = split.lastName;
-    }
+    if (fullName !== undefined && (draft.firstName === undefined || draft.lastName === undefined))
+      completeName(draft, fullName);
     if (mobileColumn !== -1) {
       const header = headers[mobileColumn] as string;
       draft.mobileColumn = header;
@@ -597,6 +602,70 @@ function isExchangeAddress(value: unknown): boolean {
   return typeof value === 'string' && /^\s*\/o=/i.test(value);
 }
 
+/**
+ * The email column a row takes among its candidates (best first): the first that holds a
+ * well-formed address, else the first that holds something other than a placeholder (`-`, `n/a`,
+ * which `validate` reads as no email), which then makes the row invalid (CONTRACT §4), else the
+ * first placeholder. Exchange addresses are passed over. A junk first address (`"thee_hess" pale
+ * IG`) no longer costs a row whose second one is fine.
+ */
+function pickEmail(
+  raw: Record<string, unknown>,
+  headers: readonly string[],
+  indexes: readonly number[],
+): number | undefined {
+  let fallback: number | undefined;
+  for (const index of indexes) {
+    const value = raw[headers[index] as string];
+    if (isEmpty(value) || isExchangeAddress(value)) continue;
+    const emails = splitValues(toText(value));
+    if (emails.some((email) => typeof cleanEmail(email) === 'string')) return index;
+    // Taken when none is well-formed: a placeholder is then no email, anything else a bad one.
+    if (
+      fallback === undefined ||
+      (isPlaceholder(toText(raw[headers[fallback] as string])) &&
+        emails.some((email) => !isPlaceholder(email)))
+    )
+      fallback = index;
+  }
+  return fallback;
+}
+
+/** Which of a cell's emails is the contact's: the first well-formed one, else the first. */
+function emailAmong(emails: readonly string[]): number {
+  const at = emails.findIndex((email) => typeof cleanEmail(email) === 'string');
+  return at === -1 ? 0 : at;
+}
+
+/**
+ * Fills the name part a row lacks from its full name: `Ada` + `Ada Lovelace` gives the last name
+ * `Lovelace` (so does `Johnny` + `John Smith`). A part that already holds the whole name, or the
+ * other part's word (phones save `AADARSH TANUR COLLEGE` as the given name, the family name
+ * empty), gets nothing from it: its last word is no surname. Both missing: the full name is split
+ * ({@link splitFullName}).
+ */
+function completeName(draft: Draft, fullName: string): void {
+  const split = splitFullName(fullName);
+  const { firstName, lastName } = draft;
+  if (firstName === undefined && lastName === undefined) {
+    draft.firstName = split.firstName;
+    draft.lastName = split.lastName;
+    return;
+  }
+  const whole = fullName.trim().replace(WHITESPACE_RUN, ' ');
+  const words = (text: string): string[] => text.trim().split(WHITESPACE_RUN);
+  if (firstName !== undefined) {
+    const given = words(firstName);
+    if (split.lastName === undefined || given.join(' ') === whole || given.includes(split.lastName)) return;
+    draft.lastName = split.lastName;
+    return;
+  }
+  const family = words(lastName as string);
+  if (split.firstName === undefined || family.join(' ') === whole) return;
+  if (words(split.firstName).some((word) => family.includes(word))) return;
+  draft.firstName = split.firstName;
+}
+
 function isEmpty(value: unknown): boolean {
   if (value === undefined || value === null) return true;
   if (typeof value === 'string') return value.trim() === '';
@@ -630,6 +699,12 @@ function splitValues(text: string): string[] {
  * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value.
  */
 export function splitNumbers(text: string): string[] {
+  // Google's ` ::: ` says "several values" whatever they hold (`18003451500 ::: 1500`).
+  if (text.includes(':::'))
+    return text
+      .split(GOOGLE_SEPARATOR)
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
   let parts = splitValues(text);
   // `0151 23456789 / 030 1234567`, as German spreadsheets list two numbers (`030/1234567`,
   // without spaces, is one: an area code and its number).
@@ -637,6 +712,9 @@ export function splitNumbers(text: string): string[] {
   if (parts.length < 2) return parts;
   return parts.every((part) => countDigits(part) >= MIN_DIGITS_OF_A_NUMBER) ? parts : [text.trim()];
 }
+
+/** Google Contacts' separator between the values of one cell. */
+const GOOGLE_SEPARATOR = /\s*:::\s*/;
 
 /** A slash with space on both sides, between two numbers in one phone cell. */
 const NUMBERS_SLASH = /\s+\/\s+/;

@@ -16,7 +16,7 @@ import {
   type Rejected,
   type RowError,
 } from '../types.js';
-import { normalisePhone, type PhoneBatch, type PhoneOptions } from './phone-parse.js';
+import { normalisePhone, type PhoneBatch, type PhoneOptions, type PhoneResult } from './phone-parse.js';
 import { emailProblem } from './validate.js';
 import { PhoneChunkScheduler } from './phone-pool.js';
 import { perRow, type Chunks } from '../chunks.js';
@@ -128,7 +128,7 @@ export async function* normalisePhoneChunks(
       // is full, their rows waited in memory for nothing (5,120 rows on a 2-core machine).
       while (scheduler !== undefined && (scheduler.length >= scheduler.capacity || scheduler.oldestReady)) {
         const { items, results } = await scheduler.takeOldest();
-        yield settleChunk(items, results);
+        yield settleChunk(items, results, phoneOptions);
       }
     }
     if (scheduler === undefined) {
@@ -139,7 +139,7 @@ export async function* normalisePhoneChunks(
     if (chunk.length > 0) addChunk(scheduler, chunk);
     while (scheduler.length > 0) {
       const { items, results } = await scheduler.takeOldest();
-      yield settleChunk(items, results);
+      yield settleChunk(items, results, phoneOptions);
     }
   } finally {
     await scheduler?.close();
@@ -150,6 +150,7 @@ export async function* normalisePhoneChunks(
 function settleChunk(
   items: ReadonlyArray<Draft | Recalled | Rejected>,
   results: PhoneBatch,
+  options: PhoneOptions,
 ): Array<Contact | Rejected | Recalled> {
   const settled: Array<Contact | Rejected | Recalled> = [];
   for (let index = 0, slot = 0; index < items.length; index++) {
@@ -160,7 +161,7 @@ function settleChunk(
         settled.push(item);
         break;
       case 'draft':
-        settled.push(item.error ? rejectDraft(item, item.error) : fromBatch(item, results, slot++));
+        settled.push(item.error ? rejectDraft(item, item.error) : fromBatch(item, results, slot++, options));
         break;
       default:
         unexpectedKind(item);
@@ -189,12 +190,24 @@ function addChunk(
   scheduler.add(drafts, inputs, countries, numeric);
 }
 
-function fromBatch(draft: Draft, batch: PhoneBatch, slot: number): Contact | Rejected {
+function fromBatch(draft: Draft, batch: PhoneBatch, slot: number, options: PhoneOptions): Contact | Rejected {
   const e164 = batch.e164[slot];
-  if (e164) return toContact(draft, e164, batch.countries[slot] || undefined, batch.notes.get(slot));
-  const error = batch.errors.get(slot);
-  if (!error) throw new Error(`phone worker returned no result for row ${slot} of a chunk`);
-  return rejectDraft(draft, error);
+  const country = batch.countries[slot] || undefined;
+  const note = batch.notes.get(slot);
+  let result: PhoneResult;
+  if (e164)
+    result = {
+      ok: true,
+      e164,
+      ...(country === undefined ? {} : { country }),
+      ...(note === undefined ? {} : { note }),
+    };
+  else {
+    const error = batch.errors.get(slot);
+    if (!error) throw new Error(`phone worker returned no result for row ${slot} of a chunk`);
+    result = { ok: false, error };
+  }
+  return settleDraft(draft, result, options);
 }
 
 /** One item on the calling thread: a draft is parsed; a recalled or already rejected row passes. */
@@ -215,15 +228,71 @@ function normaliseItem(
 
 function normaliseDraft(draft: Draft, options: PhoneOptions): Contact | Rejected {
   if (draft.error) return rejectDraft(draft, draft.error);
-  const result = normalisePhone(
-    draft.mobileInput,
-    draft.country,
-    options,
-    draft.mobileNumeric ? { numeric: true } : {},
-  );
-  return result.ok
-    ? toContact(draft, result.e164, result.country, result.note)
-    : rejectDraft(draft, result.error);
+  return settleDraft(draft, parseOf(draft, draft.mobileInput, options), options);
+}
+
+/** A draft's number (its mobile, or another number of its mobile's cell) parsed as the draft's. */
+function parseOf(draft: Draft, input: string, options: PhoneOptions): PhoneResult {
+  return normalisePhone(input, draft.country, options, draft.mobileNumeric ? { numeric: true } : {});
+}
+
+/**
+ * A parsed draft's contact or rejection. When its mobile's cell held several numbers, the mobile
+ * is the first of them that is a mobile (or may be one), else the first valid one, else the row
+ * is rejected for the first: `91963411 ::: +919633927524` is the second, a landline listed before
+ * two mobiles loses to them. The others are kept as an attribute, and the row's note says which
+ * was taken and why. Only such rows (few) parse more than one number, here on this thread.
+ */
+function settleDraft(draft: Draft, primary: PhoneResult, options: PhoneOptions): Contact | Rejected {
+  const alternates = draft.mobileAlternates;
+  if (alternates === undefined)
+    return primary.ok
+      ? toContact(draft, primary.e164, primary.country, primary.note)
+      : rejectDraft(draft, primary.error);
+  const numbers = [draft.mobileInput, ...alternates];
+  const parsed: PhoneResult[] = [primary];
+  const resultAt = (index: number): PhoneResult =>
+    (parsed[index] ??= parseOf(draft, numbers[index] as string, options));
+  // With --require-mobile every valid result is a mobile already.
+  const mobileAt = (index: number): boolean =>
+    options.requireMobile
+      ? resultAt(index).ok
+      : parseOf(draft, numbers[index] as string, { ...options, requireMobile: true }).ok;
+  let chosen = numbers.findIndex((_, index) => mobileAt(index));
+  if (chosen === -1) chosen = numbers.findIndex((_, index) => resultAt(index).ok);
+  const column = draft.mobileColumn ?? 'mobile';
+  const held = `column '${column}' holds ${numbers.length} numbers`;
+  // None valid: rejected for the first.
+  const result = resultAt(chosen === -1 ? 0 : chosen);
+  if (!result.ok)
+    return rejectDraft(
+      { ...draft, note: joinNotes(draft.note, `${held}, none of them usable`) },
+      result.error,
+    );
+  const others = numbers.filter((_, index) => index !== chosen).join(' ::: ');
+  const which =
+    chosen === 0
+      ? 'the first is the mobile'
+      : `the mobile is the ${ordinal(chosen)}, ${JSON.stringify(numbers[chosen])}, as the first ${firstProblem(primary)}`;
+  const taken: Draft = {
+    ...draft,
+    mobileInput: numbers[chosen] as string,
+    attributes: { ...draft.attributes, [column]: others },
+    note: joinNotes(draft.note, `${held}: ${which}; the others are kept as an attribute`),
+  };
+  return toContact(taken, result.e164, result.country, result.note);
+}
+
+/** Why a cell's first number was not its mobile, for the row's note. */
+function firstProblem(primary: PhoneResult): string {
+  return primary.ok ? 'is not a mobile' : `is not usable (${primary.error.message})`;
+}
+
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+
+/** `second` for index 1; `number 7` past the fifth. */
+function ordinal(index: number): string {
+  return ORDINALS[index] ?? `number ${index + 1}`;
 }
 
 function toContact(

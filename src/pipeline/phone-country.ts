@@ -51,18 +51,6 @@ const COUNTRY_ALIASES: Readonly<Record<string, CountryCode>> = {
   großbritannien: 'GB', grossbritannien: 'GB', 'estados unidos da america': 'US', eua: 'US', 'ee uu': 'US',
 };
 
-/**
- * What people write in a country column to say "no country" ("N/A", "-", "unknown"): the row has
- * no country, as if the cell were empty. Not "NA", Namibia's code.
- */
-// prettier-ignore
-const NO_COUNTRY = new Set(['n/a', 'n a', '-', '--', '?', 'none', 'unknown', 'null', 'not specified', 'not set']);
-
-/** Whether a row's country value only says it has none (see {@link NO_COUNTRY}). */
-export function saysNoCountry(value: string): boolean {
-  return NO_COUNTRY.has(value.trim().toLowerCase());
-}
-
 /** Marks ignored when comparing names: "U.S.A." = "usa", "Côte d’Ivoire" = "cote divoire". */
 const NAME_PUNCTUATION = /[.'’()]/g;
 const NAME_SEPARATORS = /[\s,_-]+/g;

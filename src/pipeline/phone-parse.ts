@@ -5,7 +5,8 @@
  */
 import { ParseError, getCountryCallingCode, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
-import { contactCountry, resolveCountry, saysNoCountry, type ResolvedCountry } from './phone-country.js';
+import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
+import { isPlaceholder } from './placeholder.js';
 import { lengthProblem, numberType, parseNumber, type NumberCheck } from './phone-type.js';
 
 /** Options of {@link normalisePhone}. */
@@ -99,7 +100,8 @@ export function normalisePhone(
   /** Said on success: the row's country was not recognised, and the number did not need it. */
   let unneededCountry: string | undefined;
   const rowText = rowCountry?.trim();
-  if (rowText && !saysNoCountry(rowText)) {
+  // A country cell saying "none" (`N/A`, `-`) is an empty one.
+  if (rowText && !isPlaceholder(rowText)) {
     country = resolveCountry(rowText);
     if (!country) {
       // A "+44…" or "0044…" number carries its own country: an unrecognised free-text country

@@ -50,8 +50,13 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * target is matched to a field like a header (map-fields.ts); a row refused for its phone also
  * names a malformed email; a value with letters that
  * libphonenumber-js finds too short or too long is `PHONE_NOT_A_NUMBER` (phone-parse.ts).
+ * r5: a cell of several numbers gives its first mobile, else its first valid number, not always
+ * its first (normalise-phone.ts), and ` ::: ` always splits it; the first well-formed email is
+ * taken among a row's email columns and values, a placeholder email (`-`, `n/a`) is no email;
+ * a given name that holds the whole name no longer gets its last word as the family name
+ * (map-fields.ts, validate.ts).
  */
-const RECALL_VERSION = 'r4';
+const RECALL_VERSION = 'r5';
 
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */
@@ -78,7 +83,7 @@ export function recallKey(settings: ImportSettings, versions: typeof VERSIONS = 
 /**
  * The fingerprint of a mapped row under `key` ({@link recallKey}): every value the later stages
  * read (number, country, names, email, tags in order, attributes in order, consent, how the number
- * cell was stored, which column it came from, the mapping's notes). Not its line: a row that moved
+ * cell was stored, which column it came from, the other numbers of its cell, the mapping's notes). Not its line: a row that moved
  * in the file is still the same row.
  */
 export function rowHash(draft: Draft, key: string): string {
@@ -103,6 +108,8 @@ export function rowHash(draft: Draft, key: string): string {
     FIELD_END +
     optional(draft.note) +
     FIELD_END;
+  for (const number of draft.mobileAlternates ?? []) form += token(number) + ITEM_END;
+  form += FIELD_END;
   for (const tag of draft.tags) form += token(tag) + ITEM_END;
   form += FIELD_END;
   const attributes = draft.attributes;
@@ -338,6 +345,7 @@ function fingerprinted(draft: Draft, hash: string): Draft {
     error: undefined,
     mobileColumn: draft.mobileColumn,
     mobileNumeric: draft.mobileNumeric,
+    mobileAlternates: draft.mobileAlternates,
     consent: draft.consent,
     note: draft.note,
     rowHash: hash,

@@ -7,12 +7,14 @@
  */
 import { unexpectedKind, type AllFields, type Recalled, type Contact, type Rejected } from '../types.js';
 import { setAttribute } from './map-fields.js';
+import { isPlaceholder } from './placeholder.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 
 /**
  * A pragmatic email check: one `@`, a non-empty local part, a domain of at least two non-empty
  * dot-separated labels, no whitespace or control characters. Deliverability is Sakari's and the
- * mail server's business; this catches what is plainly not an address ("n/a", "john@", "a b@c.d").
+ * mail server's business; this catches what is plainly not an address ("john@", "a b@c.d"). A cell
+ * that only says it holds nothing ("n/a", "-": {@link isPlaceholder}) is no email, not a bad one.
  */
 const EMAIL = /^[^\s@\p{Cc}]+@[^\s@.\p{Cc}]+(?:\.[^\s@.\p{Cc}]+)+$/u;
 
@@ -46,12 +48,13 @@ export function cleanName(value: string | undefined): string | undefined {
 /**
  * Cleans and checks an email: trimmed, lower-cased, then matched against a pragmatic pattern
  * (one `@`, non-empty local part, dotted domain, no spaces).
- * @returns the clean address, `undefined` for an empty value, or `false` when malformed.
+ * @returns the clean address, `undefined` for an empty value (or a placeholder such as `n/a`), or
+ *   `false` when malformed.
  */
 export function cleanEmail(value: string | undefined): string | undefined | false {
   if (value === undefined) return undefined;
   const text = value.trim().toLowerCase();
-  if (text === '') return undefined;
+  if (text === '' || isPlaceholder(text)) return undefined;
   return EMAIL.test(text) ? text : false;
 }
 

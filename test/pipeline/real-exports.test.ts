@@ -221,6 +221,100 @@ describe('real exports without a mapping', () => {
     expect(item.payload.mobile).toBe('+447911123456');
   });
 
+  test('a cell of several numbers: the first that is a mobile, else the first valid one; the others kept, the note says why (a real Google export, India)', async () => {
+    const [junkFirst, landlineFirst, noneValid, shortPart] = await run(
+      [
+        { 'Given Name': 'A', 'Phone 1 - Type': 'Mobile', 'Phone 1 - Value': '91963411 ::: +919633927524' },
+        {
+          'Given Name': 'B',
+          'Phone 1 - Type': 'Mobile',
+          'Phone 1 - Value': '04942581248 ::: +918606717786 ::: +919447740001',
+        },
+        { 'Given Name': 'C', 'Phone 1 - Type': 'Mobile', 'Phone 1 - Value': '91963411 ::: 12' },
+        { 'Given Name': 'D', 'Phone 1 - Type': 'Mobile', 'Phone 1 - Value': '9633927525 ::: 1500' },
+      ],
+      { defaultCountry: 'IN' },
+    );
+    const first = contact(junkFirst!);
+    expect(first.payload.mobile).toBe('+919633927524');
+    expect(first.mobileInput).toBe('+919633927524');
+    expect(first.payload.attributes['Phone 1 - Value']).toBe('91963411');
+    expect(first.note).toMatch(
+      /holds 2 numbers: the mobile is the second, "\+919633927524", as the first is not usable \(mobile "91963411": .*\)/,
+    );
+    // A Tirur landline listed before two mobiles: the first mobile is taken.
+    const second = contact(landlineFirst!);
+    expect(second.payload.mobile).toBe('+918606717786');
+    expect(second.payload.attributes['Phone 1 - Value']).toBe('04942581248 ::: +919447740001');
+    expect(second.note).toMatch(/the mobile is the second, "\+918606717786", as the first is not a mobile/);
+    // None valid: rejected for the first, as before, and said so.
+    expect(noneValid).toMatchObject({
+      kind: 'rejected',
+      mobileInput: '91963411',
+      error: { code: 'PHONE_INVALID' },
+    });
+    expect((noneValid as Rejected).error.message).toMatch(/holds 2 numbers, none of them usable/);
+    // ' ::: ' splits a cell even when a part is a short code.
+    expect(contact(shortPart!).payload.mobile).toBe('+919633927525');
+  });
+
+  test('--require-mobile takes the mobile of a cell whose first number is a landline; all landlines: PHONE_NOT_MOBILE', async () => {
+    const [mixed, landlines] = await run(
+      [{ Mobile: '04942581248 ::: +918606717786' }, { Mobile: '04942581248 ::: 04942581249' }],
+      { defaultCountry: 'IN', requireMobile: true },
+    );
+    expect(contact(mixed!).payload.mobile).toBe('+918606717786');
+    expect(landlines).toMatchObject({ kind: 'rejected', error: { code: 'PHONE_NOT_MOBILE' } });
+  });
+
+  test('emails: a placeholder is no email; a junk first address gives way to a well-formed one (column or cell)', async () => {
+    const [dash, junkColumn, junkInCell, onlyJunk] = await run(
+      [
+        { Name: 'Rafiq', Phone: '0721494019', Email: '-' },
+        {
+          'First Name': 'Hess',
+          'Mobile Phone': '0721494020',
+          'E-mail Address': '"thee_hess" pale IG',
+          'E-mail 2 Address': 'iconme25@gmail.com',
+        },
+        {
+          'First Name': 'Sam',
+          'Mobile Phone': '0721494021',
+          'E-mail Address': 'Samad.smartguy@hot mail.com ::: sam@example.com',
+        },
+        { 'First Name': 'Kim', 'Mobile Phone': '0721494022', 'E-mail Address': 'kim@' },
+      ],
+      { defaultCountry: 'KE' },
+    );
+    const none = contact(dash!);
+    expect(none.payload.email).toBeUndefined();
+    expect(none.payload.attributes).toEqual({});
+    const second = contact(junkColumn!);
+    expect(second.payload.email).toBe('iconme25@gmail.com');
+    expect(second.payload.attributes['E-mail Address']).toBe('"thee_hess" pale IG');
+    const inCell = contact(junkInCell!);
+    expect(inCell.payload.email).toBe('sam@example.com');
+    expect(inCell.payload.attributes['E-mail Address']).toBe('Samad.smartguy@hot mail.com');
+    // Nothing well-formed: the row is invalid, as CONTRACT §4 says.
+    expect(onlyJunk).toMatchObject({ kind: 'rejected', error: { code: 'EMAIL_INVALID' } });
+  });
+
+  test('a given name holding the whole name gets no family name from it; one part of it does', async () => {
+    const [whole, part, nickname] = await run([
+      {
+        Name: 'AADARSH BSC CRICKET TANUR COLLEGE',
+        'Given Name': 'AADARSH BSC CRICKET TANUR COLLEGE',
+        Phone: '+919633927524',
+      },
+      { Name: 'Ada Lovelace', 'Given Name': 'Ada', Phone: '+447911123456' },
+      { Name: 'John Smith', 'Given Name': 'Johnny', Phone: '+447911123457' },
+    ]);
+    expect(contact(whole!).payload).toMatchObject({ firstName: 'AADARSH BSC CRICKET TANUR COLLEGE' });
+    expect(contact(whole!).payload.lastName).toBeUndefined();
+    expect(contact(part!).payload).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+    expect(contact(nickname!).payload).toMatchObject({ firstName: 'Johnny', lastName: 'Smith' });
+  });
+
   test('--mapping to mobile splits a multi-value cell too', async () => {
     const item = contact(
       await one({ 'Cell #': '+44 7911 123456 ::: +44 7400 654321' }, { mapping: { 'Cell #': 'mobile' } }),

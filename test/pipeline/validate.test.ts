@@ -22,12 +22,16 @@ describe('cleanEmail', () => {
     ['x@y.z', 'x@y.z'],
     ['', undefined],
     ['   ', undefined],
+    // A list that writes `-` in every empty cell: no email, not a bad one that costs the row.
+    ['-', undefined],
+    [' N/A ', undefined],
+    ['none', undefined],
   ])('%j → %j', (input, expected) => {
     expect(cleanEmail(input)).toBe(expected);
   });
 
   test.each([
-    'n/a',
+    'n/a n/a',
     'ada',
     'ada@',
     '@example.com',
