@@ -248,7 +248,8 @@ export class PreflightCollector {
   private describeSource({ info, keys }: TrackedSource): PreflightSource {
     const headers = info.headers ?? [...(keys ?? [])];
     const mapOptions = { mapping: this.options.mapping, phoneColumns: this.options.phoneColumns };
-    const layout = recogniseLayout(headers);
+    // A vCard's cards are read under Outlook's column names: that is no Outlook export.
+    const layout = info.format === 'vcf' ? undefined : recogniseLayout(headers);
     return {
       ...(layout === undefined ? {} : { layout }),
       phones: phoneColumnsOf(headers, mapOptions),

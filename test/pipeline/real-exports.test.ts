@@ -461,6 +461,21 @@ describe('no column can hold a phone number', () => {
     );
   });
 
+  test("a vCard is not announced as an Outlook export (its cards are read under Outlook's column names)", async () => {
+    const file = path.join(dir, 'contacts.vcf');
+    await writeFile(
+      file,
+      'BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nTEL;TYPE=CELL:+447911123456\r\n' +
+        'TEL;TYPE=WORK:+442079460000\r\nEMAIL;TYPE=INTERNET:ann@example.com\r\nEND:VCARD\r\n',
+    );
+    const seen: Array<string | undefined> = [];
+    await importContacts(
+      { sources: [file], dryRun: true, state: false, workers: 0, reportDir: path.join(dir, 'reports') },
+      { onPreflight: (info) => seen.push(...info.sources.map((source) => source.layout)) },
+    );
+    expect(seen).toEqual([undefined]);
+  });
+
   async function stopMessage(file: string, content: string, input: Partial<ImportInput> = {}) {
     await writeFile(path.join(dir, file), content);
     const error = await importContacts({
