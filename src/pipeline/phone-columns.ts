@@ -6,7 +6,7 @@
  */
 import type { SourceRow } from '../types.js';
 import { perRow, type Chunks } from '../chunks.js';
-import { rankPhoneCandidate } from './header-roles.js';
+import { headerWords, rankPhoneCandidate } from './header-roles.js';
 import { DELIMITER_NAMES } from '../options.js';
 import { headerKey, phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
 import { describeDelimiter } from './preflight.js';
@@ -77,18 +77,29 @@ function describe(
 }
 
 /**
+ * Header words of columns whose digits are no phone number, however many they have: Stripe's
+ * `created` (Unix time, 10 digits), `updated_at`, ids, postal codes, amounts.
+ */
+// prettier-ignore
+const NOT_A_PHONE_WORDS = new Set([
+  'created', 'updated', 'modified', 'deleted', 'date', 'time', 'timestamp', 'at', 'since', 'epoch',
+  'id', 'uid', 'uuid', 'zip', 'postal', 'postcode', 'amount', 'balance', 'price', 'total', 'count',
+]);
+
+/**
  * Columns whose values look like phone numbers in the sampled rows, in the order phone columns
  * are ranked (CONTRACT §3: mobile-like, then general, then home/work/other, by
  * `rankPhoneCandidate`), so that the `--phone-columns` the stop suggests tries a mobile before a
  * landline; the most phone-like values first among columns of one rank, then column order. A
  * column qualifies when at least half of its non-empty sampled values have 7–15 digits and
- * nothing but phone punctuation; a fax, pager or consent column never does.
+ * nothing but phone punctuation; a fax, pager or consent column never does, nor one whose header
+ * says it holds a time, an id, a code or an amount ({@link NOT_A_PHONE_WORDS}).
  */
 export function suggestPhoneColumns(headers: readonly string[], rows: readonly SourceRow[]): string[] {
   const scored: Array<{ header: string; rank: number; share: number; index: number }> = [];
   headers.forEach((header, index) => {
     const rank = rankPhoneCandidate(header);
-    if (rank === undefined) return;
+    if (rank === undefined || headerWords(header).some((word) => NOT_A_PHONE_WORDS.has(word))) return;
     let filled = 0;
     let phoneLike = 0;
     for (const row of rows) {

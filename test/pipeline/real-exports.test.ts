@@ -505,6 +505,28 @@ describe('no column can hold a phone number', () => {
     );
   });
 
+  test('a Stripe customer list without phones: its Unix times and ids are never suggested as the phone', async () => {
+    const stripe = {
+      object: 'list',
+      data: [
+        {
+          id: 'cus_NffrFeUfNV2Hib',
+          object: 'customer',
+          created: 1680893993,
+          email: 'jennyrosen@example.com',
+          name: 'Jenny Rosen',
+          invoice_prefix: '0759376C',
+          balance: 1000000000,
+          updated_at: 1680893994,
+        },
+      ],
+      has_more: false,
+    };
+    const message = await stopMessage('customers.json', JSON.stringify(stripe));
+    expect(message).not.toContain('likeliest');
+    expect(message).toContain('name the phone column with --phone-columns');
+  });
+
   test('JSON records and vCards with no key that can hold a phone stop the run too (exit 2)', async () => {
     expect(
       await stopMessage(
