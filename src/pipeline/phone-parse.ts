@@ -285,6 +285,11 @@ function leadingZeroRestored(
   const country: ResolvedCountry = { iso };
   const withZero = parse(`0${text}`, country, input);
   if (!withZero.ok || !withZero.check.valid) return undefined;
+  // Nothing was lost where the digits are the same number as written (an Indian mobile `7571869952`
+  // and `07571869952`): read as written, without the note.
+  const asWritten = parse(text, country, input);
+  if (asWritten.ok && asWritten.check.valid && asWritten.number.number === withZero.number.number)
+    return undefined;
   return noted(withZero, text, input, country, options, (e164) => {
     return `mobile ${echo(input)}: the leading 0 was missing (Excel stored it as a number); read as 0${text} (${e164})`;
   });

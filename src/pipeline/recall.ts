@@ -54,7 +54,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * its first (normalise-phone.ts), and ` ::: ` always splits it; the first well-formed email is
  * taken among a row's email columns and values, a placeholder email (`-`, `n/a`) is no email;
  * a given name that holds the whole name no longer gets its last word as the family name
- * (map-fields.ts, validate.ts).
+ * (map-fields.ts, validate.ts); a workbook number that is the same number with or without a
+ * leading 0 no longer says the 0 was missing (phone-parse.ts).
  */
 const RECALL_VERSION = 'r5';
 

@@ -412,13 +412,24 @@ describe('SMS consent in the source', () => {
 });
 
 describe("Excel's lost leading 0 (a number cell in a workbook)", () => {
+  test.each([['612345678', 'IT', '+390612345678']])(
+    '%s in %s → %s, and the message says the 0 was missing',
+    async (cell, country, e164) => {
+      const item = contact(await one({ Mobile: cell, Country: country }, {}, ['Mobile']));
+      expect(item.payload.mobile).toBe(e164);
+      expect(item.note).toMatch(/the leading 0 was missing \(Excel stored it as a number\)/);
+    },
+  );
+
   test.each([
+    // Indian mobiles are written without a 0 (a real Excel contact list's `Number` column).
+    ['7571869952', 'IN', '+917571869952'],
+    // With or without its 0, the same GB mobile: no claim that anything was lost.
     ['7911123456', 'GB', '+447911123456'],
-    ['612345678', 'IT', '+390612345678'],
-  ])('%s in %s → %s, and the message says the 0 was missing', async (cell, country, e164) => {
+  ])('%s in %s → %s: the same number with or without a 0, no message', async (cell, country, e164) => {
     const item = contact(await one({ Mobile: cell, Country: country }, {}, ['Mobile']));
     expect(item.payload.mobile).toBe(e164);
-    expect(item.note).toMatch(/the leading 0 was missing \(Excel stored it as a number\)/);
+    expect(item.note).toBeUndefined();
   });
 
   test('the same digits as text are read as written, without the message', async () => {
