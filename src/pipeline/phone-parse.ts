@@ -410,9 +410,14 @@ function failure(code: RowCode, input: string, reason: string): { ok: false; err
   return { ok: false, error: { code, field: 'mobile', message: `mobile ${echo(input)}: ${reason}` } };
 }
 
-/** A value quoted for a message: JSON escapes (control characters stay visible), long values cut. */
+/**
+ * A value quoted for a message: JSON escapes (control characters stay visible), long values cut,
+ * without a spreadsheet's text marker before a number (Shopify's `'9 4395 061`), which is no part
+ * of it and is dropped before parsing too.
+ */
 function echo(value: string): string {
-  const trimmed = value.trim();
+  let trimmed = value.trim();
+  if (trimmed.charCodeAt(0) === 39 /* ' */ && /^'\s*[+\d]/.test(trimmed)) trimmed = trimmed.slice(1).trim();
   return JSON.stringify(
     trimmed.length > MAX_ECHOED_INPUT ? `${trimmed.slice(0, MAX_ECHOED_INPUT)}…` : trimmed,
   );

@@ -331,6 +331,12 @@ describe('real exports without a mapping', () => {
     expect(single.note).toBeUndefined();
   });
 
+  test("a Shopify number with its text marker that is refused is echoed without the '", async () => {
+    const item = await one({ Phone: "'9 4395 061", 'Default Address Country Code': 'CL' });
+    expect(item).toMatchObject({ kind: 'rejected', error: { code: 'PHONE_TOO_SHORT' } });
+    expect((item as Rejected).error.message).toMatch(/^mobile "9 4395 061": /);
+  });
+
   test("Shopify's text markers: '000123 and '94103 are kept without their '; other text as written", async () => {
     const item = contact(
       await one({ Phone: "'+14155552671", 'Customer ID': "'000123", Zip: "'94103", Note: "'tis the season" }),
