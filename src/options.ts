@@ -57,6 +57,11 @@ interface OptionBase {
   alias?: string;
   /** A flag that turns the option off (e.g. `--no-state`), with its help text. */
   negation?: { flag: string; describe: string };
+  /**
+   * The flag may be given more than once: its values add up (`--phone-columns A --phone-columns B`).
+   * Any other flag given twice is a usage error (`cli/options.ts`).
+   */
+  list?: true;
   /** Read below the flag (CONTRACT §1: flag > env > job file > default). */
   env?: string;
   /**
@@ -259,6 +264,7 @@ export const OPTIONS = {
     flag: 'phone-columns',
     describe: 'the columns that may hold the mobile, best first, e.g. "Mobile Phone,Phone"',
     defaultLabel: 'every phone column, ranked by its header',
+    list: true,
     job: {
       schema: () => z.array(z.string().min(1)).min(1),
       describe: 'The columns that may hold the mobile, best first (like --phone-columns).',

@@ -10,6 +10,7 @@ import { sandboxCommand } from './commands/sandbox.js';
 import { watchCommand } from './commands/watch.js';
 import { EXIT, UsageError, exitCodeForError } from './errors.js';
 import { createJsonLogger } from './log.js';
+import { rejectRepeatedFlags, type DeclaredFlags } from './options.js';
 import { processOutput, type Output } from './output.js';
 
 /** Shared by the command modules: where to write, and the exit code they settle on. */
@@ -33,6 +34,8 @@ export async function main(argv: string[], output: Output = processOutput()): Pr
     .demandCommand(1, 'name a command: import, run, watch, reconcile, sandbox (see --help)')
     .recommendCommands()
     .strict()
+    // yargs passes a check its parsed flag declarations; @types/yargs types them as aliases only.
+    .check((args, declared) => rejectRepeatedFlags(args, declared as unknown as DeclaredFlags, argv), true)
     .help()
     .alias('help', 'h')
     .version()

@@ -9,8 +9,15 @@ import {
   type OptionKey,
   type OptionTable,
 } from '../options.js';
+import { UsageError } from './errors.js';
 
-type FlagValue<D> = D extends { type: 'boolean' } ? boolean : D extends { type: 'number' } ? number : string;
+type FlagValue<D> = D extends { type: 'boolean' }
+  ? boolean
+  : D extends { type: 'number' }
+    ? number
+    : D extends { list: true }
+      ? string | string[]
+      : string;
 
 /** The run flags as yargs parses them, by flag name (`--batch-size` → `'batch-size'`). */
 export type OptionArgs = {
@@ -100,4 +107,90 @@ export function commandInput(args: OptionArgs, command: CommandName): Partial<Im
 /** The import flags as library input. */
 export function pipelineInput(args: PipelineArgs): Omit<ImportInput, 'sources'> {
   return commandInput(args, 'import');
+}
+
+/** What yargs knows of the flags of the command being run (the object `.check` callbacks receive). */
+export interface DeclaredFlags {
+  /** The flags and positionals declared `array: true` (`<source...>`, the sandbox's `--blocked`). */
+  array: readonly string[];
+  /** The flags declared `type: 'number'`. */
+  number: readonly string[];
+  /** Every declared flag, by name and by alias. */
+  key: Readonly<Record<string, boolean>>;
+  /** A flag's aliases (`quiet` → `['q']`). */
+  alias: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The table's flags that may be given more than once, and its secret ones (shown redacted). */
+const LIST_FLAGS = new Set(OPTION_ENTRIES.flatMap(([, def]) => (def.list && def.flag ? [def.flag] : [])));
+const REDACTED_FLAGS = new Map(
+  OPTION_ENTRIES.flatMap(([, def]) => (def.redact && def.flag ? [[def.flag, def.redact] as const] : [])),
+);
+
+/**
+ * Refuses a flag given more than once (`--default-country US --default-country IN`), for every
+ * command: yargs hands such a flag over as an array, which only a list takes (a positional or flag
+ * declared `array: true`, or a table option marked `list`); anything else would crash deep inside
+ * or keep one value silently. A boolean given twice is folded by yargs and stays accepted.
+ * Registered once, as a global `.check` in `main.ts`.
+ *
+ * @param args - the parsed arguments
+ * @param declared - yargs' declarations of the command's flags
+ * @param commandLine - the arguments as given (see {@link givenValues})
+ * @throws UsageError naming each repeated flag and the values it got (secrets redacted)
+ */
+export function rejectRepeatedFlags(
+  args: Record<string, unknown>,
+  declared: DeclaredFlags,
+  commandLine: readonly string[],
+): true {
+  const aliases = new Set(Object.values(declared.alias).flat());
+  const lists = new Set([...declared.array, ...LIST_FLAGS]);
+  const numbers = new Set(declared.number);
+  const problems: string[] = [];
+  for (const flag of Object.keys(declared.key)) {
+    if (aliases.has(flag) || lists.has(flag)) continue;
+    const value = args[flag];
+    // yargs-parser adds a repeated number up when a later value is 1 (`--rate 3 --rate 1` gives 4,
+    // yargs/yargs-parser#506, open): for a number, the command line tells.
+    const typed = numbers.has(flag) ? givenValues(commandLine, [flag, ...(declared.alias[flag] ?? [])]) : [];
+    const given = typed.length > 1 ? typed : Array.isArray(value) ? value.map(String) : [];
+    if (given.length < 2) continue;
+    const redact = REDACTED_FLAGS.get(flag);
+    const shown = given.map((item) => showValue(redact ? redact(item) : item));
+    problems.push(`${dashed(flag)} was given more than once (${shown.join(', ')}): give it once`);
+  }
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return true;
+}
+
+/** `--rate`, `-q`. */
+function dashed(name: string): string {
+  return `${name.length === 1 ? '-' : '--'}${name}`;
+}
+
+/**
+ * The values a flag was given on the command line, by any of its names (`--batch-size`,
+ * `--batchSize`, an alias; `--x v` or `--x=v`), up to a `--`.
+ */
+function givenValues(commandLine: readonly string[], names: readonly string[]): string[] {
+  const end = commandLine.indexOf('--');
+  const args = end === -1 ? commandLine : commandLine.slice(0, end);
+  const spellings = names.flatMap((name) => [
+    dashed(name),
+    dashed(name.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase())),
+  ]);
+  const values: string[] = [];
+  args.forEach((arg, i) => {
+    for (const spelling of new Set(spellings)) {
+      if (arg === spelling) values.push(args[i + 1] ?? '');
+      else if (arg.startsWith(`${spelling}=`)) values.push(arg.slice(spelling.length + 1));
+    }
+  });
+  return values;
+}
+
+/** A value as the message shows it: quoted when it is empty or holds a comma or a space (`--delimiter ,`). */
+function showValue(text: string): string {
+  return /^[^\s,"]+$/.test(text) ? text : JSON.stringify(text);
 }

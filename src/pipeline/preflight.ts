@@ -95,7 +95,10 @@ export interface PreflightSource {
   phones: string[];
   /** The SMS consent columns (opt-out flags and consent statuses). */
   consent: string[];
-  /** U+FFFD replacement characters decoded so far (bytes not valid in the encoding). */
+  /**
+   * Byte sequences not valid in the encoding, each decoded as U+FFFD, so far (the U+FFFD
+   * characters a UTF-8 source holds itself are not counted).
+   */
   replacementChars: number;
   /** The bytes were not UTF-8 and no encoding was given: `encoding` is what they look like. */
   encodingGuessed: boolean;
@@ -272,7 +275,7 @@ export class PreflightCollector {
     const where = (source: PreflightSource): string => (several ? `${source.path}: ` : '');
     const count = (code: string, source: string): number => this.codesBySource.get(source)?.get(code) ?? 0;
 
-    for (const source of sources) {
+    for (const [index, source] of sources.entries()) {
       if (source.encodingGuessed) {
         const name =
           source.encoding === 'macintosh'
@@ -285,10 +288,15 @@ export class PreflightCollector {
         });
       }
       if (source.replacementChars > 0 && source.encoding === 'utf8') {
+        // The count of the part decoded when the pre-flight is made (a live run makes it at its
+        // first batch), unless the source has been read to its end.
+        const whole = this.sources[index]?.info.sha256 !== undefined;
+        const sequences = plural(source.replacementChars, 'byte sequence');
+        const are = source.replacementChars === 1 ? 'is' : 'are';
         warnings.push({
           code: 'NOT_UTF8',
           source: source.path,
-          message: `${where(source)}${plural(source.replacementChars, 'byte sequence')} ${source.replacementChars === 1 ? 'is' : 'are'} not valid UTF-8 (shown as \uFFFD): if the file comes from Excel or an older system, try --encoding windows-1252`,
+          message: `${where(source)}${whole ? sequences : `at least ${sequences}`} ${are} not valid UTF-8 (shown as \uFFFD${whole ? '' : ', in the part read so far'}): if the file comes from Excel or an older system, try --encoding windows-1252`,
         });
       }
       // A JSON source whose records were all unreadable has no keys: nothing to say about columns.

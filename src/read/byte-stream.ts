@@ -179,7 +179,8 @@ export async function* gunzipBytes(source: AsyncIterable<Buffer>, file: string):
 
 /**
  * Decodes bytes to text. A byte order mark matching `encoding` is dropped; bytes invalid in the
- * encoding become U+FFFD (counted in `info.replacementChars`) rather than an error. Refuses
+ * encoding become U+FFFD (counted in `info.replacementChars`; in UTF-8, not the U+FFFD characters
+ * the source itself holds, see {@link LiteralReplacements}) rather than an error. Refuses
  * binary data (see {@link binaryVerdict}: a few NULs in a text file are the readers' business)
  * and a source with no non-blank character.
  *
@@ -196,17 +197,23 @@ export async function* decodeText(
 ): AsyncGenerator<string> {
   if (guess && encoding === 'utf8') source = await guessedEncoding(source, info);
   const decoder = new TextDecoder(decoderLabel(info.encoding), { fatal: false });
+  const literal = info.encoding === 'utf8' ? new LiteralReplacements() : undefined;
   info.replacementChars = 0;
   let head = '';
   let checked = false;
   let sawContent = false;
   const accept = (text: string): string => {
-    info.replacementChars = (info.replacementChars ?? 0) + countReplacementChars(text);
     if (!sawContent && /\S/.test(text)) sawContent = true;
     return text;
   };
   for await (const chunk of source) {
     const text = decoder.decode(chunk, { stream: true });
+    // Counted as decoded: a U+FFFD is told from the file's own by the bytes it was decoded from.
+    const replacements = countReplacementChars(text);
+    if (replacements > 0) {
+      info.replacementChars = (info.replacementChars ?? 0) + replacements - (literal?.in(chunk) ?? 0);
+    }
+    literal?.passed(chunk);
     if (text.length === 0) continue;
     if (checked) {
       yield accept(text);
@@ -219,7 +226,10 @@ export async function* decodeText(
     yield accept(head);
     head = '';
   }
-  const tail = head + decoder.decode();
+  const rest = decoder.decode();
+  // What is left at the end is an incomplete sequence: never one the source held whole.
+  info.replacementChars = (info.replacementChars ?? 0) + countReplacementChars(rest);
+  const tail = head + rest;
   if (!checked) checkText(tail, file);
   if (tail.length > 0) yield accept(tail);
   if (!sawContent) throw new SourceError('SOURCE_EMPTY', file, `${describeSource(file)} is empty`);
@@ -288,4 +298,37 @@ function countReplacementChars(text: string): number {
   let count = 0;
   for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) count++;
   return count;
+}
+
+/** U+FFFD in UTF-8: the bytes a file holds where an earlier conversion lost a character. */
+const UTF8_REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
+
+/**
+ * Counts the U+FFFD characters a UTF-8 source holds literally (bytes EF BF BD, left by an earlier
+ * damaged conversion), so that only the decoder's own replacements count as bytes not valid
+ * UTF-8: advising `--encoding windows-1252` for a file that is valid UTF-8 would garble every
+ * correct non-ASCII name in it. Only chunks whose text holds a U+FFFD are searched; the last two
+ * bytes of the chunks before are kept, for a sequence split between chunks.
+ */
+class LiteralReplacements {
+  /** The last two bytes passed, oldest first (-1: none). */
+  private before = -1;
+  private last = -1;
+
+  /** The sequences that end in `chunk`: each is one U+FFFD of the text decoded from it. */
+  in(chunk: Buffer): number {
+    let count = 0;
+    if (this.last === 0xef && chunk[0] === 0xbf && chunk[1] === 0xbd) count++;
+    if (this.before === 0xef && this.last === 0xbf && chunk[0] === 0xbd) count++;
+    for (let at = chunk.indexOf(UTF8_REPLACEMENT); at !== -1; at = chunk.indexOf(UTF8_REPLACEMENT, at + 3))
+      count++;
+    return count;
+  }
+
+  /** Keeps the end of `chunk`, which the next chunk may continue. */
+  passed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.before = chunk.length >= 2 ? (chunk[chunk.length - 2] as number) : this.last;
+    this.last = chunk[chunk.length - 1] as number;
+  }
 }

@@ -207,6 +207,52 @@ describe('pre-flight info', () => {
   });
 });
 
+describe('pre-flight: bytes not valid UTF-8', () => {
+  /** Over the 256 KiB the encoding is guessed from, all valid UTF-8 (rows with no phone: no batch). */
+  const validStart = `phone,name\n${'nope,Zoë Ann Example Person\n'.repeat(10_000)}`;
+  /** `count` rows with a latin1 é: one invalid byte each. */
+  const latin1Rows = (count: number): Buffer =>
+    Buffer.from(
+      Array.from({ length: count }, (_, i) => `+1201555${String(1000 + (i % 9000))},Ren\xe9e ${i}\n`).join(
+        '',
+      ),
+      'latin1',
+    );
+  const notUtf8 = (info: PreflightInfo): string | undefined =>
+    info.warnings.find((warning) => warning.code === 'NOT_UTF8')?.message;
+
+  test('a U+FFFD the file holds (an earlier bad conversion) is no invalid byte: no --encoding advice', async () => {
+    const info = await preflightOf({ 'a.csv': 'name,mobile\nJ\uFFFDrgen,+447700900123\n李,+447700900124\n' });
+    expect(info.sources[0]).toMatchObject({ encoding: 'utf8', replacementChars: 0 });
+    expect(codesOf(info)).not.toContain('NOT_UTF8');
+    expect(codesOf(info)).not.toContain('ENCODING_GUESSED');
+  });
+
+  test('counted in a source read to its end: the total', async () => {
+    const info = await preflightOf({
+      'a.csv': Buffer.concat([Buffer.from(validStart), latin1Rows(3), Buffer.from('Ann \uFFFD,nope\n')]),
+    });
+    expect(info.complete).toBe(true);
+    expect(notUtf8(info)).toBe(
+      '3 byte sequences are not valid UTF-8 (shown as \uFFFD): if the file comes from Excel or an older system, try --encoding windows-1252',
+    );
+  });
+
+  test('counted before the source was read to its end: says it is a partial count', async () => {
+    const info = await preflightOf(
+      { 'a.csv': Buffer.concat([Buffer.from(validStart), latin1Rows(20_000)]) },
+      { batchSize: 100 },
+    );
+    expect(info.complete).toBe(false);
+    const count = info.sources[0]?.replacementChars ?? 0;
+    expect(count).toBeGreaterThan(0);
+    expect(count).toBeLessThan(20_000);
+    expect(notUtf8(info)).toBe(
+      `at least ${count} byte sequences are not valid UTF-8 (shown as \uFFFD, in the part read so far): if the file comes from Excel or an older system, try --encoding windows-1252`,
+    );
+  });
+});
+
 describe('pre-flight timing', () => {
   test('arrives once, before the first request to Sakari, with the rows seen until the first batch', async () => {
     sandbox = await startSandbox();
