@@ -142,8 +142,8 @@ export interface SourceInfo {
   /** Records emitted so far (malformed ones included). */
   records: number;
   /**
-   * U+FFFD replacement characters in the decoded text so far: bytes that were not valid in the
-   * encoding (plus any U+FFFD the source itself held). Non-zero for a UTF-8 read of a latin1
+   * Byte sequences not valid in the encoding, decoded as U+FFFD, so far (a UTF-8 source's own
+   * U+FFFD characters are not counted: `decodeText`). Non-zero for a UTF-8 read of a latin1
    * file: worth a warning that suggests `--encoding`.
    */
   replacementChars?: number;
