@@ -122,11 +122,11 @@ export interface Draft {
   /** The mobile's column held a number cell in a workbook ({@link SourceRow.numeric}). */
   mobileNumeric?: boolean;
   /**
-   * The other numbers of the mobile's cell, after {@link mobileInput} (its first), when it held
-   * several (`91963411 ::: +919633927524`): `normalise-phone` takes the first that is a mobile,
-   * else the first valid one, and keeps the others as an attribute under {@link mobileColumn}.
+   * The row's other numbers, best first, when it has more than {@link mobileInput}: the rest of
+   * the mobile's cell (`91963411 ::: +919633927524`), then the numbers of its other phone columns
+   * in their rank. `normalise-phone` takes the first that is a mobile, else the first valid one.
    */
-  mobileAlternates?: string[];
+  mobileAlternates?: MobileAlternate[];
   /** SMS consent as the source's consent columns say: `opted-out` wins over `granted`. */
   consent?: SmsConsent;
   /** What the row's report line should say about how it was read (fallback column, several numbers). */
@@ -138,6 +138,12 @@ export interface Draft {
   rowHash?: string;
   /** What the state store knew of the fingerprint, when the reader looked it up ({@link SourceRow.known}). */
   known?: KnownRecord;
+}
+
+/** Another number of a row ({@link Draft.mobileAlternates}) and the column it is in. */
+export interface MobileAlternate {
+  input: string;
+  column: string;
 }
 
 /** What a source says about a row's SMS consent. */

@@ -394,6 +394,7 @@ class RowMapper {
     let mobileColumn = -1;
     let mobileLabel: string | undefined;
     let mobileRank = 0;
+    let otherPhones: readonly number[] = [];
     for (const [field, indexes] of plan.candidates) {
       if (field === 'mobile') {
         const pick = this.pickPhone(raw, plan, indexes);
@@ -401,6 +402,7 @@ class RowMapper {
           mobileColumn = pick.index;
           mobileLabel = pick.label;
           mobileRank = pick.rank;
+          otherPhones = pick.others;
           chosen[pick.index] = CHOSEN;
         }
         continue;
@@ -475,7 +477,8 @@ class RowMapper {
                 const numbers = splitNumbers(text);
                 draft.mobileInput = numbers[0] ?? text;
                 // Which of them is the mobile is known once they are parsed (normalise-phone).
-                if (numbers.length > 1) draft.mobileAlternates = numbers.slice(1);
+                if (numbers.length > 1)
+                  draft.mobileAlternates = numbers.slice(1).map((input) => ({ input, column: header }));
               }
               break;
             case 'tags':
@@ -513,6 +516,14 @@ class RowMapper {
     if (mobileCountry !== undefined) draft.country = mobileCountry;
     if (fullName !== undefined && (draft.firstName === undefined || draft.lastName === undefined))
       completeName(draft, fullName);
+    // The row's other phones, in their rank: tried when the mobile's cell has no usable number.
+    for (const index of otherPhones) {
+      const column = headers[index] as string;
+      const value = raw[column];
+      if (isPlainObject(value)) continue;
+      const more = splitNumbers(toText(value)).map((input) => ({ input, column }));
+      if (more.length > 0) draft.mobileAlternates = [...(draft.mobileAlternates ?? []), ...more];
+    }
     if (mobileColumn !== -1) {
       const header = headers[mobileColumn] as string;
       draft.mobileColumn = header;
@@ -548,9 +559,11 @@ class RowMapper {
     raw: Record<string, unknown>,
     plan: ColumnPlan,
     indexes: readonly number[],
-  ): { index: number; label?: string; rank: number } | undefined {
+  ): { index: number; label?: string; rank: number; others: number[] } | undefined {
     let best: { index: number; label?: string; rank: number } | undefined;
     let bestRank = Infinity;
+    /** Every usable phone column of the row with its rank, for the others in rank order. */
+    const usable: Array<{ index: number; rank: number }> = [];
     for (const index of indexes) {
       const value = raw[plan.headers[index] as string];
       if (isEmpty(value)) continue;
@@ -565,13 +578,23 @@ class RowMapper {
         if (labelled === undefined) continue;
         rank = labelled;
       }
+      usable.push({ index, rank });
       // Candidates come in static rank order: a later one only wins with a better (label) rank.
       if (rank < bestRank) {
         best = label === undefined ? { index, rank } : { index, label, rank };
         bestRank = rank;
       }
     }
-    return best;
+    if (best === undefined) return undefined;
+    const chosen = best.index;
+    const others =
+      usable.length < 2
+        ? []
+        : usable
+            .filter((phone) => phone.index !== chosen)
+            .sort((a, b) => a.rank - b.rank)
+            .map((phone) => phone.index);
+    return { ...best, others };
   }
 
   /** The plan for this record's keys: the previous one when the keys are the same (every CSV row). */

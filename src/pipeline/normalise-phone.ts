@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import {
   unexpectedKind,
   type AllFields,
+  type MobileAlternate,
   type Recalled,
   type Contact,
   type Draft,
@@ -195,12 +196,15 @@ function fromBatch(draft: Draft, batch: PhoneBatch, slot: number, options: Phone
   const country = batch.countries[slot] || undefined;
   const note = batch.notes.get(slot);
   let result: PhoneResult;
+  // A landline matters only when the row has another number that may be its mobile.
+  const fixedLine = draft.mobileAlternates !== undefined && batch.fixedLines.includes(slot);
   if (e164)
     result = {
       ok: true,
       e164,
       ...(country === undefined ? {} : { country }),
       ...(note === undefined ? {} : { note }),
+      ...(fixedLine ? { fixedLine } : {}),
     };
   else {
     const error = batch.errors.get(slot);
@@ -237,11 +241,14 @@ function parseOf(draft: Draft, input: string, options: PhoneOptions): PhoneResul
 }
 
 /**
- * A parsed draft's contact or rejection. When its mobile's cell held several numbers, the mobile
- * is the first of them that is a mobile (or may be one), else the first valid one, else the row
- * is rejected for the first: `91963411 ::: +919633927524` is the second, a landline listed before
- * two mobiles loses to them. The others are kept as an attribute, and the row's note says which
- * was taken and why. Only such rows (few) parse more than one number, here on this thread.
+ * A parsed draft's contact or rejection. When the row has other numbers ({@link
+ * Draft.mobileAlternates}: the rest of its mobile's cell, then its other phone columns), the
+ * mobile is the first of them all that is a mobile (or may be one), else the first valid one,
+ * else the row is rejected for its first: `91963411 ::: +919633927524` gives the second, a
+ * landline listed before a mobile loses to it, and a card whose CELL number is a landline of
+ * another country gives its valid HOME mobile. The numbers not taken are kept as attributes, and
+ * the row's note says which was taken and why. Only such rows parse more than one number, here
+ * on this thread.
  */
 function settleDraft(draft: Draft, primary: PhoneResult, options: PhoneOptions): Contact | Rejected {
   const alternates = draft.mobileAlternates;
@@ -249,36 +256,66 @@ function settleDraft(draft: Draft, primary: PhoneResult, options: PhoneOptions):
     return primary.ok
       ? toContact(draft, primary.e164, primary.country, primary.note)
       : rejectDraft(draft, primary.error);
-  const numbers = [draft.mobileInput, ...alternates];
+  const column = draft.mobileColumn ?? 'mobile';
+  const numbers: MobileAlternate[] = [{ input: draft.mobileInput, column }, ...alternates];
+  const cell = numbers.filter((number) => number.column === column).map((number) => number.input);
   const parsed: PhoneResult[] = [primary];
   const resultAt = (index: number): PhoneResult =>
-    (parsed[index] ??= parseOf(draft, numbers[index] as string, options));
-  // With --require-mobile every valid result is a mobile already.
-  const mobileAt = (index: number): boolean =>
-    options.requireMobile
-      ? resultAt(index).ok
-      : parseOf(draft, numbers[index] as string, { ...options, requireMobile: true }).ok;
+    (parsed[index] ??= parseOf(draft, (numbers[index] as MobileAlternate).input, options));
+  // With --require-mobile a landline is refused already.
+  const mobileAt = (index: number): boolean => {
+    const result = resultAt(index);
+    return result.ok && result.fixedLine !== true;
+  };
   let chosen = numbers.findIndex((_, index) => mobileAt(index));
   if (chosen === -1) chosen = numbers.findIndex((_, index) => resultAt(index).ok);
-  const column = draft.mobileColumn ?? 'mobile';
-  const held = `column '${column}' holds ${numbers.length} numbers`;
+  const held = cell.length > 1 ? `column '${column}' holds ${cell.length} numbers` : undefined;
   // None valid: rejected for the first.
   const result = resultAt(chosen === -1 ? 0 : chosen);
-  if (!result.ok)
-    return rejectDraft(
-      { ...draft, note: joinNotes(draft.note, `${held}, none of them usable`) },
-      result.error,
+  if (!result.ok) {
+    const why = joinNotes(
+      held && `${held}, none of them usable`,
+      numbers.length > cell.length ? 'no other phone of the row is usable either' : undefined,
     );
-  const others = numbers.filter((_, index) => index !== chosen).join(' ::: ');
-  const which =
-    chosen === 0
-      ? 'the first is the mobile'
-      : `the mobile is the ${ordinal(chosen)}, ${JSON.stringify(numbers[chosen])}, as the first ${firstProblem(primary)}`;
+    return rejectDraft({ ...draft, note: joinNotes(draft.note, why) }, result.error);
+  }
+  const pick = numbers[chosen] as MobileAlternate;
+  let attributes = draft.attributes;
+  let note: string | undefined;
+  if (pick.column === column) {
+    if (held !== undefined) {
+      const at = cell.indexOf(pick.input);
+      attributes = { ...attributes, [column]: cell.filter((_, index) => index !== at).join(' ::: ') };
+      const which =
+        at === 0
+          ? 'the first is the mobile'
+          : `the mobile is the ${ordinal(at)}, ${JSON.stringify(pick.input)}, as the first ${firstProblem(primary)}`;
+      note = `${held}: ${which}; the others are kept as an attribute`;
+    }
+  } else {
+    // Another column's number: the mobile's cell is kept as an attribute, that column without it.
+    const rest = numbers
+      .filter((number, index) => number.column === pick.column && index !== chosen)
+      .map((number) => number.input);
+    attributes = Object.fromEntries(
+      Object.entries({ ...attributes, [column]: cell.join(' ::: ') }).filter(
+        ([name]) => name !== pick.column || rest.length > 0,
+      ),
+    );
+    if (rest.length > 0) attributes[pick.column] = rest.join(' ::: ');
+    const problem = primary.ok
+      ? `${JSON.stringify(draft.mobileInput)} is not a mobile`
+      : cell.length > 1
+        ? `none of its numbers is usable (${primary.error.message})`
+        : primary.error.message;
+    note = `mobile from column '${pick.column}', as column '${column}' has no usable one: ${problem}`;
+  }
   const taken: Draft = {
     ...draft,
-    mobileInput: numbers[chosen] as string,
-    attributes: { ...draft.attributes, [column]: others },
-    note: joinNotes(draft.note, `${held}: ${which}; the others are kept as an attribute`),
+    mobileInput: pick.input,
+    mobileColumn: pick.column,
+    attributes,
+    note: joinNotes(draft.note, note),
   };
   return toContact(taken, result.e164, result.country, result.note);
 }

@@ -23,10 +23,13 @@ export interface PhoneOptions {
 /**
  * The outcome of normalising one number. `country` is the number's own ISO country, when it has
  * one; `note` says how a number was read when it was not read as written (international form
- * without `+`, a leading 0 lost in a spreadsheet).
+ * without `+`, a leading 0 lost in a spreadsheet); `fixedLine`: libphonenumber knows it for a
+ * landline (without `requireMobile`, which refuses it), so a row's mobile among several numbers
+ * can be told from it (`normalise-phone.ts`).
  */
 export type PhoneResult =
-  { ok: true; e164: string; country?: string; note?: string } | { ok: false; error: RowError };
+  | { ok: true; e164: string; country?: string; note?: string; fixedLine?: true }
+  | { ok: false; error: RowError };
 
 /** Per-number facts besides the text: the cell was a number in a workbook (its leading 0 is lost). */
 export interface PhoneInputFlags {
@@ -320,9 +323,12 @@ function checkNumber(
   }
   // The source's country when the number is valid in it (see contactCountry), else the number's.
   const numberCountry = contactCountry(number.country, country);
-  return numberCountry === undefined
-    ? { ok: true, e164: number.number }
-    : { ok: true, e164: number.number, country: numberCountry };
+  const result: PhoneResult =
+    numberCountry === undefined
+      ? { ok: true, e164: number.number }
+      : { ok: true, e164: number.number, country: numberCountry };
+  if (check.type === 'FIXED_LINE') result.fixedLine = true;
+  return result;
 }
 
 /** A parsed number and its one type check ({@link numberType}: validity and type in one pass). */
@@ -433,6 +439,8 @@ export interface PhoneBatch {
   errors: Map<number, RowError>;
   /** How a number was read, by index, when it was not read as written ({@link PhoneResult} `note`). */
   notes: Map<number, string>;
+  /** The indexes of the numbers known to be landlines ({@link PhoneResult} `fixedLine`). */
+  fixedLines: number[];
 }
 
 /**
@@ -451,6 +459,7 @@ export function normaliseChunk(
   const numberCountries = new Array<string>(count);
   const errors = new Map<number, RowError>();
   const notes = new Map<number, string>();
+  const fixedLines: number[] = [];
   for (let index = 0; index < count; index++) {
     const result = normalisePhone(
       inputs[index] as string,
@@ -462,13 +471,14 @@ export function normaliseChunk(
       e164[index] = result.e164;
       numberCountries[index] = result.country ?? '';
       if (result.note !== undefined) notes.set(index, result.note);
+      if (result.fixedLine) fixedLines.push(index);
     } else {
       e164[index] = '';
       numberCountries[index] = '';
       errors.set(index, result.error);
     }
   }
-  return { e164, countries: numberCountries, errors, notes };
+  return { e164, countries: numberCountries, errors, notes, fixedLines };
 }
 
 const NO_INDEXES: ReadonlySet<number> = new Set();

@@ -133,6 +133,7 @@ export class PhoneWorkerPool {
         countries: response.countries,
         errors: response.errors,
         notes: response.notes,
+        fixedLines: response.fixedLines,
       });
   }
 

@@ -50,8 +50,9 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * target is matched to a field like a header (map-fields.ts); a row refused for its phone also
  * names a malformed email; a value with letters that
  * libphonenumber-js finds too short or too long is `PHONE_NOT_A_NUMBER` (phone-parse.ts).
- * r5: a cell of several numbers gives its first mobile, else its first valid number, not always
- * its first (normalise-phone.ts), and ` ::: ` always splits it; the first well-formed email is
+ * r5: a row's mobile is the first mobile, else the first valid number, of its mobile's cell and
+ * then of its other phone columns, not always the cell's first (normalise-phone.ts), and ` ::: `
+ * always splits a cell; Android's `TEL;X-Mobile` is a mobile (vcard.ts); the first well-formed email is
  * taken among a row's email columns and values, a placeholder email (`-`, `n/a`) is no email;
  * a given name that holds the whole name no longer gets its last word as the family name
  * (map-fields.ts, validate.ts); a workbook number that is the same number with or without a
@@ -109,7 +110,8 @@ export function rowHash(draft: Draft, key: string): string {
     FIELD_END +
     optional(draft.note) +
     FIELD_END;
-  for (const number of draft.mobileAlternates ?? []) form += token(number) + ITEM_END;
+  for (const { input, column } of draft.mobileAlternates ?? [])
+    form += token(column) + KEY_VALUE + token(input) + ITEM_END;
   form += FIELD_END;
   for (const tag of draft.tags) form += token(tag) + ITEM_END;
   form += FIELD_END;

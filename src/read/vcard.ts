@@ -587,9 +587,13 @@ export function cardRecord(properties: readonly CardProperty[]): Record<string, 
   return record;
 }
 
-/** The column a TEL goes to, from its TYPE parameters and its iOS label. */
+/**
+ * The column a TEL goes to, from its TYPE parameters (also as an `X-` extension: Android writes
+ * `TEL;X-Mobile:`) and its iOS label.
+ */
 function phoneKey(types: ReadonlySet<string>, label: string): PhoneKey {
-  const has = (...names: string[]): boolean => names.some((name) => types.has(name) || label.includes(name));
+  const has = (...names: string[]): boolean =>
+    names.some((name) => types.has(name) || types.has(`x-${name}`) || label.includes(name));
   if (has('fax')) return has('home') ? 'Home Fax' : has('work') ? 'Business Fax' : 'Other Fax';
   if (has('pager')) return 'Pager';
   if (has('cell', 'mobile', 'iphone', 'pcs') || types.has('text')) return 'Mobile Phone';

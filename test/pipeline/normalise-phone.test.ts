@@ -240,6 +240,8 @@ describe('normalisePhone', () => {
       ok: true,
       e164: '+49301234567',
       country: 'DE',
+      // known for a landline: a row with a mobile among its other numbers takes that one
+      fixedLine: true,
     });
     // a national reading that is a mobile stays (Italy: 390 612 3456 is a mobile, +39 06 is Rome)
     expect(normalisePhone('3906123456', 'IT', {})).toEqual({
@@ -612,6 +614,7 @@ describe('normalisePhones stage', () => {
         countries: ['GB'],
         errors: new Map(),
         notes: new Map(),
+        fixedLines: [],
       });
     } finally {
       await pool.close();

@@ -258,6 +258,41 @@ describe('real exports without a mapping', () => {
     expect(contact(shortPart!).payload.mobile).toBe('+919633927525');
   });
 
+  test("a row whose mobile's cell has no usable number takes its next phone column's (an iCloud card, an Indian export)", async () => {
+    const [card, outlook, landlineFirst, noneUsable] = await run(
+      [
+        // CELL holds a Beijing landline written nationally, HOME the owner's Chinese mobile with its +.
+        { 'First Name': 'Wei', 'Mobile Phone': '010-67255922', 'Home Phone': '+86 176-1025-4563' },
+        {
+          'First Name': 'Ann',
+          'Mobile Phone': '555',
+          'Business Phone': '+1 212 555 0142',
+          'Home Phone': '+1 212 555 0143',
+        },
+        { 'First Name': 'Raj', Mobile: '+914942427139', 'Work Phone': '9744772289', Country: 'IN' },
+        { 'First Name': 'Kim', 'Mobile Phone': '555', 'Home Phone': '12' },
+      ],
+      { defaultCountry: 'US' },
+    );
+    const wei = contact(card!);
+    expect(wei.payload.mobile).toBe('+8617610254563');
+    expect(wei.mobileInput).toBe('+86 176-1025-4563');
+    expect(wei.payload.attributes).toEqual({ 'Mobile Phone': '010-67255922' });
+    expect(wei.note).toMatch(
+      /^mobile from column 'Home Phone', as column 'Mobile Phone' has no usable one: mobile "010-67255922": /,
+    );
+    // The next phone in rank: home before business (CONTRACT §3).
+    const ann = contact(outlook!);
+    expect(ann.payload.mobile).toBe('+12125550143');
+    expect(ann.payload.attributes).toEqual({ 'Mobile Phone': '555', 'Business Phone': '+1 212 555 0142' });
+    // A landline in the mobile's column loses to a mobile in the work column.
+    const raj = contact(landlineFirst!);
+    expect(raj.payload.mobile).toBe('+919744772289');
+    expect(raj.note).toMatch(/as column 'Mobile' has no usable one: "\+914942427139" is not a mobile/);
+    expect(noneUsable).toMatchObject({ kind: 'rejected', mobileInput: '555' });
+    expect((noneUsable as Rejected).error.message).toMatch(/no other phone of the row is usable either/);
+  });
+
   test('--require-mobile takes the mobile of a cell whose first number is a landline; all landlines: PHONE_NOT_MOBILE', async () => {
     const [mixed, landlines] = await run(
       [{ Mobile: '04942581248 ::: +918606717786' }, { Mobile: '04942581248 ::: 04942581249' }],

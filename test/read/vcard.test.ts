@@ -92,6 +92,32 @@ describe('vCard', () => {
     ]);
   });
 
+  test("Android's TEL;X-Mobile is the mobile, ahead of its HOME number (a real Sri Lankan export)", async () => {
+    const { rows } = await readAll(
+      await tmp.write(
+        'x-mobile.vcf',
+        crlf([
+          'BEGIN:VCARD',
+          'VERSION:2.1',
+          'N:;Nimal;;;',
+          'FN:Nimal',
+          'TEL;HOME:0112345678',
+          'TEL;X-Mobile:0771234567',
+          'END:VCARD',
+        ]),
+      ),
+    );
+    expect(rows.map((row) => row.raw)).toEqual([
+      {
+        ...VOICE,
+        Name: 'Nimal',
+        'First Name': 'Nimal',
+        'Mobile Phone': '0771234567',
+        'Home Phone': '0112345678',
+      },
+    ]);
+  });
+
   test('Google 3.0 and a 4.0 card: several numbers of a kind, tel: URIs, PREF=1 first, categories, country', async () => {
     const { rows, error } = await readAll(await tmp.write('google.vcf', crlf(GOOGLE_VCF)));
     expect(error).toBeUndefined();
