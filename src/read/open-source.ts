@@ -28,7 +28,7 @@ import { SourceError, describeSource } from './errors.js';
 import { readJsonArray } from './json.js';
 import { readNdjson } from './ndjson.js';
 import { readVcard } from './vcard.js';
-import { readXlsx } from './xlsx.js';
+import { hasCompoundFileMagic, readXlsx } from './xlsx.js';
 import {
   REQUESTED_ENCODINGS,
   SOURCE_FORMATS,
@@ -126,9 +126,11 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
   }
   const { encoding } = chooseEncoding(sniffed, options.encoding);
   info.encoding = encoding;
-  info.format =
-    knownFormat ??
-    (hasZipMagic(sniffed) ? 'xlsx' : sniffFormat(new TextDecoder(decoderLabel(encoding)).decode(sniffed)));
+  // A Compound File is never text, whatever its name says: the Excel reader names it (an `.xls`).
+  info.format = hasCompoundFileMagic(sniffed)
+    ? 'xlsx'
+    : (knownFormat ??
+      (hasZipMagic(sniffed) ? 'xlsx' : sniffFormat(new TextDecoder(decoderLabel(encoding)).decode(sniffed))));
 
   const context: ReaderContext = { file: path, info, nextSeq: options.seqStart ?? 0 };
   // A .tsv says what its delimiter is; anything else is detected unless given.

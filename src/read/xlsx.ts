@@ -22,9 +22,14 @@
  *   stored as a number has lost any leading 0, which the phone stage then says.
  * - Empty rows are skipped, but `ref.line` is always the sheet's row number, as Excel shows it.
  *
- * exceljs issue 683 (open in 4.4): its streaming reader can hand back `{sharedString: N}` instead
- * of a cell's text. We do not use its string cache at all: it emits the shared strings to us, we
- * keep them (packed, see {@link SharedStrings}) and resolve every `{sharedString: N}` ourselves.
+ * - `.xls` (recognised by its bytes, whatever the file is called), `.ods` and `.xlsb` are refused
+ *   with one message each naming the format and how to save the file as .xlsx ({@link notReadMessage}).
+ *
+ * exceljs reads the zip, `xl/workbook.xml`, its relationships and the styles; the shared strings
+ * and the worksheet's XML are parsed by xlsx-xml.ts (prefixed elements, rows and cells without
+ * `r`, `_xHHHH_` escapes, an empty `<v/>`). Part names are matched case-insensitively
+ * ({@link adaptZipEntries}). exceljs issue 683 (open in 4.4): its string cache can be empty when a
+ * cell is read; we keep the shared strings ourselves (packed, see {@link SharedStrings}).
  * In that mode exceljs parks each sheet in a temporary file until the whole zip is read, so the
  * table is complete before the first row, whatever order the zip stores its parts in. An index
  * the table does not hold fails the source (`SOURCE_FORMAT`) rather than import a number as text.
@@ -50,6 +55,13 @@ import {
   type WorkbookSheet,
   type WorkbookSheetEntry,
 } from './xlsx-sheets.js';
+import {
+  decodeExcelEscapes,
+  readSharedStrings,
+  readWorksheetRows,
+  type RawCell,
+  type RawRow,
+} from './xlsx-xml.js';
 import type { SourceInfo } from './types.js';
 import type { SourceRow } from '../types.js';
 
@@ -62,17 +74,20 @@ interface WorkbookReaderState {
   model?: { sheets?: WorkbookSheetEntry[] };
   /** `xl/_rels/workbook.xml.rels`, parsed. */
   workbookRels?: WorkbookRelationship[];
+  /** `xl/workbook.xml`'s `<workbookPr>`: `date1904` is the date system. */
+  properties?: { model?: { date1904?: boolean } };
+  /** `xl/styles.xml`: a cell's `s` → its number format. */
+  styles?: { getStyleModel(id: number): { numFmt?: string } | null };
+  /** Replaced by ours (see {@link readXlsx}): called with the zip entry of the shared strings. */
+  _parseSharedStrings(entry: AsyncIterable<Buffer>): AsyncGenerator<WorkbookEvent>;
   on(event: 'entry', listener: (entry: { type?: string; id?: unknown }) => void): unknown;
 }
 
-/**
- * What exceljs' `WorkbookReader.parse()` hands out. A shared string comes bare, without the
- * `eventType` wrapper the other events have (exceljs 4.4 `_parseSharedStrings` in `emit` mode).
- */
+/** What exceljs' `WorkbookReader.parse()` hands out, our shared strings included. */
 type WorkbookEvent =
   | { eventType: 'worksheet'; value: StreamedWorksheet }
   | { eventType: 'hyperlinks'; value: unknown }
-  | { eventType?: undefined; index: number; text: unknown };
+  | { eventType: 'shared-strings'; value: string[] };
 
 /**
  * The workbook's shared strings, packed: UTF-8 bytes in one growing buffer and an offset per
@@ -114,15 +129,13 @@ export class SharedStrings {
     return this.bytes.toString('utf8', start, this.ends[index] as number);
   }
 }
-interface StreamedWorksheet extends AsyncIterable<StreamedRow> {
+/** exceljs' `WorksheetReader`: we read the XML of its part (`iterator`) ourselves (xlsx-xml.ts). */
+interface StreamedWorksheet {
   name?: string;
-  iterator?: { destroy?: () => void; on?: (event: 'error', listener: () => void) => unknown };
-}
-interface StreamedRow {
-  number: number;
-  /** Sparse, 1-based by column. */
-  values: unknown[];
-  getCell(column: number): { numFmt?: string };
+  iterator?: AsyncIterable<Buffer> & {
+    destroy?: () => void;
+    on?: (event: 'error', listener: () => void) => unknown;
+  };
 }
 
 /**
@@ -142,7 +155,8 @@ export async function* readXlsx(
   const { default: ExcelJS } = await import('exceljs');
   const name = describeSource(context.file);
   const input = Readable.from(checkZipStart(bytes, context.file), { objectMode: false });
-  letOnlyTheRealEndThrough(input);
+  const parts = new Set<string>();
+  adaptZipEntries(input, parts);
   // `pipe` inside exceljs does not forward a failing input: watch for it ourselves. One pending
   // guard at a time (not Promise.race against a shared promise, which would keep every row alive).
   let inputError: unknown;
@@ -172,6 +186,11 @@ export async function* readXlsx(
     entries: 'emit',
   });
   const state = reader as unknown as WorkbookReaderState;
+  // Ours instead of exceljs' (which matches element names literally, keeps the whitespace between
+  // elements and phonetic runs, and leaves `_x000D_` escapes): see xlsx-xml.ts.
+  state._parseSharedStrings = async function* (entry) {
+    for await (const value of readSharedStrings(entry)) yield { eventType: 'shared-strings', value };
+  };
   let partNumber: string | undefined;
   state.on('entry', (entry) => {
     if (entry.type === 'worksheet') partNumber = String(entry.id);
@@ -196,8 +215,8 @@ export async function* readXlsx(
       });
       if (next.done === true) break;
       const event = next.value;
-      if (event.eventType === undefined) {
-        strings.push(cellText(event.text ?? '', () => undefined, strings, context.file, 0).text);
+      if (event.eventType === 'shared-strings') {
+        for (const text of event.value) strings.push(text);
         continue;
       }
       if (event.eventType !== 'worksheet') continue;
@@ -224,7 +243,11 @@ export async function* readXlsx(
       context.info.sheet = wanted.name;
       const others = sheets.filter((other) => other !== wanted);
       if (others.length > 0) context.info.otherSheets = listSheets(others);
-      yield* readSheet(worksheet, context, strings, raceInput);
+      const formats: CellFormats = {
+        numFmt: (style) => state.styles?.getStyleModel(style)?.numFmt,
+        date1904: state.properties?.model?.date1904 === true,
+      };
+      yield* readSheet(worksheet, context, { strings, formats }, raceInput);
     }
   } finally {
     input.destroy();
@@ -232,6 +255,9 @@ export async function* readXlsx(
     events.return?.(undefined).catch(() => undefined);
   }
   if (found === undefined) {
+    const other = otherFormat(parts);
+    if (other !== undefined)
+      throw new SourceError('SOURCE_FORMAT', context.file, notReadMessage(name, other));
     const chosen = choose();
     throw new SourceError(
       'SOURCE_FORMAT',
@@ -285,44 +311,57 @@ interface HeldRow {
   cells: CellText[];
 }
 
+/** What a cell's value is read with, besides its own XML. */
+interface CellLookup {
+  strings: SharedStrings;
+  formats: CellFormats;
+}
+interface CellFormats {
+  /** The number format of cell format `style`. */
+  numFmt(style: number): string | undefined;
+  /** The workbook counts days from 1904 (old Mac Excel) instead of 1900. */
+  date1904: boolean;
+}
+
 async function* readSheet(
   worksheet: StreamedWorksheet,
   context: ReaderContext,
-  strings: SharedStrings,
+  lookup: CellLookup,
   raceInput: <T>(promise: Promise<T>) => Promise<T>,
 ): AsyncGenerator<SourceRow[]> {
   let headers: string[] | undefined;
   // Title-like rows seen before the header: a title, or a one-column sheet's header and first rows.
   let held: HeldRow[] = [];
   let batch: SourceRow[] = [];
-  const rows = worksheet[Symbol.asyncIterator]();
+  const chunks = readWorksheetRows(worksheet.iterator ?? emptyPart());
   for (;;) {
-    const next = await raceInput(rows.next()).catch((error: unknown) => {
+    const next = await raceInput(chunks.next()).catch((error: unknown) => {
       throw workbookFailure(error, context.file);
     });
     if (next.done === true) break;
-    const row = next.value;
-    const cells = rowCells(row, strings, context.file);
-    if (cells.every((cell) => cell.text.trim() === '')) continue;
-    if (headers === undefined) {
-      if (held.length < MAX_TITLE_ROWS && isTitleLine(cells)) {
-        held.push({ number: row.number, cells });
-        continue;
-      }
-      if (held.length > 0 && looksLikeHeader(cells)) {
-        context.info.titleLine = titleLine(held, row.number);
+    for (const row of next.value) {
+      const cells = rowCells(row, lookup, context.file);
+      if (cells.every((cell) => cell.text.trim() === '')) continue;
+      if (headers === undefined) {
+        if (held.length < MAX_TITLE_ROWS && isTitleLine(cells)) {
+          held.push({ number: row.number, cells });
+          continue;
+        }
+        if (held.length > 0 && looksLikeHeader(cells)) {
+          context.info.titleLine = titleLine(held, row.number);
+          held = [];
+          headers = takeHeader(context, cells);
+          continue;
+        }
+        // No title: the first non-empty row is the header; rows held after it are data rows.
+        const [first, ...after] = held;
         held = [];
-        headers = takeHeader(context, cells);
-        continue;
+        headers = takeHeader(context, (first ?? { cells }).cells);
+        for (const line of after) batch.push(sheetRow(context, headers, line.number, line.cells));
+        if (first === undefined) continue;
       }
-      // No title: the first non-empty row is the header; rows held after it are data rows.
-      const [first, ...after] = held;
-      held = [];
-      headers = takeHeader(context, (first ?? { cells }).cells);
-      for (const line of after) batch.push(sheetRow(context, headers, line.number, line.cells));
-      if (first === undefined) continue;
+      batch.push(sheetRow(context, headers, row.number, cells));
     }
-    batch.push(sheetRow(context, headers, row.number, cells));
     if (batch.length >= XLSX_BATCH_ROWS) {
       yield batch;
       batch = [];
@@ -391,68 +430,66 @@ interface CellText {
 }
 
 /** The row's cells from column A to its last one, as text. */
-function rowCells(row: StreamedRow, strings: SharedStrings, file: string): CellText[] {
+function rowCells(row: RawRow, lookup: CellLookup, file: string): CellText[] {
   const cells: CellText[] = [];
-  for (let column = 1; column < row.values.length; column++) {
-    const value = row.values[column];
-    cells.push(
-      value === undefined || value === null
-        ? { text: '', numeric: false }
-        : cellText(value, () => row.getCell(column).numFmt, strings, file, row.number),
-    );
+  for (const cell of row.cells) {
+    while (cells.length < cell.column - 1) cells.push({ text: '', numeric: false });
+    const text = cellText(cell, lookup, file, row.number);
+    // Two cells with one reference (damage): the last one wins, as in Excel.
+    if (cells.length === cell.column) cells[cell.column - 1] = text;
+    else cells.push(text);
   }
   return cells;
 }
 
 /**
- * One cell's value as text. exceljs gives a string, number, boolean, Date, or an object:
- * `{formula, result}`, `{richText}`, `{error}`, `{text, hyperlink}` or `{sharedString}` (an index
- * into the table we keep).
+ * One cell's value as text, decided by its type (`t`), whether or not a formula made it: a
+ * formula cell's `<v>` is its cached result.
  */
-function cellText(
-  value: unknown,
-  numFmt: () => string | undefined,
-  strings: SharedStrings,
-  file: string,
-  line: number,
-): CellText {
-  if (typeof value === 'string') return { text: value, numeric: false };
-  if (typeof value === 'number') return { text: numberText(value), numeric: true };
-  if (typeof value === 'boolean') return { text: value ? 'TRUE' : 'FALSE', numeric: false };
-  if (value instanceof Date) return { text: dateText(value), numeric: false };
-  if (typeof value !== 'object' || value === null) return { text: String(value), numeric: false };
-  const cell = value as Record<string, unknown>;
-  if ('formula' in cell || 'sharedFormula' in cell || 'result' in cell) {
-    const result = cell.result;
-    if (result === undefined || result === null) return { text: '', numeric: false };
-    if (typeof result === 'number' && isDateFormat(numFmt())) {
-      return { text: dateText(excelSerialToDate(result)), numeric: false };
+function cellText(cell: RawCell, lookup: CellLookup, file: string, line: number): CellText {
+  const value = cell.value;
+  switch (cell.type) {
+    case 'inlineStr':
+      return { text: cell.inline ?? decodeExcelEscapes(value ?? ''), numeric: false };
+    case 's': {
+      // `<v/>`, or no `<v>` at all: an empty cell (calamine's empty_shared_string_value.xlsx).
+      const index = value?.trim() ?? '';
+      if (index === '') return { text: '', numeric: false };
+      const resolved = /^\d+$/.test(index) ? lookup.strings.get(Number(index)) : undefined;
+      if (resolved === undefined) {
+        throw new SourceError(
+          'SOURCE_FORMAT',
+          file,
+          `${describeSource(file)}: row ${line}: a text cell refers to shared string ${JSON.stringify(index)}, ` +
+            `which the workbook's shared strings table does not hold (the file may be damaged; re-save it in Excel)`,
+          { line },
+        );
+      }
+      return { text: resolved, numeric: false };
     }
-    return cellText(result, numFmt, strings, file, line);
-  }
-  if (Array.isArray(cell.richText)) {
-    const parts = cell.richText as Array<{ text?: unknown }>;
-    return {
-      text: parts.map((part) => (typeof part.text === 'string' ? part.text : '')).join(''),
-      numeric: false,
-    };
-  }
-  if (typeof cell.error === 'string') return { text: cell.error, numeric: false };
-  if (typeof cell.sharedString === 'number') {
-    const resolved = strings.get(cell.sharedString);
-    if (resolved === undefined) {
-      throw new SourceError(
-        'SOURCE_FORMAT',
-        file,
-        `${describeSource(file)}: row ${line}: a text cell refers to shared string ${cell.sharedString}, ` +
-          `which the workbook's shared strings table does not hold (the file may be damaged; re-save it in Excel)`,
-        { line },
-      );
+    case 'str':
+      return { text: decodeExcelEscapes(value ?? ''), numeric: false };
+    case 'e':
+      return { text: value ?? '', numeric: false };
+    case 'b':
+      return {
+        text: value === undefined || value.trim() === '' ? '' : Number(value) !== 0 ? 'TRUE' : 'FALSE',
+        numeric: false,
+      };
+    case 'd':
+      // An ISO 8601 date (strict OOXML and some writers): kept as written, midnight dropped.
+      return { text: (value ?? '').trim().replace(/T00:00(:00(\.0+)?)?Z?$/, ''), numeric: false };
+    default: {
+      const digits = value?.trim() ?? '';
+      if (digits === '') return { text: '', numeric: false };
+      const number = Number(digits);
+      if (!Number.isFinite(number)) return { text: digits, numeric: false };
+      if (isDateFormat(lookup.formats.numFmt(cell.style))) {
+        return { text: dateText(excelSerialToDate(number, lookup.formats.date1904)), numeric: false };
+      }
+      return { text: numberText(number), numeric: true };
     }
-    return { text: resolved, numeric: false };
   }
-  if (typeof cell.text === 'string') return { text: cell.text, numeric: false };
-  return { text: '', numeric: false };
 }
 
 /**
@@ -471,9 +508,12 @@ function dateText(date: Date): string {
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
 }
 
-/** Excel's 1900 date system: day 25569 is 1970-01-01 (the Lotus leap-year bug included). */
-function excelSerialToDate(serial: number): Date {
-  return new Date(Math.round((serial - 25569) * 86_400_000));
+/**
+ * Excel's 1900 date system: day 25569 is 1970-01-01 (the Lotus leap-year bug included); in the
+ * 1904 system, day 0 is 1904-01-01, 1462 days later.
+ */
+function excelSerialToDate(serial: number, date1904: boolean): Date {
+  return new Date(Math.round((serial - 25569 + (date1904 ? 1462 : 0)) * 86_400_000));
 }
 
 /** Whether a number format shows a date or time (the test exceljs applies to plain cells). */
@@ -492,25 +532,73 @@ function defineKey(raw: Record<string, unknown>, key: string, value: string): vo
 }
 
 /**
- * exceljs pipes its input into unzipper 0.10's `Parse`, which emits `'end'` by hand as soon as it
- * has read the zip's central directory. Entries it has already pushed may still wait in its
- * readable buffer then: exceljs pauses the entry stream while it reads one entry, and unzipper
- * reads ahead through small entries (they fit in their own stream's buffer). exceljs stops at that
- * first `'end'` and never sees the entries still buffered; on a loaded machine that is often
- * `xl/workbook.xml`, and the read failed with "Cannot read properties of undefined (reading
- * 'sheets')". This lets through only the `'end'` a readable stream emits itself, once its buffer
- * is empty (`readableEnded` is set just before it), wherever exceljs pipes our input.
+ * What we do to the zip entries exceljs reads, from inside the pipe it makes from our input into
+ * unzipper 0.10's `Parse`:
+ * - Part names are made the ones exceljs looks for: OPC part names are case-insensitive, and
+ *   Excel reads `xl/SharedStrings.xml` (calamine's issue_419.xlsx) as it reads
+ *   `xl/sharedStrings.xml`; a Windows zip tool writes `xl\workbook.xml`. Every part name seen is
+ *   added to `parts`, lower-cased, so that a zip which is no xlsx can be named.
+ * - Only the real `'end'` is let through. `Parse` emits `'end'` by hand as soon as it has read the
+ *   zip's central directory. Entries it has already pushed may still wait in its readable buffer
+ *   then: exceljs pauses the entry stream while it reads one entry, and unzipper reads ahead
+ *   through small entries (they fit in their own stream's buffer). exceljs stops at that first
+ *   `'end'` and never sees the entries still buffered; on a loaded machine that is often
+ *   `xl/workbook.xml`, and the read failed with "Cannot read properties of undefined (reading
+ *   'sheets')". This lets through only the `'end'` a readable stream emits itself, once its
+ *   buffer is empty (`readableEnded` is set just before it).
  */
-function letOnlyTheRealEndThrough(input: Readable): void {
+function adaptZipEntries(input: Readable, parts: Set<string>): void {
   const pipe = input.pipe.bind(input);
   input.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
     if (destination instanceof Readable) {
       const emit = destination.emit.bind(destination);
-      destination.emit = (event: string | symbol, ...args: unknown[]): boolean =>
-        event === 'end' && !destination.readableEnded ? false : emit(event, ...args);
+      destination.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+        if (event === 'end' && !destination.readableEnded) return false;
+        const entry = args[0] as { path?: unknown } | undefined;
+        if (event === 'data' && typeof entry?.path === 'string') {
+          const part = entry.path.replace(/\\/g, '/').replace(/^\/+/, '');
+          parts.add(part.toLowerCase());
+          entry.path = EXCELJS_PART_NAMES.get(part.toLowerCase()) ?? part.toLowerCase();
+        }
+        return emit(event, ...args);
+      };
     }
     return pipe(destination, options);
   }) as typeof input.pipe;
+}
+
+/** The part names exceljs matches exactly, by their lower-cased form (the others it matches lower-cased). */
+const EXCELJS_PART_NAMES = new Map(
+  ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/sharedStrings.xml', 'xl/styles.xml'].map((part) => [
+    part.toLowerCase(),
+    part,
+  ]),
+);
+
+/** A spreadsheet format that is not read, told by its magic number or its zip parts. */
+type OtherFormat = 'xls' | 'ods' | 'xlsb';
+
+/** The one message for each spreadsheet format that is not read: what it is, and how to make it readable. */
+function notReadMessage(source: string, format: OtherFormat): string {
+  const what = {
+    xls: 'an Excel 97-2003 workbook (.xls)',
+    ods: 'an OpenDocument spreadsheet (.ods)',
+    xlsb: 'an Excel binary workbook (.xlsb)',
+  }[format];
+  return `${source} is ${what}, which is not read: open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook) or CSV`;
+}
+
+/** Whether the bytes start like a Compound File (`D0 CF 11 E0`): an `.xls`, or a password-protected workbook. */
+export function hasCompoundFileMagic(head: Uint8Array): boolean {
+  return head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0;
+}
+
+/** The zip is an ODS (it has `mimetype` and `content.xml`) or an xlsb (`xl/workbook.bin`) rather than an xlsx. */
+function otherFormat(parts: ReadonlySet<string>): OtherFormat | undefined {
+  if (parts.has('xl/workbook.xml')) return undefined;
+  if (parts.has('xl/workbook.bin')) return 'xlsb';
+  if (parts.has('mimetype') && parts.has('content.xml')) return 'ods';
+  return undefined;
 }
 
 /** A zip starts `PK 03 04`; an Excel 97-2003 `.xls` starts `D0 CF 11 E0`. */
@@ -520,12 +608,11 @@ async function* checkZipStart(bytes: AsyncIterable<Buffer>, file: string): Async
     if (!checked && chunk.length > 0) {
       checked = true;
       if (!(chunk[0] === 0x50 && chunk[1] === 0x4b)) {
-        const xls = chunk[0] === 0xd0 && chunk[1] === 0xcf && chunk[2] === 0x11 && chunk[3] === 0xe0;
         throw new SourceError(
           'SOURCE_FORMAT',
           file,
-          xls
-            ? `${describeSource(file)} is an Excel 97-2003 workbook (.xls), which is not read: save it as .xlsx`
+          hasCompoundFileMagic(chunk)
+            ? notReadMessage(describeSource(file), 'xls')
             : `${describeSource(file)} is not an .xlsx workbook (an xlsx file is a zip archive)`,
         );
       }
@@ -536,6 +623,9 @@ async function* checkZipStart(bytes: AsyncIterable<Buffer>, file: string): Async
     throw new SourceError('SOURCE_EMPTY', file, `${describeSource(file)} is empty`);
   }
 }
+
+/** A part with no bytes, for a worksheet exceljs handed out without its stream. */
+async function* emptyPart(): AsyncGenerator<Buffer> {}
 
 /** An error from inside exceljs or unzipper, as a {@link SourceError} naming the file. */
 function workbookFailure(error: unknown, file: string): SourceError {

@@ -176,7 +176,7 @@ describe('xlsx', () => {
     [
       'an Excel 97-2003 file',
       Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]),
-      /is an Excel 97-2003 workbook \(\.xls\), which is not read: save it as \.xlsx$/,
+      /is an Excel 97-2003 workbook \(\.xls\), which is not read: open it in Excel or LibreOffice and save it as \.xlsx \(Excel Workbook\) or CSV$/,
     ],
   ])('%s is a SOURCE_FORMAT error', async (_, content, message) => {
     const { rows, error } = await readAll(await tmp.write('not-a-workbook.xlsx', content));
