@@ -40,6 +40,7 @@
  */
 
 import { MULTI_VALUE_SEPARATOR, PHONE_KEYS, VOICE_KEYS, type PhoneKey } from './vcard.js';
+import { classifyHeader } from '../pipeline/header-roles.js';
 
 /**
  * How many levels of nested objects become keys of their own (`subscriptions.sms.marketing` is
@@ -96,11 +97,17 @@ const HUBSPOT_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 const HUBSPOT_KEPT: readonly string[] = ['createdAt', 'updatedAt', 'archived', 'archivedAt'];
 
-/** A JSON:API resource or a HubSpot object, as the fields it wraps; any other record as it is. */
+/**
+ * A JSON:API resource or a HubSpot object, as the fields it wraps; a record holding its contact
+ * fields in an `attributes` object of its own (Brevo) with those fields lifted; any other record
+ * as it is.
+ */
 function unwrap(record: Record<string, unknown>): Record<string, unknown> {
+  const attributes = own(record, ATTRIBUTES_KEY);
+  if (isPlainObject(attributes) && holdsContactFields(record, attributes))
+    return liftAttributes(record, attributes);
   if (!Object.hasOwn(record, 'id')) return record;
   const keys = Object.keys(record);
-  const attributes = own(record, 'attributes');
   if (isPlainObject(attributes) && typeof own(record, 'type') === 'string') {
     if (keys.every((key) => JSON_API_MEMBERS.has(key)))
       return lift({ id: record.id }, 'attributes', attributes);
@@ -112,6 +119,48 @@ function unwrap(record: Record<string, unknown>): Record<string, unknown> {
     return unwrapped;
   }
   return record;
+}
+
+/**
+ * Whether an `attributes` object that is no JSON:API frame holds the contact's own fields: the
+ * record has no phone field of its own, and some key of the object is a column the mapping knows
+ * (Brevo `{id, email, smsBlacklisted, attributes: {SMS, FIRSTNAME, LASTNAME}}`). Our own records
+ * carry their `mobile` beside `attributes` (CONTRACT §3), which then stays one object, merged
+ * into the attributes as before.
+ */
+function holdsContactFields(record: Record<string, unknown>, attributes: Record<string, unknown>): boolean {
+  if (
+    typeof own(record, 'type') === 'string' &&
+    Object.keys(record).every((key) => JSON_API_MEMBERS.has(key))
+  )
+    return false;
+  const isPhone = (key: string): boolean => {
+    const role = classifyHeader(key);
+    return (role?.kind === 'field' || role?.kind === 'pair-value') && role.field === 'mobile';
+  };
+  if (Object.keys(record).some(isPhone)) return false;
+  return Object.keys(attributes).some((key) => classifyHeader(key) !== undefined);
+}
+
+/**
+ * The record with its `attributes` object's keys in its place, each under its own name (`SMS`,
+ * `FIRSTNAME`: what `--phone-columns` and `--mapping` name), or `attributes.<name>` when the
+ * record has a field of that name itself.
+ */
+function liftAttributes(
+  record: Record<string, unknown>,
+  attributes: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    if (key !== ATTRIBUTES_KEY) {
+      addKey(out, key, record[key]);
+      continue;
+    }
+    for (const name of Object.keys(attributes))
+      addKey(out, Object.hasOwn(record, name) ? `${ATTRIBUTES_KEY}.${name}` : name, attributes[name]);
+  }
+  return out;
 }
 
 /** `fields` added to `into`; a field whose name is taken is kept as `<wrapper>.<name>`. */
@@ -153,6 +202,7 @@ class FlatRecord {
       if (reading === undefined) this.value(key, value, 0);
       else if (reading.kind === 'empty') addKey(this.out, key, '');
       else if (reading.kind === 'as-is') addKey(this.out, key, value);
+      else if (reading.kind === 'name') this.name(key, reading.entry);
       else if (reading.kind === 'phones' && !phonesWritten) {
         phones.writeTo(this.out);
         phonesWritten = true;
@@ -164,6 +214,23 @@ class FlatRecord {
       }
     }
     return this.out;
+  }
+
+  /**
+   * A name entry: its {@link NAME_PARTS} under their own names (`givenName`, `familyName`, which
+   * the mapping reads as first and last name; `displayName` only without them, as the full name
+   * to split: `Mr. Okafor` beside `familyName: Okafor` would give a first name `Mr.`), its other
+   * texts under `<key>.<field>`, its metadata left out.
+   */
+  private name(key: string, entry: Record<string, unknown>): void {
+    const parts =
+      isFilledScalar(own(entry, 'givenName')) || isFilledScalar(own(entry, 'familyName'))
+        ? ['givenName', 'familyName']
+        : NAME_PARTS;
+    for (const field of Object.keys(entry)) {
+      if (field === METADATA_FIELD) continue;
+      addKey(this.out, parts.includes(field) ? field : `${key}.${field}`, entry[field]);
+    }
   }
 
   /** One value at `path`, `depth` objects below the record. */
@@ -236,6 +303,8 @@ type ArrayReading =
   | { kind: 'phones'; entries: LabelledValue[] }
   /** E-mail addresses: they become the e-mail keys. */
   | { kind: 'emails'; entries: LabelledValue[] }
+  /** A person's names (Google `names[]`): the preferred entry, or the first. */
+  | { kind: 'name'; entry: Record<string, unknown> }
   /** No entries, or only empty ones: an empty value. */
   | { kind: 'empty' }
   /** Anything else (`tags`): the array as it is. */
@@ -250,10 +319,31 @@ interface LabelledValue {
 
 /** The fields a labelled entry keeps its value in (`value`: Pipedrive; `number`, `email`: unified APIs). */
 const VALUE_FIELDS = ['value', 'number', 'email'] as const;
-/** The fields a labelled entry keeps its label in. */
-const LABEL_FIELDS = ['label', 'type'] as const;
+/**
+ * The field of a number already in E.164 (Google People API: `value` is the number as typed,
+ * `08150759317`, and `canonicalForm` the same in E.164, `+2348150759317`), read before the value.
+ */
+const CANONICAL_FIELDS = ['canonicalForm'] as const;
+/** The fields a labelled entry keeps its label in (Google: `type: "mobile"`, `formattedType: "Mobile"`). */
+const LABEL_FIELDS = ['label', 'type', 'formattedType'] as const;
 /** The fields that mark the preferred entry (Pipedrive sends `true` or `"true"`). */
 const PRIMARY_FIELDS = ['primary', 'isPrimary', 'is_primary', 'pref', 'preferred'] as const;
+/**
+ * Texts an entry may carry beside its value: other forms of the value or the label, and the
+ * name shown with an address (Google: `canonicalForm`, `formattedType`, `displayName`). Only a
+ * text (or null) is tolerated there, so an object with these keys is no entry.
+ */
+const FORM_FIELDS: ReadonlySet<string> = new Set([
+  ...CANONICAL_FIELDS,
+  'formattedType',
+  'formattedValue',
+  'displayName',
+]);
+/**
+ * The API's bookkeeping object about an entry (Google `metadata: {primary, source, verified}`):
+ * an object (or null) under this name only, read for its `primary` flag and otherwise left out.
+ */
+const METADATA_FIELD = 'metadata';
 /** A labelled entry has at most these fields besides its value, label and primary flag. */
 const OTHER_ENTRY_FIELDS: ReadonlySet<string> = new Set(['id', 'status', 'extension']);
 const ENTRY_FIELDS: ReadonlySet<string> = new Set([
@@ -265,17 +355,56 @@ const ENTRY_FIELDS: ReadonlySet<string> = new Set([
 
 /**
  * Whether a value is one entry of a phone or e-mail array: `{value}` or `{number}` (or `{email}`)
- * with at most a label, a primary flag, an id, a status. Also tells the JSON reader that an array
- * of these is a field of one record, not the records of an API response.
+ * with at most a label, a primary flag, an id, a status, other texts of the value
+ * ({@link FORM_FIELDS}) and a `metadata` object. Also tells the JSON reader that an array of
+ * these is a field of one record, not the records of an API response.
  */
 export function isLabelledValue(value: unknown): value is Record<string, unknown> {
   if (!isPlainObject(value)) return false;
-  const keys = Object.keys(value);
-  if (!keys.every((key) => ENTRY_FIELDS.has(key))) return false;
+  for (const key of Object.keys(value)) {
+    if (ENTRY_FIELDS.has(key)) continue;
+    const inner = value[key];
+    if (FORM_FIELDS.has(key) && (inner === null || typeof inner === 'string')) continue;
+    if (key === METADATA_FIELD && (inner === null || isPlainObject(inner))) continue;
+    return false;
+  }
   return VALUE_FIELDS.some((field) => {
     const inner = own(value, field);
     return inner === null || typeof inner === 'string' || typeof inner === 'number';
   });
+}
+
+/** Whether an entry is marked as the preferred one, by a flag of its own or in its `metadata`. */
+function isPrimaryEntry(entry: Record<string, unknown>): boolean {
+  const metadata = own(entry, METADATA_FIELD);
+  return [entry, ...(isPlainObject(metadata) ? [metadata] : [])].some((holder) =>
+    PRIMARY_FIELDS.some((field) => {
+      const flag = own(holder, field);
+      return flag === true || flag === 'true';
+    }),
+  );
+}
+
+/**
+ * The parts of a person's name an entry of a names array holds (Google People API `names:
+ * [{givenName, familyName, displayName, metadata}]`), under the keys the mapping reads as first,
+ * last and full name.
+ */
+const NAME_PARTS: readonly string[] = ['givenName', 'familyName', 'displayName'];
+
+/**
+ * Whether a value is one entry of a names array: an object holding at least one of
+ * {@link NAME_PARTS} as a text, and otherwise only texts (`middleName`, `honorificPrefix`…) and
+ * a `metadata` object.
+ */
+function isNameEntry(value: unknown): value is Record<string, unknown> {
+  if (!isPlainObject(value)) return false;
+  for (const key of Object.keys(value)) {
+    const inner = value[key];
+    if (key === METADATA_FIELD ? !(inner === null || isPlainObject(inner)) : !isScalarOrNull(inner))
+      return false;
+  }
+  return NAME_PARTS.some((part) => isFilledScalar(own(value, part)));
 }
 
 /** How the array under `key` is read; an entry without a label takes the key as its label. */
@@ -287,11 +416,12 @@ function readArray(values: readonly unknown[], key: string): ArrayReading {
     entries = values.map((value) => ({
       text: entryText(value),
       label: firstText(value, LABEL_FIELDS) || key,
-      primary: PRIMARY_FIELDS.some((field) => {
-        const flag = own(value, field);
-        return flag === true || flag === 'true';
-      }),
+      primary: isPrimaryEntry(value),
     }));
+  } else if (labelWords(key).all.has('names') && values.every(isNameEntry)) {
+    // Under a key that says so only: `children: [{givenName}]` holds other people's names.
+    const names = values.filter(isNameEntry);
+    return { kind: 'name', entry: names.find(isPrimaryEntry) ?? (names[0] as Record<string, unknown>) };
   } else if (
     values.every((value) => value === null || typeof value === 'string' || typeof value === 'number')
   ) {
@@ -309,7 +439,7 @@ function readArray(values: readonly unknown[], key: string): ArrayReading {
 }
 
 function entryText(entry: Record<string, unknown>): string {
-  for (const field of VALUE_FIELDS) {
+  for (const field of [...CANONICAL_FIELDS, ...VALUE_FIELDS]) {
     const value = own(entry, field);
     if (typeof value === 'string' || typeof value === 'number') return scalarText(value);
   }
@@ -465,6 +595,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 function own(value: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(value, key) ? value[key] : undefined;
+}
+
+function isScalarOrNull(value: unknown): boolean {
+  return (
+    value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+  );
 }
 
 /** A text or number worth a key of its own (not empty, not an object). */

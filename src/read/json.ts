@@ -7,13 +7,17 @@
  *   `{customers: […]}`): the first key whose value is an array of objects is read, and
  *   `info.recordsKey` names it; the other keys (paging, links, counts) are skipped as they
  *   stream by. An array of a record's own field values (`[{label, value}]` phones, `[{tag}]`)
- *   is not taken for the records.
+ *   is not taken for the records. Until one is found, the object of a key named like records
+ *   ({@link RECORDS_PARENT_KEYS}: Telegram Desktop's `contacts: {about, list: […]}`) is looked
+ *   into the same way, one level deep, and `info.recordsKey` is the path (`contacts.list`);
+ *   other objects (`personal_information`, `frequent_contacts`, `chats`) are skipped.
  * - An element that is not an object → a `RECORD_MALFORMED` row with `raw._raw` (its JSON text,
  *   first 200 characters); reading goes on.
  * - A syntax error → the rows before it are emitted, then {@link SourceError} `SOURCE_FORMAT`
  *   naming the record index where it happened; a second top-level value says the file is NDJSON.
- * - A top-level object without an array of records (its keys named), or a top-level value that
- *   is neither an array nor an object → `SOURCE_FORMAT` before any row. An object whose only
+ * - A top-level object without an array of records (its keys named; the hint to put a single
+ *   contact inside `[ ]` only when one of its keys holds a contact field), or a top-level value
+ *   that is neither an array nor an object → `SOURCE_FORMAT` before any row. An object whose only
  *   arrays are empty (`{"results": []}`) is a source with no records.
  */
 
@@ -31,6 +35,7 @@ import {
 } from './context.js';
 import { SourceError, describeSource } from './errors.js';
 import { flattenRecord, isLabelledValue } from './json-records.js';
+import { classifyHeader } from '../pipeline/header-roles.js';
 import type { SourceRow } from '../types.js';
 
 /** Reads a JSON array of records into rows, handed over in batches (one per chunk of text), in source order. */
@@ -93,7 +98,7 @@ type Place =
   | 'start'
   /** Inside the array of records (the top-level one, or a key's). */
   | 'records'
-  /** Inside the top-level object, between its keys. */
+  /** Inside the top-level object, or the object of one of its keys, between its keys. */
   | 'keys'
   /** Inside a key's array, deciding from its first element whether it holds the records. */
   | 'probing'
@@ -113,6 +118,16 @@ const KIND_OF_TOKEN: Record<string, string> = {
   nullValue: 'null',
 };
 
+/**
+ * The keys of a top-level object whose object is looked into for the array of records (lower
+ * case): names an export or an API gives its contacts, or the records of a response.
+ */
+// prettier-ignore
+const RECORDS_PARENT_KEYS: ReadonlySet<string> = new Set([
+  'contacts', 'list', 'records', 'data', 'items', 'results', 'result', 'response', 'users', 'customers',
+  'people', 'persons', 'members', 'subscribers', 'profiles', 'connections', 'entries',
+]);
+
 /** The keys of a top-level object a message lists, at most. */
 const MAX_KEYS_NAMED = 20;
 
@@ -130,6 +145,14 @@ class JsonElements {
   private place: Place = 'start';
   /** How deeply nested the last token left the document (1: inside the top-level value). */
   private depth = 0;
+  /** The top-level value is an object (an API response, an export). */
+  private topObject = false;
+  /** The document depth of the object whose keys are being read (2: a top-level key's object). */
+  private keysDepth = 1;
+  /** The top-level key whose object is being read, when {@link keysDepth} is 2. */
+  private parentKey = '';
+  /** A top-level key holds a contact field as a text or number (the object may be one contact). */
+  private contactFields = false;
   /** The document depth of the array of records (1 for a top-level array, 2 for a key's). */
   private recordsDepth = 1;
   /** Assembles the array being read (or probed); holds at most one element at a time. */
@@ -182,7 +205,7 @@ class JsonElements {
     if (this.failure instanceof SourceError) throw this.failure;
     const name = describeSource(this.context.file);
     const reason = this.failure instanceof Error ? this.failure.message : String(this.failure);
-    if (this.place === 'end' && this.recordsDepth === 2) {
+    if (this.place === 'end' && this.topObject) {
       // A second value after a complete object: one JSON object per line, under a .json name.
       throw new SourceError(
         'SOURCE_FORMAT',
@@ -217,7 +240,7 @@ class JsonElements {
    * only empty arrays, a source with no records).
    */
   checkFoundRecords(): void {
-    if (this.place !== 'end' || this.recordsDepth !== 2 || this.context.info.recordsKey !== undefined) return;
+    if (this.place !== 'end' || !this.topObject || this.context.info.recordsKey !== undefined) return;
     if (this.emptyKey !== undefined) {
       this.context.info.recordsKey = this.emptyKey;
       return;
@@ -229,8 +252,8 @@ class JsonElements {
       'SOURCE_FORMAT',
       this.context.file,
       `${describeSource(this.context.file)}: expected a JSON array of records, or an object holding ` +
-        `one under a key such as "results" or "data"; found ${found} and no array of records ` +
-        `(a single contact must be inside [ ])`,
+        `one under a key such as "results" or "data"; found ${found} and no array of records` +
+        (this.contactFields ? ' (a single contact must be inside [ ])' : ''),
     );
   }
 
@@ -244,7 +267,7 @@ class JsonElements {
         else {
           // The first character was checked: anything else is `{`.
           this.place = 'keys';
-          this.recordsDepth = 2;
+          this.topObject = true;
         }
         break;
       case 'keys':
@@ -253,18 +276,27 @@ class JsonElements {
           return;
         }
         if (name === 'endObject') {
-          this.place = 'end';
+          if (this.keysDepth === 2) this.keysDepth = 1;
+          else this.place = 'end';
           break;
         }
-        if (++this.keyCount <= MAX_KEYS_NAMED)
-          this.keys.push({ key: this.key, kind: KIND_OF_TOKEN[name] ?? name });
-        if (name === 'startArray' && this.context.info.recordsKey === undefined)
+        if (this.keysDepth === 1) this.noteTopLevelKey(name);
+        if (name === 'startArray' && this.context.info.recordsKey === undefined) {
+          this.recordsDepth = this.keysDepth + 1;
           this.startArray('probing', token);
-        else if (opens) this.place = 'skipping';
+        } else if (
+          name === 'startObject' &&
+          this.keysDepth === 1 &&
+          this.context.info.recordsKey === undefined &&
+          RECORDS_PARENT_KEYS.has(this.key.toLowerCase())
+        ) {
+          this.keysDepth = 2;
+          this.parentKey = this.key;
+        } else if (opens) this.place = 'skipping';
         break;
       case 'probing':
-        if (name === 'endArray' && this.depth === 2) {
-          this.emptyKey ??= this.key;
+        if (name === 'endArray' && this.depth === this.keysDepth + 1) {
+          this.emptyKey ??= this.keyPath();
           this.place = 'keys';
           this.assembler = undefined;
           break;
@@ -280,13 +312,26 @@ class JsonElements {
         }
         break;
       case 'skipping':
-        if (closes && this.depth === 2) this.place = 'keys';
+        if (closes && this.depth === this.keysDepth + 1) this.place = 'keys';
         break;
       case 'end':
         break;
     }
     if (opens) this.depth++;
     else if (closes) this.depth--;
+  }
+
+  /** Notes a top-level key's value for the message given when the object holds no records. */
+  private noteTopLevelKey(token: string): void {
+    if (++this.keyCount <= MAX_KEYS_NAMED)
+      this.keys.push({ key: this.key, kind: KIND_OF_TOKEN[token] ?? token });
+    if (token === 'stringValue' || token === 'numberValue')
+      this.contactFields ||= classifyHeader(this.key)?.kind === 'field';
+  }
+
+  /** The key being read, with the top-level key it is under (`contacts.list`). */
+  private keyPath(): string {
+    return this.keysDepth === 2 ? `${this.parentKey}.${this.key}` : this.key;
   }
 
   private startArray(place: 'records' | 'probing', token: Token): void {
@@ -309,7 +354,7 @@ class JsonElements {
         return;
       }
       this.place = 'records';
-      this.context.info.recordsKey = this.key;
+      this.context.info.recordsKey = this.keyPath();
     }
     this.onElement(element);
   }

@@ -19,6 +19,14 @@ describe('records of our own shape are read as before', () => {
       { type: 'customer', id: 7, mobile: '+1', attributes: { plan: 'pro' } },
     ],
     [
+      'an attributes object with known keys beside our own mobile',
+      { mobile: '+1', attributes: { phone: '+2', country: 'US', FIRSTNAME: 'Bo' } },
+    ],
+    [
+      'an attributes object of unknown keys beside no phone',
+      { firstName: 'Bo', attributes: { plan: 'gold' } },
+    ],
+    [
       'id and properties beside our own fields (not a HubSpot object)',
       { id: 7, mobile: '+1', properties: 'x' },
     ],
@@ -378,7 +386,107 @@ describe('arrays of phones and e-mails', () => {
     [{ value: { nested: 1 } }, false],
     [{ label: 'work', value: '1', name: 'Pip' }, false],
     ['+44', false],
+    // Google People API: metadata, formatted forms of the value and label beside them.
+    [
+      {
+        metadata: { primary: true, source: { type: 'CONTACT', id: '1' } },
+        value: '0810 000 0104',
+        canonicalForm: '+2348100000104',
+        type: 'mobile',
+        formattedType: 'Mobile',
+      },
+      true,
+    ],
+    [{ metadata: null, value: 'a@b.c', displayName: 'Ann' }, true],
+    // Tolerated keys with other values, or another bookkeeping name: no entry.
+    [{ value: '1', metadata: 'x' }, false],
+    [{ value: '1', canonicalForm: { e164: '+1' } }, false],
+    [{ value: '1', displayName: ['Ann'] }, false],
+    [{ value: '1', source: { type: 'CONTACT' } }, false],
+    [{ metadata: {}, canonicalForm: '+2348100000104' }, false],
   ])('isLabelledValue(%j) is %s', (value, expected) => {
     expect(isLabelledValue(value)).toBe(expected);
+  });
+
+  test("Google's entries: canonicalForm over the value as typed, primary from metadata, label from type", () => {
+    const metadata = (primary: boolean) => ({ ...(primary ? { primary } : {}), source: { type: 'CONTACT' } });
+    expect(
+      flattenRecord({
+        phoneNumbers: [
+          {
+            metadata: metadata(false),
+            value: '0810 000 0104',
+            canonicalForm: '+2348100000104',
+            type: 'mobile',
+          },
+          { metadata: metadata(true), value: '08100000106', type: 'mobile', formattedType: 'Mobile' },
+          { metadata: metadata(false), value: '0810 000 0107', formattedType: 'Work' },
+        ],
+      }),
+    ).toEqual({
+      'Mobile Phone': '08100000106 ::: +2348100000104',
+      Phone: '',
+      'Home Phone': '',
+      'Business Phone': '0810 000 0107',
+      'Other Phone': '',
+    });
+  });
+
+  test.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    [
+      'given and family names are read, the display name kept beside them',
+      {
+        names: [{ metadata: { primary: true }, displayName: 'Ada Eze', givenName: 'Ada', familyName: 'Eze' }],
+      },
+      { givenName: 'Ada', familyName: 'Eze', 'names.displayName': 'Ada Eze' },
+    ],
+    [
+      'a display name alone is the full name',
+      { names: [{ displayName: 'Ada Eze', unstructuredName: 'Ada Eze' }] },
+      { displayName: 'Ada Eze', 'names.unstructuredName': 'Ada Eze' },
+    ],
+    [
+      'the primary entry wins over the first',
+      { names: [{ givenName: 'Old' }, { givenName: 'Ada', metadata: { primary: true } }] },
+      { givenName: 'Ada' },
+    ],
+  ])('names[]: %s', (_, record, expected) => {
+    expect(flattenRecord(record)).toEqual(expected);
+  });
+
+  test('other arrays of name-like objects are left as they are', () => {
+    const record = {
+      children: [{ givenName: 'Kid' }],
+      names: [{ givenName: 'Ada', address: { city: 'Lagos' } }],
+    };
+    expect(flattenRecord(structuredClone(record))).toEqual(record);
+  });
+});
+
+describe('contact fields in an attributes object of their own (Brevo)', () => {
+  test("the object's keys take its place, a taken name as attributes.<name>", () => {
+    const contact = {
+      id: 42,
+      email: 'peggy.rain@example.com',
+      smsBlacklisted: false,
+      attributes: { FIRSTNAME: 'Peggy', email: 'other@example.com', SMS: '34600100101', DOB: '1986-04-13' },
+      listIds: [40],
+    };
+    const read = flattenRecord(contact);
+    expect(read).toEqual({
+      id: 42,
+      email: 'peggy.rain@example.com',
+      smsBlacklisted: false,
+      FIRSTNAME: 'Peggy',
+      'attributes.email': 'other@example.com',
+      SMS: '34600100101',
+      DOB: '1986-04-13',
+      listIds: [40],
+    });
+  });
+
+  test('a Salesforce record (its phone beside attributes {type, url}) keeps the object whole', () => {
+    const record = { attributes: { type: 'Contact', url: '/services/x' }, Phone: '+1', Name: 'Ann' };
+    expect(flattenRecord(structuredClone(record))).toEqual(record);
   });
 });

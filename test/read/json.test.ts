@@ -205,6 +205,75 @@ describe('JSON object holding the records (an API response)', () => {
     expect(message).not.toMatch(/ndjson/i);
   });
 
+  describe('Telegram Desktop result.json: the records one level down', () => {
+    /** The layout of Telegram Desktop's machine-readable export (values made up). */
+    const telegram = (order: 'contacts-first' | 'frequent-first') => {
+      const contacts = {
+        about: 'This is the list of your contacts.',
+        list: [
+          {
+            user_id: 100000002,
+            first_name: 'Ben',
+            last_name: 'Ito',
+            phone_number: '+81 90 1234 5678',
+            date: '2024-01-03T10:00:00',
+            date_unixtime: '1704276000',
+          },
+          { date: '2024-01-04T10:00:00', date_unixtime: '1704362400' },
+        ],
+      };
+      const frequent = {
+        about: 'Frequent contacts',
+        list: [{ id: 100000003, category: 'people', type: 'user', name: 'Cleo Park', rating: 0.5 }],
+      };
+      return {
+        about: 'Here is the data you requested.',
+        personal_information: { user_id: 100000001, first_name: 'Ana', phone_number: '+386 40 000 000' },
+        ...(order === 'frequent-first'
+          ? { frequent_contacts: frequent, contacts }
+          : { contacts, frequent_contacts: frequent }),
+        chats: { about: 'chats', list: [{ name: 'Field Ops', type: 'private_group', id: 7, messages: [] }] },
+      };
+    };
+
+    test.each(['contacts-first', 'frequent-first'] as const)(
+      'contacts.list is read, not the owner, frequent_contacts nor chats (%s)',
+      async (order) => {
+        const file = await tmp.write(`telegram-${order}.json`, JSON.stringify(telegram(order), null, 1));
+        const { info, rows, error } = await readAll(file);
+        expect(error).toBeUndefined();
+        expect(info.recordsKey).toBe('contacts.list');
+        expect(rows.map((row) => [row.ref.line, row.raw['first_name'], row.raw['date']])).toEqual([
+          [1, 'Ben', '2024-01-03T10:00:00'],
+          [2, undefined, '2024-01-04T10:00:00'],
+        ]);
+      },
+    );
+
+    test('the first array of records found is read, nested or not; an empty nested one is no records', async () => {
+      const top = await readAll(
+        await tmp.write('top-first.json', '{"data": {"items": [{"a": 1}]}, "results": [{"b": 2}]}'),
+      );
+      expect([top.info.recordsKey, top.rows.map((row) => row.raw)]).toEqual(['data.items', [{ a: 1 }]]);
+      const empty = await readAll(await tmp.write('nested-empty.json', '{"contacts": {"list": []}}'));
+      expect(empty.error).toBeUndefined();
+      expect([empty.info.recordsKey, empty.rows]).toEqual(['contacts.list', []]);
+    });
+
+    test('without records anywhere, the message drops the single-contact hint when it does not fit', async () => {
+      const export_ = {
+        about: 'x',
+        personal_information: { first_name: 'Ana' },
+        frequent_contacts: { list: [] },
+      };
+      const { error } = await readAll(await tmp.write('telegram-empty.json', JSON.stringify(export_)));
+      expect(error).toMatchObject({ code: 'SOURCE_FORMAT' });
+      expect((error as Error).message).toMatch(
+        /found an object with keys 'about' \(a text\), 'personal_information' \(an object\), 'frequent_contacts' \(an object\) and no array of records$/,
+      );
+    });
+  });
+
   test('one object per line under a .json name: the message says NDJSON', async () => {
     const { rows, error } = await readAll(
       await tmp.write('lines.json', '{"mobile": "+1", "name": "A"}\n{"mobile": "+2", "name": "B"}\n'),

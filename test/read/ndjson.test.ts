@@ -166,3 +166,102 @@ describe('NDJSON', () => {
     expect(error).toMatchObject({ code: 'SOURCE_EMPTY' });
   });
 });
+
+describe("pretty-printed NDJSON (concatenated JSON values, as jq '.[]' writes them)", () => {
+  /** Two Freshdesk contacts as `jq '.[]' contacts.json` prints them: 4-space indent, nested arrays. */
+  const contacts = [
+    {
+      id: 101,
+      name: 'Jane Smith',
+      phone: '+1 555 010 0100',
+      mobile: null,
+      description: 'Enterprise customer - high priority {VIP} [key]',
+      tags: ['vip', 'enterprise'],
+      custom_fields: {},
+    },
+    {
+      id: 102,
+      name: 'Bob "Bobby" Jones',
+      phone: null,
+      mobile: '+1 555 020 0200',
+      tags: [],
+      custom_fields: {},
+    },
+  ];
+  const pretty = (value: unknown): string => JSON.stringify(value, null, 4);
+
+  test('each value is one record, however many lines it spans; from stdin in 1-byte chunks alike', async () => {
+    const text = `${contacts.map(pretty).join('\n')}\n`;
+    const file = await tmp.write('freshdesk-pretty.ndjson', text);
+    for (const read of [
+      () => readAll(file),
+      () => readAll('-', { stdin: chunkedStream(text, 1), format: 'ndjson' }),
+    ]) {
+      const { rows, error } = await read();
+      expect(error).toBeUndefined();
+      expect(rows.map((row) => [row.ref.line, row.error, row.raw['name'], row.raw['tags']])).toEqual([
+        [1, undefined, 'Jane Smith', ['vip', 'enterprise']],
+        [2, undefined, 'Bob "Bobby" Jones', ''], // an empty array is an empty value
+      ]);
+    }
+  });
+
+  test('compact and pretty records mixed, CRLF and blank lines between them', async () => {
+    const text = ['{"a":1}', '', pretty({ b: 2, c: [1, 2] }), '{"d":4}', '  ', pretty({ e: 5 })].join('\r\n');
+    const { rows, error } = await readAll(await tmp.write('mixed.ndjson', text));
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.raw])).toEqual([
+      [1, { a: 1 }],
+      [2, { b: 2, c: [1, 2] }],
+      [3, { d: 4 }],
+      [4, { e: 5 }],
+    ]);
+  });
+
+  test('a broken record is one malformed row naming its lines; the next records are read', async () => {
+    const broken = pretty(contacts[0]).split('\n');
+    // Its closing `}` lost: the next record's unindented `{` starts a new one.
+    const text = [...broken.slice(0, -1), pretty(contacts[1]), pretty({ id: 103 })].join('\n');
+    const { rows, error } = await readAll(await tmp.write('broken.ndjson', text));
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.error?.code, row.raw['id']])).toEqual([
+      [1, 'RECORD_MALFORMED', undefined],
+      [2, undefined, 102],
+      [3, undefined, 103],
+    ]);
+    const last = broken.length - 1;
+    expect(rows[0]?.error?.message).toBe(
+      `not valid JSON: the record on lines 1-${last} is not closed (line ${last + 1} starts another record before it is complete)`,
+    );
+    expect(String(rows[0]?.raw['_raw'])).toMatch(/^\{\n {4}"id": 101,/);
+  });
+
+  test('a record that closes but does not parse, and one the file ends inside', async () => {
+    const text = ['{', '    "a": 1,', '}', '{"b": 2}', '{', '    "c": ['].join('\n');
+    const { rows } = await readAll(await tmp.write('bad-values.ndjson', text));
+    expect(rows.map((row) => [row.ref.line, row.error?.message ?? row.raw])).toEqual([
+      [1, expect.stringMatching(/^not valid JSON \(record on lines 1-3\): /)],
+      [2, { b: 2 }],
+      [3, 'not valid JSON: the record on lines 5-6 is not closed (the file ends before it is complete)'],
+    ]);
+  });
+
+  test('a record running past the record bound is one malformed row, not held whole', async () => {
+    const line = `    "note": "${'z'.repeat(1000)}",`;
+    const lines = Math.ceil(MAX_RECORD_CHARS / line.length) + 2;
+    const text = [
+      '{',
+      ...Array.from({ length: lines }, () => line),
+      '    "end": 1',
+      '}',
+      '{"after": 1}',
+    ].join('\n');
+    const { rows, error } = await readAll(await tmp.write('long-record.ndjson', text));
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.error?.message ?? row.raw])).toEqual([
+      [1, `record on lines 1-${lines + 3} is longer than ${MAX_RECORD_CHARS} characters`],
+      [2, { after: 1 }],
+    ]);
+    expect(String(rows[0]?.raw['_raw'])).toHaveLength(200);
+  });
+});
