@@ -26,11 +26,13 @@ export async function tempDir(
 }
 
 /** Parses a CSV report file into records keyed by header. */
-export async function readCsv(file: string): Promise<Record<string, string>[]> {
-  return parse(await readFile(file, 'utf8'), { bom: true, columns: true, skip_empty_lines: true }) as Record<
-    string,
-    string
-  >[];
+export async function readCsv(file: string, delimiter = ','): Promise<Record<string, string>[]> {
+  return parse(await readFile(file, 'utf8'), {
+    bom: true,
+    columns: true,
+    skip_empty_lines: true,
+    delimiter,
+  }) as Record<string, string>[];
 }
 
 /** The CLI flags that point a run at a sandbox (its default `sandbox`/`sandbox` credentials). */

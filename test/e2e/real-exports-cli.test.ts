@@ -86,7 +86,8 @@ describe('sakari-sync import of real exports (the real CLI against the sandbox)'
       code: 'SOURCE_OPTED_OUT',
       mobile_e164: '+447400654321',
     });
-    const rejected = await readCsv(path.join(reportPathOf(run), 'rejected.csv'));
+    // `;`-separated like the export.
+    const rejected = await readCsv(path.join(reportPathOf(run), 'rejected.csv'), ';');
     expect(rejected).toEqual([
       expect.objectContaining({ SMS: '447400654321', error_code: 'SOURCE_OPTED_OUT' }),
     ]);
