@@ -99,7 +99,7 @@ export function sourceContacts(
       observer.onSource?.(info);
       const chunks = guardPhoneColumnChunks(
         opened.chunks,
-        { path: info.path, headers: () => info.headers },
+        { path: info.path, headers: () => info.headers, cards: info.format === 'vcf' },
         mapOptions,
       );
       const { onRow } = observer;

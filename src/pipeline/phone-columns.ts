@@ -37,9 +37,23 @@ export class NoPhoneColumnError extends Error {
     readonly candidates: readonly string[],
     /** The `--phone-columns` given, if any. */
     phoneColumns?: readonly string[],
+    /** A vCard source: the cards looked at, none of which has a TEL, and whether that was all. */
+    cards?: { count: number; all: boolean },
   ) {
-    super(describe(source, headers, candidates, phoneColumns));
+    super(
+      cards === undefined
+        ? describe(source, headers, candidates, phoneColumns)
+        : describeCards(source, cards),
+    );
   }
+}
+
+function describeCards(source: string, cards: { count: number; all: boolean }): string {
+  const which =
+    cards.count === 1 && cards.all
+      ? 'its card has no'
+      : `none of its ${cards.all ? '' : 'first '}${cards.count.toLocaleString('en')} cards has a`;
+  return `${source}: ${which} phone number (TEL), nothing was sent; export the contacts with their phone numbers`;
 }
 
 function describe(
@@ -140,7 +154,7 @@ export function guardPhoneColumns(
 /** {@link guardPhoneColumns}, a chunk at a time (see `chunks.ts`). */
 export async function* guardPhoneColumnChunks(
   rows: Chunks<SourceRow>,
-  source: { path: string; headers: () => string[] | undefined },
+  source: { path: string; headers: () => string[] | undefined; cards?: boolean },
   options: MapOptions,
 ): AsyncGenerator<SourceRow[]> {
   const sample: SourceRow[] = [];
@@ -170,7 +184,16 @@ export async function* guardPhoneColumnChunks(
     if (phoneColumnsOf(seen, options).length > 0 || (seen.length === 0 && ended)) return (checked = true);
     if (!ended && sample.length < KEYED_GUARD_ROWS) return false;
     checked = true;
-    throw new NoPhoneColumnError(source.path, seen, suggestPhoneColumns(seen, sample), options.phoneColumns);
+    throw new NoPhoneColumnError(
+      source.path,
+      seen,
+      suggestPhoneColumns(seen, sample),
+      options.phoneColumns,
+      // A vCard has no columns to name: its cards have no TEL.
+      source.cards === true && options.mapping === undefined && options.phoneColumns === undefined
+        ? { count: sample.length, all: ended }
+        : undefined,
+    );
   };
   for await (const chunk of rows) {
     if (checked) {

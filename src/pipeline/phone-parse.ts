@@ -110,6 +110,10 @@ export function normalisePhone(
       // A "+44…" or "0044…" number carries its own country: an unrecognised free-text country
       // ("Korea, Republic of", a typo) must not cost it; a national number cannot be read without one.
       if (!INTERNATIONAL_FORM.test(text)) {
+        // Read as the rows without a country are, when it is a valid number so (a vCard address's
+        // `HomeCountry`, a typo): said in the row's message.
+        const read = readInDefaultCountryInstead(text, input, rowText, options);
+        if (read) return read;
         return {
           ok: false,
           error: {
@@ -255,6 +259,26 @@ function readInDefaultCountry(
   if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
   return noted(attempt, text, input, own, options, (e164) => {
     return `mobile ${echo(input)} is not a valid number${countryLabel(rowCountry)} (the row's country): read${countryLabel(own).replace(' for', ' as')} (--default-country), ${e164}`;
+  });
+}
+
+/**
+ * A national number whose row names a country that is not recognised, read in
+ * `--default-country` when it is a valid number there; `undefined` otherwise (the row is then
+ * refused for its country).
+ */
+function readInDefaultCountryInstead(
+  text: string,
+  input: string,
+  rowText: string,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  const own = options.defaultCountry === undefined ? undefined : resolveCountry(options.defaultCountry);
+  if (own === undefined) return undefined;
+  const attempt = parse(text, own, input);
+  if (!attempt.ok || !attempt.check.valid) return undefined;
+  return noted(attempt, text, input, own, options, (e164) => {
+    return `country ${echo(rowText)} is not a recognised country: read${countryLabel(own).replace(' for', ' as')} (--default-country), ${e164}`;
   });
 }
 

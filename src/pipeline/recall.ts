@@ -56,7 +56,9 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * taken among a row's email columns and values, a placeholder email (`-`, `n/a`) is no email;
  * a given name that holds the whole name no longer gets its last word as the family name
  * (map-fields.ts, validate.ts); a workbook number that is the same number with or without a
- * leading 0 no longer says the 0 was missing (phone-parse.ts).
+ * leading 0 no longer says the 0 was missing, a national number whose row names a country that
+ * is not recognised is read in --default-country when valid there, a refused number is echoed
+ * without a spreadsheet's `'` (phone-parse.ts).
  */
 const RECALL_VERSION = 'r5';
 

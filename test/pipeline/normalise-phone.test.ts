@@ -97,7 +97,8 @@ describe('normalisePhone', () => {
     ['tel 12', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
     ['07400 123456', undefined, undefined, 'PHONE_INVALID_COUNTRY'],
     ['07400 123456', 'Narnia', undefined, 'PHONE_INVALID_COUNTRY'],
-    ['07400 123456', 'Narnia', 'GB', 'PHONE_INVALID_COUNTRY'],
+    // Not valid in the default country either: refused for the row's country.
+    ['0212 555 014', 'Narnia', 'GB', 'PHONE_INVALID_COUNTRY'],
     ['07400 123456', undefined, 'XX', 'PHONE_INVALID_COUNTRY'],
     ['07400 123456', '999', undefined, 'PHONE_INVALID_COUNTRY'],
     ['+999 1234567', undefined, undefined, 'PHONE_INVALID_COUNTRY'],
@@ -153,6 +154,14 @@ describe('normalisePhone', () => {
         field: 'mobile',
         message: 'mobile "07400 123456": no country: add a country column or --default-country',
       },
+    });
+    // A row country that is not recognised (a vCard address's `HomeCountry`), a number valid in
+    // --default-country: read so, and said.
+    expect(normalisePhone('07400 123456', 'HomeCountry', { defaultCountry: 'GB' })).toEqual({
+      ok: true,
+      e164: '+447400123456',
+      country: 'GB',
+      note: 'country "HomeCountry" is not a recognised country: read as GB (--default-country), +447400123456',
     });
     expect(normalisePhone('07400 123456', 'Narnia', {})).toMatchObject({
       error: {
