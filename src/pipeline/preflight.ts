@@ -56,6 +56,7 @@ export const PREFLIGHT_WARNING_CODES = [
   'MAPPING_UNUSED',
   'SHEET_UNUSED',
   'MANY_INVALID',
+  'EMPTY_SOURCE',
 ] as const;
 
 export type PreflightWarningCode = (typeof PREFLIGHT_WARNING_CODES)[number];
@@ -433,7 +434,8 @@ const TITLE_QUOTE_CHARS = 60;
  * What the reader left out of the rows or filled in, said once per source (naming it and the
  * line): a title line above the header, a Salesforce report footer, records with fewer fields
  * than the header, a last record the file ends inside (cut off), the sheet read among several,
- * vCard group cards, the key of a JSON object whose array was read.
+ * vCard group cards, the key of a JSON object whose array was read, a source read to its end
+ * without a single row (a nightly export that came out empty must not pass for a quiet night).
  */
 function readerNotes(info: SourceInfo): PreflightWarning[] {
   const { path, titleLine, footer, shortRecords, cutOff, otherSheets, groupCards, recordsKey } = info;
@@ -441,10 +443,14 @@ function readerNotes(info: SourceInfo): PreflightWarning[] {
   // Counts of a source not read to its end yet (its hash is set once it is) are "so far".
   const soFar = info.sha256 === undefined ? ' so far' : '';
   if (recordsKey !== undefined) {
+    // A path (`contacts.list`, Telegram's export) was found one level down.
+    const where = recordsKey.includes('.')
+      ? `read the records under ${JSON.stringify(recordsKey)}`
+      : `read the records of its key ${JSON.stringify(recordsKey)} (an API response)`;
     notes.push({
       code: 'RECORDS_KEY',
       source: path,
-      message: `${path}: an object, not an array: read the records of its key ${JSON.stringify(recordsKey)} (an API response), skipped its other keys`,
+      message: `${path}: an object, not an array: ${where}, skipped its other keys`,
     });
   }
   if (info.sheet !== undefined && otherSheets !== undefined) {
@@ -487,6 +493,13 @@ function readerNotes(info: SourceInfo): PreflightWarning[] {
       source: path,
       rows: count,
       message: `${path}: ${plural(count, 'row')}${soFar} had fewer fields than the header (e.g. line ${firstLine}); the missing trailing fields were read as empty`,
+    });
+  }
+  if (info.sha256 !== undefined && info.records === 0) {
+    notes.push({
+      code: 'EMPTY_SOURCE',
+      source: path,
+      message: `${path}: no ${info.format === 'vcf' ? 'cards' : info.headers === undefined ? 'records' : 'rows under its header'}: nothing to import from it (an export that came out empty?)`,
     });
   }
   if (cutOff !== undefined) {

@@ -179,6 +179,20 @@ describe('pre-flight info', () => {
       'MANY_INVALID',
       /^30 of the first 30 rows are invalid \(PHONE_TOO_SHORT 30\)/,
     ],
+    [
+      'a nightly export that came out empty: a header and no rows',
+      { 'a.csv': 'name,mobile\n' },
+      {},
+      'EMPTY_SOURCE',
+      /^.*a\.csv: no rows under its header: nothing to import from it \(an export that came out empty\?\)$/,
+    ],
+    [
+      'an empty JSON array',
+      { 'a.json': '[]' },
+      {},
+      'EMPTY_SOURCE',
+      /^.*a\.json: no records: nothing to import from it/,
+    ],
   ])('warns about %s', async (_name, files, input, code, message) => {
     const info = await preflightOf(files, input);
     const warning = info.warnings.find((w) => w.code === code);
