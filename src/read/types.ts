@@ -114,7 +114,8 @@ export interface SourceInfo {
   groupCards?: { count: number; firstLine: number };
   /**
    * JSON: the key of the top-level object whose array was read as the records (`results`,
-   * `data`, `customers`: an API response), once found; absent for a top-level array.
+   * `data`, `customers`: an API response), or its path when found one level down
+   * (`contacts.list`, a Telegram export), once found; absent for a top-level array.
    */
   recordsKey?: string;
   /** CSV: the header row, once read, made unique (`Phone`, `Phone_2`); blank names become `_column3`. */
