@@ -14,7 +14,9 @@
  * - An element that is not an object → a `RECORD_MALFORMED` row with `raw._raw` (its JSON text,
  *   first 200 characters); reading goes on.
  * - A syntax error → the rows before it are emitted, then {@link SourceError} `SOURCE_FORMAT`
- *   naming the record index where it happened; a second top-level value says the file is NDJSON.
+ *   naming the line and column, what is wrong (`a trailing comma before ]`, `the file ends before
+ *   the JSON is complete (cut off?)`, `unexpected character 'x'`: see `json-syntax.ts`) and the
+ *   record index where it happened; a second top-level value says the file is NDJSON.
  * - A top-level object without an array of records (its keys named; the hint to put a single
  *   contact inside `[ ]` only when one of its keys holds a contact field), or a top-level value
  *   that is neither an array nor an object → `SOURCE_FORMAT` before any row. An object whose only
@@ -22,7 +24,6 @@
  */
 
 import Assembler from 'stream-json/Assembler.js';
-import Parser from 'stream-json/Parser.js';
 
 import {
   excerpt,
@@ -35,6 +36,7 @@ import {
 } from './context.js';
 import { SourceError, describeSource } from './errors.js';
 import { flattenRecord, isLabelledValue } from './json-records.js';
+import { LocatingParser, type TextPlace } from './json-syntax.js';
 import { classifyHeader } from '../pipeline/header-roles.js';
 import type { SourceRow } from '../types.js';
 
@@ -78,11 +80,14 @@ interface Token {
 }
 
 /** stream-json's tokeniser, each token handed on synchronously as it is made. */
-class CapturingParser extends Parser {
-  constructor(private readonly onToken: (token: Token) => void) {
+class CapturingParser extends LocatingParser {
+  constructor(
+    sourceNoun: 'file' | 'input',
+    private readonly onToken: (token: Token) => void,
+  ) {
     // Whole values only (no per-character string/number tokens): about three times faster.
     // Strings stay strings: no round trip through Buffer.
-    super({ streamValues: false, decodeStrings: false });
+    super({ streamValues: false, decodeStrings: false }, sourceNoun);
   }
 
   override push(chunk: unknown): boolean {
@@ -166,7 +171,7 @@ class JsonElements {
   private recordsDone = false;
 
   constructor(private readonly context: ReaderContext) {
-    this.parser = new CapturingParser((token) => {
+    this.parser = new CapturingParser(context.file === '-' ? 'input' : 'file', (token) => {
       if (this.failure !== undefined) return;
       try {
         this.onToken(token);
@@ -204,14 +209,19 @@ class JsonElements {
     if (this.failure === undefined) return;
     if (this.failure instanceof SourceError) throw this.failure;
     const name = describeSource(this.context.file);
-    const reason = this.failure instanceof Error ? this.failure.message : String(this.failure);
+    // The parser's own words (`unexpected token ']'`) stay in the cause.
+    const { syntaxError } = this.parser;
+    const at = syntaxError === undefined ? '' : ` at ${describePlace(syntaxError.place)}`;
+    const reason =
+      syntaxError?.problem ?? (this.failure instanceof Error ? this.failure.message : String(this.failure));
     if (this.place === 'end' && this.topObject) {
       // A second value after a complete object: one JSON object per line, under a .json name.
       throw new SourceError(
         'SOURCE_FORMAT',
         this.context.file,
         `${name}: more than one JSON value at the top level (one object per line is NDJSON: ` +
-          `use a .ndjson name or --format ndjson): ${reason}`,
+          `use a .ndjson name or --format ndjson)` +
+          (at === '' ? '' : `; the second starts${at}`),
         { cause: this.failure },
       );
     }
@@ -222,7 +232,7 @@ class JsonElements {
       throw new SourceError(
         'SOURCE_FORMAT',
         this.context.file,
-        `${name}: invalid JSON after ${records} (${this.emitted} read): ${reason}`,
+        `${name}: invalid JSON${at}, after ${records} (${this.emitted} read): ${reason}`,
         { cause: this.failure },
       );
     }
@@ -230,7 +240,7 @@ class JsonElements {
     throw new SourceError(
       'SOURCE_FORMAT',
       this.context.file,
-      `${name}: invalid JSON at record ${record} (after ${this.emitted} complete records): ${reason}`,
+      `${name}: invalid JSON${at} (record ${record}, after ${this.emitted} complete records): ${reason}`,
       { line: record, cause: this.failure },
     );
   }
@@ -374,6 +384,10 @@ class JsonElements {
       makeMalformedRow(this.context, line, { _raw: text }, `record is not a JSON object (found ${kind})`),
     );
   }
+}
+
+function describePlace({ line, column }: TextPlace): string {
+  return `line ${line}, column ${column}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 
 import { UTF8_CHECK_BYTES } from '../../src/read/detect.js';
-import { openSource, SourceError } from '../../src/read/index.js';
+import { openSource, READ_CHUNK_BYTES, SourceError } from '../../src/read/index.js';
 import { chunkedStream, readAll, useTempDir } from './helpers.js';
 
 const tmp = useTempDir();
@@ -281,7 +281,7 @@ describe('JSON object holding the records (an API response)', () => {
     expect(rows).toEqual([]);
     expect(error).toMatchObject({ code: 'SOURCE_FORMAT' });
     expect((error as Error).message).toMatch(
-      /more than one JSON value at the top level \(one object per line is NDJSON/,
+      /more than one JSON value at the top level \(one object per line is NDJSON.*\); the second starts at line 2, column 1$/,
     );
   });
 
@@ -289,14 +289,21 @@ describe('JSON object holding the records (an API response)', () => {
     const inside = await readAll(await tmp.write('bad-inside.json', '{"results": [{"a": 1}, {"a": oops}]}'));
     expect(inside.rows.map((row) => row.raw)).toEqual([{ a: 1 }]);
     expect(inside.error).toMatchObject({ code: 'SOURCE_FORMAT', line: 2 });
-    expect((inside.error as Error).message).toContain('invalid JSON at record 2 (after 1 complete records)');
-
-    const after = await readAll(
-      await tmp.write('bad-after.json', '{"results": [{"a": 1}, {"a": 2}], "paging": {"next": '),
+    expect((inside.error as Error).message).toContain(
+      "invalid JSON at line 1, column 30 (record 2, after 1 complete records): unexpected character 'o'",
     );
+
+    const afterFile = await tmp.write(
+      'bad-after.json',
+      '{"results": [{"a": 1}, {"a": 2}], "paging": {"next": ',
+    );
+    const after = await readAll(afterFile);
     expect(after.rows.map((row) => row.raw)).toEqual([{ a: 1 }, { a: 2 }]);
     expect(after.error).toMatchObject({ code: 'SOURCE_FORMAT' });
-    expect((after.error as Error).message).toContain("invalid JSON after the records of 'results' (2 read)");
+    expect((after.error as Error).message).toBe(
+      `${afterFile}: invalid JSON at line 1, column 53, after the records of 'results' (2 read): ` +
+        'the file ends before the JSON is complete (cut off?)',
+    );
   });
 
   test('the records stream: rows come out before the rest of the document has arrived', async () => {
@@ -324,4 +331,126 @@ describe('JSON object holding the records (an API response)', () => {
     expect(seen).toEqual(Array.from({ length: headCount + 1000 }, (_, i) => i));
     expect(info.recordsKey).toBe('results');
   });
+});
+
+describe('a syntax error names the line and column, and says what is wrong', () => {
+  // Shapes of real files: Salesforce's serializePretty output with a comma left after the last
+  // record, a MessageBird response cut off by an interrupted download, a stray character.
+  const salesforce = [
+    '[',
+    '    {',
+    '\t\t"attributes" : {"type" : "Contact"},',
+    '\t\t"FirstName" : "Bertha",',
+    '\t\t"Phone" : "(850) 644-4200"',
+    '\t}, {',
+    '\t\t"attributes" : {"type" : "Contact"},',
+    '\t\t"FirstName" : "Jeff",',
+    '\t\t"Phone" : "(512) 757-6000"',
+    '\t},',
+    ']',
+    '',
+  ].join('\n');
+  const messagebird = [
+    '{',
+    '    "offset": 0,',
+    '    "links": {"first": "https://rest.messagebird.com/groups/group-id/contacts?offset=0"},',
+    '    "items": [',
+    '        {',
+    '            "id": "first-contact-id",',
+    '            "msisdn": 31612345678,',
+    '            "firstName": "Foo"',
+    '        },',
+    '        {',
+    '            "id": "second-contact-id",',
+    '            "href": "https://rest.messagebird.com/contacts/sec',
+  ].join('\n');
+  const stray =
+    '[\r\n  {"mobile": "+14155550100"},\r\n  {"mobile": "+14155550101"},x\r\n  {"mobile": "+1"}\r\n]\r\n';
+
+  test.each([
+    {
+      name: 'salesforce-trailing-comma.json',
+      text: salesforce,
+      rows: 2,
+      where: 'line 11, column 1',
+      problem: 'a trailing comma before ]',
+    },
+    {
+      name: 'messagebird-truncated.json',
+      text: messagebird,
+      rows: 1,
+      where: 'line 12, column 63',
+      problem: 'the file ends before the JSON is complete (cut off?)',
+    },
+    {
+      name: 'messagebird-truncated-between-records.json',
+      text: messagebird.slice(0, messagebird.lastIndexOf('{')),
+      rows: 1,
+      where: 'line 9, column 11',
+      problem: 'the file ends before the JSON is complete (cut off?)',
+    },
+    {
+      name: 'stray.json',
+      text: stray,
+      rows: 2,
+      where: 'line 3, column 30',
+      problem: "unexpected character 'x'",
+    },
+    {
+      name: 'stray-after-value.json',
+      text: '[{"mobile": "+1"}, {"mobile": "+2"}}]',
+      rows: 2,
+      where: 'line 1, column 36',
+      problem: "unexpected character '}'",
+    },
+    {
+      name: 'object-trailing-comma.json',
+      text: '[{"mobile": "+1",\n  }]',
+      rows: 0,
+      where: 'line 2, column 3',
+      problem: 'a trailing comma before }',
+    },
+    {
+      name: 'line-break-in-text.json',
+      text: '[{"mobile": "+1", "note": "two\nlines"}]',
+      rows: 0,
+      where: 'line 1, column 31',
+      problem: 'a line break inside a quoted text',
+    },
+  ])('$name: $where, $problem', async ({ name, text, rows, where, problem }) => {
+    const file = await tmp.write(name, text);
+    const result = await readAll(file);
+    expect(result.rows).toHaveLength(rows);
+    expect(result.error).toBeInstanceOf(SourceError);
+    expect(result.error).toMatchObject({ code: 'SOURCE_FORMAT', file });
+    const message = (result.error as Error).message;
+    expect(message).toContain(`${file}: invalid JSON at ${where}`);
+    expect(message).toMatch(new RegExp(`: ${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  });
+
+  // The chunks a file is read in: the error's position is counted across them, and a trailing
+  // comma is seen whichever side of a chunk's end it falls.
+  test.each([-2, -1, 0, 1, 2])(
+    'a trailing comma %i characters from a chunk end, after many lines',
+    async (shift) => {
+      const record = (i: number): string =>
+        `  {"id": ${i}, "mobile": "+1415555${String(i).padStart(4, '0')}"}`;
+      const records: string[] = [];
+      let length = 2;
+      for (let i = 0; length < READ_CHUNK_BYTES - 120; i++) {
+        records.push(record(i));
+        length += record(i).length + 2;
+      }
+      // The comma at offset READ_CHUNK_BYTES + shift, the ] on the next line.
+      const head = `[\n${records.join(',\n')}`;
+      const padded = `${head}${' '.repeat(READ_CHUNK_BYTES + shift - head.length)},\n]\n`;
+      const file = await tmp.write(`trailing-comma-${shift}.json`, padded);
+      const { rows, error } = await readAll(file);
+      expect(rows).toHaveLength(records.length);
+      expect((error as Error).message).toContain(
+        `invalid JSON at line ${records.length + 2}, column 1 (record ${records.length + 1}, ` +
+          `after ${records.length} complete records): a trailing comma before ]`,
+      );
+    },
+  );
 });
