@@ -341,6 +341,9 @@ export function mapFieldChunks(
   );
 }
 
+/** A row with one usable phone column has no other. */
+const NO_OTHERS: readonly number[] = [];
+
 /** Nothing chosen for this column in the current row. */
 const NOT_CHOSEN = 0;
 const CHOSEN = 1;
@@ -559,11 +562,16 @@ class RowMapper {
     raw: Record<string, unknown>,
     plan: ColumnPlan,
     indexes: readonly number[],
-  ): { index: number; label?: string; rank: number; others: number[] } | undefined {
-    let best: { index: number; label?: string; rank: number } | undefined;
+  ): { index: number; label?: string; rank: number; others: readonly number[] } | undefined {
+    let best: { index: number; label?: string; rank: number; others: readonly number[] } | undefined;
     let bestRank = Infinity;
-    /** Every usable phone column of the row with its rank, for the others in rank order. */
-    const usable: Array<{ index: number; rank: number }> = [];
+    /**
+     * The row's usable phone columns and their ranks, for the others in rank order: made only for
+     * a row with a second one (this runs for every row).
+     */
+    let usable: Array<{ index: number; rank: number }> | undefined;
+    let firstIndex = -1;
+    let firstRank = 0;
     for (const index of indexes) {
       const value = raw[plan.headers[index] as string];
       if (isEmpty(value)) continue;
@@ -578,23 +586,26 @@ class RowMapper {
         if (labelled === undefined) continue;
         rank = labelled;
       }
-      usable.push({ index, rank });
+      if (firstIndex === -1) {
+        firstIndex = index;
+        firstRank = rank;
+      } else (usable ??= [{ index: firstIndex, rank: firstRank }]).push({ index, rank });
       // Candidates come in static rank order: a later one only wins with a better (label) rank.
       if (rank < bestRank) {
-        best = label === undefined ? { index, rank } : { index, label, rank };
+        best =
+          label === undefined
+            ? { index, rank, others: NO_OTHERS }
+            : { index, label, rank, others: NO_OTHERS };
         bestRank = rank;
       }
     }
-    if (best === undefined) return undefined;
+    if (best === undefined || usable === undefined) return best;
     const chosen = best.index;
-    const others =
-      usable.length < 2
-        ? []
-        : usable
-            .filter((phone) => phone.index !== chosen)
-            .sort((a, b) => a.rank - b.rank)
-            .map((phone) => phone.index);
-    return { ...best, others };
+    best.others = usable
+      .filter((phone) => phone.index !== chosen)
+      .sort((a, b) => a.rank - b.rank)
+      .map((phone) => phone.index);
+    return best;
   }
 
   /** The plan for this record's keys: the previous one when the keys are the same (every CSV row). */
@@ -637,6 +648,12 @@ function pickEmail(
   headers: readonly string[],
   indexes: readonly number[],
 ): number | undefined {
+  // One email column (nearly every export): its value, whatever it holds; `validate` judges it.
+  if (indexes.length === 1) {
+    const index = indexes[0] as number;
+    const value = raw[headers[index] as string];
+    return isEmpty(value) || isExchangeAddress(value) ? undefined : index;
+  }
   let fallback: number | undefined;
   for (const index of indexes) {
     const value = raw[headers[index] as string];

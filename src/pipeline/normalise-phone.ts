@@ -193,24 +193,21 @@ function addChunk(
 
 function fromBatch(draft: Draft, batch: PhoneBatch, slot: number, options: PhoneOptions): Contact | Rejected {
   const e164 = batch.e164[slot];
+  const error = e164 ? undefined : batch.errors.get(slot);
+  if (!e164 && !error) throw new Error(`phone worker returned no result for row ${slot} of a chunk`);
   const country = batch.countries[slot] || undefined;
   const note = batch.notes.get(slot);
+  // Nearly every row: one number, taken as it is (no result object made for it).
+  if (draft.mobileAlternates === undefined)
+    return e164 ? toContact(draft, e164, country, note) : rejectDraft(draft, error as RowError);
   let result: PhoneResult;
-  // A landline matters only when the row has another number that may be its mobile.
-  const fixedLine = draft.mobileAlternates !== undefined && batch.fixedLines.includes(slot);
-  if (e164)
-    result = {
-      ok: true,
-      e164,
-      ...(country === undefined ? {} : { country }),
-      ...(note === undefined ? {} : { note }),
-      ...(fixedLine ? { fixedLine } : {}),
-    };
-  else {
-    const error = batch.errors.get(slot);
-    if (!error) throw new Error(`phone worker returned no result for row ${slot} of a chunk`);
-    result = { ok: false, error };
-  }
+  if (e164) {
+    result = { ok: true, e164 };
+    if (country !== undefined) result.country = country;
+    if (note !== undefined) result.note = note;
+    // A landline matters only when the row has another number that may be its mobile.
+    if (batch.fixedLines.includes(slot)) result.fixedLine = true;
+  } else result = { ok: false, error: error as RowError };
   return settleDraft(draft, result, options);
 }
 

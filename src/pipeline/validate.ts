@@ -54,8 +54,9 @@ export function cleanName(value: string | undefined): string | undefined {
 export function cleanEmail(value: string | undefined): string | undefined | false {
   if (value === undefined) return undefined;
   const text = value.trim().toLowerCase();
-  if (text === '' || isPlaceholder(text)) return undefined;
-  return EMAIL.test(text) ? text : false;
+  if (text === '') return undefined;
+  if (EMAIL.test(text)) return text;
+  return isPlaceholder(text) ? undefined : false;
 }
 
 /** An attribute value without control characters (TAB, LF and CR kept) and surrounding space. */
