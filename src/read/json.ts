@@ -133,6 +133,11 @@ const RECORDS_PARENT_KEYS: ReadonlySet<string> = new Set([
   'people', 'persons', 'members', 'subscribers', 'profiles', 'connections', 'entries',
 ]);
 
+/** Whether an object has a key the header understanding takes for a contact's field (a phone, a name, an email). */
+function holdsContactField(element: Record<string, unknown>): boolean {
+  return Object.keys(element).some((key) => classifyHeader(key)?.kind === 'field');
+}
+
 /** The keys of a top-level object a message lists, at most. */
 const MAX_KEYS_NAMED = 20;
 
@@ -357,8 +362,15 @@ class JsonElements {
     if (assembler.depth !== 1 || (assembler.current as unknown[]).length === 0) return;
     const element: unknown = (assembler.current as unknown[]).pop();
     if (this.place === 'probing') {
-      // The first element decides whether this key holds the records.
-      if (!isPlainObject(element) || isLabelledValue(element) || isTagObject(element)) {
+      // The first element decides whether this key holds the records. Under a key not named like
+      // records, objects with no contact field are something else (Telegram's `profile_pictures`
+      // before its `contacts.list`): the records are looked for further on.
+      if (
+        !isPlainObject(element) ||
+        isLabelledValue(element) ||
+        isTagObject(element) ||
+        (!RECORDS_PARENT_KEYS.has(this.key.toLowerCase()) && !holdsContactField(element))
+      ) {
         this.assembler = undefined;
         this.place = 'skipping';
         return;

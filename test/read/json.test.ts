@@ -229,6 +229,8 @@ describe('JSON object holding the records (an API response)', () => {
       return {
         about: 'Here is the data you requested.',
         personal_information: { user_id: 100000001, first_name: 'Ana', phone_number: '+386 40 000 000' },
+        // A top-level array of objects before the contacts: no contact field, not the records.
+        profile_pictures: [{ date: '2023-05-01T09:00:00', photo: 'profile_pictures/photo_1.jpg' }],
         ...(order === 'frequent-first'
           ? { frequent_contacts: frequent, contacts }
           : { contacts, frequent_contacts: frequent }),
