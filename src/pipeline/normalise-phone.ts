@@ -18,6 +18,7 @@ import {
   type RowError,
 } from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions, type PhoneResult } from './phone-parse.js';
+import { setAttribute } from './map-fields.js';
 import { emailProblem } from './validate.js';
 import { PhoneChunkScheduler } from './phone-pool.js';
 import { perRow, type Chunks } from '../chunks.js';
@@ -277,12 +278,13 @@ function settleDraft(draft: Draft, primary: PhoneResult, options: PhoneOptions):
     return rejectDraft({ ...draft, note: joinNotes(draft.note, why) }, result.error);
   }
   const pick = numbers[chosen] as MobileAlternate;
-  let attributes = draft.attributes;
+  // The numbers not taken are kept as attributes, as the mapping keeps a column it did not use.
+  const attributes = { ...draft.attributes };
   let note: string | undefined;
   if (pick.column === column) {
     if (held !== undefined) {
       const at = cell.indexOf(pick.input);
-      attributes = { ...attributes, [column]: cell.filter((_, index) => index !== at).join(' ::: ') };
+      setAttribute(attributes, column, cell.filter((_, index) => index !== at).join(' ::: '));
       const which =
         at === 0
           ? 'the first is the mobile'
@@ -294,12 +296,9 @@ function settleDraft(draft: Draft, primary: PhoneResult, options: PhoneOptions):
     const rest = numbers
       .filter((number, index) => number.column === pick.column && index !== chosen)
       .map((number) => number.input);
-    attributes = Object.fromEntries(
-      Object.entries({ ...attributes, [column]: cell.join(' ::: ') }).filter(
-        ([name]) => name !== pick.column || rest.length > 0,
-      ),
-    );
-    if (rest.length > 0) attributes[pick.column] = rest.join(' ::: ');
+    setAttribute(attributes, column, cell.join(' ::: '));
+    if (rest.length > 0) setAttribute(attributes, pick.column, rest.join(' ::: '));
+    else Reflect.deleteProperty(attributes, pick.column);
     const problem = primary.ok
       ? `${JSON.stringify(draft.mobileInput)} is not a mobile`
       : cell.length > 1
