@@ -12,6 +12,7 @@ import {
   type PlainSettings,
 } from './options.js';
 import type { FieldMapping } from './pipeline/map-fields.js';
+import { ENCODING_EXAMPLES, requestedEncoding } from './read/index.js';
 import { resolveCountry } from './pipeline/phone-country.js';
 import { normaliseApiUrl } from './sakari/client.js';
 import { isPostgresUrl, redactStateLocation, resolveStateLocation } from './state/index.js';
@@ -50,6 +51,8 @@ export interface ImportSettings extends PlainSettings {
   sheet?: string;
   /** The delimiter character (`tab` resolved to `\t`); detected when absent. */
   delimiter?: string;
+  /** The encoding asked for, by the readers' name (`windows-1250`, `utf8`); detected when absent. */
+  encoding?: string;
   mapping?: FieldMapping;
   /** `--phone-columns`: the columns that may hold the mobile, best first; absent: ranked by header. */
   phoneColumns?: string[];
@@ -133,6 +136,8 @@ export interface ImportInput extends PlainInput {
   sheet?: string;
   /** `,` `;` `|` or `tab`. */
   delimiter?: string;
+  /** A text encoding label `TextDecoder` knows (`windows-1250`, `cp1251`, `shift_jis`, `latin1`). */
+  encoding?: string;
   /** A mapping object, or the path of a JSON file holding one. */
   mapping?: FieldMapping | string;
   /** The columns that may hold the mobile, best first: an array or one comma-separated string. */
@@ -178,6 +183,15 @@ export async function resolveImportSettings(
     if (!delimiter) {
       problems.push(
         `delimiter: expected one of ${Object.keys(DELIMITER_NAMES).join(' ')}, got "${input.delimiter}"`,
+      );
+    }
+  }
+  let encoding: string | undefined;
+  if (input.encoding !== undefined) {
+    encoding = requestedEncoding(input.encoding);
+    if (encoding === undefined) {
+      problems.push(
+        `encoding: "${input.encoding}" is not a text encoding: name a code page such as ${ENCODING_EXAMPLES.join(', ')} (UTF-8 and UTF-16 are detected)`,
       );
     }
   }
@@ -234,6 +248,7 @@ export async function resolveImportSettings(
     sources: input.sources,
     sheet: sheet === '' ? undefined : sheet,
     delimiter,
+    encoding,
     mapping,
     phoneColumns,
     defaultCountry,

@@ -12,7 +12,8 @@ import { z } from 'zod';
 import type { ImportSettings } from './config.js';
 import { redactRedisUrl } from './limit/cluster.js';
 import { DEFAULT_PHONE_WORKERS } from './pipeline/normalise-phone.js';
-import { REQUESTED_ENCODINGS, SOURCE_FORMATS } from './read/types.js';
+import { requestedEncoding } from './read/legacy-encoding.js';
+import { ENCODING_EXAMPLES, SOURCE_FORMATS } from './read/types.js';
 import { DEFAULT_TIMEOUT_MS } from './sakari/client.js';
 import { DEFAULT_STATE_PATH, redactStateLocation } from './state/index.js';
 import { MERGE_STRATEGIES } from './types.js';
@@ -214,13 +215,17 @@ export const OPTIONS = {
     shapesNormalisation: true,
   },
   encoding: {
-    type: 'choice',
-    choices: REQUESTED_ENCODINGS,
+    type: 'string',
     flag: 'encoding',
     describe:
-      'text encoding when not UTF-8/UTF-16, which are read as such (detected: windows-1252 or Mac Roman when not UTF-8)',
+      'text encoding when not UTF-8/UTF-16 (read as such): a code page such as windows-1250, windows-1251, shift_jis or gbk (detected when not given)',
     defaultLabel: 'detected',
-    job: {},
+    job: {
+      schema: () =>
+        z.string().refine((label) => requestedEncoding(label) !== undefined, {
+          message: `not a text encoding: name a code page such as ${ENCODING_EXAMPLES.join(', ')}`,
+        }),
+    },
     commands: PIPELINE,
     resume: { at: 4 },
     shapesNormalisation: true,

@@ -3,19 +3,10 @@
  * which field, and the warnings, printed before the first request to Sakari.
  */
 import { describeDelimiter, type PreflightInfo, type PreflightSource } from '../pipeline/preflight.js';
-import type { SourceEncoding } from '../read/index.js';
+import { encodingName } from '../read/index.js';
 
 /** Mapping lines are wrapped at this width: readable in an 80–120 column terminal or a log viewer. */
 const WRAP_COLUMNS = 100;
-
-const ENCODING_NAMES: Record<SourceEncoding, string> = {
-  utf8: 'UTF-8',
-  utf16le: 'UTF-16LE',
-  utf16be: 'UTF-16BE',
-  latin1: 'latin1',
-  'windows-1252': 'windows-1252',
-  macintosh: 'Mac Roman',
-};
 
 /**
  * The pre-flight as text lines (each ending in `\n`), without control characters.
@@ -66,7 +57,7 @@ export function formatPreflightWarnings(info: PreflightInfo): string {
 function describeSource(source: PreflightSource): string[] {
   const how = [source.format.toUpperCase() + (source.compressed ? ' (gzip)' : '')];
   if (source.delimiter !== undefined) how.push(`delimiter ${describeDelimiter(source.delimiter)}`);
-  how.push(ENCODING_NAMES[source.encoding]);
+  how.push(encodingName(source.encoding));
   how.push(
     source.format === 'csv'
       ? `${source.headers.length} columns`

@@ -9,7 +9,9 @@
  * user can still stop the run (Ctrl-C) before anything reached Sakari.
  */
 import {
-  REQUESTED_ENCODINGS,
+  ENCODING_EXAMPLES,
+  encodingName,
+  encodingOrigin,
   type SourceEncoding,
   type SourceFormat,
   type SourceInfo,
@@ -278,14 +280,12 @@ export class PreflightCollector {
 
     for (const [index, source] of sources.entries()) {
       if (source.encodingGuessed) {
-        const name =
-          source.encoding === 'macintosh'
-            ? 'Mac Roman (Excel for Mac)'
-            : 'windows-1252 (Excel, Outlook on Windows)';
+        const origin = encodingOrigin(source.encoding);
+        const name = `${encodingName(source.encoding)}${origin === undefined ? '' : ` (${origin})`}`;
         warnings.push({
           code: 'ENCODING_GUESSED',
           source: source.path,
-          message: `${where(source)}not valid UTF-8: read as ${name}; if accented names look wrong, give --encoding (${REQUESTED_ENCODINGS.join(', ')})`,
+          message: `${where(source)}not valid UTF-8: read as ${name}; if names look wrong, give --encoding with the file's code page (${ENCODING_EXAMPLES.join(', ')}, ...)`,
         });
       }
       if (source.replacementChars > 0 && source.encoding === 'utf8') {

@@ -3,7 +3,8 @@
  * delimiter, and whether it is text at all. Pure functions, so each rule is tested on its own.
  */
 
-import type { SourceEncoding, SourceFormat, RequestedEncoding } from './types.js';
+import { guessLegacyEncoding } from './legacy-encoding.js';
+import type { SourceEncoding, SourceFormat } from './types.js';
 
 /** The CSV delimiters we detect, in the order that breaks ties. */
 export const DELIMITER_CANDIDATES: readonly string[] = [',', ';', '\t', '|'];
@@ -83,7 +84,7 @@ export interface EncodingChoice {
  * A byte order mark decides; else UTF-16 recognised by its NUL in every other byte; else the
  * requested single-byte encoding; else UTF-8. Give it the first {@link ENCODING_CHECK_BYTES}.
  */
-export function chooseEncoding(head: Uint8Array, requested?: RequestedEncoding): EncodingChoice {
+export function chooseEncoding(head: Uint8Array, requested?: string): EncodingChoice {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return { encoding: 'utf8', bomBytes: 3 };
   if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf16le', bomBytes: 2 };
   if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf16be', bomBytes: 2 };
@@ -124,13 +125,9 @@ export function decoderLabel(encoding: SourceEncoding): string {
       return 'utf-16le';
     case 'utf16be':
       return 'utf-16be';
-    case 'latin1':
-      // WHATWG maps latin1 / iso-8859-1 to windows-1252 on purpose: that is what such files hold.
-      return 'latin1';
-    case 'windows-1252':
-      return 'windows-1252';
-    case 'macintosh':
-      return 'macintosh';
+    default:
+      // latin1 too: WHATWG maps latin1 / iso-8859-1 to windows-1252 on purpose, what such files hold.
+      return encoding;
   }
 }
 
@@ -143,13 +140,12 @@ export function decoderLabel(encoding: SourceEncoding): string {
 export const UTF8_CHECK_BYTES = 256 * 1024;
 
 /**
- * The single-byte encoding `head` is in when it is not valid UTF-8 (an incomplete sequence cut
- * off at its end counts only when `head` is the whole source), else `undefined`. windows-1252 unless the bytes read as Mac
- * Roman make clearly more sense: a letter between letters of its own case (`M\x9Fller` is
- * "Müller" in Mac Roman, "MŸller" in windows-1252; `M\xFCller` is "Müller" in windows-1252 and
- * "M¸ller" in Mac Roman). Binary bytes (see {@link binaryVerdict}) are not guessed at.
+ * The encoding `head` is in when it is not valid UTF-8 (an incomplete sequence cut off at its end
+ * counts only when `head` is the whole source), else `undefined`: the code page its words read
+ * best in ({@link guessLegacyEncoding}: windows-1252 unless another is clearly better). Binary
+ * bytes (see {@link binaryVerdict}) are not guessed at.
  */
-export function guessSingleByte(head: Uint8Array, whole = false): 'windows-1252' | 'macintosh' | undefined {
+export function guessSingleByte(head: Uint8Array, whole = false): string | undefined {
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: !whole });
     return undefined;
@@ -157,52 +153,8 @@ export function guessSingleByte(head: Uint8Array, whole = false): 'windows-1252'
     // Binary bytes are no text in any encoding: read as UTF-8, they are refused as binary.
     const start = new TextDecoder('utf-8').decode(head.subarray(0, 4 * BINARY_CHECK_CHARS));
     if (binaryVerdict(start) !== 'text') return undefined;
-    const mac = plausibleLetters(head, MAC_ROMAN_HIGH);
-    return mac > plausibleLetters(head, WINDOWS_1252_HIGH) ? 'macintosh' : 'windows-1252';
+    return guessLegacyEncoding(head);
   }
-}
-
-/**
- * Bytes 0x80–0xFF as `label` decodes them. Decoded as a stream: Node 20's one-shot decode of
- * windows-1252 reads 0x80–0x9F as C1 controls instead of `€ ‚ … Š Ž ’ Ÿ` (see `vcard.ts`).
- */
-function highHalf(label: string): string {
-  const decoder = new TextDecoder(label);
-  return (
-    decoder.decode(
-      Uint8Array.from({ length: 128 }, (_, index) => 128 + index),
-      { stream: true },
-    ) + decoder.decode()
-  );
-}
-const WINDOWS_1252_HIGH = highHalf('windows-1252');
-const MAC_ROMAN_HIGH = highHalf('macintosh');
-const LETTER = /\p{L}/u;
-
-/** How many bytes ≥ 0x80 of `bytes` decode (by `high`) to a letter that fits the ASCII letters beside it. */
-function plausibleLetters(bytes: Uint8Array, high: string): number {
-  const lower = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x61 && byte <= 0x7a;
-  const upper = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x41 && byte <= 0x5a;
-  let count = 0;
-  for (let at = 0; at < bytes.length; at++) {
-    const byte = bytes[at] as number;
-    if (byte < 0x80) continue;
-    const char = high[byte - 0x80] as string;
-    if (!LETTER.test(char)) continue;
-    const before = bytes[at - 1];
-    const after = bytes[at + 1];
-    const isLower = char !== char.toUpperCase();
-    if (
-      isLower
-        ? lower(before) || lower(after)
-        : // a capital within a word of capitals, or starting a word: not before a small letter mid-word
-          (upper(before) && !lower(after)) ||
-          (upper(after) && !lower(before)) ||
-          (!lower(before) && !upper(before) && lower(after))
-    )
-      count++;
-  }
-  return count;
 }
 
 /**

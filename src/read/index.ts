@@ -8,16 +8,16 @@ export { openSource, sha256File, READ_CHUNK_BYTES } from './open-source.js';
 export { SourceError, SOURCE_ERROR_CODES, type SourceErrorCode } from './errors.js';
 export {
   SOURCE_FORMATS,
-  REQUESTED_ENCODINGS,
+  ENCODING_EXAMPLES,
   type OpenedSource,
   type ReadOptions,
   type RecordFingerprinter,
   type RecordRecall,
-  type RequestedEncoding,
   type SourceEncoding,
   type SourceFormat,
   type SourceInfo,
 } from './types.js';
 export { MAX_RECORD_CHARS } from './context.js';
 export { detectDelimiter, formatFromExtension, DELIMITER_CANDIDATES } from './detect.js';
+export { encodingName, encodingOrigin, requestedEncoding } from './legacy-encoding.js';
 export { uniqueHeaders } from './csv.js';

@@ -28,10 +28,12 @@ import { SourceError, describeSource } from './errors.js';
 import { readJsonArray } from './json.js';
 import { readNdjson } from './ndjson.js';
 import { readVcard } from './vcard.js';
+import { requestedEncoding } from './legacy-encoding.js';
 import { hasCompoundFileMagic, readXlsx } from './xlsx.js';
 import {
-  REQUESTED_ENCODINGS,
+  ENCODING_EXAMPLES,
   SOURCE_FORMATS,
+  type SourceEncoding,
   type OpenedSource,
   type ReadOptions,
   type RecordRecall,
@@ -79,7 +81,7 @@ const MAGIC_BYTES = 4;
  * ```
  */
 export async function openSource(path: string, options: ReadOptions = {}): Promise<OpenedSource> {
-  const delimiter = normaliseOptions(path, options);
+  const { delimiter, encoding: requested } = normaliseOptions(path, options);
   const isStdin = path === '-';
   let handle: FileHandle | undefined;
   let input: AsyncIterable<Buffer | string>;
@@ -124,7 +126,7 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
     }
     deferred = failure;
   }
-  const { encoding } = chooseEncoding(sniffed, options.encoding);
+  const { encoding } = chooseEncoding(sniffed, requested);
   info.encoding = encoding;
   // A Compound File is never text, whatever its name says: the Excel reader names it (an `.xls`).
   info.format = hasCompoundFileMagic(sniffed)
@@ -146,7 +148,7 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
         info.format === 'xlsx'
           ? readXlsx(bytes, context, options.sheet)
           : readText(
-              decodeText(bytes, encoding, path, info, options.encoding === undefined),
+              decodeText(bytes, encoding, path, info, requested === undefined),
               info.format,
               context,
               csvDelimiter,
@@ -222,8 +224,14 @@ function sniffedEnough(head: Buffer): boolean {
 /** Whitespace, NUL (the other half of UTF-16 ASCII) and the bytes of byte order marks. */
 const IGNORED_WHILE_SNIFFING = new Set([0x00, 0x09, 0x0a, 0x0d, 0x20, 0xef, 0xbb, 0xbf, 0xfe, 0xff]);
 
-/** Checks the options; returns the delimiter as a single character (or undefined: detect). */
-function normaliseOptions(path: string, options: ReadOptions): string | undefined {
+/**
+ * Checks the options; returns the delimiter as a single character and the encoding by the readers'
+ * name (each undefined: detect).
+ */
+function normaliseOptions(
+  path: string,
+  options: ReadOptions,
+): { delimiter: string | undefined; encoding: SourceEncoding | undefined } {
   if (options.format !== undefined && !SOURCE_FORMATS.includes(options.format)) {
     throw new SourceError(
       'SOURCE_FORMAT',
@@ -231,18 +239,19 @@ function normaliseOptions(path: string, options: ReadOptions): string | undefine
       `Unknown format ${JSON.stringify(options.format)} for ${describeSource(path)}: use ${SOURCE_FORMATS.join(', ')}`,
     );
   }
-  if (options.encoding !== undefined && !REQUESTED_ENCODINGS.includes(options.encoding)) {
+  const encoding = options.encoding === undefined ? undefined : requestedEncoding(options.encoding);
+  if (options.encoding !== undefined && encoding === undefined) {
     throw new SourceError(
       'SOURCE_ENCODING',
       path,
       `Unsupported encoding ${JSON.stringify(options.encoding)} for ${describeSource(path)}: ` +
-        `UTF-8 and UTF-16 are detected; otherwise use ${REQUESTED_ENCODINGS.join(' or ')}`,
+        `UTF-8 and UTF-16 are detected; otherwise name a code page (${ENCODING_EXAMPLES.join(', ')}, ...)`,
     );
   }
   if (options.seqStart !== undefined && !(Number.isSafeInteger(options.seqStart) && options.seqStart >= 0)) {
     throw new RangeError(`seqStart must be a non-negative integer, got ${String(options.seqStart)}`);
   }
-  if (options.delimiter === undefined) return undefined;
+  if (options.delimiter === undefined) return { delimiter: undefined, encoding };
   const delimiter = /^(tab|\\t)$/i.test(options.delimiter) ? '\t' : options.delimiter;
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\r' || delimiter === '\n') {
     throw new SourceError(
@@ -252,7 +261,7 @@ function normaliseOptions(path: string, options: ReadOptions): string | undefine
         `expected one character other than a quote or a line break (e.g. , ; | or tab)`,
     );
   }
-  return delimiter;
+  return { delimiter, encoding };
 }
 
 async function openFile(path: string): Promise<FileHandle> {

@@ -8,14 +8,23 @@ export type SourceFormat = 'csv' | 'json' | 'ndjson' | 'xlsx' | 'vcf';
 /** Every {@link SourceFormat}, for validating `--format`. */
 export const SOURCE_FORMATS: readonly SourceFormat[] = ['csv', 'json', 'ndjson', 'xlsx', 'vcf'];
 
-/** The text encoding a source was decoded with. */
-export type SourceEncoding = 'utf8' | 'utf16le' | 'utf16be' | 'latin1' | 'windows-1252' | 'macintosh';
+/**
+ * The text encoding a source was decoded with: `utf8`, `utf16le`, `utf16be`, or a code page by the
+ * name `TextDecoder` gives it (`windows-1252`, `macintosh`, `windows-1250`, `shift_jis`, ...), or
+ * `latin1` when asked for by that name.
+ */
+export type SourceEncoding = 'utf8' | 'utf16le' | 'utf16be' | (string & {});
 
-/** The encodings a user may ask for; everything else is UTF-8 or decided by a byte order mark. */
-export type RequestedEncoding = 'latin1' | 'windows-1252' | 'macintosh';
-
-/** Every {@link RequestedEncoding}, for validating `--encoding`. */
-export const REQUESTED_ENCODINGS: readonly RequestedEncoding[] = ['latin1', 'windows-1252', 'macintosh'];
+/** Encodings named in messages about `--encoding` (any label `TextDecoder` knows is accepted). */
+export const ENCODING_EXAMPLES: readonly string[] = [
+  'windows-1252',
+  'macintosh',
+  'windows-1250',
+  'windows-1251',
+  'windows-1254',
+  'shift_jis',
+  'gbk',
+];
 
 /** How to read one source. Everything is optional: the defaults are detected from the file. */
 export interface ReadOptions {
@@ -37,12 +46,13 @@ export interface ReadOptions {
    */
   delimiter?: string;
   /**
-   * Decode with this single-byte encoding instead of UTF-8. A byte order mark still wins
-   * (UTF-8, UTF-16LE, UTF-16BE), and so does UTF-16 recognised without one (a NUL in every
-   * other byte). `latin1` is decoded as the WHATWG standard (and every browser)
-   * does, i.e. as windows-1252, so byte 0x80 is `€`.
+   * Decode with this encoding instead of the one detected: any label `TextDecoder` knows
+   * (`windows-1250`, `cp1251`, `shift_jis`, `gbk`, `iso-8859-2`, `utf-8`, ...). A byte order mark
+   * still wins (UTF-8, UTF-16LE, UTF-16BE), and so does UTF-16 recognised without one (a NUL in
+   * every other byte). `latin1` is decoded as the WHATWG standard (and every browser) does, i.e.
+   * as windows-1252, so byte 0x80 is `€`.
    */
-  encoding?: RequestedEncoding;
+  encoding?: string;
   /**
    * The `ref.seq` of the first record. Sources of one run are numbered continuously: pass the
    * previous source's `seqStart + info.records`.
@@ -150,7 +160,7 @@ export interface SourceInfo {
   replacementChars?: number;
   /**
    * Set when the bytes were not valid UTF-8, no encoding was given, and the source is read in the
-   * single-byte encoding its bytes look like (see `guessSingleByte`): the pre-flight says so.
+   * code page its bytes look like (see `guessSingleByte`): the pre-flight says so.
    */
   encodingGuessed?: boolean;
 }

@@ -177,6 +177,45 @@ describe('encoding and binary checks', () => {
     expect(guessSingleByte(bytes)).toBe(expected);
   });
 
+  /** `text` in a single-byte code page (every character must be in it). */
+  function encodeIn(label: string, text: string): Buffer {
+    const decoder = new TextDecoder(label);
+    const all = decoder.decode(
+      Uint8Array.from({ length: 256 }, (_, byte) => byte),
+      { stream: true },
+    );
+    const bytes = new Map([...all].map((char, byte) => [char, byte]));
+    return Buffer.from([...text].map((char) => bytes.get(char) ?? 0x3f));
+  }
+
+  test.each([
+    ['a Greek row', 'windows-1253', 'windows-1253', 'Όνομα,Κινητό\nΓιώργος Παπαδόπουλος,+30 691 234 5678\n'],
+    ['a Russian row', 'windows-1251', 'windows-1251', 'Имя,Мобильный\nИван Петров,+7 912 345-67-89\n'],
+    [
+      'Polish rows',
+      'windows-1250',
+      'windows-1250',
+      'Imię,Telefon\nŁukasz Wójcik,1\nŻaneta Świątek,2\nMichał Kozłowski,3\n',
+    ],
+    [
+      'Turkish rows',
+      'windows-1254',
+      'windows-1254',
+      'Ad,Cep\nŞükrü Yılmaz,1\nGülşen Doğan,2\nİbrahim Çelik,3\nAyşe Kılıç,4\n',
+    ],
+    [
+      '€ and typographic quotes',
+      'windows-1252',
+      'windows-1252',
+      'Note\npaid 100€ – thanks, “great” … ‘ok’\n',
+    ],
+    ['one accented name', 'windows-1252', 'windows-1252', 'Name\nJosé Smith\n'],
+    // Portuguese in Mac Roman: ç ã õ é are 0x8D 0x8B 0x9B 0x8E there
+    ['Mac Roman, Portuguese', 'macintosh', 'macintosh', 'Nome\nJoão Gonçalves\nSimões Conceição\n'],
+  ] as const)('guessSingleByte: %s in %s → %s', (_label, label, expected, text) => {
+    expect(guessSingleByte(encodeIn(label, text))).toBe(expected);
+  });
+
   test('guessSingleByte: a sequence cut off at the end of the whole source is not UTF-8', () => {
     const cut = Buffer.from('name\nJürgen Weiß', 'utf8').subarray(0, -1);
     expect(guessSingleByte(cut, true)).toBe('windows-1252');
