@@ -96,6 +96,10 @@ const MOBILE_WORDS: ReadonlySet<string> = new Set([
   'cellulare', // it
   'movil', // es (`Teléfono móvil`)
   'celular', 'telemovel', // pt
+  'komorkowy', 'komorka', 'mobilni', 'mobilny', 'matkapuhelin', 'mobilais', 'mobilusis', 'mobiil', // pl cs sk fi lv lt et
+  'cep', // tr (`Cep Telefonu`)
+  ...plainWords('мобильный', 'сотовый', 'мобільний', 'мобилен', 'κινητό'), // ru, uk, bg, el (`Мобильный телефон`)
+  '携帯電話', '携帯', '移动电话', '手机', '行動電話', '手機', '휴대폰', '휴대전화', '핸드폰', // ja, zh, ko
 ]);
 // prettier-ignore
 const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
@@ -104,6 +108,8 @@ const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
   'telefoon', // nl
   'telefono', // it, es (`Teléfono`)
   'telefone', 'fone', // pt (`Fone comercial`)
+  'telefonu', 'puhelin', 'telefonszam', 'talrunis', // pl (`Numer telefonu`), fi, hu, lv
+  ...plainWords('телефон', 'тел', 'τηλέφωνο', '電話', '电话', '電話番号', '전화', '전화번호'), // ru uk bg, el, ja zh, ko
 ]);
 /** Words that make a phone a fixed line: it ranks after home, work and other phones. */
 // prettier-ignore
@@ -123,9 +129,17 @@ const NEVER_PHONE_WORDS: ReadonlySet<string> = new Set([
 // prettier-ignore
 const COUNTRY_WORDS: ReadonlySet<string> = new Set([
   'country', 'land', 'pays', 'paese', 'nazione', 'pais',
+  'kraj', 'zeme', 'orszag', 'ulke', 'valsts', 'riik', // pl, cs, hu, tr, lv, et
+  ...plainWords('страна', 'країна', 'държава', 'χώρα', '国家', '国', '국가'), // ru, uk, bg, el, zh ja, ko
 ]);
 /** `Region` beside a country word (`Land/regio (thuis)`): the header is still the country's. */
-const COUNTRY_REGION_WORDS: ReadonlySet<string> = new Set(['region', 'regio', 'regione', 'regiao']);
+const COUNTRY_REGION_WORDS: ReadonlySet<string> = new Set([
+  'region',
+  'regio',
+  'regione',
+  'regiao',
+  ...plainWords('регион', '地区', '地域'),
+]);
 /** Words that make a phone-ish header about the phone, not a phone number. */
 const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
   ...COUNTRY_WORDS,
@@ -181,6 +195,7 @@ const GENERAL_QUALIFIERS: ReadonlySet<string> = new Set([
   'nummer', 'haupt', // de (`Telefonnummer`, `Haupttelefon`)
   'hoofd', // nl (`Hoofdtelefoon`)
   'numero', 'principal', 'principale', 'primario', // fr, it, es, pt (`Téléphone principal`)
+  'numer', 'cislo', 'номер', '番号', '号码', '번호', // pl, cs, ru, ja, zh, ko
 ]);
 /** Home, work and other words, of phones (`Telefon privat`), e-mails and countries (`Privat: Land`). */
 // prettier-ignore
@@ -192,6 +207,7 @@ const HOME_WORDS: ReadonlySet<string> = new Set([
   'casa', 'residenza', 'personale', // it
   'domicilio', 'residencia', // es
   'pessoal', // pt
+  'dom', ...plainWords('дом', 'домашний', '自宅', '住宅'), // pl, ru, ja, zh (`Kraj/region (dom)`, `国/地域 (自宅)`)
 ]);
 // prettier-ignore
 const WORK_WORDS: ReadonlySet<string> = new Set([
@@ -218,6 +234,7 @@ const VEHICLE_WORDS: ReadonlySet<string> = new Set(['car', 'auto', 'radio', 'voi
 const JOINING_WORDS: ReadonlySet<string> = new Set([
   'of', 'op', 'voor', 'van', 'von', 'fur', 'des', 'de', 'du', 'la', 'le', 'di', 'del', 'dell', 'della',
   'da', 'do', 'dos', 'das', 'o', 'ou', 'e', 'l', 'd', 'r', 's',
+  'или', // ru (`Страна или регион`)
 ]);
 
 /** Words `email` fields may carry besides the e-mail word itself. */
@@ -228,6 +245,8 @@ const EMAIL_QUALIFIERS: ReadonlySet<string> = new Set([
   'adres', 'primair', // nl (`E-mailadres`)
   'principale', 'principal', 'indirizzo', // fr, it (`Indirizzo e-mail`), es
   'direccion', 'endereco', 'primario', // es (`Dirección de correo electrónico principal`), pt
+  'adresa', 'adress', 'adresi', 'adressi', 'osoite', 'cim', // cs ro, sv, tr, fi, hu
+  ...plainWords('адрес', 'адреса', 'эл', 'ел', '地址', 'アドレス', '주소', '전자'), // ru uk, zh ja, ko
 ]);
 /** Words of a second e-mail column, besides the home, work and other words. */
 // prettier-ignore
@@ -256,6 +275,7 @@ const EMAIL_NOT_ADDRESS: ReadonlySet<string> = new Set([
 // prettier-ignore
 const COUNTRY_QUALIFIERS: ReadonlySet<string> = new Set([
   'mailing', 'address', 'default', 'billing', 'shipping', 'primary', 'code', 'iso', 'postal', 'value',
+  'адрес', // ru (`Страна или регион (дом. адрес)`)
   ...COUNTRY_REGION_WORDS,
 ]);
 
@@ -288,6 +308,25 @@ const EXACT: ReadonlyMap<string, readonly [KnownField, number]> = new Map([
   ['nome visualizzato', ['name', 2]], ['nombre en pantalla', ['name', 2]], ['mostrar nome', ['name', 2]],
   ['kategorien', ['tags', 4]], ['categorien', ['tags', 4]], ['categorie', ['tags', 4]],
   ['categorias', ['tags', 4]],
+  // pl, cs, sk, hu, ro, da, no, sv, fi, lv, lt, et, tr: Outlook's first and last names
+  ['imie', ['firstName', 0]], ['nazwisko', ['lastName', 0]], ['jmeno', ['firstName', 0]],
+  ['prijmeni', ['lastName', 0]], ['meno', ['firstName', 0]], ['priezvisko', ['lastName', 0]],
+  ['utonev', ['firstName', 0]], ['keresztnev', ['firstName', 0]], ['vezeteknev', ['lastName', 0]],
+  ['prenume', ['firstName', 0]], ['nume', ['lastName', 0]], ['fornavn', ['firstName', 0]],
+  ['efternavn', ['lastName', 0]], ['etternavn', ['lastName', 0]], ['fornamn', ['firstName', 0]],
+  ['efternamn', ['lastName', 0]], ['etunimi', ['firstName', 0]], ['sukunimi', ['lastName', 0]],
+  ['vards', ['firstName', 0]], ['uzvards', ['lastName', 0]], ['vardas', ['firstName', 0]],
+  ['pavarde', ['lastName', 0]], ['eesnimi', ['firstName', 0]], ['perekonnanimi', ['lastName', 0]],
+  ['soyad', ['lastName', 0]], ['soyadı', ['lastName', 0]], ['adı', ['firstName', 0]],
+  // ru, uk, bg, el, ja, zh, ko (`Имя`, `Ім'я`, `Όνομα`, `名`/`姓`, `氏名`/`姓名`: the full name)
+  ...([
+    ['имя', ['firstName', 0]], ['фамилия', ['lastName', 0]], ['ім я', ['firstName', 0]],
+    ['прізвище', ['lastName', 0]], ['име', ['firstName', 0]], ['όνομα', ['firstName', 0]],
+    ['επώνυμο', ['lastName', 0]],
+  ] satisfies Array<[string, [KnownField, number]]>).map(([key, role]): [string, [KnownField, number]] => [plainWord(key), role]),
+  ['名', ['firstName', 0]], ['姓', ['lastName', 0]], ['名字', ['firstName', 0]],
+  ['姓氏', ['lastName', 0]], ['이름', ['firstName', 0]], ['성', ['lastName', 0]], ['氏名', ['name', 0]],
+  ['姓名', ['name', 0]],
 ]);
 
 /** The e-mail words (`E-mail` is already `email` here). */
@@ -296,7 +335,20 @@ const EMAIL_WORDS: ReadonlySet<string> = new Set([
   'email', 'mail',
   'courriel', 'messagerie', 'electronique', // fr (`Adresse de messagerie`, `Adresse électronique`)
   'correo', 'electronico', 'eletronico', // es (`Correo electrónico`), pt
+  'sahkoposti', 'emailova', // fi, cs (`E-mailová adresa`)
+  ...plainWords('почта', 'почты', 'пошта', 'поща', 'имейл', 'ηλεκτρονικό', 'ταχυδρομείο'), // ru (`Адрес эл. почты`), uk, bg, el
+  '電子メール', '电子邮件', '邮箱', '電子郵件', '이메일', '메일', // ja, zh, ko (`전자 메일 주소`)
 ]);
+
+/** A word as {@link headerWords} reads it: no accents (`й` is `и`, `ド` is `ト`), Hangul whole. */
+function plainWord(word: string): string {
+  return word.normalize('NFKD').replace(/\p{M}/gu, '').normalize('NFC').toLowerCase();
+}
+
+/** Words of the tables written as people write them (`Мобильный`), as {@link headerWords} reads them. */
+function plainWords(...words: string[]): string[] {
+  return words.map(plainWord);
+}
 
 /**
  * The words of a header: lower case, camelCase split, `E-mail` → `email`, accents and
@@ -313,8 +365,12 @@ export function headerWords(header: string): string[] {
   const text = header
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
+    // Hangul is decomposed into its letters by NFKD (which are no marks): put the syllables back.
+    .normalize('NFC')
     .replace(/__c$/i, '')
     .replace(/\be[\s_-]?mail/gi, (match) => (match[0] === 'E' ? 'Email' : 'email'))
+    // `E-post`, `E-postadress` (sv, no), `E-posta` (tr): the e-mail
+    .replace(/\be[\s_-]post[ai]?(?=adresse?|[^a-z]|$)/gi, (match) => (match[0] === 'E' ? 'Email ' : 'email '))
     // Names whose inner capital is no word break: a `WhatsApp` or `iPhone` number is a mobile.
     .replace(/(?<![a-z])(?:whats[\s_-]?app|iphone)/gi, (match) => match.replace(/[\s_-]/g, '').toLowerCase())
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -322,7 +378,7 @@ export function headerWords(header: string): string[] {
     .replace(/([a-z])([0-9])/gi, '$1 $2')
     .toLowerCase();
   return text
-    .split(/[^a-z0-9]+/)
+    .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word !== '')
     .flatMap(splitRunTogether);
 }

@@ -287,6 +287,97 @@ describe('layout recognition', () => {
  * fr_FR,it_IT,es_ES,pt_BR}/csv2vcard.inc ("the known results when exporting CSV contacts from
  * Outlook in various languages"), Outlook's and Thunderbird's names alike.
  */
+/**
+ * Outlook's headers in the languages whose exports come in another code page (see
+ * `test/e2e/code-pages.test.ts`) or another script: the names of its first name, last name,
+ * mobile, e-mail and country columns in Polish, Czech, Hungarian, Nordic, Finnish, Turkish,
+ * Russian, Ukrainian, Bulgarian, Greek, Japanese, Chinese and Korean, and other CRMs' usual ones.
+ */
+describe('headers in other languages and scripts', () => {
+  test.each([
+    ['Imię', 'firstName'],
+    ['Nazwisko', 'lastName'],
+    ['Telefon komórkowy', 'mobile'],
+    ['Adres e-mail', 'email'],
+    ['Kraj/region (dom)', 'country'],
+    ['Jméno', 'firstName'],
+    ['Příjmení', 'lastName'],
+    ['Mobilní telefon', 'mobile'],
+    ['E-mailová adresa', 'email'],
+    ['Utónév', 'firstName'],
+    ['Vezetéknév', 'lastName'],
+    ['Förnamn', 'firstName'],
+    ['Efternamn', 'lastName'],
+    ['E-postadress', 'email'],
+    ['Fornavn', 'firstName'],
+    ['Etternavn', 'lastName'],
+    ['Efternavn', 'lastName'],
+    ['Mailadresse', 'email'],
+    ['Etunimi', 'firstName'],
+    ['Sukunimi', 'lastName'],
+    ['Matkapuhelin', 'mobile'],
+    ['Sähköpostiosoite', 'email'],
+    ['Adı', 'firstName'],
+    ['Soyadı', 'lastName'],
+    ['Cep Telefonu', 'mobile'],
+    ['E-posta Adresi', 'email'],
+    ['Ülke', 'country'],
+    ['Имя', 'firstName'],
+    ['Фамилия', 'lastName'],
+    ['Мобильный телефон', 'mobile'],
+    ['Сотовый', 'mobile'],
+    ['Адрес эл. почты', 'email'],
+    ['Страна или регион (дом. адрес)', 'country'],
+    ["Ім'я", 'firstName'],
+    ['Прізвище', 'lastName'],
+    ['Мобільний телефон', 'mobile'],
+    ['Країна', 'country'],
+    ['Мобилен телефон', 'mobile'],
+    ['Имейл', 'email'],
+    ['Όνομα', 'firstName'],
+    ['Επώνυμο', 'lastName'],
+    ['Κινητό τηλέφωνο', 'mobile'],
+    ['Ηλεκτρονικό ταχυδρομείο', 'email'],
+    ['Χώρα', 'country'],
+    ['名', 'firstName'],
+    ['姓', 'lastName'],
+    ['氏名', 'name'],
+    ['携帯電話', 'mobile'],
+    ['電子メール アドレス', 'email'],
+    ['国/地域 (自宅)', 'country'],
+    ['移动电话', 'mobile'],
+    ['手机号码', 'mobile'],
+    ['电子邮件地址', 'email'],
+    ['国家/地区(住宅)', 'country'],
+    ['姓名', 'name'],
+    ['行動電話', 'mobile'],
+    ['電子郵件地址', 'email'],
+    ['이름', 'firstName'],
+    ['성', 'lastName'],
+    ['휴대폰', 'mobile'],
+    ['휴대폰 번호', 'mobile'],
+    ['전자 메일 주소', 'email'],
+    ['국가', 'country'],
+    // Not a contact field, whatever the script
+    ['Отчество', undefined],
+    ['Город', undefined],
+    ['Miasto', undefined],
+    ['市区町村', undefined],
+    ['Postcode', undefined],
+    ['Post Code', undefined],
+    ['Ad', undefined],
+  ])('%j → %s', (header, field) => {
+    expect(resolveHeader(header)).toBe(field);
+  });
+
+  test('a mobile column in another script ranks before a general phone one, as in English', () => {
+    expect(phoneColumnsOf(['Телефон', 'Мобильный телефон', 'Рабочий телефон'], {})[0]).toBe(
+      'Мобильный телефон',
+    );
+    expect(phoneColumnsOf(['電話', '携帯電話'], {})[0]).toBe('携帯電話');
+  });
+});
+
 describe('localised Outlook and Thunderbird headers', () => {
   test.each([
     // German: Outlook
