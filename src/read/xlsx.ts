@@ -77,7 +77,7 @@ interface WorkbookReaderState {
   /** `xl/workbook.xml`'s `<workbookPr>`: `date1904` is the date system. */
   properties?: { model?: { date1904?: boolean } };
   /** `xl/styles.xml`: a cell's `s` → its number format. */
-  styles?: { getStyleModel(id: number): { numFmt?: string } | null };
+  styles?: { index?: { model?: unknown }; getStyleModel(id: number): { numFmt?: string } | null };
   /** Replaced by ours (see {@link readXlsx}): called with the zip entry of the shared strings. */
   _parseSharedStrings(entry: AsyncIterable<Buffer>): AsyncGenerator<WorkbookEvent>;
   on(event: 'entry', listener: (entry: { type?: string; id?: unknown }) => void): unknown;
@@ -244,7 +244,10 @@ export async function* readXlsx(
       const others = sheets.filter((other) => other !== wanted);
       if (others.length > 0) context.info.otherSheets = listSheets(others);
       const formats: CellFormats = {
-        numFmt: (style) => state.styles?.getStyleModel(style)?.numFmt,
+        // A workbook without `xl/styles.xml` (optional; minimal writers leave it out) has no
+        // formats: exceljs's styles, never parsed (no index of models), fail on a look-up.
+        numFmt: (style) =>
+          state.styles?.index?.model === undefined ? undefined : state.styles.getStyleModel(style)?.numFmt,
         date1904: state.properties?.model?.date1904 === true,
       };
       yield* readSheet(worksheet, context, { strings, formats }, raceInput);

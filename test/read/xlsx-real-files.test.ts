@@ -26,6 +26,14 @@ describe('real workbooks', () => {
     ]);
   });
 
+  test('a workbook without xl/styles.xml (optional in SpreadsheetML; minimal writers leave it out) is read, its numbers as written', async () => {
+    // Content types, relationships, workbook.xml and one sheet: an inline-string header, a number cell.
+    const { rows, error, info } = await readAll(fixture('minimal-no-styles.xlsx'));
+    expect(error).toBeUndefined();
+    expect(info.headers).toEqual(['Mobile']);
+    expect(rows.map((row) => [row.ref.line, row.raw])).toEqual([[2, { Mobile: '7911123456' }]]);
+  });
+
   test('the shared strings part named xl/SharedStrings.xml (case differs from its relationship) is read', async () => {
     const { error, info } = await readAll(fixture('calamine-issue_419.xlsx'));
     expect(error).toBeUndefined();
