@@ -133,9 +133,9 @@ export function decoderLabel(encoding: SourceEncoding): string {
 
 /**
  * How many leading bytes decide whether a source without a byte order mark is UTF-8 (held until
- * decided): an export that is not (Outlook and Excel on Windows write windows-1252, Excel for
- * Mac's "Comma Separated Values" Mac Roman) nearly always shows an accented name within its first
- * few thousand rows.
+ * decided), and which code page it is in when it is not: an export that is not (Outlook and Excel
+ * on Windows write the system's code page, Excel for Mac's "Comma Separated Values" Mac Roman)
+ * nearly always shows names outside ASCII within its first few thousand rows.
  */
 export const UTF8_CHECK_BYTES = 256 * 1024;
 

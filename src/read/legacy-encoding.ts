@@ -14,7 +14,8 @@
  *   misread contact lists (a Russian list as ISO-8859-1, Portuguese as windows-1251), so these
  *   rules are ours. windows-1252 stays the choice unless another code page is clearly better: a
  *   Western list is never re-read. Known limits: Hungarian (`ő ű` are `õ û` in windows-1252, which
- *   Portuguese writes) and a short Turkish list stay windows-1252; `--encoding` fixes both.
+ *   Portuguese writes) and a list with one or two accented names may stay windows-1252;
+ *   `--encoding` fixes both.
  * - Multibyte code pages (CJK) first, by chardet, whose character statistics tell them apart, when
  *   it is confident and the reading is the code page's own script.
  */
@@ -123,7 +124,10 @@ const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
 const MARK = /^\p{M}$/u;
 const NON_ASCII = /[^\p{ASCII}]/u;
 
-/** Bytes 0–255 as each candidate decodes them (a stream decode: see `highHalf` in detect.ts). */
+/**
+ * Bytes 0–255 as each candidate decodes them. Decoded as a stream: Node 20's one-shot decode of
+ * windows-1252 reads 0x80–0x9F as C1 controls instead of `€ ‚ … “ ”` (see `vcard.ts`).
+ */
 const TABLES: ReadonlyMap<SingleByteCandidate, readonly string[]> = new Map(
   SINGLE_BYTE_CANDIDATES.map((label) => {
     const decoder = new TextDecoder(label);
