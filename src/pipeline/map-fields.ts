@@ -736,7 +736,11 @@ function splitValues(text: string): string[] {
 
 /**
  * The numbers of a phone cell. A cell is split only when every part looks like a number of its
- * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value.
+ * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value, and so does a
+ * number with its extension (`+1 415 555 2671, ext 12345`, `tel:…;ext=12345`), which is refused
+ * for it. Besides the separators of {@link splitValues}, a line break (Alt+Enter in Excel), `|`
+ * and ` or ` separate numbers. A cell split at ` / ` may still be one number (`01577 / 6730003`,
+ * a prefix and its number): `normalise-phone` parses it whole ({@link splitAtSlash}).
  */
 export function splitNumbers(text: string): string[] {
   // Google's ` ::: ` says "several values" whatever they hold (`18003451500 ::: 1500`).
@@ -745,13 +749,33 @@ export function splitNumbers(text: string): string[] {
       .split(GOOGLE_SEPARATOR)
       .map((part) => part.trim())
       .filter((part) => part !== '');
-  let parts = splitValues(text);
+  let parts = NUMBERS_HINT.test(text)
+    ? text
+        .split(NUMBER_SEPARATORS)
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+    : [text];
   // `0151 23456789 / 030 1234567`, as German spreadsheets list two numbers (`030/1234567`,
   // without spaces, is one: an area code and its number).
   if (parts.length < 2 && text.includes(' / ')) parts = text.split(NUMBERS_SLASH).map((part) => part.trim());
   if (parts.length < 2) return parts;
+  if (parts.some((part) => EXTENSION.test(part))) return [text.trim()];
   return parts.every((part) => countDigits(part) >= MIN_DIGITS_OF_A_NUMBER) ? parts : [text.trim()];
 }
+
+/**
+ * Whether {@link splitNumbers} splits `text` at ` / `: two numbers, or one written with a slash
+ * between its prefix and the rest (`01577 / 6730003`, as DIN 5008 allows), which only parsing tells.
+ */
+export function splitAtSlash(text: string): boolean {
+  return !text.includes(':::') && !NUMBERS_HINT.test(text) && splitNumbers(text).length > 1;
+}
+
+/** Between numbers of one cell: `,`, `;`, `|`, a line break, ` or `. */
+const NUMBER_SEPARATORS = /\s*[,;|\n]\s*|\s+or\s+/i;
+const NUMBERS_HINT = /[,;|\n]|\sor\s/i;
+/** A part that is an extension (`ext 12345`, `ext=12345`, `x12345`, `#12`), not a number. */
+const EXTENSION = /^(?:ext\b|extn?\.|extension\b|x\s*\d|#)/i;
 
 /** Google Contacts' separator between the values of one cell. */
 const GOOGLE_SEPARATOR = /\s*:::\s*/;

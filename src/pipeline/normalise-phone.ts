@@ -18,7 +18,7 @@ import {
   type RowError,
 } from '../types.js';
 import { normalisePhone, type PhoneBatch, type PhoneOptions, type PhoneResult } from './phone-parse.js';
-import { setAttribute } from './map-fields.js';
+import { setAttribute, splitAtSlash } from './map-fields.js';
 import { emailProblem } from './validate.js';
 import { PhoneChunkScheduler } from './phone-pool.js';
 import { perRow, type Chunks } from '../chunks.js';
@@ -260,6 +260,25 @@ function settleDraft(draft: Draft, primary: PhoneResult, options: PhoneOptions):
   const parsed: PhoneResult[] = [primary];
   const resultAt = (index: number): PhoneResult =>
     (parsed[index] ??= parseOf(draft, (numbers[index] as MobileAlternate).input, options));
+  const text = draft.raw[column];
+  if (cell.length > 1 && typeof text === 'string' && splitAtSlash(text)) {
+    // `01577 / 6730003` is one number, a prefix and its number: read whole when it is a valid
+    // number so, or when a part is no number of its own (never `6730003` alone, a landline).
+    const whole = parseOf(draft, text, options);
+    const parts = cell.every((_, index) => {
+      const result = resultAt(index);
+      return result.ok || result.error.code === 'PHONE_NOT_MOBILE';
+    });
+    if (whole.ok || !parts) {
+      const others = alternates.filter((number) => number.column !== column);
+      const one: Draft = {
+        ...draft,
+        mobileInput: text.trim(),
+        mobileAlternates: others.length > 0 ? others : undefined,
+      };
+      return settleDraft(one, whole, options);
+    }
+  }
   // With --require-mobile a landline is refused already.
   const mobileAt = (index: number): boolean => {
     const result = resultAt(index);

@@ -3,7 +3,13 @@
  * `PHONE_*` code. Used on the main thread and in the phone workers; the `normalisePhones` stage
  * lives in `normalise-phone.ts`.
  */
-import { ParseError, getCountryCallingCode, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
+import {
+  ParseError,
+  getCountryCallingCode,
+  type CountryCode,
+  type NumberType,
+  type PhoneNumber,
+} from 'libphonenumber-js/max';
 import type { RowCode, RowError } from '../types.js';
 import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
 import { isPlaceholder } from './placeholder.js';
@@ -53,8 +59,18 @@ const LETTER = /\p{L}/u;
  *
  * The input is cleaned first: surrounding space, a leading `'` (spreadsheet text marker, or our
  * own report's spreadsheet-safety prefix), a `tel:` prefix, Excel's `="…"` wrapper and a float's
- * trailing `.0` are removed; `00` is read as the international `+` when the number cannot be read
- * with the country's own international prefix.
+ * trailing `.0` are removed, spaces libphonenumber does not know (thin, narrow no-break, figure
+ * space, tab) become spaces, and a label (`Mob:`, `(m)`) is removed when the rest is a good number;
+ * `00` is read as the international `+` when the number cannot be read with the country's own
+ * international prefix.
+ *
+ * Read otherwise than as written, with a `note` saying so: digits not valid in the country that
+ * are a mobile read as international, when written unbroken or with the calling code as their
+ * first group (`447911123456`, `44 7911 123456`); unbroken digits whose national reading is a
+ * landline (or voicemail...) and whose international one a mobile; a workbook number cell not
+ * valid as written, with its lost 0 restored (never into an international prefix); Mexico's
+ * dropped mobile `1` (`+52 1 55…`). A refusal names the fix for a Brazilian mobile without its 9th
+ * digit and for two numbers in one text.
  *
  * The country is the row's (`rowCountry`, any value {@link resolveCountry} accepts), else
  * `options.defaultCountry`; a `+` number carries its own. The `country` of a success is the
@@ -77,7 +93,8 @@ export function normalisePhone(
   options: PhoneOptions,
   flags: PhoneInputFlags = {},
 ): PhoneResult {
-  let text = input.trim();
+  // Thin, narrow no-break and figure spaces, tabs: libphonenumber knows only a few spaces.
+  let text = (OTHER_SPACE.test(input) ? input.replace(OTHER_SPACES, ' ') : input).trim();
   if (text.charCodeAt(0) === 39 /* ' */) text = text.slice(1).trim();
   if (text.charCodeAt(0) === 61 /* = */) {
     const formula = EXCEL_TEXT_FORMULA.exec(text);
@@ -98,7 +115,47 @@ export function normalisePhone(
       'mangled by a spreadsheet (scientific notation, digits lost); format the column as text and export again',
     );
   }
+  // A label beside the number (`Mob: 07911 123456`): the number, when it is a good one without
+  // it; else the refusal is for the whole text (`tel 12` is no number too short).
+  if (LETTER.test(text)) {
+    const leading = LEADING_LABEL.exec(text);
+    const trailing = leading ? undefined : TRAILING_LABEL.exec(text);
+    const label = leading ? (leading[1] as string).trim() : trailing?.[2];
+    const number = leading ? leading[2] : trailing?.[1];
+    if (label !== undefined && number !== undefined) {
+      const result = normaliseText(number.trim(), input, rowCountry, options, flags);
+      if (result.ok) return { ...result, note: joined(result.note, `label ${echo(label)} removed`) };
+    }
+  }
+  const result = normaliseText(text, input, rowCountry, options, flags);
+  if (result.ok || !holdsTwoNumbers(text)) return result;
+  // `07911123460/07400123460` is not "too long": say what to fix.
+  return failure(
+    result.error.code,
+    input,
+    'the cell seems to hold two numbers: keep one, or separate them with "," or ";"',
+  );
+}
 
+/** Between two numbers of a cell that is not split (map-fields.ts `splitNumbers`). */
+const TWO_NUMBERS_JOIN = /\s*(?:[&/|\n]|\s[-–]\s|\s(?:or|and|und|ou|o|y|et)\s)\s*/i;
+/** Digits of a whole number, about: each side of a join has as many when a cell holds two. */
+const MIN_DIGITS_OF_TWO = 7;
+
+/** `07911 123459 & 07400 123459`, `07911123460/07400123460`, `… - …`: two numbers in one text. */
+function holdsTwoNumbers(text: string): boolean {
+  const parts = text.split(TWO_NUMBERS_JOIN);
+  return parts.length > 1 && parts.every((part) => part.replace(/\D/g, '').length >= MIN_DIGITS_OF_TWO);
+}
+
+/** {@link normalisePhone} of a cleaned text. */
+function normaliseText(
+  text: string,
+  input: string,
+  rowCountry: string | undefined,
+  options: PhoneOptions,
+  flags: PhoneInputFlags,
+): PhoneResult {
   let country: ResolvedCountry | undefined;
   /** Said on success: the row's country was not recognised, and the number did not need it. */
   let unneededCountry: string | undefined;
@@ -166,21 +223,49 @@ export function normalisePhone(
     if (own) return own;
   }
   if (!(attempt.ok && attempt.check.valid)) {
+    // "+52 1 55 8765 4321": Mexico's mobile "1", dropped in 2019, kept by WhatsApp ids.
+    const mexican = mexicanMobileWithout1(text, input, attempt, country, options);
+    if (mexican) return mexican;
     // "447911123456": not a number of the row's country, but a valid one read as international.
     const international = readAsInternational(text, input, country, options);
     if (international) return international;
-  } else if (attempt.check.type === 'FIXED_LINE' && country !== undefined) {
-    // "4915123456789" with DE: a landline of Germany's open plan (+49 4915…), or the mobile
-    // +49 151… written without its +; an SMS tool takes the mobile.
-    const mobile = mobileWithOwnCallingCode(text, input, country, options);
+    const ninth = brazilianMobileWithNinthDigit(text, attempt, country);
+    if (ninth !== undefined)
+      return failure(
+        'PHONE_INVALID',
+        input,
+        `an 8-digit mobile: Brazilian mobiles have had 9 digits since 2016; add a 9 after the area code (${ninth}?)`,
+      );
+  } else if (country !== undefined && attempt.check.type !== undefined && !isMobileType(attempt.check.type)) {
+    // "4915123456789" or "447911123456" with DE: a landline of Germany's open plan (+49 4915…,
+    // +49 4479…), or a mobile written with its calling code and without its +, as Brevo's `SMS`
+    // column and Excel write them; an SMS tool takes the mobile.
+    const mobile = mobileWithCallingCode(text, input, country, attempt.check.type, options);
     if (mobile) return mobile;
   }
   if (!attempt.ok) return attempt;
   const result = checkNumber(attempt, text, input, country, options);
-  if (!result.ok || unneededCountry === undefined) return result;
+  if (!result.ok) return result;
+  if (unneededCountry === undefined) return result;
   const note = `country ${echo(unneededCountry)} is not a recognised country; the number's own calling code was used`;
-  return { ...result, note: result.note === undefined ? note : `${result.note}; ${note}` };
+  return { ...result, note: joined(result.note, note) };
 }
+
+function joined(first: string | undefined, second: string): string {
+  return first === undefined ? second : `${first}; ${second}`;
+}
+
+/** Spaces other than the ones libphonenumber reads (space, NBSP, U+3000), and tabs. */
+const OTHER_SPACE = /[\t\u1680\u2000-\u200a\u202f\u205f]/;
+const OTHER_SPACES = new RegExp(OTHER_SPACE.source, 'g');
+/**
+ * A short label before or after the number, as signatures and hand-made sheets write it:
+ * `Mob: 07911 123456`, `Cell: (415) 555-2671`, `Tel. 0171 1234567`, `07911 123457 (m)`. Only
+ * words that name a phone: `1-800-FLOWERS` keeps its letters and is refused.
+ */
+const LEADING_LABEL =
+  /^((?:mob(?:il(?:e|nr)?)?|cell(?:ular)?|cel|tel(?:ephone|efon)?|phone|ph|handy|portable|celular|m[oó]vil|[mt])\.?\s*:?\s*)([+(\d][^\p{L}]*)$/iu;
+const TRAILING_LABEL = /^([+(\d][^\p{L}]*?)\s*(\((?:m|mob|mobile|cell)\)|mobile|mob|cell)$/iu;
 
 /** A number written with its calling code: `+44…`, `0044…` (the ITU international prefix). */
 const INTERNATIONAL_FORM = /^(?:\+|00)\s*[1-9]/;
@@ -211,12 +296,28 @@ function readAsInternational(
     return undefined;
   const attempt = parse(`+${digits}`, undefined, input);
   if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
+  // Written as a national number (`648 702 0221` in Spain, a digit too many): a typo, not the
+  // New Zealand +64 8702 0221. Only digits as Excel and Brevo write them (`447911123456`), or a
+  // first group that is the calling code (`44 7911 123456`), carry one; and where the row has a
+  // country, only a mobile is worth the doubt (`686 224 77` is no Kiribati landline).
+  if (!writtenWithCallingCode(text, attempt.number.countryCallingCode)) return undefined;
+  if (country !== undefined && !isMobileType(attempt.check.type)) return undefined;
   const where =
     country === undefined ? 'there is no country for it' : `not a valid number${countryLabel(country)}`;
   return noted(attempt, text, input, country, options, (e164) => {
     return `mobile ${echo(input)} read as international (${e164}): ${where}`;
   });
 }
+
+/** Digits without any space or punctuation (`447911123456`), or whose first group is `callingCode`. */
+function writtenWithCallingCode(text: string, callingCode: string): boolean {
+  if (UNBROKEN_DIGITS.test(text)) return true;
+  const first = DIGIT_GROUP.exec(text);
+  return first !== null && first[0] === callingCode;
+}
+
+const UNBROKEN_DIGITS = /^\d+$/;
+const DIGIT_GROUP = /\d+/;
 
 /** The digits of `text` when it is digits and punctuation only, as many as an international number has. */
 function internationalDigits(text: string): string | undefined {
@@ -282,26 +383,114 @@ function readInDefaultCountryInstead(
   });
 }
 
+/** Mexico's calling code, and the mobile `1` its numbers no longer have (2019). */
+const MEXICO = '52';
+const MEXICAN_WITH_1 = /^1\d{10}$/;
+const MEXICAN_DIGITS_WITH_1 = /^521\d{10}$/;
+
 /**
- * A national reading that is a fixed line, of digits that start with the country's own calling
- * code and read as international are a mobile of that country: that mobile, and the row's
- * message says so.
+ * `+52 1 55 8765 4321`, `521 33 8765 4321`, `1 55 1234 5678` in Mexico: the number without the
+ * `1` Mexico dropped in 2019 (libphonenumber no longer reads it), when that is valid, and the
+ * row's message says so.
  */
-function mobileWithOwnCallingCode(
+function mexicanMobileWithout1(
+  text: string,
+  input: string,
+  attempt: ParseAttempt,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  let national: string | undefined;
+  if (attempt.ok && attempt.number.countryCallingCode === MEXICO) {
+    if (MEXICAN_WITH_1.test(attempt.number.nationalNumber)) national = attempt.number.nationalNumber.slice(1);
+  } else if ((country === undefined || callingCodeOf(country) === MEXICO) && DIGITS_ONLY.test(text)) {
+    const digits = text.replace(/\D/g, '');
+    if (MEXICAN_DIGITS_WITH_1.test(digits)) national = digits.slice(3);
+  }
+  if (national === undefined) return undefined;
+  const without1 = parse(`+${MEXICO}${national}`, undefined, input);
+  if (!without1.ok || !without1.check.valid) return undefined;
+  return noted(without1, text, input, country, options, (e164) => {
+    return `mobile ${echo(input)}: Mexico's mobile 1 after +52 is no longer used (dropped in 2019); read as ${e164}`;
+  });
+}
+
+/** Brazil's calling code; an area code and a mobile's 8 digits from before the 9th was added. */
+const BRAZIL = '55';
+const BRAZILIAN_8_DIGIT = /^([1-9]{2})([6-9]\d{7})$/;
+
+/**
+ * The number with a 9 after its area code when `attempt` is an 8-digit Brazilian mobile
+ * (`+55 92 8172 3241`, an old WhatsApp id) and that is a valid mobile; said in the refusal rather
+ * than done, as the number the person wrote is not the one that would be sent.
+ */
+function brazilianMobileWithNinthDigit(
+  text: string,
+  attempt: ParseAttempt,
+  country: ResolvedCountry | undefined,
+): string | undefined {
+  let national: string | undefined;
+  if (attempt.ok && attempt.number.countryCallingCode === BRAZIL) national = attempt.number.nationalNumber;
+  if (
+    (national === undefined || !BRAZILIAN_8_DIGIT.test(national)) &&
+    (country === undefined || callingCodeOf(country) === BRAZIL) &&
+    DIGITS_ONLY.test(text)
+  ) {
+    const digits = text.replace(/\D/g, '');
+    if (digits.startsWith(BRAZIL)) national = digits.slice(BRAZIL.length);
+  }
+  const parts = national === undefined ? null : BRAZILIAN_8_DIGIT.exec(national);
+  if (!parts) return undefined;
+  const ninth = parse(`+${BRAZIL}${parts[1] as string}9${parts[2] as string}`, undefined, text);
+  return ninth.ok && ninth.check.type === 'MOBILE' ? ninth.number.number : undefined;
+}
+
+/**
+ * A national reading that is not a mobile (a landline, a voicemail number), of digits that read as
+ * international are a mobile: that mobile, and the row's message says so. Digits that start with
+ * the country's own calling code may be written with punctuation (`49 151 23456789`); another
+ * country's must be one unbroken run without a trunk 0 (`447911123456`, as Brevo and Excel write
+ * them), and never ten digits of the North American plan (`659 123 4567` is Alabama's).
+ */
+function mobileWithCallingCode(
   text: string,
   input: string,
   country: ResolvedCountry,
+  type: NonNullable<NumberType>,
   options: PhoneOptions,
 ): PhoneResult | undefined {
   const digits = internationalDigits(text);
-  if (digits === undefined || !digits.startsWith(callingCodeOf(country))) return undefined;
+  if (digits === undefined) return undefined;
+  const own = callingCodeOf(country);
+  if (!digits.startsWith(own)) {
+    if (!UNBROKEN_DIGITS.test(text)) return undefined;
+    if (own === '1' && digits.length === NANP_DIGITS) return undefined;
+  }
   const attempt = parse(`+${digits}`, undefined, input);
-  if (!attempt.ok || !attempt.check.valid || attempt.check.type !== 'MOBILE' || attempt.number.ext)
+  if (!attempt.ok || !attempt.check.valid || !isMobileType(attempt.check.type) || attempt.number.ext)
     return undefined;
+  const mobile = attempt.check.type === 'MOBILE' ? 'a mobile' : 'possibly a mobile';
   return noted(attempt, text, input, country, options, (e164) => {
-    return `mobile ${echo(input)} read as international (${e164}), a mobile, rather than as a landline${countryLabel(country).replace(' for', ' of')}`;
+    return `mobile ${echo(input)} read as international (${e164}), ${mobile}, rather than as ${TYPE_NAMES[type] ?? 'a number'}${countryLabel(country).replace(' for', ' of')}`;
   });
 }
+
+/** A type whose numbers may take an SMS. */
+function isMobileType(type: NumberType): boolean {
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE';
+}
+
+const TYPE_NAMES: Partial<Record<NonNullable<NumberType>, string>> = {
+  FIXED_LINE: 'a landline',
+  VOICEMAIL: 'a voicemail number',
+  TOLL_FREE: 'a toll-free number',
+  PREMIUM_RATE: 'a premium-rate number',
+  SHARED_COST: 'a shared-cost number',
+  PERSONAL_NUMBER: 'a personal number',
+  UAN: 'a UAN number',
+  VOIP: 'a VoIP number',
+  PAGER: 'a pager number',
+};
 
 function leadingZeroRestored(
   text: string,
@@ -310,13 +499,15 @@ function leadingZeroRestored(
   options: PhoneOptions,
 ): PhoneResult | undefined {
   const country: ResolvedCountry = { iso };
+  // Digits that are a valid number as written are read so: the same number with a 0 (an Indian
+  // mobile `7571869952`), or another one that never had a 0 (the Italian mobile `3931234567`,
+  // not the Monza landline 039 3123 4567).
+  const asWritten = parse(text, country, input);
+  if (asWritten.ok && asWritten.check.valid) return undefined;
   const withZero = parse(`0${text}`, country, input);
   if (!withZero.ok || !withZero.check.valid) return undefined;
-  // Nothing was lost where the digits are the same number as written (an Indian mobile `7571869952`
-  // and `07571869952`): read as written, without the note.
-  const asWritten = parse(text, country, input);
-  if (asWritten.ok && asWritten.check.valid && asWritten.number.number === withZero.number.number)
-    return undefined;
+  // A 0 that makes an international prefix (Mexico's `09…`) dials another country: not restored.
+  if (withZero.number.countryCallingCode !== getCountryCallingCode(iso)) return undefined;
   return noted(withZero, text, input, country, options, (e164) => {
     return `mobile ${echo(input)}: the leading 0 was missing (Excel stored it as a number); read as 0${text} (${e164})`;
   });

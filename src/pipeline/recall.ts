@@ -59,8 +59,16 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * leading 0 no longer says the 0 was missing, a national number whose row names a country that
  * is not recognised is read in --default-country when valid there, a refused number is echoed
  * without a spreadsheet's `'` (phone-parse.ts).
+ * r6: a workbook number valid as written is read so (no 0 restored; a restored 0 never makes an
+ * international prefix); digits without `+` or trunk 0 whose national reading is no mobile but
+ * whose international one is are that mobile; "read as international" only for unbroken digits,
+ * or a first group that is the calling code, and with a country only for a mobile; thin and other
+ * spaces and tabs are spaces, a label (`Mob:`, `(m)`) is removed; Mexico's `+52 1` is dropped
+ * (phone-parse.ts); a ` / ` cell that is one valid number, or has a part that is none, is one
+ * number (normalise-phone.ts); a cell is not split before an extension, and is split at a line
+ * break, `|` and ` or ` (map-fields.ts).
  */
-const RECALL_VERSION = 'r5';
+const RECALL_VERSION = 'r6';
 
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */

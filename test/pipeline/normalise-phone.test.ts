@@ -90,7 +90,9 @@ describe('normalisePhone', () => {
     ['---', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
     ['+', undefined, undefined, 'PHONE_NOT_A_NUMBER'],
     ['1-800-FLOWERS', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
-    ['07400 123456 mobile', 'GB', undefined, 'PHONE_NOT_A_NUMBER'],
+    // a word beside the number that is no label
+    ['07400 123456 home please', 'GB', undefined, 'PHONE_NOT_A_NUMBER'],
+    ['call 07400 123456', 'GB', undefined, 'PHONE_NOT_A_NUMBER'],
     // Words with a digit in them are no number too short (libphonenumber-js says TOO_SHORT).
     ['bad0', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
     ['x1', 'US', undefined, 'PHONE_NOT_A_NUMBER'],
@@ -309,6 +311,179 @@ describe('normalisePhone', () => {
     expect(normalisePhone('+44 7911 123456', 'FR', {})).toMatchObject({ country: 'GG' });
     // a non-geographic number has no country
     expect(normalisePhone('+800 1234 5678', undefined, {})).toEqual({ ok: true, e164: '+80012345678' });
+  });
+});
+
+describe('normalisePhone: real-world forms (audit of December 2026)', () => {
+  test.each([
+    // Italian mobiles have had no leading 0 since 2001: nothing was lost (not Monza's 039)
+    ['3931234567', 'IT', '+393931234567'],
+    ['3511234567', 'IT', '+393511234567'],
+    ['3451234567', 'IT', '+393451234567'],
+    // valid as written in Mexico; `09…` would be Mexico's international prefix (Cuba, Myanmar)
+    ['9532345678', 'MX', '+529532345678'],
+    ['9951234567', 'MX', '+529951234567'],
+  ])('a workbook number cell %s valid as written in %s is not given a 0: %s', (cell, country, e164) => {
+    const result = normalisePhone(cell, country, {}, { numeric: true });
+    expect(result).toEqual({ ok: true, e164, country });
+    // and with --require-mobile it is a mobile, not refused as a landline
+    expect(normalisePhone(cell, country, { requireMobile: true }, { numeric: true })).toMatchObject({
+      ok: true,
+      e164,
+    });
+  });
+
+  test('a restored 0 never dials another country', () => {
+    // Rome's 06 lost its 0: restored, within +39
+    expect(normalisePhone('612345678', 'IT', {}, { numeric: true })).toMatchObject({
+      ok: true,
+      e164: '+390612345678',
+      note: expect.stringContaining('the leading 0 was missing'),
+    });
+    // not valid as written in Mexico, and 0 + it is 09 + a Cuban mobile: not "restored"
+    expect(normalisePhone('95351234567', 'MX', {}, { numeric: true })).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_TOO_LONG', message: 'mobile "95351234567": too long for MX' },
+    });
+  });
+
+  test.each([
+    ['447911123456', 'DE', '+447911123456', 'a landline of DE'],
+    ['33612345678', 'DE', '+33612345678', 'a landline of DE'],
+    ['971501234567', 'DE', '+971501234567', 'a landline of DE'],
+    ['6591234567', 'DE', '+6591234567', 'a landline of DE'],
+    ['34612345678', 'AT', '+34612345678', 'a landline of AT'],
+    ['31612345678', 'AT', '+31612345678', 'a landline of AT'],
+    ['12015550123', 'AT', '+12015550123', 'a landline of AT'],
+    ['33612345678', 'IT', '+33612345678', 'a voicemail number of IT'],
+    ['34612345678', 'IT', '+34612345678', 'a voicemail number of IT'],
+  ])(
+    'with --default-country, %s (Brevo SMS, no +) in %s is the mobile %s, said in the note',
+    (input, defaultCountry, e164, nationalReading) => {
+      const result = normalisePhone(input, undefined, { defaultCountry });
+      expect(result).toMatchObject({ ok: true, e164 });
+      if (result.ok) expect(result.note).toMatch(`read as international (${e164})`);
+      if (result.ok) expect(result.note).toMatch(`rather than as ${nationalReading}`);
+      // an Excel number cell alike
+      expect(normalisePhone(input, undefined, { defaultCountry }, { numeric: true })).toMatchObject({ e164 });
+    },
+  );
+
+  test('a national number written as one (a trunk 0, or grouped) stays national', () => {
+    expect(normalisePhone('0447 9111 2345', 'DE', {})).toMatchObject({ ok: true, e164: '+4944791112345' });
+    expect(normalisePhone('44 79 11 12 34 56', 'DE', {})).toMatchObject({
+      ok: true,
+      e164: '+49447911123456',
+    });
+    // ten digits of the North American plan are a US number, not the Singapore +65 9234 5678
+    expect(normalisePhone('6592345678', 'US', {})).toMatchObject({ ok: true, e164: '+16592345678' });
+  });
+
+  test.each([
+    ['648 702 0221', 'ES', 'PHONE_TOO_LONG'],
+    ['663 5636 238', 'ES', 'PHONE_TOO_LONG'],
+    ['686 224 77', 'ES', 'PHONE_TOO_SHORT'],
+    ['649 802 8727', 'ES', 'PHONE_TOO_LONG'],
+    ['415-555-26713', 'US', 'PHONE_TOO_LONG'],
+    ['617-253-10003', 'US', 'PHONE_TOO_LONG'],
+    ['983-826-157', 'US', 'PHONE_TOO_SHORT'],
+  ])(
+    '%s in %s, a digit too many or too few, is refused (%s), not read as international',
+    (input, country, code) => {
+      expect(normalisePhone(input, undefined, { defaultCountry: country })).toMatchObject({
+        ok: false,
+        error: { code, message: expect.stringContaining(` for ${country}`) },
+      });
+    },
+  );
+
+  test.each([
+    ['447911123456', '+447911123456'],
+    ['44 7911 123456', '+447911123456'],
+    ['33612345678', '+33612345678'],
+    ['971501234567', '+971501234567'],
+  ])('%s in ES, with its calling code and no +, is still read as international', (input, e164) => {
+    expect(normalisePhone(input, 'ES', {})).toMatchObject({
+      ok: true,
+      e164,
+      note: expect.stringContaining('read as international'),
+    });
+  });
+
+  test.each([
+    ['07911\u2009123461', 'GB', '+447911123461'],
+    ['+33\u202f6\u202f12\u202f34\u202f56\u202f78', undefined, '+33612345678'],
+    ['07911\u2007123462', 'GB', '+447911123462'],
+    ['07911\t123463', 'GB', '+447911123463'],
+  ])(
+    'thin, narrow no-break and figure spaces and tabs between digit groups: %j → %s',
+    (input, country, e164) => {
+      expect(normalisePhone(input, country, {})).toMatchObject({ ok: true, e164 });
+    },
+  );
+
+  test.each([
+    ['Mob: 07911 123456', 'GB', '+447911123456', 'Mob:'],
+    ['07911 123457 (m)', 'GB', '+447911123457', '(m)'],
+    ['07911 123458 mobile', 'GB', '+447911123458', 'mobile'],
+    ['Cell: (415) 555-2671', 'US', '+14155552671', 'Cell:'],
+    ['Tel. 0171 1234567', 'DE', '+491711234567', 'Tel.'],
+  ])('a label in the cell: %j → %s, the label said removed', (input, country, e164, label) => {
+    expect(normalisePhone(input, country, {})).toEqual({
+      ok: true,
+      e164,
+      country,
+      note: `label ${JSON.stringify(label)} removed`,
+    });
+  });
+});
+
+describe('normalisePhone: legacy mobile forms and two numbers in one text', () => {
+  test.each([
+    ['+52 1 55 8765 4321', undefined, undefined, '+525587654321'],
+    ['+5215587654322', 'Mexico', undefined, '+525587654322'],
+    ['521 33 8765 4321', 'Mexico', undefined, '+523387654321'],
+    // Mexico's old "1 + 10 digits": not the New Jersey +1 551 234 5678
+    ['1 55 1234 5678', undefined, 'MX', '+525512345678'],
+  ])(
+    'Mexico: %j (row %j, default %j) → %s without its 1, said in the note',
+    (input, row, defaultCountry, e164) => {
+      expect(normalisePhone(input, row, { defaultCountry })).toEqual({
+        ok: true,
+        e164,
+        country: 'MX',
+        note: `mobile ${JSON.stringify(input)}: Mexico's mobile 1 after +52 is no longer used (dropped in 2019); read as ${e164}`,
+      });
+    },
+  );
+
+  test.each([
+    ['+55 92 8172 3241', undefined, '+5592981723241'],
+    ['5511 8765-4321', 'Brasil', '+5511987654321'],
+  ])('Brazil: the 8-digit mobile %j (row %j) is refused, naming the 9 to add (%s)', (input, row, e164) => {
+    expect(normalisePhone(input, row, {})).toEqual({
+      ok: false,
+      error: {
+        code: 'PHONE_INVALID',
+        field: 'mobile',
+        message: `mobile ${JSON.stringify(input)}: an 8-digit mobile: Brazilian mobiles have had 9 digits since 2016; add a 9 after the area code (${e164}?)`,
+      },
+    });
+  });
+
+  test.each([
+    ['07911 123459 & 07400 123459', 'PHONE_NOT_A_NUMBER'],
+    ['07911123460/07400123460', 'PHONE_TOO_LONG'],
+    ['07911 123461 - 07400 123461', 'PHONE_TOO_LONG'],
+  ])('two numbers in one text (%j): the refusal says so (%s)', (input, code) => {
+    expect(normalisePhone(input, 'GB', {})).toEqual({
+      ok: false,
+      error: {
+        code,
+        field: 'mobile',
+        message: `mobile ${JSON.stringify(input)}: the cell seems to hold two numbers: keep one, or separate them with "," or ";"`,
+      },
+    });
   });
 });
 

@@ -366,6 +366,78 @@ describe('real exports without a mapping', () => {
     expect(single.note).toBeUndefined();
   });
 
+  test.each([
+    ['01577 / 6730003', '+4915776730003'],
+    ['01520 / 44 60 180', '+4915204460180'],
+    ['01520 / 89 93 894', '+4915208993894'],
+    ['0172 / 52 196 49', '+491725219649'],
+    ['01522 / 1234567', '+4915221234567'],
+    ['+49 (0) 1522 / 123 45 67', '+4915221234567'],
+  ])("a German 'Vorwahl / Rufnummer' cell %j is one number, %s", async (cell, e164) => {
+    for (const options of [{}, { defaultCountry: 'DE' }]) {
+      const item = contact(
+        await one({ Vorname: 'Jonas', Mobiltelefon: cell, 'Land/Region privat': 'Deutschland' }, options),
+      );
+      expect(item.payload.mobile).toBe(e164);
+      expect(item.mobileInput).toBe(cell);
+      expect(item.note).toBeUndefined();
+      expect(item.payload.attributes).toEqual({});
+    }
+  });
+
+  test("a ' / ' cell whose part is no number of its own is refused whole, never sent as the fragment", async () => {
+    // 673000 alone would be the German landline +49 673000
+    const item = await one({ Mobiltelefon: '01577 / 673000', Telefon: '' }, { defaultCountry: 'DE' });
+    expect(item).toMatchObject({ kind: 'rejected', mobileInput: '01577 / 673000' });
+    expect((item as Rejected).error.message).toMatch(/^mobile "01577 \/ 673000": /);
+    // the row's other phone stands in, as for any refused mobile
+    const other = contact(
+      await one({ Mobiltelefon: '01577 / 673000', Telefon: '030 1234567' }, { defaultCountry: 'DE' }),
+    );
+    expect(other.payload.mobile).toBe('+49301234567');
+    expect(other.note).toMatch(/^mobile from column 'Telefon'/);
+  });
+
+  test("two whole numbers with ' / ' between them are still two, also with --require-mobile", async () => {
+    for (const requireMobile of [false, true]) {
+      const item = contact(
+        await one({ Mobile: '020 7946 0018 / 07911 123456' }, { defaultCountry: 'GB', requireMobile }),
+      );
+      expect(item.payload.mobile).toBe('+447911123456');
+      expect(item.payload.attributes).toEqual({ Mobile: '020 7946 0018' });
+    }
+    const two = contact(await one({ Mobile: '07911 123456 / 07400 123456' }, { defaultCountry: 'GB' }));
+    expect(two.payload.mobile).toBe('+447911123456');
+    expect(two.payload.attributes).toEqual({ Mobile: '07400 123456' });
+  });
+
+  test.each([
+    ['+1 415 555 2671, ext 12345', '12345'],
+    ['+1 415 555 2671, ext 1234', '1234'],
+    ['tel:+1-415-555-2671;ext=23456', '23456'],
+    ['+1-418-656-9254;ext=10234', '10234'],
+  ])(
+    'a number with an extension after , or ; (%j) is refused for its extension, not split',
+    async (cell, ext) => {
+      const item = await one({ MobilePhone: cell });
+      expect(item).toMatchObject({ kind: 'rejected', error: { code: 'PHONE_INVALID' } });
+      expect((item as Rejected).error.message).toContain(`has an extension (${ext})`);
+    },
+  );
+
+  test.each([
+    ['07911 123456\n07400 123456'],
+    ['07911 123456\r\n07400 123456'],
+    ['07911 123456 or 07400 123456'],
+    ['07911 123456 | 07400 123456'],
+    ['07911 123456|07400 123456'],
+  ])('two numbers joined by a line break, or, |: %j is two numbers', async (cell) => {
+    const item = contact(await one({ Mobile: cell }, { defaultCountry: 'GB' }));
+    expect(item.payload.mobile).toBe('+447911123456');
+    expect(item.payload.attributes).toEqual({ Mobile: '07400 123456' });
+    expect(item.note).toMatch(/holds 2 numbers: the first is the mobile/);
+  });
+
   test("a Shopify number with its text marker that is refused is echoed without the '", async () => {
     const item = await one({ Phone: "'9 4395 061", 'Default Address Country Code': 'CL' });
     expect(item).toMatchObject({ kind: 'rejected', error: { code: 'PHONE_TOO_SHORT' } });
