@@ -49,6 +49,13 @@ const COUNTRY_ALIASES: Readonly<Record<string, CountryCode>> = {
   swaziland: 'SZ', 'east timor': 'TL', 'saint helena, ascension and tristan da cunha': 'SH',
   // Informal names in the languages of NAME_LANGUAGES that ICU does not give.
   großbritannien: 'GB', grossbritannien: 'GB', 'estados unidos da america': 'US', eua: 'US', 'ee uu': 'US',
+  // Short and older English names CRMs and hand-made sheets write.
+  emirates: 'AE', 's africa': 'ZA', 'so africa': 'ZA', macedonia: 'MK', 'republic of macedonia': 'MK',
+  'south korea': 'KR', 'north korea': 'KP', czechoslovakia: 'CZ', 'the gambia': 'GM', 'the bahamas': 'BS',
+  // Native names ICU's names in NAME_LANGUAGES do not give.
+  rossiya: 'RU', rossija: 'RU', 'rossiyskaya federatsiya': 'RU', 'российская федерация': 'RU', рф: 'RU',
+  '中华人民共和国': 'CN', 'mainland china': 'CN', 'prc': 'CN', 'roc': 'TW', 'republic of china': 'TW',
+  香港: 'HK', 臺灣: 'TW', 澳門: 'MO', 澳门: 'MO', 'hrvatska': 'HR', 'slovensko': 'SK', 'slovenija': 'SI', 'lietuva': 'LT', 'latvija': 'LV', 'eesti': 'EE',
 };
 
 /** Marks ignored when comparing names: "U.S.A." = "usa", "Côte d’Ivoire" = "cote divoire". */
@@ -71,10 +78,14 @@ function nameKey(name: string): string {
 /**
  * The languages whose country names are understood besides English (ICU's names, through
  * `Intl.DisplayNames`): those of the exports people hand us (a German Outlook writes
- * "Vereinigtes Königreich", a Spanish CRM "Estados Unidos"). A name that means two countries in
- * two languages is left to English, else dropped.
+ * "Vereinigtes Königreich", a Spanish CRM "Estados Unidos", a Russian one "Россия", a Japanese
+ * one "日本"). A name that means two countries in two languages is left to English, else dropped.
  */
-const NAME_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl'] as const;
+// prettier-ignore
+const NAME_LANGUAGES = [
+  'en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'pl', 'cs', 'sk', 'hu', 'ro', 'hr', 'sl', 'sv', 'da', 'nb', 'fi',
+  'et', 'lv', 'lt', 'tr', 'el', 'ru', 'uk', 'bg', 'he', 'ar', 'ja', 'zh', 'zh-Hant', 'ko',
+] as const;
 
 function buildNameTable(): Map<string, CountryCode> {
   const table = new Map<string, CountryCode>();
@@ -135,9 +146,24 @@ function computeCountry(value: string): ResolvedCountry | undefined {
     const code = calling[1] as string;
     return CALLING_CODES.has(code) ? { callingCode: code } : undefined;
   }
+  const named = countryNamed(nameKey(text));
+  if (named !== undefined) return { iso: named };
+  // `Germany (DE)`, `UK (United Kingdom)`: the name, else what the brackets hold.
+  const bracketed = BRACKETED.exec(text);
+  if (bracketed) return computeCountry(bracketed[1] as string) ?? computeCountry(bracketed[2] as string);
+  return undefined;
+}
+
+/** A name with something in brackets after it. */
+const BRACKETED = /^([^()]+?)\s*\(([^()]+)\)$/;
+
+/** The country of a name's key: a name, an alias, `U.S.` (an ISO code once its dots are gone), `the …`. */
+function countryNamed(key: string): CountryCode | undefined {
   nameTable ??= buildNameTable();
-  const iso = nameTable.get(nameKey(text));
-  return iso === undefined ? undefined : { iso };
+  const iso = nameTable.get(key) ?? (key.startsWith('the ') ? nameTable.get(key.slice(4)) : undefined);
+  if (iso !== undefined) return iso;
+  const code = key.toUpperCase();
+  return key.length === 2 && SUPPORTED_SET.has(code) ? (code as CountryCode) : undefined;
 }
 
 /**

@@ -66,7 +66,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * spaces and tabs are spaces, a label (`Mob:`, `(m)`) is removed; Mexico's `+52 1` is dropped
  * (phone-parse.ts); a ` / ` cell that is one valid number, or has a part that is none, is one
  * number (normalise-phone.ts); a cell is not split before an extension, and is split at a line
- * break, `|` and ` or ` (map-fields.ts).
+ * break, `|` and ` or ` (map-fields.ts); country names in 32 languages, `U.S.`, `the …`,
+ * `Germany (DE)` are recognised (phone-country.ts).
  */
 const RECALL_VERSION = 'r6';
 

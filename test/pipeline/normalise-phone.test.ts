@@ -529,6 +529,28 @@ describe('resolveCountry', () => {
     ['Türkei', 'TR'],
     ['Países Bajos', 'NL'],
     ['Afrique du Sud', 'ZA'],
+    // as CRMs and hand-made sheets write them (HubSpot's Country/Region is free text)
+    ['U.S.', 'US'],
+    ['the Philippines', 'PH'],
+    ['S. Africa', 'ZA'],
+    ['Emirates', 'AE'],
+    ['Macedonia', 'MK'],
+    ['UK (United Kingdom)', 'GB'],
+    ['Germany (DE)', 'DE'],
+    // the names exports in other languages and scripts write (Outlook's country column)
+    ['Россия', 'RU'],
+    ['Україна', 'UA'],
+    ['България', 'BG'],
+    ['Ελλάδα', 'GR'],
+    ['Polska', 'PL'],
+    ['Česko', 'CZ'],
+    ['Magyarország', 'HU'],
+    ['Türkiye', 'TR'],
+    ['日本', 'JP'],
+    ['中国', 'CN'],
+    ['香港', 'HK'],
+    ['臺灣', 'TW'],
+    ['대한민국', 'KR'],
   ])('%j → %s', (value, iso) => {
     expect(resolveCountry(value)).toEqual({ iso });
   });
@@ -539,9 +561,12 @@ describe('resolveCountry', () => {
   ])('calling code %j → +%s', (value, callingCode) => {
     expect(resolveCountry(value)).toEqual({ callingCode });
   });
-  test.each(['Narnia', 'XX', 'UK1', '999', 'AQ'])('%j is not recognised', (value) => {
-    expect(resolveCountry(value)).toBeUndefined();
-  });
+  test.each(['Narnia', 'XX', 'UK1', '999', 'AQ', 'Narnia (XX)', 'the', '()'])(
+    '%j is not recognised',
+    (value) => {
+      expect(resolveCountry(value)).toBeUndefined();
+    },
+  );
 });
 
 function draft(line: number, mobileInput: string, country?: string, extra: Partial<Draft> = {}): Draft {
