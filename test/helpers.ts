@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import ts from 'typescript';
 import { seededRandom } from '../src/sandbox/prng.js';
+import { runCli } from '../tools/cli-spawn.js';
 
 // Spawning the CLI: one module for the tests and the chaos suite.
 export {
@@ -16,6 +17,11 @@ export {
   runCli,
   type CliRun,
 } from '../tools/cli-spawn.js';
+
+/** `sakari-sync import <file> --dry-run --no-state --report-dir <reportDir> ...flags`, spawned. */
+export function dryRunImport(file: string, reportDir: string, ...flags: string[]): ReturnType<typeof runCli> {
+  return runCli(['import', file, '--dry-run', '--no-state', '--report-dir', reportDir, ...flags]);
+}
 
 /** A fresh temp dir and a function that removes it. */
 export async function tempDir(

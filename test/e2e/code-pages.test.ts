@@ -15,7 +15,7 @@ import { importContacts } from '../../src/pipeline/run.js';
 import { requestedEncoding } from '../../src/read/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ConfigError } from '../../src/config.js';
-import { ROOT, runCli, tempDir } from '../helpers.js';
+import { dryRunImport, ROOT, runCli, tempDir } from '../helpers.js';
 import { readAll } from '../read/helpers.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'encodings');
@@ -123,16 +123,7 @@ describe.each(OUTLOOK)('an Outlook export in its own language and code page: out
 
 test('--encoding wins over the guess: a Polish list read as windows-1252 when asked so (and names garbled, as asked)', async () => {
   const file = path.join(FIXTURES, 'pl.windows-1250.csv');
-  const run = await runCli([
-    'import',
-    file,
-    '--dry-run',
-    '--no-state',
-    '--report-dir',
-    dir,
-    '--encoding',
-    'cp1252',
-  ]);
+  const run = await dryRunImport(file, dir, '--encoding', 'cp1252');
   expect(run.code, run.stderr).toBe(0);
   expect(run.stderr).toContain('pl.windows-1250.csv: CSV, delimiter ",", windows-1252, 5 columns');
   expect(run.stderr).not.toContain('not valid UTF-8');
@@ -149,16 +140,7 @@ test('a Hungarian list: ő and ű are õ and û in windows-1252, which Portugues
   const text = `Name,Mobile\r\n${names.map((n, i) => `${n},+44 7911 1240${i}0`).join('\r\n')}\r\n`;
   const cp1250 = new Map([...'őŐűŰ'].map((c, i) => [c, [0xf5, 0xd5, 0xfb, 0xdb][i] as number]));
   await writeFile(file, Uint8Array.from([...text].map((c) => cp1250.get(c) ?? c.charCodeAt(0))));
-  const asked = await runCli([
-    'import',
-    file,
-    '--dry-run',
-    '--no-state',
-    '--report-dir',
-    dir,
-    '--encoding',
-    'windows-1250',
-  ]);
+  const asked = await dryRunImport(file, dir, '--encoding', 'windows-1250');
   expect(asked.code, asked.stderr).toBe(0);
   expect(asked.stderr).toContain('hu.csv: CSV, delimiter ",", windows-1250, 2 columns');
   const { rows } = await readAll(file, { encoding: 'cp1250' });

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { readCsv, reportPathOf, ROOT, runCli, tempDir } from '../helpers.js';
+import { dryRunImport, readCsv, reportPathOf, ROOT, tempDir } from '../helpers.js';
 
 const SALESFORCE_REPORT = path.join(ROOT, 'test', 'fixtures', 'exports', 'salesforce-report.csv');
 const LIGHTNING_FOOTER =
@@ -32,15 +32,7 @@ describe('sakari-sync import of CSVs with lines around the records (the real CLI
   async function dryRun(name: string, content: string, extra: string[] = []) {
     const file = path.join(dir, name);
     await writeFile(file, content);
-    const run = await runCli([
-      'import',
-      file,
-      '--dry-run',
-      '--no-state',
-      '--report-dir',
-      path.join(dir, 'reports'),
-      ...extra,
-    ]);
+    const run = await dryRunImport(file, path.join(dir, 'reports'), ...extra);
     const rows =
       run.code === 0 || run.code === 3 ? await readCsv(path.join(reportPathOf(run), 'rows.csv')) : [];
     return { file, run, rows };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 
-import { readCsv, reportPathOf, runCli, tempDir } from '../helpers.js';
+import { dryRunImport, readCsv, reportPathOf, tempDir } from '../helpers.js';
 
 describe('sakari-sync import of real-world number forms (the real CLI, dry run)', () => {
   let dir: string;
@@ -26,15 +26,7 @@ describe('sakari-sync import of real-world number forms (the real CLI, dry run)'
 
   /** `line status code mobile_e164` of each rows.csv line. */
   async function dryRun(file: string, ...flags: string[]): Promise<string[]> {
-    const run = await runCli([
-      'import',
-      file,
-      '--dry-run',
-      '--no-state',
-      '--report-dir',
-      path.join(dir, 'reports'),
-      ...flags,
-    ]);
+    const run = await dryRunImport(file, path.join(dir, 'reports'), ...flags);
     expect([0, 3], run.stderr).toContain(run.code);
     const rows = await readCsv(path.join(reportPathOf(run), 'rows.csv'));
     return rows.map((row) => [row.line, row.status, row.code, row.mobile_e164].join(' ').trim());
