@@ -30,8 +30,9 @@ export interface PhoneOptions {
  * The outcome of normalising one number. `country` is the number's own ISO country, when it has
  * one; `note` says how a number was read when it was not read as written (international form
  * without `+`, a leading 0 lost in a spreadsheet); `fixedLine`: libphonenumber knows it for a
- * landline (without `requireMobile`, which refuses it), so a row's mobile among several numbers
- * can be told from it (`normalise-phone.ts`).
+ * landline (without `requireMobile`, which refuses it) or another number that is no mobile (VoIP,
+ * toll-free, UAN...), so a row's mobile among several numbers can be told from it
+ * (`normalise-phone.ts`).
  */
 export type PhoneResult =
   | { ok: true; e164: string; country?: string; note?: string; fixedLine?: true }
@@ -260,12 +261,15 @@ const OTHER_SPACE = /[\t\u1680\u2000-\u200a\u202f\u205f]/;
 const OTHER_SPACES = new RegExp(OTHER_SPACE.source, 'g');
 /**
  * A short label before or after the number, as signatures and hand-made sheets write it:
- * `Mob: 07911 123456`, `Cell: (415) 555-2671`, `Tel. 0171 1234567`, `07911 123457 (m)`. Only
- * words that name a phone: `1-800-FLOWERS` keeps its letters and is refused.
+ * `Mob: 07911 123456`, `Cell: (415) 555-2671`, `Tel. 0171 1234567`, `07911 123457 (m)`, and in
+ * other languages (`HP:` and `WA:` in Indonesia and Malaysia, `Cep:`, `Port.`, `моб.`, `手机`,
+ * `携帯`, `(WhatsApp)`). Only words that name a phone: `1-800-FLOWERS` keeps its letters and is
+ * refused.
  */
 const LEADING_LABEL =
-  /^((?:mob(?:il(?:e|nr)?)?|cell(?:ular)?|cel|tel(?:ephone|efon)?|phone|ph|handy|portable|celular|m[oó]vil|[mt])\.?\s*:?\s*)([+(\d][^\p{L}]*)$/iu;
-const TRAILING_LABEL = /^([+(\d][^\p{L}]*?)\s*(\((?:m|mob|mobile|cell)\)|mobile|mob|cell)$/iu;
+  /^((?:mob(?:il(?:e|nr)?)?|cell(?:ular)?|cel|tel(?:ephone|efon)?|phone|ph|handy|port(?:able)?|celular|m[oó]vil|hp|wa|whatsapp|cep|моб(?:ильный)?|тел|手机|手機|携帯|[mt])\.?\s*[:：]?\s*)([+(\d][^\p{L}]*)$/iu;
+const TRAILING_LABEL =
+  /^([+(\d][^\p{L}]*?)\s*(\((?:m|mob|mobile|cell|whatsapp|wa)\)|mobile|mob|cell|whatsapp)$/iu;
 
 /** A number written with its calling code: `+44…`, `0044…` (the ITU international prefix). */
 const INTERNATIONAL_FORM = /^(?:\+|00)\s*[1-9]/;
@@ -387,6 +391,8 @@ function readInDefaultCountryInstead(
 const MEXICO = '52';
 const MEXICAN_WITH_1 = /^1\d{10}$/;
 const MEXICAN_DIGITS_WITH_1 = /^521\d{10}$/;
+/** `+52`, `0052`, `52` at the start: the calling code written, not taken from the row's country. */
+const MEXICO_WRITTEN = /^(?:\+|00)?\s*52/;
 
 /**
  * `+52 1 55 8765 4321`, `521 33 8765 4321`, `1 55 1234 5678` in Mexico: the number without the
@@ -401,7 +407,8 @@ function mexicanMobileWithout1(
   options: PhoneOptions,
 ): PhoneResult | undefined {
   let national: string | undefined;
-  if (attempt.ok && attempt.number.countryCallingCode === MEXICO) {
+  // Only after a 52 the text holds: `1 415 555 2671` in a Mexican row is a US number, not +52 415….
+  if (attempt.ok && attempt.number.countryCallingCode === MEXICO && MEXICO_WRITTEN.test(text)) {
     if (MEXICAN_WITH_1.test(attempt.number.nationalNumber)) national = attempt.number.nationalNumber.slice(1);
   } else if ((country === undefined || callingCodeOf(country) === MEXICO) && DIGITS_ONLY.test(text)) {
     const digits = text.replace(/\D/g, '');
@@ -448,9 +455,12 @@ function brazilianMobileWithNinthDigit(
 /**
  * A national reading that is not a mobile (a landline, a voicemail number), of digits that read as
  * international are a mobile: that mobile, and the row's message says so. Digits that start with
- * the country's own calling code may be written with punctuation (`49 151 23456789`); another
- * country's must be one unbroken run without a trunk 0 (`447911123456`, as Brevo and Excel write
- * them), and never ten digits of the North American plan (`659 123 4567` is Alabama's).
+ * the country's own calling code may be written with punctuation (`49 151 23456789`). Another
+ * country's only where the country's plan is open ({@link OPEN_PLANS}: nearly any digits are one of
+ * its landlines, `447911123456` in Germany), written unbroken or with the calling code as their
+ * first group (`44 7911 123456`), and never ten digits of the North American plan (`659 123 4567`
+ * is Alabama's). Elsewhere a landline written without its 0 (`4541234567`, Giresun in Turkey, from
+ * an Excel number cell) stays that landline, however many foreign mobiles its digits make.
  */
 function mobileWithCallingCode(
   text: string,
@@ -463,10 +473,15 @@ function mobileWithCallingCode(
   if (digits === undefined) return undefined;
   const own = callingCodeOf(country);
   if (!digits.startsWith(own)) {
-    if (!UNBROKEN_DIGITS.test(text)) return undefined;
+    if (country.iso === undefined || !OPEN_PLANS.has(country.iso)) return undefined;
     if (own === '1' && digits.length === NANP_DIGITS) return undefined;
   }
   const attempt = parse(`+${digits}`, undefined, input);
+  if (
+    !digits.startsWith(own) &&
+    !(attempt.ok && writtenWithCallingCode(text, attempt.number.countryCallingCode))
+  )
+    return undefined;
   if (!attempt.ok || !attempt.check.valid || !isMobileType(attempt.check.type) || attempt.number.ext)
     return undefined;
   const mobile = attempt.check.type === 'MOBILE' ? 'a mobile' : 'possibly a mobile';
@@ -474,6 +489,13 @@ function mobileWithCallingCode(
     return `mobile ${echo(input)} read as international (${e164}), ${mobile}, rather than as ${TYPE_NAMES[type] ?? 'a number'}${countryLabel(country).replace(' for', ' of')}`;
   });
 }
+
+/**
+ * Countries whose landlines take nearly any length, so that a foreign number written without its
+ * `+` is also one of them: Germany's and Austria's open plans, Italy's (and San Marino's and the
+ * Vatican's, in it). Measured over 24 countries' mobiles written so, only these misread them.
+ */
+const OPEN_PLANS: ReadonlySet<string> = new Set(['DE', 'AT', 'IT', 'SM', 'VA']);
 
 /** A type whose numbers may take an SMS. */
 function isMobileType(type: NumberType): boolean {
@@ -506,6 +528,10 @@ function leadingZeroRestored(
   if (asWritten.ok && asWritten.check.valid) return undefined;
   const withZero = parse(`0${text}`, country, input);
   if (!withZero.ok || !withZero.check.valid) return undefined;
+  // Every digit written stays in the number: a 0 before `436641234567` (an Austrian mobile without
+  // its +) reads `43` as a Brazilian carrier code, and the rest as a landline of Brazil.
+  const national = withZero.number.nationalNumber;
+  if (national !== text && national !== `0${text}`) return undefined;
   // A 0 that makes an international prefix (Mexico's `09…`) dials another country: not restored.
   if (withZero.number.countryCallingCode !== getCountryCallingCode(iso)) return undefined;
   return noted(withZero, text, input, country, options, (e164) => {
@@ -542,7 +568,9 @@ function checkNumber(
     numberCountry === undefined
       ? { ok: true, e164: number.number }
       : { ok: true, e164: number.number, country: numberCountry };
-  if (check.type === 'FIXED_LINE') result.fixedLine = true;
+  // A landline, and any number that is no mobile (VoIP, toll-free, UAN, shared cost...): a cell's
+  // mobile listed after one of them is taken before it.
+  if (check.type !== undefined && !isMobileType(check.type)) result.fixedLine = true;
   return result;
 }
 
@@ -654,7 +682,7 @@ export interface PhoneBatch {
   errors: Map<number, RowError>;
   /** How a number was read, by index, when it was not read as written ({@link PhoneResult} `note`). */
   notes: Map<number, string>;
-  /** The indexes of the numbers known to be landlines ({@link PhoneResult} `fixedLine`). */
+  /** The indexes of the numbers known to be landlines or other non-mobiles ({@link PhoneResult} `fixedLine`). */
   fixedLines: number[];
 }
 

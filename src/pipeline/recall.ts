@@ -67,7 +67,9 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * (phone-parse.ts); a ` / ` cell that is one valid number, or has a part that is none, is one
  * number (normalise-phone.ts); a cell is not split before an extension, and is split at a line
  * break, `|` and ` or ` (map-fields.ts); country names in 32 languages, `U.S.`, `the …`,
- * `Germany (DE)` are recognised (phone-country.ts).
+ * `Germany (DE)` are recognised (phone-country.ts); after the second audit: Mexico's 1 is dropped
+ * only after a written 52, a foreign mobile over a landline reading only in open plans (DE, AT, IT),
+ * a restored 0 keeps every digit written, VoIP/toll-free/UAN numbers are no mobile, more labels.
  */
 const RECALL_VERSION = 'r6';
 

@@ -310,7 +310,12 @@ describe('normalisePhone', () => {
     expect(normalisePhone('+44 7911 123456', undefined, {})).toMatchObject({ country: 'GG' });
     expect(normalisePhone('+44 7911 123456', 'FR', {})).toMatchObject({ country: 'GG' });
     // a non-geographic number has no country
-    expect(normalisePhone('+800 1234 5678', undefined, {})).toEqual({ ok: true, e164: '+80012345678' });
+    // (and, toll-free, it is no mobile: a cell's mobile listed after it is taken first)
+    expect(normalisePhone('+800 1234 5678', undefined, {})).toEqual({
+      ok: true,
+      e164: '+80012345678',
+      fixedLine: true,
+    });
   });
 });
 
@@ -369,12 +374,12 @@ describe('normalisePhone: real-world forms (audit of December 2026)', () => {
     },
   );
 
-  test('a national number written as one (a trunk 0, or grouped) stays national', () => {
+  test('a national number written as one (a trunk 0, or a first group that is no calling code) stays national', () => {
     expect(normalisePhone('0447 9111 2345', 'DE', {})).toMatchObject({ ok: true, e164: '+4944791112345' });
-    expect(normalisePhone('44 79 11 12 34 56', 'DE', {})).toMatchObject({
-      ok: true,
-      e164: '+49447911123456',
-    });
+    expect(normalisePhone('447 911 123 456', 'DE', {})).toMatchObject({ ok: true, e164: '+49447911123456' });
+    // with its calling code as the first group, the UK mobile (re-audit: `44 7911 123456` was a German landline)
+    expect(normalisePhone('44 7911 123456', 'DE', {})).toMatchObject({ ok: true, e164: '+447911123456' });
+    expect(normalisePhone('33 6 12 34 56 78', 'AT', {})).toMatchObject({ ok: true, e164: '+33612345678' });
     // ten digits of the North American plan are a US number, not the Singapore +65 9234 5678
     expect(normalisePhone('6592345678', 'US', {})).toMatchObject({ ok: true, e164: '+16592345678' });
   });
@@ -438,13 +443,73 @@ describe('normalisePhone: real-world forms (audit of December 2026)', () => {
   });
 });
 
+/** The second audit of real-world number forms: what its first round of fixes got wrong. */
+describe('normalisePhone: second audit', () => {
+  test.each([
+    ['1 415 555 2671', 'Mexico'],
+    ['1-713-555-0142', 'MX'],
+    ['14155552671', 'Mexico'],
+  ])(
+    'a US number %j in a Mexican row (%s) stays +1: Mexico drops its old 1 only after a written 52',
+    (input, country) => {
+      const result = normalisePhone(input, country, {});
+      expect(result).toMatchObject({ ok: true });
+      expect(result.ok && result.e164.startsWith('+1')).toBe(true);
+    },
+  );
+
+  test.each([
+    ['4542161000', 'TR', '+904542161000'],
+    ['4522231234', 'TR', '+904522231234'],
+  ])(
+    'a landline %j of %s written without its 0 (an Excel number cell) stays that landline, not a foreign mobile',
+    (input, country, e164) => {
+      expect(normalisePhone(input, country, {}, { numeric: true })).toMatchObject({ ok: true, e164 });
+      expect(normalisePhone(input, country, {})).toMatchObject({ ok: true, e164 });
+    },
+  );
+
+  test.each([
+    ['436641234567', '+436641234567'],
+    ['233241234567', '+233241234567'],
+  ])(
+    'a foreign number %j in a Brazilian Excel number cell gets no 0 "restored" into a carrier code: %s',
+    (input, e164) => {
+      expect(normalisePhone(input, 'Brasil', {}, { numeric: true })).toMatchObject({ ok: true, e164 });
+    },
+  );
+
+  test.each([
+    ['HP: 0812-3456-7890', 'ID', '+6281234567890', 'HP:'],
+    ['WA 0812 3456 7890', 'ID', '+6281234567890', 'WA'],
+    ['Cep: 0532 123 45 67', 'TR', '+905321234567', 'Cep:'],
+    ['моб. 8 912 345-67-89', 'RU', '+79123456789', 'моб.'],
+    ['手机：138 0013 8000', 'CN', '+8613800138000', '手机：'],
+    ['090-1234-5678 (WhatsApp)', 'JP', '+819012345678', '(WhatsApp)'],
+  ])('a label in another language: %j (%s) → %s, the label said removed', (input, country, e164, label) => {
+    expect(normalisePhone(input, country, {})).toMatchObject({
+      ok: true,
+      e164,
+      note: `label ${JSON.stringify(label)} removed`,
+    });
+  });
+
+  test.each([
+    ['+33 9 51 23 45 67'], // a French home-box (VoIP) line
+    ['+44 800 123 4567'], // UK toll-free
+    ['+44 330 123 4567'], // UK non-geographic
+  ])("%j is known as no mobile (a cell's mobile after it is taken first)", (input) => {
+    expect(normalisePhone(input, undefined, {})).toMatchObject({ ok: true, fixedLine: true });
+  });
+});
+
 describe('normalisePhone: legacy mobile forms and two numbers in one text', () => {
   test.each([
     ['+52 1 55 8765 4321', undefined, undefined, '+525587654321'],
     ['+5215587654322', 'Mexico', undefined, '+525587654322'],
     ['521 33 8765 4321', 'Mexico', undefined, '+523387654321'],
     // Mexico's old "1 + 10 digits": not the New Jersey +1 551 234 5678
-    ['1 55 1234 5678', undefined, 'MX', '+525512345678'],
+    ['+52 1 55 8765 4321', undefined, 'MX', '+525587654321'],
   ])(
     'Mexico: %j (row %j, default %j) → %s without its 1, said in the note',
     (input, row, defaultCountry, e164) => {
