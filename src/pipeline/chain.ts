@@ -99,7 +99,12 @@ export function sourceContacts(
       observer.onSource?.(info);
       const chunks = guardPhoneColumnChunks(
         opened.chunks,
-        { path: info.path, headers: () => info.headers, cards: info.format === 'vcf' },
+        {
+          path: info.path,
+          headers: () => info.headers,
+          cards: info.format === 'vcf',
+          guessedEncoding: () => (info.encodingGuessed === true ? info.encoding : undefined),
+        },
         mapOptions,
       );
       const { onRow } = observer;

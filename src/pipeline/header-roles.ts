@@ -98,8 +98,9 @@ const MOBILE_WORDS: ReadonlySet<string> = new Set([
   'celular', 'telemovel', // pt
   'komorkowy', 'komorka', 'mobilni', 'mobilny', 'matkapuhelin', 'mobilais', 'mobilusis', 'mobiil', // pl cs sk fi lv lt et
   'cep', // tr (`Cep Telefonu`)
-  ...plainWords('мобильный', 'сотовый', 'мобільний', 'мобилен', 'κινητό'), // ru, uk, bg, el (`Мобильный телефон`)
-  '携帯電話', '携帯', '移动电话', '手机', '行動電話', '手機', '휴대폰', '휴대전화', '핸드폰', // ja, zh, ko
+  'mobitel', // hr, sr, sl
+  ...plainWords('мобильный', 'сотовый', 'сотового', 'мобільний', 'мобилен', 'κινητό'), // ru, uk, bg, el (`Номер сотового телефона`)
+  '携帯電話', '携帯', '移动电话', '手机', '行動電話', '手機', '手提電話', '휴대폰', '휴대전화', '핸드폰', // ja, zh (HK), ko
 ]);
 // prettier-ignore
 const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
@@ -109,7 +110,7 @@ const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
   'telefono', // it, es (`Teléfono`)
   'telefone', 'fone', // pt (`Fone comercial`)
   'telefonu', 'puhelin', 'telefonszam', 'talrunis', // pl (`Numer telefonu`), fi, hu, lv
-  ...plainWords('телефон', 'тел', 'τηλέφωνο', '電話', '电话', '電話番号', '전화', '전화번호'), // ru uk bg, el, ja zh, ko
+  ...plainWords('телефон', 'телефона', 'тел', 'τηλέφωνο', '電話', '电话', '電話番号', '전화', '전화번호'), // ru uk bg, el, ja zh, ko
 ]);
 /** Words that make a phone a fixed line: it ranks after home, work and other phones. */
 // prettier-ignore
@@ -129,8 +130,8 @@ const NEVER_PHONE_WORDS: ReadonlySet<string> = new Set([
 // prettier-ignore
 const COUNTRY_WORDS: ReadonlySet<string> = new Set([
   'country', 'land', 'pays', 'paese', 'nazione', 'pais',
-  'kraj', 'zeme', 'orszag', 'ulke', 'valsts', 'riik', // pl, cs, hu, tr, lv, et
-  ...plainWords('страна', 'країна', 'държава', 'χώρα', '国家', '国', '국가'), // ru, uk, bg, el, zh ja, ko
+  'kraj', 'zeme', 'krajina', 'orszag', 'ulke', 'valsts', 'riik', // pl, cs, sk, hu, tr, lv, et
+  ...plainWords('страна', 'країна', 'държава', 'χώρα', '国家', '國家', '国', '국가'), // ru, uk, bg, el, zh ja, ko
 ]);
 /** `Region` beside a country word (`Land/regio (thuis)`): the header is still the country's. */
 const COUNTRY_REGION_WORDS: ReadonlySet<string> = new Set([
@@ -138,7 +139,8 @@ const COUNTRY_REGION_WORDS: ReadonlySet<string> = new Set([
   'regio',
   'regione',
   'regiao',
-  ...plainWords('регион', '地区', '地域'),
+  'oblast',
+  ...plainWords('регион', '地区', '地區', '地域'),
 ]);
 /** Words that make a phone-ish header about the phone, not a phone number. */
 const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
@@ -195,7 +197,7 @@ const GENERAL_QUALIFIERS: ReadonlySet<string> = new Set([
   'nummer', 'haupt', // de (`Telefonnummer`, `Haupttelefon`)
   'hoofd', // nl (`Hoofdtelefoon`)
   'numero', 'principal', 'principale', 'primario', // fr, it, es, pt (`Téléphone principal`)
-  'numer', 'cislo', 'номер', '番号', '号码', '번호', // pl, cs, ru, ja, zh, ko
+  'numer', 'cislo', 'номер', '番号', '号码', '號碼', '번호', // pl, cs, ru, ja, zh, ko
 ]);
 /** Home, work and other words, of phones (`Telefon privat`), e-mails and countries (`Privat: Land`). */
 // prettier-ignore
@@ -317,7 +319,8 @@ const EXACT: ReadonlyMap<string, readonly [KnownField, number]> = new Map([
   ['efternamn', ['lastName', 0]], ['etunimi', ['firstName', 0]], ['sukunimi', ['lastName', 0]],
   ['vards', ['firstName', 0]], ['uzvards', ['lastName', 0]], ['vardas', ['firstName', 0]],
   ['pavarde', ['lastName', 0]], ['eesnimi', ['firstName', 0]], ['perekonnanimi', ['lastName', 0]],
-  ['soyad', ['lastName', 0]], ['soyadı', ['lastName', 0]], ['adı', ['firstName', 0]],
+  ['krstne meno', ['firstName', 0]], ['navn', ['name', 0]], ['namn', ['name', 0]], ['nimi', ['name', 0]],
+  ['nev', ['name', 0]], ['soyad', ['lastName', 0]], ['soyadı', ['lastName', 0]], ['adı', ['firstName', 0]],
   // ru, uk, bg, el, ja, zh, ko (`Имя`, `Ім'я`, `Όνομα`, `名`/`姓`, `氏名`/`姓名`: the full name)
   ...([
     ['имя', ['firstName', 0]], ['фамилия', ['lastName', 0]], ['ім я', ['firstName', 0]],
@@ -336,7 +339,8 @@ const EMAIL_WORDS: ReadonlySet<string> = new Set([
   'courriel', 'messagerie', 'electronique', // fr (`Adresse de messagerie`, `Adresse électronique`)
   'correo', 'electronico', 'eletronico', // es (`Correo electrónico`), pt
   'sahkoposti', 'emailova', // fi, cs (`E-mailová adresa`)
-  ...plainWords('почта', 'почты', 'пошта', 'поща', 'имейл', 'ηλεκτρονικό', 'ταχυδρομείο'), // ru (`Адрес эл. почты`), uk, bg, el
+  ...plainWords('почта', 'почты', 'электронной', 'пошта', 'поща', 'имейл', 'ηλεκτρονικό', 'ταχυδρομείο'), // ru (`Адрес эл. почты`), uk, bg, el
+  ...plainWords('メールアドレス'), // ja
   '電子メール', '电子邮件', '邮箱', '電子郵件', '이메일', '메일', // ja, zh, ko (`전자 메일 주소`)
 ]);
 

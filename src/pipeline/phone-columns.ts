@@ -6,6 +6,7 @@
  */
 import type { SourceRow } from '../types.js';
 import { perRow, type Chunks } from '../chunks.js';
+import { ENCODING_EXAMPLES, encodingName } from '../read/index.js';
 import { headerWords, rankPhoneCandidate } from './header-roles.js';
 import { DELIMITER_NAMES } from '../options.js';
 import { headerKey, phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
@@ -39,13 +40,24 @@ export class NoPhoneColumnError extends Error {
     phoneColumns?: readonly string[],
     /** A vCard source: the cards looked at, none of which has a TEL, and whether that was all. */
     cards?: { count: number; all: boolean },
+    /** The code page the source was read in, when it was guessed: the headers may be misread. */
+    guessedEncoding?: string,
   ) {
     super(
-      cards === undefined
+      (cards === undefined
         ? describe(source, headers, candidates, phoneColumns)
-        : describeCards(source, cards),
+        : describeCards(source, cards)) + encodingHint(guessedEncoding),
     );
   }
+}
+
+/** What to check when the source was read in a guessed code page (its headers may be garbled). */
+function encodingHint(guessedEncoding: string | undefined): string {
+  if (guessedEncoding === undefined) return '';
+  return (
+    `. The file is not UTF-8 and was read as ${encodingName(guessedEncoding)}: if the column names above look garbled, ` +
+    `give --encoding with the file's code page (${ENCODING_EXAMPLES.join(', ')}, ...)`
+  );
 }
 
 function describeCards(source: string, cards: { count: number; all: boolean }): string {
@@ -154,7 +166,13 @@ export function guardPhoneColumns(
 /** {@link guardPhoneColumns}, a chunk at a time (see `chunks.ts`). */
 export async function* guardPhoneColumnChunks(
   rows: Chunks<SourceRow>,
-  source: { path: string; headers: () => string[] | undefined; cards?: boolean },
+  source: {
+    path: string;
+    headers: () => string[] | undefined;
+    cards?: boolean;
+    /** The code page the source was read in when it was guessed (not UTF-8, no --encoding). */
+    guessedEncoding?: () => string | undefined;
+  },
   options: MapOptions,
 ): AsyncGenerator<SourceRow[]> {
   const sample: SourceRow[] = [];
@@ -173,6 +191,8 @@ export async function* guardPhoneColumnChunks(
         headers,
         suggestPhoneColumns(headers, sample.slice(0, PHONE_GUARD_SAMPLE_ROWS)),
         options.phoneColumns,
+        undefined,
+        source.guessedEncoding?.(),
       );
     }
     for (; keysSeen < sample.length; keysSeen++) {
@@ -193,6 +213,7 @@ export async function* guardPhoneColumnChunks(
       source.cards === true && options.mapping === undefined && options.phoneColumns === undefined
         ? { count: sample.length, all: ended }
         : undefined,
+      source.guessedEncoding?.(),
     );
   };
   for await (const chunk of rows) {

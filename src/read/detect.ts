@@ -153,9 +153,52 @@ export function guessSingleByte(head: Uint8Array, whole = false): string | undef
     // Binary bytes are no text in any encoding: read as UTF-8, they are refused as binary.
     const start = new TextDecoder('utf-8').decode(head.subarray(0, 4 * BINARY_CHECK_CHARS));
     if (binaryVerdict(start) !== 'text') return undefined;
+    // UTF-8 with a damaged byte or two (a bad edit, a download cut inside its last character) is
+    // UTF-8: read in a code page, every other accented name of it would be garbled (`JosÃ©`).
+    if (mostlyUtf8(head)) return undefined;
     return guessLegacyEncoding(head);
   }
 }
+
+/**
+ * Whether the bytes ≥ 0x80 of `head` are nearly all well-formed UTF-8 sequences: at least
+ * {@link MIN_UTF8_SEQUENCES} of them, and at most one byte in {@link UTF8_SEQUENCES_PER_BAD} that
+ * is not. Text in a code page has no such sequences but by chance (`Ã©` is two letters there).
+ */
+function mostlyUtf8(head: Uint8Array): boolean {
+  let sequences = 0;
+  let bad = 0;
+  for (let at = 0; at < head.length;) {
+    const byte = head[at] as number;
+    if (byte < 0x80) {
+      at++;
+      continue;
+    }
+    const length =
+      byte >= 0xc2 && byte <= 0xdf
+        ? 2
+        : byte >= 0xe0 && byte <= 0xef
+          ? 3
+          : byte >= 0xf0 && byte <= 0xf4
+            ? 4
+            : 0;
+    let valid = length > 0 && at + length <= head.length;
+    for (let next = 1; valid && next < length; next++) valid = ((head[at + next] as number) & 0xc0) === 0x80;
+    if (valid) {
+      sequences++;
+      at += length;
+    } else {
+      bad++;
+      at++;
+    }
+  }
+  return sequences >= MIN_UTF8_SEQUENCES && bad * UTF8_SEQUENCES_PER_BAD <= sequences;
+}
+
+/** Well-formed UTF-8 sequences that make a head with bad bytes UTF-8 all the same. */
+const MIN_UTF8_SEQUENCES = 3;
+/** Well-formed sequences needed per byte that is not one. */
+const UTF8_SEQUENCES_PER_BAD = 3;
 
 /**
  * The format of a source with no telling name, from the start of its text: `[` → json; `{` →

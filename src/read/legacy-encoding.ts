@@ -28,9 +28,10 @@ const SINGLE_BYTE_CANDIDATES = [
   'macintosh',
   'windows-1250',
   'windows-1251',
+  // Before Greek, which reads Hebrew's bytes as lower-case Greek letters as plausible (a tie).
+  'windows-1255',
   'windows-1253',
   'windows-1254',
-  'windows-1255',
   'windows-1256',
   'windows-1257',
 ] as const;
@@ -44,7 +45,7 @@ type SingleByteCandidate = (typeof SINGLE_BYTE_CANDIDATES)[number];
 // prettier-ignore
 const WESTERN: Readonly<Record<string, string>> = {
   de: 'äöüß', fr: 'àâæçéèêëîïôœùûüÿ', es: 'áéíñóúü', pt: 'áâãàçéêíóôõú', it: 'àèéìíîòóù',
-  nl: 'áäéëíïóöúü', ca: 'àçèéíïòóúü', sv: 'åäöé', da: 'æøåé', fi: 'äöåšž', is: 'áðéíóúýþæö',
+  nl: 'áäéëíïóöúü', ca: 'àçèéíïòóúü', sv: 'åäöé', da: 'æøåé', fi: 'äöå', is: 'áðéíóúýþæö',
 };
 const LATIN_LANGUAGES: Readonly<Partial<Record<SingleByteCandidate, Readonly<Record<string, string>>>>> = {
   'windows-1252': WESTERN,
@@ -91,14 +92,17 @@ const MULTIBYTE: Readonly<Record<string, string>> = {
  * 10–200 rows, never above 10 on single-byte ones.
  */
 const MULTIBYTE_CONFIDENCE = 50;
-/** Answers this close to chardet's best are weighed by their reading ({@link ownScriptShare}). */
-const MULTIBYTE_CLOSE = 10;
+/** The least confidence chardet gives a CJK list too short for its statistics, taken when nothing else reads. */
+const MIN_MULTIBYTE_CONFIDENCE = 10;
 /** The least share of a reading in its own script: a name list in CJK is nearly all of it. */
 const MIN_OWN_SCRIPT_SHARE = 0.8;
-/** The script each CJK code page writes names in. */
+/**
+ * The script each CJK code page writes names in. Not half-width katakana: Shift_JIS spends the
+ * bytes 0xA1–0xDF on them, which a Cyrillic code page (KOI8-R) fills with letters.
+ */
 const OWN_SCRIPT: Readonly<Record<string, RegExp>> = {
-  shift_jis: /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]/u,
-  'euc-jp': /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]/u,
+  shift_jis: /(?![\uff61-\uff9f])[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]/u,
+  'euc-jp': /(?![\uff61-\uff9f])[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー]/u,
   gb18030: /\p{Script=Han}/u,
   big5: /\p{Script=Han}/u,
   'euc-kr': /\p{Script=Hangul}/u,
@@ -117,6 +121,15 @@ const MIN_LEAD_SHARE = 0.1;
 const MIN_SCRIPT_SHARE = 0.8;
 /** A Latin code page other than windows-1252 must explain this share of its plausible words with one language. */
 const MIN_LATIN_COVER = 0.9;
+/** Words windows-1252 makes that are no name's, beyond the other code page's: it misreads them. */
+const MIN_MISREAD_WORDS = 2;
+/**
+ * Below this share of words each written by some Western language, windows-1252 misreads them. Every
+ * Western list measured (single languages and mixes of two or three) had all of its words so; Czech,
+ * Romanian, Croatian, Serbian, Turkish and Baltic lists 43–86%. A Hungarian list has all of them (its
+ * `ő ű` are `õ û` there), and a short Turkish one may: those stay windows-1252.
+ */
+const MAX_WESTERN_EACH_COVER = 0.95;
 
 /** Where words break: spaces, punctuation (quotes and dashes too), currency signs. */
 const WORD_BREAK = /[\p{P}\p{Sc}\p{Z}]+/u;
@@ -141,7 +154,7 @@ const TABLES: ReadonlyMap<SingleByteCandidate, readonly string[]> = new Map(
  * multibyte one chardet is confident of; windows-1252 when nothing reads clearly better.
  */
 export function guessLegacyEncoding(head: Uint8Array): string {
-  const multibyte = guessMultibyte(head);
+  const multibyte = guessMultibyte(head, MULTIBYTE_CONFIDENCE, MIN_OWN_SCRIPT_SHARE);
   if (multibyte !== undefined) return multibyte;
   const words = highWords(head);
   const scores = new Map(SINGLE_BYTE_CANDIDATES.map((label) => [label, scoreOf(label, words)]));
@@ -153,29 +166,43 @@ export function guessLegacyEncoding(head: Uint8Array): string {
     // Mac Roman is windows-1252's twin for the same languages: a reading one word better is enough.
     const clearly = score.score >= western.score + (label === 'macintosh' ? 1 : lead);
     const latin = LATIN_LANGUAGES[label] !== undefined && label !== 'macintosh';
-    if (clearly && score.score > 0 && (!latin || score.cover >= MIN_LATIN_COVER)) best = label;
+    if (clearly && score.score > 0 && (!latin || otherLatinReading(score, western))) best = label;
   }
+  // No single-byte reading makes sense of the words (a short list of CJK names, where chardet's
+  // statistics have little to go on): a CJK one that reads nearly all of it in its own script.
+  if (best === 'windows-1252' && western.score <= 0)
+    return guessMultibyte(head, MIN_MULTIBYTE_CONFIDENCE, MIN_OWN_SCRIPT_SHARE, true) ?? best;
   return best;
 }
 
 /**
- * The CJK code page chardet is confident `head` is in (its statistics never rate a single-byte
- * list above 10 for one), decoded cleanly into the script it writes; when two are close (GBK text
- * is valid EUC-KR, Big5 valid GBK), the one whose reading is most its own script.
+ * The CJK code page chardet names with at least `confidence` (its statistics never rate a
+ * single-byte list above 10 for one) whose reading is the most its own script (at least
+ * `minShare` of the characters outside ASCII): GBK text is valid EUC-KR, Big5 valid GBK, and
+ * chardet may rate the wrong one higher (a list of Chinese names: EUC-KR 74, GB18030 60). With
+ * `unique`, only chardet's single most confident answer among those readings: two rows of Korean,
+ * which chardet rates 10 as EUC-KR, EUC-JP, Big5 and GBK alike, are left alone.
  */
-function guessMultibyte(head: Uint8Array): string | undefined {
-  const matches = chardet
-    .analyse(head)
-    .filter((match) => MULTIBYTE[match.name] !== undefined && match.confidence >= MULTIBYTE_CONFIDENCE);
-  const top = matches[0];
-  if (top === undefined) return undefined;
-  let best: { label: string; share: number } | undefined;
-  for (const match of matches) {
-    if (match.confidence < top.confidence - MULTIBYTE_CLOSE) break;
-    const label = MULTIBYTE[match.name] as string;
+function guessMultibyte(
+  head: Uint8Array,
+  confidence: number,
+  minShare: number,
+  unique = false,
+): string | undefined {
+  const readings: Array<{ label: string; share: number; confidence: number }> = [];
+  for (const match of chardet.analyse(head)) {
+    const label = MULTIBYTE[match.name];
+    if (label === undefined || match.confidence < confidence) continue;
     const share = ownScriptShare(head, label);
-    if (share >= MIN_OWN_SCRIPT_SHARE && (best === undefined || share > best.share)) best = { label, share };
+    if (share >= minShare) readings.push({ label, share, confidence: match.confidence });
   }
+  if (unique) {
+    const top = Math.max(...readings.map((reading) => reading.confidence));
+    const most = readings.filter((reading) => reading.confidence === top);
+    return most.length === 1 ? most[0]?.label : undefined;
+  }
+  let best: { label: string; share: number } | undefined;
+  for (const reading of readings) if (best === undefined || reading.share > best.share) best = reading;
   return best?.label;
 }
 
@@ -194,11 +221,33 @@ function ownScriptShare(head: Uint8Array, label: string): number {
   return own + other === 0 ? 0 : own / (own + other);
 }
 
+/**
+ * Whether a Latin code page other than windows-1252 reads the words clearly better than windows-1252
+ * (given it scores higher): one of its languages explains nearly all of them, and windows-1252 shows
+ * it misreads them: words no name is (`Micha³`, `¯aneta`), or words no Western language writes
+ * (`Dvoøák`: ø and á together). A Western list of several languages (Catalan and Spanish, Danish and
+ * Dutch) has each word written in one of them: Slovak or Lithuanian, writing the letters they share,
+ * explain more of it with one language, but it stays windows-1252.
+ */
+function otherLatinReading(score: CodePageScore, western: CodePageScore): boolean {
+  if (score.cover < MIN_LATIN_COVER) return false;
+  const misread =
+    western.bad - score.bad >= MIN_MISREAD_WORDS ||
+    (western.unexplained >= MIN_MISREAD_WORDS && western.eachCover < MAX_WESTERN_EACH_COVER);
+  return misread;
+}
+
 interface CodePageScore {
   /** Words explained by the code page's best language (or script), less the costs. */
   score: number;
   /** The share of the plausible words that language explains. */
   cover: number;
+  /** The share of the plausible words some language of the code page explains, each its own. */
+  eachCover: number;
+  /** The plausible words no language of the code page explains. */
+  unexplained: number;
+  /** Words no name is (symbols inside, impossible casing...). */
+  bad: number;
   /** Distinct words read. */
   words: number;
 }
@@ -243,24 +292,29 @@ function scoreOf(label: SingleByteCandidate, words: readonly string[]): CodePage
     }
   }
   let explained = 0;
+  let eachExplained = 0;
   const script = SCRIPTS[label];
   if (script !== undefined) {
     explained = plausible.filter((word) => word.script === script).length;
     // Another code page's bytes make some plausible words by chance, and many implausible ones.
     if (explained < MIN_SCRIPT_SHARE * seen.size) explained = 0;
   } else {
-    for (const letters of Object.values(LATIN_LANGUAGES[label] ?? {})) {
-      const alphabet = new Set(letters);
-      const count = plausible.filter(
-        (word) => word.script === 'Latin' && [...word.letters].every((letter) => alphabet.has(letter)),
-      ).length;
-      explained = Math.max(explained, count);
+    const alphabets = Object.values(LATIN_LANGUAGES[label] ?? {}).map((letters) => new Set(letters));
+    const latin = plausible.filter((word) => word.script === 'Latin');
+    const writes = (alphabet: Set<string>, word: { letters: Set<string> }): boolean =>
+      [...word.letters].every((letter) => alphabet.has(letter));
+    for (const alphabet of alphabets) {
+      explained = Math.max(explained, latin.filter((word) => writes(alphabet, word)).length);
     }
+    eachExplained = latin.filter((word) => alphabets.some((alphabet) => writes(alphabet, word))).length;
   }
   return {
     score:
       explained + punctuation - UNEXPLAINED_WORD_COST * (plausible.length - explained) - BAD_WORD_COST * bad,
     cover: plausible.length === 0 ? 0 : explained / plausible.length,
+    eachCover: plausible.length === 0 ? 1 : eachExplained / plausible.length,
+    unexplained: plausible.length - eachExplained,
+    bad,
     words: seen.size,
   };
 }
@@ -284,7 +338,8 @@ function fittingPunctuation(run: string): number {
       (APOSTROPHES.includes(char) &&
         LETTER_OR_MARK.test(chars[index - 1] ?? '') &&
         LETTER_OR_MARK.test(chars[index + 1] ?? '')) ||
-      (STANDALONE.includes(char) && alone);
+      (STANDALONE.includes(char) && alone) ||
+      (TRAILING_SYMBOLS.includes(char) && (alone || index === chars.length - 1));
     if (fits) count++;
   }
   return count;
@@ -292,7 +347,9 @@ function fittingPunctuation(run: string): number {
 const OPENING_QUOTES = '‘“„‚«‹';
 const CLOSING_QUOTES = '’”»›';
 const APOSTROPHES = '’‘';
-const STANDALONE = '–—…•€£¥¢';
+const STANDALONE = '–—…•€£¥¢½¼¾§¶';
+/** Signs written after a word or alone (`Acme™`, `20°`, `m²`): bytes Mac Roman reads as letters. */
+const TRAILING_SYMBOLS = '™®©°²³';
 
 /**
  * A word as a name's word reads: letters (and marks) of one script; all lower case, all capitals,
@@ -337,6 +394,8 @@ function readWord(word: string): { script: string; letters: Set<string> } | unde
   // Cyrillic and Greek words have vowels: another code page's bytes read so mostly do not (`јнпмб`).
   const vowels = VOWELS[script];
   if (vowels !== undefined && chars.length >= 3 && !chars.some((char) => vowels.test(char))) return undefined;
+  // Greek's final sigma ends a word: inside one it is another code page's letter (Hebrew `ע`).
+  if (script === 'Greek' && chars.slice(0, -1).includes('ς')) return undefined;
   return { script, letters };
 }
 

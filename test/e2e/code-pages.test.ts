@@ -121,6 +121,48 @@ describe.each(OUTLOOK)('an Outlook export in its own language and code page: out
   });
 });
 
+/**
+ * Files of the audit of this feature (`audit/<what>.<encoding>.csv`): Western lists of several
+ * languages that a language-by-language reading took for Slovak or Lithuanian, `™` after brand
+ * names that Mac Roman reads as `ô`, Swedish in Mac Roman, Hebrew that reads as lower-case Greek
+ * too, CJK name lists too short for chardet's statistics, and UTF-8 with one bad byte or cut off
+ * inside its last character (UTF-8 still, its bad bytes counted).
+ */
+const AUDIT = readdirSync(path.join(FIXTURES, 'audit')).filter((name) => name.endsWith('.csv'));
+
+test.each(AUDIT)('audit/%s is read in the encoding its name says', async (name) => {
+  const encoding = name.split('.')[1] as string;
+  const { info } = await readAll(path.join(FIXTURES, 'audit', name));
+  if (encoding === 'utf8') {
+    expect(info).toMatchObject({ encoding: 'utf8' });
+    expect(info.encodingGuessed).toBeUndefined();
+    expect(info.replacementChars).toBeGreaterThan(0);
+  } else {
+    expect(info).toMatchObject({ encoding, encodingGuessed: true });
+  }
+});
+
+test('a file in a code page not guessed (KOI8-R) whose headers are then garbled stops before sending, saying the encoding was guessed and how to name it', async () => {
+  const decoder = new TextDecoder('koi8-r');
+  const all = decoder.decode(
+    Uint8Array.from({ length: 256 }, (_, byte) => byte),
+    { stream: true },
+  );
+  const bytes = new Map([...all].map((char, byte) => [char, byte]));
+  const text =
+    'Имя,Фамилия,Мобильный телефон\r\nИван,Петров,+7 912 345-67-89\r\nОльга,Смирнова,+7 912 345-67-80\r\n';
+  const file = path.join(dir, 'koi8.csv');
+  await writeFile(file, Uint8Array.from([...text].map((char) => bytes.get(char) ?? 0x3f)));
+  const stopped = await dryRunImport(file, dir);
+  expect(stopped.code).toBe(2);
+  expect(stopped.stderr).toMatch(
+    /no column can hold a phone number, nothing was sent .*The file is not UTF-8 and was read as windows-1252: if the column names above look garbled, give --encoding with the file's code page/,
+  );
+  const named = await dryRunImport(file, dir, '--encoding', 'koi8-r');
+  expect(named.code, named.stderr).toBe(0);
+  expect(named.stderr).toContain('Мобильный телефон → mobile');
+});
+
 test('--encoding wins over the guess: a Polish list read as windows-1252 when asked so (and names garbled, as asked)', async () => {
   const file = path.join(FIXTURES, 'pl.windows-1250.csv');
   const run = await dryRunImport(file, dir, '--encoding', 'cp1252');
