@@ -275,7 +275,7 @@ const TRAILING_LABEL =
 const INTERNATIONAL_FORM = /^(?:\+|00)\s*[1-9]/;
 
 /** Digits, and the spaces and punctuation people write between them: no `+`, no letters. */
-const DIGITS_ONLY = /^\d[\d\s().-]*$/;
+const DIGITS_ONLY = /^\(?\d[\d\s().-]*$/;
 /** An international number has at least 8 digits (country code + subscriber number), at most 15. */
 const INTERNATIONAL_DIGITS = /^[1-9]\d{7,14}$/;
 /** Digits of a North American number without its country code. */

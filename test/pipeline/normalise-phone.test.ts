@@ -495,6 +495,20 @@ describe('normalisePhone: second audit', () => {
   });
 
   test.each([
+    ['(44) 7911 123456', 'US', '+447911123456'],
+    ['(49) 151 23456789', 'GB', '+4915123456789'],
+  ])(
+    'a calling code in brackets without + (%j in %s) is read as international: %s',
+    (input, country, e164) => {
+      expect(normalisePhone(input, country, {})).toMatchObject({ ok: true, e164 });
+    },
+  );
+
+  test('a national number in brackets with a digit too many is no foreign number', () => {
+    expect(normalisePhone('(415) 555-26713', 'US', {})).toMatchObject({ ok: false });
+  });
+
+  test.each([
     ['+33 9 51 23 45 67'], // a French home-box (VoIP) line
     ['+44 800 123 4567'], // UK toll-free
     ['+44 330 123 4567'], // UK non-geographic
