@@ -69,7 +69,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * break, `|` and ` or ` (map-fields.ts); country names in 32 languages, `U.S.`, `the …`,
  * `Germany (DE)` are recognised (phone-country.ts); after the second audit: Mexico's 1 is dropped
  * only after a written 52, a foreign mobile over a landline reading only in open plans (DE, AT, IT),
- * a restored 0 keeps every digit written, VoIP/toll-free/UAN numbers are no mobile, more labels.
+ * a restored 0 keeps every digit written, VoIP/toll-free/UAN numbers are no mobile, more labels, a
+ * calling code in brackets is read as one.
  */
 const RECALL_VERSION = 'r6';
 

@@ -29,6 +29,19 @@ function meant(name: string): Array<Record<string, string>> {
 }
 
 let sandbox: Sandbox;
+
+/** An import of `file` (no `--encoding`, no state) into the sandbox's `account`. */
+function importIntoSandbox(file: string, account: string): ReturnType<typeof importContacts> {
+  return importContacts({
+    sources: [file],
+    state: false,
+    reportDir: path.join(dir, 'reports'),
+    apiUrl: sandbox.url,
+    account,
+    clientId: 'sandbox',
+    clientSecret: 'sandbox',
+  });
+}
 let dir: string;
 let cleanup: () => Promise<void>;
 beforeAll(async () => {
@@ -71,15 +84,7 @@ describe.each(FILES)('%s, no --encoding', (name) => {
     const { info } = await readAll(path.join(FIXTURES, name));
     expect(info).toMatchObject({ encoding, encodingGuessed: true });
 
-    const result = await importContacts({
-      sources: [path.join(FIXTURES, name)],
-      state: false,
-      reportDir: path.join(dir, 'reports'),
-      apiUrl: sandbox.url,
-      account,
-      clientId: 'sandbox',
-      clientSecret: 'sandbox',
-    });
+    const result = await importIntoSandbox(path.join(FIXTURES, name), account);
     const count = meant(name).length;
     expect(result.counts).toMatchObject({ rows: count, created: count });
     const held = new Map(sandbox.contacts(account).map((contact) => [contact.mobile.number, contact]));
@@ -99,15 +104,7 @@ const OUTLOOK = readdirSync(path.join(FIXTURES, 'outlook')).filter((name) => nam
 describe.each(OUTLOOK)('an Outlook export in its own language and code page: outlook/%s', (name) => {
   test('every column is understood and Sakari gets the names, e-mails and numbers as written', async () => {
     const account = `acc-outlook-${name.split('.')[0]}`;
-    const result = await importContacts({
-      sources: [path.join(FIXTURES, 'outlook', name)],
-      state: false,
-      reportDir: path.join(dir, 'reports'),
-      apiUrl: sandbox.url,
-      account,
-      clientId: 'sandbox',
-      clientSecret: 'sandbox',
-    });
+    const result = await importIntoSandbox(path.join(FIXTURES, 'outlook', name), account);
     const rows = meant(`outlook/${name}`);
     expect(result.counts).toMatchObject({ rows: rows.length, created: rows.length });
     const held = new Map(sandbox.contacts(account).map((contact) => [contact.mobile.number, contact]));
