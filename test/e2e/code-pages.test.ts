@@ -160,6 +160,12 @@ test('a file in a code page not guessed (KOI8-R) whose headers are then garbled 
   expect(named.stderr).toContain('Мобильный телефон → mobile');
 });
 
+test("a vCard 2.1 that names its values' code page (N;CHARSET=SHIFT_JIS, as feature phones write them) is read in it, however short", async () => {
+  const { info, rows } = await readAll(path.join(FIXTURES, 'vcard21-charset.shift_jis.vcf'));
+  expect(info).toMatchObject({ format: 'vcf', encoding: 'shift_jis' });
+  expect(rows.map((row) => [row.raw['First Name'], row.raw['Last Name']])).toEqual([['太郎', '山田']]);
+});
+
 test('--encoding wins over the guess: a Polish list read as windows-1252 when asked so (and names garbled, as asked)', async () => {
   const file = path.join(FIXTURES, 'pl.windows-1250.csv');
   const run = await dryRunImport(file, dir, '--encoding', 'cp1252');
