@@ -227,6 +227,9 @@ function normaliseText(
     // "+52 1 55 8765 4321": Mexico's mobile "1", dropped in 2019, kept by WhatsApp ids.
     const mexican = mexicanMobileWithout1(text, input, attempt, country, options);
     if (mexican) return mexican;
+    // "0168 123 4567": a Vietnamese 11-digit mobile, renumbered to 10 digits in 2018-2019.
+    const renumbered = vietnameseMobileRenumbered(text, input, attempt, country, options);
+    if (renumbered) return renumbered;
     // "447911123456": not a number of the row's country, but a valid one read as international.
     const international = readAsInternational(text, input, country, options);
     if (international) return international;
@@ -419,6 +422,48 @@ function mexicanMobileWithout1(
   if (!without1.ok || !without1.check.valid) return undefined;
   return noted(without1, text, input, country, options, (e164) => {
     return `mobile ${echo(input)}: Mexico's mobile 1 after +52 is no longer used (dropped in 2019); read as ${e164}`;
+  });
+}
+
+/** Vietnam's calling code, and its 11-digit mobiles' prefixes (without the 0) → their 2018 ones. */
+const VIETNAM = '84';
+// prettier-ignore
+const VIETNAM_RENUMBERED: Readonly<Record<string, string>> = {
+  '120': '70', '121': '79', '122': '77', '126': '76', '128': '78',
+  '123': '83', '124': '84', '125': '85', '127': '81', '129': '82',
+  '162': '32', '163': '33', '164': '34', '165': '35', '166': '36', '167': '37', '168': '38', '169': '39',
+  '186': '56', '188': '58', '199': '59',
+};
+const VIETNAM_OLD_MOBILE = /^(1\d\d)(\d{7})$/;
+
+/**
+ * `0168 123 4567`, `+84 128 787 8888`, `841681234567`: an 11-digit Vietnamese mobile of before its
+ * renumbering (15 September 2018 to 30 June 2019: the first three digits changed, the last seven
+ * kept; 0168 → 038, 0128 → 078, 0199 → 059...), which libphonenumber no longer knows: the number
+ * it is now, and the row's message says so. Old CRM exports are full of them (60 million
+ * subscribers were renumbered).
+ */
+function vietnameseMobileRenumbered(
+  text: string,
+  input: string,
+  attempt: ParseAttempt,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  let national: string | undefined;
+  if (attempt.ok && attempt.number.countryCallingCode === VIETNAM) national = attempt.number.nationalNumber;
+  else if (DIGITS_ONLY.test(text)) {
+    const digits = text.replace(/\D/g, '');
+    if (digits.startsWith(VIETNAM) && (country === undefined || callingCodeOf(country) === VIETNAM))
+      national = digits.slice(VIETNAM.length);
+  }
+  const parts = national === undefined ? null : VIETNAM_OLD_MOBILE.exec(national);
+  const prefix = parts ? VIETNAM_RENUMBERED[parts[1] as string] : undefined;
+  if (parts === null || prefix === undefined) return undefined;
+  const now = parse(`+${VIETNAM}${prefix}${parts[2] as string}`, undefined, input);
+  if (!now.ok || !now.check.valid || now.check.type !== 'MOBILE') return undefined;
+  return noted(now, text, input, country, options, (e164) => {
+    return `mobile ${echo(input)}: Vietnam's 11-digit mobiles were renumbered in 2018; read as ${e164}`;
   });
 }
 

@@ -70,7 +70,7 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * `Germany (DE)` are recognised (phone-country.ts); after the second audit: Mexico's 1 is dropped
  * only after a written 52, a foreign mobile over a landline reading only in open plans (DE, AT, IT),
  * a restored 0 keeps every digit written, VoIP/toll-free/UAN numbers are no mobile, more labels, a
- * calling code in brackets is read as one.
+ * calling code in brackets is read as one, Vietnam's pre-2018 11-digit mobiles are renumbered.
  */
 const RECALL_VERSION = 'r6';
 

@@ -504,6 +504,32 @@ describe('normalisePhone: second audit', () => {
     },
   );
 
+  test.each([
+    ['0168 123 4567', 'VN', undefined, '+84381234567'],
+    ['+84 128 787 8888', undefined, undefined, '+84787878888'],
+    ['01995959999', undefined, 'VN', '+84595959999'],
+    ['841681234567', undefined, undefined, '+84381234567'],
+  ])(
+    "Vietnam's pre-2018 11-digit mobile %j (row %j, default %j) is the number it became, %s, said in the note",
+    (input, row, defaultCountry, e164) => {
+      expect(normalisePhone(input, row, { defaultCountry })).toEqual({
+        ok: true,
+        e164,
+        country: 'VN',
+        note: `mobile ${JSON.stringify(input)}: Vietnam's 11-digit mobiles were renumbered in 2018; read as ${e164}`,
+      });
+    },
+  );
+
+  test('a current Vietnamese mobile and a number of another country are left as they are', () => {
+    expect(normalisePhone('0912 345 678', 'VN', {})).toEqual({
+      ok: true,
+      e164: '+84912345678',
+      country: 'VN',
+    });
+    expect(normalisePhone('01681234567', 'GB', {})).toMatchObject({ ok: true, e164: '+441681234567' });
+  });
+
   test('a national number in brackets with a digit too many is no foreign number', () => {
     expect(normalisePhone('(415) 555-26713', 'US', {})).toMatchObject({ ok: false });
   });
