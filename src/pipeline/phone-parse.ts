@@ -390,10 +390,46 @@ function readInDefaultCountryInstead(
   });
 }
 
+/**
+ * The national digits `text` may hold after calling code `code`, for the rules of a country's old
+ * number forms (Mexico's 1, Vietnam's 11 digits, Brazil's 8): the parse's, when it read that
+ * calling code (and, given `written`, the text writes it); then the digits after `code` when the
+ * text is digits and punctuation that start with it and the row's country is none or of that
+ * calling code (`841681234567`, `5511 8765-4321`, which no plan reads as written).
+ */
+function nationalDigitsOf(
+  code: string,
+  text: string,
+  attempt: ParseAttempt,
+  country: ResolvedCountry | undefined,
+  written?: RegExp,
+): string[] {
+  const found: string[] = [];
+  if (
+    attempt.ok &&
+    attempt.number.countryCallingCode === code &&
+    (written === undefined || written.test(text))
+  )
+    found.push(attempt.number.nationalNumber);
+  if ((country === undefined || callingCodeOf(country) === code) && DIGITS_ONLY.test(text)) {
+    const digits = text.replace(/\D/g, '');
+    if (digits.startsWith(code)) found.push(digits.slice(code.length));
+  }
+  return found;
+}
+
+/** The match of `pattern` in the first of `candidates` it matches. */
+function firstMatch(pattern: RegExp, candidates: readonly string[]): RegExpExecArray | null {
+  for (const candidate of candidates) {
+    const match = pattern.exec(candidate);
+    if (match) return match;
+  }
+  return null;
+}
+
 /** Mexico's calling code, and the mobile `1` its numbers no longer have (2019). */
 const MEXICO = '52';
 const MEXICAN_WITH_1 = /^1\d{10}$/;
-const MEXICAN_DIGITS_WITH_1 = /^521\d{10}$/;
 /** `+52`, `0052`, `52` at the start: the calling code written, not taken from the row's country. */
 const MEXICO_WRITTEN = /^(?:\+|00)?\s*52/;
 
@@ -409,16 +445,12 @@ function mexicanMobileWithout1(
   country: ResolvedCountry | undefined,
   options: PhoneOptions,
 ): PhoneResult | undefined {
-  let national: string | undefined;
   // Only after a 52 the text holds: `1 415 555 2671` in a Mexican row is a US number, not +52 415….
-  if (attempt.ok && attempt.number.countryCallingCode === MEXICO && MEXICO_WRITTEN.test(text)) {
-    if (MEXICAN_WITH_1.test(attempt.number.nationalNumber)) national = attempt.number.nationalNumber.slice(1);
-  } else if ((country === undefined || callingCodeOf(country) === MEXICO) && DIGITS_ONLY.test(text)) {
-    const digits = text.replace(/\D/g, '');
-    if (MEXICAN_DIGITS_WITH_1.test(digits)) national = digits.slice(3);
-  }
-  if (national === undefined) return undefined;
-  const without1 = parse(`+${MEXICO}${national}`, undefined, input);
+  const with1 = nationalDigitsOf(MEXICO, text, attempt, country, MEXICO_WRITTEN).find((national) =>
+    MEXICAN_WITH_1.test(national),
+  );
+  if (with1 === undefined) return undefined;
+  const without1 = parse(`+${MEXICO}${with1.slice(1)}`, undefined, input);
   if (!without1.ok || !without1.check.valid) return undefined;
   return noted(without1, text, input, country, options, (e164) => {
     return `mobile ${echo(input)}: Mexico's mobile 1 after +52 is no longer used (dropped in 2019); read as ${e164}`;
@@ -450,14 +482,7 @@ function vietnameseMobileRenumbered(
   country: ResolvedCountry | undefined,
   options: PhoneOptions,
 ): PhoneResult | undefined {
-  let national: string | undefined;
-  if (attempt.ok && attempt.number.countryCallingCode === VIETNAM) national = attempt.number.nationalNumber;
-  else if (DIGITS_ONLY.test(text)) {
-    const digits = text.replace(/\D/g, '');
-    if (digits.startsWith(VIETNAM) && (country === undefined || callingCodeOf(country) === VIETNAM))
-      national = digits.slice(VIETNAM.length);
-  }
-  const parts = national === undefined ? null : VIETNAM_OLD_MOBILE.exec(national);
+  const parts = firstMatch(VIETNAM_OLD_MOBILE, nationalDigitsOf(VIETNAM, text, attempt, country));
   const prefix = parts ? VIETNAM_RENUMBERED[parts[1] as string] : undefined;
   if (parts === null || prefix === undefined) return undefined;
   const now = parse(`+${VIETNAM}${prefix}${parts[2] as string}`, undefined, input);
@@ -481,17 +506,7 @@ function brazilianMobileWithNinthDigit(
   attempt: ParseAttempt,
   country: ResolvedCountry | undefined,
 ): string | undefined {
-  let national: string | undefined;
-  if (attempt.ok && attempt.number.countryCallingCode === BRAZIL) national = attempt.number.nationalNumber;
-  if (
-    (national === undefined || !BRAZILIAN_8_DIGIT.test(national)) &&
-    (country === undefined || callingCodeOf(country) === BRAZIL) &&
-    DIGITS_ONLY.test(text)
-  ) {
-    const digits = text.replace(/\D/g, '');
-    if (digits.startsWith(BRAZIL)) national = digits.slice(BRAZIL.length);
-  }
-  const parts = national === undefined ? null : BRAZILIAN_8_DIGIT.exec(national);
+  const parts = firstMatch(BRAZILIAN_8_DIGIT, nationalDigitsOf(BRAZIL, text, attempt, country));
   if (!parts) return undefined;
   const ninth = parse(`+${BRAZIL}${parts[1] as string}9${parts[2] as string}`, undefined, text);
   return ninth.ok && ninth.check.type === 'MOBILE' ? ninth.number.number : undefined;
