@@ -92,7 +92,10 @@ const MULTIBYTE: Readonly<Record<string, string>> = {
  * 10–200 rows, never above 10 on single-byte ones.
  */
 const MULTIBYTE_CONFIDENCE = 50;
-/** The least confidence chardet gives a CJK list too short for its statistics, taken when nothing else reads. */
+/**
+ * The least confidence of chardet's from which a CJK reading is considered: what it gives a list too
+ * short for its statistics, taken only when nothing else reads ({@link onlyMostConfident}).
+ */
 const MIN_MULTIBYTE_CONFIDENCE = 10;
 /** The least share of a reading in its own script: a name list in CJK is nearly all of it. */
 const MIN_OWN_SCRIPT_SHARE = 0.8;
@@ -154,7 +157,8 @@ const TABLES: ReadonlyMap<SingleByteCandidate, readonly string[]> = new Map(
  * multibyte one chardet is confident of; windows-1252 when nothing reads clearly better.
  */
 export function guessLegacyEncoding(head: Uint8Array): string {
-  const multibyte = guessMultibyte(head, MULTIBYTE_CONFIDENCE, MIN_OWN_SCRIPT_SHARE);
+  const readings = multibyteReadings(head);
+  const multibyte = mostOwnScript(readings.filter((reading) => reading.confidence >= MULTIBYTE_CONFIDENCE));
   if (multibyte !== undefined) return multibyte;
   const words = highWords(head);
   const scores = new Map(SINGLE_BYTE_CANDIDATES.map((label) => [label, scoreOf(label, words)]));
@@ -170,40 +174,51 @@ export function guessLegacyEncoding(head: Uint8Array): string {
   }
   // No single-byte reading makes sense of the words (a short list of CJK names, where chardet's
   // statistics have little to go on): a CJK one that reads nearly all of it in its own script.
-  if (best === 'windows-1252' && western.score <= 0)
-    return guessMultibyte(head, MIN_MULTIBYTE_CONFIDENCE, MIN_OWN_SCRIPT_SHARE, true) ?? best;
+  if (best === 'windows-1252' && western.score <= 0) return onlyMostConfident(readings) ?? best;
   return best;
 }
 
+/** A CJK code page chardet names for a head, and how much of the head it reads in its own script. */
+interface MultibyteReading {
+  label: string;
+  confidence: number;
+  share: number;
+}
+
 /**
- * The CJK code page chardet names with at least `confidence` (its statistics never rate a
- * single-byte list above 10 for one) whose reading is the most its own script (at least
- * `minShare` of the characters outside ASCII): GBK text is valid EUC-KR, Big5 valid GBK, and
- * chardet may rate the wrong one higher (a list of Chinese names: EUC-KR 74, GB18030 60). With
- * `unique`, only chardet's single most confident answer among those readings: two rows of Korean,
- * which chardet rates 10 as EUC-KR, EUC-JP, Big5 and GBK alike, are left alone.
+ * The CJK code pages chardet names with at least {@link MIN_MULTIBYTE_CONFIDENCE} (its statistics
+ * never rate a single-byte list above 10 for one) whose reading is mostly their own script (at
+ * least {@link MIN_OWN_SCRIPT_SHARE} of the characters outside ASCII), in chardet's order.
  */
-function guessMultibyte(
-  head: Uint8Array,
-  confidence: number,
-  minShare: number,
-  unique = false,
-): string | undefined {
-  const readings: Array<{ label: string; share: number; confidence: number }> = [];
+function multibyteReadings(head: Uint8Array): MultibyteReading[] {
+  const readings: MultibyteReading[] = [];
   for (const match of chardet.analyse(head)) {
     const label = MULTIBYTE[match.name];
-    if (label === undefined || match.confidence < confidence) continue;
+    if (label === undefined || match.confidence < MIN_MULTIBYTE_CONFIDENCE) continue;
     const share = ownScriptShare(head, label);
-    if (share >= minShare) readings.push({ label, share, confidence: match.confidence });
+    if (share >= MIN_OWN_SCRIPT_SHARE) readings.push({ label, confidence: match.confidence, share });
   }
-  if (unique) {
-    const top = Math.max(...readings.map((reading) => reading.confidence));
-    const most = readings.filter((reading) => reading.confidence === top);
-    return most.length === 1 ? most[0]?.label : undefined;
-  }
-  let best: { label: string; share: number } | undefined;
+  return readings;
+}
+
+/**
+ * The reading most in its own script: GBK text is valid EUC-KR, Big5 valid GBK, and chardet may
+ * rate the wrong one higher (a list of Chinese names: EUC-KR 74, GB18030 60).
+ */
+function mostOwnScript(readings: readonly MultibyteReading[]): string | undefined {
+  let best: MultibyteReading | undefined;
   for (const reading of readings) if (best === undefined || reading.share > best.share) best = reading;
   return best?.label;
+}
+
+/**
+ * chardet's single most confident reading, for a list too short for its statistics: two rows of
+ * Korean, which chardet rates 10 as EUC-KR, EUC-JP, Big5 and GBK alike, are left alone.
+ */
+function onlyMostConfident(readings: readonly MultibyteReading[]): string | undefined {
+  const top = Math.max(...readings.map((reading) => reading.confidence));
+  const most = readings.filter((reading) => reading.confidence === top);
+  return most.length === 1 ? most[0]?.label : undefined;
 }
 
 /** The share of the characters outside ASCII that `label` reads in `head` as letters of its own script. */
