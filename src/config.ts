@@ -12,7 +12,7 @@ import {
   type PlainSettings,
 } from './options.js';
 import type { FieldMapping } from './pipeline/map-fields.js';
-import { ENCODING_EXAMPLES, requestedEncoding } from './read/index.js';
+import { NAME_A_CODE_PAGE, requestedEncoding } from './read/index.js';
 import { resolveCountry } from './pipeline/phone-country.js';
 import { normaliseApiUrl } from './sakari/client.js';
 import { isPostgresUrl, redactStateLocation, resolveStateLocation } from './state/index.js';
@@ -190,9 +190,7 @@ export async function resolveImportSettings(
   if (input.encoding !== undefined) {
     encoding = requestedEncoding(input.encoding);
     if (encoding === undefined) {
-      problems.push(
-        `encoding: "${input.encoding}" is not a text encoding: name a code page such as ${ENCODING_EXAMPLES.join(', ')} (UTF-8 and UTF-16 are detected)`,
-      );
+      problems.push(`encoding: "${input.encoding}" is not a text encoding: ${NAME_A_CODE_PAGE}`);
     }
   }
   const mapping = await loadMapping(input.mapping, problems);

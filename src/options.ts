@@ -13,7 +13,7 @@ import type { ImportSettings } from './config.js';
 import { redactRedisUrl } from './limit/cluster.js';
 import { DEFAULT_PHONE_WORKERS } from './pipeline/normalise-phone.js';
 import { requestedEncoding } from './read/legacy-encoding.js';
-import { ENCODING_EXAMPLES, SOURCE_FORMATS } from './read/types.js';
+import { NAME_A_CODE_PAGE, SOURCE_FORMATS } from './read/types.js';
 import { DEFAULT_TIMEOUT_MS } from './sakari/client.js';
 import { DEFAULT_STATE_PATH, redactStateLocation } from './state/index.js';
 import { MERGE_STRATEGIES } from './types.js';
@@ -223,7 +223,7 @@ export const OPTIONS = {
     job: {
       schema: () =>
         z.string().refine((label) => requestedEncoding(label) !== undefined, {
-          message: `not a text encoding: name a code page such as ${ENCODING_EXAMPLES.join(', ')}`,
+          message: `not a text encoding: ${NAME_A_CODE_PAGE}`,
         }),
     },
     commands: PIPELINE,

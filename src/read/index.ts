@@ -9,6 +9,7 @@ export { SourceError, SOURCE_ERROR_CODES, type SourceErrorCode } from './errors.
 export {
   SOURCE_FORMATS,
   ENCODING_EXAMPLES,
+  NAME_A_CODE_PAGE,
   type OpenedSource,
   type ReadOptions,
   type RecordFingerprinter,

@@ -31,7 +31,7 @@ import { readVcard } from './vcard.js';
 import { requestedEncoding } from './legacy-encoding.js';
 import { hasCompoundFileMagic, readXlsx } from './xlsx.js';
 import {
-  ENCODING_EXAMPLES,
+  NAME_A_CODE_PAGE,
   SOURCE_FORMATS,
   type SourceEncoding,
   type OpenedSource,
@@ -244,8 +244,7 @@ function normaliseOptions(
     throw new SourceError(
       'SOURCE_ENCODING',
       path,
-      `Unsupported encoding ${JSON.stringify(options.encoding)} for ${describeSource(path)}: ` +
-        `UTF-8 and UTF-16 are detected; otherwise name a code page (${ENCODING_EXAMPLES.join(', ')}, ...)`,
+      `Unsupported encoding ${JSON.stringify(options.encoding)} for ${describeSource(path)}: ${NAME_A_CODE_PAGE}`,
     );
   }
   if (options.seqStart !== undefined && !(Number.isSafeInteger(options.seqStart) && options.seqStart >= 0)) {

@@ -26,6 +26,9 @@ export const ENCODING_EXAMPLES: readonly string[] = [
   'gbk',
 ];
 
+/** What to give `--encoding` instead of a name that is no text encoding (one sentence for every place that refuses one). */
+export const NAME_A_CODE_PAGE = `name a code page such as ${ENCODING_EXAMPLES.join(', ')} (UTF-8 and UTF-16 are detected)`;
+
 /** How to read one source. Everything is optional: the defaults are detected from the file. */
 export interface ReadOptions {
   /**
