@@ -12,7 +12,7 @@ import { mapChunks, perRow, type Chunks } from '../chunks.js';
  * rejected for its email does not make a later valid row with the same number a duplicate.
  *
  * Memory stays small for large runs: 12 bytes a slot (16 once a second file claims a number) at
- * 42–85 % load, i.e. 14–28 bytes per distinct number (856,000 numbers: 2^20 slots = 12 MiB)
+ * 57–85 % load, i.e. 14–21 bytes per distinct number (856,000 numbers: ~1.24M slots, 14 MiB)
  * in a {@link E164Index}.
  */
 export function dedupe(items: AsyncIterable<Contact | Rejected>): AsyncGenerator<Contact | Rejected>;
@@ -99,8 +99,19 @@ export function e164Key(e164: string): number {
   return key;
 }
 
-/** Starting capacity (slots). */
-const INITIAL_CAPACITY = 1 << 12;
+/**
+ * The index is this many tables (by the top bits of a key's hash), each growing on its own. A
+ * single table grew by rehashing into a new one while the old was still held (until a full
+ * collection frees it): at 677,000 numbers (797,000 → 1,195,000 slots) a 1M-row import held
+ * 9.6 + 14.3 MiB at once, a 13 MB spike in its peak RSS (197 → 210 MB) late in the run. A
+ * segment's step holds 1/64 of that, and the segments start at staggered sizes
+ * ({@link initialCapacity}) so that they do not all grow at the same moment, as equally filled
+ * tables of one size would.
+ */
+const SEGMENT_BITS = 6;
+const SEGMENTS = 1 << SEGMENT_BITS;
+/** The smallest segment's starting capacity (slots). */
+const INITIAL_SEGMENT_CAPACITY = 64;
 /**
  * Grow when this share of slots is used. Linear probing over typed arrays stays cheap this full
  * (at 0.85 a new key probes ~23 slots on average, a known one ~4, nearly all in the same cache
@@ -109,13 +120,12 @@ const INITIAL_CAPACITY = 1 << 12;
  */
 const MAX_LOAD = 0.85;
 /**
- * How much the index grows when full. Doubling, a run's index took twice the slots it needed
+ * How much a segment grows when full. Doubling, a run's index took twice the slots it needed
  * right after each step: 891,000 numbers went from 2^20 slots to 2^21 (12 → 24 MiB, 36 MiB
  * while both were held), and a 1M-row dry run whose numbers were 91% valid peaked 12 MB higher
  * than one with 86% (194 vs 182 MB). Growing by half, the slots held stay within 1.5× of what
  * the numbers need (1M numbers: 1.2M slots, 13.7 MiB, instead of 2^21; 856,000: 13.7 instead of
- * 12 MiB), the step's transient is smaller, and rehashing costs about twice as much in all. Those
- * dry runs then peaked at 181–185 MB (91% valid) and 184–192 MB (86%; 179–196 doubling).
+ * 12 MiB), and rehashing costs about twice as much in all.
  */
 const GROWTH = 1.5;
 
@@ -130,16 +140,29 @@ export interface Claimant {
 const BLOCKED_BIT = 0x80000000;
 const LINE_MASK = 0x7fffffff;
 
+/** One open-addressing table of the index: the keys whose hash starts with its number. */
+interface Segment {
+  keys: Float64Array;
+  lines: Uint32Array;
+  /** The file of each slot; made when a second file claims a key here (until then every file is 0). */
+  files: Uint32Array | undefined;
+  count: number;
+}
+
+function emptySegment(capacity: number): Segment {
+  return { keys: new Float64Array(capacity), lines: new Uint32Array(capacity), files: undefined, count: 0 };
+}
+
 /**
  * A set of E.164 keys, each with the (file, line) that claimed it first. Open addressing with
- * linear probing over typed arrays: 12 bytes a slot (16 with several files), no per-entry
- * objects, and no limit at 2^24 entries as a `Map` has.
+ * linear probing over typed arrays, in {@link SEGMENTS} tables that grow one at a time: 12 bytes a
+ * slot (16 with several files), no per-entry objects, no limit at 2^24 entries as a `Map` has,
+ * and no moment holding the whole index twice.
  */
 export class E164Index {
-  private keys = new Float64Array(INITIAL_CAPACITY);
-  private lines = new Uint32Array(INITIAL_CAPACITY);
-  /** The file of each slot; made when a second file claims a key (until then every file is 0). */
-  private files: Uint32Array | undefined;
+  private readonly segments: Segment[] = Array.from({ length: SEGMENTS }, (_, index) =>
+    emptySegment(initialCapacity(index)),
+  );
   private count = 0;
 
   /** Distinct keys held. */
@@ -149,7 +172,9 @@ export class E164Index {
 
   /** Slots held (each 12 bytes, 16 with several files). */
   get capacity(): number {
-    return this.keys.length;
+    let slots = 0;
+    for (const segment of this.segments) slots += segment.keys.length;
+    return slots;
   }
 
   /**
@@ -158,46 +183,64 @@ export class E164Index {
    * @returns `undefined` when the key was new (now claimed), else who claimed it first.
    */
   claim(key: number, file: number, line: number, blocked = false): Claimant | undefined {
-    const { keys } = this;
+    const hashed = hash(key);
+    const segment = this.segments[hashed >>> (32 - SEGMENT_BITS)] as Segment;
+    const { keys } = segment;
     const capacity = keys.length;
-    let slot = slotOf(key, capacity);
+    let slot = slotOf(hashed, capacity);
     for (;;) {
       const current = keys[slot] as number;
       if (current === 0) break;
       if (current === key) {
-        const stored = this.lines[slot] as number;
-        return { file: this.files?.[slot] ?? 0, line: stored & LINE_MASK, blocked: stored > LINE_MASK };
+        const stored = segment.lines[slot] as number;
+        return { file: segment.files?.[slot] ?? 0, line: stored & LINE_MASK, blocked: stored > LINE_MASK };
       }
       if (++slot === capacity) slot = 0;
     }
     keys[slot] = key;
-    this.lines[slot] = blocked ? (line | BLOCKED_BIT) >>> 0 : line;
-    if (file !== 0) (this.files ??= new Uint32Array(capacity))[slot] = file;
-    if (++this.count > capacity * MAX_LOAD) this.grow();
+    segment.lines[slot] = blocked ? (line | BLOCKED_BIT) >>> 0 : line;
+    if (file !== 0) (segment.files ??= new Uint32Array(capacity))[slot] = file;
+    this.count++;
+    if (++segment.count > capacity * MAX_LOAD) grow(segment);
     return undefined;
-  }
-
-  private grow(): void {
-    const { keys, lines, files } = this;
-    const capacity = Math.ceil(keys.length * GROWTH);
-    this.keys = new Float64Array(capacity);
-    this.lines = new Uint32Array(capacity);
-    this.files = files && new Uint32Array(capacity);
-    for (let index = 0; index < keys.length; index++) {
-      const key = keys[index] as number;
-      if (key === 0) continue;
-      let slot = slotOf(key, capacity);
-      while (this.keys[slot] !== 0) if (++slot === capacity) slot = 0;
-      this.keys[slot] = key;
-      this.lines[slot] = lines[index] as number;
-      if (files && this.files) this.files[slot] = files[index] as number;
-    }
   }
 }
 
-/** The home slot of `key` among `capacity`: its hash scaled to the range (any capacity). */
-function slotOf(key: number, capacity: number): number {
-  return Math.floor((hash(key) / 4294967296) * capacity);
+/**
+ * Segment `index`'s starting capacity: spread evenly (in ratio) over one growth step, so that
+ * segments filled alike reach their limits one after another, each step's old arrays freed by the
+ * collections between them.
+ */
+function initialCapacity(index: number): number {
+  return Math.round(INITIAL_SEGMENT_CAPACITY * GROWTH ** (index / SEGMENTS));
+}
+
+/** Rehashes a segment into {@link GROWTH} times its slots. */
+function grow(segment: Segment): void {
+  const { keys, lines, files } = segment;
+  const capacity = Math.ceil(keys.length * GROWTH);
+  const grown = emptySegment(capacity);
+  if (files) grown.files = new Uint32Array(capacity);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as number;
+    if (key === 0) continue;
+    let slot = slotOf(hash(key), capacity);
+    while (grown.keys[slot] !== 0) if (++slot === capacity) slot = 0;
+    grown.keys[slot] = key;
+    grown.lines[slot] = lines[index] as number;
+    if (files && grown.files) grown.files[slot] = files[index] as number;
+  }
+  segment.keys = grown.keys;
+  segment.lines = grown.lines;
+  segment.files = grown.files;
+}
+
+/**
+ * The home slot among `capacity` of a key with this hash: the hash's bits below the segment's
+ * number, scaled to the range (any capacity).
+ */
+function slotOf(hashed: number, capacity: number): number {
+  return Math.floor((((hashed << SEGMENT_BITS) >>> 0) / 4294967296) * capacity);
 }
 
 /** Mixes both 32-bit halves of a key (numbers up to 15 digits) into a well-spread 32-bit hash. */

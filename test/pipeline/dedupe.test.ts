@@ -92,10 +92,31 @@ describe('E164Index', () => {
       index.claim(key(i), 0, i + 2);
       // Past the starting 4,096 slots.
       if (i % 1_000 === 999 && i > 4_000)
-        expect(index.capacity).toBeLessThanOrEqual(Math.ceil((index.size / 0.85) * 1.5) + 1);
+        expect(index.capacity).toBeLessThanOrEqual(Math.ceil((index.size / 0.85) * 1.5) + 64);
     }
     expect(index.capacity).toBeLessThanOrEqual(400_000);
     expect(index.claim(key(222_999), 1, 1)).toEqual({ file: 0, line: 223_000 + 1, blocked: false });
+  });
+
+  test('grows a small part at a time, never holding the whole index twice', () => {
+    // A 1M-row import's single table grew from 797,000 to 1,195,000 slots in one step, holding
+    // both (24 MiB) until a collection freed the old one.
+    const index = new E164Index();
+    const key = (i: number): number => e164Key(`+49${String(15_100_000_000 + i * 31)}`);
+    let capacity = index.capacity;
+    let steps = 0;
+    let largestStep = 0;
+    for (let i = 0; i < 300_000; i++) {
+      index.claim(key(i), 0, i + 2);
+      if (index.capacity === capacity) continue;
+      steps++;
+      largestStep = Math.max(largestStep, (index.capacity - capacity) / capacity);
+      capacity = index.capacity;
+    }
+    // From ~5,000 to ~440,000 slots: more than 64 segments' worth of steps, each under 2% of the whole.
+    expect(steps).toBeGreaterThan(64 * 5);
+    expect(largestStep).toBeLessThan(0.02);
+    expect(index.claim(key(123_456), 1, 1)).toEqual({ file: 0, line: 123_458, blocked: false });
   });
 
   test('a second file arriving after growth keeps the first file claims as file 0', () => {
