@@ -5,11 +5,11 @@
  */
 
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 import type { SourceRow } from '../types.js';
 import { flatten } from '../chunks.js';
+import { eachFileBlock } from '../file-blocks.js';
 import { decodeText, gunzipBytes, hashBytes, PeekableChunks, readFailure, slices } from './byte-stream.js';
 import type { ReaderContext } from './context.js';
 import { readCsv } from './csv.js';
@@ -200,9 +200,7 @@ function readText(
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(path, { highWaterMark: FILE_READ_BYTES })) {
-      hash.update(chunk as Buffer);
-    }
+    await eachFileBlock(path, (block) => hash.update(block));
   } catch (error) {
     throw readFailure(error, path);
   }

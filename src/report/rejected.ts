@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
 import { parse } from 'csv-parse';
 
 import type { RowOutcome } from '../types.js';
+import { eachFileBlock } from '../file-blocks.js';
 import type { CsvFormatter } from '../csv-format.js';
 import {
   cellText,
@@ -173,12 +174,21 @@ export class RejectedLedger {
     const format = this.lineFormatter();
     const header = UTF8_BOM + format([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
     const delimiter = this.delimiter;
-    async function* text(): AsyncGenerator<string | Buffer> {
-      yield header;
-      if (segments.every((segment) => segment.columns === columns.length)) {
-        yield* createReadStream(partialPath) as AsyncIterable<Buffer>;
-        return;
+    const finalPath = join(this.dir, REJECTED_FILE);
+    if (segments.every((segment) => segment.columns === columns.length)) {
+      // Every line has every column: the header, then the lines as they are.
+      const out = await open(finalPath, 'wx', mode);
+      try {
+        await out.appendFile(header);
+        await eachFileBlock(partialPath, (block) => out.appendFile(block));
+      } finally {
+        await out.close();
       }
+      await unlink(partialPath);
+      return;
+    }
+    async function* text(): AsyncGenerator<string> {
+      yield header;
       // Some lines were written before a column was added: each gets its empty cell.
       const parser = parse({ relax_column_count: true, delimiter });
       const reading = pipeline(createReadStream(partialPath), parser);
@@ -197,7 +207,7 @@ export class RejectedLedger {
       }
       await reading;
     }
-    await pipeline(text, createWriteStream(join(this.dir, REJECTED_FILE), { flags: 'wx', mode }));
+    await pipeline(text, createWriteStream(finalPath, { flags: 'wx', mode }));
     await unlink(partialPath);
   }
 }
