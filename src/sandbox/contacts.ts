@@ -211,6 +211,7 @@ export class ContactStore {
   readonly #byId: Statement<[string, string], ContactRow>;
   readonly #insertNew: Statement<[string, string, string, string]>;
   readonly #rewrite: Statement<[string, string, number]>;
+  readonly #rewriteContact: Statement<[string, number]>;
   readonly #delete: Statement<[number]>;
   readonly #page: Statement<[PageQuery], ContactRow>;
   readonly #count: Statement<[{ account: string; filter: string | null }], number>;
@@ -254,6 +255,8 @@ export class ContactStore {
        ON CONFLICT (account, mobile) DO NOTHING`,
     );
     this.#rewrite = db.prepare('UPDATE contacts SET mobile = ?, contact = ? WHERE seq = ?');
+    // An upsert found the contact by its number, which stays: its index entry is left alone.
+    this.#rewriteContact = db.prepare('UPDATE contacts SET contact = ? WHERE seq = ?');
     this.#delete = db.prepare('DELETE FROM contacts WHERE seq = ?');
     this.#page = db.prepare(
       `SELECT seq, contact FROM contacts
@@ -469,7 +472,7 @@ export class ContactStore {
     const existing = contactOf(row);
     mergeContact(existing, input, strategy);
     existing.updated = { at: updatedAt(existing.created.at, nowMs) };
-    this.#rewrite.run(existing.mobile.number, JSON.stringify(existing), row.seq);
+    this.#rewriteContact.run(JSON.stringify(existing), row.seq);
     return { written: true, created: false, contact: existing };
   }
 
