@@ -1,7 +1,11 @@
 import { open } from 'node:fs/promises';
 
-/** The size of each block {@link eachFileBlock} reads. */
-const BLOCK_BYTES = 256 * 1024;
+/**
+ * The size of a read from a file (a source, handed on in `READ_CHUNK_BYTES` pieces; a block of
+ * {@link eachFileBlock}). A 1M-row CSV (66 MB) read 16 KB at a time made 4,100 reads and spent
+ * 0.32 s of the main thread starting them.
+ */
+export const FILE_READ_BYTES = 256 * 1024;
 
 /**
  * Calls `use` with each block of a file's bytes, in order, every block read into the same buffer:
@@ -15,9 +19,9 @@ const BLOCK_BYTES = 256 * 1024;
 export async function eachFileBlock(path: string, use: (block: Buffer) => unknown): Promise<void> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafeSlow(BLOCK_BYTES);
+    const buffer = Buffer.allocUnsafeSlow(FILE_READ_BYTES);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, BLOCK_BYTES, null);
+      const { bytesRead } = await handle.read(buffer, 0, FILE_READ_BYTES, null);
       if (bytesRead === 0) return;
       await use(buffer.subarray(0, bytesRead));
     }
