@@ -14,6 +14,7 @@ import { recognisedRow } from './recognised.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import { withoutSpreadsheetMarker } from '../report/csv.js';
 import { isPlaceholder } from './placeholder.js';
+import { OR_WORD } from './number-joins.js';
 import { cleanEmail } from './validate.js';
 import {
   classifyHeader,
@@ -739,8 +740,9 @@ function splitValues(text: string): string[] {
  * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value, and so does a
  * number with its extension (`+1 415 555 2671, ext 12345`, `tel:…;ext=12345`), which is refused
  * for it. Besides the separators of {@link splitValues}, a line break (Alt+Enter in Excel), `|`
- * and ` or ` separate numbers. A cell split at ` / ` may still be one number (`01577 / 6730003`,
- * a prefix and its number): `normalise-phone` parses it whole ({@link splitAtSlash}).
+ * and "or" in 21 languages (`number-joins.ts`) separate numbers. A cell split at ` / ` may still
+ * be one number (`01577 / 6730003`, a prefix and its number): `normalise-phone` parses it whole
+ * ({@link splitAtSlash}).
  */
 export function splitNumbers(text: string): string[] {
   // Google's ` ::: ` says "several values" whatever they hold (`18003451500 ::: 1500`).
@@ -771,9 +773,9 @@ export function splitAtSlash(text: string): boolean {
   return !text.includes(':::') && !NUMBERS_HINT.test(text) && splitNumbers(text).length > 1;
 }
 
-/** Between numbers of one cell: `,`, `;`, `|`, a line break, ` or `. */
-const NUMBER_SEPARATORS = /\s*[,;|\n]\s*|\s+or\s+/i;
-const NUMBERS_HINT = /[,;|\n]|\sor\s/i;
+/** Between numbers of one cell: `,`, `;`, `|`, a line break, "or" (`OR_WORDS`). */
+const NUMBER_SEPARATORS = new RegExp(`\\s*[,;|\\n]\\s*|\\s+${OR_WORD}\\s+`, 'i');
+const NUMBERS_HINT = new RegExp(`[,;|\\n]|\\s${OR_WORD}\\s`, 'i');
 /** A part that is an extension (`ext 12345`, `ext=12345`, `x12345`, `#12`), not a number. */
 const EXTENSION = /^(?:ext\b|extn?\.|extension\b|x\s*\d|#)/i;
 

@@ -13,6 +13,7 @@ import {
 import type { RowCode, RowError } from '../types.js';
 import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
 import { isPlaceholder } from './placeholder.js';
+import { OR_WORD } from './number-joins.js';
 import { lengthProblem, numberType, parseNumber, type NumberCheck } from './phone-type.js';
 
 /** Options of {@link normalisePhone}. */
@@ -139,7 +140,7 @@ export function normalisePhone(
 }
 
 /** Between two numbers of a cell that is not split (map-fields.ts `splitNumbers`). */
-const TWO_NUMBERS_JOIN = /\s*(?:[&/|\n]|\s[-–]\s|\s(?:or|and|und|ou|o|y|et)\s)\s*/i;
+const TWO_NUMBERS_JOIN = new RegExp(`\\s*(?:[&/|\\n]|\\s[-–]\\s|\\s(?:${OR_WORD}|and|und|y|et)\\s)\\s*`, 'i');
 /** Digits of a whole number, about: each side of a join has as many when a cell holds two. */
 const MIN_DIGITS_OF_TWO = 7;
 

@@ -431,12 +431,22 @@ describe('real exports without a mapping', () => {
     ['07911 123456 or 07400 123456'],
     ['07911 123456 | 07400 123456'],
     ['07911 123456|07400 123456'],
-  ])('two numbers joined by a line break, or, |: %j is two numbers', async (cell) => {
-    const item = contact(await one({ Mobile: cell }, { defaultCountry: 'GB' }));
-    expect(item.payload.mobile).toBe('+447911123456');
-    expect(item.payload.attributes).toEqual({ Mobile: '07400 123456' });
-    expect(item.note).toMatch(/holds 2 numbers: the first is the mobile/);
-  });
+    // "or" as German, French and Portuguese, Spanish, Nordic, Russian and Greek lists write it.
+    ['07911 123456 oder 07400 123456'],
+    ['07911 123456 OU 07400 123456'],
+    ['07911 123456 o 07400 123456'],
+    ['07911 123456 eller 07400 123456'],
+    ['07911 123456 ИЛИ 07400 123456'],
+    ['07911 123456 ή 07400 123456'],
+  ])(
+    'two numbers joined by a line break, "or" (in several languages), |: %j is two numbers',
+    async (cell) => {
+      const item = contact(await one({ Mobile: cell }, { defaultCountry: 'GB' }));
+      expect(item.payload.mobile).toBe('+447911123456');
+      expect(item.payload.attributes).toEqual({ Mobile: '07400 123456' });
+      expect(item.note).toMatch(/holds 2 numbers: the first is the mobile/);
+    },
+  );
 
   test("a Shopify number with its text marker that is refused is echoed without the '", async () => {
     const item = await one({ Phone: "'9 4395 061", 'Default Address Country Code': 'CL' });
