@@ -14,7 +14,7 @@ import { recognisedRow } from './recognised.js';
 import { mapChunks, perRow, type Chunks } from '../chunks.js';
 import { withoutSpreadsheetMarker } from '../report/csv.js';
 import { isPlaceholder } from './placeholder.js';
-import { OR_WORD } from './number-joins.js';
+import { EXTENSION, OR_WORD } from './number-joins.js';
 import { cleanEmail } from './validate.js';
 import {
   classifyHeader,
@@ -776,8 +776,6 @@ export function splitAtSlash(text: string): boolean {
 /** Between numbers of one cell: `,`, `;`, `|`, a line break, "or" (`OR_WORDS`). */
 const NUMBER_SEPARATORS = new RegExp(`\\s*[,;|\\n]\\s*|\\s+${OR_WORD}\\s+`, 'i');
 const NUMBERS_HINT = new RegExp(`[,;|\\n]|\\s${OR_WORD}\\s`, 'i');
-/** A part that is an extension (`ext 12345`, `ext=12345`, `x12345`, `#12`), not a number. */
-const EXTENSION = /^(?:ext\b|extn?\.|extension\b|x\s*\d|#)/i;
 
 /** Google Contacts' separator between the values of one cell. */
 const GOOGLE_SEPARATOR = /\s*:::\s*/;

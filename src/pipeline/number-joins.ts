@@ -25,3 +25,16 @@ export const OR_WORDS = [
 ] as const;
 /** {@link OR_WORDS} as a regular expression group (use with the `i` flag). */
 export const OR_WORD = `(?:${OR_WORDS.join('|')})`;
+
+/** What starts an extension after a number (`ext 12345`, `ext=12345`, `extn. 12`, `x12345`, `#12`). */
+const EXTENSION_MARK = String.raw`(?:ext\b|extn?\.|extension\b|x\s*\d|#)`;
+
+/** A part of a phone cell that is an extension, not a number of its own. */
+export const EXTENSION = new RegExp(`^${EXTENSION_MARK}`, 'i');
+
+/**
+ * A `|` or a line break just before an extension (`+1 415 555 2671 | ext 12345`): it joins the
+ * extension to its number as `, ` does, so the number is refused for its extension rather than
+ * for "letters".
+ */
+export const BREAK_BEFORE_EXTENSION = new RegExp(String.raw`\s*[|\r\n]+\s*(?=${EXTENSION_MARK})`, 'i');

@@ -13,7 +13,7 @@ import {
 import type { RowCode, RowError } from '../types.js';
 import { contactCountry, resolveCountry, type ResolvedCountry } from './phone-country.js';
 import { isPlaceholder } from './placeholder.js';
-import { OR_WORD } from './number-joins.js';
+import { BREAK_BEFORE_EXTENSION, OR_WORD } from './number-joins.js';
 import { lengthProblem, numberType, parseNumber, type NumberCheck } from './phone-type.js';
 
 /** Options of {@link normalisePhone}. */
@@ -117,6 +117,9 @@ export function normalisePhone(
       'mangled by a spreadsheet (scientific notation, digits lost); format the column as text and export again',
     );
   }
+  // `+1 415 555 2671 | ext 12345` (the cell was not split at the `|`, see `splitNumbers`): an
+  // extension, as after `, `.
+  text = text.replace(BREAK_BEFORE_EXTENSION, ', ');
   // A label beside the number (`Mob: 07911 123456`): the number, when it is a good one without
   // it; else the refusal is for the whole text (`tel 12` is no number too short).
   if (LETTER.test(text)) {

@@ -416,8 +416,11 @@ describe('real exports without a mapping', () => {
     ['+1 415 555 2671, ext 1234', '1234'],
     ['tel:+1-415-555-2671;ext=23456', '23456'],
     ['+1-418-656-9254;ext=10234', '10234'],
+    ['+1 415 555 2671 | ext 12345', '12345'],
+    ['+1 415 555 2671\next 12345', '12345'],
+    ['+1 415 555 2671\r\nx 2345', '2345'],
   ])(
-    'a number with an extension after , or ; (%j) is refused for its extension, not split',
+    'a number with an extension after , ; | or a line break (%j) is refused for its extension, not split',
     async (cell, ext) => {
       const item = await one({ MobilePhone: cell });
       expect(item).toMatchObject({ kind: 'rejected', error: { code: 'PHONE_INVALID' } });
