@@ -175,18 +175,6 @@ export class RejectedLedger {
     const header = UTF8_BOM + format([[...columns.map(spreadsheetSafe), ...REJECTED_EXTRA_COLUMNS]]);
     const delimiter = this.delimiter;
     const finalPath = join(this.dir, REJECTED_FILE);
-    if (segments.every((segment) => segment.columns === columns.length)) {
-      // Every line has every column: the header, then the lines as they are.
-      const out = await open(finalPath, 'wx', mode);
-      try {
-        await out.appendFile(header);
-        await eachFileBlock(partialPath, (block) => out.appendFile(block));
-      } finally {
-        await out.close();
-      }
-      await unlink(partialPath);
-      return;
-    }
     async function* text(): AsyncGenerator<string> {
       yield header;
       // Some lines were written before a column was added: each gets its empty cell.
@@ -207,7 +195,18 @@ export class RejectedLedger {
       }
       await reading;
     }
-    await pipeline(text, createWriteStream(finalPath, { flags: 'wx', mode }));
+    if (segments.every((segment) => segment.columns === columns.length)) {
+      // Every line has every column: the header, then the lines as they are.
+      const out = await open(finalPath, 'wx', mode);
+      try {
+        await out.appendFile(header);
+        await eachFileBlock(partialPath, (block) => out.appendFile(block));
+      } finally {
+        await out.close();
+      }
+    } else {
+      await pipeline(text, createWriteStream(finalPath, { flags: 'wx', mode }));
+    }
     await unlink(partialPath);
   }
 }
