@@ -740,7 +740,7 @@ function splitValues(text: string): string[] {
  * own: `4,47700900123E+11` (an Excel float with a decimal comma) stays one value, and so does a
  * number with its extension (`+1 415 555 2671, ext 12345`, `tel:…;ext=12345`), which is refused
  * for it. Besides the separators of {@link splitValues}, a line break (Alt+Enter in Excel), `|`
- * and "or" in 21 languages (`number-joins.ts`) separate numbers. A cell split at ` / ` may still
+ * and "or" in 29 languages (`number-joins.ts`) separate numbers. A cell split at ` / ` may still
  * be one number (`01577 / 6730003`, a prefix and its number): `normalise-phone` parses it whole
  * ({@link splitAtSlash}).
  */

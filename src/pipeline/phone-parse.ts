@@ -120,6 +120,8 @@ export function normalisePhone(
   // `+1 415 555 2671 | ext 12345` (the cell was not split at the `|`, see `splitNumbers`): an
   // extension, as after `, `.
   text = text.replace(BREAK_BEFORE_EXTENSION, ', ');
+  // `(0xx11) 98765-4321`: Brazil's trunk 0 with `xx` standing for the carrier the caller picks.
+  if (text.length > 4 && CARRIER_PLACEHOLDER.test(text)) text = text.replace(CARRIER_PLACEHOLDER, '$10');
   // A label beside the number (`Mob: 07911 123456`): the number, when it is a good one without
   // it; else the refusal is for the whole text (`tel 12` is no number too short).
   if (LETTER.test(text)) {
@@ -141,6 +143,12 @@ export function normalisePhone(
     'the cell seems to hold two numbers: keep one, or separate them with "," or ";"',
   );
 }
+
+/**
+ * `0xx` before an area code (`(0xx11) 98765-4321`, `0XX 21 3456-7890`), as Brazilian lists write
+ * the national prefix: `0`, then a carrier code the caller chooses, shown as `xx`.
+ */
+const CARRIER_PLACEHOLDER = /^(\(?)\s*0\s*xx\s*\)?\s*(?=\(?\d)/i;
 
 /** Between two numbers of a cell that is not split (map-fields.ts `splitNumbers`). */
 const TWO_NUMBERS_JOIN = new RegExp(`\\s*(?:[&/|\\n]|\\s[-–]\\s|\\s(?:${OR_WORD}|and|und|y|et)\\s)\\s*`, 'i');
@@ -231,6 +239,9 @@ function normaliseText(
     // "+52 1 55 8765 4321": Mexico's mobile "1", dropped in 2019, kept by WhatsApp ids.
     const mexican = mexicanMobileWithout1(text, input, attempt, country, options);
     if (mexican) return mexican;
+    // "044 55 1234 5678", "8 050 123 45 67", "+48 (0) 601 234 567": a prefix no longer dialled.
+    const unprefixed = withoutOldPrefix(text, input, country, options);
+    if (unprefixed) return unprefixed;
     // "0168 123 4567": a Vietnamese 11-digit mobile, renumbered to 10 digits in 2018-2019.
     const renumbered = vietnameseMobileRenumbered(text, input, attempt, country, options);
     if (renumbered) return renumbered;
@@ -459,6 +470,70 @@ function mexicanMobileWithout1(
   return noted(without1, text, input, country, options, (e164) => {
     return `mobile ${echo(input)}: Mexico's mobile 1 after +52 is no longer used (dropped in 2019); read as ${e164}`;
   });
+}
+
+/**
+ * Mexico's dialling prefixes before its national numbers, dropped in August 2019 and kept by
+ * older address books: `044` (a mobile, local call), `045` (a mobile, long distance), `01` (long
+ * distance).
+ */
+const MEXICAN_OLD_PREFIX = /^(?:044|045|01)(\d{10})$/;
+
+/**
+ * Countries where the long-distance `8` of the Soviet plan is no longer dialled and libphonenumber
+ * no longer reads it (`8 050 123 45 67` in Ukraine is `050 123 45 67`; `8 029…` in Belarus,
+ * `8 916…` in Russia and Kazakhstan, `8 6…` in Lithuania are still read by it).
+ */
+const OLD_TRUNK_8: ReadonlySet<string> = new Set(['UA', 'MD', 'GE', 'AM', 'AZ', 'KG', 'TJ', 'TM', 'UZ']);
+
+/** A `(0)` right after the calling code (`+48 (0) 601 234 567`), as business cards write it. */
+const ZERO_AFTER_CALLING_CODE = /^(?:\+|00)\s*(\d{1,3})\s*\(\s*0\s*\)\s*/;
+
+/**
+ * A number not valid as written, with a prefix in front that is no longer (or never was) dialled,
+ * and valid without it: that number, and the row's message says which prefix was dropped.
+ * - `044 55 1234 5678`, `045…`, `01…` in Mexico ({@link MEXICAN_OLD_PREFIX});
+ * - `8 050 123 45 67`, `8 (050) 123-45-67` in Ukraine and the other {@link OLD_TRUNK_8} countries;
+ * - `+48 (0) 601 234 567`, `+39 (0)347…`: a `(0)` after a calling code whose numbers have no
+ *   trunk 0 (libphonenumber drops it where they have one: `+44 (0)7911…`). An Italian landline
+ *   keeps its 0 (`+39 (0)2 1234 5678` is valid as written, and read so).
+ */
+function withoutOldPrefix(
+  text: string,
+  input: string,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  const zero = ZERO_AFTER_CALLING_CODE.exec(text);
+  if (zero) {
+    const code = zero[1] as string;
+    const attempt = parse(`+${code} ${text.slice(zero[0].length)}`, undefined, input);
+    if (!attempt.ok || !attempt.check.valid || attempt.number.countryCallingCode !== code) return undefined;
+    return noted(attempt, text, input, country, options, (e164) => {
+      return `mobile ${echo(input)}: the (0) after +${code} is not dialled; read as ${e164}`;
+    });
+  }
+  if (country === undefined || !DIGITS_ONLY.test(text)) return undefined;
+  const digits = text.replace(/\D/g, '');
+  if (callingCodeOf(country) === MEXICO) {
+    const national = MEXICAN_OLD_PREFIX.exec(digits)?.[1];
+    if (national === undefined) return undefined;
+    const attempt = parse(`+${MEXICO}${national}`, undefined, input);
+    if (!attempt.ok || !attempt.check.valid) return undefined;
+    const prefix = digits.slice(0, digits.length - national.length);
+    return noted(attempt, text, input, country, options, (e164) => {
+      return `mobile ${echo(input)}: Mexico's dialling prefix ${prefix} is no longer used (dropped in 2019); read as ${e164}`;
+    });
+  }
+  if (country.iso !== undefined && OLD_TRUNK_8.has(country.iso) && digits.startsWith('8')) {
+    const attempt = parse(digits.slice(1), country, input);
+    if (!attempt.ok || !attempt.check.valid || attempt.number.countryCallingCode !== callingCodeOf(country))
+      return undefined;
+    return noted(attempt, text, input, country, options, (e164) => {
+      return `mobile ${echo(input)}: the long-distance 8 before it is no longer dialled; read as ${e164}`;
+    });
+  }
+  return undefined;
 }
 
 /** Vietnam's calling code, and its 11-digit mobiles' prefixes (without the 0) → their 2018 ones. */

@@ -71,8 +71,11 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * only after a written 52, a foreign mobile over a landline reading only in open plans (DE, AT, IT),
  * a restored 0 keeps every digit written, VoIP/toll-free/UAN numbers are no mobile, more labels, a
  * calling code in brackets is read as one, Vietnam's pre-2018 11-digit mobiles are renumbered.
+ * r7: Mexico's `044`/`045`/`01`, the Soviet long-distance `8` and a `(0)` after a calling code
+ * without a trunk 0 are dropped from a number not valid with them, Brazil's `0xx` is its trunk 0
+ * (phone-parse.ts); "or" in eight more languages and German's `bzw.` split a cell (number-joins.ts).
  */
-const RECALL_VERSION = 'r6';
+const RECALL_VERSION = 'r7';
 
 const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */

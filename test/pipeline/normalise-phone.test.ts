@@ -563,6 +563,99 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
   );
 
   test.each([
+    ['044 55 1234 5678', 'MX', undefined, '+525512345678', '044'],
+    ['045 33 8765 4321', 'Mexico', undefined, '+523387654321', '045'],
+    ['01 55 1234 5678', undefined, 'MX', '+525512345678', '01'],
+  ])(
+    "Mexico's dialling prefixes of before 2019: %j (row %j, default %j) → %s, said in the note",
+    (input, row, defaultCountry, e164, prefix) => {
+      expect(normalisePhone(input, row, { defaultCountry })).toEqual({
+        ok: true,
+        e164,
+        country: 'MX',
+        note: `mobile ${JSON.stringify(input)}: Mexico's dialling prefix ${prefix} is no longer used (dropped in 2019); read as ${e164}`,
+      });
+    },
+  );
+
+  test.each([
+    ['8 050 123 45 67', 'UA', '+380501234567'],
+    ['8 (050) 123-45-67', 'Ukraine', '+380501234567'],
+    ['8 0691 23456', 'MD', '+37369123456'],
+    ['8 050 123 45 67', 'AZ', '+994501234567'],
+    ['8 099 123456', 'AM', '+37499123456'],
+    ['8 90 123 45 67', 'UZ', '+998901234567'],
+  ])('the Soviet long-distance 8 before %j (%s) is dropped: %s, said in the note', (input, row, e164) => {
+    expect(normalisePhone(input, row, {})).toMatchObject({
+      ok: true,
+      e164,
+      note: `mobile ${JSON.stringify(input)}: the long-distance 8 before it is no longer dialled; read as ${e164}`,
+    });
+  });
+
+  test('an 8 is kept where libphonenumber reads it, and dropped only when the rest is a valid number', () => {
+    expect(normalisePhone('8 916 123 45 67', 'RU', {})).toEqual({
+      ok: true,
+      e164: '+79161234567',
+      country: 'RU',
+    });
+    expect(normalisePhone('8 029 123 45 67', 'BY', {})).toEqual({
+      ok: true,
+      e164: '+375291234567',
+      country: 'BY',
+    });
+    expect(normalisePhone('8 050 123 45', 'UA', {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_INVALID' },
+    });
+    // Not a Soviet plan: the 8 is a digit of the number.
+    expect(normalisePhone('8 050 123 45 67', 'PL', {})).toMatchObject({ ok: false });
+  });
+
+  test.each([
+    ['+48 (0) 601 234 567', '+48', '+48601234567'],
+    ['0048 (0)601 234 567', '+48', '+48601234567'],
+    ['+39 (0)347 123 4567', '+39', '+393471234567'],
+    ['+420 (0)601 123 456', '+420', '+420601123456'],
+    ['+34 (0)612 345 678', '+34', '+34612345678'],
+  ])(
+    'a (0) after a calling code without a trunk 0 (%j) is dropped: %s…, said in the note',
+    (input, code, e164) => {
+      expect(normalisePhone(input, undefined, {})).toMatchObject({
+        ok: true,
+        e164,
+        note: `mobile ${JSON.stringify(input)}: the (0) after ${code} is not dialled; read as ${e164}`,
+      });
+    },
+  );
+
+  test('a (0) that is a digit of the number, or a trunk 0 libphonenumber drops, is read without a note', () => {
+    // An Italian landline starts with 0.
+    expect(normalisePhone('+39 (0)2 1234 5678', undefined, {})).toEqual({
+      ok: true,
+      e164: '+390212345678',
+      country: 'IT',
+      fixedLine: true,
+    });
+    expect(normalisePhone('+33 (0)6 12 34 56 78', undefined, {})).toEqual({
+      ok: true,
+      e164: '+33612345678',
+      country: 'FR',
+    });
+  });
+
+  test.each([
+    ['(0xx11) 98765-4321', 'BR', '+5511987654321'],
+    ['0XX21 3456-7890', 'Brasil', '+552134567890'],
+    ['(0xx)(11) 98765-4321', 'BR', '+5511987654321'],
+  ])(
+    "Brazil's 0xx (a carrier of the caller's choice) before the area code: %j (%s) is %s",
+    (input, row, e164) => {
+      expect(normalisePhone(input, row, {})).toMatchObject({ ok: true, e164, country: 'BR' });
+    },
+  );
+
+  test.each([
     ['+55 92 8172 3241', undefined, '+5592981723241'],
     ['5511 8765-4321', 'Brasil', '+5511987654321'],
   ])('Brazil: the 8-digit mobile %j (row %j) is refused, naming the 9 to add (%s)', (input, row, e164) => {

@@ -441,6 +441,13 @@ describe('real exports without a mapping', () => {
     ['07911 123456 eller 07400 123456'],
     ['07911 123456 ИЛИ 07400 123456'],
     ['07911 123456 ή 07400 123456'],
+    // German's "or rather", Italian's long "or", Spanish's "or" between figures, and more.
+    ['07911 123456 bzw. 07400 123456'],
+    ['07911 123456 oppure 07400 123456'],
+    ['07911 123456 ó 07400 123456'],
+    ['07911 123456 ili 07400 123456'],
+    ['07911 123456 atau 07400 123456'],
+    ['07911 123456 hoặc 07400 123456'],
   ])(
     'two numbers joined by a line break, "or" (in several languages), |: %j is two numbers',
     async (cell) => {
