@@ -213,8 +213,12 @@ export class SqliteBackend implements StateBackend {
   async applyPlacedRows(account: string): Promise<number> {
     return this.store.applyPlacedRows(account);
   }
+  /** Remembered by the state thread once a large run has started it (one writer), else here. */
   async rememberRejections(account: string, rows: readonly RejectedRow[]): Promise<void> {
-    this.store.rememberRejections(account, rows);
+    if (rows.length === 0) return;
+    const reader = this.#reader;
+    if (reader) await reader.rememberRejections(account, rows, this.store.clock().toISOString());
+    else this.store.rememberRejections(account, rows);
   }
   async forgetRejections(account: string, before: Date): Promise<number> {
     return this.store.forgetRejections(account, before);

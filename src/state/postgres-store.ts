@@ -64,7 +64,7 @@ export class PostgresStateStore implements StateBackend {
   readonly #pool: pg.Pool;
   readonly #now: () => Date;
   #closed = false;
-  /** Batches being recorded (see close). */
+  /** Batches being recorded and rejections being remembered (see close). */
   readonly #recording = new InFlight();
 
   private constructor(connectionString: string, pool: pg.Pool, now: () => Date) {
@@ -220,7 +220,8 @@ export class PostgresStateStore implements StateBackend {
     if (rows.length === 0) return;
     // One statement may not touch a row twice: the last of a fingerprint wins, as in SQLite.
     const unique = [...new Map(rows.map((row) => [row.rowHash, row])).values()];
-    await this.#pool.query(
+    // Closing the pool waits for it (see close), as for a batch.
+    const remembered = this.#pool.query(
       `INSERT INTO ${PG_SCHEMA}.rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq,
          mobile_input, source_values)
        SELECT $1, t.row_hash, t.status, t.code, t.message, t.e164, $2, t.row_seq, t.mobile_input, t.source_values
@@ -240,6 +241,7 @@ export class PostgresStateStore implements StateBackend {
         unique.map((row) => row.sourceValues ?? null),
       ],
     );
+    await this.#recording.track(remembered);
   }
 
   async forgetRejections(account: string, before: Date): Promise<number> {
@@ -431,7 +433,7 @@ export class PostgresStateStore implements StateBackend {
     });
   }
 
-  /** Closes the pool once the batches being recorded are committed (or failed). */
+  /** Closes the pool once the batches being recorded and the rejections being remembered are committed (or failed). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -15,6 +15,7 @@ import {
   LOOKUP_SQL,
   prepareRecall,
   prepareRecordBatch,
+  prepareRememberRejections,
   sqliteLookup,
   sqliteRecall,
   type ContactRow,
@@ -29,6 +30,7 @@ configureConnection(db);
 const lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
 const recall = prepareRecall(db);
 const recordBatch = prepareRecordBatch(db);
+const rememberRejections = prepareRememberRejections(db);
 
 function answer(request: ReaderRequest): void {
   let response: ReaderResponse;
@@ -51,6 +53,10 @@ function answer(request: ReaderRequest): void {
         break;
       case 'record':
         recordBatch(request.account, request.runId, request.rows, request.at);
+        response = { id: request.id, rows: [] };
+        break;
+      case 'remember':
+        rememberRejections(request.account, request.rows, request.at);
         response = { id: request.id, rows: [] };
         break;
     }
@@ -91,7 +97,7 @@ function schedule(): void {
 }
 
 port.on('message', (request: ReaderRequest) => {
-  (request.op === 'record' ? batches : reads).push(request);
+  (request.op === 'record' || request.op === 'remember' ? batches : reads).push(request);
   schedule();
 });
 

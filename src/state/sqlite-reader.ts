@@ -23,6 +23,7 @@ import {
   type RecallRows,
   type Recollection,
   type RecordRecallRows,
+  type RejectedRow,
   type SeqWindow,
 } from './store.js';
 import type { RecordRecollection } from '../types.js';
@@ -41,7 +42,7 @@ export interface ReaderWorkerData {
   path: string;
 }
 
-/** Main thread → reader: a recall or a look-up of `keys`, or a batch to record. */
+/** Main thread → reader: a recall or a look-up of `keys`, a batch to record, or rejections to remember. */
 export type ReaderRequest =
   | {
       id: number;
@@ -68,6 +69,14 @@ export type ReaderRequest =
       rows: readonly AckedRow[];
       /** When the batch was recorded (ISO 8601), by the store's clock. */
       at: string;
+    }
+  | {
+      id: number;
+      op: 'remember';
+      account: string;
+      rows: readonly RejectedRow[];
+      /** When the rejections were remembered (ISO 8601), by the store's clock. */
+      at: string;
     };
 
 /** The rows of an answer: a look-up's, a recall's, or a recall of records'. */
@@ -75,6 +84,12 @@ type ReaderRows = ContactRow[] | RecallRows | RecordRecallRows;
 
 /** Reader → main thread: the rows found, or why the reads failed. */
 export type ReaderResponse = { id: number; rows: ReaderRows } | { id: number; failure: string };
+
+/** What a failed write was, for its error (a failed read is a "state read"). */
+const WHAT_FAILED: Partial<Record<ReaderRequest['op'], string>> = {
+  record: 'recording a batch',
+  remember: 'remembering rejected rows',
+};
 
 interface Pending {
   op: ReaderRequest['op'];
@@ -147,6 +162,11 @@ export class SqliteReader {
     await this.recording.track(this.send((id) => ({ id, op: 'record', account, runId, rows, at })));
   }
 
+  /** See `StateStore.rememberRejections`: resolves once they are committed. */
+  async rememberRejections(account: string, rows: readonly RejectedRow[], at: string): Promise<void> {
+    await this.recording.track(this.send((id) => ({ id, op: 'remember', account, rows, at })));
+  }
+
   /**
    * Stops the thread once the batches being recorded are committed (or failed): a batch Sakari
    * acknowledged is not dropped half way. Pending reads reject. Idempotent.
@@ -189,11 +209,7 @@ export class SqliteReader {
     this.pending.delete(response.id);
     if (this.pending.size === 0) this.worker.unref();
     if ('failure' in response)
-      pending.reject(
-        new Error(
-          `${pending.op === 'record' ? 'recording a batch' : 'state read'} failed: ${response.failure}`,
-        ),
-      );
+      pending.reject(new Error(`${WHAT_FAILED[pending.op] ?? 'state read'} failed: ${response.failure}`));
     else pending.resolve(response.rows);
   }
 

@@ -665,6 +665,51 @@ export const REMEMBER_REJECTION_SET = `
   mobile_input  = excluded.mobile_input,
   source_values = excluded.source_values`;
 
+/** {@link StateStore.rememberRejections} on a connection, the rows stamped `at` (ISO 8601). */
+export type RememberRejections = (account: string, rows: readonly RejectedRow[], at: string) => void;
+
+/**
+ * Prepares {@link StateStore.rememberRejections}'s transaction on `db` (the store's, or the state
+ * thread's, which writes them beside the batches it records rather than waiting for their lock).
+ */
+export function prepareRememberRejections(db: BetterSqlite3.Database): RememberRejections {
+  const rememberRejection = db.prepare<
+    [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string | null,
+      string,
+      number | null,
+      string | null,
+      string | null,
+    ]
+  >(
+    `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq,
+       mobile_input, source_values)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (account, row_hash) DO UPDATE SET ${REMEMBER_REJECTION_SET}`,
+  );
+  return db.transaction((account: string, rows: readonly RejectedRow[], at: string) => {
+    for (const row of rows) {
+      rememberRejection.run(
+        account,
+        row.rowHash,
+        row.status,
+        row.code,
+        row.message,
+        row.e164 ?? null,
+        at,
+        row.rowSeq ?? null,
+        row.mobileInput ?? null,
+        row.sourceValues ?? null,
+      );
+    }
+  });
+}
+
 /** {@link StateStore.recordBatch} on a connection, the rows stamped `at` (ISO 8601). */
 export type RecordBatch = (account: string, runId: string, rows: readonly AckedRow[], at: string) => void;
 
@@ -907,42 +952,8 @@ export class StateStore {
 
     this.#lookup = db.prepare<[string, string], ContactRow>(LOOKUP_SQL).raw(true);
     this.#recall = prepareRecall(db);
-    const rememberRejection = db.prepare<
-      [
-        string,
-        string,
-        string,
-        string,
-        string,
-        string | null,
-        string,
-        number | null,
-        string | null,
-        string | null,
-      ]
-    >(
-      `INSERT INTO rejected_rows (account, row_hash, status, code, message, e164, recorded_at, row_seq,
-         mobile_input, source_values)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (account, row_hash) DO UPDATE SET ${REMEMBER_REJECTION_SET}`,
-    );
-    this.#rememberRejections = db.transaction((account: string, rows: readonly RejectedRow[]) => {
-      const at = this.#now().toISOString();
-      for (const row of rows) {
-        rememberRejection.run(
-          account,
-          row.rowHash,
-          row.status,
-          row.code,
-          row.message,
-          row.e164 ?? null,
-          at,
-          row.rowSeq ?? null,
-          row.mobileInput ?? null,
-          row.sourceValues ?? null,
-        );
-      }
-    });
+    const remember = prepareRememberRejections(db);
+    this.#rememberRejections = (account, rows) => remember(account, rows, this.#now().toISOString());
     // Positions found this session wait in temporary tables (this connection's own), appended
     // as found, until applyPlacedRows writes them in one pass in key order.
     db.exec(`

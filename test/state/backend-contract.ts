@@ -560,6 +560,52 @@ export function describeStateBackend(name: string, fixture: BackendFixture): voi
       expect((await other.lookup(ACCOUNT, [e164(6)])).get(e164(6))?.payloadHash).toBe('h6');
     });
 
+    test('rejections remembered once a large run has read (a SQLite store writes them on its reader thread, beside its batches) are committed when the call returns, whole or not at all', async () => {
+      const store = await open();
+      await store.startRun(run('r1'));
+      await store.recall(
+        ACCOUNT,
+        Array.from({ length: 6_000 }, (_, i) => `row-${i}`),
+      );
+      const rejected = (i: number): RejectedRow => ({
+        rowHash: `rej-${i}`,
+        status: 'invalid',
+        code: 'PHONE_INVALID',
+        message: `bad ${i}`,
+        rowSeq: 100 + i,
+        mobileInput: `12${i}`,
+        sourceValues: `{"mobile":"12${i}"}`,
+      });
+      await Promise.all([
+        store.recordBatch(ACCOUNT, 'r1', [
+          { e164: e164(0), payloadHash: 'h0', status: 'created', rowHash: 'row-0' },
+        ]),
+        store.rememberRejections(ACCOUNT, [rejected(1), rejected(2)]),
+        store.rememberRejections(ACCOUNT, [rejected(3)]),
+      ]);
+      const other = await again();
+      const known = await other.recall(ACCOUNT, ['row-0', 'rej-1', 'rej-2', 'rej-3'], { from: 100, to: 103 });
+      expect(known.contacts.get('row-0')?.e164).toBe(e164(0));
+      expect([...known.rejections.keys()].sort()).toEqual(['rej-1', 'rej-2', 'rej-3']);
+      expect(known.rejections.get('rej-2')).toMatchObject({
+        code: 'PHONE_INVALID',
+        message: 'bad 2',
+        rowSeq: 102,
+        mobileInput: '122',
+        sourceValues: '{"mobile":"122"}',
+      });
+      // A rejection breaking a constraint: none of its call is remembered, and the store goes on.
+      await expect(
+        store.rememberRejections(ACCOUNT, [rejected(4), { ...rejected(5), e164: 'not-e164' }]),
+      ).rejects.toThrow();
+      expect((await other.recall(ACCOUNT, ['rej-4'])).rejections.size).toBe(0);
+      // Closing the store waits for rejections being written.
+      const last = store.rememberRejections(ACCOUNT, [rejected(6)]);
+      await store.close();
+      await last;
+      expect((await other.recall(ACCOUNT, ['rej-6'])).rejections.get('rej-6')?.message).toBe('bad 6');
+    });
+
     test('a window crowded with other rows at the same positions still finds every row asked for', async () => {
       const store = await open();
       // Twenty other exports recorded rows at the same positions 0..49 (1 000 rows in the range).
