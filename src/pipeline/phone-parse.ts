@@ -221,13 +221,28 @@ function normaliseText(
     if (country === undefined) attempt = plus();
     else {
       attempt = parse(text, country, input);
+      const second = plus();
       if (!(attempt.ok && attempt.check.valid)) {
-        const second = plus();
         if (second.ok || !attempt.ok) attempt = second;
+      } else if (second.ok && second.check.valid && second.number.number !== attempt.number.number) {
+        // Both valid, and not the same number: a carrier's prefix (Singapore's 004, Korea's 008)
+        // ate the calling code's first digit, or the text does dial that carrier.
+        const reading = carrierOrInternational(text, input, attempt, second, country);
+        if (!reading.ok) return reading;
+        attempt = reading;
       }
     }
   } else {
     attempt = parse(text, country, input);
+  }
+  if (!(attempt.ok && attempt.check.valid)) {
+    // "+52 1 55 8765 4321": Mexico's mobile "1", dropped in 2019, kept by WhatsApp ids. Before the
+    // default country: "1 55 1234 5678" in a Mexican row is no New Jersey number.
+    const mexican = mexicanMobileWithout1(text, input, attempt, country, options);
+    if (mexican) return mexican;
+    // "044 55 1234 5678", "8 050 123 45 67", "+48 (0) 601 234 567": a prefix no longer dialled.
+    const unprefixed = withoutOldPrefix(text, input, country, options);
+    if (unprefixed) return unprefixed;
   }
   if (!(attempt.ok && attempt.check.valid) && rowText && country !== undefined) {
     // "07911 123456" beside a Spanish postal address: not a number of the row's country, but
@@ -236,12 +251,6 @@ function normaliseText(
     if (own) return own;
   }
   if (!(attempt.ok && attempt.check.valid)) {
-    // "+52 1 55 8765 4321": Mexico's mobile "1", dropped in 2019, kept by WhatsApp ids.
-    const mexican = mexicanMobileWithout1(text, input, attempt, country, options);
-    if (mexican) return mexican;
-    // "044 55 1234 5678", "8 050 123 45 67", "+48 (0) 601 234 567": a prefix no longer dialled.
-    const unprefixed = withoutOldPrefix(text, input, country, options);
-    if (unprefixed) return unprefixed;
     // "0168 123 4567": a Vietnamese 11-digit mobile, renumbered to 10 digits in 2018-2019.
     const renumbered = vietnameseMobileRenumbered(text, input, attempt, country, options);
     if (renumbered) return renumbered;
@@ -255,12 +264,17 @@ function normaliseText(
         input,
         `an 8-digit mobile: Brazilian mobiles have had 9 digits since 2016; add a 9 after the area code (${ninth}?)`,
       );
-  } else if (country !== undefined && attempt.check.type !== undefined && !isMobileType(attempt.check.type)) {
+  } else if (attempt.check.type !== undefined && !isMobileType(attempt.check.type)) {
+    // "+39 (0)351 234 5678": a landline with its (0), a mobile without it.
+    const doubt = zeroOrNot(text, input, attempt);
+    if (doubt) return doubt;
     // "4915123456789" or "447911123456" with DE: a landline of Germany's open plan (+49 4915…,
     // +49 4479…), or a mobile written with its calling code and without its +, as Brevo's `SMS`
     // column and Excel write them; an SMS tool takes the mobile.
-    const mobile = mobileWithCallingCode(text, input, country, attempt.check.type, options);
-    if (mobile) return mobile;
+    if (country !== undefined) {
+      const mobile = mobileWithCallingCode(text, input, country, attempt.check.type, options);
+      if (mobile) return mobile;
+    }
   }
   if (!attempt.ok) return attempt;
   const result = checkNumber(attempt, text, input, country, options);
@@ -288,6 +302,44 @@ const LEADING_LABEL =
   /^((?:mob(?:il(?:e|nr)?)?|cell(?:ular)?|cel|tel(?:ephone|efon)?|phone|ph|handy|port(?:able)?|celular|m[oó]vil|hp|wa|whatsapp|cep|моб(?:ильный)?|тел|手机|手機|携帯|[mt])\.?\s*[:：]?\s*)([+(\d][^\p{L}]*)$/iu;
 const TRAILING_LABEL =
   /^([+(\d][^\p{L}]*?)\s*(\((?:m|mob|mobile|cell|whatsapp|wa)\)|mobile|mob|cell|whatsapp)$/iu;
+
+/**
+ * `00…` valid read both ways: after a carrier's international prefix of the row's country, as
+ * libphonenumber reads it (Singapore's 001–039, Korea's 001, 002, 008…, Thailand's 001–009, Hong
+ * Kong's, Taiwan's, Cambodia's, Colombia's, Japan's 0066 toll-free numbers), and with `00` as the
+ * ITU's international prefix. `0049 1512 3456789` in Singapore is no Indian landline (+91 5…),
+ * `0081 90 1234 5678` in Korea no Memphis number, `0082 010 1234 5678` there no Egyptian mobile.
+ * The reading taken, in order: the only mobile of the two; the one of the row's own calling code;
+ * the carrier's, when the first group written is its prefix (`001 65 9123 4567` in Korea, through
+ * KT's 001); the ITU's, when the first group is `00` and its calling code (`0081 …`). Otherwise
+ * (`00818012345678` unbroken) the number is refused, naming both readings.
+ */
+function carrierOrInternational(
+  text: string,
+  input: string,
+  carrier: ParsedNumber,
+  international: ParsedNumber,
+  country: ResolvedCountry,
+): ParseAttempt {
+  const carrierMobile = isMobileType(carrier.check.type);
+  if (carrierMobile !== isMobileType(international.check.type))
+    return { ok: true, ...(carrierMobile ? carrier : international) };
+  const own = callingCodeOf(country);
+  const ownCarrier = carrier.number.countryCallingCode === own;
+  if (ownCarrier !== (international.number.countryCallingCode === own))
+    return { ok: true, ...(ownCarrier ? carrier : international) };
+  const first = DIGIT_GROUP.exec(text)?.[0] ?? '';
+  const digits = text.replace(/\D/g, '');
+  const dialled = carrier.number.countryCallingCode + carrier.number.nationalNumber;
+  if (digits.endsWith(dialled) && first === digits.slice(0, digits.length - dialled.length))
+    return { ok: true, ...carrier };
+  if (first === `00${international.number.countryCallingCode}`) return { ok: true, ...international };
+  return failure(
+    'PHONE_INVALID',
+    input,
+    `00 may be the international prefix (${international.number.number}) or a carrier's prefix${countryLabel(country).replace(' for', ' of')} (${carrier.number.number}): write the number with + to say which`,
+  );
+}
 
 /** A number written with its calling code: `+44…`, `0044…` (the ITU international prefix). */
 const INTERNATIONAL_FORM = /^(?:\+|00)\s*[1-9]/;
@@ -447,6 +499,8 @@ const MEXICO = '52';
 const MEXICAN_WITH_1 = /^1\d{10}$/;
 /** `+52`, `0052`, `52` at the start: the calling code written, not taken from the row's country. */
 const MEXICO_WRITTEN = /^(?:\+|00)?\s*52/;
+/** `1 55 1234 5678`, `1 (33) 1234-5678`: the mobile 1, then a two-digit area code as its own group. */
+const MEXICAN_1_BEFORE_AREA = /^1[\s.-]*\(?(?:55|33|81)\)?[\s.-]+\d{4}[\s.-]*\d{4}$/;
 
 /**
  * `+52 1 55 8765 4321`, `521 33 8765 4321`, `1 55 1234 5678` in Mexico: the number without the
@@ -460,15 +514,18 @@ function mexicanMobileWithout1(
   country: ResolvedCountry | undefined,
   options: PhoneOptions,
 ): PhoneResult | undefined {
-  // Only after a 52 the text holds: `1 415 555 2671` in a Mexican row is a US number, not +52 415….
-  const with1 = nationalDigitsOf(MEXICO, text, attempt, country, MEXICO_WRITTEN).find((national) =>
-    MEXICAN_WITH_1.test(national),
-  );
+  // After a 52 the text holds, or in a Mexican row a 1 before a two-digit area code (Mexico City's
+  // 55, Guadalajara's 33, Monterrey's 81): `1 415 555 2671` in a Mexican row is a US number.
+  const candidates = nationalDigitsOf(MEXICO, text, attempt, country, MEXICO_WRITTEN);
+  if (country !== undefined && callingCodeOf(country) === MEXICO && MEXICAN_1_BEFORE_AREA.test(text))
+    candidates.push(text.replace(/\D/g, ''));
+  const with1 = candidates.find((national) => MEXICAN_WITH_1.test(national));
   if (with1 === undefined) return undefined;
   const without1 = parse(`+${MEXICO}${with1.slice(1)}`, undefined, input);
   if (!without1.ok || !without1.check.valid) return undefined;
   return noted(without1, text, input, country, options, (e164) => {
-    return `mobile ${echo(input)}: Mexico's mobile 1 after +52 is no longer used (dropped in 2019); read as ${e164}`;
+    const where = MEXICO_WRITTEN.test(text) ? 'after +52' : 'before the area code';
+    return `mobile ${echo(input)}: Mexico's mobile 1 ${where} is no longer used (dropped in 2019); read as ${e164}`;
   });
 }
 
@@ -534,6 +591,26 @@ function withoutOldPrefix(
     });
   }
   return undefined;
+}
+
+/**
+ * The refusal of a `(0)` after a calling code that makes a landline (`attempt`) of what without
+ * it is a mobile: `+39 (0)351 234 5678`. Italy's landlines keep their 0 after +39 and its mobiles
+ * have none, and the business-card `(0)` is written before both, so neither reading is sure (a
+ * Bergamo landline `+39 (0)35 …` is as likely as an Iliad mobile). `undefined` otherwise.
+ */
+function zeroOrNot(text: string, input: string, attempt: ParsedNumber): PhoneResult | undefined {
+  const zero = ZERO_AFTER_CALLING_CODE.exec(text);
+  const code = zero?.[1];
+  if (zero === null || code !== attempt.number.countryCallingCode) return undefined;
+  const without = parse(`+${code} ${text.slice(zero[0].length)}`, undefined, input);
+  if (!without.ok || !without.check.valid || !isMobileType(without.check.type)) return undefined;
+  if (without.number.countryCallingCode !== code) return undefined;
+  return failure(
+    'PHONE_INVALID',
+    input,
+    `with its (0) a landline (${attempt.number.number}), without it a mobile (${without.number.number}): write the number without (0) if it is the mobile`,
+  );
 }
 
 /** Vietnam's calling code, and its 11-digit mobiles' prefixes (without the 0) → their 2018 ones. */

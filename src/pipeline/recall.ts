@@ -73,7 +73,10 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * calling code in brackets is read as one, Vietnam's pre-2018 11-digit mobiles are renumbered.
  * r7: Mexico's `044`/`045`/`01`, the Soviet long-distance `8` and a `(0)` after a calling code
  * without a trunk 0 are dropped from a number not valid with them, Brazil's `0xx` is its trunk 0
- * (phone-parse.ts); "or" in eight more languages and German's `bzw.` split a cell (number-joins.ts).
+ * (phone-parse.ts); "or" in eight more languages and German's `bzw.` split a cell (number-joins.ts);
+ * `00…` valid both after a carrier's prefix and after the ITU's is read by how it is written, or
+ * refused; a `(0)` making a landline of an Italian mobile is refused; Mexico's `1 55 …` in a
+ * Mexican row is Mexican (phone-parse.ts).
  */
 const RECALL_VERSION = 'r7';
 

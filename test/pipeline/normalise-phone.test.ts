@@ -656,6 +656,68 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
   );
 
   test.each([
+    // Singapore's carrier prefix 004 would eat Germany's 4: +91 5123456789, an Indian landline.
+    ['0049 1512 3456789', 'SG', '+4915123456789'],
+    ['0033 6 12 34 56 78', 'TH', '+33612345678'],
+    // Korea's 008 would make it +1 901…, a Memphis number; written "0081", it is Japan.
+    ['0081 90 1234 5678', 'KR', '+819012345678'],
+    // Korea's 002 would make it an Egyptian mobile: the row's own calling code wins.
+    ['0082 010 1234 5678', 'KR', '+821012345678'],
+    ['0091 81234 56789', 'NG', '+918123456789'],
+    // Japan's 0066 would make it a Japanese toll-free number, which takes no SMS.
+    ['0066 81 234 5678', 'JP', '+66812345678'],
+    // Written through KT's 001 as its own group: the carrier's reading.
+    ['001 65 9123 4567', 'KR', '+6591234567'],
+  ])('"00" read with a carrier prefix or as the ITU prefix: %j in %s is %s', (input, row, e164) => {
+    expect(normalisePhone(input, row, {})).toMatchObject({ ok: true, e164 });
+  });
+
+  test('"00" digits that two readings make valid, and neither is settled by how they are written, are refused', () => {
+    expect(normalisePhone('00818012345678', 'KR', {})).toEqual({
+      ok: false,
+      error: {
+        code: 'PHONE_INVALID',
+        field: 'mobile',
+        message:
+          'mobile "00818012345678": 00 may be the international prefix (+818012345678) or a carrier\'s prefix of KR (+18012345678): write the number with + to say which',
+      },
+    });
+  });
+
+  test.each([
+    ['+39 (0)351 234 5678', '+3903512345678', '+393512345678'],
+    ['+39 (0)345 123 4567', '+3903451234567', '+393451234567'],
+  ])(
+    'a (0) that makes a landline of an Italian mobile (%j) is refused, naming both',
+    (input, landline, mobile) => {
+      expect(normalisePhone(input, undefined, {})).toEqual({
+        ok: false,
+        error: {
+          code: 'PHONE_INVALID',
+          field: 'mobile',
+          message: `mobile ${JSON.stringify(input)}: with its (0) a landline (${landline}), without it a mobile (${mobile}): write the number without (0) if it is the mobile`,
+        },
+      });
+    },
+  );
+
+  test.each([
+    ['1 55 1234 5678', 'MX', 'US', '+525512345678'],
+    ['1 55 1234 5678', 'MX', undefined, '+525512345678'],
+    ['1 (33) 1234-5678', 'Mexico', undefined, '+523312345678'],
+  ])(
+    "Mexico's mobile 1 before a two-digit area code (%j, row %j, default %j) is dropped: %s, not a New Jersey number",
+    (input, row, defaultCountry, e164) => {
+      expect(normalisePhone(input, row, { defaultCountry })).toEqual({
+        ok: true,
+        e164,
+        country: 'MX',
+        note: `mobile ${JSON.stringify(input)}: Mexico's mobile 1 before the area code is no longer used (dropped in 2019); read as ${e164}`,
+      });
+    },
+  );
+
+  test.each([
     ['+55 92 8172 3241', undefined, '+5592981723241'],
     ['5511 8765-4321', 'Brasil', '+5511987654321'],
   ])('Brazil: the 8-digit mobile %j (row %j) is refused, naming the 9 to add (%s)', (input, row, e164) => {
