@@ -773,9 +773,12 @@ export function splitAtSlash(text: string): boolean {
   return !text.includes(':::') && !NUMBERS_HINT.test(text) && splitNumbers(text).length > 1;
 }
 
-/** Between numbers of one cell: `,`, `;`, `|`, a line break, "or" (`OR_WORDS`). */
-const NUMBER_SEPARATORS = new RegExp(`\\s*[,;|\\n]\\s*|\\s+${OR_WORD}\\s+`, 'i');
-const NUMBERS_HINT = new RegExp(`[,;|\\n]|\\s${OR_WORD}\\s`, 'i');
+/**
+ * Between numbers of one cell: `,`, `;`, `|`, a line break, "or" (`OR_WORDS`), and the list marks
+ * of Chinese and Japanese sheets (`、`, `，`, `；`).
+ */
+const NUMBER_SEPARATORS = new RegExp(`\\s*[,;|\\n、，；]\\s*|\\s+${OR_WORD}\\s+`, 'i');
+const NUMBERS_HINT = new RegExp(`[,;|\\n、，；]|\\s${OR_WORD}\\s`, 'i');
 
 /** Google Contacts' separator between the values of one cell. */
 const GOOGLE_SEPARATOR = /\s*:::\s*/;

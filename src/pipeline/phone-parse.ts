@@ -120,6 +120,8 @@ export function normalisePhone(
   // `+1 415 555 2671 | ext 12345` (the cell was not split at the `|`, see `splitNumbers`): an
   // extension, as after `, `.
   text = text.replace(BREAK_BEFORE_EXTENSION, ', ');
+  // `090ー1234ー5678`: a Japanese input method's long-vowel mark typed for a hyphen.
+  if (text.includes('ー') || text.includes('ｰ')) text = text.replace(LONG_VOWEL_DASH, '-');
   // `(0xx11) 98765-4321`: Brazil's trunk 0 with `xx` standing for the carrier the caller picks.
   if (text.length > 4 && CARRIER_PLACEHOLDER.test(text)) text = text.replace(CARRIER_PLACEHOLDER, '$10');
   // A label beside the number (`Mob: 07911 123456`): the number, when it is a good one without
@@ -149,6 +151,8 @@ export function normalisePhone(
  * the national prefix: `0`, then a carrier code the caller chooses, shown as `xx`.
  */
 const CARRIER_PLACEHOLDER = /^(\(?)\s*0\s*xx\s*\)?\s*(?=\(?\d)/i;
+/** `ー` (and its half-width `ｰ`) between digits, as Japanese input methods give for `-`. */
+const LONG_VOWEL_DASH = /(?<=[0-9０-９])[ーｰ](?=[0-9０-９])/g;
 
 /** Between two numbers of a cell that is not split (map-fields.ts `splitNumbers`). */
 const TWO_NUMBERS_JOIN = new RegExp(`\\s*(?:[&/|\\n]|\\s[-–]\\s|\\s(?:${OR_WORD}|and|und|y|et)\\s)\\s*`, 'i');
@@ -298,10 +302,52 @@ const OTHER_SPACES = new RegExp(OTHER_SPACE.source, 'g');
  * `携帯`, `(WhatsApp)`). Only words that name a phone: `1-800-FLOWERS` keeps its letters and is
  * refused.
  */
-const LEADING_LABEL =
-  /^((?:mob(?:il(?:e|nr)?)?|cell(?:ular)?|cel|tel(?:ephone|efon)?|phone|ph|handy|port(?:able)?|celular|m[oó]vil|hp|wa|whatsapp|cep|моб(?:ильный)?|тел|手机|手機|携帯|[mt])\.?\s*[:：]?\s*)([+(\d][^\p{L}]*)$/iu;
+const LEADING_LABEL = new RegExp(
+  String.raw`^((?:${[
+    String.raw`mob(?:il(?:e|nr)?)?`,
+    String.raw`cell(?:ular|ulare)?`,
+    'cel',
+    String.raw`t[eé]l(?:[eé]phone|[eé]fono|efone|ephone|efon)?`,
+    'phone',
+    'ph',
+    'handy',
+    String.raw`port(?:able)?`,
+    'celular',
+    'm[oó]vil',
+    'mobiel',
+    'natel',
+    'gsm',
+    'tlf',
+    'handphone',
+    String.raw`h\/p`,
+    'hp',
+    String.raw`no\.?\s*hp`,
+    String.raw`nomor\s*hp`,
+    String.raw`wa\s*\/\s*hp`,
+    String.raw`tel\s*\/\s*whatsapp`,
+    'wa',
+    'whatsapp',
+    String.raw`cep(?:\s*tel)?`,
+    String.raw`tel\.?\s*kom`,
+    'sđt',
+    'đt',
+    String.raw`моб(?:ильный)?(?:\.?\s*тел)?`,
+    'тел',
+    '手机号码?',
+    '手機(?:號碼)?',
+    '手机',
+    '電話',
+    '携帯(?:電話|番号)?',
+    '휴대폰',
+    '핸드폰',
+    'موبايل',
+    'נייד',
+    '[mt]',
+  ].join('|')})(?:[\s.]*(?:phone|no|number|nr|#))?\.?\s*[:：]?\s*)([+(\d][^\p{L}]*)$`,
+  'iu',
+);
 const TRAILING_LABEL =
-  /^([+(\d][^\p{L}]*?)\s*(\((?:m|mob|mobile|cell|whatsapp|wa)\)|mobile|mob|cell|whatsapp)$/iu;
+  /^([+(\d][^\p{L}]*?)\s*([([](?:m|mob|mobile|cell|whatsapp|wa)(?: only)?[)\]]|mobile|mob|cell|whatsapp)$/iu;
 
 /**
  * `00…` valid read both ways: after a carrier's international prefix of the row's country, as
@@ -543,6 +589,64 @@ const MEXICAN_OLD_PREFIX = /^(?:044|045|01)(\d{10})$/;
  */
 const OLD_TRUNK_8: ReadonlySet<string> = new Set(['UA', 'MD', 'GE', 'AM', 'AZ', 'KG', 'TJ', 'TM', 'UZ']);
 
+/**
+ * `+91 919876543210`: a form's `+91` and the number typed with its calling code again. Digits and
+ * `+` only; the calling code (1–3 digits), then the same digits again, then the rest.
+ */
+const CALLING_CODE_TWICE = /^(?:\+|00)(\d{1,3})\1(\d{6,})$/;
+/** `+07911 123456`: a `+` before a national number with its trunk 0 (web forms that force a `+`). */
+const PLUS_BEFORE_TRUNK_0 = /^\+\s*\(?0/;
+
+/** Benin's calling code; its numbers gained `01` in front on 30 November 2024 (8 → 10 digits). */
+const BENIN = '229';
+/** Chile's calling code; its mobiles were dialled `09` + 8 digits until February 2016, now 9 + 8. */
+const CHILE = '56';
+
+/**
+ * A number of a country's former numbering, which libphonenumber no longer reads, that is one
+ * number now: Benin's 8 digits (`97 12 34 56`, `+229 97 12 34 56`), which every operator's
+ * numbers turned into `01` + the 8 digits; Chile's `09 8765 4321`, now `9 8765 4321`. The row's
+ * message says so.
+ */
+function formerNumbering(
+  text: string,
+  input: string,
+  country: ResolvedCountry | undefined,
+  options: PhoneOptions,
+): PhoneResult | undefined {
+  let code: string | undefined;
+  let national: string;
+  if (INTERNATIONAL_FORM.test(text)) {
+    // Written with its calling code: the country the text names, whatever the row's.
+    const digits = text.replace(/\D/g, '').replace(/^00/, '');
+    code = [BENIN, CHILE].find((former) => digits.startsWith(former));
+    national = digits.slice(code?.length ?? 0);
+  } else {
+    if (country === undefined || !DIGITS_ONLY.test(text)) return undefined;
+    code = callingCodeOf(country);
+    national = text.replace(/\D/g, '');
+  }
+  if (code !== BENIN && code !== CHILE) return undefined;
+  const now =
+    code === BENIN
+      ? /^\d{8}$/.test(national)
+        ? `01${national}`
+        : undefined
+      : /^09\d{8}$/.test(national)
+        ? national.slice(1)
+        : undefined;
+  if (now === undefined) return undefined;
+  const attempt = parse(`+${code}${now}`, undefined, input);
+  if (!attempt.ok || !attempt.check.valid) return undefined;
+  const change =
+    code === BENIN
+      ? "Benin's numbers gained 01 in front on 30 November 2024"
+      : "Chile's mobiles are dialled 9, not 09, since 2016";
+  return noted(attempt, text, input, country, options, (e164) => {
+    return `mobile ${echo(input)}: ${change}; read as ${e164}`;
+  });
+}
+
 /** A `(0)` right after the calling code (`+48 (0) 601 234 567`), as business cards write it. */
 const ZERO_AFTER_CALLING_CODE = /^(?:\+|00)\s*(\d{1,3})\s*\(\s*0\s*\)\s*/;
 
@@ -570,7 +674,27 @@ function withoutOldPrefix(
       return `mobile ${echo(input)}: the (0) after +${code} is not dialled; read as ${e164}`;
     });
   }
-  if (country === undefined || !DIGITS_ONLY.test(text)) return undefined;
+  const twice = CALLING_CODE_TWICE.exec(text.replace(/[^\d+]/g, ''));
+  if (twice) {
+    const code = twice[1] as string;
+    const attempt = parse(`+${code}${twice[2] as string}`, undefined, input);
+    if (attempt.ok && attempt.check.valid && attempt.number.countryCallingCode === code)
+      return noted(attempt, text, input, country, options, (e164) => {
+        return `mobile ${echo(input)}: the calling code +${code} is written twice; read as ${e164}`;
+      });
+  }
+  const renumbered = formerNumbering(text, input, country, options);
+  if (renumbered) return renumbered;
+  if (country === undefined) return undefined;
+  if (PLUS_BEFORE_TRUNK_0.test(text)) {
+    const national = text.replace(/^\+\s*/, '');
+    const attempt = parse(national, country, input);
+    if (!attempt.ok || !attempt.check.valid) return undefined;
+    return noted(attempt, national, input, country, options, (e164) => {
+      return `mobile ${echo(input)}: a + before a national number (no calling code starts with 0) is not dialled; read as ${e164}`;
+    });
+  }
+  if (!DIGITS_ONLY.test(text)) return undefined;
   const digits = text.replace(/\D/g, '');
   if (callingCodeOf(country) === MEXICO) {
     const national = MEXICAN_OLD_PREFIX.exec(digits)?.[1];

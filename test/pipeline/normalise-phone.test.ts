@@ -486,6 +486,20 @@ describe('normalisePhone: second audit', () => {
     ['моб. 8 912 345-67-89', 'RU', '+79123456789', 'моб.'],
     ['手机：138 0013 8000', 'CN', '+8613800138000', '手机：'],
     ['090-1234-5678 (WhatsApp)', 'JP', '+819012345678', '(WhatsApp)'],
+    ['GSM: 0470 12 34 56', 'BE', '+32470123456', 'GSM:'],
+    ['Natel 079 123 45 67', 'CH', '+41791234567', 'Natel'],
+    ['Tél. 06 12 34 56 78', 'FR', '+33612345678', 'Tél.'],
+    ['Teléfono: 612 345 678', 'ES', '+34612345678', 'Teléfono:'],
+    ['Cellulare 347 123 4567', 'IT', '+393471234567', 'Cellulare'],
+    ['Mobiel: 06 12345678', 'NL', '+31612345678', 'Mobiel:'],
+    ['Tel. kom. 601 234 567', 'PL', '+48601234567', 'Tel. kom.'],
+    ['Mobile No: 07911 123456', 'GB', '+447911123456', 'Mobile No:'],
+    ['Cell # 415-555-2671', 'US', '+14155552671', 'Cell #'],
+    ['No HP: 0812 3456 7890', 'ID', '+6281234567890', 'No HP:'],
+    ['SĐT: 0912 345 678', 'VN', '+84912345678', 'SĐT:'],
+    ['携帯電話 090-1234-5678', 'JP', '+819012345678', '携帯電話'],
+    ['휴대폰 010-1234-5678', 'KR', '+821012345678', '휴대폰'],
+    ['07911 123456 [mobile]', 'GB', '+447911123456', '[mobile]'],
   ])('a label in another language: %j (%s) → %s, the label said removed', (input, country, e164, label) => {
     expect(normalisePhone(input, country, {})).toMatchObject({
       ok: true,
@@ -716,6 +730,51 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
       });
     },
   );
+
+  test.each([
+    // A Japanese input method's long-vowel mark typed for a hyphen.
+    ['090ー1234ー5678', 'JP', '+819012345678', undefined],
+    ['０９０ー１２３４ー５６７８', 'JP', '+819012345678', undefined],
+    [
+      '+07911 123456',
+      'GB',
+      '+447911123456',
+      'a + before a national number (no calling code starts with 0) is not dialled',
+    ],
+    ['+91 919876543210', undefined, '+919876543210', 'the calling code +91 is written twice'],
+    ['00 234 2348031234567', undefined, '+2348031234567', 'the calling code +234 is written twice'],
+    ['97 12 34 56', 'BJ', '+2290197123456', "Benin's numbers gained 01 in front on 30 November 2024"],
+    [
+      '+229 97 12 34 56',
+      undefined,
+      '+2290197123456',
+      "Benin's numbers gained 01 in front on 30 November 2024",
+    ],
+    ['09 8765 4321', 'CL', '+56987654321', "Chile's mobiles are dialled 9, not 09, since 2016"],
+    ['+56 09 8765 4321', undefined, '+56987654321', "Chile's mobiles are dialled 9, not 09, since 2016"],
+  ])('a form a number is still written in: %j (%s) → %s', (input, row, e164, said) => {
+    const result = normalisePhone(input, row, {});
+    expect(result).toMatchObject({ ok: true, e164 });
+    expect((result as { note?: string }).note).toBe(
+      said === undefined ? undefined : `mobile ${JSON.stringify(input)}: ${said}; read as ${e164}`,
+    );
+  });
+
+  test('a + before a national number is not read without a country, and a valid number written twice stays as it is', () => {
+    expect(normalisePhone('+07911 123456', undefined, {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_INVALID_COUNTRY' },
+    });
+    // Valid as written (44 7911… is not "+44 written twice"), and too short to be Benin's 01 + 8 digits.
+    expect(normalisePhone('+44 7911 123456', undefined, {})).toMatchObject({
+      ok: true,
+      e164: '+447911123456',
+    });
+    expect(normalisePhone('+2299712345', undefined, {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_TOO_SHORT' },
+    });
+  });
 
   test.each([
     ['+55 92 8172 3241', undefined, '+5592981723241'],

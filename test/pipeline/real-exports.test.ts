@@ -448,6 +448,10 @@ describe('real exports without a mapping', () => {
     ['07911 123456 ili 07400 123456'],
     ['07911 123456 atau 07400 123456'],
     ['07911 123456 hoặc 07400 123456'],
+    // The list marks of Chinese and Japanese sheets.
+    ['07911 123456、07400 123456'],
+    ['07911 123456，07400 123456'],
+    ['07911 123456；07400 123456'],
   ])(
     'two numbers joined by a line break, "or" (in several languages), |: %j is two numbers',
     async (cell) => {
