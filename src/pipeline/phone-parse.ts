@@ -433,7 +433,11 @@ function readAsInternational(
 function writtenWithCallingCode(text: string, callingCode: string): boolean {
   if (UNBROKEN_DIGITS.test(text)) return true;
   const first = DIGIT_GROUP.exec(text);
-  return first !== null && first[0] === callingCode;
+  if (first === null) return false;
+  if (first[0] === callingCode) return true;
+  // `88 01712 345678`, `38 050 123 45 67`, `6 012-345 6789`: a calling code that ends in 0
+  // (Bangladesh's 880, Ukraine's 380, Malaysia's 60) written with the national number's trunk 0.
+  return `${first[0]}0` === callingCode && /^\D+0/.test(text.slice(first.index + first[0].length));
 }
 
 const UNBROKEN_DIGITS = /^\d+$/;
@@ -545,6 +549,8 @@ const MEXICO = '52';
 const MEXICAN_WITH_1 = /^1\d{10}$/;
 /** `+52`, `0052`, `52` at the start: the calling code written, not taken from the row's country. */
 const MEXICO_WRITTEN = /^(?:\+|00)?\s*52/;
+/** `011 52 …`, `0011 52 …`: 52 after the North American or Australian international prefix. */
+const MEXICO_AFTER_IDD = /^(?:011|0011)[\s.-]*52/;
 /** `1 55 1234 5678`, `1 (33) 1234-5678`: the mobile 1, then a two-digit area code as its own group. */
 const MEXICAN_1_BEFORE_AREA = /^1[\s.-]*\(?(?:55|33|81)\)?[\s.-]+\d{4}[\s.-]*\d{4}$/;
 
@@ -565,12 +571,15 @@ function mexicanMobileWithout1(
   const candidates = nationalDigitsOf(MEXICO, text, attempt, country, MEXICO_WRITTEN);
   if (country !== undefined && callingCodeOf(country) === MEXICO && MEXICAN_1_BEFORE_AREA.test(text))
     candidates.push(text.replace(/\D/g, ''));
+  // `011 52 1 55 …` in a US list, `0011 52 1 …` in an Australian one: the 52 after their prefix.
+  const afterPrefix = MEXICO_AFTER_IDD.exec(text);
+  if (afterPrefix) candidates.push(text.slice(afterPrefix[0].length).replace(/\D/g, ''));
   const with1 = candidates.find((national) => MEXICAN_WITH_1.test(national));
   if (with1 === undefined) return undefined;
   const without1 = parse(`+${MEXICO}${with1.slice(1)}`, undefined, input);
   if (!without1.ok || !without1.check.valid) return undefined;
   return noted(without1, text, input, country, options, (e164) => {
-    const where = MEXICO_WRITTEN.test(text) ? 'after +52' : 'before the area code';
+    const where = MEXICO_WRITTEN.test(text) || afterPrefix ? 'after +52' : 'before the area code';
     return `mobile ${echo(input)}: Mexico's mobile 1 ${where} is no longer used (dropped in 2019); read as ${e164}`;
   });
 }
@@ -601,12 +610,24 @@ const PLUS_BEFORE_TRUNK_0 = /^\+\s*\(?0/;
 const BENIN = '229';
 /** Chile's calling code; its mobiles were dialled `09` + 8 digits until February 2016, now 9 + 8. */
 const CHILE = '56';
+/**
+ * Egypt's calling code, and its mobiles' 2-digit prefixes (after the 0) → their 3-digit ones of
+ * October 2011 (NTRA): `012 345 6789` is `0122 345 6789` now. 013 and 015 were landline codes.
+ */
+const EGYPT = '20';
+// prettier-ignore
+const EGYPT_RENUMBERED: Readonly<Record<string, string>> = {
+  '10': '100', '16': '106', '19': '109', '11': '111', '14': '114', '12': '122', '17': '127', '18': '128',
+};
+/** Côte d'Ivoire's calling code; its 8-digit numbers got 2 digits in front on 31 January 2021. */
+const IVORY_COAST = '225';
 
 /**
  * A number of a country's former numbering, which libphonenumber no longer reads, that is one
  * number now: Benin's 8 digits (`97 12 34 56`, `+229 97 12 34 56`), which every operator's
- * numbers turned into `01` + the 8 digits; Chile's `09 8765 4321`, now `9 8765 4321`. The row's
- * message says so.
+ * numbers turned into `01` + the 8 digits; Chile's `09 8765 4321`, now `9 8765 4321`; Egypt's
+ * `012 345 6789`, now `0122 345 6789`. The row's message says so. Côte d'Ivoire's 8 digits got
+ * their operator's 2 in front, which the digits do not tell: refused, saying what to add.
  */
 function formerNumbering(
   text: string,
@@ -619,29 +640,36 @@ function formerNumbering(
   if (INTERNATIONAL_FORM.test(text)) {
     // Written with its calling code: the country the text names, whatever the row's.
     const digits = text.replace(/\D/g, '').replace(/^00/, '');
-    code = [BENIN, CHILE].find((former) => digits.startsWith(former));
+    code = [BENIN, CHILE, EGYPT, IVORY_COAST].find((former) => digits.startsWith(former));
     national = digits.slice(code?.length ?? 0);
   } else {
     if (country === undefined || !DIGITS_ONLY.test(text)) return undefined;
     code = callingCodeOf(country);
     national = text.replace(/\D/g, '');
   }
-  if (code !== BENIN && code !== CHILE) return undefined;
-  const now =
-    code === BENIN
-      ? /^\d{8}$/.test(national)
-        ? `01${national}`
-        : undefined
-      : /^09\d{8}$/.test(national)
-        ? national.slice(1)
-        : undefined;
+  if (code === IVORY_COAST && /^\d{8}$/.test(national))
+    return failure(
+      'PHONE_TOO_SHORT',
+      input,
+      "an 8-digit Ivorian number: numbers have had 10 digits since 31 January 2021; add 07 (Orange), 05 (MTN) or 01 (Moov) in front, as the person's operator is",
+    );
+  let now: string | undefined;
+  let change: string;
+  if (code === BENIN) {
+    now = /^\d{8}$/.test(national) ? `01${national}` : undefined;
+    change = "Benin's numbers gained 01 in front on 30 November 2024";
+  } else if (code === CHILE) {
+    now = /^09\d{8}$/.test(national) ? national.slice(1) : undefined;
+    change = "Chile's mobiles are dialled 9, not 09, since 2016";
+  } else if (code === EGYPT) {
+    const old = /^0?(1\d)(\d{7})$/.exec(national);
+    const prefix = old ? EGYPT_RENUMBERED[old[1] as string] : undefined;
+    now = old && prefix ? `${prefix}${old[2] as string}` : undefined;
+    change = "Egypt's mobiles got a third prefix digit in October 2011";
+  } else return undefined;
   if (now === undefined) return undefined;
   const attempt = parse(`+${code}${now}`, undefined, input);
   if (!attempt.ok || !attempt.check.valid) return undefined;
-  const change =
-    code === BENIN
-      ? "Benin's numbers gained 01 in front on 30 November 2024"
-      : "Chile's mobiles are dialled 9, not 09, since 2016";
   return noted(attempt, text, input, country, options, (e164) => {
     return `mobile ${echo(input)}: ${change}; read as ${e164}`;
   });
@@ -854,6 +882,9 @@ const TYPE_NAMES: Partial<Record<NonNullable<NumberType>, string>> = {
   PAGER: 'a pager number',
 };
 
+/** Trunk prefixes of two digits that start with 0 (libphonenumber strips them whole). */
+const TWO_DIGIT_TRUNK: Readonly<Partial<Record<CountryCode, string>>> = { HU: '06' };
+
 function leadingZeroRestored(
   text: string,
   iso: CountryCode,
@@ -871,7 +902,14 @@ function leadingZeroRestored(
   // Every digit written stays in the number: a 0 before `436641234567` (an Austrian mobile without
   // its +) reads `43` as a Brazilian carrier code, and the rest as a landline of Brazil.
   const national = withZero.number.nationalNumber;
-  if (national !== text && national !== `0${text}`) return undefined;
+  // Hungary's trunk prefix is 06: `6201234567` lost the 0 of `06 20 123 4567`.
+  const trunk = TWO_DIGIT_TRUNK[iso];
+  if (
+    national !== text &&
+    national !== `0${text}` &&
+    (trunk === undefined || `0${text}` !== trunk + national)
+  )
+    return undefined;
   // A 0 that makes an international prefix (Mexico's `09…`) dials another country: not restored.
   if (withZero.number.countryCallingCode !== getCountryCallingCode(iso)) return undefined;
   return noted(withZero, text, input, country, options, (e164) => {

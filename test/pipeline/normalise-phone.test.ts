@@ -752,12 +752,62 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
     ],
     ['09 8765 4321', 'CL', '+56987654321', "Chile's mobiles are dialled 9, not 09, since 2016"],
     ['+56 09 8765 4321', undefined, '+56987654321', "Chile's mobiles are dialled 9, not 09, since 2016"],
+    ['012 345 6789', 'EG', '+201223456789', "Egypt's mobiles got a third prefix digit in October 2011"],
+    [
+      '+20 10 123 4567',
+      undefined,
+      '+201001234567',
+      "Egypt's mobiles got a third prefix digit in October 2011",
+    ],
+    [
+      '011 52 1 55 1234 5678',
+      'US',
+      '+525512345678',
+      "Mexico's mobile 1 after +52 is no longer used (dropped in 2019)",
+    ],
   ])('a form a number is still written in: %j (%s) → %s', (input, row, e164, said) => {
     const result = normalisePhone(input, row, {});
     expect(result).toMatchObject({ ok: true, e164 });
     expect((result as { note?: string }).note).toBe(
       said === undefined ? undefined : `mobile ${JSON.stringify(input)}: ${said}; read as ${e164}`,
     );
+  });
+
+  test.each([
+    ['88 01712 345678', undefined, undefined, '+8801712345678', 'there is no country for it'],
+    ['38 050 123 45 67', undefined, 'GB', '+380501234567', 'not a valid number for GB'],
+    ['6 012-345 6789', 'GB', undefined, '+60123456789', 'not a valid number for GB'],
+  ])(
+    'a calling code ending in 0 written with the trunk 0 (%j, row %j, default %j) is read as international: %s',
+    (input, row, defaultCountry, e164, why) => {
+      expect(normalisePhone(input, row, { defaultCountry })).toMatchObject({
+        ok: true,
+        e164,
+        note: `mobile ${JSON.stringify(input)} read as international (${e164}): ${why}`,
+      });
+    },
+  );
+
+  test("an 8-digit Ivorian number is refused saying which 2 digits its operator's numbers gained", () => {
+    expect(normalisePhone('+225 07 12 34 56', undefined, {})).toEqual({
+      ok: false,
+      error: {
+        code: 'PHONE_TOO_SHORT',
+        field: 'mobile',
+        message:
+          'mobile "+225 07 12 34 56": an 8-digit Ivorian number: numbers have had 10 digits since 31 January 2021; add 07 (Orange), 05 (MTN) or 01 (Moov) in front, as the person\'s operator is',
+      },
+    });
+    expect(normalisePhone('07 07 12 34 56', 'CI', {})).toMatchObject({ ok: true, e164: '+2250707123456' });
+  });
+
+  test('a Hungarian number cell that lost the 0 of its 06 is read with it', () => {
+    expect(normalisePhone('6201234567', 'HU', {}, { numeric: true })).toEqual({
+      ok: true,
+      e164: '+36201234567',
+      country: 'HU',
+      note: 'mobile "6201234567": the leading 0 was missing (Excel stored it as a number); read as 06201234567 (+36201234567)',
+    });
   });
 
   test('a + before a national number is not read without a country, and a valid number written twice stays as it is', () => {
