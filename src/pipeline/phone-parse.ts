@@ -681,11 +681,14 @@ const ZERO_AFTER_CALLING_CODE = /^(?:\+|00)\s*(\d{1,3})\s*\(\s*0\s*\)\s*/;
 /**
  * A number not valid as written, with a prefix in front that is no longer (or never was) dialled,
  * and valid without it: that number, and the row's message says which prefix was dropped.
- * - `044 55 1234 5678`, `045…`, `01…` in Mexico ({@link MEXICAN_OLD_PREFIX});
- * - `8 050 123 45 67`, `8 (050) 123-45-67` in Ukraine and the other {@link OLD_TRUNK_8} countries;
  * - `+48 (0) 601 234 567`, `+39 (0)347…`: a `(0)` after a calling code whose numbers have no
  *   trunk 0 (libphonenumber drops it where they have one: `+44 (0)7911…`). An Italian landline
- *   keeps its 0 (`+39 (0)2 1234 5678` is valid as written, and read so).
+ *   keeps its 0 (`+39 (0)2 1234 5678` is valid as written, and read so);
+ * - `+91 919876543210`: the calling code written twice ({@link CALLING_CODE_TWICE});
+ * - a former numbering's number ({@link formerNumbering}: Benin, Chile, Egypt, Côte d'Ivoire);
+ * - `+07911 123456`: a `+` before a national number, read in the row's country;
+ * - `044 55 1234 5678`, `045…`, `01…` in Mexico ({@link MEXICAN_OLD_PREFIX});
+ * - `8 050 123 45 67`, `8 (050) 123-45-67` in Ukraine and the other {@link OLD_TRUNK_8} countries.
  */
 function withoutOldPrefix(
   text: string,
