@@ -244,9 +244,6 @@ function normaliseText(
     // default country: "1 55 1234 5678" in a Mexican row is no New Jersey number.
     const mexican = mexicanMobileWithout1(text, input, attempt, country, options);
     if (mexican) return mexican;
-    // "044 55 1234 5678", "8 050 123 45 67", "+48 (0) 601 234 567": a prefix no longer dialled.
-    const unprefixed = withoutOldPrefix(text, input, country, options);
-    if (unprefixed) return unprefixed;
   }
   if (!(attempt.ok && attempt.check.valid) && rowText && country !== undefined) {
     // "07911 123456" beside a Spanish postal address: not a number of the row's country, but
@@ -255,6 +252,10 @@ function normaliseText(
     if (own) return own;
   }
   if (!(attempt.ok && attempt.check.valid)) {
+    // "044 55 1234 5678", "8 050 123 45 67", "+48 (0) 601 234 567": a prefix no longer dialled.
+    // After the default country: a Togolese 8-digit mobile beside a Benin address is Togo's.
+    const unprefixed = withoutOldPrefix(text, input, country, options);
+    if (unprefixed) return unprefixed;
     // "0168 123 4567": a Vietnamese 11-digit mobile, renumbered to 10 digits in 2018-2019.
     const renumbered = vietnameseMobileRenumbered(text, input, attempt, country, options);
     if (renumbered) return renumbered;
@@ -355,10 +356,13 @@ const TRAILING_LABEL =
  * Kong's, Taiwan's, Cambodia's, Colombia's, Japan's 0066 toll-free numbers), and with `00` as the
  * ITU's international prefix. `0049 1512 3456789` in Singapore is no Indian landline (+91 5…),
  * `0081 90 1234 5678` in Korea no Memphis number, `0082 010 1234 5678` there no Egyptian mobile.
- * The reading taken, in order: the only mobile of the two; the one of the row's own calling code;
- * the carrier's, when the first group written is its prefix (`001 65 9123 4567` in Korea, through
- * KT's 001); the ITU's, when the first group is `00` and its calling code (`0081 …`). Otherwise
- * (`00818012345678` unbroken) the number is refused, naming both readings.
+ * The reading taken, in order: the ITU's, when the first group written is `00` and its calling
+ * code (`0081 …`) and not the carrier's prefix; the carrier's, when the first group is its prefix
+ * (`001 65 9123 4567` in Korea, through KT's 001) and not `00` and a calling code; the only mobile
+ * of the two; the ITU's when it is the row's own calling code (no one dials home through a carrier's
+ * international prefix). Otherwise (`00818012345678` unbroken) the number is refused, naming both.
+ * Measured by a second audit over 145,530 `00cc` forms of every calling code's example numbers in
+ * every such row: 4 wrong (Tajik toll-free numbers), against 417 before.
  */
 function carrierOrInternational(
   text: string,
@@ -367,19 +371,27 @@ function carrierOrInternational(
   international: ParsedNumber,
   country: ResolvedCountry,
 ): ParseAttempt {
+  const digits = text.replace(/\D/g, '');
+  // `0011 501 622 1234` in Australia (its own prefix, then Belize): libphonenumber reads "+11…"
+  // as +1 after dropping a 1; a reading that drops a digit written (other than a trunk 0 kept
+  // after the calling code, `0094 071 234 5678`) is no reading.
+  const { countryCallingCode: code, nationalNumber } = international.number;
+  const rest = digits.slice(2);
+  if (rest !== code + nationalNumber && rest !== `${code}0${nationalNumber}`) return { ok: true, ...carrier };
+  const first = DIGIT_GROUP.exec(text)?.[0] ?? '';
+  const dialled = carrier.number.countryCallingCode + carrier.number.nationalNumber;
+  const carrierPrefix = digits.endsWith(dialled)
+    ? digits.slice(0, digits.length - dialled.length)
+    : undefined;
+  const ituGroup = `00${code}`;
+  if (first === ituGroup && first !== carrierPrefix) return { ok: true, ...international };
+  if (first === carrierPrefix && first !== ituGroup) return { ok: true, ...carrier };
   const carrierMobile = isMobileType(carrier.check.type);
   if (carrierMobile !== isMobileType(international.check.type))
     return { ok: true, ...(carrierMobile ? carrier : international) };
-  const own = callingCodeOf(country);
-  const ownCarrier = carrier.number.countryCallingCode === own;
-  if (ownCarrier !== (international.number.countryCallingCode === own))
-    return { ok: true, ...(ownCarrier ? carrier : international) };
-  const first = DIGIT_GROUP.exec(text)?.[0] ?? '';
-  const digits = text.replace(/\D/g, '');
-  const dialled = carrier.number.countryCallingCode + carrier.number.nationalNumber;
-  if (digits.endsWith(dialled) && first === digits.slice(0, digits.length - dialled.length))
-    return { ok: true, ...carrier };
-  if (first === `00${international.number.countryCallingCode}`) return { ok: true, ...international };
+  // Through a carrier to one's own country is never dialled.
+  if (international.number.countryCallingCode === callingCodeOf(country))
+    return { ok: true, ...international };
   return failure(
     'PHONE_INVALID',
     input,
@@ -604,7 +616,7 @@ const OLD_TRUNK_8: ReadonlySet<string> = new Set(['UA', 'MD', 'GE', 'AM', 'AZ', 
  */
 const CALLING_CODE_TWICE = /^(?:\+|00)(\d{1,3})\1(\d{6,})$/;
 /** `+07911 123456`: a `+` before a national number with its trunk 0 (web forms that force a `+`). */
-const PLUS_BEFORE_TRUNK_0 = /^\+\s*\(?0/;
+const PLUS_BEFORE_TRUNK_0 = /^\+\s*\(?0[1-9]/;
 
 /** Benin's calling code; its numbers gained `01` in front on 30 November 2024 (8 → 10 digits). */
 const BENIN = '229';
@@ -625,9 +637,10 @@ const IVORY_COAST = '225';
 /**
  * A number of a country's former numbering, which libphonenumber no longer reads, that is one
  * number now: Benin's 8 digits (`97 12 34 56`, `+229 97 12 34 56`), which every operator's
- * numbers turned into `01` + the 8 digits; Chile's `09 8765 4321`, now `9 8765 4321`; Egypt's
- * `012 345 6789`, now `0122 345 6789`. The row's message says so. Côte d'Ivoire's 8 digits got
- * their operator's 2 in front, which the digits do not tell: refused, saying what to add.
+ * numbers turned into `01` + the 8 digits; Chile's `09 8765 4321`, now `9 8765 4321`. The row's
+ * message says so. Refused, saying what the number may be now: Egypt's `012 345 6789` (`0122 345
+ * 6789` since 2011, or a current number with a digit dropped) and Côte d'Ivoire's 8 digits (with
+ * their operator's 2 in front since 2021, which the digits do not tell).
  */
 function formerNumbering(
   text: string,
@@ -651,7 +664,7 @@ function formerNumbering(
     return failure(
       'PHONE_TOO_SHORT',
       input,
-      "an 8-digit Ivorian number: numbers have had 10 digits since 31 January 2021; add 07 (Orange), 05 (MTN) or 01 (Moov) in front, as the person's operator is",
+      "an 8-digit Ivorian number: since 31 January 2021 numbers have 10 digits, the 2 in front telling the operator (mobiles 07 Orange, 05 MTN, 01 Moov; landlines 27, 25, 21); add the person's",
     );
   let now: string | undefined;
   let change: string;
@@ -662,10 +675,16 @@ function formerNumbering(
     now = /^09\d{8}$/.test(national) ? national.slice(1) : undefined;
     change = "Chile's mobiles are dialled 9, not 09, since 2016";
   } else if (code === EGYPT) {
+    // Said, not done: a current 11-digit mobile with a digit dropped looks the same.
     const old = /^0?(1\d)(\d{7})$/.exec(national);
     const prefix = old ? EGYPT_RENUMBERED[old[1] as string] : undefined;
-    now = old && prefix ? `${prefix}${old[2] as string}` : undefined;
-    change = "Egypt's mobiles got a third prefix digit in October 2011";
+    const then = old && prefix ? parse(`+${EGYPT}${prefix}${old[2] as string}`, undefined, input) : undefined;
+    if (then === undefined || !then.ok || !then.check.valid) return undefined;
+    return failure(
+      'PHONE_INVALID',
+      input,
+      `not a valid number for EG: Egyptian mobiles have had 11 digits since October 2011 (${then.number.number}, if this is a number from before then)`,
+    );
   } else return undefined;
   if (now === undefined) return undefined;
   const attempt = parse(`+${code}${now}`, undefined, input);
@@ -711,7 +730,7 @@ function withoutOldPrefix(
     const attempt = parse(`+${code}${twice[2] as string}`, undefined, input);
     if (attempt.ok && attempt.check.valid && attempt.number.countryCallingCode === code)
       return noted(attempt, text, input, country, options, (e164) => {
-        return `mobile ${echo(input)}: the calling code +${code} is written twice; read as ${e164}`;
+        return `mobile ${echo(input)}: the calling code +${code} seems written twice; read as ${e164}`;
       });
   }
   const renumbered = formerNumbering(text, input, country, options);
@@ -721,6 +740,14 @@ function withoutOldPrefix(
     const national = text.replace(/^\+\s*/, '');
     const attempt = parse(national, country, input);
     if (!attempt.ok || !attempt.check.valid) return undefined;
+    // `+044 7911 123456`: a 0 too many before the calling code, as much as a + too many.
+    const foreign = parse(`+${national.replace(/^\(?0/, '')}`, undefined, input);
+    if (foreign.ok && foreign.check.valid && foreign.number.number !== attempt.number.number)
+      return failure(
+        'PHONE_INVALID',
+        input,
+        `a national number${countryLabel(country).replace(' for', ' of')} with a + too many (${attempt.number.number}), or ${foreign.number.number} with a 0 too many: write it without the + or without the 0`,
+      );
     return noted(attempt, national, input, country, options, (e164) => {
       return `mobile ${echo(input)}: a + before a national number (no calling code starts with 0) is not dialled; read as ${e164}`;
     });
@@ -742,7 +769,7 @@ function withoutOldPrefix(
     if (!attempt.ok || !attempt.check.valid || attempt.number.countryCallingCode !== callingCodeOf(country))
       return undefined;
     return noted(attempt, text, input, country, options, (e164) => {
-      return `mobile ${echo(input)}: the long-distance 8 before it is no longer dialled; read as ${e164}`;
+      return `mobile ${echo(input)}: the long-distance 8 in front is no longer dialled${countryLabel(country).replace(' for', ' in')}; read as ${e164}`;
     });
   }
   return undefined;
@@ -764,7 +791,7 @@ function zeroOrNot(text: string, input: string, attempt: ParsedNumber): PhoneRes
   return failure(
     'PHONE_INVALID',
     input,
-    `with its (0) a landline (${attempt.number.number}), without it a mobile (${without.number.number}): write the number without (0) if it is the mobile`,
+    `with its (0) ${TYPE_NAMES[attempt.check.type ?? 'FIXED_LINE'] ?? 'no mobile'} (${attempt.number.number}), without it a mobile (${without.number.number}): write the number without (0) if it is the mobile, or with 0 and no brackets if not`,
   );
 }
 

@@ -77,9 +77,9 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * `00…` valid both after a carrier's prefix and after the ITU's is read by how it is written, or
  * refused; a `(0)` making a landline of an Italian mobile is refused; Mexico's `1 55 …` in a
  * Mexican row is Mexican; `+0…`, a calling code written twice, Benin's 8 and Chile's `09` digits,
- * `ー` between digits and more labels are read, Egypt's pre-2011 mobiles renumbered, `011 52 1…`
- * and `88 01…` read, Hungary's lost `0` of `06` restored (phone-parse.ts); `、，；` split a cell
- * (map-fields.ts).
+ * `ー` between digits and more labels are read, Egypt's pre-2011 mobiles and `+0cc…` refused
+ * naming the readings, `011 52 1…` and `88 01…` read, Hungary's lost `0` of `06` restored, former
+ * numberings tried after the default country (phone-parse.ts); `、，；` split a cell (map-fields.ts).
  */
 const RECALL_VERSION = 'r7';
 

@@ -593,19 +593,22 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
   );
 
   test.each([
-    ['8 050 123 45 67', 'UA', '+380501234567'],
-    ['8 (050) 123-45-67', 'Ukraine', '+380501234567'],
-    ['8 0691 23456', 'MD', '+37369123456'],
-    ['8 050 123 45 67', 'AZ', '+994501234567'],
-    ['8 099 123456', 'AM', '+37499123456'],
-    ['8 90 123 45 67', 'UZ', '+998901234567'],
-  ])('the Soviet long-distance 8 before %j (%s) is dropped: %s, said in the note', (input, row, e164) => {
-    expect(normalisePhone(input, row, {})).toMatchObject({
-      ok: true,
-      e164,
-      note: `mobile ${JSON.stringify(input)}: the long-distance 8 before it is no longer dialled; read as ${e164}`,
-    });
-  });
+    ['8 050 123 45 67', 'UA', '+380501234567', 'UA'],
+    ['8 (050) 123-45-67', 'Ukraine', '+380501234567', 'UA'],
+    ['8 0691 23456', 'MD', '+37369123456', 'MD'],
+    ['8 050 123 45 67', 'AZ', '+994501234567', 'AZ'],
+    ['8 099 123456', 'AM', '+37499123456', 'AM'],
+    ['8 90 123 45 67', 'UZ', '+998901234567', 'UZ'],
+  ])(
+    'the Soviet long-distance 8 before %j (%s) is dropped: %s, said in the note',
+    (input, row, e164, iso) => {
+      expect(normalisePhone(input, row, {})).toMatchObject({
+        ok: true,
+        e164,
+        note: `mobile ${JSON.stringify(input)}: the long-distance 8 in front is no longer dialled in ${iso}; read as ${e164}`,
+      });
+    },
+  );
 
   test('an 8 is kept where libphonenumber reads it, and dropped only when the rest is a valid number', () => {
     expect(normalisePhone('8 916 123 45 67', 'RU', {})).toEqual({
@@ -709,7 +712,7 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
         error: {
           code: 'PHONE_INVALID',
           field: 'mobile',
-          message: `mobile ${JSON.stringify(input)}: with its (0) a landline (${landline}), without it a mobile (${mobile}): write the number without (0) if it is the mobile`,
+          message: `mobile ${JSON.stringify(input)}: with its (0) a landline (${landline}), without it a mobile (${mobile}): write the number without (0) if it is the mobile, or with 0 and no brackets if not`,
         },
       });
     },
@@ -741,8 +744,8 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
       '+447911123456',
       'a + before a national number (no calling code starts with 0) is not dialled',
     ],
-    ['+91 919876543210', undefined, '+919876543210', 'the calling code +91 is written twice'],
-    ['00 234 2348031234567', undefined, '+2348031234567', 'the calling code +234 is written twice'],
+    ['+91 919876543210', undefined, '+919876543210', 'the calling code +91 seems written twice'],
+    ['00 234 2348031234567', undefined, '+2348031234567', 'the calling code +234 seems written twice'],
     ['97 12 34 56', 'BJ', '+2290197123456', "Benin's numbers gained 01 in front on 30 November 2024"],
     [
       '+229 97 12 34 56',
@@ -752,13 +755,6 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
     ],
     ['09 8765 4321', 'CL', '+56987654321', "Chile's mobiles are dialled 9, not 09, since 2016"],
     ['+56 09 8765 4321', undefined, '+56987654321', "Chile's mobiles are dialled 9, not 09, since 2016"],
-    ['012 345 6789', 'EG', '+201223456789', "Egypt's mobiles got a third prefix digit in October 2011"],
-    [
-      '+20 10 123 4567',
-      undefined,
-      '+201001234567',
-      "Egypt's mobiles got a third prefix digit in October 2011",
-    ],
     [
       '011 52 1 55 1234 5678',
       'US',
@@ -795,10 +791,50 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
         code: 'PHONE_TOO_SHORT',
         field: 'mobile',
         message:
-          'mobile "+225 07 12 34 56": an 8-digit Ivorian number: numbers have had 10 digits since 31 January 2021; add 07 (Orange), 05 (MTN) or 01 (Moov) in front, as the person\'s operator is',
+          'mobile "+225 07 12 34 56": an 8-digit Ivorian number: since 31 January 2021 numbers have 10 digits, the 2 in front telling the operator (mobiles 07 Orange, 05 MTN, 01 Moov; landlines 27, 25, 21); add the person\'s',
       },
     });
     expect(normalisePhone('07 07 12 34 56', 'CI', {})).toMatchObject({ ok: true, e164: '+2250707123456' });
+  });
+
+  test.each([
+    ['012 345 6789', 'EG', '+201223456789'],
+    ['+20 10 123 4567', undefined, '+201001234567'],
+  ])(
+    'an Egyptian mobile of before 2011 (%j, %s) is refused naming its number now, %s: a current one with a digit dropped looks the same',
+    (input, row, now) => {
+      expect(normalisePhone(input, row, {})).toEqual({
+        ok: false,
+        error: {
+          code: 'PHONE_INVALID',
+          field: 'mobile',
+          message: `mobile ${JSON.stringify(input)}: not a valid number for EG: Egyptian mobiles have had 11 digits since October 2011 (${now}, if this is a number from before then)`,
+        },
+      });
+    },
+  );
+
+  test('"+0…" that is both a national number and a calling code is refused, naming both', () => {
+    // A + too many before a German national number, or a 0 too many before +44.
+    expect(normalisePhone('+044 7911 123456', 'DE', {})).toEqual({
+      ok: false,
+      error: {
+        code: 'PHONE_INVALID',
+        field: 'mobile',
+        message:
+          'mobile "+044 7911 123456": a national number of DE with a + too many (+49447911123456), or +447911123456 with a 0 too many: write it without the + or without the 0',
+      },
+    });
+  });
+
+  test("the default country's reading comes before a former numbering's, and +00 is not read as a national number", () => {
+    // A Togolese 8-digit mobile beside a Benin address is Togo's, not Benin's 01 + 8 digits.
+    expect(normalisePhone('91 54 95 71', 'BJ', { defaultCountry: 'TG' })).toMatchObject({
+      ok: true,
+      e164: '+22891549571',
+    });
+    // "+0049 …" is refused as before, not read after Singapore's carrier prefix 004 (+91…).
+    expect(normalisePhone('+0049 1512 3456789', 'SG', {})).toMatchObject({ ok: false });
   });
 
   test('a Hungarian number cell that lost the 0 of its 06 is read with it', () => {
