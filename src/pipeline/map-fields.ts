@@ -790,7 +790,8 @@ function countDigits(text: string): number {
   let digits = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
-    if (code >= 48 && code <= 57) digits++;
+    // ASCII and full-width digits (`０９０－１２３４－５６７８`, as Japanese and Chinese sheets hold them).
+    if ((code >= 48 && code <= 57) || (code >= 0xff10 && code <= 0xff19)) digits++;
   }
   return digits;
 }

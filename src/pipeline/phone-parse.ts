@@ -155,14 +155,19 @@ const CARRIER_PLACEHOLDER = /^(\(?)\s*0\s*xx\s*\)?\s*(?=\(?\d)/i;
 const LONG_VOWEL_DASH = /(?<=[0-9０-９])[ーｰ](?=[0-9０-９])/g;
 
 /** Between two numbers of a cell that is not split (map-fields.ts `splitNumbers`). */
-const TWO_NUMBERS_JOIN = new RegExp(`\\s*(?:[&/|\\n]|\\s[-–]\\s|\\s(?:${OR_WORD}|and|und|y|et)\\s)\\s*`, 'i');
+const TWO_NUMBERS_JOIN = new RegExp(
+  `\\s*(?:[&/|\\n、，；]|\\s[-–]\\s|\\s(?:${OR_WORD}|and|und|y|et)\\s)\\s*`,
+  'i',
+);
 /** Digits of a whole number, about: each side of a join has as many when a cell holds two. */
 const MIN_DIGITS_OF_TWO = 7;
 
 /** `07911 123459 & 07400 123459`, `07911123460/07400123460`, `… - …`: two numbers in one text. */
 function holdsTwoNumbers(text: string): boolean {
   const parts = text.split(TWO_NUMBERS_JOIN);
-  return parts.length > 1 && parts.every((part) => part.replace(/\D/g, '').length >= MIN_DIGITS_OF_TWO);
+  return (
+    parts.length > 1 && parts.every((part) => part.replace(/[^0-9０-９]/g, '').length >= MIN_DIGITS_OF_TWO)
+  );
 }
 
 /** {@link normalisePhone} of a cleaned text. */

@@ -880,6 +880,8 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
     ['07911 123459 & 07400 123459', 'PHONE_NOT_A_NUMBER'],
     ['07911123460/07400123460', 'PHONE_TOO_LONG'],
     ['07911 123461 - 07400 123461', 'PHONE_TOO_LONG'],
+    // A Chinese or Japanese list mark (a cell of full-width digits is not split before).
+    ['０７９１１ １２３４６２、０７４００ １２３４６２', 'PHONE_NOT_A_NUMBER'],
   ])('two numbers in one text (%j): the refusal says so (%s)', (input, code) => {
     expect(normalisePhone(input, 'GB', {})).toEqual({
       ok: false,

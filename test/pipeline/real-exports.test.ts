@@ -452,6 +452,7 @@ describe('real exports without a mapping', () => {
     ['07911 123456、07400 123456'],
     ['07911 123456，07400 123456'],
     ['07911 123456；07400 123456'],
+    ['０７９１１ １２３４５６、07400 123456'],
   ])(
     'two numbers joined by a line break, "or" (in several languages), |: %j is two numbers',
     async (cell) => {
