@@ -294,8 +294,14 @@ export function migrate(db: Database, path: string, now: () => Date): void {
     }
   };
 
-  check(readVersion(db));
-  if (readVersion(db) === SCHEMA_VERSION) return;
+  // One read transaction, so one snapshot: another process migrating a fresh database may commit
+  // between two statements, and its tables then stood beside the version 0 read before them.
+  const version = db.transaction(() => {
+    const found = readVersion(db);
+    check(found);
+    return found;
+  })();
+  if (version === SCHEMA_VERSION) return;
 
   db.transaction(() => {
     // Re-read under the write lock: another process may have migrated meanwhile.
