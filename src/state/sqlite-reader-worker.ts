@@ -1,7 +1,8 @@
 /**
  * Worker thread entry of the {@link SqliteReader}: a connection to the state database answering
  * recalls and look-ups, so that their B-tree seeks run beside the pipeline's main thread, and
- * recording acknowledged batches, so that their page writes do too.
+ * recording acknowledged batches and remembering rejected rows, so that their page writes do too
+ * (and a run's two connections do not take turns at the write lock for them).
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -67,8 +68,9 @@ function answer(request: ReaderRequest): void {
 }
 
 /**
- * Requests waiting, reads apart from batches to record. Reads go first: the CSV reader stops
- * until its look-up is answered, while a batch is awaited beside the reading (its rows, and the
+ * Requests waiting, reads apart from writes (batches to record and rejections to remember, in
+ * arrival order). Reads go first: the CSV reader stops until its look-up is answered, while a
+ * batch is awaited beside the reading (its rows, and the
  * rows.csv lines behind them, wait for it in the report). A batch of a 1M-row nightly re-run takes
  * 4–6 ms to record, and 150–590 ms when its commit checkpoints the WAL (`walAutocheckpointPages`:
  * every 200 MB of it in a 1M-contact state, which a 1% nightly no longer fills). Answered in
