@@ -79,8 +79,9 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * Mexican row is Mexican; `+0…`, a calling code written twice, Benin's 8 and Chile's `09` digits,
  * `ー` between digits and more labels are read, Egypt's pre-2011 mobiles and `+0cc…` refused
  * naming the readings, `011 52 1…` and `88 01…` read, Hungary's lost `0` of `06` restored, former
- * numberings tried after the default country (phone-parse.ts); `、，；` split a cell, of ASCII or
- * full-width digits (map-fields.ts).
+ * numberings tried after the default country, labels `Telp`, `电话`, `Handy-Nr.`, `GSM-nr`, `ĐTDĐ`,
+ * `HP/WA`, `Tel. cellulare` (phone-parse.ts); `、，；` split a cell, of ASCII or full-width digits
+ * (map-fields.ts).
  */
 const RECALL_VERSION = 'r7';
 

@@ -500,11 +500,30 @@ describe('normalisePhone: second audit', () => {
     ['携帯電話 090-1234-5678', 'JP', '+819012345678', '携帯電話'],
     ['휴대폰 010-1234-5678', 'KR', '+821012345678', '휴대폰'],
     ['07911 123456 [mobile]', 'GB', '+447911123456', '[mobile]'],
+    ['Telp: 0812 3456 7890', 'ID', '+6281234567890', 'Telp:'],
+    ['电话：138 0013 8000', 'CN', '+8613800138000', '电话：'],
+    ['Handy-Nr.: 0151 23456789', 'DE', '+4915123456789', 'Handy-Nr.:'],
+    ['GSM-nr: 0470 12 34 56', 'BE', '+32470123456', 'GSM-nr:'],
+    ['ĐTDĐ: 0912 345 678', 'VN', '+84912345678', 'ĐTDĐ:'],
+    ['HP/WA 0812 3456 7890', 'ID', '+6281234567890', 'HP/WA'],
+    ['Tel. cellulare 347 123 4567', 'IT', '+393471234567', 'Tel. cellulare'],
   ])('a label in another language: %j (%s) → %s, the label said removed', (input, country, e164, label) => {
     expect(normalisePhone(input, country, {})).toMatchObject({
       ok: true,
       e164,
       note: `label ${JSON.stringify(label)} removed`,
+    });
+  });
+
+  test.each([
+    ['Fax: 020 7946 0000'],
+    ['Tel/Fax 020 7946 0000'],
+    ['Home 020 7946 0000'],
+    ['Tel 2: 07911 123456'],
+  ])('a label that names no mobile (%j) is not removed: the cell is refused for its letters', (input) => {
+    expect(normalisePhone(input, 'GB', {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_NOT_A_NUMBER' },
     });
   });
 
