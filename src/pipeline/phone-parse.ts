@@ -706,6 +706,19 @@ function formerNumbering(
 const ZERO_AFTER_CALLING_CODE = /^(?:\+|00)\s*(\d{1,3})\s*\(\s*0\s*\)\s*/;
 
 /**
+ * The valid number `text` is without its {@link ZERO_AFTER_CALLING_CODE} `(0)`, when that number has
+ * the calling code written before the `(0)`; `undefined` otherwise.
+ */
+function withoutZero(text: string, input: string): { code: string; reading: ParsedNumber } | undefined {
+  const zero = ZERO_AFTER_CALLING_CODE.exec(text);
+  if (zero === null) return undefined;
+  const code = zero[1] as string;
+  const reading = parse(`+${code} ${text.slice(zero[0].length)}`, undefined, input);
+  if (!reading.ok || !reading.check.valid || reading.number.countryCallingCode !== code) return undefined;
+  return { code, reading };
+}
+
+/**
  * A number not valid as written, with a prefix in front that is no longer (or never was) dialled,
  * and valid without it: that number, and the row's message says which prefix was dropped.
  * - `+48 (0) 601 234 567`, `+39 (0)347…`: a `(0)` after a calling code whose numbers have no
@@ -723,13 +736,11 @@ function withoutOldPrefix(
   country: ResolvedCountry | undefined,
   options: PhoneOptions,
 ): PhoneResult | undefined {
-  const zero = ZERO_AFTER_CALLING_CODE.exec(text);
-  if (zero) {
-    const code = zero[1] as string;
-    const attempt = parse(`+${code} ${text.slice(zero[0].length)}`, undefined, input);
-    if (!attempt.ok || !attempt.check.valid || attempt.number.countryCallingCode !== code) return undefined;
-    return noted(attempt, text, input, country, options, (e164) => {
-      return `mobile ${echo(input)}: the (0) after +${code} is not dialled; read as ${e164}`;
+  if (ZERO_AFTER_CALLING_CODE.test(text)) {
+    const without = withoutZero(text, input);
+    if (without === undefined) return undefined;
+    return noted(without.reading, text, input, country, options, (e164) => {
+      return `mobile ${echo(input)}: the (0) after +${without.code} is not dialled; read as ${e164}`;
     });
   }
   const twice = CALLING_CODE_TWICE.exec(text.replace(/[^\d+]/g, ''));
@@ -790,16 +801,13 @@ function withoutOldPrefix(
  * Bergamo landline `+39 (0)35 …` is as likely as an Iliad mobile). `undefined` otherwise.
  */
 function zeroOrNot(text: string, input: string, attempt: ParsedNumber): PhoneResult | undefined {
-  const zero = ZERO_AFTER_CALLING_CODE.exec(text);
-  const code = zero?.[1];
-  if (zero === null || code !== attempt.number.countryCallingCode) return undefined;
-  const without = parse(`+${code} ${text.slice(zero[0].length)}`, undefined, input);
-  if (!without.ok || !without.check.valid || !isMobileType(without.check.type)) return undefined;
-  if (without.number.countryCallingCode !== code) return undefined;
+  const without = withoutZero(text, input);
+  if (without === undefined || without.code !== attempt.number.countryCallingCode) return undefined;
+  if (!isMobileType(without.reading.check.type)) return undefined;
   return failure(
     'PHONE_INVALID',
     input,
-    `with its (0) ${TYPE_NAMES[attempt.check.type ?? 'FIXED_LINE'] ?? 'no mobile'} (${attempt.number.number}), without it a mobile (${without.number.number}): write the number without (0) if it is the mobile, or with 0 and no brackets if not`,
+    `with its (0) ${TYPE_NAMES[attempt.check.type ?? 'FIXED_LINE'] ?? 'no mobile'} (${attempt.number.number}), without it a mobile (${without.reading.number.number}): write the number without (0) if it is the mobile, or with 0 and no brackets if not`,
   );
 }
 
