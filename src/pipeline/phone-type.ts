@@ -16,11 +16,13 @@
  * and {@link parseNumber} with `parsePhoneNumberWithError()`, over a large varied corpus (zero
  * differences allowed): re-run it when libphonenumber-js is upgraded.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parsePhoneNumberWithError as parseWithMetadata, type MetadataJson } from 'libphonenumber-js/core';
 import {
   Metadata,
   ParseError,
-  parsePhoneNumberWithError,
   type CountryCode,
   type NumberType,
   type PhoneNumber,
@@ -112,10 +114,8 @@ type ParseOptions = CountryCode | { defaultCallingCode?: string; extract?: false
  * (see {@link SharedCallingCode.undecidedLengths}) is parsed again by the library itself.
  */
 export function parseNumber(text: string, options?: ParseOptions): PhoneNumber {
-  const number =
-    options === undefined
-      ? parseWithMetadata(text, MAIN_COUNTRY_ONLY)
-      : parseWithMetadata(text, options, MAIN_COUNTRY_ONLY);
+  const stepOptions = parseStepOptions(options);
+  const number = libraryParse(text, stepOptions, MAIN_COUNTRY_ONLY);
   const shared = sharedCallingCode(number.countryCallingCode);
   if (shared === undefined) return number;
   const national = number.nationalNumber;
@@ -127,11 +127,92 @@ export function parseNumber(text: string, options?: ParseOptions): PhoneNumber {
     shared.undecidedLengths.has(national.length) ||
     (selected.nationalPrefix !== undefined && selected.nationalPrefix.test(national))
   ) {
-    return options === undefined ? parsePhoneNumberWithError(text) : parsePhoneNumberWithError(text, options);
+    return libraryParse(text, stepOptions, maxMetadata);
   }
   number.country = (countryAmong(shared.countries, national) ?? defaultCountry) as CountryCode | undefined;
   return number;
 }
+
+/** What `parsePhoneNumberWithError()` hands the library's parse step: its options, with `v2`. */
+interface ParseStepOptions {
+  readonly defaultCountry?: CountryCode;
+  readonly defaultCallingCode?: string;
+  readonly extract?: false;
+  readonly v2: true;
+}
+
+type ParseStep = (text: string, options: ParseStepOptions, metadata: MetadataJson) => PhoneNumber;
+
+const require = createRequire(import.meta.url);
+
+/**
+ * `version` of the libphonenumber-js in use (whose code, with sakari-sync's, turns a mapped row
+ * into an E.164: part of the recall key, `recall.ts`).
+ */
+export const LIBPHONENUMBER_VERSION = (require('libphonenumber-js/package.json') as { version: string })
+  .version;
+
+/** The libphonenumber-js release whose parse step ({@link parseStep}) was read and compared. */
+const PARSE_STEP_READ_IN = '1.13.16';
+
+/**
+ * The library's parse step (`es6/parse.js`, which the package does not export):
+ * `parsePhoneNumberWithError()` copies its arguments and spreads its options twice through
+ * Babel's helpers before calling it, a fifth of the time of parsing a number (200,000 of the
+ * bench's numbers: 1.36 s → 1.04 s with {@link libraryParse}). Called directly only in the
+ * release it was read in ({@link PARSE_STEP_READ_IN}): any other release, or one laid out
+ * otherwise, is parsed through the exported function. The module is the one the exported
+ * function imports (the same file), so its `ParseError` is the library's.
+ */
+const parseStep: ParseStep | undefined = await loadParseStep();
+
+async function loadParseStep(): Promise<ParseStep | undefined> {
+  if (LIBPHONENUMBER_VERSION !== PARSE_STEP_READ_IN) return undefined;
+  try {
+    const manifest = require.resolve('libphonenumber-js/package.json');
+    const step = (await import(pathToFileURL(path.join(path.dirname(manifest), 'es6', 'parse.js')).href)) as {
+      default?: unknown;
+    };
+    return typeof step.default === 'function' ? (step.default as ParseStep) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The step options of a default country, made once per country. */
+const countryStepOptions = new Map<string, ParseStepOptions>();
+const NO_STEP_OPTIONS: ParseStepOptions = Object.freeze({ v2: true });
+
+function parseStepOptions(options: ParseOptions | undefined): ParseStepOptions {
+  if (options === undefined) return NO_STEP_OPTIONS;
+  if (typeof options !== 'string') return { ...options, v2: true };
+  let made = countryStepOptions.get(options);
+  if (made === undefined) {
+    made = Object.freeze({ defaultCountry: options, v2: true });
+    countryStepOptions.set(options, made);
+  }
+  return made;
+}
+
+/**
+ * `parsePhoneNumberWithError(text, options, metadata)` of `libphonenumber-js/core`, through
+ * {@link parseStep} when it is there. A `ParseError` (an invalid number, the common case for some
+ * columns) is made without a stack trace, which nothing reads and which cost 3–4% of parsing.
+ */
+function libraryParse(text: string, options: ParseStepOptions, metadata: MetadataJson): PhoneNumber {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    if (parseStep !== undefined) return parseStep(text, options, metadata);
+    const { v2: _, ...given } = options;
+    return parseWithMetadata(text, given, metadata);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+/** Whether numbers are parsed through the library's parse step rather than its exported function (tests). */
+export const PARSES_THROUGH_STEP = parseStep !== undefined;
 
 /**
  * `validatePhoneNumberLength()` of `libphonenumber-js/max` for an E.164 number (a parsed number's

@@ -14,10 +14,10 @@
  * row produced (`contacts.row_hash`), and overwrites it whenever that number's payload is recorded
  * again, so a fingerprint found still stands for the payload Sakari has.
  */
-import { createRequire } from 'node:module';
 import type { PlacedRows, Recollection, SeqWindow, StateBackend } from '../state/index.js';
 import type { RecordFingerprinter, RecordRecall } from '../read/index.js';
 import { PHONE_GUARD_SAMPLE_ROWS } from './phone-columns.js';
+import { LIBPHONENUMBER_VERSION } from './phone-type.js';
 // The canonical form's tokens and digest, shared with the payload hash: structural characters in a
 // value are escaped, so two different rows never give the same form.
 import {
@@ -85,11 +85,10 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  */
 const RECALL_VERSION = 'r7';
 
-const require = createRequire(import.meta.url);
 /** The versions whose code turns a mapped row into an E.164 and a payload. */
 const VERSIONS = {
   sakariSync: SAKARI_SYNC_VERSION,
-  libphonenumber: (require('libphonenumber-js/package.json') as { version: string }).version,
+  libphonenumber: LIBPHONENUMBER_VERSION,
 };
 
 /**

@@ -26,7 +26,13 @@ import metadata from 'libphonenumber-js/max/metadata';
 import examples from 'libphonenumber-js/mobile/examples';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generateContactsCsv } from '../../tools/bench/generate.js';
-import { countryAmong, lengthProblem, numberType, parseNumber } from '../../src/pipeline/phone-type.js';
+import {
+  countryAmong,
+  lengthProblem,
+  numberType,
+  parseNumber,
+  PARSES_THROUGH_STEP,
+} from '../../src/pipeline/phone-type.js';
 import { FUZZ_SEED } from '../fuzz/helpers.js';
 import { tempDir } from '../helpers.js';
 
@@ -286,6 +292,21 @@ describe('parseNumber', () => {
       },
     };
   }
+
+  test("the installed release is parsed through the library's parse step, and its errors are the library's", () => {
+    // Fails after an upgrade of libphonenumber-js: compare this file's corpus with the new release's
+    // es6/parse.js, then set PARSE_STEP_READ_IN in phone-type.ts (else every number is parsed slower).
+    expect(PARSES_THROUGH_STEP).toBe(true);
+    const limit = Error.stackTraceLimit;
+    expect(() => parseNumber('1', 'GB')).toThrow(new ParseError('TOO_SHORT'));
+    expect(() => parseNumber('call me')).toThrow(new ParseError('NOT_A_NUMBER'));
+    expect(() => parseNumber('+999 123456')).toThrow(new ParseError('INVALID_COUNTRY'));
+    expect(() => parseNumber('1')).toThrow(ParseError);
+    // The stack traces left out of the library's errors are only its own.
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(parseNumber('0151 2345678', 'DE').number).toBe('+491512345678');
+    expect(parseNumber('+1 204 555 0123', { extract: false }).country).toBe('CA');
+  });
 
   test("the bench generator's numbers, with their rows' countries: the library's number for every one", async () => {
     const file = path.join(dir, 'contacts.csv');
