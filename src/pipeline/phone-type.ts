@@ -234,6 +234,14 @@ export function lengthProblem(e164: string): string | undefined {
   return check === 'IS_POSSIBLE' ? undefined : check;
 }
 
+/**
+ * The trunk prefix a country's national numbers are dialled with (`0`, Russia's `8`, North
+ * America's `1`), or `undefined` where they are dialled as written (Greece, Spain, Norway).
+ */
+export function trunkPrefixOf(country: CountryCode): string | undefined {
+  return compiledPlan(country).trunkPrefix;
+}
+
 /** What one check of a parsed number says: its type (`undefined` when none matched) and validity. */
 export interface NumberCheck {
   /** `PhoneNumber.getType()`. */
@@ -329,6 +337,8 @@ interface CompiledPlan {
   readonly nationalPrefix: RegExp | undefined;
   /** The plan's possible lengths of a national number, shortest first. */
   readonly possibleLengths: readonly number[] | undefined;
+  /** The trunk prefix national numbers are dialled with (`national_prefix`: `0`, Russia's `8`), if any. */
+  readonly trunkPrefix: string | undefined;
 }
 
 /** The parts of the library's `Metadata` read here (its type declarations omit them). */
@@ -338,6 +348,8 @@ interface NumberingPlans {
   nationalNumberPattern(): string;
   leadingDigits(): string | undefined;
   nationalPrefixForParsing(): string | undefined;
+  /** The plan selected. */
+  numberingPlan: { nationalPrefix(): string | undefined };
   possibleLengths(): number[] | undefined;
   type(type: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
 }
@@ -383,6 +395,7 @@ function compilePlan(plan: NumberingPlans): CompiledPlan {
     leadingDigits: leadingDigits ? new RegExp(leadingDigits) : undefined,
     nationalPrefix: nationalPrefix ? new RegExp(`^(?:${nationalPrefix})`) : undefined,
     possibleLengths: plan.possibleLengths() || undefined,
+    trunkPrefix: plan.numberingPlan.nationalPrefix() || undefined,
   };
 }
 

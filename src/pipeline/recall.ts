@@ -82,8 +82,10 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * numberings tried after the default country, labels `Telp`, `电话`, `Handy-Nr.`, `GSM-nr`, `ĐTDĐ`,
  * `HP/WA`, `Tel. cellulare` (phone-parse.ts); `、，；` split a cell, of ASCII or full-width digits
  * (map-fields.ts).
+ * r8: digits without `+` or trunk prefix that are a landline of the row's country and a foreign
+ * mobile are refused naming both, rather than read as the landline (phone-parse.ts).
  */
-const RECALL_VERSION = 'r7';
+const RECALL_VERSION = 'r8';
 
 /** The versions whose code turns a mapped row into an E.164 and a payload. */
 const VERSIONS = {

@@ -459,15 +459,56 @@ describe('normalisePhone: second audit', () => {
   );
 
   test.each([
-    ['4542161000', 'TR', '+904542161000'],
-    ['4522231234', 'TR', '+904522231234'],
+    ['4542161000', 'TR', '+904542161000', '+4542161000', 'DK'],
+    ['4522231234', 'TR', '+904522231234', '+4522231234', 'DK'],
   ])(
-    'a landline %j of %s written without its 0 (an Excel number cell) stays that landline, not a foreign mobile',
-    (input, country, e164) => {
-      expect(normalisePhone(input, country, {}, { numeric: true })).toMatchObject({ ok: true, e164 });
-      expect(normalisePhone(input, country, {})).toMatchObject({ ok: true, e164 });
+    'a landline %j of %s written without its 0 (an Excel number cell) that is also a foreign mobile is never sent to the mobile: refused naming both',
+    (input, country, landline, mobile, abroad) => {
+      for (const flags of [{ numeric: true }, {}]) {
+        const result = normalisePhone(input, country, {}, flags);
+        expect(result).toMatchObject({ ok: false, error: { code: 'PHONE_INVALID' } });
+        expect(!result.ok && result.error.message).toBe(
+          // Danish numbers are fixed or mobile alike.
+          `mobile "${input}": as written a landline of ${country} without its trunk 0 (${landline}), or with its + left out possibly a mobile of ${abroad} (${mobile}): write the number with + if it is the mobile, or with 0 if not`,
+        );
+      }
     },
   );
+
+  test.each([
+    ['65 9123 4567', 'ID', '+626591234567', '+6591234567', 'SG'],
+    ['6591234567', 'ID', '+626591234567', '+6591234567', 'SG'],
+    ['33612345678', 'ID', '+6233612345678', '+33612345678', 'FR'],
+    ['6591234567', 'PK', '+926591234567', '+6591234567', 'SG'],
+    ['4365201588', 'TR', '+904365201588', '+4365201588', 'AT'],
+  ])(
+    "a foreign mobile %j without its + in a %s row, also that country's landline without its trunk 0, is refused naming both (it went to the landline)",
+    (input, country, landline, mobile, abroad) => {
+      const result = normalisePhone(input, country, {});
+      expect(!result.ok && result.error).toEqual({
+        code: 'PHONE_INVALID',
+        field: 'mobile',
+        message: `mobile "${input}": as written a landline of ${country} without its trunk 0 (${landline}), or with its + left out a mobile of ${abroad} (${mobile}): write the number with + if it is the mobile, or with 0 if not`,
+      });
+    },
+  );
+
+  test.each([
+    // With the trunk 0 written, or grouped as a national number: the landline.
+    ['0274 123456', 'ID', '+62274123456'],
+    ['274 123456', 'ID', '+62274123456'],
+    ['0436 520 15 88', 'TR', '+904365201588'],
+    // Greece dials no trunk prefix: a landline as written is one (2414… is also +241, Gabon).
+    ['2410 123456', 'GR', '+302410123456'],
+    ['2414948282', 'GR', '+302414948282'],
+    // The row's own mobile, or a foreign one with its +.
+    ['812 3456 7890', 'ID', '+6281234567890'],
+    ['+65 9123 4567', 'ID', '+6591234567'],
+    // The open plans take the mobile (mobileWithCallingCode).
+    ['4915123456789', 'DE', '+4915123456789'],
+  ])('%j in a %s row is read as before: %s', (input, country, e164) => {
+    expect(normalisePhone(input, country, {})).toMatchObject({ ok: true, e164 });
+  });
 
   test.each([
     ['436641234567', '+436641234567'],
