@@ -163,8 +163,19 @@ const PARSE_STEP_READ_IN = '1.13.16';
  * release it was read in ({@link PARSE_STEP_READ_IN}): any other release, or one laid out
  * otherwise, is parsed through the exported function. The module is the one the exported
  * function imports (the same file), so its `ParseError` is the library's.
+ *
+ * Loaded when this module is, without awaiting it at the top level: a module graph with a
+ * top-level `await` cannot be `require()`d (Node 20.19+ and 22 load ES modules so), and the numbers
+ * parsed before it is there (none, in practice) go through the exported function, which gives
+ * the same results.
  */
-const parseStep: ParseStep | undefined = await loadParseStep();
+let parseStep: ParseStep | undefined;
+
+/** Settles once {@link parseStep} is loaded or known not to be there: whether it is (tests). */
+export const parseStepLoaded: Promise<boolean> = loadParseStep().then((step) => {
+  parseStep = step;
+  return step !== undefined;
+});
 
 async function loadParseStep(): Promise<ParseStep | undefined> {
   if (LIBPHONENUMBER_VERSION !== PARSE_STEP_READ_IN) return undefined;
@@ -210,9 +221,6 @@ function libraryParse(text: string, options: ParseStepOptions, metadata: Metadat
     Error.stackTraceLimit = stackTraceLimit;
   }
 }
-
-/** Whether numbers are parsed through the library's parse step rather than its exported function (tests). */
-export const PARSES_THROUGH_STEP = parseStep !== undefined;
 
 /**
  * `validatePhoneNumberLength()` of `libphonenumber-js/max` for an E.164 number (a parsed number's
