@@ -339,7 +339,7 @@ const LEADING_LABEL = new RegExp(
     'wa',
     'whatsapp',
     String.raw`cep(?:\s*tel)?`,
-    String.raw`tel\.?\s*kom`,
+    String.raw`(?:tel\.?\s*)?kom(?:[óo]rka)?`,
     'sđt',
     'đtdđ',
     'đt',
@@ -356,11 +356,11 @@ const LEADING_LABEL = new RegExp(
     'موبايل',
     'נייד',
     '[mt]',
-  ].join('|')})(?:[\s.]*(?:phone|no|number|nr|#))?\.?\s*[:：]?\s*)([+(\d][^\p{L}]*)$`,
+  ].join('|')})(?:[\s.]*(?:phone|no|number|nr|#))?\.?\s*[:：]?\s*)([+(\d＋（０-９][^\p{L}]*)$`,
   'iu',
 );
 const TRAILING_LABEL =
-  /^([+(\d][^\p{L}]*?)\s*([([](?:m|mob|mobile|cell|whatsapp|wa)(?: only)?[)\]]|mobile|mob|cell|whatsapp)$/iu;
+  /^([+(\d＋（０-９][^\p{L}]*?)\s*([([](?:m|mob|mobile|cell|whatsapp|wa)(?: only)?[)\]]|mobile|mob|cell|whatsapp)$/iu;
 
 /**
  * `00…` valid read both ways: after a carrier's international prefix of the row's country, as

@@ -83,7 +83,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * `HP/WA`, `Tel. cellulare` (phone-parse.ts); `、，；` split a cell, of ASCII or full-width digits
  * (map-fields.ts).
  * r8: digits without `+` or trunk prefix that are a landline of the row's country and a foreign
- * mobile are refused naming both, rather than read as the landline (phone-parse.ts).
+ * mobile are refused naming both, rather than read as the landline; a label before full-width
+ * digits (`TEL：０９０…`) and Polish `Kom.`/`Komórka` are removed (phone-parse.ts).
  */
 const RECALL_VERSION = 'r8';
 
