@@ -1012,6 +1012,18 @@ function leadingZeroRestored(
 }
 
 /** The checks every parsed number goes through: extension, letters, validity, fixed line. */
+/**
+ * Argentina's mobiles share their numbers with its landlines and are told apart by a 9 after +54
+ * (or 15 after the area code, dialled at home); `+54 11 2345 6789` is the landline. When the
+ * number with the 9 is a mobile, a refusal for a landline says how the mobile is written.
+ */
+function argentineMobileHint(number: PhoneNumber, input: string): string {
+  if (number.country !== 'AR') return '';
+  const mobile = parse(`+549${number.nationalNumber}`, undefined, input);
+  if (!mobile.ok || !mobile.check.valid || mobile.check.type !== 'MOBILE') return '';
+  return `; if it is a mobile, write it with 9 after +54 (${mobile.number.number}), or with 15 after the area code`;
+}
+
 function checkNumber(
   { number, check }: ParsedNumber,
   text: string,
@@ -1031,7 +1043,7 @@ function checkNumber(
     return failure(
       'PHONE_NOT_MOBILE',
       input,
-      `not a mobile number (fixed line${number.country ? `, ${number.country}` : ''})`,
+      `not a mobile number (fixed line${number.country ? `, ${number.country}` : ''})${argentineMobileHint(number, input)}`,
     );
   }
   // The source's country when the number is valid in it (see contactCountry), else the number's.

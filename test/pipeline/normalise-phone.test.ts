@@ -494,6 +494,36 @@ describe('normalisePhone: second audit', () => {
   );
 
   test.each([
+    ['+54 11 2345 6789', '+5491123456789'],
+    ['11 2345 6789', '+5491123456789'],
+    ['0351 423 4567', '+5493514234567'],
+  ])(
+    'with --require-mobile, an Argentine landline %j is refused saying how the mobile is written (%s)',
+    (input, mobile) => {
+      expect(normalisePhone(input, 'AR', { requireMobile: true })).toEqual({
+        ok: false,
+        error: {
+          code: 'PHONE_NOT_MOBILE',
+          field: 'mobile',
+          message: `mobile "${input}": not a mobile number (fixed line, AR); if it is a mobile, write it with 9 after +54 (${mobile}), or with 15 after the area code`,
+        },
+      });
+      // Written so, it is that mobile.
+      expect(normalisePhone(mobile, 'AR', { requireMobile: true })).toMatchObject({ ok: true, e164: mobile });
+    },
+  );
+
+  test('with --require-mobile, a landline elsewhere is refused without that hint', () => {
+    expect(normalisePhone('+44 20 7946 0958', 'GB', { requireMobile: true })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'PHONE_NOT_MOBILE',
+        message: 'mobile "+44 20 7946 0958": not a mobile number (fixed line, GB)',
+      },
+    });
+  });
+
+  test.each([
     // With the trunk 0 written, or grouped as a national number: the landline.
     ['0274 123456', 'ID', '+62274123456'],
     ['274 123456', 'ID', '+62274123456'],
