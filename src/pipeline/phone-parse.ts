@@ -54,6 +54,12 @@ const FLOAT_ARTIFACT = /^(\+?\d+)\.0+$/;
 /** `="07700 900123"`: the spreadsheet formula trick that keeps leading zeros. */
 const EXCEL_TEXT_FORMULA = /^="(.*)"$/s;
 const TEL_URI = /^tel:/i;
+/**
+ * A WhatsApp click-to-chat link (`wa.me/6281234567890`, `https://api.whatsapp.com/send?phone=…`),
+ * which CRMs keep in a phone column: its number is written in full international form without `+`.
+ */
+const WHATSAPP_LINK =
+  /^(?:https?:\/\/)?(?:www\.)?(?:wa\.me\/|api\.whatsapp\.com\/send\/?\?phone=)\+?(\d{6,15})(?:[/?&#]\S*)?$/i;
 const LETTER = /\p{L}/u;
 
 /**
@@ -103,6 +109,12 @@ export function normalisePhone(
     if (formula) text = (formula[1] as string).trim();
   }
   if (text.length > 4 && TEL_URI.test(text)) text = text.slice(4).trim();
+  // `https://wa.me/6281234567890`: a WhatsApp link holds the whole international number.
+  const whatsApp = WHATSAPP_LINK.exec(text);
+  if (whatsApp) {
+    const result = normaliseText(`+${whatsApp[1] as string}`, input, rowCountry, options, flags);
+    return result.ok ? { ...result, note: joined(result.note, 'the number of a WhatsApp link') } : result;
+  }
   if (text === '')
     return { ok: false, error: { code: 'PHONE_MISSING', field: 'mobile', message: 'mobile is empty' } };
 
@@ -307,25 +319,32 @@ const OTHER_SPACE = /[\t\u1680\u2000-\u200a\u202f\u205f]/;
 const OTHER_SPACES = new RegExp(OTHER_SPACE.source, 'g');
 /**
  * A short label before or after the number, as signatures and hand-made sheets write it:
- * `Mob: 07911 123456`, `Cell: (415) 555-2671`, `Tel. 0171 1234567`, `07911 123457 (m)`, and in
- * other languages (`HP:` and `WA:` in Indonesia and Malaysia, `Cep:`, `Port.`, `моб.`, `手机`,
- * `携帯`, `(WhatsApp)`). Only words that name a phone: `1-800-FLOWERS` keeps its letters and is
- * refused.
+ * `Mob: 07911 123456`, `Cell: (415) 555-2671`, `C: 415-555-2671`, `(cell) 415-555-2671`,
+ * `Tel. 0171 1234567`, `07911 123457 (m)`, and in other languages (`HP:` and `WA:` in Indonesia
+ * and Malaysia, `Cep:`, `Port.`, `Puh.`, `Κινητό`, `моб.`, `手机`, `携帯`, `(WhatsApp)`), before
+ * ASCII or full-width digits. Only words that name a phone: `1-800-FLOWERS` keeps its letters
+ * and is refused, and so do `Fax`, `Home`, `H:` and `O:`.
  */
 const LEADING_LABEL = new RegExp(
-  String.raw`^((?:${[
-    String.raw`mob(?:il(?:e|nr)?)?`,
+  String.raw`^((?:[(\[]\s*)?(?:${[
+    String.raw`mob(?:il(?:e|nr|nummer|telefon|funk)?)?`,
     String.raw`(?:tel\.?\s*)?cell(?:ular|ulare)?`,
     'cel',
     String.raw`t[eé]l(?:[eé]phone|[eé]fono|efone|ephone|efon|p)?`,
     'phone',
     'ph',
-    String.raw`handy(?:-?nr\.?)?`,
+    String.raw`handy(?:-?nr\.?|nummer)?`,
     String.raw`port(?:able)?`,
     'celular',
     'm[oó]vil',
     'mobiel',
     'natel',
+    'matkapuhelin',
+    'puh(?:elin)?',
+    String.raw`κινητ[όο](?:\s*τηλ[έε]φωνο)?`,
+    'κιν',
+    String.raw`τηλ(?:[έε]φωνο)?`,
+    'contact',
     String.raw`gsm(?:-?nr\.?)?`,
     'tlf',
     'handphone',
@@ -355,12 +374,12 @@ const LEADING_LABEL = new RegExp(
     '핸드폰',
     'موبايل',
     'נייד',
-    '[mt]',
-  ].join('|')})(?:[\s.]*(?:phone|no|number|nr|#))?\.?\s*[:：]?\s*)([+(\d＋（０-９][^\p{L}]*)$`,
+    '[mtc]',
+  ].join('|')})(?:[\s.]*(?:phone|no|number|nr|#))?\.?(?:\s*[)\]])?\s*[:：]?\s*)([+(\d＋（０-９][^\p{L}]*)$`,
   'iu',
 );
 const TRAILING_LABEL =
-  /^([+(\d＋（０-９][^\p{L}]*?)\s*([([](?:m|mob|mobile|cell|whatsapp|wa)(?: only)?[)\]]|mobile|mob|cell|whatsapp)$/iu;
+  /^([+(\d＋（０-９][^\p{L}]*?)\s*([([](?:m|c|mob|mobile|cell|whatsapp|wa)(?: only)?[)\]]|mobile|mob|cell|whatsapp)$/iu;
 
 /**
  * `00…` valid read both ways: after a carrier's international prefix of the row's country, as

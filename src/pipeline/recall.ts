@@ -84,8 +84,10 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * (map-fields.ts).
  * r8: digits without `+` or trunk prefix that are a landline of the row's country and a foreign
  * mobile are refused naming both, rather than read as the landline; a label before full-width
- * digits (`TEL：０９０…`) and Polish `Kom.`/`Komórka` are removed, an Argentine landline refused
- * by --require-mobile says how the mobile is written (phone-parse.ts).
+ * digits (`TEL：０９０…`), a label in brackets (`(cell)`), `C:`, `Contact`, Polish `Kom.`,
+ * German `Handynummer`/`Mobiltelefon`, Finnish `Puh.`/`Matkapuhelin` and Greek `Κινητό`/`Τηλ.`
+ * are removed, a WhatsApp link is its number, an Argentine landline refused by --require-mobile
+ * says how the mobile is written (phone-parse.ts).
  */
 const RECALL_VERSION = 'r8';
 

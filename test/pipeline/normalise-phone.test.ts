@@ -586,6 +586,17 @@ describe('normalisePhone: second audit', () => {
     ['ĐTDĐ: 0912 345 678', 'VN', '+84912345678', 'ĐTDĐ:'],
     ['HP/WA 0812 3456 7890', 'ID', '+6281234567890', 'HP/WA'],
     ['Tel. cellulare 347 123 4567', 'IT', '+393471234567', 'Tel. cellulare'],
+    ['Mobiltelefon: 0151 23456789', 'DE', '+4915123456789', 'Mobiltelefon:'],
+    ['Handynummer 0151 23456789', 'DE', '+4915123456789', 'Handynummer'],
+    ['Puh. 040 123 4567', 'FI', '+358401234567', 'Puh.'],
+    ['Matkapuhelin: 040 123 4567', 'FI', '+358401234567', 'Matkapuhelin:'],
+    ['Κινητό: 694 123 4567', 'GR', '+306941234567', 'Κινητό:'],
+    ['Τηλ.: 694 123 4567', 'GR', '+306941234567', 'Τηλ.:'],
+    // A US signature's `C:` (cell), and a label in brackets before the number.
+    ['C: 415-555-2671', 'US', '+14155552671', 'C:'],
+    ['(cell) 415-555-2671', 'US', '+14155552671', '(cell)'],
+    ['415-555-2671 (c)', 'US', '+14155552671', '(c)'],
+    ['Contact No: 98765 43210', 'IN', '+919876543210', 'Contact No:'],
   ])('a label in another language: %j (%s) → %s, the label said removed', (input, country, e164, label) => {
     expect(normalisePhone(input, country, {})).toMatchObject({
       ok: true,
@@ -599,11 +610,36 @@ describe('normalisePhone: second audit', () => {
     ['Tel/Fax 020 7946 0000'],
     ['Home 020 7946 0000'],
     ['Tel 2: 07911 123456'],
+    ['H: 020 7946 0000'],
+    ['O: 020 7946 0000'],
+    ['F: 020 7946 0000'],
   ])('a label that names no mobile (%j) is not removed: the cell is refused for its letters', (input) => {
     expect(normalisePhone(input, 'GB', {})).toMatchObject({
       ok: false,
       error: { code: 'PHONE_NOT_A_NUMBER' },
     });
+  });
+
+  test.each([
+    ['wa.me/6281234567890', 'ID', '+6281234567890'],
+    ['https://wa.me/6281234567890?text=Halo', 'ID', '+6281234567890'],
+    ['https://api.whatsapp.com/send/?phone=5511912345678&text&type=phone_number', 'BR', '+5511912345678'],
+    // The link's number is international, whatever the row's country.
+    ['https://wa.me/447911123456', 'US', '+447911123456'],
+  ])('a WhatsApp link %j in a %s row is its number: %s, and the message says so', (input, country, e164) => {
+    expect(normalisePhone(input, country, {})).toMatchObject({
+      ok: true,
+      e164,
+      note: 'the number of a WhatsApp link',
+    });
+  });
+
+  test('a WhatsApp link without a whole number is refused', () => {
+    expect(normalisePhone('wa.me/12', 'US', {})).toMatchObject({
+      ok: false,
+      error: { code: 'PHONE_NOT_A_NUMBER' },
+    });
+    expect(normalisePhone('https://wa.me/44791', 'GB', {})).toMatchObject({ ok: false });
   });
 
   test.each([
