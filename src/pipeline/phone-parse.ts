@@ -317,69 +317,69 @@ function joined(first: string | undefined, second: string): string {
 /** Spaces other than the ones libphonenumber reads (space, NBSP, U+3000), and tabs. */
 const OTHER_SPACE = /[\t\u1680\u2000-\u200a\u202f\u205f]/;
 const OTHER_SPACES = new RegExp(OTHER_SPACE.source, 'g');
+/** The words {@link LEADING_LABEL} removes, one of them or two joined by `/` (`Mobile/WhatsApp`). */
+const PHONE_LABEL_WORDS = [
+  String.raw`mob(?:il(?:e|nr|nummer|telefon|funk)?)?`,
+  String.raw`(?:tel\.?\s*)?cell(?:ular|ulare)?`,
+  'cel',
+  String.raw`t[eé]l(?:[eé]phone|[eé]fono|efone|ephone|efon|p)?`,
+  'phone',
+  'ph',
+  String.raw`handy(?:-?nr\.?|nummer)?`,
+  String.raw`port(?:able)?`,
+  'celular',
+  'm[oó]vil',
+  'mobiel',
+  'natel',
+  'matkapuhelin',
+  'puh(?:elin)?',
+  String.raw`κινητ[όο](?:\s*τηλ[έε]φωνο)?`,
+  'κιν',
+  String.raw`τηλ(?:[έε]φωνο)?`,
+  'contact',
+  String.raw`gsm(?:-?nr\.?)?`,
+  'tlf',
+  'handphone',
+  String.raw`h\/p`,
+  'hp',
+  String.raw`no\.?\s*hp`,
+  String.raw`nomor\s*hp`,
+  'wa',
+  'whatsapp',
+  String.raw`cep(?:\s*tel)?`,
+  String.raw`(?:tel\.?\s*)?kom(?:[óo]rka)?`,
+  'sđt',
+  'đtdđ',
+  'đt',
+  String.raw`моб(?:ильный)?(?:\.?\s*тел)?`,
+  'тел',
+  '手机号码?',
+  '手機(?:號碼)?',
+  '手机',
+  '电话',
+  '電話',
+  '携帯(?:電話|番号)?',
+  '휴대폰',
+  '핸드폰',
+  'موبايل',
+  'נייד',
+  '[mtc]',
+].join('|');
 /**
  * A short label before or after the number, as signatures and hand-made sheets write it:
  * `Mob: 07911 123456`, `Cell: (415) 555-2671`, `C: 415-555-2671`, `(cell) 415-555-2671`,
  * `Tel. 0171 1234567`, `07911 123457 (m)`, and in other languages (`HP:` and `WA:` in Indonesia
  * and Malaysia, `Cep:`, `Port.`, `Puh.`, `Κινητό`, `моб.`, `手机`, `携帯`, `(WhatsApp)`), before
  * ASCII or full-width digits. Only words that name a phone: `1-800-FLOWERS` keeps its letters
- * and is refused, and so do `Fax`, `Home`, `H:` and `O:`.
+ * and is refused, and so do `Fax`, `Home`, `H:` and `O:`. After the label, a colon or a dash
+ * (`Mobile - 07911 123456`); after the number, a dash or `/` (`+62 812-3456-7890 / WA`).
  */
 const LEADING_LABEL = new RegExp(
-  String.raw`^((?:[(\[]\s*)?(?:${[
-    String.raw`mob(?:il(?:e|nr|nummer|telefon|funk)?)?`,
-    String.raw`(?:tel\.?\s*)?cell(?:ular|ulare)?`,
-    'cel',
-    String.raw`t[eé]l(?:[eé]phone|[eé]fono|efone|ephone|efon|p)?`,
-    'phone',
-    'ph',
-    String.raw`handy(?:-?nr\.?|nummer)?`,
-    String.raw`port(?:able)?`,
-    'celular',
-    'm[oó]vil',
-    'mobiel',
-    'natel',
-    'matkapuhelin',
-    'puh(?:elin)?',
-    String.raw`κινητ[όο](?:\s*τηλ[έε]φωνο)?`,
-    'κιν',
-    String.raw`τηλ(?:[έε]φωνο)?`,
-    'contact',
-    String.raw`gsm(?:-?nr\.?)?`,
-    'tlf',
-    'handphone',
-    String.raw`h\/p`,
-    'hp',
-    String.raw`no\.?\s*hp`,
-    String.raw`nomor\s*hp`,
-    String.raw`wa\s*\/\s*hp`,
-    String.raw`hp\s*\/\s*wa`,
-    String.raw`tel\s*\/\s*whatsapp`,
-    'wa',
-    'whatsapp',
-    String.raw`cep(?:\s*tel)?`,
-    String.raw`(?:tel\.?\s*)?kom(?:[óo]rka)?`,
-    'sđt',
-    'đtdđ',
-    'đt',
-    String.raw`моб(?:ильный)?(?:\.?\s*тел)?`,
-    'тел',
-    '手机号码?',
-    '手機(?:號碼)?',
-    '手机',
-    '电话',
-    '電話',
-    '携帯(?:電話|番号)?',
-    '휴대폰',
-    '핸드폰',
-    'موبايل',
-    'נייד',
-    '[mtc]',
-  ].join('|')})(?:[\s.]*(?:phone|no|number|nr|#))?\.?(?:\s*[)\]])?\s*[:：]?\s*)([+(\d＋（０-９][^\p{L}]*)$`,
+  String.raw`^((?:[(\[]\s*)?(?:${PHONE_LABEL_WORDS})(?:\s*\/\s*(?:${PHONE_LABEL_WORDS}))?(?:[\s.]*(?:phone|no|number|nr|#))?\.?(?:\s*[)\]])?\s*(?:[:：]|[-–—](?=\s*[+(\d＋（０-９]))?\s*)([+(\d＋（０-９][^\p{L}]*)$`,
   'iu',
 );
 const TRAILING_LABEL =
-  /^([+(\d＋（０-９][^\p{L}]*?)\s*([([](?:m|c|mob|mobile|cell|whatsapp|wa)(?: only)?[)\]]|mobile|mob|cell|whatsapp)$/iu;
+  /^([+(\d＋（０-９][^\p{L}]*?)\s*(?:[-–—/]\s*)?([([](?:m|c|mob|mobile|cell|whatsapp|wa|hp)(?: only)?[)\]]|mobile|mob|cell|whatsapp|wa)$/iu;
 
 /**
  * `00…` valid read both ways: after a carrier's international prefix of the row's country, as

@@ -86,7 +86,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * mobile are refused naming both, rather than read as the landline; a label before full-width
  * digits (`TEL：０９０…`), a label in brackets (`(cell)`), `C:`, `Contact`, Polish `Kom.`,
  * German `Handynummer`/`Mobiltelefon`, Finnish `Puh.`/`Matkapuhelin` and Greek `Κινητό`/`Τηλ.`
- * are removed, a WhatsApp link is its number, an Argentine landline refused by --require-mobile
+ * are removed, and so are labels after a dash (`Mobile - …`), two joined by `/`
+ * (`Mobile/WhatsApp`) and `/ WA` or `(HP)` after the number; a WhatsApp link is its number, an Argentine landline refused by --require-mobile
  * says how the mobile is written (phone-parse.ts).
  */
 const RECALL_VERSION = 'r8';

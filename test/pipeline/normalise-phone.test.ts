@@ -597,6 +597,13 @@ describe('normalisePhone: second audit', () => {
     ['(cell) 415-555-2671', 'US', '+14155552671', '(cell)'],
     ['415-555-2671 (c)', 'US', '+14155552671', '(c)'],
     ['Contact No: 98765 43210', 'IN', '+919876543210', 'Contact No:'],
+    // A dash after the label, two labels joined by `/`, a `/` or a bare word after the number.
+    ['Mobile - 07911 123456', 'GB', '+447911123456', 'Mobile -'],
+    ['Cell-415-555-2671', 'US', '+14155552671', 'Cell-'],
+    ['Mobile/WhatsApp +44 7911 123456', 'GB', '+447911123456', 'Mobile/WhatsApp'],
+    ['+62 812-3456-7890 / WA', 'ID', '+6281234567890', 'WA'],
+    ['0812 3456 7890 WA', 'ID', '+6281234567890', 'WA'],
+    ['0812-3456-7890 (HP)', 'ID', '+6281234567890', '(HP)'],
   ])('a label in another language: %j (%s) → %s, the label said removed', (input, country, e164, label) => {
     expect(normalisePhone(input, country, {})).toMatchObject({
       ok: true,
@@ -613,6 +620,10 @@ describe('normalisePhone: second audit', () => {
     ['H: 020 7946 0000'],
     ['O: 020 7946 0000'],
     ['F: 020 7946 0000'],
+    ['Fax/Tel 020 7946 0000'],
+    ['Tel - Fax 020 7946 0000'],
+    ['Home - 020 7946 0000'],
+    ['020 7946 0000 / Fax'],
   ])('a label that names no mobile (%j) is not removed: the cell is refused for its letters', (input) => {
     expect(normalisePhone(input, 'GB', {})).toMatchObject({
       ok: false,
