@@ -426,7 +426,7 @@ function carrierOrInternational(
   return failure(
     'PHONE_INVALID',
     input,
-    `00 may be the international prefix (${international.number.number}) or a carrier's prefix${countryLabel(country).replace(' for', ' of')} (${carrier.number.number}): write the number with + to say which`,
+    `00 may be the international prefix (${international.number.number}) or a carrier's prefix${countryLabel(country, 'of')} (${carrier.number.number}): write the number with + to say which`,
   );
 }
 
@@ -440,6 +440,15 @@ const INTERNATIONAL_DIGITS = /^[1-9]\d{7,14}$/;
 /** Digits of a North American number without its country code. */
 const NANP_DIGITS = 10;
 
+/**
+ * Ten digits in a North American row: a whole national number (area code, exchange, line), never
+ * a number written with its calling code and without its `+` (278-234-5678 is no South African
+ * mobile).
+ */
+function wholeNanpNumber(digits: string, country: ResolvedCountry | undefined): boolean {
+  return digits.length === NANP_DIGITS && country !== undefined && callingCodeOf(country) === '1';
+}
+
 function callingCodeOf(country: ResolvedCountry): string {
   return country.iso === undefined ? country.callingCode : getCountryCallingCode(country.iso);
 }
@@ -452,11 +461,9 @@ function readAsInternational(
 ): PhoneResult | undefined {
   const digits = internationalDigits(text);
   if (digits === undefined) return undefined;
-  // Ten digits in the North American plan are a whole national number (area code, exchange,
-  // line): one that is not valid has a typo, and read as international it would be someone
-  // else's (278-234-5678 is a South African mobile).
-  if (digits.length === NANP_DIGITS && country !== undefined && callingCodeOf(country) === '1')
-    return undefined;
+  // Ten digits in the North American plan that are not valid have a typo; read as international
+  // they would be someone else's.
+  if (wholeNanpNumber(digits, country)) return undefined;
   const attempt = parse(`+${digits}`, undefined, input);
   if (!attempt.ok || !attempt.check.valid || attempt.number.ext) return undefined;
   // Written as a national number (`648 702 0221` in Spain, a digit too many): a typo, not the
@@ -788,7 +795,7 @@ function withoutOldPrefix(
       return failure(
         'PHONE_INVALID',
         input,
-        `a national number${countryLabel(country).replace(' for', ' of')} with a + too many (${attempt.number.number}), or ${foreign.number.number} with a 0 too many: write it without the + or without the 0`,
+        `a national number${countryLabel(country, 'of')} with a + too many (${attempt.number.number}), or ${foreign.number.number} with a 0 too many: write it without the + or without the 0`,
       );
     return noted(attempt, national, input, country, options, (e164) => {
       return `mobile ${echo(input)}: a + before a national number (no calling code starts with 0) is not dialled; read as ${e164}`;
@@ -911,7 +918,7 @@ function mobileWithCallingCode(
   const own = callingCodeOf(country);
   if (!digits.startsWith(own)) {
     if (country.iso === undefined || !OPEN_PLANS.has(country.iso)) return undefined;
-    if (own === '1' && digits.length === NANP_DIGITS) return undefined;
+    if (wholeNanpNumber(digits, country)) return undefined;
   }
   const attempt = parse(`+${digits}`, undefined, input);
   if (
@@ -923,7 +930,7 @@ function mobileWithCallingCode(
     return undefined;
   const mobile = attempt.check.type === 'MOBILE' ? 'a mobile' : 'possibly a mobile';
   return noted(attempt, text, input, country, options, (e164) => {
-    return `mobile ${echo(input)} read as international (${e164}), ${mobile}, rather than as ${TYPE_NAMES[type] ?? 'a number'}${countryLabel(country).replace(' for', ' of')}`;
+    return `mobile ${echo(input)} read as international (${e164}), ${mobile}, rather than as ${TYPE_NAMES[type] ?? 'a number'}${countryLabel(country, 'of')}`;
   });
 }
 
@@ -950,8 +957,7 @@ function landlineOrForeignMobile(
   if (trunk === undefined || text.startsWith(trunk)) return undefined;
   const digits = internationalDigits(text);
   if (digits === undefined || digits.startsWith(callingCodeOf(country))) return undefined;
-  // Ten digits in the North American plan are a whole national number (readAsInternational).
-  if (callingCodeOf(country) === '1' && digits.length === NANP_DIGITS) return undefined;
+  if (wholeNanpNumber(digits, country)) return undefined;
   const foreign = parse(`+${digits}`, undefined, input);
   if (!foreign.ok || !foreign.check.valid || !isMobileType(foreign.check.type) || foreign.number.ext)
     return undefined;
@@ -961,14 +967,14 @@ function landlineOrForeignMobile(
   return failure(
     'PHONE_INVALID',
     input,
-    `as written ${landline}${countryLabel(country).replace(' for', ' of')} without its trunk ${trunk} (${attempt.number.number}), or with its + left out ${mobile}${foreignLabel(foreign)} (${foreign.number.number}): write the number with + if it is the mobile, or with ${trunk} if not`,
+    `as written ${landline}${countryLabel(country, 'of')} without its trunk ${trunk} (${attempt.number.number}), or with its + left out ${mobile}${foreignLabel(foreign)} (${foreign.number.number}): write the number with + if it is the mobile, or with ${trunk} if not`,
   );
 }
 
-/** ` of XX` for a parsed number's own country, else ` of +cc`. */
+/** {@link countryLabel} with `of` for a parsed number's own country, else its calling code. */
 function foreignLabel(reading: ParsedNumber): string {
-  const iso = reading.number.country;
-  return iso !== undefined ? ` of ${iso}` : ` of +${reading.number.countryCallingCode}`;
+  const { country, countryCallingCode } = reading.number;
+  return countryLabel(country !== undefined ? { iso: country } : { callingCode: countryCallingCode }, 'of');
 }
 
 /**
@@ -1030,7 +1036,6 @@ function leadingZeroRestored(
   });
 }
 
-/** The checks every parsed number goes through: extension, letters, validity, fixed line. */
 /**
  * Argentina's mobiles share their numbers with its landlines and are told apart by a 9 after +54
  * (or 15 after the area code, dialled at home); `+54 11 2345 6789` is the landline. When the
@@ -1043,6 +1048,7 @@ function argentineMobileHint(number: PhoneNumber, input: string): string {
   return `; if it is a mobile, write it with 9 after +54 (${mobile.number.number}), or with 15 after the area code`;
 }
 
+/** The checks every parsed number goes through: extension, letters, validity, fixed line. */
 function checkNumber(
   { number, check }: ParsedNumber,
   text: string,
@@ -1153,9 +1159,9 @@ function invalidNumber(
   }
 }
 
-function countryLabel(country: ResolvedCountry | undefined): string {
+function countryLabel(country: ResolvedCountry | undefined, preposition: 'for' | 'of' = 'for'): string {
   if (country === undefined) return '';
-  return country.iso !== undefined ? ` for ${country.iso}` : ` for +${country.callingCode}`;
+  return ` ${preposition} ${country.iso !== undefined ? country.iso : `+${country.callingCode}`}`;
 }
 
 function failure(code: RowCode, input: string, reason: string): { ok: false; error: RowError } {
