@@ -24,6 +24,7 @@
  *
  * - `.xls` (recognised by its bytes, whatever the file is called), `.ods` and `.xlsb` are refused
  *   with one message each naming the format and how to save the file as .xlsx ({@link notReadMessage}).
+ *   A zip of other files (an export that came zipped) is refused naming them ({@link archiveMessage}).
  *
  * exceljs reads the zip, `xl/workbook.xml`, its relationships and the styles; the shared strings
  * and the worksheet's XML are parsed by xlsx-xml.ts (prefixed elements, rows and cells without
@@ -42,7 +43,7 @@ import { Readable } from 'node:stream';
 
 import { excerpt, makeRow, type ReaderContext } from './context.js';
 import { uniqueHeaders } from './csv.js';
-import { looksLikeLabel } from './detect.js';
+import { formatFromExtension, looksLikeLabel } from './detect.js';
 import { SourceError, describeSource } from './errors.js';
 import {
   chooseSheet,
@@ -155,7 +156,7 @@ export async function* readXlsx(
   const { default: ExcelJS } = await import('exceljs');
   const name = describeSource(context.file);
   const input = Readable.from(checkZipStart(bytes, context.file), { objectMode: false });
-  const parts = new Set<string>();
+  const parts = new Map<string, string>();
   adaptZipEntries(input, parts);
   // `pipe` inside exceljs does not forward a failing input: watch for it ourselves. One pending
   // guard at a time (not Promise.race against a shared promise, which would keep every row alive).
@@ -261,6 +262,7 @@ export async function* readXlsx(
     const other = otherFormat(parts);
     if (other !== undefined)
       throw new SourceError('SOURCE_FORMAT', context.file, notReadMessage(name, other));
+    if (!isWorkbook(parts)) throw new SourceError('SOURCE_FORMAT', context.file, archiveMessage(name, parts));
     const chosen = choose();
     throw new SourceError(
       'SOURCE_FORMAT',
@@ -550,7 +552,7 @@ function defineKey(raw: Record<string, unknown>, key: string, value: string): vo
  *   'sheets')". This lets through only the `'end'` a readable stream emits itself, once its
  *   buffer is empty (`readableEnded` is set just before it).
  */
-function adaptZipEntries(input: Readable, parts: Set<string>): void {
+function adaptZipEntries(input: Readable, parts: Map<string, string>): void {
   const pipe = input.pipe.bind(input);
   input.pipe = (<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
     if (destination instanceof Readable) {
@@ -560,7 +562,7 @@ function adaptZipEntries(input: Readable, parts: Set<string>): void {
         const entry = args[0] as { path?: unknown } | undefined;
         if (event === 'data' && typeof entry?.path === 'string') {
           const part = entry.path.replace(/\\/g, '/').replace(/^\/+/, '');
-          parts.add(part.toLowerCase());
+          parts.set(part.toLowerCase(), part);
           entry.path = EXCELJS_PART_NAMES.get(part.toLowerCase()) ?? part.toLowerCase();
         }
         return emit(event, ...args);
@@ -597,11 +599,50 @@ export function hasCompoundFileMagic(head: Uint8Array): boolean {
 }
 
 /** The zip is an ODS (it has `mimetype` and `content.xml`) or an xlsb (`xl/workbook.bin`) rather than an xlsx. */
-function otherFormat(parts: ReadonlySet<string>): OtherFormat | undefined {
+function otherFormat(parts: ReadonlyMap<string, string>): OtherFormat | undefined {
   if (parts.has('xl/workbook.xml')) return undefined;
   if (parts.has('xl/workbook.bin')) return 'xlsb';
   if (parts.has('mimetype') && parts.has('content.xml')) return 'ods';
   return undefined;
+}
+
+/**
+ * Whether the zip is an Office Open XML package at all (its `[Content_Types].xml`, or any part
+ * under `xl/`), damaged or not; a zip of other files is an archive ({@link archiveMessage}).
+ */
+function isWorkbook(parts: ReadonlyMap<string, string>): boolean {
+  return parts.has('[content_types].xml') || [...parts.keys()].some((part) => part.startsWith('xl/'));
+}
+
+/** A file name as a shell word: quoted when it holds anything but letters, digits and `._/-`. */
+function shellWord(name: string): string {
+  return /^[\w./-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`;
+}
+
+/** How many of an archive's files {@link archiveMessage} names. */
+const ARCHIVE_FILES_NAMED = 6;
+
+/**
+ * A zip that is no workbook: exports often come so (Mailchimp's audience export is a zip of one
+ * CSV per status, HubSpot and Salesforce zip large exports). What it holds, and how to import it:
+ * the files in it that are read are named first.
+ */
+function archiveMessage(source: string, parts: ReadonlyMap<string, string>): string {
+  const files = [...parts.values()].filter(
+    (part) => !part.endsWith('/') && !part.startsWith('__MACOSX/') && !/(^|\/)\./.test(part),
+  );
+  const readable = files.filter((part) => formatFromExtension(part) !== undefined);
+  const named = [...readable, ...files.filter((part) => !readable.includes(part))];
+  const more = named.length - ARCHIVE_FILES_NAMED;
+  const list = named.slice(0, ARCHIVE_FILES_NAMED).join(', ') + (more > 0 ? ` and ${more} more` : '');
+  const holds =
+    files.length === 0 ? 'no file' : `${files.length === 1 ? 'one file' : `${files.length} files`}: ${list}`;
+  return (
+    `${source} is a zip archive, not an Excel workbook; it holds ${holds}. ` +
+    (readable.length > 0
+      ? `Extract it and import the ${readable.length === 1 ? 'file' : 'files'} in it: sakari-sync import ${readable.map(shellWord).join(' ')}`
+      : 'None of them has the extension of a format read here')
+  );
 }
 
 /** A zip starts `PK 03 04`; an Excel 97-2003 `.xls` starts `D0 CF 11 E0`. */

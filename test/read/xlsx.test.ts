@@ -468,3 +468,34 @@ describe('xlsx: sheet parts', () => {
     expect(workbookPart(target)).toBe(part);
   });
 });
+
+describe('xlsx: zip archives that are no workbook', () => {
+  const archive = (name: string): string =>
+    path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/xlsx', name);
+
+  test("Mailchimp's audience export (a zip of one CSV per status) is refused naming its CSVs and how to import them", async () => {
+    const { rows, error } = await readAll(archive('mailchimp-members-export.zip'));
+    expect(rows).toEqual([]);
+    expect((error as SourceError).code).toBe('SOURCE_FORMAT');
+    expect((error as SourceError).message).toMatch(
+      /mailchimp-members-export\.zip is a zip archive, not an Excel workbook; it holds 3 files: subscribed_members_export_7f3a9c1b2d\.csv, unsubscribed_members_export_7f3a9c1b2d\.csv, cleaned_members_export_7f3a9c1b2d\.csv\. Extract it and import the files in it: sakari-sync import subscribed_members_export_7f3a9c1b2d\.csv unsubscribed_members_export_7f3a9c1b2d\.csv cleaned_members_export_7f3a9c1b2d\.csv$/,
+    );
+  });
+
+  test('a zip made by macOS Finder: its __MACOSX resource forks are not counted, a name with a space is quoted', async () => {
+    const { error } = await readAll(archive('finder-archive.zip'));
+    expect((error as SourceError).message).toMatch(
+      /finder-archive\.zip is a zip archive, not an Excel workbook; it holds one file: Contacts List\.csv\. Extract it and import the file in it: sakari-sync import 'Contacts List\.csv'$/,
+    );
+  });
+
+  test('a zip of nothing read here says so, read as Excel by name or by --format', async () => {
+    for (const options of [{}, { format: 'xlsx' as const }]) {
+      const { error } = await readAll(archive('not-contacts.zip'), options);
+      expect((error as SourceError).code).toBe('SOURCE_FORMAT');
+      expect((error as SourceError).message).toMatch(
+        /not-contacts\.zip is a zip archive, not an Excel workbook; it holds 2 files: invoice\.pdf, logo\.png\. None of them has the extension of a format read here$/,
+      );
+    }
+  });
+});
