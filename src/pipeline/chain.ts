@@ -3,8 +3,10 @@
  * read every source in turn → map fields → normalise phones → validate → dedupe.
  * The import (`run.ts`) goes on to check state, batch and upsert; reconcile compares.
  */
+import type { Readable } from 'node:stream';
+
 import type { ImportSettings } from '../config.js';
-import { openSource, type SourceInfo } from '../read/index.js';
+import { openArchive, openSource, type SourceInfo } from '../read/index.js';
 import type { Contact, Recalled, Rejected, SourceRow } from '../types.js';
 import { flatten, type Chunks } from '../chunks.js';
 import { dedupeChunks } from './dedupe.js';
@@ -83,36 +85,52 @@ export function sourceContacts(
     stats: observer.mappingStats,
   };
 
-  /** Every source in turn, as one stream of rows numbered continuously. */
+  /** Every source in turn (a zip archive's files each as one), as one stream of rows numbered continuously. */
   async function* readAll(): AsyncGenerator<SourceRow[]> {
     for (const sourcePath of settings.sources) {
-      const opened = await openSource(sourcePath, {
-        format: settings.format,
-        sheet: settings.sheet,
-        delimiter: settings.delimiter,
-        encoding: settings.encoding,
-        seqStart: rowsRead,
-        recall: readerRecall,
-      });
-      const info = opened.info;
-      sources.push(info);
-      observer.onSource?.(info);
-      const chunks = guardPhoneColumnChunks(
-        opened.chunks,
-        {
-          path: info.path,
-          headers: () => info.headers,
-          cards: info.format === 'vcf',
-          guessedEncoding: () => (info.encodingGuessed === true ? info.encoding : undefined),
-        },
-        mapOptions,
-      );
-      const { onRow } = observer;
-      for await (const chunk of chunks) {
-        rowsRead += chunk.length;
-        if (onRow) for (const row of chunk) onRow(row);
-        yield chunk;
+      // `--format` says what the file is: a zip so named is read as a workbook.
+      const archive = settings.format === undefined ? await openArchive(sourcePath) : undefined;
+      if (archive === undefined) {
+        yield* readSource(sourcePath);
+        continue;
       }
+      try {
+        for (const member of archive.members) yield* readSource(member.path, await member.open());
+      } finally {
+        archive.close();
+      }
+    }
+  }
+
+  /** One source's rows: the file at `sourcePath`, or `input` named so. */
+  async function* readSource(sourcePath: string, input?: Readable): AsyncGenerator<SourceRow[]> {
+    const opened = await openSource(sourcePath, {
+      format: settings.format,
+      sheet: settings.sheet,
+      delimiter: settings.delimiter,
+      encoding: settings.encoding,
+      seqStart: rowsRead,
+      recall: readerRecall,
+      ...(input === undefined ? {} : { input }),
+    });
+    const info = opened.info;
+    sources.push(info);
+    observer.onSource?.(info);
+    const chunks = guardPhoneColumnChunks(
+      opened.chunks,
+      {
+        path: info.path,
+        headers: () => info.headers,
+        cards: info.format === 'vcf',
+        guessedEncoding: () => (info.encodingGuessed === true ? info.encoding : undefined),
+      },
+      mapOptions,
+    );
+    const { onRow } = observer;
+    for await (const chunk of chunks) {
+      rowsRead += chunk.length;
+      if (onRow) for (const row of chunk) onRow(row);
+      yield chunk;
     }
   }
 

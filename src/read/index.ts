@@ -5,6 +5,7 @@
  */
 
 export { openSource, sha256File, READ_CHUNK_BYTES } from './open-source.js';
+export { openArchive, type ArchiveMember, type OpenedArchive } from './archive.js';
 export { SourceError, SOURCE_ERROR_CODES, type SourceErrorCode } from './errors.js';
 export {
   SOURCE_FORMATS,

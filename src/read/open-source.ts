@@ -79,7 +79,9 @@ export async function openSource(path: string, options: ReadOptions = {}): Promi
   const isStdin = path === '-';
   let handle: FileHandle | undefined;
   let input: AsyncIterable<Buffer | string>;
-  if (isStdin) {
+  if (options.input !== undefined) {
+    input = options.input;
+  } else if (isStdin) {
     input = options.stdin ?? process.stdin;
   } else {
     handle = await openFile(path);

@@ -64,6 +64,11 @@ export interface ReadOptions {
   seqStart?: number;
   /** The stream read when the path is `-`. @default process.stdin */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * The source's bytes, read instead of the file at `path`, which then only names it: a member of
+   * a zip archive (`archive.ts`), named `<archive>/<member>`.
+   */
+  input?: NodeJS.ReadableStream;
   /** CSV: fingerprint the records, and leave those the state recognises unparsed (issue 16). */
   recall?: RecordRecall;
 }

@@ -24,7 +24,9 @@
  *
  * - `.xls` (recognised by its bytes, whatever the file is called), `.ods` and `.xlsb` are refused
  *   with one message each naming the format and how to save the file as .xlsx ({@link notReadMessage}).
- *   A zip of other files (an export that came zipped) is refused naming them ({@link archiveMessage}).
+ *   A zip of other files that reaches this reader (on stdin, by `--format xlsx`, or holding no
+ *   file read here; a file on disk is read as its files, see archive.ts) is refused naming them
+ *   ({@link archiveMessage}).
  *
  * exceljs reads the zip, `xl/workbook.xml`, its relationships and the styles; the shared strings
  * and the worksheet's XML are parsed by xlsx-xml.ts (prefixed elements, rows and cells without
@@ -623,9 +625,8 @@ function shellWord(name: string): string {
 const ARCHIVE_FILES_NAMED = 6;
 
 /**
- * A zip that is no workbook: exports often come so (Mailchimp's audience export is a zip of one
- * CSV per status, HubSpot and Salesforce zip large exports). What it holds, and how to import it:
- * the files in it that are read are named first.
+ * A zip that is no workbook, read as one (see xlsx.ts' header): what it holds, and how to import
+ * it: the files in it that are read are named first.
  */
 function archiveMessage(source: string, parts: ReadonlyMap<string, string>): string {
   const files = [...parts.values()].filter(

@@ -469,7 +469,7 @@ describe('xlsx: sheet parts', () => {
   });
 });
 
-describe('xlsx: zip archives that are no workbook', () => {
+describe('xlsx: zip archives that are no workbook, read as one (stdin, --format xlsx)', () => {
   const archive = (name: string): string =>
     path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/xlsx', name);
 

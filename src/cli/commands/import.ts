@@ -19,7 +19,7 @@ export function importCommand(context: CliContext): CommandModule<object, Import
   return {
     command: 'import <source...>',
     describe:
-      'import contacts from CSV, JSON, NDJSON, Excel (.xlsx) or vCard (.vcf) files (or - for stdin) into Sakari',
+      'import contacts from CSV, JSON, NDJSON, Excel (.xlsx) or vCard (.vcf) files, zip archives of them, or - for stdin, into Sakari',
     builder: (y) =>
       outputOptions(pipelineOptions(y))
         .positional('source', {
