@@ -171,7 +171,13 @@ class CardSplitter {
       else this.close(card);
       return;
     }
-    if (trimmed === '') return;
+    if (trimmed === '') {
+      // `N;…;ENCODING=QUOTED-PRINTABLE:…=` then a blank line, as Sony Ericsson and Nokia phones
+      // export: the value ends there, and the next line is a property of its own (the TEL;CELL
+      // that follows was glued to the name, and the card lost its mobile).
+      if (card.softBreak) this.endSoftBreak(card);
+      return;
+    }
     if (card.depth > 0) {
       // Inside a nested card only an AGENT matters: it may nest one more.
       const nested = PROPERTY_START.exec(text);
@@ -266,6 +272,13 @@ class CardSplitter {
     card.lines.push(joined);
     this.count(card, text);
     card.softBreak = card.softBreak ? text.endsWith('=') : isQuotedPrintable(joined) && joined.endsWith('=');
+  }
+
+  /** A soft line break with nothing after it: its `=` is dropped, and the value ends. */
+  private endSoftBreak(card: OpenCard): void {
+    card.softBreak = false;
+    const last = card.lines.pop();
+    if (last !== undefined) card.lines.push(last.slice(0, -1));
   }
 
   private count(card: OpenCard, text: string): void {

@@ -92,6 +92,56 @@ describe('vCard', () => {
     ]);
   });
 
+  test('2.1 quoted-printable ending in a soft break and a blank line (Sony Ericsson, Nokia): the value ends there, the next property is its own', async () => {
+    // As gammu's tests/vcards/se-3.vcf (a real Sony Ericsson export, 19 such cards) and
+    // quoted-printable-empty-new-line.vcf lay it out: the TEL;CELL after the blank line was glued
+    // to the name ("ВитяTEL", "CELL:+380…") and the card lost its mobile.
+    const { rows, error } = await readAll(
+      await tmp.write(
+        'sony-ericsson.vcf',
+        crlf([
+          'BEGIN:VCARD',
+          'VERSION:2.1',
+          'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Petrenko;=D0=92=D0=B8=D1=82=D1=8F=',
+          '',
+          'TEL;CELL:+380503910705',
+          'END:VCARD',
+          'BEGIN:VCARD',
+          'VERSION:2.1',
+          'N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:H=C3=B6rmann;Joseph=',
+          '',
+          'TEL;HOME:+49301234567',
+          'TEL;CELL:+491701234567',
+          'ADR;HOME;ENCODING=QUOTED-PRINTABLE:;;Hauptstr. 1;Berlin;;10115;Deutschland=',
+          '',
+          'NOTE:met at the fair',
+          'END:VCARD',
+        ]),
+      ),
+    );
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => [row.ref.line, row.raw, row.error])).toEqual([
+      [
+        1,
+        { ...VOICE, 'First Name': 'Витя', 'Last Name': 'Petrenko', 'Mobile Phone': '+380503910705' },
+        undefined,
+      ],
+      [
+        7,
+        {
+          ...VOICE,
+          'First Name': 'Joseph',
+          'Last Name': 'Hörmann',
+          'Mobile Phone': '+491701234567',
+          'Home Phone': '+49301234567',
+          'Country/Region': 'Deutschland',
+          Note: 'met at the fair',
+        },
+        undefined,
+      ],
+    ]);
+  });
+
   test("Android's TEL;X-Mobile is the mobile, ahead of its HOME number (a real Sri Lankan export)", async () => {
     const { rows } = await readAll(
       await tmp.write(
