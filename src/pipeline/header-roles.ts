@@ -83,6 +83,24 @@ const OTHER_ENTITIES: ReadonlySet<string> = new Set([
   'emergency',
   'referrer',
   'partner',
+  // Relatives (CiviCRM's related contacts `Mum-home-mobile`, `Sister-phone`; member and pupil
+  // lists' `Parent Mobile`, `Next of Kin Phone`): their numbers come after the person's own.
+  'mum',
+  'mom',
+  'mother',
+  'dad',
+  'father',
+  'parent',
+  'parents',
+  'guardian',
+  'sister',
+  'brother',
+  'sibling',
+  'son',
+  'daughter',
+  'wife',
+  'husband',
+  'kin',
 ]);
 
 // prettier-ignore
@@ -190,10 +208,15 @@ const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
   'permission',
   'updated',
 ]);
+/**
+ * Words saying a phone or e-mail is the person's general one, neither home nor work: Nokia PC
+ * Suite's `General phone`, `Общий: телефон`, `Общий: адрес эл. почты`.
+ */
+const GENERAL_WORDS: readonly string[] = ['general', ...plainWords('общий', 'загальний')];
 /** Words a general phone header may carry and stay general (`Primary Phone`, `Phone Number 1`). */
 // prettier-ignore
 const GENERAL_QUALIFIERS: ReadonlySet<string> = new Set([
-  'number', 'no', 'nr', 'num', 'primary', 'main', 'value',
+  'number', 'no', 'nr', 'num', 'primary', 'main', 'value', ...GENERAL_WORDS,
   'nummer', 'haupt', // de (`Telefonnummer`, `Haupttelefon`)
   'hoofd', // nl (`Hoofdtelefoon`)
   'numero', 'principal', 'principale', 'primario', // fr, it, es, pt (`Téléphone principal`)
@@ -242,7 +265,7 @@ const JOINING_WORDS: ReadonlySet<string> = new Set([
 /** Words `email` fields may carry besides the e-mail word itself. */
 // prettier-ignore
 const EMAIL_QUALIFIERS: ReadonlySet<string> = new Set([
-  'address', 'value', 'primary', 'main', 'default',
+  'address', 'value', 'primary', 'main', 'default', ...GENERAL_WORDS,
   'adresse', 'primare', // de (`E-Mail-Adresse`, `Primäre E-Mail-Adresse`), fr (`Adresse de messagerie`)
   'adres', 'primair', // nl (`E-mailadres`)
   'principale', 'principal', 'indirizzo', // fr, it (`Indirizzo e-mail`), es
@@ -290,7 +313,7 @@ const EXACT: ReadonlyMap<string, readonly [KnownField, number]> = new Map([
   ['first name', ['firstName', 0]], ['firstname', ['firstName', 0]], ['given name', ['firstName', 1]],
   ['givenname', ['firstName', 1]], ['fname', ['firstName', 2]], ['first', ['firstName', 3]],
   ['forename', ['firstName', 2]], ['given', ['firstName', 3]],
-  ['last name', ['lastName', 0]], ['lastname', ['lastName', 0]], ['surname', ['lastName', 1]],
+  ['last name', ['lastName', 0]], ['lastname', ['lastName', 0]], ['surname', ['lastName', 1]], ['sur name', ['lastName', 1]],
   ['family name', ['lastName', 1]], ['familyname', ['lastName', 1]], ['lname', ['lastName', 2]],
   ['last', ['lastName', 3]],
   ['name', ['name', 0]], ['full name', ['name', 1]], ['fullname', ['name', 1]], ['display name', ['name', 2]],

@@ -68,6 +68,12 @@ describe('header recognition in real exports', () => {
     ['LASTNAME', 'lastName'],
     ['EMAIL', 'email'],
     ['WHATSAPP', 'mobile'],
+    // Hand-made member lists (a Kenyan church's sheet: `SUR NAME`, `FIRST NAME`, `OTHER NAMES`)
+    ['SUR NAME', 'lastName'],
+    ['Sur_Name', 'lastName'],
+    // The general e-mail of Nokia PC Suite's layout (`Домашний: адрес эл. почты` is a home one)
+    ['Общий: адрес эл. почты', 'email'],
+    ['General email', 'email'],
     // Not the person's field: another entity's, or about the phone rather than a number
     ['Account Name', undefined],
     ['Organization - Name', undefined],
@@ -183,6 +189,24 @@ describe('phone ranking', () => {
       ['tel', 'Phone', 'cell', 'mobile'],
       ['cell', 'mobile', 'tel', 'Phone'],
     ],
+    [
+      // The general phone before home and work ones (CONTRACT §3); it came last
+      'Nokia PC Suite (general, home, work)',
+      ['General mobile', 'General phone', 'Home phone', 'Work phone'],
+      ['General mobile', 'General phone', 'Home phone', 'Work phone'],
+    ],
+    [
+      'Nokia PC Suite in Russian',
+      ['Общий: мобильный телефон', 'Домашний: телефон', 'Общий: телефон', 'Рабочий: телефон'],
+      ['Общий: мобильный телефон', 'Общий: телефон', 'Домашний: телефон', 'Рабочий: телефон'],
+    ],
+    [
+      // A relative's numbers come after the person's own: Susie's mobile is not her mum's
+      'CiviCRM with related contacts',
+      ['Phone', 'Mum-phone', 'Mum-home-phone', 'Mum-home-mobile', 'Sister-phone'],
+      ['Phone', 'Mum-phone', 'Mum-home-phone', 'Mum-home-mobile', 'Sister-phone'],
+    ],
+    ['a pupil list', ['Parent Mobile', 'Student Mobile'], ['Student Mobile', 'Parent Mobile']],
   ])('%s', (_tool, headers, order) => {
     expect(phoneColumnsOf(headers, {})).toEqual(order);
   });
