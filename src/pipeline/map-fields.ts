@@ -157,6 +157,12 @@ class ColumnResolver {
     }
   }
 
+  /** Whether `--mapping` or `--phone-columns` names the column. */
+  chosen(header: string): boolean {
+    const key = headerKey(header);
+    return this.phoneOrder?.has(key) === true || this.exact.has(header) || this.loose.has(key);
+  }
+
   resolve(header: string): ColumnAction {
     let action = this.cache.get(header);
     if (action === undefined) {
@@ -211,8 +217,24 @@ interface ColumnPlan {
   consentColumns: number[];
 }
 
+/**
+ * The column before an associated record's properties in HubSpot's export "with associated
+ * records": `Record ID - Company` (or `- Deal`, `- Ticket`), then that company's `Company name`,
+ * `Phone Number`, `Country/Region`… under the contact's own header names.
+ */
+const ASSOCIATED_RECORD_ID = /^record id - (?!contact$)\S/i;
+
 function buildPlan(headers: string[], resolver: ColumnResolver): ColumnPlan {
-  const actions = headers.map((header) => resolver.resolve(header));
+  // An associated record's columns are attributes, never the person's fields (its phone was
+  // sent as the contact's mobile, and made every colleague a duplicate), unless named by
+  // --mapping or --phone-columns.
+  const associatedFrom = headers.findIndex((header) => ASSOCIATED_RECORD_ID.test(header.trim()));
+  const actions = headers.map((header, index): ColumnAction => {
+    const action = resolver.resolve(header);
+    if (associatedFrom < 0 || index <= associatedFrom || action.kind !== 'field' || resolver.chosen(header))
+      return action;
+    return { kind: 'attribute', name: header };
+  });
   const byField = new Map<KnownField, number[]>();
   const labelOf = new Map<number, number>();
   const consentColumns: number[] = [];

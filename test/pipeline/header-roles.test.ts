@@ -211,6 +211,40 @@ describe('phone ranking', () => {
     expect(phoneColumnsOf(headers, {})).toEqual(order);
   });
 
+  test("HubSpot's export with associated records: the company's Phone Number and Country/Region after Record ID - Company are no field of the contact", () => {
+    // A real export's header (Shaftdog/Salesmod hubspot_contacts.csv), made unique as the reader does.
+    const headers = [
+      'Record ID - Contact',
+      'First Name',
+      'Last Name',
+      'Email',
+      'Phone Number',
+      'Company Name',
+      'Country/Region',
+      'Mobile Phone Number',
+      'Record ID - Company',
+      'Company name',
+      'Create Date',
+      'Phone Number_2',
+      'Country/Region_2',
+      'Industry',
+    ];
+    expect(phoneColumnsOf(headers, {})).toEqual(['Mobile Phone Number', 'Phone Number']);
+    const mapping = describeMapping(headers, {});
+    expect(mapping.find((entry) => entry.header === 'Phone Number_2')?.field).toBe(
+      'attributes.Phone Number_2',
+    );
+    expect(mapping.find((entry) => entry.header === 'Country/Region_2')?.field).toBe(
+      'attributes.Country/Region_2',
+    );
+    expect(mapping.find((entry) => entry.header === 'Country/Region')?.field).toBe('country');
+    // Named by --phone-columns, the company's number is tried as asked.
+    expect(phoneColumnsOf(headers, { phoneColumns: ['Mobile Phone Number', 'Phone Number_2'] })).toEqual([
+      'Mobile Phone Number',
+      'Phone Number_2',
+    ]);
+  });
+
   test('--phone-columns sets the columns and their order; other phones become attributes', () => {
     const headers = ['Mobile Phone', 'Phone', 'Home Phone'];
     expect(phoneColumnsOf(headers, { phoneColumns: ['phone', 'Mobile Phone'] })).toEqual([
