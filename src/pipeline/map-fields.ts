@@ -597,7 +597,7 @@ class RowMapper {
     let firstRank = 0;
     for (const index of indexes) {
       const value = raw[plan.headers[index] as string];
-      if (isEmpty(value)) continue;
+      if (isEmpty(value) || isPhonePlaceholder(value)) continue;
       const action = plan.actions[index] as ColumnAction & { kind: 'field' };
       let rank = action.rank;
       let label: string | undefined;
@@ -727,6 +727,17 @@ function completeName(draft: Draft, fullName: string): void {
   if (split.firstName === undefined || family.join(' ') === whole) return;
   if (words(split.firstName).some((word) => family.includes(word))) return;
   draft.firstName = split.firstName;
+}
+
+/**
+ * A phone cell that only says there is none (`NULL`, `N/A`, `-`, Excel's `#N/A`): no number, so
+ * the row's next phone column is tried, and a row with nothing else has no phone (`PHONE_MISSING`)
+ * rather than a number "containing letters". Read only for a cell not starting like a number.
+ */
+function isPhonePlaceholder(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const first = value.charCodeAt(0);
+  return !(first === 43 /* + */ || (first >= 48 && first <= 57)) && isPlaceholder(value);
 }
 
 function isEmpty(value: unknown): boolean {

@@ -140,6 +140,17 @@ describe('mapFields', () => {
     expect([draft.firstName, draft.lastName]).toEqual([firstName, lastName]);
   });
 
+  test('a phone cell that only says there is none (NULL, N/A, #N/A, -) is no number: the next phone column is used', async () => {
+    // A CRM dump writes NULL (73 rows of a real HubSpot export), Excel keeps #N/A from a look-up.
+    for (const none of ['NULL', 'null', '(null)', 'N/A', '#N/A', '-', 'none']) {
+      const draft = await mapOne({ Mobile: none, Phone: '+1 415 555 2671' });
+      expect(draft.mobileInput, none).toBe('+1 415 555 2671');
+      expect((await mapOne({ Mobile: none, Phone: '' })).mobileInput, none).toBe('');
+    }
+    // A number is never taken for a placeholder.
+    expect((await mapOne({ Mobile: '-1 415 555 2671', Phone: '' })).mobileInput).toBe('-1 415 555 2671');
+  });
+
   test('a full name only fills the parts the record lacks', async () => {
     const draft = await mapOne({ name: 'John Smith', first_name: 'Johnny' });
     expect([draft.firstName, draft.lastName]).toEqual(['Johnny', 'Smith']);

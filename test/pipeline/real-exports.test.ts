@@ -145,7 +145,7 @@ describe('real exports without a mapping', () => {
     const [missing, both] = await run(
       [
         { mobile: '', email: 'cat@example', name: 'Cat' },
-        { mobile: 'n/a', email: 'dee@', name: 'Dee' },
+        { mobile: 'call me', email: 'dee@', name: 'Dee' },
       ],
       { defaultCountry: 'US' },
     );
