@@ -93,6 +93,18 @@ function describe(
     const name = describeDelimiter(inside);
     head += `; its header was read as one column but holds ${name}: the file is likely ${name}-separated (check --delimiter)`;
   }
+  // A first row of values read as the header: no --phone-columns can name its phone column (and
+  // the first contact would be lost as the header).
+  const values = headers.filter(isContactValue);
+  if (values.length > 0 && (phoneColumns === undefined || phoneColumns.length === 0)) {
+    return (
+      `${head}; its first row holds ${values
+        .slice(0, 2)
+        .map((value) => `'${value.trim()}'`)
+        .join(' and ')}, values rather than column names: the file seems to have no header row. ` +
+      'Add one as its first line, naming its columns (e.g. Name,Mobile,Email), and import it again'
+    );
+  }
   const best = candidates[0];
   if (best === undefined)
     return `${head}; name the phone column with --phone-columns "<header>", or --mapping map.json holding {"<header>":"mobile"}`;
@@ -100,6 +112,17 @@ function describe(
     `${head}; likeliest: ${candidates.map((header) => `'${header}'`).join(', ')}. ` +
     `Use --phone-columns ${JSON.stringify(candidates.join(','))}, or --mapping map.json holding ${JSON.stringify({ [best]: 'mobile' })}`
   );
+}
+
+/** An e-mail address, about. */
+const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A header cell that is a contact's value (a phone number, an e-mail address), no column's name. */
+function isContactValue(header: string): boolean {
+  const text = header.trim();
+  if (EMAIL_LIKE.test(text)) return true;
+  const digits = text.replace(/\D/g, '').length;
+  return PHONE_LIKE.test(text) && digits >= 7 && digits <= 15;
 }
 
 /**

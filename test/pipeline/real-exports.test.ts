@@ -654,6 +654,23 @@ describe('no column can hold a phone number', () => {
     );
   });
 
+  test('a file without a header row (its first contact read as the header) is told so, with no --phone-columns naming a number', async () => {
+    // As dolanor/csv2vcf's testdata/contacts.csv and a Nokia PC Suite TAB export lay it out.
+    const message = await stopMessage(
+      'contacts.csv',
+      'Tanguy Herrmann, 1 rue des tomates 75001 Paris, tanguy@tomates.fake,+331234567890, Dagger\n' +
+        'Marie Curie, 2 rue des radis 75002 Paris, marie@radis.fake,+33612345678, Radium\n',
+    );
+    expect(message).toContain(
+      "its first row holds 'tanguy@tomates.fake' and '+331234567890', values rather than column names: " +
+        'the file seems to have no header row. Add one as its first line, naming its columns (e.g. Name,Mobile,Email), and import it again',
+    );
+    expect(message).not.toContain('--phone-columns "+33');
+    // A header that merely has digits in a name is no value.
+    const named = await stopMessage('named.csv', 'Name,Code 2024,Notes\nAnn,12345,x\n');
+    expect(named).not.toContain('no header row');
+  });
+
   test('a Stripe customer list without phones: its Unix times and ids are never suggested as the phone', async () => {
     const stripe = {
       object: 'list',
