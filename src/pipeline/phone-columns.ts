@@ -114,6 +114,29 @@ function describe(
   );
 }
 
+/** How the readers name a cell right of the header's last column (`_column6`). */
+const UNNAMED_COLUMN = /^_column\d+$/;
+
+/**
+ * The header's columns, then the columns the sampled rows hold right of its last one, which the
+ * readers keep as `_column<N>` (a sheet whose phone column has no header cell): a phone column
+ * too, when --phone-columns names it or its values are numbers.
+ */
+function withUnnamedColumns(headers: readonly string[], sample: readonly SourceRow[]): string[] {
+  const columns = [...headers];
+  const known = new Set(headers);
+  for (const row of sample) {
+    if (row.error?.code === 'RECORD_MALFORMED') continue;
+    for (const key in row.raw) {
+      if (!known.has(key) && UNNAMED_COLUMN.test(key)) {
+        known.add(key);
+        columns.push(key);
+      }
+    }
+  }
+  return columns;
+}
+
 /** An e-mail address, about. */
 const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -133,6 +156,8 @@ function isContactValue(header: string): boolean {
 const NOT_A_PHONE_WORDS = new Set([
   'created', 'updated', 'modified', 'deleted', 'date', 'time', 'timestamp', 'at', 'since', 'epoch',
   'id', 'uid', 'uuid', 'zip', 'postal', 'postcode', 'amount', 'balance', 'price', 'total', 'count',
+  // tax and identity numbers: Brazil's CNPJ (14 digits) and CPF (11), Chile's RUT, Spain's DNI/NIF
+  'cnpj', 'cpf', 'rut', 'dni', 'nif', 'nie', 'siret', 'siren', 'vat', 'ssn', 'ein', 'iban',
 ]);
 
 /**
@@ -205,10 +230,12 @@ export async function* guardPhoneColumnChunks(
   let keysSeen = 0;
   /** Whether the rows sampled settle it (`true` also when they show no phone column: it throws). */
   const check = (ended: boolean): boolean => {
-    const headers = source.headers();
-    if (headers !== undefined) {
+    const header = source.headers();
+    if (header !== undefined) {
       checked = true;
-      if (headers.length === 0 || phoneColumnsOf(headers, options).length > 0) return true;
+      if (header.length === 0) return true;
+      const headers = withUnnamedColumns(header, sample);
+      if (phoneColumnsOf(headers, options).length > 0) return true;
       throw new NoPhoneColumnError(
         source.path,
         headers,

@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { ImportInput } from '../../src/config.js';
 import { mapFields, type MapOptions } from '../../src/pipeline/map-fields.js';
@@ -669,6 +670,40 @@ describe('no column can hold a phone number', () => {
     // A header that merely has digits in a name is no value.
     const named = await stopMessage('named.csv', 'Name,Code 2024,Notes\nAnn,12345,x\n');
     expect(named).not.toContain('no header row');
+  });
+
+  test('numbers in a sheet column without a header cell (kept as _column<N>) are suggested, and --phone-columns reads them; a CNPJ never is', async () => {
+    // As a real Brazilian sheet (AHLDEV1/Wpp_disparador contacts.xlsx) has it: column E has no header.
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Leads');
+    sheet.addRow(['CNPJ', 'Razao Social', 'Plano', 'Endereco']);
+    sheet.addRow(['12.345.678/0001-90', 'Padaria Sol', 'Basic', 'Rua A 1', '5511913364795']);
+    sheet.addRow(['98.765.432/0001-10', 'Mercado Lua', 'Pro', 'Rua B 2', '5521987654321']);
+    const file = path.join(dir, 'leads.xlsx');
+    await workbook.xlsx.writeFile(file);
+    const error = await importContacts({
+      sources: [file],
+      dryRun: true,
+      state: false,
+      workers: 0,
+      reportDir: path.join(dir, 'reports'),
+    }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    const message = (error as RunAbortedError).message;
+    expect(message).toContain("(columns: 'CNPJ', 'Razao Social', 'Plano', 'Endereco', '_column5')");
+    expect(message).toContain(`likeliest: '_column5'. Use --phone-columns "_column5"`);
+    const result = await importContacts({
+      sources: [file],
+      dryRun: true,
+      state: false,
+      workers: 0,
+      defaultCountry: 'BR',
+      phoneColumns: ['_column5'],
+      reportDir: path.join(dir, 'reports'),
+    });
+    expect(result.counts).toMatchObject({ rows: 2, valid: 2 });
   });
 
   test('a Stripe customer list without phones: its Unix times and ids are never suggested as the phone', async () => {
