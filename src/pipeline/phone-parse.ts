@@ -658,7 +658,10 @@ const PLUS_BEFORE_TRUNK_0 = /^\+\s*\(?0[1-9]/;
 
 /** Benin's calling code; its numbers gained `01` in front on 30 November 2024 (8 → 10 digits). */
 const BENIN = '229';
-/** Chile's calling code; its mobiles were dialled `09` + 8 digits until February 2016, now 9 + 8. */
+/**
+ * Chile's calling code; its mobiles were 8 digits until February 2012 (a 9 was put in front), and
+ * dialled `09` + those 9 digits until February 2016, now 9 + 8.
+ */
 const CHILE = '56';
 /**
  * Egypt's calling code, and its mobiles' 2-digit prefixes (after the 0) → their 3-digit ones of
@@ -677,8 +680,9 @@ const IVORY_COAST = '225';
  * number now: Benin's 8 digits (`97 12 34 56`, `+229 97 12 34 56`), which every operator's
  * numbers turned into `01` + the 8 digits; Chile's `09 8765 4321`, now `9 8765 4321`. The row's
  * message says so. Refused, saying what the number may be now: Egypt's `012 345 6789` (`0122 345
- * 6789` since 2011, or a current number with a digit dropped) and Côte d'Ivoire's 8 digits (with
- * their operator's 2 in front since 2021, which the digits do not tell).
+ * 6789` since 2011, or a current number with a digit dropped), Chile's 8-digit mobiles (`9825
+ * 2174`, `+56 9 9825 2174` since 2012, or the same) and Côte d'Ivoire's 8 digits (with their
+ * operator's 2 in front since 2021, which the digits do not tell).
  */
 function formerNumbering(
   text: string,
@@ -710,6 +714,17 @@ function formerNumbering(
     now = /^\d{8}$/.test(national) ? `01${national}` : undefined;
     change = "Benin's numbers gained 01 in front on 30 November 2024";
   } else if (code === CHILE) {
+    if (/^[5-9]\d{7}$/.test(national)) {
+      // Said, not done, as Egypt's: a current mobile with a digit dropped looks the same.
+      const then = parse(`+${CHILE}9${national}`, undefined, input);
+      if (then === undefined || !then.ok || !then.check.valid || !isMobileType(then.check.type))
+        return undefined;
+      return failure(
+        'PHONE_TOO_SHORT',
+        input,
+        `too short for CL: Chilean mobiles have had 9 digits since February 2012, a 9 in front of the 8 they had (${then.number.number}, if this is a number from before then)`,
+      );
+    }
     now = /^09\d{8}$/.test(national) ? national.slice(1) : undefined;
     change = "Chile's mobiles are dialled 9, not 09, since 2016";
   } else if (code === EGYPT) {

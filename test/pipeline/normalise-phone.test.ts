@@ -959,6 +959,32 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
     },
   );
 
+  test.each([
+    ['98252174', 'CL', '+56998252174'],
+    ['9825 2174', 'CL', '+56998252174'],
+    ['+56 8765 4321', undefined, '+56987654321'],
+  ])(
+    'a Chilean mobile of before 2012 (%j, %s: 8 digits, 1,210 rows of a real customer file) is refused naming its number now, %s',
+    (input, row, now) => {
+      expect(normalisePhone(input, row, {})).toEqual({
+        ok: false,
+        error: {
+          code: 'PHONE_TOO_SHORT',
+          field: 'mobile',
+          message: `mobile ${JSON.stringify(input)}: too short for CL: Chilean mobiles have had 9 digits since February 2012, a 9 in front of the 8 they had (${now}, if this is a number from before then)`,
+        },
+      });
+    },
+  );
+
+  test("8 digits that were a Santiago landline (2 …) get no mobile hint; today's 9 digits read as written", () => {
+    expect(normalisePhone('22123456', 'CL', {})).toEqual({
+      ok: false,
+      error: { code: 'PHONE_TOO_SHORT', field: 'mobile', message: 'mobile "22123456": too short for CL' },
+    });
+    expect(normalisePhone('9 9825 2174', 'CL', {})).toMatchObject({ ok: true, e164: '+56998252174' });
+  });
+
   test('"+0…" that is both a national number and a calling code is refused, naming both', () => {
     // A + too many before a German national number, or a 0 too many before +44.
     expect(normalisePhone('+044 7911 123456', 'DE', {})).toEqual({
