@@ -793,6 +793,10 @@ export function splitNumbers(text: string): string[] {
   // `0151 23456789 / 030 1234567`, as German spreadsheets list two numbers (`030/1234567`,
   // without spaces, is one: an area code and its number).
   if (parts.length < 2 && text.includes(' / ')) parts = text.split(NUMBERS_SLASH).map((part) => part.trim());
+  // `Office: 480-948-0880 Cell: 602-570-4642`: labelled numbers one after the other (CRM notes,
+  // signatures); each keeps its label, which phone parsing removes or refuses (`Fax:`).
+  if (parts.length < 2 && (text.includes(':') || text.includes('：')) && LABEL_AFTER_NUMBER.test(text))
+    parts = text.split(LABEL_AFTER_NUMBER);
   if (parts.length < 2) return parts;
   if (parts.some((part) => EXTENSION.test(part))) return [text.trim()];
   return parts.every((part) => countDigits(part) >= MIN_DIGITS_OF_A_NUMBER) ? parts : [text.trim()];
@@ -803,7 +807,9 @@ export function splitNumbers(text: string): string[] {
  * between its prefix and the rest (`01577 / 6730003`, as DIN 5008 allows), which only parsing tells.
  */
 export function splitAtSlash(text: string): boolean {
-  return !text.includes(':::') && !NUMBERS_HINT.test(text) && splitNumbers(text).length > 1;
+  return (
+    !text.includes(':::') && !NUMBERS_HINT.test(text) && text.includes(' / ') && splitNumbers(text).length > 1
+  );
 }
 
 /**
@@ -812,6 +818,9 @@ export function splitAtSlash(text: string): boolean {
  */
 const NUMBER_SEPARATORS = new RegExp(`\\s*[,;|\\n、，；]\\s*|\\s+${OR_WORD}\\s+`, 'i');
 const NUMBERS_HINT = new RegExp(`[,;|\\n、，；]|\\s${OR_WORD}\\s`, 'i');
+
+/** Between a number's last digit and the next number's label and colon (`… 0880 Cell: 602…`). */
+const LABEL_AFTER_NUMBER = /(?<=\d)\s+(?=\p{L}[\p{L}.]*\s*[:：]\s*[+(\d])/u;
 
 /** Google Contacts' separator between the values of one cell. */
 const GOOGLE_SEPARATOR = /\s*:::\s*/;

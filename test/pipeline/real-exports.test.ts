@@ -259,6 +259,24 @@ describe('real exports without a mapping', () => {
     expect(contact(shortPart!).payload.mobile).toBe('+919633927525');
   });
 
+  test('labelled numbers one after the other in one cell (Office: … Cell: …) give the mobile one; a fax label is never taken', async () => {
+    // As a real HubSpot export's free-text Phone Number column holds them.
+    const office = contact(
+      await one({ Phone: 'Office: 480-948-0880 Cell: 602-570-4642' }, { defaultCountry: 'US' }),
+    );
+    expect(office.payload.mobile).toBe('+16025704642');
+    expect(office.note).toMatch(/holds 2 numbers/);
+    const fax = contact(
+      await one({ Phone: 'Fax: 030 1234567 Mobil: 0151 23456789' }, { defaultCountry: 'DE' }),
+    );
+    expect(fax.payload.mobile).toBe('+4915123456789');
+    // A label after one number is no second number: `Ext: 12` stays with it, and is refused for it.
+    expect(await one({ Phone: '415-555-2671 Ext: 12' }, { defaultCountry: 'US' })).toMatchObject({
+      kind: 'rejected',
+      error: { code: 'PHONE_INVALID' },
+    });
+  });
+
   test("a row whose mobile's cell has no usable number takes its next phone column's (an iCloud card, an Indian export)", async () => {
     const [card, outlook, landlineFirst, noneUsable] = await run(
       [
