@@ -178,6 +178,7 @@ const NOT_A_NUMBER_WORDS: ReadonlySet<string> = new Set([
   'blocklisted',
   'blacklist',
   'blocked',
+  'dnc', // PropStream's `Phone 1 DNC`: a Do Not Call flag (Yes/blank) beside the number
   'unsubscribed',
   'subscribed',
   'subscription',
@@ -440,7 +441,13 @@ export function classifyHeader(header: string): HeaderRole | undefined {
 
   if (words.some((word) => NEVER_PHONE_WORDS.has(word))) return { kind: 'never-phone' };
   const phoneRank = rankPhoneWords(words, otherEntity);
-  if (phoneRank !== undefined) return { kind: 'field', field: 'mobile', rank: phoneRank };
+  if (phoneRank !== undefined) {
+    // Another person's or entity's number (the company's, an assistant's, an emergency contact's,
+    // a parent's) is never the contact's mobile: an attribute, unless --phone-columns or
+    // --mapping names it (and the stop of a source without any other suggests it).
+    if (otherEntity || words.some((word) => OTHER_ENTITIES.has(word))) return undefined;
+    return { kind: 'field', field: 'mobile', rank: phoneRank };
+  }
 
   if (otherEntity && !words.some((word) => COUNTRY_WORDS.has(word))) return undefined;
 

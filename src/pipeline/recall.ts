@@ -89,8 +89,9 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * are removed, and so are labels after a dash (`Mobile - …`), two joined by `/`
  * (`Mobile/WhatsApp`) and `/ WA` or `(HP)` after the number; a WhatsApp link is its number, an Argentine landline refused by --require-mobile
  * says how the mobile is written (phone-parse.ts).
- * r9: a general phone (`General phone`) ranks before home and work ones, a relative's
- * (`Mum-home-mobile`, `Parent Mobile`) after the person's own, an associated company's columns
+ * r9: a general phone (`General phone`) ranks before home and work ones, another person's or
+ * entity's (`Mum-home-mobile`, `Parent Mobile`, `AssistantPhone`) and a `Phone 1 DNC` flag are
+ * no phone columns, an associated company's columns
  * in HubSpot's export are no fields, `SUR NAME` is the last name (header-roles.ts,
  * map-fields.ts); a phone cell saying `NULL`, `N/A` or `#N/A` is no number (map-fields.ts); a
  * Chilean 8-digit mobile's refusal names its 9-digit number (phone-parse.ts); labelled numbers

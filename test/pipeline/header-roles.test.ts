@@ -151,7 +151,8 @@ describe('phone ranking', () => {
     [
       'Salesforce API names',
       ['Phone', 'Fax', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone'],
-      ['MobilePhone', 'Phone', 'HomePhone', 'OtherPhone', 'AssistantPhone'],
+      // The assistant's number is never the contact's (an attribute)
+      ['MobilePhone', 'Phone', 'HomePhone', 'OtherPhone'],
     ],
     [
       'Pipedrive',
@@ -201,12 +202,24 @@ describe('phone ranking', () => {
       ['Общий: мобильный телефон', 'Общий: телефон', 'Домашний: телефон', 'Рабочий: телефон'],
     ],
     [
-      // A relative's numbers come after the person's own: Susie's mobile is not her mum's
+      // A relative's numbers are never the person's: Susie's mobile is not her mum's
       'CiviCRM with related contacts',
       ['Phone', 'Mum-phone', 'Mum-home-phone', 'Mum-home-mobile', 'Sister-phone'],
-      ['Phone', 'Mum-phone', 'Mum-home-phone', 'Mum-home-mobile', 'Sister-phone'],
+      ['Phone'],
     ],
-    ['a pupil list', ['Parent Mobile', 'Student Mobile'], ['Student Mobile', 'Parent Mobile']],
+    ['a pupil list', ['Parent Mobile', 'Student Mobile'], ['Student Mobile']],
+    [
+      // A Google Forms sheet: the attendee's WhatsApp number, never their parent's
+      'Google Forms responses',
+      ['Timestamp', 'Your full name', 'WhatsApp number (for your pass)', "Parent's phone number"],
+      ['WhatsApp number (for your pass)'],
+    ],
+    [
+      // PropStream's skip-trace export: `Phone N DNC` holds Yes/blank flags, no numbers
+      'PropStream',
+      ['Phone 1', 'Phone 1 Type', 'Phone 1 DNC', 'Phone 2', 'Phone 2 Type', 'Phone 2 DNC'],
+      ['Phone 1', 'Phone 2'],
+    ],
   ])('%s', (_tool, headers, order) => {
     expect(phoneColumnsOf(headers, {})).toEqual(order);
   });
@@ -627,8 +640,6 @@ describe('localised Outlook and Thunderbird headers', () => {
         'Telefon geschäftlich 2',
         'Autotelefon',
         'Weiteres Telefon',
-        'Telefon Assistent',
-        'Telefon Firma',
       ],
     ],
     [
@@ -653,8 +664,6 @@ describe('localised Outlook and Thunderbird headers', () => {
         'Telefoon op werk',
         'Autotelefoon',
         'Andere telefoon',
-        'Telefoon assistent',
-        'Hoofdtelefoon bedrijf',
       ],
     ],
     [
@@ -738,7 +747,7 @@ describe('Salesforce Data Loader headers in one case', () => {
     ['Phone', { kind: 'field', field: 'mobile', rank: 1000 }],
     ['HomePhone', { kind: 'field', field: 'mobile', rank: 2000 }],
     ['OtherPhone', { kind: 'field', field: 'mobile', rank: 2200 }],
-    ['AssistantPhone', { kind: 'field', field: 'mobile', rank: 2500 }],
+    ['AssistantPhone', undefined],
     ['Fax', { kind: 'never-phone' }],
     ['FirstName', { kind: 'field', field: 'firstName', rank: 0 }],
     ['LastName', { kind: 'field', field: 'lastName', rank: 0 }],
@@ -763,13 +772,7 @@ describe('Salesforce Data Loader headers in one case', () => {
   test('the phone order of an upper-case export is the API-named one', () => {
     const api = ['Phone', 'Fax', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone'];
     const upper = api.map((header) => header.toUpperCase());
-    expect(phoneColumnsOf(upper, {})).toEqual([
-      'MOBILEPHONE',
-      'PHONE',
-      'HOMEPHONE',
-      'OTHERPHONE',
-      'ASSISTANTPHONE',
-    ]);
+    expect(phoneColumnsOf(upper, {})).toEqual(['MOBILEPHONE', 'PHONE', 'HOMEPHONE', 'OTHERPHONE']);
   });
 
   test.each([

@@ -724,6 +724,17 @@ describe('no column can hold a phone number', () => {
     expect(result.counts).toMatchObject({ rows: 2, valid: 2 });
   });
 
+  test("a list whose only phone is another person's (Parent Mobile) stops before sending, suggesting it", async () => {
+    const message = await stopMessage(
+      'pupils.csv',
+      'Pupil,Parent Name,Parent Mobile\nAmy Lee,Jo Lee,07911 123456\n',
+      {
+        defaultCountry: 'GB',
+      },
+    );
+    expect(message).toContain(`likeliest: 'Parent Mobile'. Use --phone-columns "Parent Mobile"`);
+  });
+
   test('a Stripe customer list without phones: its Unix times and ids are never suggested as the phone', async () => {
     const stripe = {
       object: 'list',
