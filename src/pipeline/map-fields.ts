@@ -18,6 +18,7 @@ import { EXTENSION, OR_WORD } from './number-joins.js';
 import { cleanEmail } from './validate.js';
 import {
   classifyHeader,
+  headerWords,
   PHONE_TIER,
   rankPhoneLabel,
   readConsent,
@@ -217,6 +218,19 @@ interface ColumnPlan {
   consentColumns: number[];
 }
 
+/** An opt-out column that names no channel: `Opted Out`, `Opt-out`, `Unsubscribed`, `Do Not Contact`. */
+const BARE_OPT_OUT: ReadonlySet<string> = new Set([
+  'opted out',
+  'opt out',
+  'optout',
+  'unsubscribed',
+  'do not contact',
+]);
+
+function isBareOptOut(header: string): boolean {
+  return BARE_OPT_OUT.has(headerWords(header).join(' '));
+}
+
 /**
  * The column before an associated record's properties in HubSpot's export "with associated
  * records": `Record ID - Company` (or `- Deal`, `- Ticket`), then that company's `Company name`,
@@ -235,6 +249,20 @@ function buildPlan(headers: string[], resolver: ColumnResolver): ColumnPlan {
       return action;
     return { kind: 'attribute', name: header };
   });
+  // `Opted Out` beside `SMS Opt In` (Toast's guest export): a source that records SMS consent
+  // means every channel, SMS included, by an opt-out that names none.
+  if (actions.some((action) => action.kind === 'attribute' && action.consent !== undefined)) {
+    headers.forEach((header, index) => {
+      const action = actions[index];
+      if (
+        action?.kind === 'attribute' &&
+        action.consent === undefined &&
+        !resolver.chosen(header) &&
+        isBareOptOut(header)
+      )
+        actions[index] = { ...action, consent: 'opt-out-flag' };
+    });
+  }
   const byField = new Map<KnownField, number[]>();
   const labelOf = new Map<number, number>();
   const consentColumns: number[] = [];

@@ -95,7 +95,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * in HubSpot's export are no fields, `SUR NAME` is the last name (header-roles.ts,
  * map-fields.ts); a phone cell saying `NULL`, `N/A` or `#N/A` is no number (map-fields.ts); a
  * Chilean 8-digit mobile's refusal names its 9-digit number (phone-parse.ts); labelled numbers
- * one after the other in a cell (`Office: … Cell: …`) are split (map-fields.ts).
+ * one after the other in a cell (`Office: … Cell: …`) are split, and an opt-out naming no channel
+ * (`Opted Out`) beside an SMS consent column blocks the row (map-fields.ts).
  */
 const RECALL_VERSION = 'r9';
 

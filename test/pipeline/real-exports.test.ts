@@ -537,6 +537,13 @@ describe('SMS consent in the source', () => {
     [{ Mobile: '+447911123456', "Don't text": 'x' }, 'SOURCE_OPTED_OUT'],
     [{ Mobiltelefon: '+447911123456', 'Keine SMS': 'ja' }, 'SOURCE_OPTED_OUT'],
     [{ Portable: '+447911123456', 'SMS désabonné': 'oui' }, 'SOURCE_OPTED_OUT'],
+    // Toast's guest export: an opt-out that names no channel, beside SMS and e-mail opt-ins, is
+    // the guest's STOP (its SMS Opt In still says Yes)
+    [
+      { 'Phone Number': '+447911123456', 'SMS Opt In': 'Yes', 'Email Opt In': 'No', 'Opted Out': 'Yes' },
+      'SOURCE_OPTED_OUT',
+    ],
+    [{ Mobile: '+447911123456', 'SMS Consent': 'granted', Unsubscribed: 'true' }, 'SOURCE_OPTED_OUT'],
   ])('%j is blocked with %s, and the value stays an attribute', async (raw, code) => {
     const item = await one(raw);
     expect(item).toMatchObject({ status: 'blocked', mobileE164: '+447911123456', error: { code } });
@@ -548,6 +555,9 @@ describe('SMS consent in the source', () => {
     { 'Phone Number': '+447911123456', 'SMS Marketing Consent': 'NEVER_SUBSCRIBED' },
     { Phone: '+447911123456', 'Accepts SMS Marketing': 'no' },
     { Phone: '+447911123456', 'Unsubscribed from all email': 'true' },
+    // An opt-out that names no channel, in a source that records no SMS consent (an e-mail tool's)
+    { Phone: '+447911123456', 'Opted Out': 'Yes' },
+    { Phone: '+447911123456', Unsubscribed: 'true' },
   ])('%j is not an SMS opt-out: it imports, its values kept', async (raw) => {
     const item = contact(await one(raw));
     expect(Object.values(item.payload.attributes)).toHaveLength(1);
