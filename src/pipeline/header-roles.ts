@@ -118,7 +118,8 @@ const MOBILE_WORDS: ReadonlySet<string> = new Set([
   'cep', // tr (`Cep Telefonu`)
   'mobitel', // hr, sr, sl
   ...plainWords('мобильный', 'сотовый', 'сотового', 'мобільний', 'мобилен', 'κινητό'), // ru, uk, bg, el (`Номер сотового телефона`)
-  '携帯電話', '携帯', '移动电话', '手机', '行動電話', '手機', '手提電話', '휴대폰', '휴대전화', '핸드폰', // ja, zh (HK), ko
+  '携帯電話', '携帯', '移动电话', '手机', '行動電話', '手機', '手提電話', '휴대폰', '휴대전화', '핸드폰', '이동전화', // ja, zh (HK), ko
+  ...plainWords('נייד', 'موبايل', 'موبایل', 'جوال', 'الجوال'), // he, ar, fa
 ]);
 // prettier-ignore
 const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
@@ -129,6 +130,8 @@ const GENERAL_PHONE_WORDS: ReadonlySet<string> = new Set([
   'telefone', 'fone', // pt (`Fone comercial`)
   'telefonu', 'puhelin', 'telefonszam', 'talrunis', // pl (`Numer telefonu`), fi, hu, lv
   ...plainWords('телефон', 'телефона', 'тел', 'τηλέφωνο', '電話', '电话', '電話番号', '전화', '전화번호'), // ru uk bg, el, ja zh, ko
+  'telepon', // id (`Nomor Telepon`)
+  ...plainWords('טלפון', 'هاتف', 'الهاتف', 'تلفن'), // he, ar, fa
 ]);
 /** Words that make a phone a fixed line: it ranks after home, work and other phones. */
 // prettier-ignore
@@ -222,6 +225,7 @@ const GENERAL_QUALIFIERS: ReadonlySet<string> = new Set([
   'hoofd', // nl (`Hoofdtelefoon`)
   'numero', 'principal', 'principale', 'primario', // fr, it, es, pt (`Téléphone principal`)
   'numer', 'cislo', 'номер', '番号', '号码', '號碼', '번호', // pl, cs, ru, ja, zh, ko
+  'nomor', ...plainWords('מס', 'رقم', 'شماره'), // id, he, ar, fa
 ]);
 /** Home, work and other words, of phones (`Telefon privat`), e-mails and countries (`Privat: Land`). */
 // prettier-ignore
@@ -421,6 +425,10 @@ function personWords(words: readonly string[]): { words: string[]; otherEntity: 
 
 const isNumberWord = (word: string): boolean => /^\d+$/.test(word);
 
+/** A bracketed note after a header saying how its values are written (`(with country code)`). */
+const FORMAT_NOTE =
+  /\s*[([][^)\]]*\b(?:with|prefix|incl|including|inkl|mit|avec|con|com|e\.g|eg|format)\b[^)\]]*[)\]]\s*$/i;
+
 /**
  * What a header stands for, or `undefined` for a plain attribute.
  *
@@ -428,6 +436,13 @@ const isNumberWord = (word: string): boolean => /^\d+$/.test(word);
  * @example classifyHeader('Business Fax') // { kind: 'never-phone' }
  */
 export function classifyHeader(header: string): HeaderRole | undefined {
+  // `Mobile (with country code)`, `Mobile(country code prefix)`: a phone header and how to write
+  // it, as WhatsApp senders' templates name the column (its "country code" is no code column).
+  const described = FORMAT_NOTE.exec(header);
+  if (described !== null && described.index > 0) {
+    const role = classifyHeader(header.slice(0, described.index));
+    if (role?.kind === 'field' && role.field === 'mobile') return role;
+  }
   const all = headerWords(header);
   if (all.length === 0) return undefined;
   const { words, otherEntity } = personWords(all);

@@ -103,6 +103,8 @@ export function normalisePhone(
 ): PhoneResult {
   // Thin, narrow no-break and figure spaces, tabs: libphonenumber knows only a few spaces.
   let text = (OTHER_SPACE.test(input) ? input.replace(OTHER_SPACES, ' ') : input).trim();
+  // Direction marks (a number pasted from WhatsApp or an RTL sheet), zero-width spaces, a BOM.
+  if (INVISIBLE.test(text)) text = text.replace(INVISIBLES, '').trim();
   if (text.charCodeAt(0) === 39 /* ' */) text = text.slice(1).trim();
   if (text.charCodeAt(0) === 61 /* = */) {
     const formula = EXCEL_TEXT_FORMULA.exec(text);
@@ -317,6 +319,13 @@ function joined(first: string | undefined, second: string): string {
 /** Spaces other than the ones libphonenumber reads (space, NBSP, U+3000), and tabs. */
 const OTHER_SPACE = /[\t\u1680\u2000-\u200a\u202f\u205f]/;
 const OTHER_SPACES = new RegExp(OTHER_SPACE.source, 'g');
+/**
+ * Characters that show nothing: soft hyphen, zero-width spaces and joiners, left-to-right and
+ * right-to-left marks, embeddings and isolates, word joiner, BOM. `1 (786) 556-0540` followed by
+ * U+2069 (a Hebrew sheet's cell) was no number read as international.
+ */
+const INVISIBLE = /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+const INVISIBLES = new RegExp(INVISIBLE.source, 'g');
 /** The words {@link LEADING_LABEL} removes, one of them or two joined by `/` (`Mobile/WhatsApp`). */
 const PHONE_LABEL_WORDS = [
   String.raw`mob(?:il(?:e|nr|nummer|telefon|funk)?)?`,

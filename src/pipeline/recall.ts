@@ -96,7 +96,10 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * map-fields.ts); a phone cell saying `NULL`, `N/A` or `#N/A` is no number (map-fields.ts); a
  * Chilean 8-digit mobile's refusal names its 9-digit number (phone-parse.ts); labelled numbers
  * one after the other in a cell (`Office: … Cell: …`) are split, and an opt-out naming no channel
- * (`Opted Out`) beside an SMS consent column blocks the row (map-fields.ts).
+ * (`Opted Out`) beside an SMS consent column blocks the row (map-fields.ts); direction marks and
+ * zero-width characters are removed from a phone (phone-parse.ts); `Mobile (with country code)`
+ * and Korean, Indonesian, Hebrew, Persian and Arabic phone headers are phone columns
+ * (header-roles.ts).
  */
 const RECALL_VERSION = 'r9';
 

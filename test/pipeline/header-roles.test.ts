@@ -68,6 +68,20 @@ describe('header recognition in real exports', () => {
     ['LASTNAME', 'lastName'],
     ['EMAIL', 'email'],
     ['WHATSAPP', 'mobile'],
+    // WhatsApp senders' templates: the phone header, then how to write it
+    ['Mobile(country code prefix)', 'mobile'],
+    ['Mobile (with country code)', 'mobile'],
+    ['Mobile number (with country code)', 'mobile'],
+    ['Phone (incl. country code)', 'mobile'],
+    ['Phone (country code)', undefined],
+    // Real sheets in Korean, Indonesian, Hebrew, Persian and Arabic
+    ['이동전화', 'mobile'],
+    ['Nomor Telepon', 'mobile'],
+    ['מס טלפון', 'mobile'],
+    ['טלפון', 'mobile'],
+    ['شماره موبایل', 'mobile'],
+    ['رقم الجوال', 'mobile'],
+    ['رقم الهاتف', 'mobile'],
     // Hand-made member lists (a Kenyan church's sheet: `SUR NAME`, `FIRST NAME`, `OTHER NAMES`)
     ['SUR NAME', 'lastName'],
     ['Sur_Name', 'lastName'],
@@ -208,6 +222,8 @@ describe('phone ranking', () => {
       ['Phone'],
     ],
     ['a pupil list', ['Parent Mobile', 'Student Mobile'], ['Student Mobile']],
+    // A Korean church's member sheet: the mobile (이동전화) before the church's phone (교회전화)
+    ['Korean members', ['교회전화', '이동전화'], ['이동전화']],
     [
       // A Google Forms sheet: the attendee's WhatsApp number, never their parent's
       'Google Forms responses',

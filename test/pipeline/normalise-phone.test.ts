@@ -960,6 +960,18 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
   );
 
   test.each([
+    ['1 (786) 556-0540\u2069', '+17865560540'],
+    ['\u20661 (786) 556-0540\u2069', '+17865560540'],
+    ['\u200e+972 50-256-7227', '+972502567227'],
+    ['050\u200b-256\u00ad7227\ufeff', '+972502567227'],
+  ])(
+    'invisible characters (a direction mark from an RTL sheet or WhatsApp, a zero-width space) are no part of %j',
+    (input, e164) => {
+      expect(normalisePhone(input, 'IL', {})).toMatchObject({ ok: true, e164 });
+    },
+  );
+
+  test.each([
     ['98252174', 'CL', '+56998252174'],
     ['9825 2174', 'CL', '+56998252174'],
     ['+56 8765 4321', undefined, '+56987654321'],
