@@ -56,6 +56,10 @@ export interface SourceChain<R = never> {
   sources: readonly SourceInfo[];
   /** Rows read so far, over every source. */
   rowsRead(): number;
+  /** Whether the last source (a zip archive's last file) has been opened. */
+  allOpened(): boolean;
+  /** Whether every source has been read to its end, so `rowsRead()` is the total. */
+  ended(): boolean;
 }
 
 /**
@@ -85,25 +89,37 @@ export function sourceContacts(
     stats: observer.mappingStats,
   };
 
+  let allOpened = false;
+  let ended = false;
+
   /** Every source in turn (a zip archive's files each as one), as one stream of rows numbered continuously. */
   async function* readAll(): AsyncGenerator<SourceRow[]> {
-    for (const sourcePath of settings.sources) {
+    for (const [index, sourcePath] of settings.sources.entries()) {
+      const lastSource = index === settings.sources.length - 1;
       // `--format` says what the file is: a zip so named is read as a workbook.
       const archive = settings.format === undefined ? await openArchive(sourcePath) : undefined;
       if (archive === undefined) {
-        yield* readSource(sourcePath);
+        yield* readSource(sourcePath, lastSource);
         continue;
       }
       try {
-        for (const member of archive.members) yield* readSource(member.path, await member.open());
+        for (const [at, member] of archive.members.entries()) {
+          const last = lastSource && at === archive.members.length - 1;
+          yield* readSource(member.path, last, await member.open());
+        }
       } finally {
         archive.close();
       }
     }
+    ended = true;
   }
 
-  /** One source's rows: the file at `sourcePath`, or `input` named so. */
-  async function* readSource(sourcePath: string, input?: Readable): AsyncGenerator<SourceRow[]> {
+  /** One source's rows: the file at `sourcePath`, or `input` named so; `last`: the run's last. */
+  async function* readSource(
+    sourcePath: string,
+    last: boolean,
+    input?: Readable,
+  ): AsyncGenerator<SourceRow[]> {
     const opened = await openSource(sourcePath, {
       format: settings.format,
       sheet: settings.sheet,
@@ -115,6 +131,7 @@ export function sourceContacts(
     });
     const info = opened.info;
     sources.push(info);
+    if (last) allOpened = true;
     observer.onSource?.(info);
     const chunks = guardPhoneColumnChunks(
       opened.chunks,
@@ -155,5 +172,7 @@ export function sourceContacts(
     },
     sources,
     rowsRead: () => rowsRead,
+    allOpened: () => allOpened,
+    ended: () => ended,
   };
 }

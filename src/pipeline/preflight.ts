@@ -130,8 +130,8 @@ export interface PreflightInfo {
 /** Options of {@link PreflightCollector}. */
 export interface PreflightOptions {
   runId: string;
-  /** How many sources the run names (to tell whether they have all been read). */
-  sourceCount: number;
+  /** Whether the run's last source has been opened (a zip archive's files are sources each). */
+  allOpened: () => boolean;
   mapping?: FieldMapping;
   /** `--phone-columns`. */
   phoneColumns?: readonly string[];
@@ -226,15 +226,13 @@ export class PreflightCollector {
    * The pre-flight info, the first time only (`undefined` afterwards).
    * @param rowsRead - records read from the sources so far
    * @param batched - valid rows waiting in the batch about to be sent (0 when the sources ended)
+   * @param complete - whether every source has been read to its end
    */
-  take(rowsRead: number, batched: number): PreflightInfo | undefined {
+  take(rowsRead: number, batched: number, complete: boolean): PreflightInfo | undefined {
     if (this.done) return undefined;
     this.done = true;
     const sources = this.sources.map((tracked) => this.describeSource(tracked));
     const rowsSeen = this.settled + batched;
-    const complete =
-      this.sources.length >= this.options.sourceCount &&
-      this.sources.every((tracked) => tracked.info.sha256 !== undefined);
     const codes: Record<string, number> = {};
     for (const [code, { count }] of this.codes) codes[code] = count;
     const stats = this.options.mappingStats;
@@ -360,7 +358,7 @@ export class PreflightCollector {
     const { sheet } = this.options;
     if (
       sheet !== undefined &&
-      sources.length >= this.options.sourceCount &&
+      this.options.allOpened() &&
       sources.every((source) => source.format !== 'xlsx')
     ) {
       warnings.push({
@@ -420,7 +418,7 @@ export class PreflightCollector {
   private unusedMappingKeys(sources: PreflightSource[]): string[] {
     const mapping = this.options.mapping;
     // A rule may be meant for a source not opened yet.
-    if (!mapping || sources.length < this.options.sourceCount) return [];
+    if (!mapping || !this.options.allOpened()) return [];
     if (sources.every((source) => source.headers.length === 0)) return [];
     const present = new Set(sources.flatMap((source) => source.headers.map(looseHeader)));
     return Object.keys(mapping).filter((header) => !present.has(looseHeader(header)));

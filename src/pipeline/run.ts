@@ -269,7 +269,7 @@ class ImportPipeline {
     const mappingStats = emptyMappingStats();
     this.preflight = new PreflightCollector({
       runId: upsert.runId,
-      sourceCount: settings.sources.length,
+      allOpened: () => this.chain.allOpened(),
       mapping: settings.mapping,
       phoneColumns: settings.phoneColumns,
       mappingStats,
@@ -424,7 +424,7 @@ class ImportPipeline {
 
   /** Hands the pre-flight info to the hook, the first time only. */
   private announce(hooks: RunHooks, batched: number): void {
-    const info = this.preflight.take(this.chain.rowsRead(), batched);
+    const info = this.preflight.take(this.chain.rowsRead(), batched, this.chain.ended());
     if (info) hooks.onPreflight?.(info);
   }
 

@@ -734,6 +734,35 @@ describe('no column can hold a phone number', () => {
     expect(result.counts).toMatchObject({ rows: 2, valid: 2 });
   });
 
+  test('the pre-flight of a workbook still being read says "so far": the zip read whole is no sheet read whole', async () => {
+    // exceljs reads the whole zip (and so hashes it) before the sheet's rows come from its
+    // temporary file: 6,897 of 11,091 rows were announced as "the whole source".
+    const file = path.join(dir, 'big.xlsx');
+    const writer = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file });
+    const sheet = writer.addWorksheet('Contacts');
+    sheet.addRow(['Name', 'Mobile']).commit();
+    for (let i = 0; i < 30_000; i++)
+      sheet.addRow([`P${i}`, `+4479111${String(i).padStart(5, '0')}`]).commit();
+    await sheet.commit();
+    await writer.commit();
+    const seen: Array<{ complete: boolean; rowsRead: number }> = [];
+    const result = await importContacts(
+      {
+        sources: [file],
+        dryRun: true,
+        state: false,
+        workers: 0,
+        batchSize: 1,
+        reportDir: path.join(dir, 'reports'),
+      },
+      { onPreflight: (info) => seen.push({ complete: info.complete, rowsRead: info.rowsRead }) },
+    );
+    expect(result.counts.rows).toBe(30_000);
+    expect(seen).toHaveLength(1);
+    const [first] = seen as [{ complete: boolean; rowsRead: number }];
+    expect(first.complete).toBe(first.rowsRead === 30_000);
+  });
+
   test("a list whose only phone is another person's (Parent Mobile) stops before sending, suggesting it", async () => {
     const message = await stopMessage(
       'pupils.csv',
