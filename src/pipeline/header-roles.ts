@@ -425,6 +425,9 @@ function personWords(words: readonly string[]): { words: string[]; otherEntity: 
 
 const isNumberWord = (word: string): boolean => /^\d+$/.test(word);
 
+/** How much a phone header naming the person (`Contact Phone`) ranks before its kind's others. */
+const PERSON_FIRST = 1;
+
 /** A bracketed note after a header saying how its values are written (`(with country code)`). */
 const FORMAT_NOTE =
   /\s*[([][^)\]]*\b(?:with|prefix|incl|including|inkl|mit|avec|con|com|e\.g|eg|format)\b[^)\]]*[)\]]\s*$/i;
@@ -461,7 +464,13 @@ export function classifyHeader(header: string): HeaderRole | undefined {
     // a parent's) is never the contact's mobile: an attribute, unless --phone-columns or
     // --mapping names it (and the stop of a source without any other suggests it).
     if (otherEntity || words.some((word) => OTHER_ENTITIES.has(word))) return undefined;
-    return { kind: 'field', field: 'mobile', rank: phoneRank };
+    // `ContactPhone` beside `Phone` (a B2B list: the company's line, then the person's): of two
+    // phones of one kind, the one the header says is the person's is tried first.
+    return {
+      kind: 'field',
+      field: 'mobile',
+      rank: words.length < all.length ? phoneRank - PERSON_FIRST : phoneRank,
+    };
   }
 
   if (otherEntity && !words.some((word) => COUNTRY_WORDS.has(word))) return undefined;

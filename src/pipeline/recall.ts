@@ -98,8 +98,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * one after the other in a cell (`Office: … Cell: …`) are split, and an opt-out naming no channel
  * (`Opted Out`) beside an SMS consent column blocks the row (map-fields.ts); direction marks and
  * zero-width characters are removed from a phone (phone-parse.ts); `Mobile (with country code)`
- * and Korean, Indonesian, Hebrew, Persian and Arabic phone headers are phone columns
- * (header-roles.ts).
+ * and Korean, Indonesian, Hebrew, Persian and Arabic phone headers are phone columns, and a phone
+ * header naming the person (`ContactPhone`) comes before its kind's others (header-roles.ts).
  */
 const RECALL_VERSION = 'r9';
 

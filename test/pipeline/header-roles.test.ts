@@ -222,6 +222,13 @@ describe('phone ranking', () => {
       ['Phone'],
     ],
     ['a pupil list', ['Parent Mobile', 'Student Mobile'], ['Student Mobile']],
+    // A B2B list: the company's main line (Phone), then the person's (ContactPhone), which wins
+    ['a B2B list', ['Company', 'Phone', 'ContactName', 'ContactPhone'], ['ContactPhone', 'Phone']],
+    [
+      'a B2B list, spaced',
+      ['Phone', 'Contact Phone', 'Contact Mobile', 'Mobile'],
+      ['Contact Mobile', 'Mobile', 'Contact Phone', 'Phone'],
+    ],
     // A Korean church's member sheet: the mobile (이동전화) before the church's phone (교회전화)
     ['Korean members', ['교회전화', '이동전화'], ['이동전화']],
     [
@@ -771,7 +778,7 @@ describe('Salesforce Data Loader headers in one case', () => {
     ['MailingCountry', { kind: 'field', field: 'country', rank: 10 }],
     ['MailingCountryCode', { kind: 'field', field: 'country', rank: 10 }],
     ['OtherCountry', { kind: 'field', field: 'country', rank: 45 }],
-    ['PersonMobilePhone', { kind: 'field', field: 'mobile', rank: 0 }],
+    ['PersonMobilePhone', { kind: 'field', field: 'mobile', rank: -1 }],
     ['et4ae5__HasOptedOutOfMobile__c', { kind: 'consent', consent: 'opt-out-flag' }],
     ['HasOptedOutOfEmail', undefined],
     ['HasOptedOutOfFax', { kind: 'never-phone' }],
