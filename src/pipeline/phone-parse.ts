@@ -1165,11 +1165,13 @@ function invalidNumber(
   country: ResolvedCountry | undefined,
   input: string,
 ): PhoneResult {
+  // The row's country when the number has its calling code (`996 997 11` in Kazakhstan is too
+  // short for KZ, not for RU, the main country libphonenumber names for +7); else the number's.
   const where =
-    number.country !== undefined
-      ? ` for ${number.country}`
-      : country?.iso !== undefined && getCountryCallingCode(country.iso) === number.countryCallingCode
-        ? ` for ${country.iso}`
+    country?.iso !== undefined && getCountryCallingCode(country.iso) === number.countryCallingCode
+      ? ` for ${country.iso}`
+      : number.country !== undefined
+        ? ` for ${number.country}`
         : ` for +${number.countryCallingCode}`;
   switch (lengthProblem(number.number)) {
     case 'TOO_SHORT':

@@ -99,7 +99,8 @@ import { rejectedAgain, rememberedValues, settlesUnparsed } from './recognised.j
  * (`Opted Out`) beside an SMS consent column blocks the row (map-fields.ts); direction marks and
  * zero-width characters are removed from a phone (phone-parse.ts); `Mobile (with country code)`
  * and Korean, Indonesian, Hebrew, Persian and Arabic phone headers are phone columns, and a phone
- * header naming the person (`ContactPhone`) comes before its kind's others (header-roles.ts).
+ * header naming the person (`ContactPhone`) comes before its kind's others (header-roles.ts); a
+ * refusal names the row's country when the number has its calling code (`too short for KZ`).
  */
 const RECALL_VERSION = 'r9';
 

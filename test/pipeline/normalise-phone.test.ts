@@ -960,6 +960,21 @@ describe('normalisePhone: legacy mobile forms and two numbers in one text', () =
   );
 
   test.each([
+    ['996 997 11', 'KZ', 'too short for KZ'],
+    ['+7 996 997 11', 'KZ', 'too short for KZ'],
+    ['+7 996 997 11', 'RU', 'too short for RU'],
+    ['416 555 01', 'CA', 'too short for CA'],
+  ])(
+    "a refusal of %j in a %s row names the row's country when the number has its calling code",
+    (input, row, reason) => {
+      expect(normalisePhone(input, row, {})).toMatchObject({
+        ok: false,
+        error: { message: `mobile "${input}": ${reason}` },
+      });
+    },
+  );
+
+  test.each([
     ['1 (786) 556-0540\u2069', '+17865560540'],
     ['\u20661 (786) 556-0540\u2069', '+17865560540'],
     ['\u200e+972 50-256-7227', '+972502567227'],
