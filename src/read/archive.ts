@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 
 import { formatFromExtension, sourceExtension } from './detect.js';
-import { describeSource, SourceError } from './errors.js';
+import { describeSource, SourceError, unreadableFormat } from './errors.js';
 
 /** A file inside an archive, to be read as a source of its own. */
 export interface ArchiveMember {
@@ -132,16 +132,15 @@ function isPackagePart(name: string): boolean {
 
 /** A file of the archive read as a source: a format read here, or a spreadsheet refused by name. */
 function isMemberToRead(name: string): boolean {
-  if (name.endsWith('/') || name.startsWith('__MACOSX/') || /(^|\/)\./.test(name)) return false;
+  if (!isArchivedFile(name)) return false;
   return formatFromExtension(name) !== undefined || REFUSED_SPREADSHEETS.has(sourceExtension(name));
 }
 
+/** A file of an archive (`/`-separated name), not a folder, macOS's `__MACOSX/` fork or a dot file. */
+export function isArchivedFile(name: string): boolean {
+  return !name.endsWith('/') && !name.startsWith('__MACOSX/') && !/(^|\/)\./.test(name);
+}
+
 function archiveFailure(error: unknown, path: string): SourceError {
-  if (error instanceof SourceError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new SourceError(
-    'SOURCE_FORMAT',
-    path,
-    `${describeSource(path)}: cannot read the zip archive: ${reason}`,
-  );
+  return unreadableFormat(error, path, 'zip archive');
 }

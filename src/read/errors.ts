@@ -62,3 +62,21 @@ export class SourceError extends Error {
 export function describeSource(file: string): string {
   return file === '-' ? 'standard input' : file;
 }
+
+/**
+ * An error thrown inside a library reading a container format (exceljs for a workbook, yauzl for
+ * a zip archive), as a `SOURCE_FORMAT` {@link SourceError} naming the file: `<file>: cannot read
+ * the <what>: <the library's message>`. A SourceError passes as it is.
+ */
+export function unreadableFormat(error: unknown, file: string, what: string): SourceError {
+  if (error instanceof SourceError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SourceError(
+    'SOURCE_FORMAT',
+    file,
+    `${describeSource(file)}: cannot read the ${what}: ${reason}`,
+    {
+      cause: error,
+    },
+  );
+}

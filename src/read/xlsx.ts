@@ -45,8 +45,9 @@ import { Readable } from 'node:stream';
 
 import { excerpt, makeRow, type ReaderContext } from './context.js';
 import { uniqueHeaders } from './csv.js';
+import { isArchivedFile } from './archive.js';
 import { formatFromExtension, looksLikeLabel } from './detect.js';
-import { SourceError, describeSource } from './errors.js';
+import { SourceError, describeSource, unreadableFormat } from './errors.js';
 import {
   chooseSheet,
   listSheets,
@@ -629,9 +630,7 @@ const ARCHIVE_FILES_NAMED = 6;
  * it: the files in it that are read are named first.
  */
 function archiveMessage(source: string, parts: ReadonlyMap<string, string>): string {
-  const files = [...parts.values()].filter(
-    (part) => !part.endsWith('/') && !part.startsWith('__MACOSX/') && !/(^|\/)\./.test(part),
-  );
+  const files = [...parts.values()].filter(isArchivedFile);
   const readable = files.filter((part) => formatFromExtension(part) !== undefined);
   const named = [...readable, ...files.filter((part) => !readable.includes(part))];
   const more = named.length - ARCHIVE_FILES_NAMED;
@@ -674,12 +673,5 @@ async function* emptyPart(): AsyncGenerator<Buffer> {}
 
 /** An error from inside exceljs or unzipper, as a {@link SourceError} naming the file. */
 function workbookFailure(error: unknown, file: string): SourceError {
-  if (error instanceof SourceError) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new SourceError(
-    'SOURCE_FORMAT',
-    file,
-    `${describeSource(file)}: cannot read the workbook: ${reason}`,
-    { cause: error },
-  );
+  return unreadableFormat(error, file, 'workbook');
 }
