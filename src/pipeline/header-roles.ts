@@ -84,7 +84,7 @@ const OTHER_ENTITIES: ReadonlySet<string> = new Set([
   'referrer',
   'partner',
   // Relatives (CiviCRM's related contacts `Mum-home-mobile`, `Sister-phone`; member and pupil
-  // lists' `Parent Mobile`, `Next of Kin Phone`): their numbers come after the person's own.
+  // lists' `Parent Mobile`, `Next of Kin Phone`): their numbers are never the person's.
   'mum',
   'mom',
   'mother',
