@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 
 import type { ImportSettings } from '../config.js';
-import { openArchive, openSource, type SourceInfo } from '../read/index.js';
+import { openArchive, openSource, type SourceFormat, type SourceInfo } from '../read/index.js';
 import type { Contact, Recalled, Rejected, SourceRow } from '../types.js';
 import { flatten, type Chunks } from '../chunks.js';
 import { dedupeChunks } from './dedupe.js';
@@ -103,6 +103,10 @@ export function sourceContacts(
         continue;
       }
       try {
+        // Every file of the archive can hold a phone before any row of it is read: a zip of a CRM's
+        // objects (Account.csv, Opportunity.csv…) stops before sending anything, as one file would.
+        if (archive.members.length > 1)
+          for (const member of archive.members) await checkSource(member.path, await member.open());
         for (const [at, member] of archive.members.entries()) {
           const last = lastSource && at === archive.members.length - 1;
           yield* readSource(member.path, last, await member.open());
@@ -114,6 +118,41 @@ export function sourceContacts(
     ended = true;
   }
 
+  /**
+   * Reads a source only as far as {@link guardPhoneColumnChunks} needs to tell that a column can
+   * hold a phone; throws as it does (or as the reader does) when none can. Nothing is recorded.
+   */
+  async function checkSource(sourcePath: string, input: Readable): Promise<void> {
+    const opened = await openSource(sourcePath, { ...readOptions(), input });
+    const { info } = opened;
+    const chunks = guardPhoneColumnChunks(opened.chunks, guardedSource(info), mapOptions);
+    try {
+      await chunks.next();
+    } finally {
+      await chunks.return(undefined);
+    }
+  }
+
+  /** The reading options of every source, as the run gives them. */
+  function readOptions(): { format?: SourceFormat; sheet?: string; delimiter?: string; encoding?: string } {
+    return {
+      format: settings.format,
+      sheet: settings.sheet,
+      delimiter: settings.delimiter,
+      encoding: settings.encoding,
+    };
+  }
+
+  /** A source as {@link guardPhoneColumnChunks} checks it. */
+  function guardedSource(info: SourceInfo) {
+    return {
+      path: info.path,
+      headers: () => info.headers,
+      cards: info.format === 'vcf',
+      guessedEncoding: () => (info.encodingGuessed === true ? info.encoding : undefined),
+    };
+  }
+
   /** One source's rows: the file at `sourcePath`, or `input` named so; `last`: the run's last. */
   async function* readSource(
     sourcePath: string,
@@ -121,10 +160,7 @@ export function sourceContacts(
     input?: Readable,
   ): AsyncGenerator<SourceRow[]> {
     const opened = await openSource(sourcePath, {
-      format: settings.format,
-      sheet: settings.sheet,
-      delimiter: settings.delimiter,
-      encoding: settings.encoding,
+      ...readOptions(),
       seqStart: rowsRead,
       recall: readerRecall,
       ...(input === undefined ? {} : { input }),
@@ -133,16 +169,7 @@ export function sourceContacts(
     sources.push(info);
     if (last) allOpened = true;
     observer.onSource?.(info);
-    const chunks = guardPhoneColumnChunks(
-      opened.chunks,
-      {
-        path: info.path,
-        headers: () => info.headers,
-        cards: info.format === 'vcf',
-        guessedEncoding: () => (info.encodingGuessed === true ? info.encoding : undefined),
-      },
-      mapOptions,
-    );
+    const chunks = guardPhoneColumnChunks(opened.chunks, guardedSource(info), mapOptions);
     const { onRow } = observer;
     for await (const chunk of chunks) {
       rowsRead += chunk.length;

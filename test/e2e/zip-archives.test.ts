@@ -103,12 +103,18 @@ describe('sakari-sync import of a zip archive of exports', () => {
       /encrypted-member\.zip: contacts\.csv is encrypted; extract it with its password and import it/,
     ],
     [
+      // Salesforce's data export: Opportunity.csv has no phone column, and Contact.csv before it is not sent either
+      'a zip holding a file that no column of can be a phone stops before anything is sent',
+      'salesforce-data-export.zip',
+      /salesforce-data-export\.zip\/Opportunity\.csv: no column can hold a phone number, nothing was sent/,
+    ],
+    [
       'a zip of nothing read here is refused naming what it holds',
       'not-contacts.zip',
       /not-contacts\.zip is a zip archive, not an Excel workbook; it holds 2 files: invoice\.pdf, logo\.png\. None of them has the extension of a format read here/,
     ],
   ])('%s (exit 2, nothing sent)', async (_, name, message) => {
-    const run = await importArchive(path.join(ARCHIVES, name));
+    const run = await importArchive(path.join(ARCHIVES, name), '--batch-size', '10', '--rate', '1000');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(sandbox.contacts(ACCOUNT)).toEqual([]);
