@@ -6,7 +6,7 @@
  */
 import type { SourceRow } from '../types.js';
 import { perRow, type Chunks } from '../chunks.js';
-import { ENCODING_EXAMPLES, encodingName } from '../read/index.js';
+import { ENCODING_EXAMPLES, encodingName, looksLikeLabel } from '../read/index.js';
 import { headerWords, rankPhoneCandidate } from './header-roles.js';
 import { DELIMITER_NAMES } from '../options.js';
 import { headerKey, phoneColumnsOf, splitNumbers, type MapOptions } from './map-fields.js';
@@ -95,7 +95,7 @@ function describe(
   }
   // A first row of values read as the header: no --phone-columns can name its phone column (and
   // the first contact would be lost as the header).
-  const values = headers.filter(isContactValue);
+  const values = headers.filter((header) => !looksLikeLabel(header));
   if (values.length > 0 && (phoneColumns === undefined || phoneColumns.length === 0)) {
     return (
       `${head}; its first row holds ${values
@@ -135,17 +135,6 @@ function withUnnamedColumns(headers: readonly string[], sample: readonly SourceR
     }
   }
   return columns;
-}
-
-/** An e-mail address, about. */
-const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** A header cell that is a contact's value (a phone number, an e-mail address), no column's name. */
-function isContactValue(header: string): boolean {
-  const text = header.trim();
-  if (EMAIL_LIKE.test(text)) return true;
-  const digits = text.replace(/\D/g, '').length;
-  return PHONE_LIKE.test(text) && digits >= 7 && digits <= 15;
 }
 
 /**

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 
 import yauzl from 'yauzl';
 
-import { formatFromExtension, sourceExtension } from './detect.js';
+import { formatFromExtension, hasZipMagic, sourceExtension } from './detect.js';
 import { describeSource, SourceError, unreadableFormat } from './errors.js';
 
 /** A file inside an archive, to be read as a source of its own. */
@@ -102,7 +102,7 @@ async function startsLikeZip(path: string): Promise<boolean> {
   try {
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
-    return bytesRead === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+    return hasZipMagic(head.subarray(0, bytesRead));
   } catch {
     return false;
   } finally {
@@ -124,8 +124,11 @@ function readEntries(zip: yauzl.ZipFile, path: string): Promise<yauzl.Entry[]> {
   });
 }
 
-/** A part of an Office Open XML package: the zip is a workbook (or another Office file). */
-function isPackagePart(name: string): boolean {
+/**
+ * A part of an Office Open XML package (`[Content_Types].xml`, anything under `xl/`): a zip that
+ * has one is a workbook, damaged or not, and no archive of files (also xlsx.ts' test).
+ */
+export function isPackagePart(name: string): boolean {
   const lower = name.toLowerCase();
   return lower === '[content_types].xml' || lower.startsWith('xl/');
 }

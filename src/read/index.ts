@@ -20,6 +20,6 @@ export {
   type SourceInfo,
 } from './types.js';
 export { MAX_RECORD_CHARS } from './context.js';
-export { detectDelimiter, formatFromExtension, DELIMITER_CANDIDATES } from './detect.js';
+export { detectDelimiter, formatFromExtension, looksLikeLabel, DELIMITER_CANDIDATES } from './detect.js';
 export { encodingName, encodingOrigin, requestedEncoding } from './legacy-encoding.js';
 export { uniqueHeaders } from './csv.js';

@@ -45,7 +45,7 @@ import { Readable } from 'node:stream';
 
 import { excerpt, makeRow, type ReaderContext } from './context.js';
 import { uniqueHeaders } from './csv.js';
-import { isArchivedFile } from './archive.js';
+import { isArchivedFile, isPackagePart } from './archive.js';
 import { formatFromExtension, looksLikeLabel } from './detect.js';
 import { SourceError, describeSource, unreadableFormat } from './errors.js';
 import {
@@ -265,7 +265,9 @@ export async function* readXlsx(
     const other = otherFormat(parts);
     if (other !== undefined)
       throw new SourceError('SOURCE_FORMAT', context.file, notReadMessage(name, other));
-    if (!isWorkbook(parts)) throw new SourceError('SOURCE_FORMAT', context.file, archiveMessage(name, parts));
+    // Not an Office Open XML package at all, damaged or not: a zip of other files.
+    if (![...parts.keys()].some(isPackagePart))
+      throw new SourceError('SOURCE_FORMAT', context.file, archiveMessage(name, parts));
     const chosen = choose();
     throw new SourceError(
       'SOURCE_FORMAT',
@@ -607,14 +609,6 @@ function otherFormat(parts: ReadonlyMap<string, string>): OtherFormat | undefine
   if (parts.has('xl/workbook.bin')) return 'xlsb';
   if (parts.has('mimetype') && parts.has('content.xml')) return 'ods';
   return undefined;
-}
-
-/**
- * Whether the zip is an Office Open XML package at all (its `[Content_Types].xml`, or any part
- * under `xl/`), damaged or not; a zip of other files is an archive ({@link archiveMessage}).
- */
-function isWorkbook(parts: ReadonlyMap<string, string>): boolean {
-  return parts.has('[content_types].xml') || [...parts.keys()].some((part) => part.startsWith('xl/'));
 }
 
 /** A file name as a shell word: quoted when it holds anything but letters, digits and `._/-`. */
