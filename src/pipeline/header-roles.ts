@@ -585,6 +585,23 @@ function splitRunTogether(word: string): string[] {
   return fewest[word.length] ?? [word];
 }
 
+/** Opt-out headers that name no channel: `Opted Out`, `Opt-out`, `Unsubscribed`, `Do Not Contact`. */
+const BARE_OPT_OUTS: ReadonlySet<string> = new Set([
+  'opted out',
+  'opt out',
+  'optout',
+  'unsubscribed',
+  'do not contact',
+]);
+
+/**
+ * Whether a header is an opt-out that names no channel: no consent column by itself (an e-mail
+ * tool's `Unsubscribed`), an SMS opt-out in a source that records SMS consent (map-fields.ts).
+ */
+export function isBareOptOut(header: string): boolean {
+  return BARE_OPT_OUTS.has(headerWords(header).join(' '));
+}
+
 /** One-word flags saying not to text (`NOSMS`, as Data Loader writes `NoSms`). */
 const NO_TEXTING_WORDS: ReadonlySet<string> = new Set(['nosms', 'notext', 'notexts', 'nomms']);
 

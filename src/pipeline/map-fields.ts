@@ -18,7 +18,7 @@ import { EXTENSION, OR_WORD } from './number-joins.js';
 import { cleanEmail } from './validate.js';
 import {
   classifyHeader,
-  headerWords,
+  isBareOptOut,
   PHONE_TIER,
   rankPhoneLabel,
   readConsent,
@@ -216,19 +216,6 @@ interface ColumnPlan {
   /** For a labelled phone or e-mail value column: the index of its label column. */
   labelOf: Map<number, number>;
   consentColumns: number[];
-}
-
-/** An opt-out column that names no channel: `Opted Out`, `Opt-out`, `Unsubscribed`, `Do Not Contact`. */
-const BARE_OPT_OUT: ReadonlySet<string> = new Set([
-  'opted out',
-  'opt out',
-  'optout',
-  'unsubscribed',
-  'do not contact',
-]);
-
-function isBareOptOut(header: string): boolean {
-  return BARE_OPT_OUT.has(headerWords(header).join(' '));
 }
 
 /**
