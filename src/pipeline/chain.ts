@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 
 import type { ImportSettings } from '../config.js';
-import { openArchive, openSource, type SourceFormat, type SourceInfo } from '../read/index.js';
+import { openArchive, openSource, type ReadOptions, type SourceInfo } from '../read/index.js';
 import type { Contact, Recalled, Rejected, SourceRow } from '../types.js';
 import { flatten, type Chunks } from '../chunks.js';
 import { dedupeChunks } from './dedupe.js';
@@ -91,6 +91,13 @@ export function sourceContacts(
 
   let allOpened = false;
   let ended = false;
+  /** The reading options of every source, as the run gives them. */
+  const readOptions: Pick<ReadOptions, 'format' | 'sheet' | 'delimiter' | 'encoding'> = {
+    format: settings.format,
+    sheet: settings.sheet,
+    delimiter: settings.delimiter,
+    encoding: settings.encoding,
+  };
 
   /** Every source in turn (a zip archive's files each as one), as one stream of rows numbered continuously. */
   async function* readAll(): AsyncGenerator<SourceRow[]> {
@@ -123,7 +130,7 @@ export function sourceContacts(
    * hold a phone; throws as it does (or as the reader does) when none can. Nothing is recorded.
    */
   async function checkSource(sourcePath: string, input: Readable): Promise<void> {
-    const opened = await openSource(sourcePath, { ...readOptions(), input });
+    const opened = await openSource(sourcePath, { ...readOptions, input });
     const { info } = opened;
     const chunks = guardPhoneColumnChunks(opened.chunks, guardedSource(info), mapOptions);
     try {
@@ -131,16 +138,6 @@ export function sourceContacts(
     } finally {
       await chunks.return(undefined);
     }
-  }
-
-  /** The reading options of every source, as the run gives them. */
-  function readOptions(): { format?: SourceFormat; sheet?: string; delimiter?: string; encoding?: string } {
-    return {
-      format: settings.format,
-      sheet: settings.sheet,
-      delimiter: settings.delimiter,
-      encoding: settings.encoding,
-    };
   }
 
   /** A source as {@link guardPhoneColumnChunks} checks it. */
@@ -160,7 +157,7 @@ export function sourceContacts(
     input?: Readable,
   ): AsyncGenerator<SourceRow[]> {
     const opened = await openSource(sourcePath, {
-      ...readOptions(),
+      ...readOptions,
       seqStart: rowsRead,
       recall: readerRecall,
       ...(input === undefined ? {} : { input }),
